@@ -1,0 +1,591 @@
+//! The stateless API: one `build_*` and one `parse_*` per call, pure functions of their inputs.
+//!
+//! `build_*` validates its input and returns a complete [`HttpRequest`]; `parse_*` turns the
+//! [`HttpResponse`] into a typed result or a classified [`PaymentError`]. Users who drive calls
+//! one by one use this directly; [`PaymentFlow`](crate::flow::PaymentFlow) uses it too.
+
+use crate::config::ClientConfig;
+use crate::error::{FieldError, PaymentError, classify_response};
+use crate::http::{Endpoint, Header, HttpRequest, HttpResponse, Method, RequestId};
+use crate::model::*;
+use crate::rng::Entropy;
+use crate::secret::PatSecret;
+use crate::validate;
+use base64::Engine;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
+use zeroize::Zeroizing;
+
+/// `Accept` for the Payments API host.
+pub const PAYMENTS_ACCEPT: &str = "application/vnd.bc.v1+json";
+/// `Accept`/`Content-Type` for the management API.
+pub const JSON: &str = "application/json";
+/// Page size used when reading order transactions.
+pub const TRANSACTIONS_PAGE_LIMIT: u32 = 250;
+
+/// Which order or checkout to list payment methods for.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MethodsQuery {
+    /// `?order_id=`
+    OrderId(u64),
+    /// `?checkout_id=` (the cart id)
+    CheckoutId(String),
+}
+
+/// Builds and parses every call for one store. Cheap to share: building takes `&self`.
+#[derive(Debug)]
+pub struct Api {
+    config: ClientConfig,
+    id_prefix: u64,
+    next_id: AtomicU64,
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+// Borrowing wire structs: card data goes from the secret types straight into the body bytes.
+#[derive(Serialize)]
+struct WirePaymentRequest<'a> {
+    payment: WirePayment<'a>,
+}
+
+#[derive(Serialize)]
+struct WirePayment<'a> {
+    instrument: WireInstrument<'a>,
+    payment_method_id: &'a str,
+    #[serde(skip_serializing_if = "is_false")]
+    save_instrument: bool,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum WireInstrument<'a> {
+    Card {
+        number: &'a str,
+        cardholder_name: &'a str,
+        expiry_month: i64,
+        expiry_year: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        verification_value: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        issue_month: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        issue_year: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        issue_number: Option<i64>,
+    },
+    StoredCard {
+        token: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        verification_value: Option<&'a str>,
+    },
+    #[serde(rename = "stored_paypal_account")]
+    StoredPaypalAccount { token: &'a str },
+    StoredBankAccount { token: &'a str },
+    GiftCertificate { gift_certificate_code: &'a str },
+    StoreCredit,
+    TokenizedCard {
+        token: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        iin: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        last_four_digits: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expiration_month: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expiration_year: Option<&'a str>,
+    },
+}
+
+#[derive(Serialize)]
+struct WireNewOrder<'a> {
+    status_id: i64,
+    customer_id: i64,
+    billing_address: &'a BillingAddress,
+    products: &'a [OrderProduct],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_currency_code: Option<&'a str>,
+}
+
+fn unwrap_data(value: Value) -> Value {
+    match value {
+        Value::Object(mut map) if map.contains_key("data") => map.remove("data").unwrap_or(Value::Null),
+        other => other,
+    }
+}
+
+fn field_path_of(err: &serde_json::Error) -> String {
+    // serde_json does not track paths; the line/column locate the problem without echoing data.
+    format!("line {} column {}", err.line(), err.column())
+}
+
+impl Api {
+    /// An API for `config`, with request ids seeded from the operating system.
+    pub fn new(config: ClientConfig) -> Api {
+        Api::with_entropy(config, &mut Entropy::from_os())
+    }
+
+    /// An API whose request ids come from `entropy` (deterministic in tests).
+    pub fn with_entropy(config: ClientConfig, entropy: &mut Entropy) -> Api {
+        Api { config, id_prefix: entropy.next_u64() & 0xFFFF_FFFF_FFFF, next_id: AtomicU64::new(1) }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// A fresh request id: unique within this `Api` and, by its random prefix, across processes.
+    pub fn next_request_id(&self) -> RequestId {
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        RequestId(format!("bcp-{:012x}-{n}", self.id_prefix))
+    }
+
+    fn management(&self, endpoint: Endpoint, method: Method, path: &str, body: Option<Vec<u8>>) -> HttpRequest {
+        let mut headers = vec![Header::new("Accept", JSON)];
+        if body.is_some() {
+            headers.push(Header::new("Content-Type", JSON));
+        }
+        headers.push(Header::new("X-Auth-Token", self.config.api_token().expose()));
+        headers.push(Header::new("User-Agent", self.config.user_agent()));
+        HttpRequest { id: self.next_request_id(), endpoint, method, url: format!("{}{path}", self.config.store_api_root()), headers, body }
+    }
+
+    fn json_body<T: Serialize>(value: &T) -> Vec<u8> {
+        // Serializing our own plain structs to a Vec cannot fail.
+        serde_json::to_vec(value).unwrap_or_default()
+    }
+
+    /// Reads a success body as `T`, or classifies the failure. Bodies over the configured cap,
+    /// and 2xx bodies that are not the expected JSON, are `InvalidResponse`.
+    fn read<T: DeserializeOwned>(&self, endpoint: Endpoint, id: &RequestId, response: &HttpResponse, unwrap: bool) -> Result<T, PaymentError> {
+        if response.body.len() > self.config.max_response_bytes() {
+            return Err(PaymentError::invalid_response(endpoint, id, response.status, &format!("response body of {} bytes exceeds the {}-byte limit", response.body.len(), self.config.max_response_bytes())));
+        }
+        if !(200..300).contains(&response.status) {
+            return Err(classify_response(endpoint, id, response));
+        }
+        let value: Value = serde_json::from_slice(&response.body).map_err(|e| {
+            let why = if response.body.is_empty() {
+                "empty body where JSON was expected".to_owned()
+            } else if response.body.trim_ascii_start().starts_with(b"<") {
+                "HTML or XML where JSON was expected".to_owned()
+            } else {
+                format!("malformed JSON at {}", field_path_of(&e))
+            };
+            PaymentError::invalid_response(endpoint, id, response.status, &why)
+        })?;
+        let value = if unwrap { unwrap_data(value) } else { value };
+        serde_json::from_value(value).map_err(|e| PaymentError::invalid_response(endpoint, id, response.status, &format!("unexpected JSON shape: {}", crate::error::scrub(&e.to_string()))))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Get Payment Methods
+    // -----------------------------------------------------------------------------------------
+
+    /// `GET /v3/payments/methods?order_id=` or `?checkout_id=`.
+    pub fn build_get_payment_methods(&self, query: &MethodsQuery) -> Result<HttpRequest, PaymentError> {
+        let q = match query {
+            MethodsQuery::OrderId(id) => {
+                let errors = validate::validate_order_id("order_id", *id);
+                if !errors.is_empty() {
+                    return Err(PaymentError::validation(errors));
+                }
+                format!("order_id={id}")
+            }
+            MethodsQuery::CheckoutId(id) => {
+                if id.trim().is_empty() || id.len() > 128 {
+                    return Err(PaymentError::validation(vec![FieldError::new("checkout_id", "invalid_checkout_id", "The checkout id is required (at most 128 characters).")]));
+                }
+                format!("checkout_id={}", percent_encode(id))
+            }
+        };
+        Ok(self.management(Endpoint::GetPaymentMethods, Method::Get, &format!("/v3/payments/methods?{q}"), None))
+    }
+
+    /// The accepted methods. Accepts `{data: [...]}` and a bare array.
+    pub fn parse_get_payment_methods(&self, id: &RequestId, response: &HttpResponse) -> Result<Vec<PaymentMethod>, PaymentError> {
+        self.read(Endpoint::GetPaymentMethods, id, response, true)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Create Payment Access Token
+    // -----------------------------------------------------------------------------------------
+
+    /// `POST /v3/payments/access_tokens` with `{order: {id, is_recurring}}`.
+    pub fn build_create_access_token(&self, order_id: u64, is_recurring: bool) -> Result<HttpRequest, PaymentError> {
+        let errors = validate::validate_order_id("order.id", order_id);
+        if !errors.is_empty() {
+            return Err(PaymentError::validation(errors));
+        }
+        let body = serde_json::json!({ "order": { "id": order_id, "is_recurring": is_recurring } });
+        Ok(self.management(Endpoint::CreatePaymentAccessToken, Method::Post, "/v3/payments/access_tokens", Some(Self::json_body(&body))))
+    }
+
+    /// The token and its claims. `now_ms` is when the response arrived.
+    pub fn parse_create_access_token(&self, id: &RequestId, response: &HttpResponse, now_ms: u64) -> Result<PaymentAccessToken, PaymentError> {
+        #[derive(serde::Deserialize)]
+        struct Data {
+            id: PatSecret,
+        }
+        let data: Data = self.read(Endpoint::CreatePaymentAccessToken, id, response, true)?;
+        if data.id.expose().trim().is_empty() {
+            return Err(PaymentError::invalid_response(Endpoint::CreatePaymentAccessToken, id, response.status, "empty payment access token"));
+        }
+        Ok(payment_access_token(data.id, now_ms))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Process Payment
+    // -----------------------------------------------------------------------------------------
+
+    /// `POST {payments_base}/stores/{hash}/payments`, after validating `payment` (and, with
+    /// `methods`, checking it against the store's accepted methods).
+    pub fn build_process_payment(&self, pat: &PatSecret, payment: &Payment, now_ms: u64, methods: Option<&[PaymentMethod]>) -> Result<HttpRequest, PaymentError> {
+        let errors = validate::validate_payment("payment", payment, now_ms, methods);
+        if !errors.is_empty() {
+            return Err(PaymentError::validation(errors));
+        }
+        if pat.expose().trim().is_empty() || pat.expose().contains(['\r', '\n']) {
+            return Err(PaymentError::validation(vec![FieldError::new("pat", "invalid_payment_access_token", "A payment access token from Create Payment Access Token is required.")]));
+        }
+        Ok(self.process_payment_request(pat, payment))
+    }
+
+    /// Builds the request for an already validated payment.
+    pub(crate) fn process_payment_request(&self, pat: &PatSecret, payment: &Payment) -> HttpRequest {
+        let digits;
+        let instrument = match &payment.instrument {
+            PaymentInstrument::Card(c) => {
+                digits = Zeroizing::new(c.number.digits());
+                WireInstrument::Card {
+                    number: digits.as_str(),
+                    cardholder_name: c.cardholder_name.trim(),
+                    expiry_month: c.expiry_month.unwrap_or_default(),
+                    expiry_year: c.expiry_year.unwrap_or_default(),
+                    verification_value: c.verification_value.as_ref().map(|v| v.expose()),
+                    issue_month: c.issue_month,
+                    issue_year: c.issue_year,
+                    issue_number: c.issue_number,
+                }
+            }
+            PaymentInstrument::StoredCard { token, verification_value } => WireInstrument::StoredCard { token: token.expose(), verification_value: verification_value.as_ref().map(|v| v.expose()) },
+            PaymentInstrument::StoredPaypalAccount { token } => WireInstrument::StoredPaypalAccount { token: token.expose() },
+            PaymentInstrument::StoredBankAccount { token } => WireInstrument::StoredBankAccount { token: token.expose() },
+            PaymentInstrument::GiftCertificate { gift_certificate_code } => WireInstrument::GiftCertificate { gift_certificate_code: gift_certificate_code.expose().trim() },
+            PaymentInstrument::StoreCredit => WireInstrument::StoreCredit,
+            PaymentInstrument::TokenizedCard(t) => WireInstrument::TokenizedCard {
+                token: t.token.expose(),
+                iin: t.iin.as_deref(),
+                last_four_digits: t.last_four_digits.as_deref(),
+                expiration_month: t.expiration_month.as_deref(),
+                expiration_year: t.expiration_year.as_deref(),
+            },
+        };
+        let wire = WirePaymentRequest { payment: WirePayment { instrument, payment_method_id: &payment.payment_method_id, save_instrument: payment.save_instrument } };
+        let body = Self::json_body(&wire);
+        let authorization = Zeroizing::new(format!("PAT {}", pat.expose()));
+        HttpRequest {
+            id: self.next_request_id(),
+            endpoint: Endpoint::ProcessPayment,
+            method: Method::Post,
+            url: format!("{}/stores/{}/payments", self.config.payments_base(), self.config.store_hash().as_str()),
+            headers: vec![
+                Header::new("Accept", PAYMENTS_ACCEPT),
+                Header::new("Content-Type", JSON),
+                Header::new("Authorization", authorization.as_str()),
+                Header::new("User-Agent", self.config.user_agent()),
+            ],
+            body: Some(body),
+        }
+    }
+
+    /// The processed payment. Accepts the current `201 {data: {...}}` and the legacy
+    /// `202 {id, status, transaction_type}`.
+    pub fn parse_process_payment(&self, id: &RequestId, response: &HttpResponse, payment_method_id: &str) -> Result<ProcessedPayment, PaymentError> {
+        #[derive(serde::Deserialize)]
+        struct Data {
+            #[serde(default)]
+            id: Option<Value>,
+            status: PaymentStatus,
+            #[serde(default)]
+            transaction_type: Option<TransactionType>,
+        }
+        let data: Data = self.read(Endpoint::ProcessPayment, id, response, true)?;
+        let transaction_id = match data.id {
+            Some(Value::String(s)) => Some(s),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        Ok(ProcessedPayment {
+            id: transaction_id,
+            status: data.status,
+            transaction_type: data.transaction_type.unwrap_or(TransactionType::Purchase),
+            payment_method_id: payment_method_id.to_owned(),
+            reconciled: false,
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Orders (V2)
+    // -----------------------------------------------------------------------------------------
+
+    /// `POST /v2/orders` with `status_id: 0` (Incomplete), the only status Process Payment accepts.
+    pub fn build_create_order(&self, order: &NewOrder) -> Result<HttpRequest, PaymentError> {
+        let errors = validate::validate_new_order(order);
+        if !errors.is_empty() {
+            return Err(PaymentError::validation(errors));
+        }
+        let wire = WireNewOrder {
+            status_id: order_status::INCOMPLETE,
+            customer_id: order.customer_id,
+            billing_address: &order.billing_address,
+            products: &order.products,
+            default_currency_code: order.default_currency_code.as_deref(),
+        };
+        Ok(self.management(Endpoint::CreateOrder, Method::Post, "/v2/orders", Some(Self::json_body(&wire))))
+    }
+
+    /// The created order.
+    pub fn parse_create_order(&self, id: &RequestId, response: &HttpResponse) -> Result<Order, PaymentError> {
+        self.read(Endpoint::CreateOrder, id, response, false)
+    }
+
+    /// `GET /v2/orders/{id}`.
+    pub fn build_get_order(&self, order_id: u64) -> Result<HttpRequest, PaymentError> {
+        self.order_path_request(Endpoint::GetOrder, Method::Get, order_id, |id| format!("/v2/orders/{id}"), None)
+    }
+
+    /// The order.
+    pub fn parse_get_order(&self, id: &RequestId, response: &HttpResponse) -> Result<Order, PaymentError> {
+        self.read(Endpoint::GetOrder, id, response, false)
+    }
+
+    fn order_path_request(&self, endpoint: Endpoint, method: Method, order_id: u64, path: impl Fn(u64) -> String, body: Option<Vec<u8>>) -> Result<HttpRequest, PaymentError> {
+        let errors = validate::validate_order_id("order_id", order_id);
+        if !errors.is_empty() {
+            return Err(PaymentError::validation(errors));
+        }
+        Ok(self.management(endpoint, method, &path(order_id), body))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Transactions (V3)
+    // -----------------------------------------------------------------------------------------
+
+    /// `GET /v3/orders/{id}/transactions?page=&limit=`; pages start at 1.
+    pub fn build_get_transactions(&self, order_id: u64, page: u32) -> Result<HttpRequest, PaymentError> {
+        let page = page.max(1);
+        self.order_path_request(Endpoint::GetOrderTransactions, Method::Get, order_id, |id| format!("/v3/orders/{id}/transactions?page={page}&limit={TRANSACTIONS_PAGE_LIMIT}"), None)
+    }
+
+    /// One page of transactions. `204 No Content` is an empty page; a missing `meta` is one page.
+    pub fn parse_get_transactions(&self, id: &RequestId, response: &HttpResponse) -> Result<TransactionPage, PaymentError> {
+        if response.status == 204 {
+            return Ok(TransactionPage { transactions: Vec::new(), current_page: 1, total_pages: 1 });
+        }
+        #[derive(serde::Deserialize)]
+        struct Pagination {
+            #[serde(default)]
+            current_page: Option<u32>,
+            #[serde(default)]
+            total_pages: Option<u32>,
+        }
+        #[derive(serde::Deserialize, Default)]
+        struct Meta {
+            #[serde(default)]
+            pagination: Option<Pagination>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Body {
+            #[serde(default)]
+            data: Option<Vec<Transaction>>,
+            #[serde(default)]
+            meta: Option<Meta>,
+        }
+        let body: Body = self.read(Endpoint::GetOrderTransactions, id, response, false)?;
+        let pagination = body.meta.and_then(|m| m.pagination);
+        let current_page = pagination.as_ref().and_then(|p| p.current_page).unwrap_or(1).max(1);
+        let total_pages = pagination.as_ref().and_then(|p| p.total_pages).unwrap_or(current_page).max(current_page);
+        Ok(TransactionPage { transactions: body.data.unwrap_or_default(), current_page, total_pages })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Payment actions (V3)
+    // -----------------------------------------------------------------------------------------
+
+    /// `POST /v3/orders/{id}/payment_actions/capture`.
+    pub fn build_capture(&self, order_id: u64) -> Result<HttpRequest, PaymentError> {
+        self.order_path_request(Endpoint::CapturePayment, Method::Post, order_id, |id| format!("/v3/orders/{id}/payment_actions/capture"), Some(b"{}".to_vec()))
+    }
+
+    /// `POST /v3/orders/{id}/payment_actions/void`.
+    pub fn build_void(&self, order_id: u64) -> Result<HttpRequest, PaymentError> {
+        self.order_path_request(Endpoint::VoidPayment, Method::Post, order_id, |id| format!("/v3/orders/{id}/payment_actions/void"), Some(b"{}".to_vec()))
+    }
+
+    /// Success of a capture or void (`201` with any object).
+    pub fn parse_payment_action(&self, endpoint: Endpoint, id: &RequestId, response: &HttpResponse) -> Result<(), PaymentError> {
+        if (200..300).contains(&response.status) && response.body.trim_ascii().is_empty() {
+            return Ok(());
+        }
+        self.read::<Value>(endpoint, id, response, false).map(|_| ())
+    }
+
+    /// `POST /v3/orders/{id}/payment_actions/refund_quotes`.
+    pub fn build_create_refund_quote(&self, order_id: u64, request: &RefundQuoteRequest) -> Result<HttpRequest, PaymentError> {
+        let errors = validate::validate_refund_items(&request.items);
+        if !errors.is_empty() {
+            return Err(PaymentError::validation(errors));
+        }
+        self.order_path_request(Endpoint::CreateRefundQuote, Method::Post, order_id, |id| format!("/v3/orders/{id}/payment_actions/refund_quotes"), Some(Self::json_body(request)))
+    }
+
+    /// The refund quote.
+    pub fn parse_create_refund_quote(&self, id: &RequestId, response: &HttpResponse) -> Result<RefundQuote, PaymentError> {
+        self.read(Endpoint::CreateRefundQuote, id, response, true)
+    }
+
+    /// `POST /v3/orders/{id}/payment_actions/refunds`.
+    pub fn build_create_refund(&self, order_id: u64, request: &RefundRequest) -> Result<HttpRequest, PaymentError> {
+        let mut errors = validate::validate_refund_items(&request.items);
+        if request.payments.is_empty() {
+            errors.push(FieldError::new("payments", "missing", "At least one refund payment is required (see the refund quote's refund_methods)."));
+        }
+        for (i, p) in request.payments.iter().enumerate() {
+            if p.provider_id.trim().is_empty() {
+                errors.push(FieldError::new(format!("payments[{i}].provider_id"), "missing", "The provider id is required."));
+            }
+            if !p.amount.is_finite() || p.amount <= 0.0 {
+                errors.push(FieldError::new(format!("payments[{i}].amount"), "invalid_amount", "The amount must be a positive number."));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(PaymentError::validation(errors));
+        }
+        self.order_path_request(Endpoint::CreateRefund, Method::Post, order_id, |id| format!("/v3/orders/{id}/payment_actions/refunds"), Some(Self::json_body(request)))
+    }
+
+    /// The created refund.
+    pub fn parse_create_refund(&self, id: &RequestId, response: &HttpResponse) -> Result<Refund, PaymentError> {
+        self.read(Endpoint::CreateRefund, id, response, true)
+    }
+
+    /// `GET /v3/orders/{id}/payment_actions/refunds`.
+    pub fn build_list_refunds(&self, order_id: u64) -> Result<HttpRequest, PaymentError> {
+        self.order_path_request(Endpoint::ListRefunds, Method::Get, order_id, |id| format!("/v3/orders/{id}/payment_actions/refunds"), None)
+    }
+
+    /// The order's refunds.
+    pub fn parse_list_refunds(&self, id: &RequestId, response: &HttpResponse) -> Result<Vec<Refund>, PaymentError> {
+        self.read(Endpoint::ListRefunds, id, response, true)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Customer stored instruments (V3)
+    // -----------------------------------------------------------------------------------------
+
+    /// `GET /v3/customers/{id}/stored-instruments`.
+    pub fn build_get_stored_instruments(&self, customer_id: u64) -> Result<HttpRequest, PaymentError> {
+        if customer_id == 0 || customer_id > validate::MAX_ORDER_ID {
+            return Err(PaymentError::validation(vec![FieldError::new("customer_id", "invalid_customer_id", "Guests (customer 0) have no stored instruments; the customer id must be at least 1.")]));
+        }
+        Ok(self.management(Endpoint::GetStoredInstruments, Method::Get, &format!("/v3/customers/{customer_id}/stored-instruments"), None))
+    }
+
+    /// The stored instruments (a bare array, discriminated by `type`; `{data: [...]}` also read).
+    pub fn parse_get_stored_instruments(&self, id: &RequestId, response: &HttpResponse) -> Result<Vec<StoredInstrument>, PaymentError> {
+        self.read(Endpoint::GetStoredInstruments, id, response, true)
+    }
+}
+
+/// Reads the JWT payload's claims without verifying the signature (only BigCommerce can).
+pub fn decode_pat_claims(token: &str) -> Option<PatClaims> {
+    let payload = token.split('.').nth(1)?;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let bytes = engine.decode(payload.trim_end_matches('=')).ok()?;
+    let v: Value = serde_json::from_slice(&bytes).ok()?;
+    let obj = v.as_object()?;
+    let int = |o: &serde_json::Map<String, Value>, k: &str| o.get(k).and_then(|x| x.as_i64().or_else(|| x.as_f64().map(|f| f as i64)).or_else(|| x.as_str().and_then(|s| s.parse().ok())));
+    let text = |o: &serde_json::Map<String, Value>, k: &str| o.get(k).and_then(|x| x.as_str().map(str::to_owned));
+    let empty = serde_json::Map::new();
+    let data = obj.get("data").and_then(Value::as_object).unwrap_or(&empty);
+    Some(PatClaims {
+        exp: int(obj, "exp"),
+        nbf: int(obj, "nbf"),
+        iat: int(obj, "iat"),
+        iss: text(obj, "iss"),
+        sub: text(obj, "sub"),
+        jti: text(obj, "jti"),
+        store_id: int(data, "store_id"),
+        order_id: int(data, "order_id"),
+        amount: int(data, "amount"),
+        currency: text(data, "currency"),
+    })
+}
+
+/// A [`PaymentAccessToken`] received at `now_ms`: it expires at the earlier of its `exp` claim
+/// and one hour after receipt, so a skewed clock or unreadable token never extends its life.
+pub fn payment_access_token(secret: PatSecret, now_ms: u64) -> PaymentAccessToken {
+    let claims = decode_pat_claims(secret.expose());
+    let by_lifetime = now_ms.saturating_add(PAT_LIFETIME_MS);
+    let by_claim = claims.as_ref().and_then(|c| c.exp).filter(|e| *e > 0).map(|e| (e as u64).saturating_mul(1000));
+    let expires_at_ms = by_claim.map_or(by_lifetime, |c| c.min(by_lifetime));
+    PaymentAccessToken { secret, claims, received_at_ms: now_ms, expires_at_ms }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::ApiToken;
+
+    fn api() -> Api {
+        Api::with_entropy(ClientConfig::new("abc123", ApiToken::new("tok")).unwrap(), &mut Entropy::from_seed(1))
+    }
+
+    #[test]
+    fn request_ids_are_unique() {
+        let a = api();
+        assert_ne!(a.next_request_id(), a.next_request_id());
+    }
+
+    #[test]
+    fn docs_example_pat_is_tolerated() {
+        // The guide's example token has a corrupted payload: it must still be usable.
+        let t = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJleHAiOjE1NTEzOTQxNDIsIm5iZiI6MTU1MTM5MDU0MiwiaXNzIjoicGF5bWVudHMuYmlnY29tbWVyY2UuY29tIiwic3ViIjoianJhaDZnbW4iLCJqdGkiOiI3Nzg3ZmU1Zi01OWJmLTQ3ZWMtYTFmZC00ZDQ3ZTkwNjFlNWMiLCJpYXd4gJ8uHDk3kDhhuyefsrtr45mRhdGEiOnsic3RvcmVfaWQiOjEwMjU2NDYsIm9yZGVyX2lkIjoyMTUsImFtb3VudCI6OTgwMCwiY3VycmVuY3kiOiJVU0QifX0.WbR90d8m4gn8wK7kPMDEoVq8B0hHC5Ul5H4Hpqq6Yvo";
+        let pat = payment_access_token(PatSecret::new(t), 1_000);
+        assert_eq!(pat.expires_at_ms, 1_000 + PAT_LIFETIME_MS);
+    }
+
+    #[test]
+    fn readable_pat_claims() {
+        // From the 2023 spec's curl example: a well-formed payload.
+        let t = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJleHAiOjE1NTEzOTQxNDIsIm5iZiI6MTU1MTM5MDU0MiwiaXNzIjoicGF5bWVudHMuYmlnY29tbWVyY2UuY29tIiwic3ViIjoianJhaDZnbW4iLCJqdGkiOiI3Nzg3ZmU1Zi01OWJmLTQ3ZWMtYTFmZC00ZDQ3ZTkwNjFlNWMiLCJpYXQiOjE1NTEzOTA1NDIsImRhdGEiOnsic3RvcmVfaWQiOjEwMjU2NDYsIm9yZGVyX2lkIjoyMTUsImFtb3VudCI6OTgwMCwiY3VycmVuY3kiOiJVU0QifX0.WbR90d8m4gn8wK7kPMDEoVq8B0hHC5Ul5H4Hpqq6Yvo";
+        let c = decode_pat_claims(t).unwrap();
+        assert_eq!(c.exp, Some(1_551_394_142));
+        assert_eq!(c.order_id, Some(215));
+        assert_eq!(c.amount, Some(9800));
+        assert_eq!(c.currency.as_deref(), Some("USD"));
+        assert_eq!(c.sub.as_deref(), Some("jrah6gmn"));
+        let pat = payment_access_token(PatSecret::new(t), 1_551_390_542_000);
+        assert_eq!(pat.expires_at_ms, 1_551_394_142_000);
+        assert!(pat.is_expired(1_551_394_142_000));
+        assert!(!pat.is_expired(1_551_394_141_999));
+    }
+}

@@ -1,0 +1,208 @@
+//! Client configuration: which store, which credentials, which hosts.
+
+use crate::error::PaymentError;
+use crate::secret::ApiToken;
+use serde::Deserialize;
+
+/// The management API host.
+pub const DEFAULT_API_BASE: &str = "https://api.bigcommerce.com";
+/// The Payments API host.
+pub const DEFAULT_PAYMENTS_BASE: &str = "https://payments.bigcommerce.com";
+/// Largest response body the parser accepts (bytes). Larger bodies are an `InvalidResponse`.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+/// The SDK's version, in the user agent.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A validated store hash (the `{store_hash}` in every URL).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreHash(String);
+
+impl StoreHash {
+    /// Checks that `hash` is 1–32 lowercase letters and digits, as BigCommerce issues them —
+    /// which also keeps it from altering a URL path.
+    pub fn parse(hash: &str) -> Result<StoreHash, PaymentError> {
+        let ok = !hash.is_empty() && hash.len() <= 32 && hash.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if ok {
+            Ok(StoreHash(hash.to_owned()))
+        } else {
+            Err(PaymentError::configuration(
+                "store_hash",
+                "invalid_store_hash",
+                "The store hash must be 1-32 lowercase letters and digits (the part after /stores/ in the API path).",
+            ))
+        }
+    }
+
+    /// The hash as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Everything needed to address one store. Build it with [`ClientConfig::new`] or from
+/// [`ClientSettings`].
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    store_hash: StoreHash,
+    api_token: ApiToken,
+    api_base: String,
+    payments_base: String,
+    user_agent: String,
+    max_response_bytes: usize,
+}
+
+/// The plain settings a host passes in (JSON, JS object, Python kwargs, …).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ClientSettings {
+    /// Store hash.
+    pub store_hash: String,
+    /// API account access token (`X-Auth-Token`).
+    pub api_token: ApiToken,
+    /// Management API base URL; defaults to [`DEFAULT_API_BASE`].
+    #[serde(default)]
+    pub api_base: Option<String>,
+    /// Payments API base URL; defaults to [`DEFAULT_PAYMENTS_BASE`].
+    #[serde(default)]
+    pub payments_base: Option<String>,
+    /// Host name for the user agent (`node`, `python`, …); defaults to `rust`.
+    #[serde(default)]
+    pub host: Option<String>,
+}
+
+fn validate_base(path: &str, url: &str) -> Result<String, PaymentError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let rest = trimmed.strip_prefix("https://").or_else(|| trimmed.strip_prefix("http://"));
+    let ok = match rest {
+        Some(host) => !host.is_empty() && !host.contains(['?', '#', ' ', '\n', '\r']) && !host.starts_with('/'),
+        None => false,
+    };
+    if ok {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(PaymentError::configuration(path, "invalid_base_url", "A base URL must be http:// or https:// followed by a host (and optional path), without query or fragment."))
+    }
+}
+
+impl ClientConfig {
+    /// A configuration for `store_hash` with the default hosts.
+    pub fn new(store_hash: &str, api_token: ApiToken) -> Result<ClientConfig, PaymentError> {
+        let store_hash = StoreHash::parse(store_hash)?;
+        if api_token.expose().trim().is_empty() {
+            return Err(PaymentError::configuration("api_token", "missing_api_token", "An API account access token is required."));
+        }
+        Ok(ClientConfig {
+            store_hash,
+            api_token,
+            api_base: DEFAULT_API_BASE.to_owned(),
+            payments_base: DEFAULT_PAYMENTS_BASE.to_owned(),
+            user_agent: format!("bcpay/{VERSION} (rust)"),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        })
+    }
+
+    /// A configuration from host-supplied settings, collecting every problem.
+    pub fn from_settings(settings: ClientSettings) -> Result<ClientConfig, PaymentError> {
+        let mut config = ClientConfig::new(&settings.store_hash, settings.api_token)?;
+        if let Some(api) = settings.api_base {
+            config = config.with_api_base(&api)?;
+        }
+        if let Some(payments) = settings.payments_base {
+            config = config.with_payments_base(&payments)?;
+        }
+        if let Some(host) = settings.host {
+            config = config.with_host(&host);
+        }
+        Ok(config)
+    }
+
+    /// Overrides the management API base (e.g. a local sandbox).
+    pub fn with_api_base(mut self, url: &str) -> Result<ClientConfig, PaymentError> {
+        self.api_base = validate_base("api_base", url)?;
+        Ok(self)
+    }
+
+    /// Overrides the Payments API base (e.g. a local sandbox).
+    pub fn with_payments_base(mut self, url: &str) -> Result<ClientConfig, PaymentError> {
+        self.payments_base = validate_base("payments_base", url)?;
+        Ok(self)
+    }
+
+    /// Names the host runtime in the user agent: `bcpay/<version> (<host>)`.
+    pub fn with_host(mut self, host: &str) -> ClientConfig {
+        let host: String = host.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').take(64).collect();
+        self.user_agent = format!("bcpay/{VERSION} ({})", if host.is_empty() { "rust" } else { &host });
+        self
+    }
+
+    /// Caps accepted response bodies at `bytes`.
+    pub fn with_max_response_bytes(mut self, bytes: usize) -> ClientConfig {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// The store hash.
+    pub fn store_hash(&self) -> &StoreHash {
+        &self.store_hash
+    }
+    /// The API token.
+    pub fn api_token(&self) -> &ApiToken {
+        &self.api_token
+    }
+    /// Management API base URL, no trailing slash.
+    pub fn api_base(&self) -> &str {
+        &self.api_base
+    }
+    /// Payments API base URL, no trailing slash.
+    pub fn payments_base(&self) -> &str {
+        &self.payments_base
+    }
+    /// The user agent sent with every request.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+    /// Largest accepted response body.
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+
+    /// `{api_base}/stores/{hash}` — the prefix of every management URL.
+    pub(crate) fn store_api_root(&self) -> String {
+        format!("{}/stores/{}", self.api_base, self.store_hash.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_hash_rules() {
+        assert!(StoreHash::parse("abc123").is_ok());
+        for bad in ["", "ABC", "a/b", "a b", "../x", &"a".repeat(33)] {
+            let e = StoreHash::parse(bad).unwrap_err();
+            assert_eq!(e.field_errors[0].code, "invalid_store_hash", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn base_urls_are_validated_and_trimmed() {
+        let c = ClientConfig::new("abc", ApiToken::new("t")).unwrap();
+        let c = c.with_api_base("http://127.0.0.1:8080/").unwrap();
+        assert_eq!(c.api_base(), "http://127.0.0.1:8080");
+        let c2 = ClientConfig::new("abc", ApiToken::new("t")).unwrap();
+        assert!(c2.clone().with_payments_base("ftp://x").is_err());
+        assert!(c2.with_payments_base("https://x?y=1").is_err());
+    }
+
+    #[test]
+    fn user_agent_names_the_host() {
+        let c = ClientConfig::new("abc", ApiToken::new("t")).unwrap().with_host("node");
+        assert_eq!(c.user_agent(), format!("bcpay/{VERSION} (node)"));
+    }
+
+    #[test]
+    fn debug_hides_api_token() {
+        let c = ClientConfig::new("abc", ApiToken::new("supersecret")).unwrap();
+        assert!(!format!("{c:?}").contains("supersecret"));
+    }
+}

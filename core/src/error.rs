@@ -1,0 +1,656 @@
+//! The one error type, [`PaymentError`], and the classification of every failure into it.
+//!
+//! A failure is classified once, here: by the documented API error code when the body carries
+//! one, else by the HTTP status class. Each class fixes the error's [`ErrorKind`], its
+//! [`RetryAdvice`], the shopper-safe message and the developer remedy (the docs' error table).
+
+use crate::http::{Endpoint, HttpResponse, RequestId, TransportFailure};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+
+/// One problem with one input field, found before any request was built or reported by the API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// Dotted path of the field, e.g. `payment.instrument.number`.
+    pub path: String,
+    /// Machine-readable code, e.g. `luhn_check_failed`.
+    pub code: String,
+    /// Human-readable explanation. Never contains the field's value.
+    pub description: String,
+}
+
+impl FieldError {
+    /// A field error from its parts.
+    pub fn new(path: impl Into<String>, code: &str, description: impl Into<String>) -> Self {
+        FieldError { path: path.into(), code: code.to_owned(), description: description.into() }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} ({})", self.path, self.description, self.code)
+    }
+}
+
+/// What went wrong, by meaning. Hosts map these onto exception classes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Input failed validation before any request was built (see `field_errors`).
+    Validation,
+    /// The SDK was configured wrongly (store hash, base URL).
+    Configuration,
+    /// The API token or the payment access token was missing, invalid, expired or lacks scope.
+    Authentication,
+    /// The store's payment setup rejects the request (30000, 30001, 30002).
+    MerchantSetup,
+    /// The order cannot be paid in its current state (30003, 30004, 30101).
+    OrderState,
+    /// The card or account was declined (30102, 30103, 30104, 30106, 30107).
+    Declined,
+    /// The gateway saw a duplicate transaction (30105). Never pay again; confirm the order.
+    DuplicatePayment,
+    /// The request was rejected as invalid (10001, 30050, 30051, 400, 422).
+    InvalidRequest,
+    /// The resource does not exist (404).
+    NotFound,
+    /// The request conflicts with the resource's state (409).
+    Conflict,
+    /// Too many requests (429).
+    RateLimited,
+    /// The server failed (5xx, 10000, 30100).
+    Server,
+    /// The response could not be understood: HTML, empty, truncated, wrong types, too large.
+    InvalidResponse,
+    /// No response arrived and retries are exhausted.
+    Transport,
+    /// A payment may or may not have been taken; reconciliation could not settle it.
+    AmbiguousOutcome,
+}
+
+impl ErrorKind {
+    /// snake_case name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "validation",
+            ErrorKind::Configuration => "configuration",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::MerchantSetup => "merchant_setup",
+            ErrorKind::OrderState => "order_state",
+            ErrorKind::Declined => "declined",
+            ErrorKind::DuplicatePayment => "duplicate_payment",
+            ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Server => "server",
+            ErrorKind::InvalidResponse => "invalid_response",
+            ErrorKind::Transport => "transport",
+            ErrorKind::AmbiguousOutcome => "ambiguous_outcome",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a caller may do about an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RetryAdvice {
+    /// Do not retry: the same request will fail the same way, or retrying could charge twice.
+    Never,
+    /// The same request may be sent again after this many milliseconds.
+    After {
+        /// Milliseconds to wait.
+        ms: u64,
+    },
+    /// Create a new payment access token, then retry.
+    WithNewToken,
+    /// A payment may have been taken: read the order's transactions before doing anything else.
+    Reconcile,
+}
+
+/// Default wait when a server asks us to slow down without saying for how long.
+pub const DEFAULT_RETRY_AFTER_MS: u64 = 4_000;
+/// Default wait before retrying a server error from a single call.
+pub const DEFAULT_SERVER_RETRY_MS: u64 = 1_000;
+
+/// The error every bcpay operation returns.
+///
+/// Its `Display` and `Debug` never contain card data or tokens: server-provided text is scrubbed
+/// of anything that looks like a card number or a JWT before it is stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentError {
+    /// What went wrong, by meaning.
+    pub kind: ErrorKind,
+    /// HTTP status, when the error came from a response.
+    pub status: Option<u16>,
+    /// The API's numeric error code (`30102`, …), preserved even when undocumented.
+    pub code: Option<i64>,
+    /// A non-numeric error code string from the body, if that is what the server sent.
+    pub code_text: Option<String>,
+    /// Short summary (from the server's `title`, or ours).
+    pub title: String,
+    /// Longer explanation (from the server's `detail`), if any.
+    pub detail: Option<String>,
+    /// Field-level problems: from validation or from the server's `errors` object.
+    pub field_errors: Vec<FieldError>,
+    /// A message safe to show the shopper.
+    pub shopper_message: String,
+    /// What the developer or merchant should do.
+    pub remedy: String,
+    /// The API call that failed, if any.
+    pub endpoint: Option<Endpoint>,
+    /// The id of the request that failed, if any.
+    pub request_id: Option<RequestId>,
+    /// What the caller may do next.
+    pub retry: RetryAdvice,
+    /// In split payments: the payments already taken before this error (the order is not fully
+    /// paid). Empty otherwise.
+    pub payments_taken: Vec<crate::model::ProcessedPayment>,
+}
+
+impl PaymentError {
+    /// An error of `kind` with our own title, and defaults for everything else.
+    pub fn new(kind: ErrorKind, title: impl Into<String>) -> Self {
+        let (shopper_message, remedy) = default_texts(kind);
+        PaymentError {
+            kind,
+            status: None,
+            code: None,
+            code_text: None,
+            title: title.into(),
+            detail: None,
+            field_errors: Vec::new(),
+            shopper_message: shopper_message.to_owned(),
+            remedy: remedy.to_owned(),
+            endpoint: None,
+            request_id: None,
+            retry: RetryAdvice::Never,
+            payments_taken: Vec::new(),
+        }
+    }
+
+    /// A validation error carrying every field error found.
+    pub fn validation(field_errors: Vec<FieldError>) -> Self {
+        let mut e = PaymentError::new(ErrorKind::Validation, "The input is invalid");
+        e.detail = Some(
+            field_errors.iter().map(|f| format!("{}: {}", f.path, f.code)).collect::<Vec<_>>().join("; "),
+        );
+        e.field_errors = field_errors;
+        e
+    }
+
+    /// A configuration error about one setting.
+    pub fn configuration(path: &str, code: &str, description: &str) -> Self {
+        let mut e = PaymentError::new(ErrorKind::Configuration, "The client configuration is invalid");
+        e.detail = Some(description.to_owned());
+        e.field_errors = vec![FieldError::new(path, code, description)];
+        e
+    }
+
+    /// A response that could not be understood.
+    pub fn invalid_response(endpoint: Endpoint, id: &RequestId, status: u16, why: &str) -> Self {
+        let mut e = PaymentError::new(ErrorKind::InvalidResponse, "The response could not be understood");
+        e.detail = Some(why.to_owned());
+        e.status = Some(status);
+        e.at(endpoint, id)
+    }
+
+    /// A transport failure reported for a request that will not be retried.
+    pub fn transport(endpoint: Endpoint, id: &RequestId, failure: TransportFailure) -> Self {
+        let mut e = PaymentError::new(ErrorKind::Transport, "No response from the server");
+        e.detail = Some(format!("transport failure: {failure}"));
+        e.retry = if endpoint.moves_money() && failure.may_have_reached_server() {
+            RetryAdvice::Reconcile
+        } else {
+            RetryAdvice::After { ms: DEFAULT_SERVER_RETRY_MS }
+        };
+        e.at(endpoint, id)
+    }
+
+    /// Tags the error with the request it belongs to.
+    pub fn at(mut self, endpoint: Endpoint, id: &RequestId) -> Self {
+        self.endpoint = Some(endpoint);
+        self.request_id = Some(id.clone());
+        self
+    }
+
+    /// Whether the shopper's card or account was refused (so asking for another is right).
+    pub fn is_decline(&self) -> bool {
+        self.kind == ErrorKind::Declined
+    }
+}
+
+impl fmt::Display for PaymentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.title)?;
+        if let Some(detail) = &self.detail {
+            write!(f, " — {detail}")?;
+        }
+        if let Some(code) = self.code {
+            write!(f, " (code {code})")?;
+        }
+        if let Some(status) = self.status {
+            write!(f, " [HTTP {status}]")?;
+        }
+        if let (Some(endpoint), Some(id)) = (self.endpoint, &self.request_id) {
+            write!(f, " [{endpoint} {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PaymentError {}
+
+/// What the docs' error table says about one code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DocumentedCode {
+    /// The code.
+    pub code: i64,
+    /// Its meaning, by kind.
+    pub kind: ErrorKind,
+    /// The table's description, shown to shoppers where the table meant it for them.
+    pub description: &'static str,
+    /// The table's "possible solutions", or ours where the table says N/A.
+    pub remedy: &'static str,
+}
+
+const GENERIC_SHOPPER: &str = "We couldn't process your payment. Please try again later or use a different payment method.";
+
+/// The Payments API error table (newest edition). `3001` in the older edition is `30001`.
+pub const DOCUMENTED_CODES: &[DocumentedCode] = &[
+    DocumentedCode { code: 10000, kind: ErrorKind::Server, description: "We're experiencing difficulty processing your transaction. Please try again later.", remedy: "Connection error between BigCommerce and the gateway. Retry calls that cannot move money; for Process Payment, reconcile the order's transactions before paying again." },
+    DocumentedCode { code: 10001, kind: ErrorKind::InvalidRequest, description: "Unable to process the payment because invalid data was supplied with the transaction.", remedy: "Missing or incorrect fields: check the request for data that is incorrect or missing." },
+    DocumentedCode { code: 30000, kind: ErrorKind::MerchantSetup, description: "Merchant payment configuration could not be found.", remedy: "The payment provider has not been configured in the store: check the payment gateway settings in the BigCommerce control panel." },
+    DocumentedCode { code: 30001, kind: ErrorKind::MerchantSetup, description: "Merchant payment configuration is not configured correctly.", remedy: "The gateway rejects the payment configuration: check the gateway settings in the control panel and confirm the credentials with the payment gateway." },
+    DocumentedCode { code: 30002, kind: ErrorKind::MerchantSetup, description: "Vaulting service is currently not available.", remedy: "Stored cards are not enabled on this store: ask the store owner to enable Stored Credit Cards." },
+    DocumentedCode { code: 30003, kind: ErrorKind::OrderState, description: "Order could not be found.", remedy: "The order does not exist or the ID is wrong: check the store's orders with Get All Orders." },
+    DocumentedCode { code: 30004, kind: ErrorKind::OrderState, description: "The validation on line item and grand total does not match.", remedy: "Recreate the payment access token; if it persists recreate the order and check the store's tax and discount settings." },
+    DocumentedCode { code: 30050, kind: ErrorKind::InvalidRequest, description: "Payment instrument could not be saved.", remedy: "Check the card information: expiry_month is two digits and expiry_year is four digits." },
+    DocumentedCode { code: 30051, kind: ErrorKind::InvalidRequest, description: "That stored payment instrument could not be found. Please try a different payment option.", remedy: "The stored instrument is not associated with the shopper: use Get Payment Methods to list the shopper's stored instruments." },
+    DocumentedCode { code: 30100, kind: ErrorKind::Server, description: "Payment access token could not be created.", remedy: "Retry token creation; if it persists check that the order exists and is Incomplete and that the API account has the Create Payments scope." },
+    DocumentedCode { code: 30101, kind: ErrorKind::OrderState, description: "Order is invalid.", remedy: "The order is in the wrong status: orders must be Incomplete (status_id 0) and created by the Checkout SDK, Checkout API or V2 Orders API (not in the control panel)." },
+    DocumentedCode { code: 30102, kind: ErrorKind::Declined, description: "Your card details could not be verified. Please double check them and try again.", remedy: "Check the shopper's card details, and that the Authorization header carries the right payment access token." },
+    DocumentedCode { code: 30103, kind: ErrorKind::Declined, description: "Your card has expired. Please try again with a valid card.", remedy: "Ask the shopper for a card that has not expired." },
+    DocumentedCode { code: 30104, kind: ErrorKind::Declined, description: "There was a problem processing your card. Please contact your card issuer.", remedy: "The issuer refused the card: ask the shopper to contact their card issuer or use another card." },
+    DocumentedCode { code: 30105, kind: ErrorKind::DuplicatePayment, description: "This is a duplicate transaction. Please contact us to confirm your order. Do not try to pay again.", remedy: "Never retry: check the order's transactions and status to confirm whether it is already paid." },
+    DocumentedCode { code: 30106, kind: ErrorKind::Declined, description: "The payment was declined due to insufficient funds.", remedy: "Ask the shopper for another payment method." },
+    DocumentedCode { code: 30107, kind: ErrorKind::Declined, description: "The authorization for this transaction has been revoked.", remedy: "The shopper revoked the authorization of the stored PayPal account: ask for another payment method." },
+];
+
+/// The table entry for `code`, treating the older edition's `3001` as `30001`.
+pub fn documented_code(code: i64) -> Option<&'static DocumentedCode> {
+    let code = if code == 3001 { 30001 } else { code };
+    DOCUMENTED_CODES.iter().find(|d| d.code == code)
+}
+
+fn default_texts(kind: ErrorKind) -> (&'static str, &'static str) {
+    match kind {
+        ErrorKind::Validation => ("Please check your payment details and try again.", "Fix the fields listed in field_errors."),
+        ErrorKind::Configuration => (GENERIC_SHOPPER, "Fix the client configuration named in field_errors."),
+        ErrorKind::Authentication => (GENERIC_SHOPPER, "Check the API account's access token and its scopes (Create Payments, Get Payment Methods, Orders, Transactions); for Process Payment, create a new payment access token."),
+        ErrorKind::MerchantSetup => (GENERIC_SHOPPER, "Check the store's payment gateway settings in the control panel."),
+        ErrorKind::OrderState => (GENERIC_SHOPPER, "Check the order exists and is Incomplete (status_id 0)."),
+        ErrorKind::Declined => ("Your payment was declined. Please use a different payment method.", "Ask the shopper for another payment method."),
+        ErrorKind::DuplicatePayment => ("This is a duplicate transaction. Please contact us to confirm your order. Do not try to pay again.", "Never retry: confirm the order's transactions and status."),
+        ErrorKind::InvalidRequest => (GENERIC_SHOPPER, "Check the request against the API reference; field_errors names the fields when the server said."),
+        ErrorKind::NotFound => (GENERIC_SHOPPER, "Check the store hash and the resource id."),
+        ErrorKind::Conflict => (GENERIC_SHOPPER, "The resource changed state: read it again before retrying."),
+        ErrorKind::RateLimited => (GENERIC_SHOPPER, "Slow down: wait for the time in `retry` before sending again."),
+        ErrorKind::Server => (GENERIC_SHOPPER, "The server failed: retry later; for Process Payment reconcile the order first."),
+        ErrorKind::InvalidResponse => (GENERIC_SHOPPER, "The server sent something that is not the API's JSON (an HTML page, a proxy error, a truncated body): check the base URLs and any proxy in between."),
+        ErrorKind::Transport => (GENERIC_SHOPPER, "Check network connectivity to the API hosts."),
+        ErrorKind::AmbiguousOutcome => ("We couldn't confirm your payment. Please don't pay again until we contact you.", "The payment may have been taken. Check the order's transactions (GET /v3/orders/{id}/transactions) and status before paying again."),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error bodies
+// ---------------------------------------------------------------------------------------------
+
+/// What could be read from an error body, whatever its shape.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct ErrorBody {
+    pub code: Option<i64>,
+    pub code_text: Option<String>,
+    pub title: Option<String>,
+    pub detail: Option<String>,
+    pub field_errors: Vec<FieldError>,
+}
+
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(scrub(s)),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn set_code(body: &mut ErrorBody, v: &Value) {
+    match v {
+        Value::Number(n) => body.code = n.as_i64(),
+        Value::String(s) => match s.trim().parse::<i64>() {
+            Ok(n) => body.code = Some(n),
+            Err(_) if !s.trim().is_empty() => body.code_text = Some(scrub(s.trim())),
+            Err(_) => {}
+        },
+        _ => {}
+    }
+}
+
+/// Reads one error object: `{status,title,type,detail,code,errors}` or `{code,message}` or
+/// V2's `{status,message,details}`.
+fn read_error_object(body: &mut ErrorBody, obj: &serde_json::Map<String, Value>) {
+    if body.code.is_none() && body.code_text.is_none() {
+        if let Some(c) = obj.get("code") {
+            set_code(body, c);
+        }
+    }
+    if body.title.is_none() {
+        body.title = obj.get("title").and_then(text_of).or_else(|| obj.get("message").and_then(text_of));
+    }
+    if body.detail.is_none() {
+        body.detail = obj.get("detail").and_then(text_of).or_else(|| obj.get("error").and_then(text_of));
+        if body.detail.is_none() && obj.contains_key("title") {
+            body.detail = obj.get("message").and_then(text_of);
+        }
+    }
+    match obj.get("errors") {
+        // `errors: {field: message}`; values may also be arrays or objects in the wild.
+        Some(Value::Object(map)) => {
+            for (field, v) in map {
+                let description = match v {
+                    Value::Array(items) => items.iter().filter_map(text_of).collect::<Vec<_>>().join("; "),
+                    other => text_of(other).unwrap_or_default(),
+                };
+                body.field_errors.push(FieldError::new(field.clone(), "server_rejected", description));
+            }
+        }
+        // `errors: [{code, message}]`
+        Some(Value::Array(items)) => {
+            for item in items {
+                match item {
+                    Value::Object(o) => {
+                        if body.code.is_none() && body.code_text.is_none() {
+                            if let Some(c) = o.get("code") {
+                                set_code(body, c);
+                            }
+                        }
+                        let path = o.get("field").or_else(|| o.get("path")).and_then(text_of).unwrap_or_default();
+                        let code = o.get("code").and_then(text_of).unwrap_or_else(|| "server_rejected".into());
+                        let description = o
+                            .get("message")
+                            .or_else(|| o.get("title"))
+                            .or_else(|| o.get("detail"))
+                            .and_then(text_of)
+                            .unwrap_or_default();
+                        if body.title.is_none() {
+                            body.title = Some(description.clone()).filter(|d| !d.is_empty());
+                        }
+                        body.field_errors.push(FieldError { path, code, description });
+                    }
+                    other => {
+                        if let Some(t) = text_of(other) {
+                            body.field_errors.push(FieldError::new("", "server_rejected", t));
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    if let Some(Value::Object(details)) = obj.get("details") {
+        if let Some(Value::Array(invalid)) = details.get("invalid_reason") {
+            for item in invalid {
+                if let Some(t) = text_of(item) {
+                    body.field_errors.push(FieldError::new("", "server_rejected", t));
+                }
+            }
+        }
+    }
+}
+
+/// Reads any error body shape the specs show. Never fails: unreadable bodies give an empty
+/// [`ErrorBody`] and the caller classifies by status alone.
+pub(crate) fn read_error_body(bytes: &[u8]) -> ErrorBody {
+    let mut body = ErrorBody::default();
+    let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
+        return body;
+    };
+    match &value {
+        Value::Object(obj) => {
+            // `{data: [{…}]}` (refund errors) or `{data: {…}}`
+            match obj.get("data") {
+                Some(Value::Array(items)) if !obj.contains_key("title") => {
+                    for item in items {
+                        if let Value::Object(o) = item {
+                            read_error_object(&mut body, o);
+                        }
+                    }
+                }
+                Some(Value::Object(o)) if !obj.contains_key("title") && !obj.contains_key("code") => {
+                    read_error_object(&mut body, o)
+                }
+                _ => read_error_object(&mut body, obj),
+            }
+        }
+        // V2: `[{status, message}]`
+        Value::Array(items) => {
+            for item in items {
+                if let Value::Object(o) = item {
+                    read_error_object(&mut body, o);
+                }
+            }
+        }
+        _ => {}
+    }
+    body
+}
+
+/// Replaces anything that looks like a card number (12–19 digits, spaces or dashes allowed) or a
+/// JWT in server-provided text, so that an echoing server cannot make us leak it.
+pub fn scrub(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        // Digit runs.
+        if chars[i].is_ascii_digit() {
+            let mut j = i;
+            let mut digits = 0;
+            while j < chars.len() && (chars[j].is_ascii_digit() || ((chars[j] == ' ' || chars[j] == '-') && j + 1 < chars.len() && chars[j + 1].is_ascii_digit())) {
+                if chars[j].is_ascii_digit() {
+                    digits += 1;
+                }
+                j += 1;
+            }
+            if digits >= 12 {
+                out.push_str("[redacted]");
+            } else {
+                out.extend(&chars[i..j]);
+            }
+            i = j;
+            continue;
+        }
+        // JWTs: `eyJ` followed by base64url and dots.
+        if chars[i] == 'e' && chars[i..].starts_with(&['e', 'y', 'J']) {
+            let mut j = i;
+            while j < chars.len() && (chars[j].is_ascii_alphanumeric() || matches!(chars[j], '-' | '_' | '.' | '=')) {
+                j += 1;
+            }
+            if j - i >= 16 {
+                out.push_str("[redacted]");
+                i = j;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classification
+// ---------------------------------------------------------------------------------------------
+
+/// Reads `X-Retry-After` (seconds) and `X-Rate-Limit-Time-Reset-Ms`, and returns the longer wait
+/// in milliseconds, if either is present.
+pub fn retry_after_ms(response: &HttpResponse) -> Option<u64> {
+    let parse = |name: &str| response.header(name).and_then(|v| v.trim().parse::<f64>().ok()).filter(|v| v.is_finite() && *v >= 0.0);
+    let retry_after = parse("x-retry-after").or_else(|| parse("retry-after")).map(|s| (s * 1000.0).ceil() as u64);
+    let reset = parse("x-rate-limit-time-reset-ms").map(|ms| ms.ceil() as u64);
+    match (retry_after, reset) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Turns a non-success response into a [`PaymentError`].
+pub fn classify_response(endpoint: Endpoint, id: &RequestId, response: &HttpResponse) -> PaymentError {
+    let body = read_error_body(&response.body);
+    let status = response.status;
+    let documented = body.code.and_then(documented_code);
+
+    let kind = match documented {
+        Some(d) => d.kind,
+        None => match status {
+            401 | 403 => ErrorKind::Authentication,
+            404 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            429 => ErrorKind::RateLimited,
+            400 | 405..=428 | 430..=499 => ErrorKind::InvalidRequest,
+            500..=599 => ErrorKind::Server,
+            // A 1xx/2xx/3xx handed to the error path is not what the API does.
+            _ => ErrorKind::InvalidResponse,
+        },
+    };
+
+    let money = endpoint.moves_money();
+    let retry = match kind {
+        ErrorKind::RateLimited => RetryAdvice::After { ms: retry_after_ms(response).unwrap_or(DEFAULT_RETRY_AFTER_MS) },
+        // A 5xx or 10000 on a money-moving call says nothing about whether the money moved.
+        ErrorKind::Server if money => RetryAdvice::Reconcile,
+        ErrorKind::Server => RetryAdvice::After { ms: retry_after_ms(response).unwrap_or(DEFAULT_SERVER_RETRY_MS) },
+        ErrorKind::Authentication if endpoint == Endpoint::ProcessPayment && status == 401 => RetryAdvice::WithNewToken,
+        ErrorKind::OrderState if body.code == Some(30004) => RetryAdvice::WithNewToken,
+        ErrorKind::InvalidResponse if money => RetryAdvice::Reconcile,
+        _ => RetryAdvice::Never,
+    };
+
+    let (default_shopper, default_remedy) = default_texts(kind);
+    let (shopper_message, remedy, doc_title) = match documented {
+        Some(d) => {
+            // Declines and duplicates speak to the shopper in the table's words; the rest are
+            // for the merchant and get the generic message.
+            let shopper = match d.kind {
+                ErrorKind::Declined | ErrorKind::DuplicatePayment => d.description,
+                _ if d.code == 30051 => d.description,
+                _ => GENERIC_SHOPPER,
+            };
+            (shopper, d.remedy, Some(d.description))
+        }
+        None => (default_shopper, default_remedy, None),
+    };
+
+    let title = body
+        .title
+        .or_else(|| doc_title.map(str::to_owned))
+        .unwrap_or_else(|| format!("HTTP {status}"));
+
+    PaymentError {
+        kind,
+        status: Some(status),
+        code: body.code,
+        code_text: body.code_text,
+        title,
+        detail: body.detail,
+        field_errors: body.field_errors,
+        shopper_message: shopper_message.to_owned(),
+        remedy: remedy.to_owned(),
+        endpoint: Some(endpoint),
+        request_id: Some(id.clone()),
+        retry,
+        payments_taken: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Header;
+
+    fn id() -> RequestId {
+        RequestId("t".into())
+    }
+
+    fn resp(status: u16, body: &str) -> HttpResponse {
+        HttpResponse::new(status, vec![], body.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn every_documented_code_has_a_kind_and_remedy() {
+        for d in DOCUMENTED_CODES {
+            let body = format!(r#"{{"status":422,"title":"t","type":"x","code":{}}}"#, d.code);
+            let e = classify_response(Endpoint::ProcessPayment, &id(), &resp(422, &body));
+            assert_eq!(e.kind, d.kind, "code {}", d.code);
+            assert_eq!(e.code, Some(d.code));
+            assert!(!e.remedy.is_empty());
+        }
+    }
+
+    #[test]
+    fn old_3001_is_30001() {
+        let e = classify_response(Endpoint::ProcessPayment, &id(), &resp(400, r#"{"code":"3001","title":"x"}"#));
+        assert_eq!(e.kind, ErrorKind::MerchantSetup);
+        assert_eq!(e.code, Some(3001));
+    }
+
+    #[test]
+    fn duplicate_is_never_retried() {
+        let e = classify_response(Endpoint::ProcessPayment, &id(), &resp(422, r#"{"code":30105,"title":"dup","status":422,"type":"x"}"#));
+        assert_eq!(e.kind, ErrorKind::DuplicatePayment);
+        assert_eq!(e.retry, RetryAdvice::Never);
+    }
+
+    #[test]
+    fn server_error_on_payment_means_reconcile_elsewhere_retry() {
+        let pay = classify_response(Endpoint::ProcessPayment, &id(), &resp(502, "<html>Bad gateway</html>"));
+        assert_eq!(pay.retry, RetryAdvice::Reconcile);
+        let methods = classify_response(Endpoint::GetPaymentMethods, &id(), &resp(503, ""));
+        assert_eq!(methods.retry, RetryAdvice::After { ms: DEFAULT_SERVER_RETRY_MS });
+    }
+
+    #[test]
+    fn rate_limit_waits_longer_of_reset_and_retry_after() {
+        let r = HttpResponse::new(429, vec![Header::new("X-Retry-After", "2"), Header::new("X-Rate-Limit-Time-Reset-Ms", "3500")], b"".to_vec());
+        let e = classify_response(Endpoint::GetPaymentMethods, &id(), &r);
+        assert_eq!(e.retry, RetryAdvice::After { ms: 3500 });
+    }
+
+    #[test]
+    fn scrub_removes_card_numbers_and_jwts() {
+        assert_eq!(scrub("card 4242 4242 4242 4242 bad"), "card [redacted] bad");
+        assert_eq!(scrub("order 12345 ok"), "order 12345 ok");
+        assert_eq!(scrub("token eyJhbGciOiJIUzI1NiJ9.eyJleHAi.sig rejected"), "token [redacted] rejected");
+    }
+
+    #[test]
+    fn reads_every_body_shape() {
+        let v2 = read_error_body(br#"[{"status":400,"message":"The field 'status_id' is invalid."}]"#);
+        assert_eq!(v2.title.as_deref(), Some("The field 'status_id' is invalid."));
+        let arr = read_error_body(br#"{"errors":[{"code":30102,"message":"bad card"}]}"#);
+        assert_eq!(arr.code, Some(30102));
+        let data = read_error_body(br#"{"data":[{"status":422,"title":"Unable to provide store credit for a guest customer.","type":"x"}]}"#);
+        assert_eq!(data.title.as_deref(), Some("Unable to provide store credit for a guest customer."));
+        let flat = read_error_body(br#"{"code":"30103","message":"expired"}"#);
+        assert_eq!(flat.code, Some(30103));
+        assert_eq!(read_error_body(b"<html>"), ErrorBody::default());
+    }
+}

@@ -1,0 +1,531 @@
+//! [`PaymentFlow`]: the sans-IO state machine that takes one order from unpaid to paid.
+//!
+//! The host loops: `poll(now)` says what to do ([`Action`]); the host sends the request, then
+//! feeds back the response (`on_response`) or the failure (`on_transport_failure`).
+//!
+//! ```text
+//! [methods] → token → pay ──201──→ next payment / Done
+//!                 ↑      │ 429, NotSent ──→ wait, pay again (the server surely did nothing)
+//!                 ├──────┤ 401 ─────────→ new token, pay again
+//!                 │      │ MaybeSent, TimedOut, 5xx, 10000, unreadable 2xx
+//!                 │      ↓
+//!                 │   reconcile: transactions (all pages) + order status
+//!                 │      ├─ payment recorded ─────────────→ counts as paid
+//!                 └──────┼─ nothing recorded, order unpaid → new token, pay again
+//!                        └─ anything else ─────────────────→ Failed(AmbiguousOutcome)
+//! ```
+//!
+//! The rule that protects shoppers from double charges lives in [`PaymentFlow::on_pay_failure`]
+//! and [`PaymentFlow::decide_after_reconcile`]: a Process Payment that may have reached the
+//! server is sent again only after reconciliation proved it was not recorded.
+
+use crate::api::{Api, MethodsQuery};
+use crate::error::{ErrorKind, PaymentError, RetryAdvice};
+use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId, TransportFailure};
+use crate::model::{Order, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, PaymentStatus, ProcessedPayment, Transaction, TransactionType, order_status};
+use crate::ratelimit::{LimitClass, Permit, RateLimiter, SharedRateLimiter};
+use crate::rng::Entropy;
+use crate::validate;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Tunables of a flow. `Default` is what a careful integration wants.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FlowOptions {
+    /// Call Get Payment Methods first and check the payments against it (brand accepted, CVV
+    /// present when required, stored instrument known).
+    pub fetch_methods: bool,
+    /// After an unclear Process Payment, read the order's transactions and status to settle it.
+    /// Off: such outcomes fail at once as `AmbiguousOutcome`.
+    pub reconcile: bool,
+    /// Most sends of one call (and of Process Payment per instrument), first try included.
+    pub max_attempts: u32,
+    /// Backoff base (ms): the n-th retry waits a random time in `0..=min(cap, base·2ⁿ)`.
+    pub backoff_base_ms: u64,
+    /// Backoff cap (ms).
+    pub backoff_cap_ms: u64,
+    /// Re-create the payment access token when it expires within this margin (ms).
+    pub pat_refresh_margin_ms: u64,
+    /// Wait this long (ms) after an unclear Process Payment before reading transactions, so a
+    /// payment still in progress at the gateway has time to be recorded.
+    pub reconcile_delay_ms: u64,
+    /// Most pages of transactions read during one reconciliation.
+    pub max_transaction_pages: u32,
+    /// Sent as `order.is_recurring` when creating the access token.
+    pub is_recurring: bool,
+}
+
+impl Default for FlowOptions {
+    fn default() -> Self {
+        FlowOptions {
+            fetch_methods: true,
+            reconcile: true,
+            max_attempts: 4,
+            backoff_base_ms: 200,
+            backoff_cap_ms: 10_000,
+            pat_refresh_margin_ms: 60_000,
+            reconcile_delay_ms: 2_000,
+            max_transaction_pages: 20,
+            is_recurring: false,
+        }
+    }
+}
+
+/// What the host should do next.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Send this request, then report its outcome.
+    Send {
+        /// The request, complete.
+        request: HttpRequest,
+    },
+    /// Nothing to send before this time (ms); poll again then.
+    Wait {
+        /// When to poll again (ms).
+        until_ms: u64,
+    },
+    /// A request is in flight: report its outcome before polling again.
+    Awaiting {
+        /// The request awaited.
+        request_id: RequestId,
+    },
+    /// Every payment went through.
+    Done {
+        /// What was paid.
+        receipt: PaymentReceipt,
+    },
+    /// The flow stopped. `error.payments_taken` lists split payments already taken.
+    Failed {
+        /// Why.
+        error: PaymentError,
+    },
+}
+
+#[derive(Clone, Debug)]
+enum Stage {
+    Methods,
+    Token,
+    Pay,
+    ReconcileTransactions { page: u32, recorded: u32, found: Option<Transaction> },
+    ReconcileOrder { recorded: u32, found: Option<Transaction> },
+}
+
+impl Stage {
+    fn endpoint(&self) -> Endpoint {
+        match self {
+            Stage::Methods => Endpoint::GetPaymentMethods,
+            Stage::Token => Endpoint::CreatePaymentAccessToken,
+            Stage::Pay => Endpoint::ProcessPayment,
+            Stage::ReconcileTransactions { .. } => Endpoint::GetOrderTransactions,
+            Stage::ReconcileOrder { .. } => Endpoint::GetOrder,
+        }
+    }
+
+    fn is_reconciling(&self) -> bool {
+        matches!(self, Stage::ReconcileTransactions { .. } | Stage::ReconcileOrder { .. })
+    }
+}
+
+/// Takes one order from unpaid to paid: one instrument, or several for split payments.
+pub struct PaymentFlow {
+    api: Arc<Api>,
+    limiter: SharedRateLimiter,
+    entropy: Entropy,
+    options: FlowOptions,
+    order_id: u64,
+    payments: Vec<Payment>,
+    methods: Option<Vec<PaymentMethod>>,
+    pat: Option<PaymentAccessToken>,
+    /// The current token went out with a Process Payment that may have been processed: tokens
+    /// are single-use, so the next send needs a new one.
+    pat_spent: bool,
+    step: usize,
+    stage: Stage,
+    taken: Vec<ProcessedPayment>,
+    /// Sends of the current call (retries of one GET or token creation).
+    attempts: u32,
+    /// Process Payment sends for the current instrument.
+    pay_sends: u32,
+    requests_sent: u32,
+    not_before: u64,
+    in_flight: Option<(RequestId, Endpoint)>,
+    /// Why the current reconciliation started, and the payment request it is about.
+    unclear: Option<(PaymentError, RequestId)>,
+    outcome: Option<Action>,
+}
+
+impl std::fmt::Debug for PaymentFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentFlow")
+            .field("order_id", &self.order_id)
+            .field("step", &self.step)
+            .field("stage", &self.stage)
+            .field("payments", &self.payments.len())
+            .field("requests_sent", &self.requests_sent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PaymentFlow {
+    /// A flow paying `order_id` with `payments` in order (gift certificates and store credit
+    /// first, then the instrument that pays the rest). Validates everything first, with
+    /// `now_ms` dating the card expiry check.
+    pub fn new(api: Arc<Api>, order_id: u64, payments: Vec<Payment>, options: FlowOptions, now_ms: u64) -> Result<PaymentFlow, PaymentError> {
+        Self::with_limiter(api, RateLimiter::shared(Default::default()), Entropy::from_os(), order_id, payments, options, now_ms)
+    }
+
+    /// Like [`new`](Self::new), sharing `limiter` with the store's other flows and drawing
+    /// jitter from `entropy` (seeded in tests).
+    pub fn with_limiter(api: Arc<Api>, limiter: SharedRateLimiter, entropy: Entropy, order_id: u64, payments: Vec<Payment>, options: FlowOptions, now_ms: u64) -> Result<PaymentFlow, PaymentError> {
+        let mut errors = validate::validate_order_id("order_id", order_id);
+        errors.extend(validate::validate_payments(&payments, now_ms, None));
+        if options.max_attempts == 0 {
+            errors.push(crate::error::FieldError::new("options.max_attempts", "invalid_max_attempts", "At least one attempt is needed."));
+        }
+        if !errors.is_empty() {
+            return Err(PaymentError::validation(errors));
+        }
+        let stage = if options.fetch_methods { Stage::Methods } else { Stage::Token };
+        Ok(PaymentFlow {
+            api,
+            limiter,
+            entropy,
+            options,
+            order_id,
+            payments,
+            methods: None,
+            pat: None,
+            pat_spent: false,
+            step: 0,
+            stage,
+            taken: Vec::new(),
+            attempts: 0,
+            pay_sends: 0,
+            requests_sent: 0,
+            not_before: 0,
+            in_flight: None,
+            unclear: None,
+            outcome: None,
+        })
+    }
+
+    /// The order being paid.
+    pub fn order_id(&self) -> u64 {
+        self.order_id
+    }
+
+    /// Payments taken so far.
+    pub fn payments_taken(&self) -> &[ProcessedPayment] {
+        &self.taken
+    }
+
+    /// The accepted methods, once fetched.
+    pub fn payment_methods(&self) -> Option<&[PaymentMethod]> {
+        self.methods.as_deref()
+    }
+
+    /// Whether the flow has finished (`Done` or `Failed`).
+    pub fn is_finished(&self) -> bool {
+        self.outcome.is_some()
+    }
+
+    /// A hard ceiling on requests, so the flow ends whatever the server does.
+    fn request_ceiling(&self) -> u32 {
+        let a = self.options.max_attempts;
+        let per_reconcile = a * (self.options.max_transaction_pages + 1);
+        let per_send = a /* token */ + 1 /* pay */ + per_reconcile;
+        a + (self.payments.len() as u32) * a * per_send
+    }
+
+    /// What to do next at `now_ms`.
+    pub fn poll(&mut self, now_ms: u64) -> Action {
+        if let Some(outcome) = &self.outcome {
+            return outcome.clone();
+        }
+        if let Some((id, _)) = &self.in_flight {
+            return Action::Awaiting { request_id: id.clone() };
+        }
+        if now_ms < self.not_before {
+            return Action::Wait { until_ms: self.not_before };
+        }
+        // A stale or spent token is replaced before paying.
+        if matches!(self.stage, Stage::Pay) {
+            let fresh = self.pat.as_ref().is_some_and(|p| !self.pat_spent && !p.expires_within(now_ms, self.options.pat_refresh_margin_ms));
+            if !fresh {
+                self.enter(Stage::Token);
+            }
+        }
+        if self.requests_sent >= self.request_ceiling() {
+            let e = PaymentError::new(ErrorKind::Transport, "Request budget exhausted");
+            return self.fail_at_step(e);
+        }
+        let endpoint = self.stage.endpoint();
+        let permit = {
+            let mut limiter = self.limiter.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            limiter.acquire(LimitClass::of(endpoint), now_ms)
+        };
+        if let Permit::WaitUntil { at_ms } = permit {
+            return Action::Wait { until_ms: at_ms.max(now_ms + 1) };
+        }
+        let request = match self.build(now_ms) {
+            Ok(r) => r,
+            Err(e) => return self.fail_at_step(e),
+        };
+        self.attempts += 1;
+        if endpoint == Endpoint::ProcessPayment {
+            self.pay_sends += 1;
+        }
+        self.requests_sent += 1;
+        self.in_flight = Some((request.id.clone(), endpoint));
+        Action::Send { request }
+    }
+
+    fn build(&self, _now_ms: u64) -> Result<HttpRequest, PaymentError> {
+        match &self.stage {
+            Stage::Methods => self.api.build_get_payment_methods(&MethodsQuery::OrderId(self.order_id)),
+            Stage::Token => self.api.build_create_access_token(self.order_id, self.options.is_recurring),
+            Stage::Pay => {
+                let pat = self.pat.as_ref().ok_or_else(|| PaymentError::new(ErrorKind::Authentication, "No payment access token"))?;
+                Ok(self.api.process_payment_request(&pat.secret, &self.payments[self.step]))
+            }
+            Stage::ReconcileTransactions { page, .. } => self.api.build_get_transactions(self.order_id, *page),
+            Stage::ReconcileOrder { .. } => self.api.build_get_order(self.order_id),
+        }
+    }
+
+    fn take_in_flight(&mut self, id: &RequestId) -> Option<Endpoint> {
+        match &self.in_flight {
+            Some((current, endpoint)) if current == id => {
+                let endpoint = *endpoint;
+                self.in_flight = None;
+                Some(endpoint)
+            }
+            _ => None,
+        }
+    }
+
+    /// Feeds the response to request `id`. Responses to other ids (stale, duplicated) are ignored.
+    pub fn on_response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
+        let Some(endpoint) = self.take_in_flight(id) else { return };
+        {
+            let mut limiter = self.limiter.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            limiter.observe(endpoint, response, now_ms);
+        }
+        let api = Arc::clone(&self.api);
+        match self.stage.clone() {
+            Stage::Methods => match api.parse_get_payment_methods(id, response) {
+                Ok(methods) => {
+                    let errors = validate::validate_payments(&self.payments, now_ms, Some(&methods));
+                    self.methods = Some(methods);
+                    if errors.is_empty() {
+                        self.enter(Stage::Token);
+                    } else {
+                        self.fail_at_step(PaymentError::validation(errors));
+                    }
+                }
+                Err(e) => self.retry_or_fail(e, now_ms),
+            },
+            Stage::Token => match api.parse_create_access_token(id, response, now_ms) {
+                Ok(pat) => {
+                    self.pat = Some(pat);
+                    self.pat_spent = false;
+                    self.enter(Stage::Pay);
+                }
+                Err(e) => self.retry_or_fail(e, now_ms),
+            },
+            Stage::Pay => {
+                let method_id = self.payments[self.step].payment_method_id.clone();
+                match api.parse_process_payment(id, response, &method_id) {
+                    Ok(payment) => self.record_payment(payment),
+                    Err(e) => self.on_pay_failure(e, id, now_ms),
+                }
+            }
+            Stage::ReconcileTransactions { page, mut recorded, mut found } => match api.parse_get_transactions(id, response) {
+                Ok(txs) => {
+                    let method_id = &self.payments[self.step].payment_method_id;
+                    for tx in txs.transactions.iter().filter(|t| t.records_payment() && matches_method(t, method_id)) {
+                        recorded += 1;
+                        found = Some(tx.clone());
+                    }
+                    if txs.has_next() && page < self.options.max_transaction_pages {
+                        self.enter(Stage::ReconcileTransactions { page: page + 1, recorded, found });
+                    } else if txs.has_next() {
+                        self.fail_ambiguous("the order has more transaction pages than the flow reads");
+                    } else {
+                        self.enter(Stage::ReconcileOrder { recorded, found });
+                    }
+                }
+                Err(e) => self.retry_or_fail(e, now_ms),
+            },
+            Stage::ReconcileOrder { recorded, found } => match api.parse_get_order(id, response) {
+                Ok(order) => self.decide_after_reconcile(&order, recorded, found),
+                Err(e) => self.retry_or_fail(e, now_ms),
+            },
+        }
+    }
+
+    /// Feeds a transport failure for request `id`. Other ids are ignored.
+    pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, now_ms: u64) {
+        let Some(endpoint) = self.take_in_flight(id) else { return };
+        let error = PaymentError::transport(endpoint, id, failure);
+        if matches!(self.stage, Stage::Pay) {
+            if failure.may_have_reached_server() {
+                self.start_reconcile(error, id.clone(), now_ms);
+            } else if self.pay_sends < self.options.max_attempts {
+                // The server never saw it: the same request (same token) may go again.
+                self.not_before = now_ms.saturating_add(self.backoff(self.pay_sends));
+            } else {
+                self.fail_at_step(error);
+            }
+        } else {
+            self.retry_or_fail(error, now_ms);
+        }
+    }
+
+    /// A Process Payment failed with a response. The only place that decides whether a payment
+    /// may be sent again.
+    fn on_pay_failure(&mut self, error: PaymentError, id: &RequestId, now_ms: u64) {
+        let budget_left = self.pay_sends < self.options.max_attempts;
+        match error.kind {
+            // Refused before processing: the limiter now blocks until the server's reset.
+            ErrorKind::RateLimited if budget_left => {}
+            // The payments host rejected the token (expired or used): nothing was processed.
+            ErrorKind::Authentication if error.status == Some(401) && budget_left => {
+                self.pat = None;
+                self.enter(Stage::Token);
+            }
+            _ if error.retry == RetryAdvice::Reconcile || (error.kind == ErrorKind::InvalidResponse && error.status.is_some_and(|s| s < 300)) => {
+                self.start_reconcile(error, id.clone(), now_ms)
+            }
+            _ => {
+                self.fail_at_step(error);
+            }
+        }
+    }
+
+    fn start_reconcile(&mut self, cause: PaymentError, payment_request: RequestId, now_ms: u64) {
+        // The token went out with a payment that may have been processed.
+        self.pat_spent = true;
+        if !self.options.reconcile {
+            self.unclear = Some((cause, payment_request));
+            self.fail_ambiguous("reconciliation is turned off");
+            return;
+        }
+        self.unclear = Some((cause, payment_request));
+        self.enter(Stage::ReconcileTransactions { page: 1, recorded: 0, found: None });
+        self.not_before = now_ms.saturating_add(self.options.reconcile_delay_ms);
+    }
+
+    /// Settles an unclear payment from the order's transactions and status.
+    fn decide_after_reconcile(&mut self, order: &Order, recorded: u32, found: Option<Transaction>) {
+        let method_id = self.payments[self.step].payment_method_id.clone();
+        let known = self.taken.iter().filter(|p| p.payment_method_id == method_id).count() as u32;
+        if recorded > known {
+            let tx = found.expect("a recorded transaction was counted");
+            self.record_payment(ProcessedPayment {
+                id: None,
+                status: if tx.event == "pending" { PaymentStatus::Pending } else { PaymentStatus::Success },
+                transaction_type: if tx.event == "authorization" { TransactionType::Authorization } else { TransactionType::Purchase },
+                payment_method_id: method_id,
+                reconciled: true,
+            });
+            return;
+        }
+        // Before the first payment the order must still be Incomplete; after a partial payment
+        // it is Pending. Any other status means something happened that the transactions do
+        // not show.
+        let unpaid = match order.status_id {
+            Some(order_status::INCOMPLETE) => true,
+            Some(order_status::PENDING) => self.step > 0,
+            _ => false,
+        };
+        if !unpaid {
+            self.fail_ambiguous("no transaction is recorded for the payment but the order's status changed");
+            return;
+        }
+        if self.pay_sends >= self.options.max_attempts {
+            // Proven not taken, but out of attempts: a plain failure the caller may retry.
+            let (cause, _) = self.unclear.take().expect("reconciliation has a cause");
+            let mut e = cause;
+            e.retry = RetryAdvice::After { ms: self.options.backoff_cap_ms };
+            e.detail = Some(format!("{} The payment was not taken (the order's transactions show none); retries are exhausted.", e.detail.unwrap_or_default()).trim().to_owned());
+            self.fail_at_step(e);
+            return;
+        }
+        // Proven not taken: pay again with a new token.
+        self.unclear = None;
+        self.pat = None;
+        self.enter(Stage::Token);
+    }
+
+    fn record_payment(&mut self, payment: ProcessedPayment) {
+        self.taken.push(payment);
+        // Tokens are single-use and carry the amount due: each payment gets its own.
+        self.pat_spent = true;
+        self.unclear = None;
+        self.step += 1;
+        self.pay_sends = 0;
+        if self.step == self.payments.len() {
+            self.outcome = Some(Action::Done { receipt: PaymentReceipt { order_id: self.order_id, payments: self.taken.clone(), requests_sent: self.requests_sent } });
+        } else {
+            self.enter(Stage::Token);
+        }
+    }
+
+    /// Retries a call that cannot move money, or gives up.
+    fn retry_or_fail(&mut self, error: PaymentError, now_ms: u64) {
+        let retryable = matches!(error.kind, ErrorKind::RateLimited | ErrorKind::Server | ErrorKind::Transport);
+        if retryable && self.attempts < self.options.max_attempts {
+            if error.kind != ErrorKind::RateLimited {
+                self.not_before = now_ms.saturating_add(self.backoff(self.attempts));
+            }
+            return;
+        }
+        if self.stage.is_reconciling() {
+            self.fail_ambiguous("the order's transactions could not be read");
+        } else {
+            self.fail_at_step(error);
+        }
+    }
+
+    /// Full-jitter exponential backoff for the `n`-th retry.
+    fn backoff(&mut self, n: u32) -> u64 {
+        let exp = self.options.backoff_base_ms.saturating_mul(1u64 << n.min(20));
+        self.entropy.below_or_equal(exp.min(self.options.backoff_cap_ms))
+    }
+
+    fn enter(&mut self, stage: Stage) {
+        self.stage = stage;
+        self.attempts = 0;
+    }
+
+    fn fail_at_step(&mut self, mut error: PaymentError) -> Action {
+        error.payments_taken = self.taken.clone();
+        let action = Action::Failed { error };
+        self.outcome = Some(action.clone());
+        action
+    }
+
+    fn fail_ambiguous(&mut self, reason: &str) {
+        let (cause, request_id) = self.unclear.take().unwrap_or_else(|| (PaymentError::new(ErrorKind::Transport, "unknown"), RequestId("unknown".into())));
+        let mut e = PaymentError::new(ErrorKind::AmbiguousOutcome, "The payment's outcome is unknown");
+        e.detail = Some(format!(
+            "Process Payment for order {} ended unclearly ({}: {}) and {reason}. Check the order's transactions and status before paying again.",
+            self.order_id, cause.kind, cause.title
+        ));
+        e.status = cause.status;
+        e.code = cause.code;
+        e.retry = RetryAdvice::Reconcile;
+        e.endpoint = Some(Endpoint::ProcessPayment);
+        e.request_id = Some(request_id);
+        self.fail_at_step(e);
+    }
+}
+
+/// Whether a transaction belongs to the payment method being reconciled. Transactions without a
+/// `payment_method_id` (older stores) match any method.
+fn matches_method(tx: &Transaction, method_id: &str) -> bool {
+    tx.payment_method_id.as_deref().is_none_or(|m| m == method_id)
+}

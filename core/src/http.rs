@@ -1,0 +1,317 @@
+//! The hand-off between the core and a host's HTTP client: plain request and response records.
+//!
+//! The core builds a complete [`HttpRequest`] (method, absolute URL, headers, body); the host
+//! sends it as is and hands back an [`HttpResponse`] or a [`TransportFailure`].
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Identifies one outgoing request so its response can be matched to it, and names it in logs.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RequestId({})", self.0)
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which API call a request makes; for logs, metrics and error reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// `GET /v3/payments/methods`
+    GetPaymentMethods,
+    /// `POST /v3/payments/access_tokens`
+    CreatePaymentAccessToken,
+    /// `POST payments.bigcommerce.com/stores/{hash}/payments`
+    ProcessPayment,
+    /// `POST /v2/orders`
+    CreateOrder,
+    /// `GET /v2/orders/{id}`
+    GetOrder,
+    /// `GET /v3/orders/{id}/transactions`
+    GetOrderTransactions,
+    /// `POST /v3/orders/{id}/payment_actions/capture`
+    CapturePayment,
+    /// `POST /v3/orders/{id}/payment_actions/void`
+    VoidPayment,
+    /// `POST /v3/orders/{id}/payment_actions/refund_quotes`
+    CreateRefundQuote,
+    /// `POST /v3/orders/{id}/payment_actions/refunds`
+    CreateRefund,
+    /// `GET /v3/orders/{id}/payment_actions/refunds`
+    ListRefunds,
+    /// `GET /v3/customers/{id}/stored-instruments`
+    GetStoredInstruments,
+}
+
+impl Endpoint {
+    /// Every endpoint, for tables and tests.
+    pub const ALL: [Endpoint; 12] = [
+        Endpoint::GetPaymentMethods,
+        Endpoint::CreatePaymentAccessToken,
+        Endpoint::ProcessPayment,
+        Endpoint::CreateOrder,
+        Endpoint::GetOrder,
+        Endpoint::GetOrderTransactions,
+        Endpoint::CapturePayment,
+        Endpoint::VoidPayment,
+        Endpoint::CreateRefundQuote,
+        Endpoint::CreateRefund,
+        Endpoint::ListRefunds,
+        Endpoint::GetStoredInstruments,
+    ];
+
+    /// The snake_case name used in vectors, logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::GetPaymentMethods => "get_payment_methods",
+            Endpoint::CreatePaymentAccessToken => "create_payment_access_token",
+            Endpoint::ProcessPayment => "process_payment",
+            Endpoint::CreateOrder => "create_order",
+            Endpoint::GetOrder => "get_order",
+            Endpoint::GetOrderTransactions => "get_order_transactions",
+            Endpoint::CapturePayment => "capture_payment",
+            Endpoint::VoidPayment => "void_payment",
+            Endpoint::CreateRefundQuote => "create_refund_quote",
+            Endpoint::CreateRefund => "create_refund",
+            Endpoint::ListRefunds => "list_refunds",
+            Endpoint::GetStoredInstruments => "get_stored_instruments",
+        }
+    }
+
+    /// Whether a request to this endpoint can move money, so that resending it blindly after an
+    /// unclear outcome could charge, capture, void or refund twice.
+    pub fn moves_money(self) -> bool {
+        matches!(
+            self,
+            Endpoint::ProcessPayment
+                | Endpoint::CapturePayment
+                | Endpoint::VoidPayment
+                | Endpoint::CreateRefund
+        )
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// HTTP method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+}
+
+impl Method {
+    /// `"GET"` or `"POST"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// One header line.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// Header name as sent (lookup is case-insensitive).
+    pub name: String,
+    /// Header value.
+    pub value: String,
+}
+
+impl Header {
+    /// A header from a name and a value.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Header { name: name.into(), value: value.into() }
+    }
+
+    fn is_credential(&self) -> bool {
+        self.name.eq_ignore_ascii_case("authorization") || self.name.eq_ignore_ascii_case("x-auth-token")
+    }
+}
+
+impl fmt::Debug for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_credential() {
+            write!(f, "{}: [redacted]", self.name)
+        } else {
+            write!(f, "{}: {}", self.name, self.value)
+        }
+    }
+}
+
+/// Case-insensitive header lookup over a header list.
+pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
+    headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
+}
+
+/// A complete request: the host sends exactly this and must not re-route or rewrite it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpRequest {
+    /// Matches the response back to this request; never empty.
+    pub id: RequestId,
+    /// The API call this request makes.
+    pub endpoint: Endpoint,
+    /// HTTP method.
+    pub method: Method,
+    /// Absolute URL including the query string.
+    pub url: String,
+    /// Headers to send, in order.
+    pub headers: Vec<Header>,
+    /// Body bytes (JSON), if any.
+    pub body: Option<Vec<u8>>,
+}
+
+impl HttpRequest {
+    /// Case-insensitive header lookup.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// The body parsed as JSON, for tests and tools (`None` without a body).
+    pub fn body_json(&self) -> Option<serde_json::Value> {
+        self.body.as_ref().and_then(|b| serde_json::from_slice(b).ok())
+    }
+}
+
+impl Drop for HttpRequest {
+    /// Process Payment bodies hold card data: wipe every body when the request is dropped.
+    fn drop(&mut self) {
+        if let Some(body) = &mut self.body {
+            zeroize::Zeroize::zeroize(body);
+        }
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Process Payment bodies carry card data; show only their size.
+        let body = match (&self.body, self.endpoint) {
+            (None, _) => "none".to_owned(),
+            (Some(b), Endpoint::ProcessPayment) => format!("[redacted, {} bytes]", b.len()),
+            (Some(b), _) => String::from_utf8_lossy(b).into_owned(),
+        };
+        f.debug_struct("HttpRequest")
+            .field("id", &self.id)
+            .field("endpoint", &self.endpoint)
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .field("body", &body)
+            .finish()
+    }
+}
+
+/// What the server answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: Vec<Header>,
+    /// Response body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A response from status, headers and body.
+    pub fn new(status: u16, headers: Vec<Header>, body: impl Into<Vec<u8>>) -> Self {
+        HttpResponse { status, headers, body: body.into() }
+    }
+
+    /// Case-insensitive header lookup.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+/// Why the host got no response. The distinction decides whether a payment may be resent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportFailure {
+    /// The server certainly never saw the request: DNS failure, connection refused, TLS
+    /// handshake failure before any byte of the request was written.
+    NotSent,
+    /// The connection broke after the request was (partly) written: the server may have acted.
+    MaybeSent,
+    /// No answer in time. The server may have acted.
+    TimedOut,
+}
+
+impl TransportFailure {
+    /// Whether the server might have received and acted on the request.
+    pub fn may_have_reached_server(self) -> bool {
+        !matches!(self, TransportFailure::NotSent)
+    }
+
+    /// snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportFailure::NotSent => "not_sent",
+            TransportFailure::MaybeSent => "maybe_sent",
+            TransportFailure::TimedOut => "timed_out",
+        }
+    }
+}
+
+impl fmt::Display for TransportFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_lookup_ignores_case() {
+        let r = HttpResponse::new(200, vec![Header::new("X-Rate-Limit-Requests-Left", "3")], "");
+        assert_eq!(r.header("x-rate-limit-requests-left"), Some("3"));
+        assert_eq!(r.header("missing"), None);
+    }
+
+    #[test]
+    fn request_debug_redacts_credentials_and_payment_body() {
+        let req = HttpRequest {
+            id: RequestId("req-1".into()),
+            endpoint: Endpoint::ProcessPayment,
+            method: Method::Post,
+            url: "https://payments.example/stores/abc/payments".into(),
+            headers: vec![
+                Header::new("Authorization", "PAT secret.jwt.value"),
+                Header::new("X-Auth-Token", "apitoken123"),
+            ],
+            body: Some(br#"{"number":"4242424242424242"}"#.to_vec()),
+        };
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("secret.jwt.value"));
+        assert!(!shown.contains("apitoken123"));
+        assert!(!shown.contains("4242424242424242"));
+        assert!(shown.contains("req-1"));
+    }
+}

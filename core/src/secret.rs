@@ -1,0 +1,169 @@
+//! Secret values: card numbers, verification values, payment access tokens and API tokens.
+//!
+//! Each secret is its own type so that it cannot be passed where another is expected, prints
+//! redacted under `Debug` and `Display`, is wiped from memory when dropped, and implements
+//! `Deserialize` (hosts hand secrets in) but never `Serialize`: the only way out is
+//! [`expose`](CardNumber::expose), which the request builder calls when it writes a body or header.
+
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+macro_rules! secret_string {
+    ($(#[$doc:meta])* $name:ident, $redact:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a secret value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The secret itself. Call it only to put the value on the wire.
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+
+            /// The redacted form shown by `Debug` and `Display`.
+            pub fn redacted(&self) -> String {
+                #[allow(clippy::redundant_closure_call)]
+                ($redact)(self.0.as_str())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.redacted())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.redacted())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                Self::new(value)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                Self::new(value)
+            }
+        }
+    };
+}
+
+/// Shows at most the last four digits of a card number, as receipts do: `•••• 4242`.
+fn redact_card_number(number: &str) -> String {
+    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    // Short or garbled input reveals nothing: four digits of a 6-digit string are most of it.
+    if digits.len() < 12 {
+        return "••••".to_owned();
+    }
+    let last4: String = digits[digits.len() - 4..].iter().collect();
+    format!("•••• {last4}")
+}
+
+fn redact_fully(_: &str) -> String {
+    "[redacted]".to_owned()
+}
+
+secret_string!(
+    /// A primary account number (PAN). Debug shows `•••• 4242`.
+    CardNumber,
+    redact_card_number
+);
+
+secret_string!(
+    /// A card verification value (CVV/CVC). Never shown.
+    VerificationValue,
+    redact_fully
+);
+
+secret_string!(
+    /// A Payment Access Token (the `data.id` JWT from Create Payment Access Token). Never shown.
+    PatSecret,
+    redact_fully
+);
+
+secret_string!(
+    /// A store API account's access token, sent as `X-Auth-Token`. Never shown.
+    ApiToken,
+    redact_fully
+);
+
+secret_string!(
+    /// A stored-instrument or tokenized-card token: it can charge a shopper, so it is a secret.
+    InstrumentToken,
+    redact_instrument_token
+);
+
+/// Stored-instrument tokens show their last four characters so people can tell them apart.
+fn redact_instrument_token(token: &str) -> String {
+    let chars: Vec<char> = token.chars().collect();
+    if chars.len() < 16 {
+        return "••••".to_owned();
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("••••{tail}")
+}
+
+impl CardNumber {
+    /// The card number's digits with spaces and dashes removed (shoppers type both).
+    pub(crate) fn digits(&self) -> String {
+        self.0.chars().filter(|c| !matches!(c, ' ' | '-')).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_number_debug_shows_last_four_only() {
+        let pan = CardNumber::new("4242424242424242");
+        assert_eq!(format!("{pan:?}"), "CardNumber(•••• 4242)");
+        assert_eq!(pan.to_string(), "•••• 4242");
+        assert!(!format!("{pan:?}").contains("424242424"));
+    }
+
+    #[test]
+    fn short_card_number_reveals_nothing() {
+        assert_eq!(CardNumber::new("123456").to_string(), "••••");
+    }
+
+    #[test]
+    fn tokens_are_fully_redacted() {
+        let pat = PatSecret::new("eyJhbGciOiJIUzI1NiJ9.payload.sig");
+        assert_eq!(format!("{pat:?}"), "PatSecret([redacted])");
+        let api = ApiToken::new("abc123secret");
+        assert!(!format!("{api:?} {api}").contains("abc123secret"));
+        let cvv = VerificationValue::new("737");
+        assert!(!format!("{cvv:?} {cvv}").contains("737"));
+    }
+
+    #[test]
+    fn zeroize_clears_the_buffer() {
+        let mut pan = CardNumber::new("4242424242424242");
+        pan.zeroize();
+        assert_eq!(pan.expose(), "");
+    }
+
+    #[test]
+    fn deserializes_from_plain_string() {
+        let pan: CardNumber = serde_json::from_str("\"4000056655665556\"").unwrap();
+        assert_eq!(pan.expose(), "4000056655665556");
+    }
+}
