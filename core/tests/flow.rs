@@ -1,0 +1,301 @@
+//! `PaymentFlow` against an in-memory store: the retry and reconcile rules, one by one, and a
+//! property test over random fault sequences.
+
+mod support;
+
+use bcpay_core::model::Payment;
+use bcpay_core::rng::Entropy;
+use bcpay_core::{Action, Api, ClientConfig, Endpoint, ErrorKind, FlowOptions, PaymentFlow, RateLimitConfig, RateLimiter, RetryAdvice};
+use bcpay_core::secret::ApiToken;
+use proptest::prelude::*;
+use std::sync::Arc;
+use support::{ALL_FAULTS, FakeStore, Fault, drive};
+
+const NOW: u64 = 1_795_219_200_000; // 2026-11-21
+const ORDER: u64 = 215;
+
+fn api() -> Arc<Api> {
+    Arc::new(Api::with_entropy(ClientConfig::new("abc123", ApiToken::new("api-token-secret")).unwrap(), &mut Entropy::from_seed(3)))
+}
+
+fn card() -> Payment {
+    serde_json::from_value(serde_json::json!({
+        "instrument": {"type": "card", "number": "4242424242424242", "cardholder_name": "Jane Doe", "expiry_month": 12, "expiry_year": 2030, "verification_value": "123"},
+        "payment_method_id": "stripe.card"
+    }))
+    .unwrap()
+}
+
+fn gift() -> Payment {
+    serde_json::from_value(serde_json::json!({"instrument": {"type": "gift_certificate", "gift_certificate_code": "GC-10-OFF"}, "payment_method_id": "bigcommerce.gift_certificate"})).unwrap()
+}
+
+fn fast() -> FlowOptions {
+    FlowOptions { reconcile_delay_ms: 50, ..FlowOptions::default() }
+}
+
+fn flow(payments: Vec<Payment>, options: FlowOptions) -> PaymentFlow {
+    PaymentFlow::with_limiter(api(), RateLimiter::shared(RateLimitConfig::default()), Entropy::from_seed(9), ORDER, payments, options, NOW).unwrap()
+}
+
+fn run(payments: Vec<Payment>, options: FlowOptions, faults: &[Fault]) -> (Action, FakeStore) {
+    let mut store = FakeStore::with_order(ORDER, payments.len());
+    let mut f = flow(payments, options);
+    let (action, _) = drive(&mut f, &mut store, &mut faults.iter().copied(), NOW);
+    (action, store)
+}
+
+fn receipt(action: Action) -> bcpay_core::model::PaymentReceipt {
+    match action {
+        Action::Done { receipt } => receipt,
+        other => panic!("expected Done, got {other:?}"),
+    }
+}
+
+fn error(action: Action) -> bcpay_core::PaymentError {
+    match action {
+        Action::Failed { error } => error,
+        other => panic!("expected Failed, got {other:?}"),
+    }
+}
+
+#[test]
+fn happy_path_is_three_calls() {
+    let (action, store) = run(vec![card()], fast(), &[]);
+    let r = receipt(action);
+    assert_eq!(r.requests_sent, 3);
+    assert_eq!(r.payments.len(), 1);
+    assert!(!r.payments[0].reconciled);
+    assert_eq!(store.paid(ORDER), 1);
+}
+
+#[test]
+fn without_fetching_methods_it_is_two_calls() {
+    let (action, _) = run(vec![card()], FlowOptions { fetch_methods: false, ..fast() }, &[]);
+    assert_eq!(receipt(action).requests_sent, 2);
+}
+
+#[test]
+fn split_payment_pays_gift_certificate_then_card_with_a_token_each() {
+    let (action, store) = run(vec![gift(), card()], fast(), &[]);
+    let r = receipt(action);
+    assert_eq!(r.payments.len(), 2);
+    // methods, token, pay, token, pay
+    assert_eq!(r.requests_sent, 5);
+    assert_eq!(store.ledger[&ORDER], vec!["bigcommerce.gift_certificate", "stripe.card"]);
+}
+
+#[test]
+fn timeout_after_commit_is_reconciled_not_resent() {
+    // methods, token ok; payment times out after the server charged.
+    let (action, store) = run(vec![card()], fast(), &[Fault::None, Fault::None, Fault::TimedOutAfterCommit]);
+    let r = receipt(action);
+    assert!(r.payments[0].reconciled);
+    assert_eq!(store.paid(ORDER), 1);
+    assert_eq!(store.process_payment_requests, 1);
+}
+
+#[test]
+fn reset_before_commit_is_reconciled_then_resent_once() {
+    let (action, store) = run(vec![card()], fast(), &[Fault::None, Fault::None, Fault::MaybeSentBeforeCommit]);
+    let r = receipt(action);
+    assert!(!r.payments[0].reconciled);
+    assert_eq!(store.paid(ORDER), 1);
+    assert_eq!(store.process_payment_requests, 2);
+}
+
+#[test]
+fn server_error_10000_after_commit_is_reconciled() {
+    let (action, store) = run(vec![card()], fast(), &[Fault::None, Fault::None, Fault::ServerErrorAfterCommit]);
+    assert!(receipt(action).payments[0].reconciled);
+    assert_eq!(store.paid(ORDER), 1);
+}
+
+#[test]
+fn unreadable_success_body_is_reconciled() {
+    let (action, store) = run(vec![card()], fast(), &[Fault::None, Fault::None, Fault::HtmlOkAfterCommit]);
+    assert!(receipt(action).payments[0].reconciled);
+    assert_eq!(store.process_payment_requests, 1);
+}
+
+#[test]
+fn not_sent_and_429_are_resent_directly() {
+    let (action, store) = run(vec![card()], fast(), &[Fault::None, Fault::None, Fault::NotSent, Fault::RateLimited]);
+    receipt(action);
+    assert_eq!(store.process_payment_requests, 3);
+    assert_eq!(store.paid(ORDER), 1);
+    // No reconciliation reads were needed.
+    assert_eq!(store.requests, 5);
+}
+
+#[test]
+fn unauthorized_payment_gets_a_new_token() {
+    let (action, store) = run(vec![card()], fast(), &[Fault::None, Fault::None, Fault::Unauthorized]);
+    receipt(action);
+    // methods, token, pay(401), token, pay
+    assert_eq!(store.requests, 5);
+}
+
+#[test]
+fn decline_fails_without_retry() {
+    let (action, store) = run(vec![card()], fast(), &[Fault::None, Fault::None, Fault::Declined]);
+    let e = error(action);
+    assert_eq!(e.kind, ErrorKind::Declined);
+    assert_eq!(e.code, Some(30102));
+    assert_eq!(e.retry, RetryAdvice::Never);
+    assert_eq!(e.endpoint, Some(Endpoint::ProcessPayment));
+    assert!(e.shopper_message.contains("could not be verified"));
+    assert_eq!(store.process_payment_requests, 1);
+}
+
+#[test]
+fn decline_of_second_split_payment_reports_the_first() {
+    let (action, _) = run(vec![gift(), card()], fast(), &[Fault::None, Fault::None, Fault::None, Fault::None, Fault::Declined]);
+    let e = error(action);
+    assert_eq!(e.kind, ErrorKind::Declined);
+    assert_eq!(e.payments_taken.len(), 1);
+    assert_eq!(e.payments_taken[0].payment_method_id, "bigcommerce.gift_certificate");
+}
+
+#[test]
+fn reconcile_off_reports_ambiguous() {
+    let (action, store) = run(vec![card()], FlowOptions { reconcile: false, ..fast() }, &[Fault::None, Fault::None, Fault::TimedOutAfterCommit]);
+    let e = error(action);
+    assert_eq!(e.kind, ErrorKind::AmbiguousOutcome);
+    assert_eq!(e.retry, RetryAdvice::Reconcile);
+    assert_eq!(store.process_payment_requests, 1);
+}
+
+#[test]
+fn unreadable_transactions_end_ambiguous() {
+    let faults = [Fault::None, Fault::None, Fault::TimedOutAfterCommit, Fault::NotSent, Fault::NotSent, Fault::NotSent, Fault::NotSent];
+    let (action, store) = run(vec![card()], fast(), &faults);
+    let e = error(action);
+    assert_eq!(e.kind, ErrorKind::AmbiguousOutcome);
+    assert_eq!(store.process_payment_requests, 1);
+}
+
+#[test]
+fn validation_against_methods_fails_before_paying() {
+    let mut amex: Payment = card();
+    amex = serde_json::from_value(serde_json::json!({
+        "instrument": {"type": "card", "number": "378282246310005", "cardholder_name": "Jane", "expiry_month": 12, "expiry_year": 2030, "verification_value": "1234"},
+        "payment_method_id": "stripe.card"
+    }))
+    .unwrap_or(amex);
+    let (action, store) = run(vec![amex], fast(), &[]);
+    let e = error(action);
+    assert_eq!(e.kind, ErrorKind::Validation);
+    assert_eq!(e.field_errors[0].code, "card_brand_not_accepted");
+    assert_eq!(store.process_payment_requests, 0);
+}
+
+#[test]
+fn expiring_token_is_refreshed_before_paying() {
+    let mut store = FakeStore::with_order(ORDER, 1);
+    let mut f = flow(vec![card()], FlowOptions { fetch_methods: false, ..fast() });
+    // Token arrives, then the host stalls until inside the refresh margin.
+    let Action::Send { request } = f.poll(NOW) else { panic!() };
+    let support::Outcome::Response(r) = store.handle(&request, Fault::None, NOW) else { panic!() };
+    f.on_response(&request.id, &r, NOW);
+    let later = NOW + 3_600_000 - 30_000;
+    let Action::Send { request } = f.poll(later) else { panic!() };
+    assert_eq!(request.endpoint, Endpoint::CreatePaymentAccessToken);
+}
+
+#[test]
+fn polling_while_in_flight_never_sends_twice() {
+    let mut f = flow(vec![card()], fast());
+    let Action::Send { request } = f.poll(NOW) else { panic!() };
+    assert_eq!(f.poll(NOW + 1), Action::Awaiting { request_id: request.id.clone() });
+}
+
+#[test]
+fn stale_response_ids_are_ignored() {
+    let mut store = FakeStore::with_order(ORDER, 1);
+    let mut f = flow(vec![card()], fast());
+    let Action::Send { request } = f.poll(NOW) else { panic!() };
+    let support::Outcome::Response(r) = store.handle(&request, Fault::None, NOW) else { panic!() };
+    f.on_response(&bcpay_core::RequestId("someone-else".into()), &r, NOW);
+    assert!(matches!(f.poll(NOW), Action::Awaiting { .. }));
+}
+
+#[test]
+fn invalid_input_is_rejected_at_construction() {
+    let bad: Payment = serde_json::from_value(serde_json::json!({
+        "instrument": {"type": "card", "number": "4242424242424241", "cardholder_name": "", "expiry_month": 13, "expiry_year": 30, "verification_value": "12"},
+        "payment_method_id": "stripe"
+    }))
+    .unwrap();
+    let e = PaymentFlow::new(api(), 0, vec![bad], FlowOptions::default(), NOW).unwrap_err();
+    let codes: Vec<&str> = e.field_errors.iter().map(|f| f.code.as_str()).collect();
+    for want in ["invalid_order_id", "invalid_payment_method_id", "luhn_check_failed", "missing", "invalid_month", "invalid_year", "invalid_verification_value"] {
+        assert!(codes.contains(&want), "{want} not in {codes:?}");
+    }
+}
+
+#[test]
+fn shared_limiter_spaces_payments_across_flows() {
+    let limiter = RateLimiter::shared(RateLimitConfig { payments_quota: 2, payments_window_ms: 1000 });
+    let mut store = FakeStore::default();
+    let mut sends = Vec::new();
+    for order in 1..=3u64 {
+        store.orders.insert(order, 1);
+        let mut f = PaymentFlow::with_limiter(api(), limiter.clone(), Entropy::from_seed(order), order, vec![card()], FlowOptions { fetch_methods: false, ..fast() }, NOW).unwrap();
+        let mut now = NOW;
+        loop {
+            match f.poll(now) {
+                Action::Send { request } => {
+                    if request.endpoint == Endpoint::ProcessPayment {
+                        sends.push(now);
+                    }
+                    let support::Outcome::Response(r) = store.handle(&request, Fault::None, now) else { panic!() };
+                    f.on_response(&request.id, &r, now);
+                }
+                Action::Wait { until_ms } => now = until_ms,
+                Action::Done { .. } => break,
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    assert_eq!(sends.len(), 3);
+    // The third payment waited for the window: at most 2 in any 1000 ms.
+    assert!(sends[2] - sends[0] >= 1000, "{sends:?}");
+}
+
+fn fault_strategy() -> impl Strategy<Value = Fault> {
+    prop::sample::select(ALL_FAULTS.to_vec())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Whatever the server and network do, the store never records a payment twice, the flow
+    /// ends within its request ceiling, a Done means every payment was taken exactly once, and a
+    /// failure other than AmbiguousOutcome means the failing payment was not taken.
+    #[test]
+    fn never_double_charges(faults in prop::collection::vec(fault_strategy(), 0..40), split in any::<bool>(), reconcile in any::<bool>(), seed in any::<u64>()) {
+        let payments = if split { vec![gift(), card()] } else { vec![card()] };
+        let needed = payments.len();
+        let mut store = FakeStore::with_order(ORDER, needed);
+        let options = FlowOptions { reconcile, reconcile_delay_ms: 10, ..FlowOptions::default() };
+        let mut f = PaymentFlow::with_limiter(api(), RateLimiter::shared(RateLimitConfig::default()), Entropy::from_seed(seed), ORDER, payments, options, NOW).unwrap();
+        let (action, _) = drive(&mut f, &mut store, &mut faults.into_iter(), NOW);
+        let ledger = store.ledger.get(&ORDER).cloned().unwrap_or_default();
+        let mut methods = ledger.clone();
+        methods.dedup();
+        prop_assert_eq!(methods.len(), ledger.len(), "double charge: {:?}", ledger);
+        match action {
+            Action::Done { receipt } => {
+                prop_assert_eq!(receipt.payments.len(), needed);
+                prop_assert_eq!(ledger.len(), needed);
+            }
+            Action::Failed { error } => {
+                if error.kind != ErrorKind::AmbiguousOutcome {
+                    prop_assert_eq!(ledger.len(), error.payments_taken.len(), "non-ambiguous failure but the failing payment was taken: {:?}", error);
+                }
+            }
+            other => prop_assert!(false, "unexpected {:?}", other),
+        }
+    }
+}
