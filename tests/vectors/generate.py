@@ -1,0 +1,528 @@
+#!/usr/bin/env python3
+"""Writes the conformance vectors (build.json, parse.json, validate.json, flow.json).
+
+The expectations here are written from the specs in shared/spec and the guide, not produced by
+running bcpay: this script is a second, independent statement of the rules. Run it after editing
+and commit its output: `python3 tests/vectors/generate.py`.
+"""
+import base64
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+API = "https://api.bigcommerce.com/stores/abc123"
+PAY = "https://payments.bigcommerce.com/stores/abc123/payments"
+TOKEN = "test-api-token"
+NOW = 1795219200000  # 2026-11-21T00:00:00Z
+CONFIG = {"store_hash": "abc123", "api_token": TOKEN, "host": "vectors"}
+
+MGMT_GET = {"accept": "application/json", "x-auth-token": TOKEN}
+MGMT_POST = {"accept": "application/json", "content-type": "application/json", "x-auth-token": TOKEN}
+
+
+def luhn_complete(prefix):
+    """Appends the Luhn check digit to `prefix`."""
+    for check in "0123456789":
+        digits = [int(c) for c in prefix + check][::-1]
+        total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(digits))
+        if total % 10 == 0:
+            return prefix + check
+    raise AssertionError
+
+
+def b64(obj):
+    return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def jwt(exp, order_id=215, amount=6098):
+    header = b64({"typ": "JWT", "alg": "HS256"})
+    payload = b64({"exp": exp, "nbf": exp - 3600, "iat": exp - 3600, "iss": "payments.bigcommerce.com",
+                   "sub": "abc123", "jti": "7787fe5f-59bf-47ec-a1fd-4d47e9061e5c",
+                   "data": {"store_id": 1025646, "order_id": order_id, "amount": amount, "currency": "USD"}})
+    return f"{header}.{payload}.c2lnbmF0dXJl"
+
+
+PAT = jwt(NOW // 1000 + 3600)
+PAT_HEADERS = {"accept": "application/vnd.bc.v1+json", "content-type": "application/json", "authorization": "PAT " + PAT}
+STORED = "050a1e5c982e5905288ec5ec33f292772762033a0704f46fccb16bf1940b51ef"
+PAYPAL = "52fa5598d41ed987c76fef61f0adef2f2a90da024a3b50e71c2273419d24fd90"
+
+
+def card(number="4242424242424242", name="Jane Doe", month=12, year=2030, cvv="123", **extra):
+    c = {"type": "card", "number": number, "cardholder_name": name, "expiry_month": month, "expiry_year": year}
+    if cvv is not None:
+        c["verification_value"] = cvv
+    c.update(extra)
+    return c
+
+
+def payment(instrument, method="stripe.card", save=None):
+    p = {"instrument": instrument, "payment_method_id": method}
+    if save is not None:
+        p["save_instrument"] = save
+    return p
+
+
+METHODS = [
+    {"id": "stripe.card", "name": "Stripe", "test_mode": True, "type": "card",
+     "supported_instruments": [{"instrument_type": t, "verification_value_required": True} for t in ["VISA", "MASTERCARD", "DISCOVER"]]
+     + [{"instrument_type": "STORED_CARD", "verification_value_required": True}],
+     "stored_instruments": [{"type": "stored_card", "brand": "VISA", "expiry_month": 9, "expiry_year": 2030,
+                             "issuer_identification_number": "424242", "last_4": "4242", "token": STORED, "is_default": True}]},
+    {"id": "braintree.paypal", "name": "Braintree (PayPal)", "test_mode": True, "type": "paypal",
+     "supported_instruments": [{"instrument_type": "STORED_PAYPAL_ACCOUNT"}],
+     "stored_instruments": [{"email": "bc@example.com", "type": "stored_paypal_account", "token": PAYPAL, "is_default": True}]},
+    {"id": "bigcommerce.gift_certificate", "name": "Gift Certificate", "test_mode": False, "type": "gift_certificate",
+     "supported_instruments": [], "stored_instruments": []},
+]
+
+# ----------------------------------------------------------------------------------------------
+# build
+# ----------------------------------------------------------------------------------------------
+build = []
+
+
+def b(name, call, inp, method=None, url=None, headers=None, body=None, error=None):
+    case = {"name": name, "call": call, "input": inp}
+    if error is not None:
+        case["expect"] = {"error": error}
+    else:
+        case["expect"] = {"method": method, "url": url, "headers": headers, "body": body}
+    build.append(case)
+
+
+def verr(*pairs):
+    return {"kind": "validation", "field_errors": [{"path": p, "code": c} for p, c in pairs]}
+
+
+b("methods by order id", "get_payment_methods", {"order_id": 215}, "GET", f"{API}/v3/payments/methods?order_id=215", MGMT_GET)
+b("methods by checkout id", "get_payment_methods", {"checkout_id": "306d57d7-124e-4112-82cd-35e060c0d4d9"}, "GET",
+  f"{API}/v3/payments/methods?checkout_id=306d57d7-124e-4112-82cd-35e060c0d4d9", MGMT_GET)
+b("methods checkout id is percent-encoded", "get_payment_methods", {"checkout_id": "a b&c=d"}, "GET",
+  f"{API}/v3/payments/methods?checkout_id=a%20b%26c%3Dd", MGMT_GET)
+b("methods order id 0 rejected", "get_payment_methods", {"order_id": 0}, error=verr(("order_id", "invalid_order_id")))
+b("methods order id above int32 rejected", "get_payment_methods", {"order_id": 2147483648}, error=verr(("order_id", "invalid_order_id")))
+b("methods empty checkout id rejected", "get_payment_methods", {"checkout_id": " "}, error=verr(("checkout_id", "invalid_checkout_id")))
+b("token", "create_access_token", {"order_id": 215, "is_recurring": False}, "POST", f"{API}/v3/payments/access_tokens", MGMT_POST,
+  {"order": {"id": 215, "is_recurring": False}})
+b("token recurring", "create_access_token", {"order_id": 44796008, "is_recurring": True}, "POST", f"{API}/v3/payments/access_tokens", MGMT_POST,
+  {"order": {"id": 44796008, "is_recurring": True}})
+b("token order id 0 rejected", "create_access_token", {"order_id": 0, "is_recurring": False}, error=verr(("order.id", "invalid_order_id")))
+
+def pp(name, pay, body_instrument=None, save=False, error=None, methods=None, pat=PAT):
+    inp = {"pat": pat, "now_ms": NOW, "payment": pay}
+    if methods is not None:
+        inp["methods"] = methods
+    if error is not None:
+        b(name, "process_payment", inp, error=error)
+        return
+    body = {"payment": {"instrument": body_instrument if body_instrument is not None else pay["instrument"], "payment_method_id": pay["payment_method_id"]}}
+    if save:
+        body["payment"]["save_instrument"] = True
+    headers = dict(PAT_HEADERS)
+    headers["authorization"] = "PAT " + pat
+    b(name, "process_payment", inp, "POST", PAY, headers, body)
+
+
+pp("pay card", payment(card()))
+pp("pay card spaces in number are removed", payment(card(number="4242 4242 4242 4242")), card())
+pp("pay card dashes in number are removed", payment(card(number="5555-5555-5555-4444")), card(number="5555555555554444"))
+pp("pay card without cvv", payment(card(cvv=None)))
+pp("pay card amex 4-digit cvv", payment(card(number="378282246310005", cvv="1234")))
+pp("pay card with issue fields", payment(card(number="6759649826438453", issue_month=1, issue_year=2020, issue_number=2), "stripe.card"))
+pp("pay card and save", payment(card(), "authorizenet.card", save=True), save=True)
+pp("pay card save false is omitted", payment(card(), save=False))
+pp("pay card name is trimmed", payment(card(name="  Jane Doe ")), card())
+pp("pay card month as string", payment(card(month="12")), card())
+pp("pay stored card", payment({"type": "stored_card", "token": STORED, "verification_value": "900"}))
+pp("pay stored card no cvv", payment({"type": "stored_card", "token": STORED}))
+pp("pay stored paypal", payment({"type": "stored_paypal_account", "token": PAYPAL}, "braintree.paypal"))
+pp("pay stored bank account", payment({"type": "stored_bank_account", "token": PAYPAL}, "braintree.ach"))
+pp("pay gift certificate", payment({"type": "gift_certificate", "gift_certificate_code": "ABC-DEF-GXX"}, "bigcommerce.gift_certificate"))
+pp("pay store credit", payment({"type": "store_credit"}, "bigcommerce.store_credit"))
+pp("pay tokenized card", payment({"type": "tokenized_card", "token": "K7KW-M9GX-6PQ3", "iin": "4111111", "last_four_digits": "1111",
+                                  "expiration_month": "12", "expiration_year": "2030"}, "bolt.card"))
+pp("pay tokenized card numbers become strings", payment({"type": "tokenized_card", "token": "K7KW-M9GX-6PQ3", "iin": 4111111, "last_four_digits": 1111,
+                                                       "expiration_month": 12, "expiration_year": 2030}, "bolt.card"),
+   {"type": "tokenized_card", "token": "K7KW-M9GX-6PQ3", "iin": "4111111", "last_four_digits": "1111", "expiration_month": "12", "expiration_year": "2030"})
+pp("pay against methods ok", payment(card()), methods=METHODS)
+pp("pay invalid card rejected before building", payment(card(number="4242424242424241")), error=verr(("payment.instrument.number", "luhn_check_failed")))
+pp("pay empty pat rejected", payment(card()), pat="", error=verr(("pat", "invalid_payment_access_token")))
+pp("pay amex not accepted by method", payment(card(number="378282246310005", cvv="1234")), methods=METHODS,
+   error=verr(("payment.instrument.number", "card_brand_not_accepted")))
+
+ORDER = {"customer_id": 0, "billing_address": {"first_name": "Jane", "last_name": "Doe", "street_1": "123 Main Street", "city": "Austin",
+                                               "state": "Texas", "zip": "78751", "country": "United States", "country_iso2": "US",
+                                               "email": "janedoe@example.com"},
+         "products": [{"name": "BigCommerce Poster", "quantity": 1, "price_inc_tax": 10.98, "price_ex_tax": 10},
+                      {"product_id": 118, "variant_id": 93, "quantity": 2}]}
+order_body = json.loads(json.dumps(ORDER))
+order_body["status_id"] = 0
+b("create order is always incomplete", "create_order", {"order": ORDER}, "POST", f"{API}/v2/orders", MGMT_POST, order_body)
+bad_order = json.loads(json.dumps(ORDER))
+bad_order["billing_address"]["email"] = "nope"
+bad_order["billing_address"]["country_iso2"] = "usa"
+bad_order["products"] = [{"quantity": 0, "name": "x"}]
+b("create order collects every problem", "create_order", {"order": bad_order}, error=verr(
+    ("order.billing_address.country_iso2", "invalid_country_code"), ("order.billing_address.email", "invalid_email"),
+    ("order.products[0].quantity", "invalid_quantity"), ("order.products[0].price_inc_tax", "invalid_price"),
+    ("order.products[0].price_ex_tax", "invalid_price")))
+b("create order needs products", "create_order", {"order": {**ORDER, "products": []}}, error=verr(("order.products", "missing")))
+b("get order", "get_order", {"order_id": 215}, "GET", f"{API}/v2/orders/215", MGMT_GET)
+b("get order 0 rejected", "get_order", {"order_id": 0}, error=verr(("order_id", "invalid_order_id")))
+b("transactions page 1", "get_transactions", {"order_id": 215, "page": 1}, "GET", f"{API}/v3/orders/215/transactions?page=1&limit=250", MGMT_GET)
+b("transactions page 3", "get_transactions", {"order_id": 215, "page": 3}, "GET", f"{API}/v3/orders/215/transactions?page=3&limit=250", MGMT_GET)
+b("transactions page 0 means 1", "get_transactions", {"order_id": 215, "page": 0}, "GET", f"{API}/v3/orders/215/transactions?page=1&limit=250", MGMT_GET)
+b("capture", "capture", {"order_id": 215}, "POST", f"{API}/v3/orders/215/payment_actions/capture", MGMT_POST, {})
+b("void", "void", {"order_id": 215}, "POST", f"{API}/v3/orders/215/payment_actions/void", MGMT_POST, {})
+quote = {"items": [{"item_id": 75, "item_type": "PRODUCT", "quantity": 1}, {"item_id": 79, "item_type": "SHIPPING", "amount": 10}]}
+b("refund quote", "create_refund_quote", {"order_id": 215, "request": quote}, "POST", f"{API}/v3/orders/215/payment_actions/refund_quotes", MGMT_POST, quote)
+b("refund quote bad item type", "create_refund_quote", {"order_id": 215, "request": {"items": [{"item_id": 1, "item_type": "HAT", "quantity": 1}]}},
+  error=verr(("items[0].item_type", "invalid_item_type")))
+b("refund quote item needs quantity or amount", "create_refund_quote", {"order_id": 215, "request": {"items": [{"item_id": 1, "item_type": "ORDER"}]}},
+  error=verr(("items[0]", "missing_quantity_or_amount")))
+refund = {"items": [{"item_type": "ORDER", "item_id": 215, "amount": 10, "reason": "overcharged"}],
+          "payments": [{"provider_id": "authorizenet", "amount": 10, "offline": False}]}
+b("refund", "create_refund", {"order_id": 215, "request": refund}, "POST", f"{API}/v3/orders/215/payment_actions/refunds", MGMT_POST, refund)
+b("refund needs payments", "create_refund", {"order_id": 215, "request": {"items": refund["items"], "payments": []}}, error=verr(("payments", "missing")))
+b("refund amount must be positive", "create_refund", {"order_id": 215, "request": {"items": refund["items"], "payments": [{"provider_id": "x", "amount": 0, "offline": False}]}},
+  error=verr(("payments[0].amount", "invalid_amount")))
+b("list refunds", "list_refunds", {"order_id": 215}, "GET", f"{API}/v3/orders/215/payment_actions/refunds", MGMT_GET)
+b("stored instruments", "get_stored_instruments", {"customer_id": 11}, "GET", f"{API}/v3/customers/11/stored-instruments", MGMT_GET)
+b("stored instruments guest rejected", "get_stored_instruments", {"customer_id": 0}, error=verr(("customer_id", "invalid_customer_id")))
+
+# ----------------------------------------------------------------------------------------------
+# parse
+# ----------------------------------------------------------------------------------------------
+parse = []
+
+
+def p(name, call, status, body=None, body_text=None, headers=None, ok=None, error=None, context=None, max_response_bytes=None):
+    resp = {"status": status, "headers": headers or {}}
+    if body_text is not None:
+        resp["body_text"] = body_text
+    else:
+        resp["body"] = body
+    case = {"name": name, "call": call, "response": resp, "expect": {"ok": ok} if error is None else {"error": error}}
+    if context:
+        case["context"] = context
+    if max_response_bytes:
+        case["max_response_bytes"] = max_response_bytes
+    parse.append(case)
+
+
+PP = {"payment_method_id": "stripe.card"}
+# Success shapes
+p("methods", "get_payment_methods", 200, {"data": METHODS, "meta": {}}, ok=[
+    {"id": "stripe.card", "type": "card", "supported_instruments": [{"instrument_type": "VISA", "verification_value_required": True}] + [{}] * 3,
+     "stored_instruments": [{"type": "stored_card", "token": STORED, "last_4": "4242", "is_default": True}]},
+    {"id": "braintree.paypal", "supported_instruments": [{"instrument_type": "STORED_PAYPAL_ACCOUNT", "verification_value_required": False}],
+     "stored_instruments": [{"type": "stored_paypal_account", "email": "bc@example.com"}]},
+    {"id": "bigcommerce.gift_certificate", "supported_instruments": [], "stored_instruments": []}])
+p("methods keep unknown instrument types and kinds", "get_payment_methods", 200, {"data": [{"id": "new.method", "name": "N", "test_mode": False, "type": "wallet",
+  "supported_instruments": [{"instrument_type": "UNIONPAY", "verification_value_required": False}],
+  "stored_instruments": [{"type": "stored_wallet", "token": STORED, "is_default": False}]}]},
+  ok=[{"type": "wallet", "supported_instruments": [{"instrument_type": "UNIONPAY"}], "stored_instruments": [{"type": "stored_wallet"}]}])
+p("methods bare array tolerated", "get_payment_methods", 200, [METHODS[2]], ok=[{"id": "bigcommerce.gift_certificate"}])
+p("methods null lists tolerated", "get_payment_methods", 200, {"data": [{"id": "x.y", "name": "X", "test_mode": False, "type": "card", "supported_instruments": None, "stored_instruments": None}]},
+  ok=[{"id": "x.y", "supported_instruments": [], "stored_instruments": []}])
+p("methods stored bank account", "get_payment_methods", 200, {"data": [{"id": "braintree.ach", "name": "ACH", "test_mode": False, "type": "bank",
+  "supported_instruments": [{"instrument_type": "STORED_BANK_ACCOUNT"}], "stored_instruments": [{"type": "stored_bank_account", "token": PAYPAL, "is_default": True, "masked_account_number": "12XXX56", "issuer": "DE001"}]}]},
+  ok=[{"supported_instruments": [{"instrument_type": "STORED_BANK_ACCOUNT"}], "stored_instruments": [{"type": "stored_bank_account", "masked_account_number": "12XXX56"}]}])
+p("token with claims", "create_access_token", 201, {"data": {"id": PAT}, "meta": {}}, context={"now_ms": NOW},
+  ok={"expires_at_ms": NOW + 3600000, "claims": {"exp": NOW // 1000 + 3600, "iss": "payments.bigcommerce.com", "sub": "abc123", "order_id": 215, "amount": 6098, "currency": "USD", "store_id": 1025646}})
+p("token expiry is the earlier of exp and one hour", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 600)}}, context={"now_ms": NOW},
+  ok={"expires_at_ms": NOW + 600000})
+p("token skewed exp capped at one hour", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 7200)}}, context={"now_ms": NOW},
+  ok={"expires_at_ms": NOW + 3600000})
+p("token that is not a JWT lives one hour", "create_access_token", 201, {"data": {"id": "opaque-token"}}, context={"now_ms": NOW},
+  ok={"expires_at_ms": NOW + 3600000, "claims": None})
+p("token empty id is invalid", "create_access_token", 201, {"data": {"id": ""}}, context={"now_ms": NOW},
+  error={"kind": "invalid_response", "status": 201})
+p("token missing data is invalid", "create_access_token", 201, {"meta": {}}, context={"now_ms": NOW}, error={"kind": "invalid_response"})
+p("payment 201 success purchase", "process_payment", 201, {"data": {"id": "693bb4cd-3f20-444a-8315-6369f582c68a", "status": "success", "transaction_type": "purchase"}},
+  context=PP, ok={"id": "693bb4cd-3f20-444a-8315-6369f582c68a", "status": "success", "transaction_type": "purchase", "payment_method_id": "stripe.card", "reconciled": False})
+p("payment 201 pending authorization", "process_payment", 201, {"data": {"id": "227d9e1e", "transaction_type": "authorization", "status": "pending"}},
+  context=PP, ok={"status": "pending", "transaction_type": "authorization"})
+p("payment legacy 202 flat body", "process_payment", 202, {"id": "227d9e1e-94f8-408c-95a5-f97b30592eb7", "transaction_type": "authorization", "status": "pending"},
+  context=PP, ok={"id": "227d9e1e-94f8-408c-95a5-f97b30592eb7", "status": "pending", "transaction_type": "authorization"})
+p("payment unknown status preserved", "process_payment", 201, {"data": {"id": "1", "status": "review", "transaction_type": "purchase"}},
+  context=PP, ok={"status": "review"})
+p("payment numeric id", "process_payment", 201, {"data": {"id": 123, "status": "success", "transaction_type": "purchase"}}, context=PP, ok={"id": "123"})
+p("order", "get_order", 200, {"id": 215, "status_id": 11, "status": "Awaiting Fulfillment", "payment_status": "captured", "customer_id": 0,
+  "total_inc_tax": "60.9800", "currency_code": "USD"}, ok={"id": 215, "status_id": 11, "status": "Awaiting Fulfillment", "payment_status": "captured", "total_inc_tax": "60.9800"})
+p("created order", "create_order", 201, {"id": 216, "status_id": 0, "status": "Incomplete", "payment_status": "", "customer_id": 0, "total_inc_tax": 60.98},
+  ok={"id": 216, "status_id": 0, "total_inc_tax": "60.98"})
+TX = {"id": 1, "order_id": "215", "event": "purchase", "method": "credit_card", "amount": 60.98, "currency": "USD", "gateway": "stripe",
+      "gateway_transaction_id": "ch_1", "status": "ok", "test": True, "payment_method_id": "stripe.card", "date_created": "2026-11-21T00:00:00+00:00"}
+p("transactions one page", "get_transactions", 200, {"data": [TX], "meta": {"pagination": {"total": 1, "count": 1, "per_page": 250, "current_page": 1, "total_pages": 1}}},
+  ok={"transactions": [{"event": "purchase", "amount": 60.98, "payment_method_id": "stripe.card"}], "current_page": 1, "total_pages": 1})
+p("transactions page 1 of 3", "get_transactions", 200, {"data": [TX], "meta": {"pagination": {"current_page": 1, "total_pages": 3}}},
+  ok={"current_page": 1, "total_pages": 3})
+p("transactions 204 is empty", "get_transactions", 204, body_text="", ok={"transactions": [], "current_page": 1, "total_pages": 1})
+p("transactions without meta", "get_transactions", 200, {"data": [TX]}, ok={"current_page": 1, "total_pages": 1})
+p("transactions amount as string", "get_transactions", 200, {"data": [dict(TX, amount="12.50")]}, ok={"transactions": [{"amount": 12.5}]})
+p("capture accepted", "capture", 201, {}, ok=None)
+p("void accepted with empty body", "void", 201, body_text="", ok=None)
+p("refund quote", "create_refund_quote", 201, {"data": {"order_id": 215, "total_refund_amount": 10.98, "total_refund_tax_amount": 0.98, "rounding": 0,
+  "adjustment": 0, "tax_inclusive": True, "refund_methods": [[{"provider_id": "storecredit", "provider_description": "Store Credit", "amount": 10.98,
+  "offline": False, "offline_provider": False, "offline_reason": ""}]]}, "meta": {}},
+  ok={"order_id": 215, "total_refund_amount": 10.98, "refund_methods": [[{"provider_id": "storecredit", "amount": 10.98}]]})
+p("refund", "create_refund", 201, {"data": {"id": 1, "order_id": 215, "user_id": 0, "created": "2026-11-21T00:00:00Z", "reason": "x", "total_amount": 10,
+  "total_tax": 0, "uses_merchant_override_values": False, "items": [], "payments": [{"id": 1, "provider_id": "authorizenet", "amount": 10, "offline": False,
+  "is_declined": False, "declined_message": ""}]}, "meta": {}}, ok={"id": 1, "total_amount": 10.0, "payments": [{"provider_id": "authorizenet", "is_declined": False}]})
+p("refunds list", "list_refunds", 200, {"data": [{"id": 1, "order_id": 215, "total_amount": 10, "payments": []}, {"id": 2, "order_id": 215, "total_amount": 5, "payments": []}], "meta": {}},
+  ok=[{"id": 1}, {"id": 2}])
+p("stored instruments bare array", "get_stored_instruments", 200, [
+    {"type": "stored_card", "token": STORED, "is_default": True, "brand": "VISA", "expiry_month": 1, "expiry_year": 2030, "issuer_identification_number": "411111", "last_4": "1111"},
+    {"type": "stored_paypal_account", "token": PAYPAL, "is_default": False, "email": "bc@example.com"},
+    {"type": "stored_bank_account", "token": PAYPAL, "is_default": False, "masked_account_number": "12XXX56", "issuer": "DE001"}],
+  ok=[{"type": "stored_card", "brand": "VISA"}, {"type": "stored_paypal_account", "email": "bc@example.com"}, {"type": "stored_bank_account", "issuer": "DE001"}])
+
+# Every documented code, on Process Payment.
+CODES = {
+    10000: ("server", 500, {"type": "reconcile"}), 10001: ("invalid_request", 400, {"type": "never"}),
+    30000: ("merchant_setup", 422, {"type": "never"}), 30001: ("merchant_setup", 422, {"type": "never"}),
+    3001: ("merchant_setup", 422, {"type": "never"}), 30002: ("merchant_setup", 422, {"type": "never"}),
+    30003: ("order_state", 422, {"type": "never"}), 30004: ("order_state", 422, {"type": "with_new_token"}),
+    30050: ("invalid_request", 422, {"type": "never"}), 30051: ("invalid_request", 422, {"type": "never"}),
+    30100: ("server", 422, {"type": "reconcile"}), 30101: ("order_state", 422, {"type": "never"}),
+    30102: ("declined", 422, {"type": "never"}), 30103: ("declined", 422, {"type": "never"}),
+    30104: ("declined", 422, {"type": "never"}), 30105: ("duplicate_payment", 422, {"type": "never"}),
+    30106: ("declined", 422, {"type": "never"}), 30107: ("declined", 422, {"type": "never"}),
+}
+for code, (kind, status, retry) in CODES.items():
+    p(f"payment error code {code}", "process_payment", status, {"status": status, "title": f"Error {code}", "type": "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes", "code": code},
+      context=PP, error={"kind": kind, "status": status, "code": code, "retry": retry, "endpoint": "process_payment"})
+p("unknown code preserved", "process_payment", 422, {"status": 422, "title": "New", "type": "x", "code": 30999}, context=PP,
+  error={"kind": "invalid_request", "code": 30999, "retry": {"type": "never"}})
+p("code as string", "process_payment", 422, {"status": 422, "title": "x", "type": "x", "code": "30103"}, context=PP, error={"kind": "declined", "code": 30103})
+p("decline shopper message from the table", "process_payment", 422, {"status": 422, "title": "x", "type": "x", "code": 30106}, context=PP,
+  error={"kind": "declined", "shopper_message": "The payment was declined due to insufficient funds."})
+p("duplicate shopper message", "process_payment", 422, {"status": 422, "title": "x", "type": "x", "code": 30105}, context=PP,
+  error={"kind": "duplicate_payment", "shopper_message": "This is a duplicate transaction. Please contact us to confirm your order. Do not try to pay again."})
+p("merchant error is not shown to the shopper", "process_payment", 422, {"status": 422, "title": "Merchant payment configuration could not be found.", "type": "x", "code": 30000},
+  context=PP, error={"kind": "merchant_setup", "shopper_message": "We couldn't process your payment. Please try again later or use a different payment method."})
+p("code 30100 on token creation retries", "create_access_token", 422, {"status": 422, "title": "x", "type": "x", "code": 30100}, context={"now_ms": NOW},
+  error={"kind": "server", "retry": {"type": "after", "ms": 1000}})
+
+# Every status class without a code.
+STATUS = [
+    ("process_payment", 400, "invalid_request", {"type": "never"}), ("process_payment", 401, "authentication", {"type": "with_new_token"}),
+    ("get_payment_methods", 401, "authentication", {"type": "never"}), ("get_payment_methods", 403, "authentication", {"type": "never"}),
+    ("get_order", 404, "not_found", {"type": "never"}), ("create_access_token", 409, "conflict", {"type": "never"}),
+    ("create_access_token", 422, "invalid_request", {"type": "never"}), ("process_payment", 500, "server", {"type": "reconcile"}),
+    ("process_payment", 502, "server", {"type": "reconcile"}), ("process_payment", 503, "server", {"type": "reconcile"}),
+    ("process_payment", 504, "server", {"type": "reconcile"}), ("get_payment_methods", 500, "server", {"type": "after", "ms": 1000}),
+    ("get_transactions", 503, "server", {"type": "after", "ms": 1000}), ("capture", 502, "server", {"type": "reconcile"}),
+    ("create_refund", 504, "server", {"type": "reconcile"}),
+]
+for call, status, kind, retry in STATUS:
+    p(f"{call} status {status}", call, status, {"status": status, "title": "Something", "type": "x"}, context=PP if call == "process_payment" else {"now_ms": NOW},
+      error={"kind": kind, "status": status, "retry": retry})
+p("429 waits the longer of retry-after and reset", "get_payment_methods", 429, {"status": 429, "title": "Too many", "type": "x"},
+  headers={"X-Retry-After": "2", "X-Rate-Limit-Time-Reset-Ms": "3500"}, error={"kind": "rate_limited", "retry": {"type": "after", "ms": 3500}})
+p("429 retry-after seconds", "process_payment", 429, {"status": 429, "title": "Too many", "type": "x"}, headers={"x-retry-after": "5"}, context=PP,
+  error={"kind": "rate_limited", "retry": {"type": "after", "ms": 5000}})
+p("429 without headers uses the default", "process_payment", 429, body_text="", context=PP, error={"kind": "rate_limited", "retry": {"type": "after", "ms": 4000}})
+
+# Error body shapes.
+p("shape errors object", "process_payment", 422, {"status": 422, "title": "Invalid", "type": "x", "code": 10001, "detail": "Missing fields",
+  "errors": {"payment.instrument.number": "is required"}}, context=PP,
+  error={"kind": "invalid_request", "title": "Invalid", "detail": "Missing fields", "field_errors": [{"path": "payment.instrument.number", "code": "server_rejected"}]})
+p("shape errors array of code/message", "process_payment", 422, {"errors": [{"code": 30102, "message": "Card could not be verified"}]}, context=PP,
+  error={"kind": "declined", "code": 30102, "title": "Card could not be verified"})
+p("shape data array", "create_refund", 422, {"data": [{"status": 422, "title": "Unable to provide store credit for a guest customer.", "type": "x"}]},
+  context={"now_ms": NOW}, error={"kind": "invalid_request", "title": "Unable to provide store credit for a guest customer."})
+p("shape v2 array", "create_order", 400, [{"status": 400, "message": "The field 'billing_address' is invalid."}],
+  error={"kind": "invalid_request", "title": "The field 'billing_address' is invalid."})
+p("shape code/message", "process_payment", 422, {"code": 30104, "message": "There was a problem processing your card."}, context=PP,
+  error={"kind": "declined", "code": 30104, "title": "There was a problem processing your card."})
+p("shape 503 data with error", "create_refund", 503, {"data": [{"order_id": 1, "status": 503, "error": "Tax service gone away"}], "meta": {}},
+  error={"kind": "server", "detail": "Tax service gone away", "retry": {"type": "reconcile"}})
+p("non-numeric code kept as text", "get_order", 400, {"code": "invalid_order", "title": "Bad"}, error={"kind": "invalid_request", "code": None, "code_text": "invalid_order"})
+p("echoed card number is scrubbed", "process_payment", 422, {"status": 422, "title": "Card 4242424242424242 declined", "type": "x", "code": 30102}, context=PP,
+  error={"kind": "declined", "title": "Card [redacted] declined"})
+
+# Bodies that are not what they claim.
+p("html error page", "process_payment", 502, body_text="<html><body><h1>502 Bad Gateway</h1></body></html>", context=PP, error={"kind": "server", "status": 502, "retry": {"type": "reconcile"}})
+p("html on success status", "get_payment_methods", 200, body_text="<!DOCTYPE html><html></html>", error={"kind": "invalid_response", "status": 200})
+p("empty body on success", "get_order", 200, body_text="", error={"kind": "invalid_response"})
+p("truncated json", "get_payment_methods", 200, body_text='{"data":[{"id":"stripe.card","name":"Str', error={"kind": "invalid_response"})
+p("wrong types", "get_order", 200, {"id": "not-a-number", "status_id": 11}, error={"kind": "invalid_response"})
+p("array where object expected", "create_access_token", 201, [1, 2, 3], context={"now_ms": NOW}, error={"kind": "invalid_response"})
+p("body over the size cap", "get_payment_methods", 200, {"data": [METHODS[0]] * 5}, max_response_bytes=256, error={"kind": "invalid_response"})
+p("unreadable payment success needs reconciliation", "process_payment", 201, body_text="<html>ok</html>", context=PP, error={"kind": "invalid_response", "status": 201})
+p("empty error body classified by status", "get_order", 404, body_text="", error={"kind": "not_found", "status": 404, "title": "HTTP 404"})
+p("garbage error body classified by status", "process_payment", 500, body_text="\u0000\u00ff\u0001", context=PP, error={"kind": "server", "retry": {"type": "reconcile"}})
+
+# ----------------------------------------------------------------------------------------------
+# validate
+# ----------------------------------------------------------------------------------------------
+validate = []
+
+
+def v(name, pay, errors, methods=None, now_ms=NOW):
+    case = {"name": name, "now_ms": now_ms, "expect_errors": [{"path": pth, "code": c} for pth, c in errors]}
+    if isinstance(pay, list):
+        case["payments"] = pay
+    else:
+        case["payment"] = pay
+    if methods is not None:
+        case["methods"] = methods
+    validate.append(case)
+
+
+N = "payment.instrument.number"
+for num in ["4242424242424242", "4000056655665556", "4222222222222", "4111111111111111110", "5555555555554444", "2223003122003222", "2720990000000007",
+            "378282246310005", "371449635398431", "6011111111111117", "6445644564456445", "6500000000000002", luhn_complete("622126000000000"), luhn_complete("622925000000000"),
+            "3530111333300000", "3566002020360505", "30569309025904", "36227206271667", "38520000023237", "5019717010103742", "6759649826438453"]:
+    cvv = "1234" if num.startswith(("34", "37")) else "123"
+    v(f"valid card {num[:6]}", payment(card(number=num, cvv=cvv)), [])
+v("luhn failure", payment(card(number="4242424242424241")), [(N, "luhn_check_failed")])
+v("unknown brand", payment(card(number="9999999999999995")), [(N, "unsupported_card_brand")])
+v("mastercard 2721 is not mastercard", payment(card(number="2721000000000004")), [(N, "unsupported_card_brand")])
+v("visa wrong length", payment(card(number=luhn_complete("42424242424242"))), [(N, "invalid_card_length")])
+v("amex wrong length", payment(card(number=luhn_complete("378282246310000"), cvv="1234")), [(N, "invalid_card_length")])
+v("mastercard 19 digits", payment(card(number=luhn_complete("555555555555444400"))), [(N, "invalid_card_length")])
+v("wrong length and check digit", payment(card(number="5555555555554444001")), [(N, "invalid_card_length"), (N, "luhn_check_failed")])
+v("letters in number", payment(card(number="4242abcd42424242")), [(N, "invalid_card_number")])
+v("amex needs 4-digit cvv", payment(card(number="378282246310005", cvv="123")), [("payment.instrument.verification_value", "invalid_verification_value")])
+v("visa needs 3-digit cvv", payment(card(cvv="1234")), [("payment.instrument.verification_value", "invalid_verification_value")])
+v("cvv letters", payment(card(cvv="12a")), [("payment.instrument.verification_value", "invalid_verification_value")])
+v("month 0", payment(card(month=0)), [("payment.instrument.expiry_month", "invalid_month")])
+v("month 13", payment(card(month=13)), [("payment.instrument.expiry_month", "invalid_month")])
+v("two-digit year", payment(card(year=30)), [("payment.instrument.expiry_year", "invalid_year")])
+v("missing expiry", payment({"type": "card", "number": "4242424242424242", "cardholder_name": "J", "verification_value": "123"}),
+  [("payment.instrument.expiry_month", "missing"), ("payment.instrument.expiry_year", "missing")])
+v("expired last month", payment(card(month=10, year=2026)), [("payment.instrument.expiry_year", "card_expired")])
+v("expiring this month is valid", payment(card(month=11, year=2026)), [])
+v("expiry judged by the host's date", payment(card(month=10, year=2026)), [], now_ms=1790000000000)
+v("empty cardholder name", payment(card(name="  ")), [("payment.instrument.cardholder_name", "missing")])
+v("cardholder name too long", payment(card(name="x" * 256)), [("payment.instrument.cardholder_name", "invalid_cardholder_name")])
+v("cardholder name control char", payment(card(name="Jane\nDoe")), [("payment.instrument.cardholder_name", "invalid_cardholder_name")])
+v("issue month invalid", payment(card(issue_month=13)), [("payment.instrument.issue_month", "invalid_month")])
+v("issue number negative", payment(card(issue_number=-1)), [("payment.instrument.issue_number", "invalid_issue_number")])
+v("payment method id needs a dot", payment(card(), "stripe"), [("payment.payment_method_id", "invalid_payment_method_id")])
+v("payment method id with space", payment(card(), "stripe.ca rd"), [("payment.payment_method_id", "invalid_payment_method_id")])
+v("everything wrong at once", payment(card(number="4242424242424241", name="", month=13, year=1, cvv="1"), ""),
+  [("payment.payment_method_id", "invalid_payment_method_id"), (N, "luhn_check_failed"), ("payment.instrument.cardholder_name", "missing"),
+   ("payment.instrument.expiry_month", "invalid_month"), ("payment.instrument.expiry_year", "invalid_year"),
+   ("payment.instrument.verification_value", "invalid_verification_value")])
+v("stored card token too short", payment({"type": "stored_card", "token": "abc"}), [("payment.instrument.token", "invalid_token")])
+v("stored card token 65 chars", payment({"type": "stored_card", "token": STORED + "a"}), [("payment.instrument.token", "invalid_token")])
+v("stored paypal token", payment({"type": "stored_paypal_account", "token": "x" * 63}, "braintree.paypal"), [("payment.instrument.token", "invalid_token")])
+v("stored bank token", payment({"type": "stored_bank_account", "token": "-" * 64}, "braintree.ach"), [("payment.instrument.token", "invalid_token")])
+v("gift certificate code required", payment({"type": "gift_certificate", "gift_certificate_code": ""}, "bigcommerce.gift_certificate"),
+  [("payment.instrument.gift_certificate_code", "invalid_gift_certificate_code")])
+v("store credit needs nothing", payment({"type": "store_credit"}, "bigcommerce.store_credit"), [])
+v("tokenized card bad fields", payment({"type": "tokenized_card", "token": "t", "iin": "41", "last_four_digits": "11111", "expiration_month": "13", "expiration_year": "30"}, "bolt.card"),
+  [("payment.instrument.iin", "invalid_iin"), ("payment.instrument.last_four_digits", "invalid_last_four_digits"),
+   ("payment.instrument.expiration_month", "invalid_month"), ("payment.instrument.expiration_year", "invalid_year")])
+v("save only cards", payment({"type": "store_credit"}, "bigcommerce.store_credit", save=True), [("payment.save_instrument", "save_not_supported")])
+v("methods: brand not accepted", payment(card(number="378282246310005", cvv="1234")), [(N, "card_brand_not_accepted")], methods=METHODS)
+v("methods: cvv required", payment(card(cvv=None)), [("payment.instrument.verification_value", "missing")], methods=METHODS)
+v("methods: method not offered", payment(card(), "adyen.card"), [("payment.payment_method_id", "payment_method_not_accepted")], methods=METHODS)
+v("methods: stored card unknown", payment({"type": "stored_card", "token": "b" * 64, "verification_value": "123"}), [("payment.instrument.token", "stored_instrument_not_found")], methods=METHODS)
+v("methods: stored card cvv required", payment({"type": "stored_card", "token": STORED}), [("payment.instrument.verification_value", "missing")], methods=METHODS)
+v("methods: stored paypal known", payment({"type": "stored_paypal_account", "token": PAYPAL}, "braintree.paypal"), [], methods=METHODS)
+v("split: gift certificate then card", [payment({"type": "gift_certificate", "gift_certificate_code": "GC"}, "bigcommerce.gift_certificate"), payment(card())], [])
+v("split: card must be last", [payment(card()), payment({"type": "store_credit"}, "bigcommerce.store_credit")], [("payments[0].instrument", "split_order")])
+v("split: paths are indexed", [payment({"type": "store_credit"}, "bigcommerce.store_credit"), payment(card(month=13))], [("payments[1].instrument.expiry_month", "invalid_month")])
+v("split: empty list", [], [("payments", "missing")])
+
+# ----------------------------------------------------------------------------------------------
+# flow
+# ----------------------------------------------------------------------------------------------
+flow = []
+OK_METHODS = {"status": 200, "body": {"data": METHODS, "meta": {}}}
+OK_TOKEN = {"status": 201, "body": {"data": {"id": PAT}, "meta": {}}}
+OK_PAY = {"status": 201, "body": {"data": {"id": "tx-1", "status": "success", "transaction_type": "purchase"}}}
+NO_TX = {"status": 204, "body_text": ""}
+TX_PAID = {"status": 200, "body": {"data": [TX], "meta": {"pagination": {"current_page": 1, "total_pages": 1}}}}
+ORDER_INCOMPLETE = {"status": 200, "body": {"id": 215, "status_id": 0, "status": "Incomplete", "payment_status": ""}}
+ORDER_PAID = {"status": 200, "body": {"id": 215, "status_id": 11, "status": "Awaiting Fulfillment", "payment_status": "captured"}}
+DETERMINISTIC = {"backoff_base_ms": 0, "reconcile_delay_ms": 0}
+
+
+def send(endpoint, then):
+    return {"expect": {"send": endpoint}, **then}
+
+
+def resp(r):
+    return {"respond": r}
+
+
+def fail(kind):
+    return {"fail": kind}
+
+
+def f(name, steps, payments=None, options=None):
+    flow.append({"name": name, "now_ms": NOW, "order_id": 215, "payments": payments or [payment(card())],
+                 "options": {**DETERMINISTIC, **(options or {})}, "seed": 7, "script": steps})
+
+
+f("happy path: methods, token, pay", [send("get_payment_methods", resp(OK_METHODS)), send("create_payment_access_token", resp(OK_TOKEN)),
+                                      send("process_payment", resp(OK_PAY)), {"expect": {"done": {"payments": [{"id": "tx-1", "reconciled": False}], "requests_sent": 3}}}])
+f("without methods: token, pay", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", resp(OK_PAY)),
+                                  {"expect": {"done": {"requests_sent": 2}}}], options={"fetch_methods": False})
+f("split payment: a token per payment", [send("get_payment_methods", resp(OK_METHODS)), send("create_payment_access_token", resp(OK_TOKEN)),
+                                         send("process_payment", resp(OK_PAY)), send("create_payment_access_token", resp(OK_TOKEN)),
+                                         send("process_payment", resp(OK_PAY)), {"expect": {"done": {"payments": [{"payment_method_id": "bigcommerce.gift_certificate"}, {"payment_method_id": "stripe.card"}]}}}],
+  payments=[payment({"type": "gift_certificate", "gift_certificate_code": "GC"}, "bigcommerce.gift_certificate"), payment(card())])
+f("methods 503 retried", [send("get_payment_methods", resp({"status": 503, "body": {"status": 503, "title": "x", "type": "x"}})), send("get_payment_methods", resp(OK_METHODS)),
+                          send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", resp(OK_PAY)), {"expect": {"done": {"requests_sent": 4}}}])
+f("token transport failures retried then give up", [send("create_payment_access_token", fail("timed_out")), send("create_payment_access_token", fail("maybe_sent")),
+                                                    send("create_payment_access_token", fail("not_sent")), {"expect": {"failed": {"kind": "transport", "endpoint": "create_payment_access_token"}}}],
+  options={"fetch_methods": False, "max_attempts": 3})
+f("timeout after pay is reconciled as paid", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("timed_out")),
+                                              send("get_order_transactions", resp(TX_PAID)), send("get_order", resp(ORDER_PAID)),
+                                              {"expect": {"done": {"payments": [{"reconciled": True, "payment_method_id": "stripe.card"}]}}}], options={"fetch_methods": False})
+f("reset with nothing recorded is resent with a new token", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("maybe_sent")),
+                                                             send("get_order_transactions", resp(NO_TX)), send("get_order", resp(ORDER_INCOMPLETE)),
+                                                             send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", resp(OK_PAY)),
+                                                             {"expect": {"done": {"payments": [{"reconciled": False}]}}}], options={"fetch_methods": False})
+f("500 code 10000 is reconciled", [send("create_payment_access_token", resp(OK_TOKEN)),
+                                   send("process_payment", resp({"status": 500, "body": {"status": 500, "title": "x", "type": "x", "code": 10000}})),
+                                   send("get_order_transactions", resp(TX_PAID)), send("get_order", resp(ORDER_PAID)), {"expect": {"done": {"payments": [{"reconciled": True}]}}}],
+  options={"fetch_methods": False})
+f("status changed without transaction is ambiguous", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("timed_out")),
+                                                      send("get_order_transactions", resp(NO_TX)), send("get_order", resp(ORDER_PAID)),
+                                                      {"expect": {"failed": {"kind": "ambiguous_outcome", "retry": {"type": "reconcile"}, "endpoint": "process_payment"}}}],
+  options={"fetch_methods": False})
+f("reconcile off is ambiguous at once", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("maybe_sent")),
+                                         {"expect": {"failed": {"kind": "ambiguous_outcome"}}}], options={"fetch_methods": False, "reconcile": False})
+f("not sent is resent with the same token", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("not_sent")),
+                                             send("process_payment", resp(OK_PAY)), {"expect": {"done": {"requests_sent": 3}}}], options={"fetch_methods": False})
+f("429 on pay waits then resends", [send("create_payment_access_token", resp(OK_TOKEN)),
+                                    send("process_payment", resp({"status": 429, "headers": {"X-Retry-After": "1"}, "body_text": ""})),
+                                    {"expect": {"wait": {"min": NOW + 1000, "max": NOW + 1000}}}, send("process_payment", resp(OK_PAY)),
+                                    {"expect": {"done": {"requests_sent": 3}}}], options={"fetch_methods": False})
+f("401 on pay gets a new token", [send("create_payment_access_token", resp(OK_TOKEN)),
+                                  send("process_payment", resp({"status": 401, "body": {"status": 401, "title": "Unauthorized", "type": "x"}})),
+                                  send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", resp(OK_PAY)), {"expect": {"done": {"requests_sent": 4}}}],
+  options={"fetch_methods": False})
+f("decline stops", [send("create_payment_access_token", resp(OK_TOKEN)),
+                    send("process_payment", resp({"status": 422, "body": {"status": 422, "title": "x", "type": "x", "code": 30103}})),
+                    {"expect": {"failed": {"kind": "declined", "code": 30103, "retry": {"type": "never"}}}}], options={"fetch_methods": False})
+f("duplicate is never retried", [send("create_payment_access_token", resp(OK_TOKEN)),
+                                 send("process_payment", resp({"status": 422, "body": {"status": 422, "title": "x", "type": "x", "code": 30105}})),
+                                 {"expect": {"failed": {"kind": "duplicate_payment", "retry": {"type": "never"}}}}], options={"fetch_methods": False})
+f("methods rule out the card", [send("get_payment_methods", resp(OK_METHODS)), {"expect": {"failed": {"kind": "validation"}}}],
+  payments=[payment(card(number="378282246310005", cvv="1234"))])
+f("backoff is jittered within the cap", [send("get_payment_methods", resp({"status": 500, "body_text": ""})),
+                                         {"expect": {"send": "get_payment_methods", "not_after_ms": NOW + 400}, "respond": OK_METHODS}], options={"backoff_base_ms": 200})
+f("polling while in flight", [{"expect": {"send": "get_payment_methods"}}, {"expect": {"awaiting": True}}])
+f("reconcile waits before reading", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("timed_out")),
+                                     {"expect": {"wait": {"min": NOW + 2000, "max": NOW + 2000}}}, send("get_order_transactions", resp(TX_PAID))],
+  options={"fetch_methods": False, "reconcile_delay_ms": 2000})
+
+with open(os.path.join(HERE, "build.json"), "w") as fh:
+    json.dump({"config": CONFIG, "cases": build}, fh, indent=1)
+with open(os.path.join(HERE, "parse.json"), "w") as fh:
+    json.dump({"config": CONFIG, "cases": parse}, fh, indent=1)
+with open(os.path.join(HERE, "validate.json"), "w") as fh:
+    json.dump({"cases": validate}, fh, indent=1)
+with open(os.path.join(HERE, "flow.json"), "w") as fh:
+    json.dump({"config": CONFIG, "cases": flow}, fh, indent=1)
+print(f"build {len(build)}, parse {len(parse)}, validate {len(validate)}, flow {len(flow)}, total {len(build) + len(parse) + len(validate) + len(flow)}")
