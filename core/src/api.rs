@@ -96,9 +96,15 @@ enum WireInstrument<'a> {
         verification_value: Option<&'a str>,
     },
     #[serde(rename = "stored_paypal_account")]
-    StoredPaypalAccount { token: &'a str },
-    StoredBankAccount { token: &'a str },
-    GiftCertificate { gift_certificate_code: &'a str },
+    StoredPaypalAccount {
+        token: &'a str,
+    },
+    StoredBankAccount {
+        token: &'a str,
+    },
+    GiftCertificate {
+        gift_certificate_code: &'a str,
+    },
     StoreCredit,
     TokenizedCard {
         token: &'a str,
@@ -143,7 +149,11 @@ impl Api {
 
     /// An API whose request ids come from `entropy` (deterministic in tests).
     pub fn with_entropy(config: ClientConfig, entropy: &mut Entropy) -> Api {
-        Api { config, id_prefix: entropy.next_u64() & 0xFFFF_FFFF_FFFF, next_id: AtomicU64::new(1) }
+        Api {
+            config,
+            id_prefix: entropy.next_u64() & 0xFFFF_FFFF_FFFF,
+            next_id: AtomicU64::new(1),
+        }
     }
 
     /// The configuration.
@@ -164,7 +174,14 @@ impl Api {
         }
         headers.push(Header::new("X-Auth-Token", self.config.api_token().expose()));
         headers.push(Header::new("User-Agent", self.config.user_agent()));
-        HttpRequest { id: self.next_request_id(), endpoint, method, url: format!("{}{path}", self.config.store_api_root()), headers, body }
+        HttpRequest {
+            id: self.next_request_id(),
+            endpoint,
+            method,
+            url: format!("{}{path}", self.config.store_api_root()),
+            headers,
+            body,
+        }
     }
 
     fn json_body<T: Serialize>(value: &T) -> Vec<u8> {
@@ -172,14 +189,43 @@ impl Api {
         serde_json::to_vec(value).unwrap_or_default()
     }
 
-    /// Reads a success body as `T`, or classifies the failure. Bodies over the configured cap,
-    /// and 2xx bodies that are not the expected JSON, are `InvalidResponse`.
-    fn read<T: DeserializeOwned>(&self, endpoint: Endpoint, id: &RequestId, response: &HttpResponse, unwrap: bool) -> Result<T, PaymentError> {
+    /// Reads a success body as `T` (inside `{data: …}` when `unwrap`, or bare), or classifies
+    /// the failure. Bodies over the configured cap, and 2xx bodies that are not the expected
+    /// JSON, are `InvalidResponse`.
+    fn read<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        id: &RequestId,
+        response: &HttpResponse,
+        unwrap: bool,
+    ) -> Result<T, PaymentError> {
         if response.body.len() > self.config.max_response_bytes() {
-            return Err(PaymentError::invalid_response(endpoint, id, response.status, &format!("response body of {} bytes exceeds the {}-byte limit", response.body.len(), self.config.max_response_bytes())));
+            return Err(PaymentError::invalid_response(
+                endpoint,
+                id,
+                response.status,
+                &format!(
+                    "response body of {} bytes exceeds the {}-byte limit",
+                    response.body.len(),
+                    self.config.max_response_bytes()
+                ),
+            ));
         }
         if !(200..300).contains(&response.status) {
             return Err(classify_response(endpoint, id, response));
+        }
+        #[derive(serde::Deserialize)]
+        struct Data<T> {
+            data: T,
+        }
+        // Fast path: straight from bytes to `T`. The slow path below only explains failures.
+        let fast = if unwrap {
+            serde_json::from_slice::<Data<T>>(&response.body).map(|d| d.data)
+        } else {
+            serde_json::from_slice::<T>(&response.body)
+        };
+        if let Ok(value) = fast {
+            return Ok(value);
         }
         let value: Value = serde_json::from_slice(&response.body).map_err(|e| {
             let why = if response.body.is_empty() {
@@ -191,8 +237,16 @@ impl Api {
             };
             PaymentError::invalid_response(endpoint, id, response.status, &why)
         })?;
+        // Older and bare shapes: `{data: …}` missing (legacy 202 flat body, bare arrays).
         let value = if unwrap { unwrap_data(value) } else { value };
-        serde_json::from_value(value).map_err(|e| PaymentError::invalid_response(endpoint, id, response.status, &format!("unexpected JSON shape: {}", crate::error::scrub(&e.to_string()))))
+        serde_json::from_value(value).map_err(|e| {
+            PaymentError::invalid_response(
+                endpoint,
+                id,
+                response.status,
+                &format!("unexpected JSON shape: {}", crate::error::scrub(&e.to_string())),
+            )
+        })
     }
 
     // -----------------------------------------------------------------------------------------
@@ -211,7 +265,11 @@ impl Api {
             }
             MethodsQuery::CheckoutId(id) => {
                 if id.trim().is_empty() || id.len() > 128 {
-                    return Err(PaymentError::validation(vec![FieldError::new("checkout_id", "invalid_checkout_id", "The checkout id is required (at most 128 characters).")]));
+                    return Err(PaymentError::validation(vec![FieldError::new(
+                        "checkout_id",
+                        "invalid_checkout_id",
+                        "The checkout id is required (at most 128 characters).",
+                    )]));
                 }
                 format!("checkout_id={}", percent_encode(id))
             }
@@ -235,18 +293,33 @@ impl Api {
             return Err(PaymentError::validation(errors));
         }
         let body = serde_json::json!({ "order": { "id": order_id, "is_recurring": is_recurring } });
-        Ok(self.management(Endpoint::CreatePaymentAccessToken, Method::Post, "/v3/payments/access_tokens", Some(Self::json_body(&body))))
+        Ok(self.management(
+            Endpoint::CreatePaymentAccessToken,
+            Method::Post,
+            "/v3/payments/access_tokens",
+            Some(Self::json_body(&body)),
+        ))
     }
 
     /// The token and its claims. `now_ms` is when the response arrived.
-    pub fn parse_create_access_token(&self, id: &RequestId, response: &HttpResponse, now_ms: u64) -> Result<PaymentAccessToken, PaymentError> {
+    pub fn parse_create_access_token(
+        &self,
+        id: &RequestId,
+        response: &HttpResponse,
+        now_ms: u64,
+    ) -> Result<PaymentAccessToken, PaymentError> {
         #[derive(serde::Deserialize)]
         struct Data {
             id: PatSecret,
         }
         let data: Data = self.read(Endpoint::CreatePaymentAccessToken, id, response, true)?;
         if data.id.expose().trim().is_empty() {
-            return Err(PaymentError::invalid_response(Endpoint::CreatePaymentAccessToken, id, response.status, "empty payment access token"));
+            return Err(PaymentError::invalid_response(
+                Endpoint::CreatePaymentAccessToken,
+                id,
+                response.status,
+                "empty payment access token",
+            ));
         }
         Ok(payment_access_token(data.id, now_ms))
     }
@@ -257,13 +330,23 @@ impl Api {
 
     /// `POST {payments_base}/stores/{hash}/payments`, after validating `payment` (and, with
     /// `methods`, checking it against the store's accepted methods).
-    pub fn build_process_payment(&self, pat: &PatSecret, payment: &Payment, now_ms: u64, methods: Option<&[PaymentMethod]>) -> Result<HttpRequest, PaymentError> {
+    pub fn build_process_payment(
+        &self,
+        pat: &PatSecret,
+        payment: &Payment,
+        now_ms: u64,
+        methods: Option<&[PaymentMethod]>,
+    ) -> Result<HttpRequest, PaymentError> {
         let errors = validate::validate_payment("payment", payment, now_ms, methods);
         if !errors.is_empty() {
             return Err(PaymentError::validation(errors));
         }
         if pat.expose().trim().is_empty() || pat.expose().contains(['\r', '\n']) {
-            return Err(PaymentError::validation(vec![FieldError::new("pat", "invalid_payment_access_token", "A payment access token from Create Payment Access Token is required.")]));
+            return Err(PaymentError::validation(vec![FieldError::new(
+                "pat",
+                "invalid_payment_access_token",
+                "A payment access token from Create Payment Access Token is required.",
+            )]));
         }
         Ok(self.process_payment_request(pat, payment))
     }
@@ -285,10 +368,15 @@ impl Api {
                     issue_number: c.issue_number,
                 }
             }
-            PaymentInstrument::StoredCard { token, verification_value } => WireInstrument::StoredCard { token: token.expose(), verification_value: verification_value.as_ref().map(|v| v.expose()) },
+            PaymentInstrument::StoredCard { token, verification_value } => WireInstrument::StoredCard {
+                token: token.expose(),
+                verification_value: verification_value.as_ref().map(|v| v.expose()),
+            },
             PaymentInstrument::StoredPaypalAccount { token } => WireInstrument::StoredPaypalAccount { token: token.expose() },
             PaymentInstrument::StoredBankAccount { token } => WireInstrument::StoredBankAccount { token: token.expose() },
-            PaymentInstrument::GiftCertificate { gift_certificate_code } => WireInstrument::GiftCertificate { gift_certificate_code: gift_certificate_code.expose().trim() },
+            PaymentInstrument::GiftCertificate { gift_certificate_code } => WireInstrument::GiftCertificate {
+                gift_certificate_code: gift_certificate_code.expose().trim(),
+            },
             PaymentInstrument::StoreCredit => WireInstrument::StoreCredit,
             PaymentInstrument::TokenizedCard(t) => WireInstrument::TokenizedCard {
                 token: t.token.expose(),
@@ -298,14 +386,24 @@ impl Api {
                 expiration_year: t.expiration_year.as_deref(),
             },
         };
-        let wire = WirePaymentRequest { payment: WirePayment { instrument, payment_method_id: &payment.payment_method_id, save_instrument: payment.save_instrument } };
+        let wire = WirePaymentRequest {
+            payment: WirePayment {
+                instrument,
+                payment_method_id: &payment.payment_method_id,
+                save_instrument: payment.save_instrument,
+            },
+        };
         let body = Self::json_body(&wire);
         let authorization = Zeroizing::new(format!("PAT {}", pat.expose()));
         HttpRequest {
             id: self.next_request_id(),
             endpoint: Endpoint::ProcessPayment,
             method: Method::Post,
-            url: format!("{}/stores/{}/payments", self.config.payments_base(), self.config.store_hash().as_str()),
+            url: format!(
+                "{}/stores/{}/payments",
+                self.config.payments_base(),
+                self.config.store_hash().as_str()
+            ),
             headers: vec![
                 Header::new("Accept", PAYMENTS_ACCEPT),
                 Header::new("Content-Type", JSON),
@@ -318,7 +416,12 @@ impl Api {
 
     /// The processed payment. Accepts the current `201 {data: {...}}` and the legacy
     /// `202 {id, status, transaction_type}`.
-    pub fn parse_process_payment(&self, id: &RequestId, response: &HttpResponse, payment_method_id: &str) -> Result<ProcessedPayment, PaymentError> {
+    pub fn parse_process_payment(
+        &self,
+        id: &RequestId,
+        response: &HttpResponse,
+        payment_method_id: &str,
+    ) -> Result<ProcessedPayment, PaymentError> {
         #[derive(serde::Deserialize)]
         struct Data {
             #[serde(default)]
@@ -377,7 +480,14 @@ impl Api {
         self.read(Endpoint::GetOrder, id, response, false)
     }
 
-    fn order_path_request(&self, endpoint: Endpoint, method: Method, order_id: u64, path: impl Fn(u64) -> String, body: Option<Vec<u8>>) -> Result<HttpRequest, PaymentError> {
+    fn order_path_request(
+        &self,
+        endpoint: Endpoint,
+        method: Method,
+        order_id: u64,
+        path: impl Fn(u64) -> String,
+        body: Option<Vec<u8>>,
+    ) -> Result<HttpRequest, PaymentError> {
         let errors = validate::validate_order_id("order_id", order_id);
         if !errors.is_empty() {
             return Err(PaymentError::validation(errors));
@@ -392,13 +502,23 @@ impl Api {
     /// `GET /v3/orders/{id}/transactions?page=&limit=`; pages start at 1.
     pub fn build_get_transactions(&self, order_id: u64, page: u32) -> Result<HttpRequest, PaymentError> {
         let page = page.max(1);
-        self.order_path_request(Endpoint::GetOrderTransactions, Method::Get, order_id, |id| format!("/v3/orders/{id}/transactions?page={page}&limit={TRANSACTIONS_PAGE_LIMIT}"), None)
+        self.order_path_request(
+            Endpoint::GetOrderTransactions,
+            Method::Get,
+            order_id,
+            |id| format!("/v3/orders/{id}/transactions?page={page}&limit={TRANSACTIONS_PAGE_LIMIT}"),
+            None,
+        )
     }
 
     /// One page of transactions. `204 No Content` is an empty page; a missing `meta` is one page.
     pub fn parse_get_transactions(&self, id: &RequestId, response: &HttpResponse) -> Result<TransactionPage, PaymentError> {
         if response.status == 204 {
-            return Ok(TransactionPage { transactions: Vec::new(), current_page: 1, total_pages: 1 });
+            return Ok(TransactionPage {
+                transactions: Vec::new(),
+                current_page: 1,
+                total_pages: 1,
+            });
         }
         #[derive(serde::Deserialize)]
         struct Pagination {
@@ -422,8 +542,16 @@ impl Api {
         let body: Body = self.read(Endpoint::GetOrderTransactions, id, response, false)?;
         let pagination = body.meta.and_then(|m| m.pagination);
         let current_page = pagination.as_ref().and_then(|p| p.current_page).unwrap_or(1).max(1);
-        let total_pages = pagination.as_ref().and_then(|p| p.total_pages).unwrap_or(current_page).max(current_page);
-        Ok(TransactionPage { transactions: body.data.unwrap_or_default(), current_page, total_pages })
+        let total_pages = pagination
+            .as_ref()
+            .and_then(|p| p.total_pages)
+            .unwrap_or(current_page)
+            .max(current_page);
+        Ok(TransactionPage {
+            transactions: body.data.unwrap_or_default(),
+            current_page,
+            total_pages,
+        })
     }
 
     // -----------------------------------------------------------------------------------------
@@ -432,12 +560,24 @@ impl Api {
 
     /// `POST /v3/orders/{id}/payment_actions/capture`.
     pub fn build_capture(&self, order_id: u64) -> Result<HttpRequest, PaymentError> {
-        self.order_path_request(Endpoint::CapturePayment, Method::Post, order_id, |id| format!("/v3/orders/{id}/payment_actions/capture"), Some(b"{}".to_vec()))
+        self.order_path_request(
+            Endpoint::CapturePayment,
+            Method::Post,
+            order_id,
+            |id| format!("/v3/orders/{id}/payment_actions/capture"),
+            Some(b"{}".to_vec()),
+        )
     }
 
     /// `POST /v3/orders/{id}/payment_actions/void`.
     pub fn build_void(&self, order_id: u64) -> Result<HttpRequest, PaymentError> {
-        self.order_path_request(Endpoint::VoidPayment, Method::Post, order_id, |id| format!("/v3/orders/{id}/payment_actions/void"), Some(b"{}".to_vec()))
+        self.order_path_request(
+            Endpoint::VoidPayment,
+            Method::Post,
+            order_id,
+            |id| format!("/v3/orders/{id}/payment_actions/void"),
+            Some(b"{}".to_vec()),
+        )
     }
 
     /// Success of a capture or void (`201` with any object).
@@ -454,7 +594,13 @@ impl Api {
         if !errors.is_empty() {
             return Err(PaymentError::validation(errors));
         }
-        self.order_path_request(Endpoint::CreateRefundQuote, Method::Post, order_id, |id| format!("/v3/orders/{id}/payment_actions/refund_quotes"), Some(Self::json_body(request)))
+        self.order_path_request(
+            Endpoint::CreateRefundQuote,
+            Method::Post,
+            order_id,
+            |id| format!("/v3/orders/{id}/payment_actions/refund_quotes"),
+            Some(Self::json_body(request)),
+        )
     }
 
     /// The refund quote.
@@ -466,20 +612,38 @@ impl Api {
     pub fn build_create_refund(&self, order_id: u64, request: &RefundRequest) -> Result<HttpRequest, PaymentError> {
         let mut errors = validate::validate_refund_items(&request.items);
         if request.payments.is_empty() {
-            errors.push(FieldError::new("payments", "missing", "At least one refund payment is required (see the refund quote's refund_methods)."));
+            errors.push(FieldError::new(
+                "payments",
+                "missing",
+                "At least one refund payment is required (see the refund quote's refund_methods).",
+            ));
         }
         for (i, p) in request.payments.iter().enumerate() {
             if p.provider_id.trim().is_empty() {
-                errors.push(FieldError::new(format!("payments[{i}].provider_id"), "missing", "The provider id is required."));
+                errors.push(FieldError::new(
+                    format!("payments[{i}].provider_id"),
+                    "missing",
+                    "The provider id is required.",
+                ));
             }
             if !p.amount.is_finite() || p.amount <= 0.0 {
-                errors.push(FieldError::new(format!("payments[{i}].amount"), "invalid_amount", "The amount must be a positive number."));
+                errors.push(FieldError::new(
+                    format!("payments[{i}].amount"),
+                    "invalid_amount",
+                    "The amount must be a positive number.",
+                ));
             }
         }
         if !errors.is_empty() {
             return Err(PaymentError::validation(errors));
         }
-        self.order_path_request(Endpoint::CreateRefund, Method::Post, order_id, |id| format!("/v3/orders/{id}/payment_actions/refunds"), Some(Self::json_body(request)))
+        self.order_path_request(
+            Endpoint::CreateRefund,
+            Method::Post,
+            order_id,
+            |id| format!("/v3/orders/{id}/payment_actions/refunds"),
+            Some(Self::json_body(request)),
+        )
     }
 
     /// The created refund.
@@ -489,7 +653,13 @@ impl Api {
 
     /// `GET /v3/orders/{id}/payment_actions/refunds`.
     pub fn build_list_refunds(&self, order_id: u64) -> Result<HttpRequest, PaymentError> {
-        self.order_path_request(Endpoint::ListRefunds, Method::Get, order_id, |id| format!("/v3/orders/{id}/payment_actions/refunds"), None)
+        self.order_path_request(
+            Endpoint::ListRefunds,
+            Method::Get,
+            order_id,
+            |id| format!("/v3/orders/{id}/payment_actions/refunds"),
+            None,
+        )
     }
 
     /// The order's refunds.
@@ -504,9 +674,18 @@ impl Api {
     /// `GET /v3/customers/{id}/stored-instruments`.
     pub fn build_get_stored_instruments(&self, customer_id: u64) -> Result<HttpRequest, PaymentError> {
         if customer_id == 0 || customer_id > validate::MAX_ORDER_ID {
-            return Err(PaymentError::validation(vec![FieldError::new("customer_id", "invalid_customer_id", "Guests (customer 0) have no stored instruments; the customer id must be at least 1.")]));
+            return Err(PaymentError::validation(vec![FieldError::new(
+                "customer_id",
+                "invalid_customer_id",
+                "Guests (customer 0) have no stored instruments; the customer id must be at least 1.",
+            )]));
         }
-        Ok(self.management(Endpoint::GetStoredInstruments, Method::Get, &format!("/v3/customers/{customer_id}/stored-instruments"), None))
+        Ok(self.management(
+            Endpoint::GetStoredInstruments,
+            Method::Get,
+            &format!("/v3/customers/{customer_id}/stored-instruments"),
+            None,
+        ))
     }
 
     /// The stored instruments (a bare array, discriminated by `type`; `{data: [...]}` also read).
@@ -522,7 +701,13 @@ pub fn decode_pat_claims(token: &str) -> Option<PatClaims> {
     let bytes = engine.decode(payload.trim_end_matches('=')).ok()?;
     let v: Value = serde_json::from_slice(&bytes).ok()?;
     let obj = v.as_object()?;
-    let int = |o: &serde_json::Map<String, Value>, k: &str| o.get(k).and_then(|x| x.as_i64().or_else(|| x.as_f64().map(|f| f as i64)).or_else(|| x.as_str().and_then(|s| s.parse().ok())));
+    let int = |o: &serde_json::Map<String, Value>, k: &str| {
+        o.get(k).and_then(|x| {
+            x.as_i64()
+                .or_else(|| x.as_f64().map(|f| f as i64))
+                .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+        })
+    };
     let text = |o: &serde_json::Map<String, Value>, k: &str| o.get(k).and_then(|x| x.as_str().map(str::to_owned));
     let empty = serde_json::Map::new();
     let data = obj.get("data").and_then(Value::as_object).unwrap_or(&empty);
@@ -545,9 +730,18 @@ pub fn decode_pat_claims(token: &str) -> Option<PatClaims> {
 pub fn payment_access_token(secret: PatSecret, now_ms: u64) -> PaymentAccessToken {
     let claims = decode_pat_claims(secret.expose());
     let by_lifetime = now_ms.saturating_add(PAT_LIFETIME_MS);
-    let by_claim = claims.as_ref().and_then(|c| c.exp).filter(|e| *e > 0).map(|e| (e as u64).saturating_mul(1000));
+    let by_claim = claims
+        .as_ref()
+        .and_then(|c| c.exp)
+        .filter(|e| *e > 0)
+        .map(|e| (e as u64).saturating_mul(1000));
     let expires_at_ms = by_claim.map_or(by_lifetime, |c| c.min(by_lifetime));
-    PaymentAccessToken { secret, claims, received_at_ms: now_ms, expires_at_ms }
+    PaymentAccessToken {
+        secret,
+        claims,
+        received_at_ms: now_ms,
+        expires_at_ms,
+    }
 }
 
 #[cfg(test)]
@@ -556,7 +750,10 @@ mod tests {
     use crate::secret::ApiToken;
 
     fn api() -> Api {
-        Api::with_entropy(ClientConfig::new("abc123", ApiToken::new("tok")).unwrap(), &mut Entropy::from_seed(1))
+        Api::with_entropy(
+            ClientConfig::new("abc123", ApiToken::new("tok")).unwrap(),
+            &mut Entropy::from_seed(1),
+        )
     }
 
     #[test]

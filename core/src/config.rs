@@ -79,7 +79,11 @@ fn validate_base(path: &str, url: &str) -> Result<String, PaymentError> {
     if ok {
         Ok(trimmed.to_owned())
     } else {
-        Err(PaymentError::configuration(path, "invalid_base_url", "A base URL must be http:// or https:// followed by a host (and optional path), without query or fragment."))
+        Err(PaymentError::configuration(
+            path,
+            "invalid_base_url",
+            "A base URL must be http:// or https:// followed by a host (and optional path), without query or fragment.",
+        ))
     }
 }
 
@@ -88,7 +92,11 @@ impl ClientConfig {
     pub fn new(store_hash: &str, api_token: ApiToken) -> Result<ClientConfig, PaymentError> {
         let store_hash = StoreHash::parse(store_hash)?;
         if api_token.expose().trim().is_empty() {
-            return Err(PaymentError::configuration("api_token", "missing_api_token", "An API account access token is required."));
+            return Err(PaymentError::configuration(
+                "api_token",
+                "missing_api_token",
+                "An API account access token is required.",
+            ));
         }
         Ok(ClientConfig {
             store_hash,

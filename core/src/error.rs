@@ -23,7 +23,11 @@ pub struct FieldError {
 impl FieldError {
     /// A field error from its parts.
     pub fn new(path: impl Into<String>, code: &str, description: impl Into<String>) -> Self {
-        FieldError { path: path.into(), code: code.to_owned(), description: description.into() }
+        FieldError {
+            path: path.into(),
+            code: code.to_owned(),
+            description: description.into(),
+        }
     }
 }
 
@@ -180,7 +184,11 @@ impl PaymentError {
     pub fn validation(field_errors: Vec<FieldError>) -> Self {
         let mut e = PaymentError::new(ErrorKind::Validation, "The input is invalid");
         e.detail = Some(
-            field_errors.iter().map(|f| format!("{}: {}", f.path, f.code)).collect::<Vec<_>>().join("; "),
+            field_errors
+                .iter()
+                .map(|f| format!("{}: {}", f.path, f.code))
+                .collect::<Vec<_>>()
+                .join("; "),
         );
         e.field_errors = field_errors;
         e
@@ -209,7 +217,9 @@ impl PaymentError {
         e.retry = if endpoint.moves_money() && failure.may_have_reached_server() {
             RetryAdvice::Reconcile
         } else {
-            RetryAdvice::After { ms: DEFAULT_SERVER_RETRY_MS }
+            RetryAdvice::After {
+                ms: DEFAULT_SERVER_RETRY_MS,
+            }
         };
         e.at(endpoint, id)
     }
@@ -265,23 +275,108 @@ const GENERIC_SHOPPER: &str = "We couldn't process your payment. Please try agai
 
 /// The Payments API error table (newest edition). `3001` in the older edition is `30001`.
 pub const DOCUMENTED_CODES: &[DocumentedCode] = &[
-    DocumentedCode { code: 10000, kind: ErrorKind::Server, description: "We're experiencing difficulty processing your transaction. Please try again later.", remedy: "Connection error between BigCommerce and the gateway. Retry calls that cannot move money; for Process Payment, reconcile the order's transactions before paying again." },
-    DocumentedCode { code: 10001, kind: ErrorKind::InvalidRequest, description: "Unable to process the payment because invalid data was supplied with the transaction.", remedy: "Missing or incorrect fields: check the request for data that is incorrect or missing." },
-    DocumentedCode { code: 30000, kind: ErrorKind::MerchantSetup, description: "Merchant payment configuration could not be found.", remedy: "The payment provider has not been configured in the store: check the payment gateway settings in the BigCommerce control panel." },
-    DocumentedCode { code: 30001, kind: ErrorKind::MerchantSetup, description: "Merchant payment configuration is not configured correctly.", remedy: "The gateway rejects the payment configuration: check the gateway settings in the control panel and confirm the credentials with the payment gateway." },
-    DocumentedCode { code: 30002, kind: ErrorKind::MerchantSetup, description: "Vaulting service is currently not available.", remedy: "Stored cards are not enabled on this store: ask the store owner to enable Stored Credit Cards." },
-    DocumentedCode { code: 30003, kind: ErrorKind::OrderState, description: "Order could not be found.", remedy: "The order does not exist or the ID is wrong: check the store's orders with Get All Orders." },
-    DocumentedCode { code: 30004, kind: ErrorKind::OrderState, description: "The validation on line item and grand total does not match.", remedy: "Recreate the payment access token; if it persists recreate the order and check the store's tax and discount settings." },
-    DocumentedCode { code: 30050, kind: ErrorKind::InvalidRequest, description: "Payment instrument could not be saved.", remedy: "Check the card information: expiry_month is two digits and expiry_year is four digits." },
-    DocumentedCode { code: 30051, kind: ErrorKind::InvalidRequest, description: "That stored payment instrument could not be found. Please try a different payment option.", remedy: "The stored instrument is not associated with the shopper: use Get Payment Methods to list the shopper's stored instruments." },
-    DocumentedCode { code: 30100, kind: ErrorKind::Server, description: "Payment access token could not be created.", remedy: "Retry token creation; if it persists check that the order exists and is Incomplete and that the API account has the Create Payments scope." },
-    DocumentedCode { code: 30101, kind: ErrorKind::OrderState, description: "Order is invalid.", remedy: "The order is in the wrong status: orders must be Incomplete (status_id 0) and created by the Checkout SDK, Checkout API or V2 Orders API (not in the control panel)." },
-    DocumentedCode { code: 30102, kind: ErrorKind::Declined, description: "Your card details could not be verified. Please double check them and try again.", remedy: "Check the shopper's card details, and that the Authorization header carries the right payment access token." },
-    DocumentedCode { code: 30103, kind: ErrorKind::Declined, description: "Your card has expired. Please try again with a valid card.", remedy: "Ask the shopper for a card that has not expired." },
-    DocumentedCode { code: 30104, kind: ErrorKind::Declined, description: "There was a problem processing your card. Please contact your card issuer.", remedy: "The issuer refused the card: ask the shopper to contact their card issuer or use another card." },
-    DocumentedCode { code: 30105, kind: ErrorKind::DuplicatePayment, description: "This is a duplicate transaction. Please contact us to confirm your order. Do not try to pay again.", remedy: "Never retry: check the order's transactions and status to confirm whether it is already paid." },
-    DocumentedCode { code: 30106, kind: ErrorKind::Declined, description: "The payment was declined due to insufficient funds.", remedy: "Ask the shopper for another payment method." },
-    DocumentedCode { code: 30107, kind: ErrorKind::Declined, description: "The authorization for this transaction has been revoked.", remedy: "The shopper revoked the authorization of the stored PayPal account: ask for another payment method." },
+    DocumentedCode {
+        code: 10000,
+        kind: ErrorKind::Server,
+        description: "We're experiencing difficulty processing your transaction. Please try again later.",
+        remedy: "Connection error between BigCommerce and the gateway. Retry calls that cannot move money; for Process Payment, reconcile the order's transactions before paying again.",
+    },
+    DocumentedCode {
+        code: 10001,
+        kind: ErrorKind::InvalidRequest,
+        description: "Unable to process the payment because invalid data was supplied with the transaction.",
+        remedy: "Missing or incorrect fields: check the request for data that is incorrect or missing.",
+    },
+    DocumentedCode {
+        code: 30000,
+        kind: ErrorKind::MerchantSetup,
+        description: "Merchant payment configuration could not be found.",
+        remedy: "The payment provider has not been configured in the store: check the payment gateway settings in the BigCommerce control panel.",
+    },
+    DocumentedCode {
+        code: 30001,
+        kind: ErrorKind::MerchantSetup,
+        description: "Merchant payment configuration is not configured correctly.",
+        remedy: "The gateway rejects the payment configuration: check the gateway settings in the control panel and confirm the credentials with the payment gateway.",
+    },
+    DocumentedCode {
+        code: 30002,
+        kind: ErrorKind::MerchantSetup,
+        description: "Vaulting service is currently not available.",
+        remedy: "Stored cards are not enabled on this store: ask the store owner to enable Stored Credit Cards.",
+    },
+    DocumentedCode {
+        code: 30003,
+        kind: ErrorKind::OrderState,
+        description: "Order could not be found.",
+        remedy: "The order does not exist or the ID is wrong: check the store's orders with Get All Orders.",
+    },
+    DocumentedCode {
+        code: 30004,
+        kind: ErrorKind::OrderState,
+        description: "The validation on line item and grand total does not match.",
+        remedy: "Recreate the payment access token; if it persists recreate the order and check the store's tax and discount settings.",
+    },
+    DocumentedCode {
+        code: 30050,
+        kind: ErrorKind::InvalidRequest,
+        description: "Payment instrument could not be saved.",
+        remedy: "Check the card information: expiry_month is two digits and expiry_year is four digits.",
+    },
+    DocumentedCode {
+        code: 30051,
+        kind: ErrorKind::InvalidRequest,
+        description: "That stored payment instrument could not be found. Please try a different payment option.",
+        remedy: "The stored instrument is not associated with the shopper: use Get Payment Methods to list the shopper's stored instruments.",
+    },
+    DocumentedCode {
+        code: 30100,
+        kind: ErrorKind::Server,
+        description: "Payment access token could not be created.",
+        remedy: "Retry token creation; if it persists check that the order exists and is Incomplete and that the API account has the Create Payments scope.",
+    },
+    DocumentedCode {
+        code: 30101,
+        kind: ErrorKind::OrderState,
+        description: "Order is invalid.",
+        remedy: "The order is in the wrong status: orders must be Incomplete (status_id 0) and created by the Checkout SDK, Checkout API or V2 Orders API (not in the control panel).",
+    },
+    DocumentedCode {
+        code: 30102,
+        kind: ErrorKind::Declined,
+        description: "Your card details could not be verified. Please double check them and try again.",
+        remedy: "Check the shopper's card details, and that the Authorization header carries the right payment access token.",
+    },
+    DocumentedCode {
+        code: 30103,
+        kind: ErrorKind::Declined,
+        description: "Your card has expired. Please try again with a valid card.",
+        remedy: "Ask the shopper for a card that has not expired.",
+    },
+    DocumentedCode {
+        code: 30104,
+        kind: ErrorKind::Declined,
+        description: "There was a problem processing your card. Please contact your card issuer.",
+        remedy: "The issuer refused the card: ask the shopper to contact their card issuer or use another card.",
+    },
+    DocumentedCode {
+        code: 30105,
+        kind: ErrorKind::DuplicatePayment,
+        description: "This is a duplicate transaction. Please contact us to confirm your order. Do not try to pay again.",
+        remedy: "Never retry: check the order's transactions and status to confirm whether it is already paid.",
+    },
+    DocumentedCode {
+        code: 30106,
+        kind: ErrorKind::Declined,
+        description: "The payment was declined due to insufficient funds.",
+        remedy: "Ask the shopper for another payment method.",
+    },
+    DocumentedCode {
+        code: 30107,
+        kind: ErrorKind::Declined,
+        description: "The authorization for this transaction has been revoked.",
+        remedy: "The shopper revoked the authorization of the stored PayPal account: ask for another payment method.",
+    },
 ];
 
 /// The table entry for `code`, treating the older edition's `3001` as `30001`.
@@ -292,21 +387,45 @@ pub fn documented_code(code: i64) -> Option<&'static DocumentedCode> {
 
 fn default_texts(kind: ErrorKind) -> (&'static str, &'static str) {
     match kind {
-        ErrorKind::Validation => ("Please check your payment details and try again.", "Fix the fields listed in field_errors."),
+        ErrorKind::Validation => (
+            "Please check your payment details and try again.",
+            "Fix the fields listed in field_errors.",
+        ),
         ErrorKind::Configuration => (GENERIC_SHOPPER, "Fix the client configuration named in field_errors."),
-        ErrorKind::Authentication => (GENERIC_SHOPPER, "Check the API account's access token and its scopes (Create Payments, Get Payment Methods, Orders, Transactions); for Process Payment, create a new payment access token."),
+        ErrorKind::Authentication => (
+            GENERIC_SHOPPER,
+            "Check the API account's access token and its scopes (Create Payments, Get Payment Methods, Orders, Transactions); for Process Payment, create a new payment access token.",
+        ),
         ErrorKind::MerchantSetup => (GENERIC_SHOPPER, "Check the store's payment gateway settings in the control panel."),
         ErrorKind::OrderState => (GENERIC_SHOPPER, "Check the order exists and is Incomplete (status_id 0)."),
-        ErrorKind::Declined => ("Your payment was declined. Please use a different payment method.", "Ask the shopper for another payment method."),
-        ErrorKind::DuplicatePayment => ("This is a duplicate transaction. Please contact us to confirm your order. Do not try to pay again.", "Never retry: confirm the order's transactions and status."),
-        ErrorKind::InvalidRequest => (GENERIC_SHOPPER, "Check the request against the API reference; field_errors names the fields when the server said."),
+        ErrorKind::Declined => (
+            "Your payment was declined. Please use a different payment method.",
+            "Ask the shopper for another payment method.",
+        ),
+        ErrorKind::DuplicatePayment => (
+            "This is a duplicate transaction. Please contact us to confirm your order. Do not try to pay again.",
+            "Never retry: confirm the order's transactions and status.",
+        ),
+        ErrorKind::InvalidRequest => (
+            GENERIC_SHOPPER,
+            "Check the request against the API reference; field_errors names the fields when the server said.",
+        ),
         ErrorKind::NotFound => (GENERIC_SHOPPER, "Check the store hash and the resource id."),
         ErrorKind::Conflict => (GENERIC_SHOPPER, "The resource changed state: read it again before retrying."),
         ErrorKind::RateLimited => (GENERIC_SHOPPER, "Slow down: wait for the time in `retry` before sending again."),
-        ErrorKind::Server => (GENERIC_SHOPPER, "The server failed: retry later; for Process Payment reconcile the order first."),
-        ErrorKind::InvalidResponse => (GENERIC_SHOPPER, "The server sent something that is not the API's JSON (an HTML page, a proxy error, a truncated body): check the base URLs and any proxy in between."),
+        ErrorKind::Server => (
+            GENERIC_SHOPPER,
+            "The server failed: retry later; for Process Payment reconcile the order first.",
+        ),
+        ErrorKind::InvalidResponse => (
+            GENERIC_SHOPPER,
+            "The server sent something that is not the API's JSON (an HTML page, a proxy error, a truncated body): check the base URLs and any proxy in between.",
+        ),
         ErrorKind::Transport => (GENERIC_SHOPPER, "Check network connectivity to the API hosts."),
-        ErrorKind::AmbiguousOutcome => ("We couldn't confirm your payment. Please don't pay again until we contact you.", "The payment may have been taken. Check the order's transactions (GET /v3/orders/{id}/transactions) and status before paying again."),
+        ErrorKind::AmbiguousOutcome => (
+            "We couldn't confirm your payment. Please don't pay again until we contact you.",
+            "The payment may have been taken. Check the order's transactions (GET /v3/orders/{id}/transactions) and status before paying again.",
+        ),
     }
 }
 
@@ -369,7 +488,8 @@ fn read_error_object(body: &mut ErrorBody, obj: &serde_json::Map<String, Value>)
                     Value::Array(items) => items.iter().filter_map(text_of).collect::<Vec<_>>().join("; "),
                     other => text_of(other).unwrap_or_default(),
                 };
-                body.field_errors.push(FieldError::new(field.clone(), "server_rejected", description));
+                body.field_errors
+                    .push(FieldError::new(field.clone(), "server_rejected", description));
             }
         }
         // `errors: [{code, message}]`
@@ -434,9 +554,7 @@ pub(crate) fn read_error_body(bytes: &[u8]) -> ErrorBody {
                         }
                     }
                 }
-                Some(Value::Object(o)) if !obj.contains_key("title") && !obj.contains_key("code") => {
-                    read_error_object(&mut body, o)
-                }
+                Some(Value::Object(o)) if !obj.contains_key("title") && !obj.contains_key("code") => read_error_object(&mut body, o),
                 _ => read_error_object(&mut body, obj),
             }
         }
@@ -464,7 +582,10 @@ pub fn scrub(text: &str) -> String {
         if chars[i].is_ascii_digit() {
             let mut j = i;
             let mut digits = 0;
-            while j < chars.len() && (chars[j].is_ascii_digit() || ((chars[j] == ' ' || chars[j] == '-') && j + 1 < chars.len() && chars[j + 1].is_ascii_digit())) {
+            while j < chars.len()
+                && (chars[j].is_ascii_digit()
+                    || ((chars[j] == ' ' || chars[j] == '-') && j + 1 < chars.len() && chars[j + 1].is_ascii_digit()))
+            {
                 if chars[j].is_ascii_digit() {
                     digits += 1;
                 }
@@ -503,8 +624,15 @@ pub fn scrub(text: &str) -> String {
 /// Reads `X-Retry-After` (seconds) and `X-Rate-Limit-Time-Reset-Ms`, and returns the longer wait
 /// in milliseconds, if either is present.
 pub fn retry_after_ms(response: &HttpResponse) -> Option<u64> {
-    let parse = |name: &str| response.header(name).and_then(|v| v.trim().parse::<f64>().ok()).filter(|v| v.is_finite() && *v >= 0.0);
-    let retry_after = parse("x-retry-after").or_else(|| parse("retry-after")).map(|s| (s * 1000.0).ceil() as u64);
+    let parse = |name: &str| {
+        response
+            .header(name)
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v >= 0.0)
+    };
+    let retry_after = parse("x-retry-after")
+        .or_else(|| parse("retry-after"))
+        .map(|s| (s * 1000.0).ceil() as u64);
     let reset = parse("x-rate-limit-time-reset-ms").map(|ms| ms.ceil() as u64);
     match (retry_after, reset) {
         (Some(a), Some(b)) => Some(a.max(b)),
@@ -534,10 +662,14 @@ pub fn classify_response(endpoint: Endpoint, id: &RequestId, response: &HttpResp
 
     let money = endpoint.moves_money();
     let retry = match kind {
-        ErrorKind::RateLimited => RetryAdvice::After { ms: retry_after_ms(response).unwrap_or(DEFAULT_RETRY_AFTER_MS) },
+        ErrorKind::RateLimited => RetryAdvice::After {
+            ms: retry_after_ms(response).unwrap_or(DEFAULT_RETRY_AFTER_MS),
+        },
         // A 5xx or 10000 on a money-moving call says nothing about whether the money moved.
         ErrorKind::Server if money => RetryAdvice::Reconcile,
-        ErrorKind::Server => RetryAdvice::After { ms: retry_after_ms(response).unwrap_or(DEFAULT_SERVER_RETRY_MS) },
+        ErrorKind::Server => RetryAdvice::After {
+            ms: retry_after_ms(response).unwrap_or(DEFAULT_SERVER_RETRY_MS),
+        },
         ErrorKind::Authentication if endpoint == Endpoint::ProcessPayment && status == 401 => RetryAdvice::WithNewToken,
         ErrorKind::OrderState if body.code == Some(30004) => RetryAdvice::WithNewToken,
         ErrorKind::InvalidResponse if money => RetryAdvice::Reconcile,
@@ -614,7 +746,11 @@ mod tests {
 
     #[test]
     fn duplicate_is_never_retried() {
-        let e = classify_response(Endpoint::ProcessPayment, &id(), &resp(422, r#"{"code":30105,"title":"dup","status":422,"type":"x"}"#));
+        let e = classify_response(
+            Endpoint::ProcessPayment,
+            &id(),
+            &resp(422, r#"{"code":30105,"title":"dup","status":422,"type":"x"}"#),
+        );
         assert_eq!(e.kind, ErrorKind::DuplicatePayment);
         assert_eq!(e.retry, RetryAdvice::Never);
     }
@@ -624,12 +760,21 @@ mod tests {
         let pay = classify_response(Endpoint::ProcessPayment, &id(), &resp(502, "<html>Bad gateway</html>"));
         assert_eq!(pay.retry, RetryAdvice::Reconcile);
         let methods = classify_response(Endpoint::GetPaymentMethods, &id(), &resp(503, ""));
-        assert_eq!(methods.retry, RetryAdvice::After { ms: DEFAULT_SERVER_RETRY_MS });
+        assert_eq!(
+            methods.retry,
+            RetryAdvice::After {
+                ms: DEFAULT_SERVER_RETRY_MS
+            }
+        );
     }
 
     #[test]
     fn rate_limit_waits_longer_of_reset_and_retry_after() {
-        let r = HttpResponse::new(429, vec![Header::new("X-Retry-After", "2"), Header::new("X-Rate-Limit-Time-Reset-Ms", "3500")], b"".to_vec());
+        let r = HttpResponse::new(
+            429,
+            vec![Header::new("X-Retry-After", "2"), Header::new("X-Rate-Limit-Time-Reset-Ms", "3500")],
+            b"".to_vec(),
+        );
         let e = classify_response(Endpoint::GetPaymentMethods, &id(), &r);
         assert_eq!(e.retry, RetryAdvice::After { ms: 3500 });
     }
@@ -638,7 +783,10 @@ mod tests {
     fn scrub_removes_card_numbers_and_jwts() {
         assert_eq!(scrub("card 4242 4242 4242 4242 bad"), "card [redacted] bad");
         assert_eq!(scrub("order 12345 ok"), "order 12345 ok");
-        assert_eq!(scrub("token eyJhbGciOiJIUzI1NiJ9.eyJleHAi.sig rejected"), "token [redacted] rejected");
+        assert_eq!(
+            scrub("token eyJhbGciOiJIUzI1NiJ9.eyJleHAi.sig rejected"),
+            "token [redacted] rejected"
+        );
     }
 
     #[test]
@@ -647,7 +795,8 @@ mod tests {
         assert_eq!(v2.title.as_deref(), Some("The field 'status_id' is invalid."));
         let arr = read_error_body(br#"{"errors":[{"code":30102,"message":"bad card"}]}"#);
         assert_eq!(arr.code, Some(30102));
-        let data = read_error_body(br#"{"data":[{"status":422,"title":"Unable to provide store credit for a guest customer.","type":"x"}]}"#);
+        let data =
+            read_error_body(br#"{"data":[{"status":422,"title":"Unable to provide store credit for a guest customer.","type":"x"}]}"#);
         assert_eq!(data.title.as_deref(), Some("Unable to provide store credit for a guest customer."));
         let flat = read_error_body(br#"{"code":"30103","message":"expired"}"#);
         assert_eq!(flat.code, Some(30103));

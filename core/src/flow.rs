@@ -22,7 +22,10 @@
 use crate::api::{Api, MethodsQuery};
 use crate::error::{ErrorKind, PaymentError, RetryAdvice};
 use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId, TransportFailure};
-use crate::model::{Order, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, PaymentStatus, ProcessedPayment, Transaction, TransactionType, order_status};
+use crate::model::{
+    Order, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, PaymentStatus, ProcessedPayment, Transaction, TransactionType,
+    order_status,
+};
 use crate::ratelimit::{LimitClass, Permit, RateLimiter, SharedRateLimiter};
 use crate::rng::Entropy;
 use crate::validate;
@@ -108,8 +111,15 @@ enum Stage {
     Methods,
     Token,
     Pay,
-    ReconcileTransactions { page: u32, recorded: u32, found: Option<Transaction> },
-    ReconcileOrder { recorded: u32, found: Option<Transaction> },
+    ReconcileTransactions {
+        page: u32,
+        recorded: u32,
+        found: Option<Transaction>,
+    },
+    ReconcileOrder {
+        recorded: u32,
+        found: Option<Transaction>,
+    },
 }
 
 impl Stage {
@@ -172,17 +182,43 @@ impl PaymentFlow {
     /// A flow paying `order_id` with `payments` in order (gift certificates and store credit
     /// first, then the instrument that pays the rest). Validates everything first, with
     /// `now_ms` dating the card expiry check.
-    pub fn new(api: Arc<Api>, order_id: u64, payments: Vec<Payment>, options: FlowOptions, now_ms: u64) -> Result<PaymentFlow, PaymentError> {
-        Self::with_limiter(api, RateLimiter::shared(Default::default()), Entropy::from_os(), order_id, payments, options, now_ms)
+    pub fn new(
+        api: Arc<Api>,
+        order_id: u64,
+        payments: Vec<Payment>,
+        options: FlowOptions,
+        now_ms: u64,
+    ) -> Result<PaymentFlow, PaymentError> {
+        Self::with_limiter(
+            api,
+            RateLimiter::shared(Default::default()),
+            Entropy::from_os(),
+            order_id,
+            payments,
+            options,
+            now_ms,
+        )
     }
 
     /// Like [`new`](Self::new), sharing `limiter` with the store's other flows and drawing
     /// jitter from `entropy` (seeded in tests).
-    pub fn with_limiter(api: Arc<Api>, limiter: SharedRateLimiter, entropy: Entropy, order_id: u64, payments: Vec<Payment>, options: FlowOptions, now_ms: u64) -> Result<PaymentFlow, PaymentError> {
+    pub fn with_limiter(
+        api: Arc<Api>,
+        limiter: SharedRateLimiter,
+        entropy: Entropy,
+        order_id: u64,
+        payments: Vec<Payment>,
+        options: FlowOptions,
+        now_ms: u64,
+    ) -> Result<PaymentFlow, PaymentError> {
         let mut errors = validate::validate_order_id("order_id", order_id);
         errors.extend(validate::validate_payments(&payments, now_ms, None));
         if options.max_attempts == 0 {
-            errors.push(crate::error::FieldError::new("options.max_attempts", "invalid_max_attempts", "At least one attempt is needed."));
+            errors.push(crate::error::FieldError::new(
+                "options.max_attempts",
+                "invalid_max_attempts",
+                "At least one attempt is needed.",
+            ));
         }
         if !errors.is_empty() {
             return Err(PaymentError::validation(errors));
@@ -252,7 +288,10 @@ impl PaymentFlow {
         }
         // A stale or spent token is replaced before paying.
         if matches!(self.stage, Stage::Pay) {
-            let fresh = self.pat.as_ref().is_some_and(|p| !self.pat_spent && !p.expires_within(now_ms, self.options.pat_refresh_margin_ms));
+            let fresh = self
+                .pat
+                .as_ref()
+                .is_some_and(|p| !self.pat_spent && !p.expires_within(now_ms, self.options.pat_refresh_margin_ms));
             if !fresh {
                 self.enter(Stage::Token);
             }
@@ -267,7 +306,9 @@ impl PaymentFlow {
             limiter.acquire(LimitClass::of(endpoint), now_ms)
         };
         if let Permit::WaitUntil { at_ms } = permit {
-            return Action::Wait { until_ms: at_ms.max(now_ms + 1) };
+            return Action::Wait {
+                until_ms: at_ms.max(now_ms + 1),
+            };
         }
         let request = match self.build(now_ms) {
             Ok(r) => r,
@@ -287,7 +328,10 @@ impl PaymentFlow {
             Stage::Methods => self.api.build_get_payment_methods(&MethodsQuery::OrderId(self.order_id)),
             Stage::Token => self.api.build_create_access_token(self.order_id, self.options.is_recurring),
             Stage::Pay => {
-                let pat = self.pat.as_ref().ok_or_else(|| PaymentError::new(ErrorKind::Authentication, "No payment access token"))?;
+                let pat = self
+                    .pat
+                    .as_ref()
+                    .ok_or_else(|| PaymentError::new(ErrorKind::Authentication, "No payment access token"))?;
                 Ok(self.api.process_payment_request(&pat.secret, &self.payments[self.step]))
             }
             Stage::ReconcileTransactions { page, .. } => self.api.build_get_transactions(self.order_id, *page),
@@ -342,15 +386,27 @@ impl PaymentFlow {
                     Err(e) => self.on_pay_failure(e, id, now_ms),
                 }
             }
-            Stage::ReconcileTransactions { page, mut recorded, mut found } => match api.parse_get_transactions(id, response) {
+            Stage::ReconcileTransactions {
+                page,
+                mut recorded,
+                mut found,
+            } => match api.parse_get_transactions(id, response) {
                 Ok(txs) => {
                     let method_id = &self.payments[self.step].payment_method_id;
-                    for tx in txs.transactions.iter().filter(|t| t.records_payment() && matches_method(t, method_id)) {
+                    for tx in txs
+                        .transactions
+                        .iter()
+                        .filter(|t| t.records_payment() && matches_method(t, method_id))
+                    {
                         recorded += 1;
                         found = Some(tx.clone());
                     }
                     if txs.has_next() && page < self.options.max_transaction_pages {
-                        self.enter(Stage::ReconcileTransactions { page: page + 1, recorded, found });
+                        self.enter(Stage::ReconcileTransactions {
+                            page: page + 1,
+                            recorded,
+                            found,
+                        });
                     } else if txs.has_next() {
                         self.fail_ambiguous("the order has more transaction pages than the flow reads");
                     } else {
@@ -396,7 +452,9 @@ impl PaymentFlow {
                 self.pat = None;
                 self.enter(Stage::Token);
             }
-            _ if error.retry == RetryAdvice::Reconcile || (error.kind == ErrorKind::InvalidResponse && error.status.is_some_and(|s| s < 300)) => {
+            _ if error.retry == RetryAdvice::Reconcile
+                || (error.kind == ErrorKind::InvalidResponse && error.status.is_some_and(|s| s < 300)) =>
+            {
                 self.start_reconcile(error, id.clone(), now_ms)
             }
             _ => {
@@ -414,7 +472,11 @@ impl PaymentFlow {
             return;
         }
         self.unclear = Some((cause, payment_request));
-        self.enter(Stage::ReconcileTransactions { page: 1, recorded: 0, found: None });
+        self.enter(Stage::ReconcileTransactions {
+            page: 1,
+            recorded: 0,
+            found: None,
+        });
         self.not_before = now_ms.saturating_add(self.options.reconcile_delay_ms);
     }
 
@@ -426,8 +488,16 @@ impl PaymentFlow {
             let tx = found.expect("a recorded transaction was counted");
             self.record_payment(ProcessedPayment {
                 id: None,
-                status: if tx.event == "pending" { PaymentStatus::Pending } else { PaymentStatus::Success },
-                transaction_type: if tx.event == "authorization" { TransactionType::Authorization } else { TransactionType::Purchase },
+                status: if tx.event == "pending" {
+                    PaymentStatus::Pending
+                } else {
+                    PaymentStatus::Success
+                },
+                transaction_type: if tx.event == "authorization" {
+                    TransactionType::Authorization
+                } else {
+                    TransactionType::Purchase
+                },
                 payment_method_id: method_id,
                 reconciled: true,
             });
@@ -449,8 +519,17 @@ impl PaymentFlow {
             // Proven not taken, but out of attempts: a plain failure the caller may retry.
             let (cause, _) = self.unclear.take().expect("reconciliation has a cause");
             let mut e = cause;
-            e.retry = RetryAdvice::After { ms: self.options.backoff_cap_ms };
-            e.detail = Some(format!("{} The payment was not taken (the order's transactions show none); retries are exhausted.", e.detail.unwrap_or_default()).trim().to_owned());
+            e.retry = RetryAdvice::After {
+                ms: self.options.backoff_cap_ms,
+            };
+            e.detail = Some(
+                format!(
+                    "{} The payment was not taken (the order's transactions show none); retries are exhausted.",
+                    e.detail.unwrap_or_default()
+                )
+                .trim()
+                .to_owned(),
+            );
             self.fail_at_step(e);
             return;
         }
@@ -468,7 +547,13 @@ impl PaymentFlow {
         self.step += 1;
         self.pay_sends = 0;
         if self.step == self.payments.len() {
-            self.outcome = Some(Action::Done { receipt: PaymentReceipt { order_id: self.order_id, payments: self.taken.clone(), requests_sent: self.requests_sent } });
+            self.outcome = Some(Action::Done {
+                receipt: PaymentReceipt {
+                    order_id: self.order_id,
+                    payments: self.taken.clone(),
+                    requests_sent: self.requests_sent,
+                },
+            });
         } else {
             self.enter(Stage::Token);
         }
@@ -509,7 +594,10 @@ impl PaymentFlow {
     }
 
     fn fail_ambiguous(&mut self, reason: &str) {
-        let (cause, request_id) = self.unclear.take().unwrap_or_else(|| (PaymentError::new(ErrorKind::Transport, "unknown"), RequestId("unknown".into())));
+        let (cause, request_id) = self
+            .unclear
+            .take()
+            .unwrap_or_else(|| (PaymentError::new(ErrorKind::Transport, "unknown"), RequestId("unknown".into())));
         let mut e = PaymentError::new(ErrorKind::AmbiguousOutcome, "The payment's outcome is unknown");
         e.detail = Some(format!(
             "Process Payment for order {} ended unclearly ({}: {}) and {reason}. Check the order's transactions and status before paying again.",

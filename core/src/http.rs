@@ -100,10 +100,7 @@ impl Endpoint {
     pub fn moves_money(self) -> bool {
         matches!(
             self,
-            Endpoint::ProcessPayment
-                | Endpoint::CapturePayment
-                | Endpoint::VoidPayment
-                | Endpoint::CreateRefund
+            Endpoint::ProcessPayment | Endpoint::CapturePayment | Endpoint::VoidPayment | Endpoint::CreateRefund
         )
     }
 }
@@ -146,7 +143,10 @@ pub struct Header {
 impl Header {
     /// A header from a name and a value.
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Header { name: name.into(), value: value.into() }
+        Header {
+            name: name.into(),
+            value: value.into(),
+        }
     }
 
     fn is_credential(&self) -> bool {
@@ -240,7 +240,11 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// A response from status, headers and body.
     pub fn new(status: u16, headers: Vec<Header>, body: impl Into<Vec<u8>>) -> Self {
-        HttpResponse { status, headers, body: body.into() }
+        HttpResponse {
+            status,
+            headers,
+            body: body.into(),
+        }
     }
 
     /// Case-insensitive header lookup.

@@ -41,7 +41,10 @@ pub struct RateLimitConfig {
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        RateLimitConfig { payments_quota: PAYMENTS_QUOTA, payments_window_ms: PAYMENTS_WINDOW_MS }
+        RateLimitConfig {
+            payments_quota: PAYMENTS_QUOTA,
+            payments_window_ms: PAYMENTS_WINDOW_MS,
+        }
     }
 }
 
@@ -58,7 +61,11 @@ pub enum LimitClass {
 impl LimitClass {
     /// The budget an endpoint draws on.
     pub fn of(endpoint: Endpoint) -> LimitClass {
-        if endpoint == Endpoint::ProcessPayment { LimitClass::Payments } else { LimitClass::Management }
+        if endpoint == Endpoint::ProcessPayment {
+            LimitClass::Payments
+        } else {
+            LimitClass::Management
+        }
     }
 }
 
@@ -86,7 +93,10 @@ impl RateLimiter {
     /// A limiter with `config`.
     pub fn new(config: RateLimitConfig) -> RateLimiter {
         RateLimiter {
-            config: RateLimitConfig { payments_quota: config.payments_quota.max(1), payments_window_ms: config.payments_window_ms },
+            config: RateLimitConfig {
+                payments_quota: config.payments_quota.max(1),
+                payments_window_ms: config.payments_window_ms,
+            },
             payment_sends: VecDeque::new(),
             payments_blocked_until: 0,
             management_left: None,
@@ -105,7 +115,9 @@ impl RateLimiter {
         match class {
             LimitClass::Payments => {
                 if now_ms < self.payments_blocked_until {
-                    return Permit::WaitUntil { at_ms: self.payments_blocked_until };
+                    return Permit::WaitUntil {
+                        at_ms: self.payments_blocked_until,
+                    };
                 }
                 let window = self.config.payments_window_ms;
                 while self.payment_sends.front().is_some_and(|&t| t.saturating_add(window) <= now_ms) {
@@ -116,19 +128,25 @@ impl RateLimiter {
                     Permit::Ready
                 } else {
                     // The oldest send leaves the window at its time + window.
-                    Permit::WaitUntil { at_ms: self.payment_sends.front().map_or(now_ms, |t| t + window) }
+                    Permit::WaitUntil {
+                        at_ms: self.payment_sends.front().map_or(now_ms, |t| t + window),
+                    }
                 }
             }
             LimitClass::Management => {
                 if now_ms < self.management_blocked_until {
-                    return Permit::WaitUntil { at_ms: self.management_blocked_until };
+                    return Permit::WaitUntil {
+                        at_ms: self.management_blocked_until,
+                    };
                 }
                 if now_ms >= self.management_reset_at {
                     // The announced window is over; the budget is unknown until the next response.
                     self.management_left = None;
                 }
                 match self.management_left {
-                    Some(0) => Permit::WaitUntil { at_ms: self.management_reset_at },
+                    Some(0) => Permit::WaitUntil {
+                        at_ms: self.management_reset_at,
+                    },
                     Some(n) => {
                         self.management_left = Some(n - 1);
                         Permit::Ready
@@ -175,7 +193,10 @@ mod tests {
 
     #[test]
     fn payments_window_allows_quota_then_waits_for_oldest() {
-        let mut l = RateLimiter::new(RateLimitConfig { payments_quota: 3, payments_window_ms: 1000 });
+        let mut l = RateLimiter::new(RateLimitConfig {
+            payments_quota: 3,
+            payments_window_ms: 1000,
+        });
         assert_eq!(l.acquire(LimitClass::Payments, 0), Permit::Ready);
         assert_eq!(l.acquire(LimitClass::Payments, 100), Permit::Ready);
         assert_eq!(l.acquire(LimitClass::Payments, 200), Permit::Ready);
@@ -187,7 +208,14 @@ mod tests {
     #[test]
     fn management_learns_budget_from_headers() {
         let mut l = RateLimiter::default();
-        let r = HttpResponse::new(200, vec![Header::new("X-Rate-Limit-Requests-Left", "1"), Header::new("X-Rate-Limit-Time-Reset-Ms", "500")], b"{}".to_vec());
+        let r = HttpResponse::new(
+            200,
+            vec![
+                Header::new("X-Rate-Limit-Requests-Left", "1"),
+                Header::new("X-Rate-Limit-Time-Reset-Ms", "500"),
+            ],
+            b"{}".to_vec(),
+        );
         l.observe(Endpoint::GetOrder, &r, 1000);
         assert_eq!(l.acquire(LimitClass::Management, 1001), Permit::Ready);
         assert_eq!(l.acquire(LimitClass::Management, 1002), Permit::WaitUntil { at_ms: 1500 });
@@ -198,13 +226,22 @@ mod tests {
     fn a_429_without_headers_blocks_for_the_default() {
         let mut l = RateLimiter::default();
         l.observe(Endpoint::ProcessPayment, &HttpResponse::new(429, vec![], b"".to_vec()), 10);
-        assert_eq!(l.acquire(LimitClass::Payments, 11), Permit::WaitUntil { at_ms: 10 + DEFAULT_RETRY_AFTER_MS });
+        assert_eq!(
+            l.acquire(LimitClass::Payments, 11),
+            Permit::WaitUntil {
+                at_ms: 10 + DEFAULT_RETRY_AFTER_MS
+            }
+        );
     }
 
     #[test]
     fn a_429_waits_the_longer_of_reset_and_retry_after() {
         let mut l = RateLimiter::default();
-        let r = HttpResponse::new(429, vec![Header::new("X-Retry-After", "5"), Header::new("X-Rate-Limit-Time-Reset-Ms", "1200")], b"".to_vec());
+        let r = HttpResponse::new(
+            429,
+            vec![Header::new("X-Retry-After", "5"), Header::new("X-Rate-Limit-Time-Reset-Ms", "1200")],
+            b"".to_vec(),
+        );
         l.observe(Endpoint::GetPaymentMethods, &r, 0);
         assert_eq!(l.acquire(LimitClass::Management, 1), Permit::WaitUntil { at_ms: 5000 });
     }

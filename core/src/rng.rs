@@ -47,9 +47,24 @@ mod tests {
 
     #[test]
     fn seeded_sources_repeat_and_differ_by_seed() {
-        let a: Vec<u64> = (0..4).map({ let mut e = Entropy::from_seed(7); move |_| e.next_u64() }).collect();
-        let b: Vec<u64> = (0..4).map({ let mut e = Entropy::from_seed(7); move |_| e.next_u64() }).collect();
-        let c: Vec<u64> = (0..4).map({ let mut e = Entropy::from_seed(8); move |_| e.next_u64() }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut e = Entropy::from_seed(7);
+                move |_| e.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut e = Entropy::from_seed(7);
+                move |_| e.next_u64()
+            })
+            .collect();
+        let c: Vec<u64> = (0..4)
+            .map({
+                let mut e = Entropy::from_seed(8);
+                move |_| e.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

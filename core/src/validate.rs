@@ -36,7 +36,10 @@ pub fn luhn_valid(digits: &str) -> bool {
 }
 
 fn prefix_in(digits: &str, len: usize, lo: u32, hi: u32) -> bool {
-    digits.get(..len).and_then(|p| p.parse::<u32>().ok()).is_some_and(|p| (lo..=hi).contains(&p))
+    digits
+        .get(..len)
+        .and_then(|p| p.parse::<u32>().ok())
+        .is_some_and(|p| (lo..=hi).contains(&p))
 }
 
 /// The brand for a card number's IIN, or `None` if it matches no supported brand.
@@ -97,23 +100,46 @@ pub fn year_month_utc(now_ms: u64) -> (i64, i64) {
 /// Checks an order id: at least 1 and within `int32`.
 pub fn validate_order_id(path: &str, order_id: u64) -> Vec<FieldError> {
     if order_id == 0 || order_id > MAX_ORDER_ID {
-        vec![FieldError::new(path, "invalid_order_id", "The order id must be a whole number from 1 to 2147483647.")]
+        vec![FieldError::new(
+            path,
+            "invalid_order_id",
+            "The order id must be a whole number from 1 to 2147483647.",
+        )]
     } else {
         Vec::new()
     }
 }
 
-/// Checks a payment method id is shaped `provider.method` (letters, digits, `_`, `-`).
-pub fn validate_payment_method_id(path: &str, id: &str) -> Vec<FieldError> {
-    let part_ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    let ok = match id.split_once('.') {
-        Some((provider, method)) => part_ok(provider) && part_ok(method) && id.len() <= 128,
-        None => false,
-    };
-    if ok {
+fn at(base: &str, field: &str) -> String {
+    format!("{base}.{field}")
+}
+
+fn validate_payment_method_id_at(prefix: &str, id: &str) -> Vec<FieldError> {
+    if payment_method_id_ok(id) {
         Vec::new()
     } else {
-        vec![FieldError::new(path, "invalid_payment_method_id", "The payment method id must look like provider.method (e.g. stripe.card), as returned by Get Payment Methods.")]
+        validate_payment_method_id(&at(prefix, "payment_method_id"), id)
+    }
+}
+
+fn payment_method_id_ok(id: &str) -> bool {
+    let part_ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    match id.split_once('.') {
+        Some((provider, method)) => part_ok(provider) && part_ok(method) && id.len() <= 128,
+        None => false,
+    }
+}
+
+/// Checks a payment method id is shaped `provider.method` (letters, digits, `_`, `-`).
+pub fn validate_payment_method_id(path: &str, id: &str) -> Vec<FieldError> {
+    if payment_method_id_ok(id) {
+        Vec::new()
+    } else {
+        vec![FieldError::new(
+            path,
+            "invalid_payment_method_id",
+            "The payment method id must look like provider.method (e.g. stripe.card), as returned by Get Payment Methods.",
+        )]
     }
 }
 
@@ -121,7 +147,7 @@ fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn check_cvv(errors: &mut Vec<FieldError>, path: &str, cvv: &str, brand: Option<CardBrand>) {
+fn check_cvv(errors: &mut Vec<FieldError>, base: &str, cvv: &str, brand: Option<CardBrand>) {
     let want: &[usize] = match brand {
         Some(CardBrand::Amex) => &[4],
         Some(_) => &[3],
@@ -134,28 +160,40 @@ fn check_cvv(errors: &mut Vec<FieldError>, path: &str, cvv: &str, brand: Option<
             Some(_) => "The verification value must be 3 digits.",
             None => "The verification value must be 3 or 4 digits.",
         };
-        errors.push(FieldError::new(path, "invalid_verification_value", description));
+        errors.push(FieldError::new(
+            at(base, "verification_value"),
+            "invalid_verification_value",
+            description,
+        ));
     }
 }
 
-fn check_stored_token(errors: &mut Vec<FieldError>, path: &str, token: &str) {
+fn check_stored_token(errors: &mut Vec<FieldError>, base: &str, token: &str) {
     if token.len() != STORED_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        errors.push(FieldError::new(path, "invalid_token", "A stored instrument token is 64 letters and digits, from Get Payment Methods."));
+        errors.push(FieldError::new(
+            at(base, "token"),
+            "invalid_token",
+            "A stored instrument token is 64 letters and digits, from Get Payment Methods.",
+        ));
     }
 }
 
-fn check_month(errors: &mut Vec<FieldError>, path: &str, month: Option<i64>, required: bool) {
+fn check_month(errors: &mut Vec<FieldError>, base: &str, field: &str, month: Option<i64>, required: bool) {
     match month {
-        None if required => errors.push(FieldError::new(path, "missing", "The month is required.")),
-        Some(m) if !(1..=12).contains(&m) => errors.push(FieldError::new(path, "invalid_month", "The month must be 1 to 12.")),
+        None if required => errors.push(FieldError::new(at(base, field), "missing", "The month is required.")),
+        Some(m) if !(1..=12).contains(&m) => errors.push(FieldError::new(at(base, field), "invalid_month", "The month must be 1 to 12.")),
         _ => {}
     }
 }
 
-fn check_year(errors: &mut Vec<FieldError>, path: &str, year: Option<i64>, required: bool) {
+fn check_year(errors: &mut Vec<FieldError>, base: &str, field: &str, year: Option<i64>, required: bool) {
     match year {
-        None if required => errors.push(FieldError::new(path, "missing", "The year is required.")),
-        Some(y) if !(1000..=9999).contains(&y) => errors.push(FieldError::new(path, "invalid_year", "The year must have four digits (e.g. 2030).")),
+        None if required => errors.push(FieldError::new(at(base, field), "missing", "The year is required.")),
+        Some(y) if !(1000..=9999).contains(&y) => errors.push(FieldError::new(
+            at(base, field),
+            "invalid_year",
+            "The year must have four digits (e.g. 2030).",
+        )),
         _ => {}
     }
 }
@@ -169,84 +207,139 @@ fn card_brand(number: &str) -> Option<CardBrand> {
 /// `payments[1]`); `now_ms` dates the expiry check; `methods`, when at hand, adds the checks
 /// against the store's accepted methods.
 pub fn validate_payment(prefix: &str, payment: &Payment, now_ms: u64, methods: Option<&[PaymentMethod]>) -> Vec<FieldError> {
-    let mut errors = validate_payment_method_id(&format!("{prefix}.payment_method_id"), &payment.payment_method_id);
+    let mut errors = validate_payment_method_id_at(prefix, &payment.payment_method_id);
     let ip = format!("{prefix}.instrument");
     let mut brand = None;
     match &payment.instrument {
         PaymentInstrument::Card(card) => {
-            let digits = card.number.digits();
-            let path = format!("{ip}.number");
+            let digits = zeroize::Zeroizing::new(card.number.digits());
+            let path = || at(&ip, "number");
             if !is_digits(&digits) {
-                errors.push(FieldError::new(&path, "invalid_card_number", "The card number must contain only digits."));
+                errors.push(FieldError::new(
+                    path(),
+                    "invalid_card_number",
+                    "The card number must contain only digits.",
+                ));
             } else {
                 brand = card_brand(&digits);
                 match brand {
-                    None => errors.push(FieldError::new(&path, "unsupported_card_brand", "The card number does not belong to a supported card brand.")),
-                    Some(b) if !brand_lengths(b).contains(&digits.len()) => {
-                        errors.push(FieldError::new(&path, "invalid_card_length", "The card number has the wrong number of digits for its brand."))
-                    }
+                    None => errors.push(FieldError::new(
+                        path(),
+                        "unsupported_card_brand",
+                        "The card number does not belong to a supported card brand.",
+                    )),
+                    Some(b) if !brand_lengths(b).contains(&digits.len()) => errors.push(FieldError::new(
+                        path(),
+                        "invalid_card_length",
+                        "The card number has the wrong number of digits for its brand.",
+                    )),
                     Some(_) => {}
                 }
                 if !luhn_valid(&digits) {
-                    errors.push(FieldError::new(&path, "luhn_check_failed", "The card number is not valid (check digit mismatch)."));
+                    errors.push(FieldError::new(
+                        path(),
+                        "luhn_check_failed",
+                        "The card number is not valid (check digit mismatch).",
+                    ));
                 }
             }
             let name = card.cardholder_name.trim();
             if name.is_empty() {
-                errors.push(FieldError::new(format!("{ip}.cardholder_name"), "missing", "The cardholder name is required."));
+                errors.push(FieldError::new(
+                    format!("{ip}.cardholder_name"),
+                    "missing",
+                    "The cardholder name is required.",
+                ));
             } else if name.chars().count() > MAX_CARDHOLDER_NAME || name.chars().any(char::is_control) {
-                errors.push(FieldError::new(format!("{ip}.cardholder_name"), "invalid_cardholder_name", "The cardholder name must be at most 255 characters with no control characters."));
+                errors.push(FieldError::new(
+                    format!("{ip}.cardholder_name"),
+                    "invalid_cardholder_name",
+                    "The cardholder name must be at most 255 characters with no control characters.",
+                ));
             }
-            check_month(&mut errors, &format!("{ip}.expiry_month"), card.expiry_month, true);
-            check_year(&mut errors, &format!("{ip}.expiry_year"), card.expiry_year, true);
+            check_month(&mut errors, &ip, "expiry_month", card.expiry_month, true);
+            check_year(&mut errors, &ip, "expiry_year", card.expiry_year, true);
             if let (Some(m), Some(y)) = (card.expiry_month, card.expiry_year) {
                 let (now_y, now_m) = year_month_utc(now_ms);
                 if (1..=12).contains(&m) && (1000..=9999).contains(&y) && (y, m) < (now_y, now_m) {
-                    errors.push(FieldError::new(format!("{ip}.expiry_year"), "card_expired", "The card's expiry date has passed."));
+                    errors.push(FieldError::new(
+                        format!("{ip}.expiry_year"),
+                        "card_expired",
+                        "The card's expiry date has passed.",
+                    ));
                 }
             }
             if let Some(cvv) = &card.verification_value {
-                check_cvv(&mut errors, &format!("{ip}.verification_value"), cvv.expose(), brand);
+                check_cvv(&mut errors, &ip, cvv.expose(), brand);
             }
-            check_month(&mut errors, &format!("{ip}.issue_month"), card.issue_month, false);
-            check_year(&mut errors, &format!("{ip}.issue_year"), card.issue_year, false);
+            check_month(&mut errors, &ip, "issue_month", card.issue_month, false);
+            check_year(&mut errors, &ip, "issue_year", card.issue_year, false);
             if card.issue_number.is_some_and(|n| n < 0) {
-                errors.push(FieldError::new(format!("{ip}.issue_number"), "invalid_issue_number", "The issue number cannot be negative."));
+                errors.push(FieldError::new(
+                    format!("{ip}.issue_number"),
+                    "invalid_issue_number",
+                    "The issue number cannot be negative.",
+                ));
             }
         }
         PaymentInstrument::StoredCard { token, verification_value } => {
-            check_stored_token(&mut errors, &format!("{ip}.token"), token.expose());
+            check_stored_token(&mut errors, &ip, token.expose());
             if let Some(cvv) = verification_value {
-                check_cvv(&mut errors, &format!("{ip}.verification_value"), cvv.expose(), None);
+                check_cvv(&mut errors, &ip, cvv.expose(), None);
             }
         }
         PaymentInstrument::StoredPaypalAccount { token } | PaymentInstrument::StoredBankAccount { token } => {
-            check_stored_token(&mut errors, &format!("{ip}.token"), token.expose());
+            check_stored_token(&mut errors, &ip, token.expose());
         }
         PaymentInstrument::GiftCertificate { gift_certificate_code } => {
             let code = gift_certificate_code.expose().trim();
             if code.is_empty() || code.len() > 255 || code.chars().any(char::is_control) {
-                errors.push(FieldError::new(format!("{ip}.gift_certificate_code"), "invalid_gift_certificate_code", "The gift certificate code is required (at most 255 characters)."));
+                errors.push(FieldError::new(
+                    format!("{ip}.gift_certificate_code"),
+                    "invalid_gift_certificate_code",
+                    "The gift certificate code is required (at most 255 characters).",
+                ));
             }
         }
         PaymentInstrument::StoreCredit => {}
         PaymentInstrument::TokenizedCard(t) => {
             if t.token.expose().trim().is_empty() {
-                errors.push(FieldError::new(format!("{ip}.token"), "missing", "The tokenized card's token is required."));
+                errors.push(FieldError::new(
+                    format!("{ip}.token"),
+                    "missing",
+                    "The tokenized card's token is required.",
+                ));
             }
             if t.iin.as_deref().is_some_and(|iin| !is_digits(iin) || !(6..=8).contains(&iin.len())) {
-                errors.push(FieldError::new(format!("{ip}.iin"), "invalid_iin", "The IIN must be 6 to 8 digits."));
+                errors.push(FieldError::new(
+                    format!("{ip}.iin"),
+                    "invalid_iin",
+                    "The IIN must be 6 to 8 digits.",
+                ));
             }
             if t.last_four_digits.as_deref().is_some_and(|l| !is_digits(l) || l.len() != 4) {
-                errors.push(FieldError::new(format!("{ip}.last_four_digits"), "invalid_last_four_digits", "The last four digits must be exactly 4 digits."));
+                errors.push(FieldError::new(
+                    format!("{ip}.last_four_digits"),
+                    "invalid_last_four_digits",
+                    "The last four digits must be exactly 4 digits.",
+                ));
             }
             let parse = |s: &Option<String>| s.as_deref().map(|v| v.trim().parse::<i64>().unwrap_or(-1));
-            check_month(&mut errors, &format!("{ip}.expiration_month"), parse(&t.expiration_month), false);
-            check_year(&mut errors, &format!("{ip}.expiration_year"), parse(&t.expiration_year), false);
+            check_month(&mut errors, &ip, "expiration_month", parse(&t.expiration_month), false);
+            check_year(&mut errors, &ip, "expiration_year", parse(&t.expiration_year), false);
         }
     }
-    if payment.save_instrument && !matches!(payment.instrument, PaymentInstrument::Card(_) | PaymentInstrument::StoredCard { .. } | PaymentInstrument::TokenizedCard(_)) {
-        errors.push(FieldError::new(format!("{prefix}.save_instrument"), "save_not_supported", "Only cards can be saved with save_instrument."));
+    if payment.save_instrument
+        && !matches!(
+            payment.instrument,
+            PaymentInstrument::Card(_) | PaymentInstrument::StoredCard { .. } | PaymentInstrument::TokenizedCard(_)
+        )
+    {
+        errors.push(FieldError::new(
+            format!("{prefix}.save_instrument"),
+            "save_not_supported",
+            "Only cards can be saved with save_instrument.",
+        ));
     }
     if let Some(methods) = methods {
         check_against_methods(&mut errors, prefix, payment, brand, methods);
@@ -255,9 +348,19 @@ pub fn validate_payment(prefix: &str, payment: &Payment, now_ms: u64, methods: O
 }
 
 /// Checks a payment against the store's accepted methods (from Get Payment Methods).
-fn check_against_methods(errors: &mut Vec<FieldError>, prefix: &str, payment: &Payment, brand: Option<CardBrand>, methods: &[PaymentMethod]) {
+fn check_against_methods(
+    errors: &mut Vec<FieldError>,
+    prefix: &str,
+    payment: &Payment,
+    brand: Option<CardBrand>,
+    methods: &[PaymentMethod],
+) {
     let Some(method) = methods.iter().find(|m| m.id == payment.payment_method_id) else {
-        errors.push(FieldError::new(format!("{prefix}.payment_method_id"), "payment_method_not_accepted", "This payment method is not accepted for this order (not in Get Payment Methods)."));
+        errors.push(FieldError::new(
+            format!("{prefix}.payment_method_id"),
+            "payment_method_not_accepted",
+            "This payment method is not accepted for this order (not in Get Payment Methods).",
+        ));
         return;
     };
     let ip = format!("{prefix}.instrument");
@@ -266,30 +369,46 @@ fn check_against_methods(errors: &mut Vec<FieldError>, prefix: &str, payment: &P
         PaymentInstrument::Card(card) => {
             if let Some(b) = brand {
                 match supported(&b.instrument_type()) {
-                    None => errors.push(FieldError::new(format!("{ip}.number"), "card_brand_not_accepted", "This card brand is not accepted by the payment method.")),
-                    Some(s) if s.verification_value_required && card.verification_value.is_none() => {
-                        errors.push(FieldError::new(format!("{ip}.verification_value"), "missing", "The payment method requires the card's verification value."))
-                    }
+                    None => errors.push(FieldError::new(
+                        format!("{ip}.number"),
+                        "card_brand_not_accepted",
+                        "This card brand is not accepted by the payment method.",
+                    )),
+                    Some(s) if s.verification_value_required && card.verification_value.is_none() => errors.push(FieldError::new(
+                        format!("{ip}.verification_value"),
+                        "missing",
+                        "The payment method requires the card's verification value.",
+                    )),
                     Some(_) => {}
                 }
             }
         }
         PaymentInstrument::StoredCard { token, verification_value } => {
-            if !method.stored_instruments.is_empty() && !method.stored_instruments.iter().any(|s| s.token.expose() == token.expose()) {
-                errors.push(FieldError::new(format!("{ip}.token"), "stored_instrument_not_found", "This stored card is not among the shopper's stored instruments for the method."));
-            }
-            if let Some(s) = supported(&InstrumentType::StoredCard) {
-                if s.verification_value_required && verification_value.is_none() {
-                    errors.push(FieldError::new(format!("{ip}.verification_value"), "missing", "The payment method requires the stored card's verification value."));
-                }
+            check_stored_instrument_known(errors, &ip, method, token);
+            let cvv_required = supported(&InstrumentType::StoredCard).is_some_and(|s| s.verification_value_required);
+            if cvv_required && verification_value.is_none() {
+                errors.push(FieldError::new(
+                    format!("{ip}.verification_value"),
+                    "missing",
+                    "The payment method requires the stored card's verification value.",
+                ));
             }
         }
         PaymentInstrument::StoredPaypalAccount { token } | PaymentInstrument::StoredBankAccount { token } => {
-            if !method.stored_instruments.is_empty() && !method.stored_instruments.iter().any(|s| s.token.expose() == token.expose()) {
-                errors.push(FieldError::new(format!("{ip}.token"), "stored_instrument_not_found", "This stored instrument is not among the shopper's stored instruments for the method."));
-            }
+            check_stored_instrument_known(errors, &ip, method, token);
         }
         _ => {}
+    }
+}
+
+/// A stored instrument must be one of the method's (when the method lists any for the shopper).
+fn check_stored_instrument_known(errors: &mut Vec<FieldError>, ip: &str, method: &PaymentMethod, token: &crate::secret::InstrumentToken) {
+    if !method.stored_instruments.is_empty() && !method.stored_instruments.iter().any(|s| s.token.expose() == token.expose()) {
+        errors.push(FieldError::new(
+            at(ip, "token"),
+            "stored_instrument_not_found",
+            "This stored instrument is not among the shopper's stored instruments for the method.",
+        ));
     }
 }
 
@@ -305,7 +424,11 @@ pub fn validate_payments(payments: &[Payment], now_ms: u64, methods: Option<&[Pa
         let prefix = if single { "payment".to_owned() } else { format!("payments[{i}]") };
         errors.extend(validate_payment(&prefix, p, now_ms, methods));
         if !single && i + 1 < payments.len() && !p.instrument.is_partial_tender() {
-            errors.push(FieldError::new(format!("payments[{i}].instrument"), "split_order", "In a split payment only gift certificates and store credit may come before the last instrument."));
+            errors.push(FieldError::new(
+                format!("payments[{i}].instrument"),
+                "split_order",
+                "In a split payment only gift certificates and store credit may come before the last instrument.",
+            ));
         }
     }
     errors
@@ -315,19 +438,43 @@ pub fn validate_payments(payments: &[Payment], now_ms: u64, methods: Option<&[Pa
 pub fn validate_new_order(order: &NewOrder) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if order.customer_id < 0 {
-        errors.push(FieldError::new("order.customer_id", "invalid_customer_id", "The customer id must be 0 (guest) or a customer's id."));
+        errors.push(FieldError::new(
+            "order.customer_id",
+            "invalid_customer_id",
+            "The customer id must be 0 (guest) or a customer's id.",
+        ));
     }
     let a = &order.billing_address;
-    for (field, value) in [("first_name", &a.first_name), ("last_name", &a.last_name), ("street_1", &a.street_1), ("city", &a.city), ("zip", &a.zip), ("country", &a.country), ("email", &a.email)] {
+    for (field, value) in [
+        ("first_name", &a.first_name),
+        ("last_name", &a.last_name),
+        ("street_1", &a.street_1),
+        ("city", &a.city),
+        ("zip", &a.zip),
+        ("country", &a.country),
+        ("email", &a.email),
+    ] {
         if value.trim().is_empty() {
-            errors.push(FieldError::new(format!("order.billing_address.{field}"), "missing", "This billing address field is required."));
+            errors.push(FieldError::new(
+                format!("order.billing_address.{field}"),
+                "missing",
+                "This billing address field is required.",
+            ));
         }
     }
     if !(a.country_iso2.len() == 2 && a.country_iso2.bytes().all(|b| b.is_ascii_uppercase())) {
-        errors.push(FieldError::new("order.billing_address.country_iso2", "invalid_country_code", "The country code must be two capital letters (ISO 3166-1 alpha-2)."));
+        errors.push(FieldError::new(
+            "order.billing_address.country_iso2",
+            "invalid_country_code",
+            "The country code must be two capital letters (ISO 3166-1 alpha-2).",
+        ));
     }
     if !a.email.trim().is_empty() && !a.email.contains('@') {
-        errors.push(FieldError::new("order.billing_address.email", "invalid_email", "The email address must contain @."));
+        errors.push(FieldError::new(
+            "order.billing_address.email",
+            "invalid_email",
+            "The email address must contain @.",
+        ));
     }
     if order.products.is_empty() {
         errors.push(FieldError::new("order.products", "missing", "At least one product is required."));
@@ -335,20 +482,36 @@ pub fn validate_new_order(order: &NewOrder) -> Vec<FieldError> {
     for (i, p) in order.products.iter().enumerate() {
         let path = format!("order.products[{i}]");
         if p.quantity < 1 {
-            errors.push(FieldError::new(format!("{path}.quantity"), "invalid_quantity", "The quantity must be at least 1."));
+            errors.push(FieldError::new(
+                format!("{path}.quantity"),
+                "invalid_quantity",
+                "The quantity must be at least 1.",
+            ));
         }
         match (&p.product_id, &p.name) {
-            (Some(id), _) if *id < 1 => errors.push(FieldError::new(format!("{path}.product_id"), "invalid_product_id", "The product id must be at least 1.")),
+            (Some(id), _) if *id < 1 => errors.push(FieldError::new(
+                format!("{path}.product_id"),
+                "invalid_product_id",
+                "The product id must be at least 1.",
+            )),
             (Some(_), _) => {}
             (None, Some(name)) if !name.trim().is_empty() => {
                 for (field, price) in [("price_inc_tax", p.price_inc_tax), ("price_ex_tax", p.price_ex_tax)] {
                     match price {
                         Some(v) if v.is_finite() && v >= 0.0 => {}
-                        _ => errors.push(FieldError::new(format!("{path}.{field}"), "invalid_price", "A custom product needs a non-negative price.")),
+                        _ => errors.push(FieldError::new(
+                            format!("{path}.{field}"),
+                            "invalid_price",
+                            "A custom product needs a non-negative price.",
+                        )),
                     }
                 }
             }
-            _ => errors.push(FieldError::new(path, "missing_product", "A product needs a product_id (catalog) or a name and prices (custom).")),
+            _ => errors.push(FieldError::new(
+                path,
+                "missing_product",
+                "A product needs a product_id (catalog) or a name and prices (custom).",
+            )),
         }
     }
     errors
@@ -364,19 +527,39 @@ pub fn validate_refund_items(items: &[RefundItem]) -> Vec<FieldError> {
         let path = format!("items[{i}]");
         const TYPES: [&str; 6] = ["PRODUCT", "GIFT_WRAPPING", "SHIPPING", "HANDLING", "ORDER", "FEE"];
         if !TYPES.contains(&item.item_type.as_str()) {
-            errors.push(FieldError::new(format!("{path}.item_type"), "invalid_item_type", "The item type must be PRODUCT, GIFT_WRAPPING, SHIPPING, HANDLING, ORDER or FEE."));
+            errors.push(FieldError::new(
+                format!("{path}.item_type"),
+                "invalid_item_type",
+                "The item type must be PRODUCT, GIFT_WRAPPING, SHIPPING, HANDLING, ORDER or FEE.",
+            ));
         }
         if item.item_id < 1 {
-            errors.push(FieldError::new(format!("{path}.item_id"), "invalid_item_id", "The item id must be at least 1."));
+            errors.push(FieldError::new(
+                format!("{path}.item_id"),
+                "invalid_item_id",
+                "The item id must be at least 1.",
+            ));
         }
         if item.quantity.is_some_and(|q| q < 1) {
-            errors.push(FieldError::new(format!("{path}.quantity"), "invalid_quantity", "The quantity must be at least 1."));
+            errors.push(FieldError::new(
+                format!("{path}.quantity"),
+                "invalid_quantity",
+                "The quantity must be at least 1.",
+            ));
         }
         if item.amount.is_some_and(|a| !a.is_finite() || a < 0.0) {
-            errors.push(FieldError::new(format!("{path}.amount"), "invalid_amount", "The amount must be a non-negative number."));
+            errors.push(FieldError::new(
+                format!("{path}.amount"),
+                "invalid_amount",
+                "The amount must be a non-negative number.",
+            ));
         }
         if item.quantity.is_none() && item.amount.is_none() {
-            errors.push(FieldError::new(path, "missing_quantity_or_amount", "Each item needs a quantity or an amount."));
+            errors.push(FieldError::new(
+                path,
+                "missing_quantity_or_amount",
+                "Each item needs a quantity or an amount.",
+            ));
         }
     }
     errors

@@ -5,8 +5,8 @@ mod support;
 
 use bcpay_core::model::Payment;
 use bcpay_core::rng::Entropy;
-use bcpay_core::{Action, Api, ClientConfig, Endpoint, ErrorKind, FlowOptions, PaymentFlow, RateLimitConfig, RateLimiter, RetryAdvice};
 use bcpay_core::secret::ApiToken;
+use bcpay_core::{Action, Api, ClientConfig, Endpoint, ErrorKind, FlowOptions, PaymentFlow, RateLimitConfig, RateLimiter, RetryAdvice};
 use proptest::prelude::*;
 use std::sync::Arc;
 use support::{ALL_FAULTS, FakeStore, Fault, drive};
@@ -15,7 +15,10 @@ const NOW: u64 = 1_795_219_200_000; // 2026-11-21
 const ORDER: u64 = 215;
 
 fn api() -> Arc<Api> {
-    Arc::new(Api::with_entropy(ClientConfig::new("abc123", ApiToken::new("api-token-secret")).unwrap(), &mut Entropy::from_seed(3)))
+    Arc::new(Api::with_entropy(
+        ClientConfig::new("abc123", ApiToken::new("api-token-secret")).unwrap(),
+        &mut Entropy::from_seed(3),
+    ))
 }
 
 fn card() -> Payment {
@@ -31,11 +34,23 @@ fn gift() -> Payment {
 }
 
 fn fast() -> FlowOptions {
-    FlowOptions { reconcile_delay_ms: 50, ..FlowOptions::default() }
+    FlowOptions {
+        reconcile_delay_ms: 50,
+        ..FlowOptions::default()
+    }
 }
 
 fn flow(payments: Vec<Payment>, options: FlowOptions) -> PaymentFlow {
-    PaymentFlow::with_limiter(api(), RateLimiter::shared(RateLimitConfig::default()), Entropy::from_seed(9), ORDER, payments, options, NOW).unwrap()
+    PaymentFlow::with_limiter(
+        api(),
+        RateLimiter::shared(RateLimitConfig::default()),
+        Entropy::from_seed(9),
+        ORDER,
+        payments,
+        options,
+        NOW,
+    )
+    .unwrap()
 }
 
 fn run(payments: Vec<Payment>, options: FlowOptions, faults: &[Fault]) -> (Action, FakeStore) {
@@ -71,7 +86,14 @@ fn happy_path_is_three_calls() {
 
 #[test]
 fn without_fetching_methods_it_is_two_calls() {
-    let (action, _) = run(vec![card()], FlowOptions { fetch_methods: false, ..fast() }, &[]);
+    let (action, _) = run(
+        vec![card()],
+        FlowOptions {
+            fetch_methods: false,
+            ..fast()
+        },
+        &[],
+    );
     assert_eq!(receipt(action).requests_sent, 2);
 }
 
@@ -120,7 +142,11 @@ fn unreadable_success_body_is_reconciled() {
 
 #[test]
 fn not_sent_and_429_are_resent_directly() {
-    let (action, store) = run(vec![card()], fast(), &[Fault::None, Fault::None, Fault::NotSent, Fault::RateLimited]);
+    let (action, store) = run(
+        vec![card()],
+        fast(),
+        &[Fault::None, Fault::None, Fault::NotSent, Fault::RateLimited],
+    );
     receipt(action);
     assert_eq!(store.process_payment_requests, 3);
     assert_eq!(store.paid(ORDER), 1);
@@ -150,7 +176,11 @@ fn decline_fails_without_retry() {
 
 #[test]
 fn decline_of_second_split_payment_reports_the_first() {
-    let (action, _) = run(vec![gift(), card()], fast(), &[Fault::None, Fault::None, Fault::None, Fault::None, Fault::Declined]);
+    let (action, _) = run(
+        vec![gift(), card()],
+        fast(),
+        &[Fault::None, Fault::None, Fault::None, Fault::None, Fault::Declined],
+    );
     let e = error(action);
     assert_eq!(e.kind, ErrorKind::Declined);
     assert_eq!(e.payments_taken.len(), 1);
@@ -159,7 +189,14 @@ fn decline_of_second_split_payment_reports_the_first() {
 
 #[test]
 fn reconcile_off_reports_ambiguous() {
-    let (action, store) = run(vec![card()], FlowOptions { reconcile: false, ..fast() }, &[Fault::None, Fault::None, Fault::TimedOutAfterCommit]);
+    let (action, store) = run(
+        vec![card()],
+        FlowOptions {
+            reconcile: false,
+            ..fast()
+        },
+        &[Fault::None, Fault::None, Fault::TimedOutAfterCommit],
+    );
     let e = error(action);
     assert_eq!(e.kind, ErrorKind::AmbiguousOutcome);
     assert_eq!(e.retry, RetryAdvice::Reconcile);
@@ -168,7 +205,15 @@ fn reconcile_off_reports_ambiguous() {
 
 #[test]
 fn unreadable_transactions_end_ambiguous() {
-    let faults = [Fault::None, Fault::None, Fault::TimedOutAfterCommit, Fault::NotSent, Fault::NotSent, Fault::NotSent, Fault::NotSent];
+    let faults = [
+        Fault::None,
+        Fault::None,
+        Fault::TimedOutAfterCommit,
+        Fault::NotSent,
+        Fault::NotSent,
+        Fault::NotSent,
+        Fault::NotSent,
+    ];
     let (action, store) = run(vec![card()], fast(), &faults);
     let e = error(action);
     assert_eq!(e.kind, ErrorKind::AmbiguousOutcome);
@@ -193,10 +238,18 @@ fn validation_against_methods_fails_before_paying() {
 #[test]
 fn expiring_token_is_refreshed_before_paying() {
     let mut store = FakeStore::with_order(ORDER, 1);
-    let mut f = flow(vec![card()], FlowOptions { fetch_methods: false, ..fast() });
+    let mut f = flow(
+        vec![card()],
+        FlowOptions {
+            fetch_methods: false,
+            ..fast()
+        },
+    );
     // Token arrives, then the host stalls until inside the refresh margin.
     let Action::Send { request } = f.poll(NOW) else { panic!() };
-    let support::Outcome::Response(r) = store.handle(&request, Fault::None, NOW) else { panic!() };
+    let support::Outcome::Response(r) = store.handle(&request, Fault::None, NOW) else {
+        panic!()
+    };
     f.on_response(&request.id, &r, NOW);
     let later = NOW + 3_600_000 - 30_000;
     let Action::Send { request } = f.poll(later) else { panic!() };
@@ -207,7 +260,12 @@ fn expiring_token_is_refreshed_before_paying() {
 fn polling_while_in_flight_never_sends_twice() {
     let mut f = flow(vec![card()], fast());
     let Action::Send { request } = f.poll(NOW) else { panic!() };
-    assert_eq!(f.poll(NOW + 1), Action::Awaiting { request_id: request.id.clone() });
+    assert_eq!(
+        f.poll(NOW + 1),
+        Action::Awaiting {
+            request_id: request.id.clone()
+        }
+    );
 }
 
 #[test]
@@ -215,7 +273,9 @@ fn stale_response_ids_are_ignored() {
     let mut store = FakeStore::with_order(ORDER, 1);
     let mut f = flow(vec![card()], fast());
     let Action::Send { request } = f.poll(NOW) else { panic!() };
-    let support::Outcome::Response(r) = store.handle(&request, Fault::None, NOW) else { panic!() };
+    let support::Outcome::Response(r) = store.handle(&request, Fault::None, NOW) else {
+        panic!()
+    };
     f.on_response(&bcpay_core::RequestId("someone-else".into()), &r, NOW);
     assert!(matches!(f.poll(NOW), Action::Awaiting { .. }));
 }
@@ -229,19 +289,42 @@ fn invalid_input_is_rejected_at_construction() {
     .unwrap();
     let e = PaymentFlow::new(api(), 0, vec![bad], FlowOptions::default(), NOW).unwrap_err();
     let codes: Vec<&str> = e.field_errors.iter().map(|f| f.code.as_str()).collect();
-    for want in ["invalid_order_id", "invalid_payment_method_id", "luhn_check_failed", "missing", "invalid_month", "invalid_year", "invalid_verification_value"] {
+    for want in [
+        "invalid_order_id",
+        "invalid_payment_method_id",
+        "luhn_check_failed",
+        "missing",
+        "invalid_month",
+        "invalid_year",
+        "invalid_verification_value",
+    ] {
         assert!(codes.contains(&want), "{want} not in {codes:?}");
     }
 }
 
 #[test]
 fn shared_limiter_spaces_payments_across_flows() {
-    let limiter = RateLimiter::shared(RateLimitConfig { payments_quota: 2, payments_window_ms: 1000 });
+    let limiter = RateLimiter::shared(RateLimitConfig {
+        payments_quota: 2,
+        payments_window_ms: 1000,
+    });
     let mut store = FakeStore::default();
     let mut sends = Vec::new();
     for order in 1..=3u64 {
         store.orders.insert(order, 1);
-        let mut f = PaymentFlow::with_limiter(api(), limiter.clone(), Entropy::from_seed(order), order, vec![card()], FlowOptions { fetch_methods: false, ..fast() }, NOW).unwrap();
+        let mut f = PaymentFlow::with_limiter(
+            api(),
+            limiter.clone(),
+            Entropy::from_seed(order),
+            order,
+            vec![card()],
+            FlowOptions {
+                fetch_methods: false,
+                ..fast()
+            },
+            NOW,
+        )
+        .unwrap();
         let mut now = NOW;
         loop {
             match f.poll(now) {
@@ -249,7 +332,9 @@ fn shared_limiter_spaces_payments_across_flows() {
                     if request.endpoint == Endpoint::ProcessPayment {
                         sends.push(now);
                     }
-                    let support::Outcome::Response(r) = store.handle(&request, Fault::None, now) else { panic!() };
+                    let support::Outcome::Response(r) = store.handle(&request, Fault::None, now) else {
+                        panic!()
+                    };
                     f.on_response(&request.id, &r, now);
                 }
                 Action::Wait { until_ms } => now = until_ms,

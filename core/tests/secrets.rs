@@ -19,7 +19,10 @@ const STORED_TOKEN: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 const NOW: u64 = 1_795_219_200_000;
 
 fn api() -> Arc<Api> {
-    Arc::new(Api::with_entropy(ClientConfig::new("abc123", ApiToken::new(API_TOKEN)).unwrap(), &mut Entropy::from_seed(5)))
+    Arc::new(Api::with_entropy(
+        ClientConfig::new("abc123", ApiToken::new(API_TOKEN)).unwrap(),
+        &mut Entropy::from_seed(5),
+    ))
 }
 
 fn card_payment(number: &str, cvv: &str, month: i64) -> Payment {
@@ -69,10 +72,18 @@ fn render_action(r: &mut Renders, action: &Action) {
 
 #[test]
 fn no_secret_in_any_rendering() {
-    let mut r = Renders { texts: Vec::new(), request_ids: Vec::new() };
+    let mut r = Renders {
+        texts: Vec::new(),
+        request_ids: Vec::new(),
+    };
 
     // Validation errors for every kind of bad card input.
-    for (number, cvv, month) in [(PAN, "12", 13), (PAN_SPACED, "12345", 0), ("4000056655665557", CVV, 12), ("9000056655665556", CVV, 1)] {
+    for (number, cvv, month) in [
+        (PAN, "12", 13),
+        (PAN_SPACED, "12345", 0),
+        ("4000056655665557", CVV, 12),
+        ("9000056655665556", CVV, 1),
+    ] {
         let p = card_payment(number, cvv, month);
         r.add(format!("{p:?}"));
         let e = PaymentFlow::new(api(), 215, vec![p], FlowOptions::default(), NOW).unwrap_err();
@@ -87,7 +98,9 @@ fn no_secret_in_any_rendering() {
     // Requests: every Debug of a real Process Payment request, with a real-looking PAT.
     let pat = support::jwt(NOW / 1000 + 3600, 215);
     let api = api();
-    let req = api.build_process_payment(&PatSecret::new(pat.clone()), &card_payment(PAN, CVV, 12), NOW, None).unwrap();
+    let req = api
+        .build_process_payment(&PatSecret::new(pat.clone()), &card_payment(PAN, CVV, 12), NOW, None)
+        .unwrap();
     r.request_ids.push(req.id.0.clone());
     r.add(format!("{req:?}"));
     r.add(format!("{req:#?}"));
@@ -96,8 +109,12 @@ fn no_secret_in_any_rendering() {
 
     // A server that echoes the card number and token back in its error bodies.
     for status in [400u16, 401, 422, 500] {
-        let body = format!(r#"{{"status":{status},"title":"Card {PAN} rejected","detail":"token {pat} card {PAN_SPACED}","type":"x","code":30102,"errors":{{"number":"{PAN} is invalid"}}}}"#);
-        let e = api.parse_process_payment(&req.id, &HttpResponse::new(status, vec![], body.into_bytes()), "stripe.card").unwrap_err();
+        let body = format!(
+            r#"{{"status":{status},"title":"Card {PAN} rejected","detail":"token {pat} card {PAN_SPACED}","type":"x","code":30102,"errors":{{"number":"{PAN} is invalid"}}}}"#
+        );
+        let e = api
+            .parse_process_payment(&req.id, &HttpResponse::new(status, vec![], body.into_bytes()), "stripe.card")
+            .unwrap_err();
         r.add(e.to_string());
         r.add(format!("{e:?}"));
         r.add(serde_json::to_string(&e).unwrap());

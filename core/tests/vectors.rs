@@ -5,7 +5,10 @@ use bcpay_core::api::MethodsQuery;
 use bcpay_core::model::{NewOrder, Payment, PaymentMethod, RefundQuoteRequest, RefundRequest};
 use bcpay_core::rng::Entropy;
 use bcpay_core::secret::PatSecret;
-use bcpay_core::{Action, Api, ClientConfig, ClientSettings, Endpoint, FlowOptions, Header, HttpRequest, HttpResponse, PaymentError, PaymentFlow, RateLimiter, TransportFailure, validate};
+use bcpay_core::{
+    Action, Api, ClientConfig, ClientSettings, Endpoint, FlowOptions, Header, HttpRequest, HttpResponse, PaymentError, PaymentFlow,
+    RateLimiter, TransportFailure, validate,
+};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -37,7 +40,10 @@ fn subset(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
             if e.len() != a.len() {
                 return Err(format!("{path}: expected {} items, got {}", e.len(), a.len()));
             }
-            e.iter().zip(a).enumerate().try_for_each(|(i, (x, y))| subset(x, y, &format!("{path}[{i}]")))
+            e.iter()
+                .zip(a)
+                .enumerate()
+                .try_for_each(|(i, (x, y))| subset(x, y, &format!("{path}[{i}]")))
         }
         (Value::Number(e), Value::Number(a)) if e.as_f64() == a.as_f64() => Ok(()),
         (e, a) if e == a => Ok(()),
@@ -56,7 +62,12 @@ fn same(expected: &Value, actual: &Value) -> bool {
 }
 
 fn field_error_pairs(v: &Value) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = v.as_array().unwrap().iter().map(|f| (f["path"].as_str().unwrap().to_owned(), f["code"].as_str().unwrap().to_owned())).collect();
+    let mut pairs: Vec<(String, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_owned(), f["code"].as_str().unwrap().to_owned()))
+        .collect();
     pairs.sort();
     pairs
 }
@@ -93,15 +104,26 @@ fn build_call(api: &Api, call: &str, input: &Value) -> Result<HttpRequest, Payme
         "process_payment" => {
             let payment: Payment = serde_json::from_value(input["payment"].clone()).unwrap();
             let methods: Option<Vec<PaymentMethod>> = input.get("methods").map(|m| serde_json::from_value(m.clone()).unwrap());
-            api.build_process_payment(&PatSecret::new(input["pat"].as_str().unwrap()), &payment, u("now_ms"), methods.as_deref())
+            api.build_process_payment(
+                &PatSecret::new(input["pat"].as_str().unwrap()),
+                &payment,
+                u("now_ms"),
+                methods.as_deref(),
+            )
         }
         "create_order" => api.build_create_order(&serde_json::from_value::<NewOrder>(input["order"].clone()).unwrap()),
         "get_order" => api.build_get_order(u("order_id")),
         "get_transactions" => api.build_get_transactions(u("order_id"), u("page") as u32),
         "capture" => api.build_capture(u("order_id")),
         "void" => api.build_void(u("order_id")),
-        "create_refund_quote" => api.build_create_refund_quote(u("order_id"), &serde_json::from_value::<RefundQuoteRequest>(input["request"].clone()).unwrap()),
-        "create_refund" => api.build_create_refund(u("order_id"), &serde_json::from_value::<RefundRequest>(input["request"].clone()).unwrap()),
+        "create_refund_quote" => api.build_create_refund_quote(
+            u("order_id"),
+            &serde_json::from_value::<RefundQuoteRequest>(input["request"].clone()).unwrap(),
+        ),
+        "create_refund" => api.build_create_refund(
+            u("order_id"),
+            &serde_json::from_value::<RefundRequest>(input["request"].clone()).unwrap(),
+        ),
         "list_refunds" => api.build_list_refunds(u("order_id")),
         "get_stored_instruments" => api.build_get_stored_instruments(u("customer_id")),
         other => panic!("unknown call {other}"),
@@ -126,9 +148,19 @@ fn run_build_case(api: &Api, case: &Value) -> Result<(), String> {
             if !(ua.starts_with("bcpay/") && ua.ends_with(" (vectors)")) {
                 return Err(format!("user-agent {ua}"));
             }
-            let mut actual: Vec<(String, String)> = r.headers.iter().filter(|h| !h.name.eq_ignore_ascii_case("user-agent")).map(|h| (h.name.to_ascii_lowercase(), h.value.clone())).collect();
+            let mut actual: Vec<(String, String)> = r
+                .headers
+                .iter()
+                .filter(|h| !h.name.eq_ignore_ascii_case("user-agent"))
+                .map(|h| (h.name.to_ascii_lowercase(), h.value.clone()))
+                .collect();
             actual.sort();
-            let mut want: Vec<(String, String)> = expect["headers"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
+            let mut want: Vec<(String, String)> = expect["headers"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                .collect();
             want.sort();
             if actual != want {
                 return Err(format!("headers {actual:?}"));
@@ -143,7 +175,11 @@ fn run_build_case(api: &Api, case: &Value) -> Result<(), String> {
 }
 
 fn response_of(v: &Value) -> HttpResponse {
-    let headers = v.get("headers").and_then(Value::as_object).map(|h| h.iter().map(|(k, v)| Header::new(k, v.as_str().unwrap())).collect()).unwrap_or_default();
+    let headers = v
+        .get("headers")
+        .and_then(Value::as_object)
+        .map(|h| h.iter().map(|(k, v)| Header::new(k, v.as_str().unwrap())).collect())
+        .unwrap_or_default();
     let body = match v.get("body_text") {
         Some(t) => t.as_str().unwrap().as_bytes().to_vec(),
         None => serde_json::to_vec(&v["body"]).unwrap(),
@@ -155,10 +191,12 @@ fn parse_call(api: &Api, call: &str, context: &Value, r: &HttpResponse) -> Resul
     let id = api.next_request_id();
     match call {
         "get_payment_methods" => api.parse_get_payment_methods(&id, r).map(|x| serde_json::to_value(x).unwrap()),
-        "create_access_token" => api.parse_create_access_token(&id, r, context["now_ms"].as_u64().unwrap()).map(|t| {
-            json!({"claims": t.claims, "received_at_ms": t.received_at_ms, "expires_at_ms": t.expires_at_ms})
-        }),
-        "process_payment" => api.parse_process_payment(&id, r, context["payment_method_id"].as_str().unwrap()).map(|x| serde_json::to_value(x).unwrap()),
+        "create_access_token" => api
+            .parse_create_access_token(&id, r, context["now_ms"].as_u64().unwrap())
+            .map(|t| json!({"claims": t.claims, "received_at_ms": t.received_at_ms, "expires_at_ms": t.expires_at_ms})),
+        "process_payment" => api
+            .parse_process_payment(&id, r, context["payment_method_id"].as_str().unwrap())
+            .map(|x| serde_json::to_value(x).unwrap()),
         "create_order" => api.parse_create_order(&id, r).map(|x| serde_json::to_value(x).unwrap()),
         "get_order" => api.parse_get_order(&id, r).map(|x| serde_json::to_value(x).unwrap()),
         "get_transactions" => api.parse_get_transactions(&id, r).map(|x| serde_json::to_value(x).unwrap()),
@@ -175,7 +213,12 @@ fn parse_call(api: &Api, call: &str, context: &Value, r: &HttpResponse) -> Resul
 fn run_parse_case(config: &Value, case: &Value) -> Result<(), String> {
     let api = api(config, case.get("max_response_bytes").and_then(Value::as_u64));
     let r = response_of(&case["response"]);
-    let result = parse_call(&api, case["call"].as_str().unwrap(), case.get("context").unwrap_or(&Value::Null), &r);
+    let result = parse_call(
+        &api,
+        case["call"].as_str().unwrap(),
+        case.get("context").unwrap_or(&Value::Null),
+        &r,
+    );
     match (result, case["expect"].get("error")) {
         (Err(e), Some(want)) => check_error(want, &e),
         (Err(e), None) => Err(format!("unexpected error {e}")),
@@ -194,7 +237,11 @@ fn run_validate_case(case: &Value) -> Result<(), String> {
     let mut got: Vec<(String, String)> = errors.iter().map(|f| (f.path.clone(), f.code.clone())).collect();
     got.sort();
     let want = field_error_pairs(&case["expect_errors"]);
-    if got == want { Ok(()) } else { Err(format!("expected {want:?}, got {got:?}")) }
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("expected {want:?}, got {got:?}"))
+    }
 }
 
 fn failure_of(name: &str) -> TransportFailure {
@@ -211,8 +258,16 @@ fn run_flow_case(config: &Value, case: &Value) -> Result<(), String> {
     let payments: Vec<Payment> = serde_json::from_value(case["payments"].clone()).unwrap();
     let options: FlowOptions = serde_json::from_value(case["options"].clone()).unwrap();
     let mut now = case["now_ms"].as_u64().unwrap();
-    let mut flow = PaymentFlow::with_limiter(api, RateLimiter::shared(Default::default()), Entropy::from_seed(case["seed"].as_u64().unwrap()), case["order_id"].as_u64().unwrap(), payments, options, now)
-        .map_err(|e| format!("construction failed: {e}"))?;
+    let mut flow = PaymentFlow::with_limiter(
+        api,
+        RateLimiter::shared(Default::default()),
+        Entropy::from_seed(case["seed"].as_u64().unwrap()),
+        case["order_id"].as_u64().unwrap(),
+        payments,
+        options,
+        now,
+    )
+    .map_err(|e| format!("construction failed: {e}"))?;
     for (i, step) in case["script"].as_array().unwrap().iter().enumerate() {
         let expect = &step["expect"];
         let mut action = flow.poll(now);
@@ -229,7 +284,10 @@ fn run_flow_case(config: &Value, case: &Value) -> Result<(), String> {
         let at = format!("step {i}");
         match action {
             Action::Send { request } => {
-                let want = expect.get("send").and_then(Value::as_str).ok_or(format!("{at}: unexpected send of {}", request.endpoint))?;
+                let want = expect
+                    .get("send")
+                    .and_then(Value::as_str)
+                    .ok_or(format!("{at}: unexpected send of {}", request.endpoint))?;
                 if request.endpoint.as_str() != want {
                     return Err(format!("{at}: expected send {want}, got {}", request.endpoint));
                 }
@@ -271,8 +329,17 @@ fn run_all(file: &str, run: impl Fn(&Value, &Value) -> Result<(), String>) -> us
     let doc = load(file);
     let config = doc.get("config").cloned().unwrap_or(Value::Null);
     let cases = doc["cases"].as_array().unwrap();
-    let failures: Vec<String> = cases.iter().filter_map(|c| run(&config, c).err().map(|e| format!("{}: {e}", c["name"]))).collect();
-    assert!(failures.is_empty(), "{file}: {} of {} failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|c| run(&config, c).err().map(|e| format!("{}: {e}", c["name"])))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{file}: {} of {} failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
     cases.len()
 }
 

@@ -9,7 +9,9 @@ import base64
 import json
 import os
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import sys
+
+HERE = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
 API = "https://api.bigcommerce.com/stores/abc123"
 PAY = "https://payments.bigcommerce.com/stores/abc123/payments"
 TOKEN = "test-api-token"

@@ -71,7 +71,11 @@ pub fn jwt(exp_s: u64, order_id: u64) -> String {
 }
 
 fn json_response(status: u16, body: Value) -> HttpResponse {
-    HttpResponse::new(status, vec![Header::new("Content-Type", "application/json")], serde_json::to_vec(&body).unwrap())
+    HttpResponse::new(
+        status,
+        vec![Header::new("Content-Type", "application/json")],
+        serde_json::to_vec(&body).unwrap(),
+    )
 }
 
 fn order_id_from_url(url: &str) -> u64 {
@@ -118,19 +122,31 @@ impl FakeStore {
             Fault::NotSent => return Outcome::Failure(TransportFailure::NotSent),
             Fault::MaybeSentBeforeCommit => return Outcome::Failure(TransportFailure::MaybeSent),
             Fault::RateLimited => {
-                return Outcome::Response(HttpResponse::new(429, vec![Header::new("X-Rate-Limit-Time-Reset-Ms", "700"), Header::new("X-Retry-After", "1")], b"{\"status\":429,\"title\":\"Too many requests\",\"type\":\"x\"}".to_vec()));
+                return Outcome::Response(HttpResponse::new(
+                    429,
+                    vec![Header::new("X-Rate-Limit-Time-Reset-Ms", "700"), Header::new("X-Retry-After", "1")],
+                    b"{\"status\":429,\"title\":\"Too many requests\",\"type\":\"x\"}".to_vec(),
+                ));
             }
-            Fault::ServerErrorBeforeCommit => return Outcome::Response(json_response(503, json!({"status": 503, "title": "Service Unavailable", "type": "x"}))),
+            Fault::ServerErrorBeforeCommit => {
+                return Outcome::Response(json_response(
+                    503,
+                    json!({"status": 503, "title": "Service Unavailable", "type": "x"}),
+                ));
+            }
             _ => {}
         }
         let order_id = order_id_from_url(&request.url);
         let response = match request.endpoint {
-            Endpoint::GetPaymentMethods => json_response(200, json!({"data": [
+            Endpoint::GetPaymentMethods => json_response(
+                200,
+                json!({"data": [
                 {"id": "stripe.card", "name": "Stripe", "test_mode": true, "type": "card",
                  "supported_instruments": [{"instrument_type": "VISA", "verification_value_required": true}, {"instrument_type": "MASTERCARD", "verification_value_required": true}, {"instrument_type": "STORED_CARD", "verification_value_required": false}],
                  "stored_instruments": [{"type": "stored_card", "brand": "VISA", "expiry_month": 1, "expiry_year": 2030, "issuer_identification_number": "424242", "last_4": "4242", "token": "a".repeat(64), "is_default": true}]},
                 {"id": "bigcommerce.gift_certificate", "name": "Gift Certificate", "test_mode": false, "type": "gift_certificate", "supported_instruments": [], "stored_instruments": []}
-            ], "meta": {}})),
+            ], "meta": {}}),
+            ),
             Endpoint::CreatePaymentAccessToken => {
                 let body: Value = serde_json::from_slice(request.body.as_ref().unwrap()).unwrap();
                 let order_id = body["order"]["id"].as_u64().unwrap();
@@ -141,25 +157,38 @@ impl FakeStore {
                 let auth = request.header("authorization").unwrap();
                 let token = auth.strip_prefix("PAT ").unwrap();
                 let payload = token.split('.').nth(1).unwrap();
-                let claims: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+                let claims: Value =
+                    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
                 let order_id = claims["data"]["order_id"].as_u64().unwrap();
                 if fault == Fault::Unauthorized {
                     return Outcome::Response(json_response(401, json!({"status": 401, "title": "Unauthorized", "type": "x"})));
                 }
                 if fault == Fault::Declined {
-                    return Outcome::Response(json_response(422, json!({"status": 422, "title": "Your card details could not be verified.", "type": "x", "code": 30102})));
+                    return Outcome::Response(json_response(
+                        422,
+                        json!({"status": 422, "title": "Your card details could not be verified.", "type": "x", "code": 30102}),
+                    ));
                 }
                 if self.status_id(order_id) == 11 {
-                    return Outcome::Response(json_response(422, json!({"status": 422, "title": "Order is invalid.", "type": "x", "code": 30101})));
+                    return Outcome::Response(json_response(
+                        422,
+                        json!({"status": 422, "title": "Order is invalid.", "type": "x", "code": 30101}),
+                    ));
                 }
                 let method = body["payment"]["payment_method_id"].as_str().unwrap().to_owned();
                 self.ledger.entry(order_id).or_default().push(method);
                 match fault {
-                    Fault::ServerErrorAfterCommit => json_response(500, json!({"status": 500, "title": "We're experiencing difficulty processing your transaction.", "type": "x", "code": 10000})),
+                    Fault::ServerErrorAfterCommit => json_response(
+                        500,
+                        json!({"status": 500, "title": "We're experiencing difficulty processing your transaction.", "type": "x", "code": 10000}),
+                    ),
                     Fault::MaybeSentAfterCommit => return Outcome::Failure(TransportFailure::MaybeSent),
                     Fault::TimedOutAfterCommit => return Outcome::Failure(TransportFailure::TimedOut),
                     Fault::HtmlOkAfterCommit => HttpResponse::new(200, vec![], b"<html><body>OK</body></html>".to_vec()),
-                    _ => json_response(201, json!({"data": {"id": format!("tx-{}", self.requests), "status": "success", "transaction_type": "purchase"}})),
+                    _ => json_response(
+                        201,
+                        json!({"data": {"id": format!("tx-{}", self.requests), "status": "success", "transaction_type": "purchase"}}),
+                    ),
                 }
             }
             Endpoint::GetOrderTransactions => {
@@ -169,10 +198,16 @@ impl FakeStore {
                 if txs.is_empty() {
                     HttpResponse::new(204, vec![], Vec::new())
                 } else {
-                    json_response(200, json!({"data": txs, "meta": {"pagination": {"total": txs.len(), "count": txs.len(), "per_page": 250, "current_page": 1, "total_pages": 1}}}))
+                    json_response(
+                        200,
+                        json!({"data": txs, "meta": {"pagination": {"total": txs.len(), "count": txs.len(), "per_page": 250, "current_page": 1, "total_pages": 1}}}),
+                    )
                 }
             }
-            Endpoint::GetOrder => json_response(200, json!({"id": order_id, "status_id": self.status_id(order_id), "status": "x", "payment_status": "", "customer_id": 0, "total_inc_tax": "60.9800", "currency_code": "USD"})),
+            Endpoint::GetOrder => json_response(
+                200,
+                json!({"id": order_id, "status_id": self.status_id(order_id), "status": "x", "payment_status": "", "customer_id": 0, "total_inc_tax": "60.9800", "currency_code": "USD"}),
+            ),
             other => panic!("unexpected endpoint {other}"),
         };
         if fault == Fault::HtmlOkAfterCommit && request.endpoint != Endpoint::ProcessPayment {
