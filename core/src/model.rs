@@ -459,9 +459,12 @@ impl PaymentAccessToken {
         now_ms >= self.expires_at_ms
     }
 
-    /// Whether the token expires within `margin_ms` of `now_ms`.
+    /// Whether the token is due for replacement at `now_ms`: it expires within `margin_ms`, with
+    /// the margin capped at half the token's lifetime so that a short-lived token is still used
+    /// rather than replaced forever.
     pub fn expires_within(&self, now_ms: u64, margin_ms: u64) -> bool {
-        now_ms.saturating_add(margin_ms) >= self.expires_at_ms
+        let lifetime = self.expires_at_ms.saturating_sub(self.received_at_ms);
+        now_ms.saturating_add(margin_ms.min(lifetime / 2)) >= self.expires_at_ms
     }
 }
 

@@ -384,3 +384,12 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn short_lived_token_is_used_not_replaced_forever() {
+    // A token that lives 10 s is inside the default 60 s margin the moment it arrives.
+    let pat = bcpay_core::api::payment_access_token(bcpay_core::secret::PatSecret::new(support::jwt(NOW / 1000 + 10, ORDER)), NOW);
+    assert!(!pat.expires_within(NOW, 60_000));
+    assert!(pat.expires_within(NOW + 5_000, 60_000));
+    assert!(pat.is_expired(NOW + 10_000));
+}
