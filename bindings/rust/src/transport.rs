@@ -1,0 +1,95 @@
+//! HTTP transports: the [`Transport`] trait and the default [`ReqwestTransport`].
+
+use bcpay_core::http::{Header, HttpRequest, HttpResponse, Method, TransportFailure};
+use std::future::Future;
+
+/// Sends one complete request and returns the response, or why there is none.
+///
+/// Implementations must report failures honestly: [`TransportFailure::NotSent`] only when the
+/// server certainly never received the request (the connection was never established), since
+/// the flow resends payments only then.
+pub trait Transport {
+    /// Sends `request` exactly as built.
+    fn send(&self, request: &HttpRequest) -> impl Future<Output = Result<HttpResponse, TransportFailure>>;
+}
+
+/// The default transport: one pooled reqwest client with a per-request timeout.
+#[derive(Clone, Debug)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    timeout_ms: u64,
+}
+
+impl ReqwestTransport {
+    /// A transport whose requests time out after `timeout_ms`.
+    pub fn new(timeout_ms: u64) -> ReqwestTransport {
+        ReqwestTransport {
+            client: reqwest::Client::new(),
+            timeout_ms,
+        }
+    }
+
+    /// A transport over an existing reqwest client (its pool, proxy and TLS settings).
+    pub fn with_client(client: reqwest::Client, timeout_ms: u64) -> ReqwestTransport {
+        ReqwestTransport { client, timeout_ms }
+    }
+}
+
+/// Maps a reqwest error onto what the server may have seen. Connect errors (DNS, refused, TLS
+/// handshake) happen before any byte of the request is written: `NotSent`. A timeout is
+/// `TimedOut` unless it happened while connecting. Anything else happened after the request
+/// was (at least partly) written: `MaybeSent`.
+pub fn classify_reqwest_error(error: &reqwest::Error) -> TransportFailure {
+    #[cfg(not(target_arch = "wasm32"))]
+    if error.is_connect() {
+        return TransportFailure::NotSent;
+    }
+    if error.is_builder() {
+        return TransportFailure::NotSent;
+    }
+    if error.is_timeout() {
+        return TransportFailure::TimedOut;
+    }
+    TransportFailure::MaybeSent
+}
+
+impl Transport for ReqwestTransport {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportFailure> {
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+        };
+        let mut builder = self.client.request(method, &request.url);
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            builder = builder.timeout(std::time::Duration::from_millis(self.timeout_ms));
+        }
+        for h in &request.headers {
+            builder = builder.header(&h.name, &h.value);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let response = builder.send().await.map_err(|e| classify_reqwest_error(&e))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| Header::new(k.as_str(), v.to_str().unwrap_or("")))
+            .collect();
+        // The status arrived, so the server acted; a body that breaks off is still MaybeSent.
+        let body = response.bytes().await.map_err(|e| {
+            if e.is_timeout() {
+                TransportFailure::TimedOut
+            } else {
+                TransportFailure::MaybeSent
+            }
+        })?;
+        Ok(HttpResponse {
+            status,
+            headers,
+            body: body.to_vec(),
+        })
+    }
+}
