@@ -159,6 +159,8 @@ pub struct Charge {
     pub amount_minor: i64,
     /// `purchase`, `authorization` or `pending`.
     pub event: String,
+    /// When the sandbox committed it (ms since the epoch).
+    pub at_ms: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -898,6 +900,7 @@ impl Store {
             payment_method_id: method_id.to_owned(),
             amount_minor: amount,
             event: event.to_owned(),
+            at_ms: now_ms,
         });
         order.transactions.push(Tx {
             id: tx_id,

@@ -1,0 +1,258 @@
+//! End to end over real HTTP against the sandbox: every instrument type, every test card, the
+//! payment actions, and reconciliation of a real timeout.
+
+use bcpay::api::MethodsQuery;
+use bcpay::model::*;
+use bcpay::secret::ApiToken;
+use bcpay::{Client, ClientConfig, ErrorKind, FlowOptions, ReqwestTransport, RetryAdvice};
+use bcpay_sandbox::{Faults, Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+
+struct Env {
+    sandbox: Sandbox,
+    client: Client<ReqwestTransport>,
+}
+
+async fn env() -> Env {
+    let sandbox = Sandbox::start(SandboxConfig::default(), 0).await.unwrap();
+    let client = client_for(&sandbox, 10_000, FlowOptions::default());
+    Env { sandbox, client }
+}
+
+fn client_for(sandbox: &Sandbox, timeout_ms: u64, options: FlowOptions) -> Client<ReqwestTransport> {
+    let config = ClientConfig::new("abc123", ApiToken::new(sandbox.api_token())).unwrap().with_api_base(&sandbox.base_url()).unwrap().with_payments_base(&sandbox.base_url()).unwrap();
+    Client::with_transport(config, ReqwestTransport::new(timeout_ms)).with_options(options)
+}
+
+async fn order(client: &Client<ReqwestTransport>, customer_id: i64, price: f64) -> u64 {
+    let new = NewOrder {
+        customer_id,
+        billing_address: BillingAddress {
+            first_name: "Jane".into(),
+            last_name: "Doe".into(),
+            street_1: "1 Main St".into(),
+            city: "Austin".into(),
+            state: "Texas".into(),
+            zip: "78751".into(),
+            country: "United States".into(),
+            country_iso2: "US".into(),
+            email: "jane@example.com".into(),
+            ..Default::default()
+        },
+        products: vec![OrderProduct { name: Some("Poster".into()), quantity: 2, price_inc_tax: Some(price / 2.0), price_ex_tax: Some(price / 2.0), ..Default::default() }],
+        default_currency_code: None,
+    };
+    let o = client.create_order(&new).await.unwrap();
+    assert_eq!(o.status_id, Some(order_status::INCOMPLETE));
+    o.id as u64
+}
+
+fn pay(instrument: Value, method: &str) -> Payment {
+    serde_json::from_value(json!({"instrument": instrument, "payment_method_id": method})).unwrap()
+}
+
+fn card(number: &str) -> Value {
+    let cvv = if number.starts_with("37") { "1234" } else { "123" };
+    json!({"type": "card", "number": number, "cardholder_name": "Jane Doe", "expiry_month": 12, "expiry_year": 2030, "verification_value": cvv})
+}
+
+fn charges(sandbox: &Sandbox, order_id: u64) -> usize {
+    sandbox.ledger()["orders"].as_array().unwrap().iter().find(|o| o["order_id"] == json!(order_id)).map_or(0, |o| o["charges"].as_array().unwrap().len())
+}
+
+async fn stored(client: &Client<ReqwestTransport>, order_id: u64, method: &str, kind: &str, email: Option<&str>) -> String {
+    let methods = client.get_payment_methods(&MethodsQuery::OrderId(order_id)).await.unwrap();
+    let m = methods.iter().find(|m| m.id == method).unwrap();
+    m.stored_instruments.iter().find(|s| s.instrument_type == kind && (email.is_none() || s.email.as_deref() == email)).unwrap().token.expose().to_owned()
+}
+
+#[tokio::test]
+async fn every_instrument_type() {
+    let Env { sandbox, client } = env().await;
+
+    let o = order(&client, 0, 50.0).await;
+    let r = client.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
+    assert_eq!(r.payments[0].transaction_type, TransactionType::Purchase);
+    assert_eq!(client.get_order(o).await.unwrap().status_id, Some(order_status::AWAITING_FULFILLMENT));
+
+    let o = order(&client, 11, 30.0).await;
+    let token = stored(&client, o, "stripe.card", "stored_card", None).await;
+    client.pay(o, vec![pay(json!({"type": "stored_card", "token": token, "verification_value": "123"}), "stripe.card")]).await.unwrap();
+
+    let o = order(&client, 11, 30.0).await;
+    let token = stored(&client, o, "braintree.paypal", "stored_paypal_account", Some("jane@example.com")).await;
+    client.pay(o, vec![pay(json!({"type": "stored_paypal_account", "token": token}), "braintree.paypal")]).await.unwrap();
+
+    let o = order(&client, 11, 30.0).await;
+    let token = stored(&client, o, "braintree.ach", "stored_bank_account", None).await;
+    let r = client.pay(o, vec![pay(json!({"type": "stored_bank_account", "token": token}), "braintree.ach")]).await.unwrap();
+    assert_eq!(r.payments[0].status, PaymentStatus::Pending);
+
+    let o = order(&client, 0, 30.0).await;
+    client.pay(o, vec![pay(json!({"type": "gift_certificate", "gift_certificate_code": "GC-500"}), "bigcommerce.gift_certificate")]).await.unwrap();
+    assert_eq!(client.get_order(o).await.unwrap().status_id, Some(order_status::AWAITING_FULFILLMENT));
+
+    // Store credit ($15) covers part; the order stays Pending until a card pays the rest.
+    let o = order(&client, 11, 40.0).await;
+    let split = vec![pay(json!({"type": "store_credit"}), "bigcommerce.store_credit"), pay(card("5555555555554444"), "stripe.card")];
+    let r = client.pay(o, split).await.unwrap();
+    assert_eq!(r.payments.len(), 2);
+    let tx = client.get_transactions(o).await.unwrap();
+    assert_eq!(tx.iter().map(|t| (t.method.as_str(), (t.amount * 100.0).round() as i64)).collect::<Vec<_>>(), vec![("store_credit", 1500), ("credit_card", 2500)]);
+
+    let o = order(&client, 0, 30.0).await;
+    let t = json!({"type": "tokenized_card", "token": "K7KW-M9GX-6PQ3", "iin": "4111111", "last_four_digits": "1111", "expiration_month": "12", "expiration_year": "2030"});
+    client.pay(o, vec![pay(t, "bolt.card")]).await.unwrap();
+
+    assert_eq!(sandbox.ledger()["double_charges"], json!(0));
+}
+
+#[tokio::test]
+async fn gift_certificate_partial_leaves_order_pending() {
+    let Env { client, sandbox: _running } = env().await;
+    let o = order(&client, 0, 80.0).await;
+    let only_gift = vec![pay(json!({"type": "gift_certificate", "gift_certificate_code": "GC-25-OFF"}), "bigcommerce.gift_certificate")];
+    client.pay(o, only_gift).await.unwrap();
+    let after = client.get_order(o).await.unwrap();
+    assert_eq!(after.status_id, Some(order_status::PENDING));
+    // The rest, in a second flow, on the Pending order.
+    client.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
+    assert_eq!(client.get_order(o).await.unwrap().status_id, Some(order_status::AWAITING_FULFILLMENT));
+}
+
+#[tokio::test]
+async fn every_test_card_outcome() {
+    let Env { sandbox, client } = env().await;
+    let cases: [(&str, ErrorKind, i64); 6] = [
+        ("4000000000000002", ErrorKind::Declined, 30102),
+        ("4000000000000069", ErrorKind::Declined, 30103),
+        ("4000000000000119", ErrorKind::Declined, 30104),
+        ("4000000000000259", ErrorKind::DuplicatePayment, 30105),
+        ("4000000000009995", ErrorKind::Declined, 30106),
+        ("4000000000003063", ErrorKind::Server, 10000),
+    ];
+    for (number, kind, code) in cases {
+        let o = order(&client, 0, 20.0).await;
+        let options = FlowOptions { reconcile_delay_ms: 10, max_attempts: 2, ..FlowOptions::default() };
+        let c = client_for(&sandbox, 10_000, options);
+        let e = c.pay(o, vec![pay(card(number), "stripe.card")]).await.unwrap_err();
+        assert_eq!((e.kind, e.code), (kind, Some(code)), "{number}: {e}");
+        assert_eq!(charges(&sandbox, o), 0, "{number} must not charge");
+        if kind == ErrorKind::DuplicatePayment {
+            assert_eq!(e.retry, RetryAdvice::Never);
+        }
+    }
+    // 30050: the card cannot be saved.
+    let o = order(&client, 11, 20.0).await;
+    let mut p = pay(card("4000000000000341"), "stripe.card");
+    p.save_instrument = true;
+    let e = client.pay(o, vec![p]).await.unwrap_err();
+    assert_eq!(e.code, Some(30050));
+    // 30051: a stored card the shopper does not have; 30107: a revoked PayPal account.
+    let o = order(&client, 11, 20.0).await;
+    let e = client.pay(o, vec![pay(json!({"type": "stored_card", "token": "b".repeat(64), "verification_value": "123"}), "stripe.card")]).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Validation, "checked against Get Payment Methods before sending");
+    let mut opts = FlowOptions { fetch_methods: false, ..FlowOptions::default() };
+    let e = client_for(&sandbox, 10_000, opts.clone()).pay(o, vec![pay(json!({"type": "stored_card", "token": "b".repeat(64), "verification_value": "123"}), "stripe.card")]).await.unwrap_err();
+    assert_eq!(e.code, Some(30051));
+    let revoked = stored(&client, o, "braintree.paypal", "stored_paypal_account", Some("revoked@example.com")).await;
+    opts.fetch_methods = true;
+    let e = client_for(&sandbox, 10_000, opts).pay(o, vec![pay(json!({"type": "stored_paypal_account", "token": revoked}), "braintree.paypal")]).await.unwrap_err();
+    assert_eq!(e.code, Some(30107));
+    assert_eq!(e.kind, ErrorKind::Declined);
+}
+
+#[tokio::test]
+async fn saved_card_can_pay_the_next_order() {
+    let Env { client, sandbox: _running } = env().await;
+    let o = order(&client, 11, 20.0).await;
+    let mut p = pay(card("378282246310005"), "stripe.card");
+    p.save_instrument = true;
+    client.pay(o, vec![p]).await.unwrap();
+    let o2 = order(&client, 11, 20.0).await;
+    let methods = client.get_payment_methods(&MethodsQuery::OrderId(o2)).await.unwrap();
+    let saved = methods[0].stored_instruments.iter().find(|s| s.last_4.as_deref() == Some("0005")).expect("the saved Amex is offered");
+    assert_eq!(saved.token.expose().len(), 64);
+    let token = saved.token.expose().to_owned();
+    client.pay(o2, vec![pay(json!({"type": "stored_card", "token": token, "verification_value": "1234"}), "stripe.card")]).await.unwrap();
+}
+
+#[tokio::test]
+async fn paid_order_cannot_be_paid_again() {
+    let Env { sandbox, client } = env().await;
+    let o = order(&client, 0, 20.0).await;
+    client.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
+    let e = client.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap_err();
+    assert_eq!((e.kind, e.code), (ErrorKind::OrderState, Some(30101)));
+    assert_eq!(charges(&sandbox, o), 1);
+}
+
+#[tokio::test]
+async fn authorize_capture_void_refund() {
+    let Env { client, sandbox: _running } = env().await;
+    let o = order(&client, 0, 100.0).await;
+    let r = client.pay(o, vec![pay(card("4242424242424242"), "authorizenet.card")]).await.unwrap();
+    assert_eq!(r.payments[0].transaction_type, TransactionType::Authorization);
+    assert_eq!(client.get_order(o).await.unwrap().payment_status, "authorized");
+    client.capture(o).await.unwrap();
+    assert_eq!(client.get_order(o).await.unwrap().payment_status, "captured");
+    let e = client.capture(o).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidRequest);
+
+    let o2 = order(&client, 0, 100.0).await;
+    client.pay(o2, vec![pay(card("4242424242424242"), "authorizenet.card")]).await.unwrap();
+    client.void(o2).await.unwrap();
+    assert_eq!(client.get_order(o2).await.unwrap().payment_status, "void");
+
+    let items = vec![RefundItem { item_type: "ORDER".into(), item_id: o as i64, quantity: None, amount: Some(30.0), reason: Some("x".into()) }];
+    let quote = client.create_refund_quote(o, &RefundQuoteRequest { items: items.clone() }).await.unwrap();
+    assert_eq!(quote.total_refund_amount, 30.0);
+    let provider = quote.refund_methods[0][0].provider_id.clone();
+    let refund = client.create_refund(o, &RefundRequest { items, payments: vec![RefundPaymentRequest { provider_id: provider, amount: 30.0, offline: false }] }).await.unwrap();
+    assert_eq!(refund.total_amount, 30.0);
+    assert_eq!(client.list_refunds(o).await.unwrap().len(), 1);
+    let events: Vec<String> = client.get_transactions(o).await.unwrap().into_iter().map(|t| t.event).collect();
+    assert_eq!(events, vec!["authorization", "capture", "refund"]);
+}
+
+#[tokio::test]
+async fn stored_instruments_and_auth_errors() {
+    let Env { sandbox, client } = env().await;
+    let list = client.get_stored_instruments(11).await.unwrap();
+    let kinds: Vec<&str> = list.iter().map(|s| s.instrument_type.as_str()).collect();
+    assert_eq!(kinds, vec!["stored_card", "stored_paypal_account", "stored_bank_account", "stored_paypal_account"]);
+    let config = ClientConfig::new("abc123", ApiToken::new("wrong")).unwrap().with_api_base(&sandbox.base_url()).unwrap();
+    let bad = Client::with_transport(config, ReqwestTransport::new(5_000));
+    let e = bad.get_order(1).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Authentication);
+    assert_eq!(e.status, Some(401));
+}
+
+#[tokio::test]
+async fn real_timeout_after_commit_is_reconciled() {
+    let Env { sandbox, client } = env().await;
+    let o = order(&client, 0, 20.0).await;
+    sandbox.set_faults(Faults { slow: 1.0, slow_ms: 800, ..Faults::default() });
+    let impatient = client_for(&sandbox, 200, FlowOptions { reconcile_delay_ms: 50, ..FlowOptions::default() });
+    let r = impatient.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
+    assert!(r.payments[0].reconciled);
+    assert_eq!(charges(&sandbox, o), 1);
+}
+
+#[tokio::test]
+async fn real_reset_after_commit_is_reconciled_and_reset_before_is_resent() {
+    let Env { sandbox, client } = env().await;
+    let o = order(&client, 0, 20.0).await;
+    let options = FlowOptions { reconcile_delay_ms: 10, fetch_methods: false, ..FlowOptions::default() };
+    sandbox.set_faults(Faults { reset_after_commit: 1.0, ..Faults::default() });
+    let r = client_for(&sandbox, 5_000, options.clone()).pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
+    assert!(r.payments[0].reconciled);
+    assert_eq!(charges(&sandbox, o), 1);
+
+    // Connection refused is NotSent: nothing reached a server.
+    let config = ClientConfig::new("abc123", ApiToken::new("t")).unwrap().with_api_base("http://127.0.0.1:9").unwrap().with_payments_base("http://127.0.0.1:9").unwrap();
+    let nowhere = Client::with_transport(config, ReqwestTransport::new(2_000)).with_options(FlowOptions { max_attempts: 2, backoff_base_ms: 1, ..options });
+    let e = nowhere.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Transport);
+    assert_eq!(e.detail.as_deref(), Some("transport failure: not_sent"));
+}
