@@ -160,7 +160,8 @@ pub struct PaymentFlow {
     pay_sends: u32,
     requests_sent: u32,
     not_before: u64,
-    in_flight: Option<(RequestId, Endpoint)>,
+    /// The request in flight, its endpoint, and its rate-limit ticket.
+    in_flight: Option<(RequestId, Endpoint, u64)>,
     /// Why the current reconciliation started, and the payment request it is about.
     unclear: Option<(PaymentError, RequestId)>,
     outcome: Option<Action>,
@@ -280,7 +281,7 @@ impl PaymentFlow {
         if let Some(outcome) = &self.outcome {
             return outcome.clone();
         }
-        if let Some((id, _)) = &self.in_flight {
+        if let Some((id, _, _)) = &self.in_flight {
             return Action::Awaiting { request_id: id.clone() };
         }
         if now_ms < self.not_before {
@@ -301,25 +302,28 @@ impl PaymentFlow {
             return self.fail_at_step(e);
         }
         let endpoint = self.stage.endpoint();
-        let permit = {
-            let mut limiter = self.limiter.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            limiter.acquire(LimitClass::of(endpoint), now_ms)
+        let permit = self.lock_limiter().acquire(LimitClass::of(endpoint), now_ms);
+        let ticket = match permit {
+            Permit::WaitUntil { at_ms } => {
+                return Action::Wait {
+                    until_ms: at_ms.max(now_ms + 1),
+                };
+            }
+            Permit::Ready { ticket } => ticket,
         };
-        if let Permit::WaitUntil { at_ms } = permit {
-            return Action::Wait {
-                until_ms: at_ms.max(now_ms + 1),
-            };
-        }
         let request = match self.build(now_ms) {
             Ok(r) => r,
-            Err(e) => return self.fail_at_step(e),
+            Err(e) => {
+                self.lock_limiter().release(ticket, now_ms);
+                return self.fail_at_step(e);
+            }
         };
         self.attempts += 1;
         if endpoint == Endpoint::ProcessPayment {
             self.pay_sends += 1;
         }
         self.requests_sent += 1;
-        self.in_flight = Some((request.id.clone(), endpoint));
+        self.in_flight = Some((request.id.clone(), endpoint, ticket));
         Action::Send { request }
     }
 
@@ -339,11 +343,16 @@ impl PaymentFlow {
         }
     }
 
-    fn take_in_flight(&mut self, id: &RequestId) -> Option<Endpoint> {
-        match &self.in_flight {
-            Some((current, endpoint)) if current == id => {
-                let endpoint = *endpoint;
+    fn lock_limiter(&self) -> std::sync::MutexGuard<'_, RateLimiter> {
+        self.limiter.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Ends the request `id` if it is the one in flight, releasing its rate-limit slot.
+    fn take_in_flight(&mut self, id: &RequestId, now_ms: u64) -> Option<Endpoint> {
+        match self.in_flight {
+            Some((ref current, endpoint, ticket)) if current == id => {
                 self.in_flight = None;
+                self.lock_limiter().release(ticket, now_ms);
                 Some(endpoint)
             }
             _ => None,
@@ -352,11 +361,8 @@ impl PaymentFlow {
 
     /// Feeds the response to request `id`. Responses to other ids (stale, duplicated) are ignored.
     pub fn on_response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
-        let Some(endpoint) = self.take_in_flight(id) else { return };
-        {
-            let mut limiter = self.limiter.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            limiter.observe(endpoint, response, now_ms);
-        }
+        let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
+        self.lock_limiter().observe(endpoint, response, now_ms);
         let api = Arc::clone(&self.api);
         match self.stage.clone() {
             Stage::Methods => match api.parse_get_payment_methods(id, response) {
@@ -424,7 +430,7 @@ impl PaymentFlow {
 
     /// Feeds a transport failure for request `id`. Other ids are ignored.
     pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, now_ms: u64) {
-        let Some(endpoint) = self.take_in_flight(id) else { return };
+        let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
         let error = PaymentError::transport(endpoint, id, failure);
         if matches!(self.stage, Stage::Pay) {
             if failure.may_have_reached_server() {

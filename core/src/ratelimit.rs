@@ -1,10 +1,15 @@
 //! A pure rate limiter: `acquire(now) -> Ready | WaitUntil(t)`, fed by response headers.
 //!
-//! Process Payment has a fixed documented quota (50 requests per 4 s), enforced with a sliding
-//! window so that a burst never exceeds it. The management API announces its own budget in
-//! `X-Rate-Limit-*` headers, which the limiter learns from every response. A 429 blocks the
-//! class for the longer of `X-Retry-After` (seconds) and `X-Rate-Limit-Time-Reset-Ms`, or a
-//! safe default when the response says neither.
+//! **Process Payment** has a fixed documented quota (50 requests per 4 s) that the server counts
+//! by arrival in a sliding window. The client cannot see arrival times, only that a request
+//! arrives after it is granted and before it is answered. So a slot is held from its grant until
+//! one window after the *earlier* of its answer and `grant + transit_allowance_ms`
+//! ([`RateLimiter::release`] reports the answer). Grants are also paced at half the mean interval
+//! (`window / quota / 2`), so that a burst does not queue up on the way and stretch transit times.
+//!
+//! The **management API** announces its own budget in `X-Rate-Limit-*` headers, which the limiter
+//! learns from every response. A 429 blocks the class for the longer of `X-Retry-After` (seconds)
+//! and `X-Rate-Limit-Time-Reset-Ms`, or a safe default when the response says neither.
 
 use crate::error::{DEFAULT_RETRY_AFTER_MS, retry_after_ms};
 use crate::http::{Endpoint, HttpResponse};
@@ -16,13 +21,19 @@ use std::sync::{Arc, Mutex};
 pub const PAYMENTS_QUOTA: u32 = 50;
 /// …per this many milliseconds.
 pub const PAYMENTS_WINDOW_MS: u64 = 4_000;
+/// Default bound on the time from grant to arrival at the server (ms): DNS, connection set-up,
+/// TLS and one network crossing.
+pub const TRANSIT_ALLOWANCE_MS: u64 = 250;
 
 /// Whether a request may go now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Permit {
-    /// Send now; the slot is reserved.
-    Ready,
+    /// Send now; report the outcome with [`RateLimiter::release`] and this ticket.
+    Ready {
+        /// Identifies the reserved slot (0 for classes that need no release).
+        ticket: u64,
+    },
     /// Ask again at this time (ms).
     WaitUntil {
         /// When (ms).
@@ -32,11 +43,15 @@ pub enum Permit {
 
 /// Limiter settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RateLimitConfig {
     /// Process Payment requests allowed per window.
     pub payments_quota: u32,
     /// Process Payment window (ms).
     pub payments_window_ms: u64,
+    /// Longest expected time from grant to arrival at the server (ms). Loopback needs a few ms;
+    /// the internet a few hundred.
+    pub transit_allowance_ms: u64,
 }
 
 impl Default for RateLimitConfig {
@@ -44,6 +59,7 @@ impl Default for RateLimitConfig {
         RateLimitConfig {
             payments_quota: PAYMENTS_QUOTA,
             payments_window_ms: PAYMENTS_WINDOW_MS,
+            transit_allowance_ms: TRANSIT_ALLOWANCE_MS,
         }
     }
 }
@@ -69,11 +85,20 @@ impl LimitClass {
     }
 }
 
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    ticket: u64,
+    granted_at: u64,
+    answered_at: Option<u64>,
+}
+
 /// The limiter state for one store. Share one across all flows of a store ([`SharedRateLimiter`]).
 #[derive(Clone, Debug)]
 pub struct RateLimiter {
     config: RateLimitConfig,
-    payment_sends: VecDeque<u64>,
+    payment_slots: VecDeque<Slot>,
+    next_ticket: u64,
+    last_payment_grant: Option<u64>,
     payments_blocked_until: u64,
     management_left: Option<u64>,
     management_reset_at: u64,
@@ -95,9 +120,11 @@ impl RateLimiter {
         RateLimiter {
             config: RateLimitConfig {
                 payments_quota: config.payments_quota.max(1),
-                payments_window_ms: config.payments_window_ms,
+                ..config
             },
-            payment_sends: VecDeque::new(),
+            payment_slots: VecDeque::new(),
+            next_ticket: 1,
+            last_payment_grant: None,
             payments_blocked_until: 0,
             management_left: None,
             management_reset_at: 0,
@@ -110,50 +137,84 @@ impl RateLimiter {
         Arc::new(Mutex::new(RateLimiter::new(config)))
     }
 
-    /// Asks to send one request of `class` at `now_ms`. `Ready` reserves the slot.
+    /// The settings.
+    pub fn config(&self) -> RateLimitConfig {
+        self.config
+    }
+
+    /// When the server's window has certainly let go of `slot`: one window after it arrived,
+    /// which is no later than its answer and, by assumption, than grant + transit allowance.
+    fn frees_at(&self, slot: &Slot) -> u64 {
+        let arrived_by = slot.granted_at.saturating_add(self.config.transit_allowance_ms);
+        slot.answered_at
+            .map_or(arrived_by, |a| a.min(arrived_by))
+            .saturating_add(self.config.payments_window_ms)
+    }
+
+    /// Asks to send one request of `class` at `now_ms`. `Ready` reserves a slot; hand its ticket
+    /// to [`release`](Self::release) when the request's outcome is known.
     pub fn acquire(&mut self, class: LimitClass, now_ms: u64) -> Permit {
         match class {
-            LimitClass::Payments => {
-                if now_ms < self.payments_blocked_until {
-                    return Permit::WaitUntil {
-                        at_ms: self.payments_blocked_until,
-                    };
-                }
-                let window = self.config.payments_window_ms;
-                while self.payment_sends.front().is_some_and(|&t| t.saturating_add(window) <= now_ms) {
-                    self.payment_sends.pop_front();
-                }
-                if self.payment_sends.len() < self.config.payments_quota as usize {
-                    self.payment_sends.push_back(now_ms);
-                    Permit::Ready
-                } else {
-                    // The oldest send leaves the window at its time + window.
-                    Permit::WaitUntil {
-                        at_ms: self.payment_sends.front().map_or(now_ms, |t| t + window),
-                    }
-                }
+            LimitClass::Payments => self.acquire_payment(now_ms),
+            LimitClass::Management => self.acquire_management(now_ms),
+        }
+    }
+
+    fn acquire_payment(&mut self, now_ms: u64) -> Permit {
+        if now_ms < self.payments_blocked_until {
+            return Permit::WaitUntil {
+                at_ms: self.payments_blocked_until,
+            };
+        }
+        let pace = self.config.payments_window_ms / u64::from(self.config.payments_quota) / 2;
+        if let Some(last) = self.last_payment_grant {
+            if now_ms < last.saturating_add(pace) {
+                return Permit::WaitUntil { at_ms: last + pace };
             }
-            LimitClass::Management => {
-                if now_ms < self.management_blocked_until {
-                    return Permit::WaitUntil {
-                        at_ms: self.management_blocked_until,
-                    };
-                }
-                if now_ms >= self.management_reset_at {
-                    // The announced window is over; the budget is unknown until the next response.
-                    self.management_left = None;
-                }
-                match self.management_left {
-                    Some(0) => Permit::WaitUntil {
-                        at_ms: self.management_reset_at,
-                    },
-                    Some(n) => {
-                        self.management_left = Some(n - 1);
-                        Permit::Ready
-                    }
-                    None => Permit::Ready,
-                }
+        }
+        let slots = std::mem::take(&mut self.payment_slots);
+        self.payment_slots = slots.into_iter().filter(|s| self.frees_at(s) > now_ms).collect();
+        if self.payment_slots.len() >= self.config.payments_quota as usize {
+            let earliest = self.payment_slots.iter().map(|s| self.frees_at(s)).min().unwrap_or(now_ms);
+            return Permit::WaitUntil { at_ms: earliest };
+        }
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.last_payment_grant = Some(now_ms);
+        self.payment_slots.push_back(Slot {
+            ticket,
+            granted_at: now_ms,
+            answered_at: None,
+        });
+        Permit::Ready { ticket }
+    }
+
+    fn acquire_management(&mut self, now_ms: u64) -> Permit {
+        if now_ms < self.management_blocked_until {
+            return Permit::WaitUntil {
+                at_ms: self.management_blocked_until,
+            };
+        }
+        if now_ms >= self.management_reset_at {
+            // The announced window is over; the budget is unknown until the next response.
+            self.management_left = None;
+        }
+        match self.management_left {
+            Some(0) => Permit::WaitUntil {
+                at_ms: self.management_reset_at,
+            },
+            Some(n) => {
+                self.management_left = Some(n - 1);
+                Permit::Ready { ticket: 0 }
             }
+            None => Permit::Ready { ticket: 0 },
+        }
+    }
+
+    /// Reports that the request holding `ticket` was answered (or failed) at `now_ms`.
+    pub fn release(&mut self, ticket: u64, now_ms: u64) {
+        if let Some(slot) = self.payment_slots.iter_mut().find(|s| s.ticket == ticket) {
+            slot.answered_at.get_or_insert(now_ms);
         }
     }
 
@@ -172,17 +233,14 @@ impl RateLimiter {
             match class {
                 LimitClass::Payments => self.payments_blocked_until = self.payments_blocked_until.max(until),
                 LimitClass::Management => {
+                    // The 429's own reset is the freshest word on the budget: block until then,
+                    // and forget any older announcement (it may name a later window end).
                     self.management_blocked_until = self.management_blocked_until.max(until);
-                    self.management_left = Some(0);
-                    self.management_reset_at = self.management_reset_at.max(until);
+                    self.management_left = None;
+                    self.management_reset_at = until;
                 }
             }
         }
-    }
-
-    /// The settings.
-    pub fn config(&self) -> RateLimitConfig {
-        self.config
     }
 }
 
@@ -191,18 +249,44 @@ mod tests {
     use super::*;
     use crate::http::Header;
 
+    fn ready(p: Permit) -> u64 {
+        match p {
+            Permit::Ready { ticket } => ticket,
+            other => panic!("expected Ready, got {other:?}"),
+        }
+    }
+
+    fn limiter(quota: u32, window: u64, transit: u64) -> RateLimiter {
+        RateLimiter::new(RateLimitConfig {
+            payments_quota: quota,
+            payments_window_ms: window,
+            transit_allowance_ms: transit,
+        })
+    }
+
     #[test]
-    fn payments_window_allows_quota_then_waits_for_oldest() {
-        let mut l = RateLimiter::new(RateLimitConfig {
-            payments_quota: 3,
-            payments_window_ms: 1000,
-        });
-        assert_eq!(l.acquire(LimitClass::Payments, 0), Permit::Ready);
-        assert_eq!(l.acquire(LimitClass::Payments, 100), Permit::Ready);
-        assert_eq!(l.acquire(LimitClass::Payments, 200), Permit::Ready);
-        assert_eq!(l.acquire(LimitClass::Payments, 300), Permit::WaitUntil { at_ms: 1000 });
-        assert_eq!(l.acquire(LimitClass::Payments, 1000), Permit::Ready);
-        assert_eq!(l.acquire(LimitClass::Payments, 1001), Permit::WaitUntil { at_ms: 1100 });
+    fn a_slot_frees_one_window_after_its_answer() {
+        // quota 3 per 600 ms: paced at 100 ms.
+        let mut l = limiter(3, 600, 50);
+        let a = ready(l.acquire(LimitClass::Payments, 0));
+        assert_eq!(l.acquire(LimitClass::Payments, 10), Permit::WaitUntil { at_ms: 100 });
+        let b = ready(l.acquire(LimitClass::Payments, 100));
+        ready(l.acquire(LimitClass::Payments, 200));
+        l.release(a, 20);
+        l.release(b, 130);
+        // Full: `a` was answered at 20, so the server had it by then.
+        assert_eq!(l.acquire(LimitClass::Payments, 300), Permit::WaitUntil { at_ms: 620 });
+        ready(l.acquire(LimitClass::Payments, 620));
+    }
+
+    #[test]
+    fn a_slow_answer_is_bounded_by_the_transit_allowance() {
+        let mut l = limiter(1, 1000, 50);
+        let t = ready(l.acquire(LimitClass::Payments, 0));
+        // Unanswered (a gateway taking seconds): the server had it by 0 + 50.
+        assert_eq!(l.acquire(LimitClass::Payments, 500), Permit::WaitUntil { at_ms: 1050 });
+        l.release(t, 3000);
+        ready(l.acquire(LimitClass::Payments, 1050));
     }
 
     #[test]
@@ -217,9 +301,9 @@ mod tests {
             b"{}".to_vec(),
         );
         l.observe(Endpoint::GetOrder, &r, 1000);
-        assert_eq!(l.acquire(LimitClass::Management, 1001), Permit::Ready);
+        ready(l.acquire(LimitClass::Management, 1001));
         assert_eq!(l.acquire(LimitClass::Management, 1002), Permit::WaitUntil { at_ms: 1500 });
-        assert_eq!(l.acquire(LimitClass::Management, 1500), Permit::Ready);
+        ready(l.acquire(LimitClass::Management, 1500));
     }
 
     #[test]
@@ -232,6 +316,24 @@ mod tests {
                 at_ms: 10 + DEFAULT_RETRY_AFTER_MS
             }
         );
+    }
+
+    #[test]
+    fn a_short_429_is_not_stretched_by_an_older_window_announcement() {
+        let mut l = RateLimiter::default();
+        let ok = HttpResponse::new(
+            200,
+            vec![
+                Header::new("X-Rate-Limit-Requests-Left", "500"),
+                Header::new("X-Rate-Limit-Time-Reset-Ms", "30000"),
+            ],
+            b"{}".to_vec(),
+        );
+        l.observe(Endpoint::GetOrder, &ok, 0);
+        let burst = HttpResponse::new(429, vec![Header::new("X-Rate-Limit-Time-Reset-Ms", "100")], b"".to_vec());
+        l.observe(Endpoint::GetOrder, &burst, 10);
+        assert_eq!(l.acquire(LimitClass::Management, 50), Permit::WaitUntil { at_ms: 110 });
+        ready(l.acquire(LimitClass::Management, 110));
     }
 
     #[test]

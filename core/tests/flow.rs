@@ -307,6 +307,7 @@ fn shared_limiter_spaces_payments_across_flows() {
     let limiter = RateLimiter::shared(RateLimitConfig {
         payments_quota: 2,
         payments_window_ms: 1000,
+        ..RateLimitConfig::default()
     });
     let mut store = FakeStore::default();
     let mut sends = Vec::new();

@@ -20,7 +20,12 @@ async fn env() -> Env {
 }
 
 fn client_for(sandbox: &Sandbox, timeout_ms: u64, options: FlowOptions) -> Client<ReqwestTransport> {
-    let config = ClientConfig::new("abc123", ApiToken::new(sandbox.api_token())).unwrap().with_api_base(&sandbox.base_url()).unwrap().with_payments_base(&sandbox.base_url()).unwrap();
+    let config = ClientConfig::new("abc123", ApiToken::new(sandbox.api_token()))
+        .unwrap()
+        .with_api_base(&sandbox.base_url())
+        .unwrap()
+        .with_payments_base(&sandbox.base_url())
+        .unwrap();
     Client::with_transport(config, ReqwestTransport::new(timeout_ms)).with_options(options)
 }
 
@@ -39,7 +44,13 @@ async fn order(client: &Client<ReqwestTransport>, customer_id: i64, price: f64) 
             email: "jane@example.com".into(),
             ..Default::default()
         },
-        products: vec![OrderProduct { name: Some("Poster".into()), quantity: 2, price_inc_tax: Some(price / 2.0), price_ex_tax: Some(price / 2.0), ..Default::default() }],
+        products: vec![OrderProduct {
+            name: Some("Poster".into()),
+            quantity: 2,
+            price_inc_tax: Some(price / 2.0),
+            price_ex_tax: Some(price / 2.0),
+            ..Default::default()
+        }],
         default_currency_code: None,
     };
     let o = client.create_order(&new).await.unwrap();
@@ -57,13 +68,24 @@ fn card(number: &str) -> Value {
 }
 
 fn charges(sandbox: &Sandbox, order_id: u64) -> usize {
-    sandbox.ledger()["orders"].as_array().unwrap().iter().find(|o| o["order_id"] == json!(order_id)).map_or(0, |o| o["charges"].as_array().unwrap().len())
+    sandbox.ledger()["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["order_id"] == json!(order_id))
+        .map_or(0, |o| o["charges"].as_array().unwrap().len())
 }
 
 async fn stored(client: &Client<ReqwestTransport>, order_id: u64, method: &str, kind: &str, email: Option<&str>) -> String {
     let methods = client.get_payment_methods(&MethodsQuery::OrderId(order_id)).await.unwrap();
     let m = methods.iter().find(|m| m.id == method).unwrap();
-    m.stored_instruments.iter().find(|s| s.instrument_type == kind && (email.is_none() || s.email.as_deref() == email)).unwrap().token.expose().to_owned()
+    m.stored_instruments
+        .iter()
+        .find(|s| s.instrument_type == kind && (email.is_none() || s.email.as_deref() == email))
+        .unwrap()
+        .token
+        .expose()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -73,32 +95,76 @@ async fn every_instrument_type() {
     let o = order(&client, 0, 50.0).await;
     let r = client.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
     assert_eq!(r.payments[0].transaction_type, TransactionType::Purchase);
-    assert_eq!(client.get_order(o).await.unwrap().status_id, Some(order_status::AWAITING_FULFILLMENT));
+    assert_eq!(
+        client.get_order(o).await.unwrap().status_id,
+        Some(order_status::AWAITING_FULFILLMENT)
+    );
 
     let o = order(&client, 11, 30.0).await;
     let token = stored(&client, o, "stripe.card", "stored_card", None).await;
-    client.pay(o, vec![pay(json!({"type": "stored_card", "token": token, "verification_value": "123"}), "stripe.card")]).await.unwrap();
+    client
+        .pay(
+            o,
+            vec![pay(
+                json!({"type": "stored_card", "token": token, "verification_value": "123"}),
+                "stripe.card",
+            )],
+        )
+        .await
+        .unwrap();
 
     let o = order(&client, 11, 30.0).await;
     let token = stored(&client, o, "braintree.paypal", "stored_paypal_account", Some("jane@example.com")).await;
-    client.pay(o, vec![pay(json!({"type": "stored_paypal_account", "token": token}), "braintree.paypal")]).await.unwrap();
+    client
+        .pay(
+            o,
+            vec![pay(json!({"type": "stored_paypal_account", "token": token}), "braintree.paypal")],
+        )
+        .await
+        .unwrap();
 
     let o = order(&client, 11, 30.0).await;
     let token = stored(&client, o, "braintree.ach", "stored_bank_account", None).await;
-    let r = client.pay(o, vec![pay(json!({"type": "stored_bank_account", "token": token}), "braintree.ach")]).await.unwrap();
+    let r = client
+        .pay(
+            o,
+            vec![pay(json!({"type": "stored_bank_account", "token": token}), "braintree.ach")],
+        )
+        .await
+        .unwrap();
     assert_eq!(r.payments[0].status, PaymentStatus::Pending);
 
     let o = order(&client, 0, 30.0).await;
-    client.pay(o, vec![pay(json!({"type": "gift_certificate", "gift_certificate_code": "GC-500"}), "bigcommerce.gift_certificate")]).await.unwrap();
-    assert_eq!(client.get_order(o).await.unwrap().status_id, Some(order_status::AWAITING_FULFILLMENT));
+    client
+        .pay(
+            o,
+            vec![pay(
+                json!({"type": "gift_certificate", "gift_certificate_code": "GC-500"}),
+                "bigcommerce.gift_certificate",
+            )],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        client.get_order(o).await.unwrap().status_id,
+        Some(order_status::AWAITING_FULFILLMENT)
+    );
 
     // Store credit ($15) covers part; the order stays Pending until a card pays the rest.
     let o = order(&client, 11, 40.0).await;
-    let split = vec![pay(json!({"type": "store_credit"}), "bigcommerce.store_credit"), pay(card("5555555555554444"), "stripe.card")];
+    let split = vec![
+        pay(json!({"type": "store_credit"}), "bigcommerce.store_credit"),
+        pay(card("5555555555554444"), "stripe.card"),
+    ];
     let r = client.pay(o, split).await.unwrap();
     assert_eq!(r.payments.len(), 2);
     let tx = client.get_transactions(o).await.unwrap();
-    assert_eq!(tx.iter().map(|t| (t.method.as_str(), (t.amount * 100.0).round() as i64)).collect::<Vec<_>>(), vec![("store_credit", 1500), ("credit_card", 2500)]);
+    assert_eq!(
+        tx.iter()
+            .map(|t| (t.method.as_str(), (t.amount * 100.0).round() as i64))
+            .collect::<Vec<_>>(),
+        vec![("store_credit", 1500), ("credit_card", 2500)]
+    );
 
     let o = order(&client, 0, 30.0).await;
     let t = json!({"type": "tokenized_card", "token": "K7KW-M9GX-6PQ3", "iin": "4111111", "last_four_digits": "1111", "expiration_month": "12", "expiration_year": "2030"});
@@ -111,13 +177,19 @@ async fn every_instrument_type() {
 async fn gift_certificate_partial_leaves_order_pending() {
     let Env { client, sandbox: _running } = env().await;
     let o = order(&client, 0, 80.0).await;
-    let only_gift = vec![pay(json!({"type": "gift_certificate", "gift_certificate_code": "GC-25-OFF"}), "bigcommerce.gift_certificate")];
+    let only_gift = vec![pay(
+        json!({"type": "gift_certificate", "gift_certificate_code": "GC-25-OFF"}),
+        "bigcommerce.gift_certificate",
+    )];
     client.pay(o, only_gift).await.unwrap();
     let after = client.get_order(o).await.unwrap();
     assert_eq!(after.status_id, Some(order_status::PENDING));
     // The rest, in a second flow, on the Pending order.
     client.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
-    assert_eq!(client.get_order(o).await.unwrap().status_id, Some(order_status::AWAITING_FULFILLMENT));
+    assert_eq!(
+        client.get_order(o).await.unwrap().status_id,
+        Some(order_status::AWAITING_FULFILLMENT)
+    );
 }
 
 #[tokio::test]
@@ -133,7 +205,11 @@ async fn every_test_card_outcome() {
     ];
     for (number, kind, code) in cases {
         let o = order(&client, 0, 20.0).await;
-        let options = FlowOptions { reconcile_delay_ms: 10, max_attempts: 2, ..FlowOptions::default() };
+        let options = FlowOptions {
+            reconcile_delay_ms: 10,
+            max_attempts: 2,
+            ..FlowOptions::default()
+        };
         let c = client_for(&sandbox, 10_000, options);
         let e = c.pay(o, vec![pay(card(number), "stripe.card")]).await.unwrap_err();
         assert_eq!((e.kind, e.code), (kind, Some(code)), "{number}: {e}");
@@ -150,14 +226,41 @@ async fn every_test_card_outcome() {
     assert_eq!(e.code, Some(30050));
     // 30051: a stored card the shopper does not have; 30107: a revoked PayPal account.
     let o = order(&client, 11, 20.0).await;
-    let e = client.pay(o, vec![pay(json!({"type": "stored_card", "token": "b".repeat(64), "verification_value": "123"}), "stripe.card")]).await.unwrap_err();
+    let e = client
+        .pay(
+            o,
+            vec![pay(
+                json!({"type": "stored_card", "token": "b".repeat(64), "verification_value": "123"}),
+                "stripe.card",
+            )],
+        )
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Validation, "checked against Get Payment Methods before sending");
-    let mut opts = FlowOptions { fetch_methods: false, ..FlowOptions::default() };
-    let e = client_for(&sandbox, 10_000, opts.clone()).pay(o, vec![pay(json!({"type": "stored_card", "token": "b".repeat(64), "verification_value": "123"}), "stripe.card")]).await.unwrap_err();
+    let mut opts = FlowOptions {
+        fetch_methods: false,
+        ..FlowOptions::default()
+    };
+    let e = client_for(&sandbox, 10_000, opts.clone())
+        .pay(
+            o,
+            vec![pay(
+                json!({"type": "stored_card", "token": "b".repeat(64), "verification_value": "123"}),
+                "stripe.card",
+            )],
+        )
+        .await
+        .unwrap_err();
     assert_eq!(e.code, Some(30051));
     let revoked = stored(&client, o, "braintree.paypal", "stored_paypal_account", Some("revoked@example.com")).await;
     opts.fetch_methods = true;
-    let e = client_for(&sandbox, 10_000, opts).pay(o, vec![pay(json!({"type": "stored_paypal_account", "token": revoked}), "braintree.paypal")]).await.unwrap_err();
+    let e = client_for(&sandbox, 10_000, opts)
+        .pay(
+            o,
+            vec![pay(json!({"type": "stored_paypal_account", "token": revoked}), "braintree.paypal")],
+        )
+        .await
+        .unwrap_err();
     assert_eq!(e.code, Some(30107));
     assert_eq!(e.kind, ErrorKind::Declined);
 }
@@ -171,10 +274,23 @@ async fn saved_card_can_pay_the_next_order() {
     client.pay(o, vec![p]).await.unwrap();
     let o2 = order(&client, 11, 20.0).await;
     let methods = client.get_payment_methods(&MethodsQuery::OrderId(o2)).await.unwrap();
-    let saved = methods[0].stored_instruments.iter().find(|s| s.last_4.as_deref() == Some("0005")).expect("the saved Amex is offered");
+    let saved = methods[0]
+        .stored_instruments
+        .iter()
+        .find(|s| s.last_4.as_deref() == Some("0005"))
+        .expect("the saved Amex is offered");
     assert_eq!(saved.token.expose().len(), 64);
     let token = saved.token.expose().to_owned();
-    client.pay(o2, vec![pay(json!({"type": "stored_card", "token": token, "verification_value": "1234"}), "stripe.card")]).await.unwrap();
+    client
+        .pay(
+            o2,
+            vec![pay(
+                json!({"type": "stored_card", "token": token, "verification_value": "1234"}),
+                "stripe.card",
+            )],
+        )
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -191,7 +307,10 @@ async fn paid_order_cannot_be_paid_again() {
 async fn authorize_capture_void_refund() {
     let Env { client, sandbox: _running } = env().await;
     let o = order(&client, 0, 100.0).await;
-    let r = client.pay(o, vec![pay(card("4242424242424242"), "authorizenet.card")]).await.unwrap();
+    let r = client
+        .pay(o, vec![pay(card("4242424242424242"), "authorizenet.card")])
+        .await
+        .unwrap();
     assert_eq!(r.payments[0].transaction_type, TransactionType::Authorization);
     assert_eq!(client.get_order(o).await.unwrap().payment_status, "authorized");
     client.capture(o).await.unwrap();
@@ -200,15 +319,40 @@ async fn authorize_capture_void_refund() {
     assert_eq!(e.kind, ErrorKind::InvalidRequest);
 
     let o2 = order(&client, 0, 100.0).await;
-    client.pay(o2, vec![pay(card("4242424242424242"), "authorizenet.card")]).await.unwrap();
+    client
+        .pay(o2, vec![pay(card("4242424242424242"), "authorizenet.card")])
+        .await
+        .unwrap();
     client.void(o2).await.unwrap();
     assert_eq!(client.get_order(o2).await.unwrap().payment_status, "void");
 
-    let items = vec![RefundItem { item_type: "ORDER".into(), item_id: o as i64, quantity: None, amount: Some(30.0), reason: Some("x".into()) }];
-    let quote = client.create_refund_quote(o, &RefundQuoteRequest { items: items.clone() }).await.unwrap();
+    let items = vec![RefundItem {
+        item_type: "ORDER".into(),
+        item_id: o as i64,
+        quantity: None,
+        amount: Some(30.0),
+        reason: Some("x".into()),
+    }];
+    let quote = client
+        .create_refund_quote(o, &RefundQuoteRequest { items: items.clone() })
+        .await
+        .unwrap();
     assert_eq!(quote.total_refund_amount, 30.0);
     let provider = quote.refund_methods[0][0].provider_id.clone();
-    let refund = client.create_refund(o, &RefundRequest { items, payments: vec![RefundPaymentRequest { provider_id: provider, amount: 30.0, offline: false }] }).await.unwrap();
+    let refund = client
+        .create_refund(
+            o,
+            &RefundRequest {
+                items,
+                payments: vec![RefundPaymentRequest {
+                    provider_id: provider,
+                    amount: 30.0,
+                    offline: false,
+                }],
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(refund.total_amount, 30.0);
     assert_eq!(client.list_refunds(o).await.unwrap().len(), 1);
     let events: Vec<String> = client.get_transactions(o).await.unwrap().into_iter().map(|t| t.event).collect();
@@ -220,8 +364,19 @@ async fn stored_instruments_and_auth_errors() {
     let Env { sandbox, client } = env().await;
     let list = client.get_stored_instruments(11).await.unwrap();
     let kinds: Vec<&str> = list.iter().map(|s| s.instrument_type.as_str()).collect();
-    assert_eq!(kinds, vec!["stored_card", "stored_paypal_account", "stored_bank_account", "stored_paypal_account"]);
-    let config = ClientConfig::new("abc123", ApiToken::new("wrong")).unwrap().with_api_base(&sandbox.base_url()).unwrap();
+    assert_eq!(
+        kinds,
+        vec![
+            "stored_card",
+            "stored_paypal_account",
+            "stored_bank_account",
+            "stored_paypal_account"
+        ]
+    );
+    let config = ClientConfig::new("abc123", ApiToken::new("wrong"))
+        .unwrap()
+        .with_api_base(&sandbox.base_url())
+        .unwrap();
     let bad = Client::with_transport(config, ReqwestTransport::new(5_000));
     let e = bad.get_order(1).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Authentication);
@@ -232,8 +387,19 @@ async fn stored_instruments_and_auth_errors() {
 async fn real_timeout_after_commit_is_reconciled() {
     let Env { sandbox, client } = env().await;
     let o = order(&client, 0, 20.0).await;
-    sandbox.set_faults(Faults { slow: 1.0, slow_ms: 800, ..Faults::default() });
-    let impatient = client_for(&sandbox, 200, FlowOptions { reconcile_delay_ms: 50, ..FlowOptions::default() });
+    sandbox.set_faults(Faults {
+        slow: 1.0,
+        slow_ms: 800,
+        ..Faults::default()
+    });
+    let impatient = client_for(
+        &sandbox,
+        200,
+        FlowOptions {
+            reconcile_delay_ms: 50,
+            ..FlowOptions::default()
+        },
+    );
     let r = impatient.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
     assert!(r.payments[0].reconciled);
     assert_eq!(charges(&sandbox, o), 1);
@@ -243,16 +409,38 @@ async fn real_timeout_after_commit_is_reconciled() {
 async fn real_reset_after_commit_is_reconciled_and_reset_before_is_resent() {
     let Env { sandbox, client } = env().await;
     let o = order(&client, 0, 20.0).await;
-    let options = FlowOptions { reconcile_delay_ms: 10, fetch_methods: false, ..FlowOptions::default() };
-    sandbox.set_faults(Faults { reset_after_commit: 1.0, ..Faults::default() });
-    let r = client_for(&sandbox, 5_000, options.clone()).pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
+    let options = FlowOptions {
+        reconcile_delay_ms: 10,
+        fetch_methods: false,
+        ..FlowOptions::default()
+    };
+    sandbox.set_faults(Faults {
+        reset_after_commit: 1.0,
+        ..Faults::default()
+    });
+    let r = client_for(&sandbox, 5_000, options.clone())
+        .pay(o, vec![pay(card("4242424242424242"), "stripe.card")])
+        .await
+        .unwrap();
     assert!(r.payments[0].reconciled);
     assert_eq!(charges(&sandbox, o), 1);
 
     // Connection refused is NotSent: nothing reached a server.
-    let config = ClientConfig::new("abc123", ApiToken::new("t")).unwrap().with_api_base("http://127.0.0.1:9").unwrap().with_payments_base("http://127.0.0.1:9").unwrap();
-    let nowhere = Client::with_transport(config, ReqwestTransport::new(2_000)).with_options(FlowOptions { max_attempts: 2, backoff_base_ms: 1, ..options });
-    let e = nowhere.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap_err();
+    let config = ClientConfig::new("abc123", ApiToken::new("t"))
+        .unwrap()
+        .with_api_base("http://127.0.0.1:9")
+        .unwrap()
+        .with_payments_base("http://127.0.0.1:9")
+        .unwrap();
+    let nowhere = Client::with_transport(config, ReqwestTransport::new(2_000)).with_options(FlowOptions {
+        max_attempts: 2,
+        backoff_base_ms: 1,
+        ..options
+    });
+    let e = nowhere
+        .pay(o, vec![pay(card("4242424242424242"), "stripe.card")])
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Transport);
     assert_eq!(e.detail.as_deref(), Some("transport failure: not_sent"));
 }

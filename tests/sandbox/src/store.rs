@@ -532,9 +532,9 @@ impl Store {
         }
         if self.roll(faults.burst_429, "burst_429") {
             let mut r = error(429, None, "Too many requests");
+            // A short burst, announced by its reset time only (X-Retry-After is whole seconds).
             r.headers = vec![
-                ("X-Retry-After".into(), "1".into()),
-                ("X-Rate-Limit-Time-Reset-Ms".into(), "250".into()),
+                ("X-Rate-Limit-Time-Reset-Ms".into(), "100".into()),
                 ("X-Rate-Limit-Requests-Left".into(), "0".into()),
             ];
             return r;
