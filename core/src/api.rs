@@ -292,7 +292,21 @@ impl Api {
         if !errors.is_empty() {
             return Err(PaymentError::validation(errors));
         }
-        let body = serde_json::json!({ "order": { "id": order_id, "is_recurring": is_recurring } });
+        #[derive(Serialize)]
+        struct Order {
+            id: u64,
+            is_recurring: bool,
+        }
+        #[derive(Serialize)]
+        struct Body {
+            order: Order,
+        }
+        let body = Body {
+            order: Order {
+                id: order_id,
+                is_recurring,
+            },
+        };
         Ok(self.management(
             Endpoint::CreatePaymentAccessToken,
             Method::Post,
@@ -696,32 +710,52 @@ impl Api {
 
 /// Reads the JWT payload's claims without verifying the signature (only BigCommerce can).
 pub fn decode_pat_claims(token: &str) -> Option<PatClaims> {
+    use crate::model::{int_or_string, string_or_number};
+    #[derive(serde::Deserialize, Default)]
+    struct Data {
+        #[serde(default, deserialize_with = "int_or_string")]
+        store_id: Option<i64>,
+        #[serde(default, deserialize_with = "int_or_string")]
+        order_id: Option<i64>,
+        #[serde(default, deserialize_with = "int_or_string")]
+        amount: Option<i64>,
+        #[serde(default, deserialize_with = "string_or_number")]
+        currency: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        #[serde(default, deserialize_with = "int_or_string")]
+        exp: Option<i64>,
+        #[serde(default, deserialize_with = "int_or_string")]
+        nbf: Option<i64>,
+        #[serde(default, deserialize_with = "int_or_string")]
+        iat: Option<i64>,
+        #[serde(default, deserialize_with = "string_or_number")]
+        iss: Option<String>,
+        #[serde(default, deserialize_with = "string_or_number")]
+        sub: Option<String>,
+        #[serde(default, deserialize_with = "string_or_number")]
+        jti: Option<String>,
+        #[serde(default)]
+        data: Option<Data>,
+    }
     let payload = token.split('.').nth(1)?;
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let bytes = engine.decode(payload.trim_end_matches('=')).ok()?;
-    let v: Value = serde_json::from_slice(&bytes).ok()?;
-    let obj = v.as_object()?;
-    let int = |o: &serde_json::Map<String, Value>, k: &str| {
-        o.get(k).and_then(|x| {
-            x.as_i64()
-                .or_else(|| x.as_f64().map(|f| f as i64))
-                .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
-        })
-    };
-    let text = |o: &serde_json::Map<String, Value>, k: &str| o.get(k).and_then(|x| x.as_str().map(str::to_owned));
-    let empty = serde_json::Map::new();
-    let data = obj.get("data").and_then(Value::as_object).unwrap_or(&empty);
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let raw: Raw = serde_json::from_slice(&bytes).ok()?;
+    let data = raw.data.unwrap_or_default();
     Some(PatClaims {
-        exp: int(obj, "exp"),
-        nbf: int(obj, "nbf"),
-        iat: int(obj, "iat"),
-        iss: text(obj, "iss"),
-        sub: text(obj, "sub"),
-        jti: text(obj, "jti"),
-        store_id: int(data, "store_id"),
-        order_id: int(data, "order_id"),
-        amount: int(data, "amount"),
-        currency: text(data, "currency"),
+        exp: raw.exp,
+        nbf: raw.nbf,
+        iat: raw.iat,
+        iss: raw.iss,
+        sub: raw.sub,
+        jti: raw.jti,
+        store_id: data.store_id,
+        order_id: data.order_id,
+        amount: data.amount,
+        currency: data.currency,
     })
 }
 

@@ -367,7 +367,8 @@ impl PaymentFlow {
         match self.stage.clone() {
             Stage::Methods => match api.parse_get_payment_methods(id, response) {
                 Ok(methods) => {
-                    let errors = validate::validate_payments(&self.payments, now_ms, Some(&methods));
+                    // The structural rules ran at construction; only the methods checks are new.
+                    let errors = validate::validate_against_methods(&self.payments, &methods);
                     self.methods = Some(methods);
                     if errors.is_empty() {
                         self.enter(Stage::Token);

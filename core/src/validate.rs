@@ -347,6 +347,25 @@ pub fn validate_payment(prefix: &str, payment: &Payment, now_ms: u64, methods: O
     errors
 }
 
+/// Checks already validated payments against the store's accepted methods only (the checks
+/// [`validate_payments`] adds when given methods), without repeating the structural rules.
+pub fn validate_against_methods(payments: &[Payment], methods: &[PaymentMethod]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (i, p) in payments.iter().enumerate() {
+        let prefix = if payments.len() == 1 {
+            "payment".to_owned()
+        } else {
+            format!("payments[{i}]")
+        };
+        let brand = match &p.instrument {
+            PaymentInstrument::Card(card) => detect_brand(&zeroize::Zeroizing::new(card.number.digits())),
+            _ => None,
+        };
+        check_against_methods(&mut errors, &prefix, p, brand, methods);
+    }
+    errors
+}
+
 /// Checks a payment against the store's accepted methods (from Get Payment Methods).
 fn check_against_methods(
     errors: &mut Vec<FieldError>,

@@ -66,6 +66,8 @@ use js_sys::wasm_bindgen::JsCast;
 /// A BigCommerce Payments client for one store.
 pub struct Client<T: Transport = ReqwestTransport> {
     api: Arc<Api>,
+    /// Seeds each flow's jitter: one OS read per client, not per payment.
+    entropy: std::sync::Mutex<rng::Entropy>,
     transport: T,
     limiter: SharedRateLimiter,
     options: FlowOptions,
@@ -83,6 +85,7 @@ impl<T: Transport> Client<T> {
     pub fn with_transport(config: ClientConfig, transport: T) -> Client<T> {
         Client {
             api: Arc::new(Api::new(config)),
+            entropy: std::sync::Mutex::new(rng::Entropy::from_os()),
             transport,
             limiter: RateLimiter::shared(RateLimitConfig::default()),
             options: FlowOptions::default(),
@@ -114,10 +117,11 @@ impl<T: Transport> Client<T> {
     /// Pays `order_id` with `payments` (several for split payments): methods → token → process,
     /// with retries, rate limiting and reconciliation.
     pub async fn pay(&self, order_id: u64, payments: Vec<Payment>) -> Result<PaymentReceipt, PaymentError> {
+        let seed = self.entropy.lock().unwrap_or_else(|p| p.into_inner()).next_u64();
         let flow = PaymentFlow::with_limiter(
             self.api.clone(),
             self.limiter.clone(),
-            rng::Entropy::from_os(),
+            rng::Entropy::from_seed(seed),
             order_id,
             payments,
             self.options.clone(),

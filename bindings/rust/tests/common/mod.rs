@@ -68,4 +68,3 @@ pub fn write_report(name: &str, report: &Value) {
     let _ = std::fs::write(dir.join(name), serde_json::to_string_pretty(report).unwrap());
     eprintln!("{name}: {}", serde_json::to_string_pretty(report).unwrap());
 }
-
