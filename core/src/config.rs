@@ -67,6 +67,9 @@ pub struct ClientSettings {
     /// Host name for the user agent (`node`, `python`, …); defaults to `rust`.
     #[serde(default)]
     pub host: Option<String>,
+    /// Largest accepted response body (bytes); defaults to [`DEFAULT_MAX_RESPONSE_BYTES`].
+    #[serde(default)]
+    pub max_response_bytes: Option<usize>,
 }
 
 fn validate_base(path: &str, url: &str) -> Result<String, PaymentError> {
@@ -119,6 +122,9 @@ impl ClientConfig {
         }
         if let Some(host) = settings.host {
             config = config.with_host(&host);
+        }
+        if let Some(bytes) = settings.max_response_bytes {
+            config = config.with_max_response_bytes(bytes);
         }
         Ok(config)
     }

@@ -1,0 +1,278 @@
+/** Public types of the `bcpay` package. Field names are camelCase; wire names are snake_case. */
+
+/** One HTTP header. */
+export interface Header {
+  name: string;
+  value: string;
+}
+
+/** A complete request built by bcpay: send it exactly as is. */
+export interface HttpRequest {
+  /** Matches the response to the request; never empty. */
+  id: string;
+  /** Which API call (snake_case), for logs and metrics. */
+  endpoint: Endpoint;
+  method: "GET" | "POST";
+  url: string;
+  headers: Header[];
+  body: Uint8Array | null;
+}
+
+/** What the server answered. */
+export interface HttpResponse {
+  status: number;
+  headers: Header[];
+  body: Uint8Array;
+}
+
+/** The API calls bcpay makes. */
+export type Endpoint =
+  | "get_payment_methods"
+  | "create_payment_access_token"
+  | "process_payment"
+  | "create_order"
+  | "get_order"
+  | "get_order_transactions"
+  | "capture_payment"
+  | "void_payment"
+  | "create_refund_quote"
+  | "create_refund"
+  | "list_refunds"
+  | "get_stored_instruments";
+
+/** Why a transport got no response: decides whether a payment may be resent. */
+export type TransportFailure = "not_sent" | "maybe_sent" | "timed_out";
+
+/** A new card (raw card data). */
+export interface CardInstrument {
+  type: "card";
+  number: string;
+  cardholderName: string;
+  expiryMonth: number;
+  expiryYear: number;
+  verificationValue?: string;
+  issueMonth?: number;
+  issueYear?: number;
+  issueNumber?: number;
+}
+
+/** Payment instruments of Process Payment. */
+export type PaymentInstrument =
+  | CardInstrument
+  | { type: "stored_card"; token: string; verificationValue?: string }
+  | { type: "stored_paypal_account"; token: string }
+  | { type: "stored_bank_account"; token: string }
+  | { type: "gift_certificate"; giftCertificateCode: string }
+  | { type: "store_credit" }
+  | { type: "tokenized_card"; token: string; iin?: string; lastFourDigits?: string; expirationMonth?: string; expirationYear?: string };
+
+/** One Process Payment: instrument, method id (`provider.method`), and whether to save the card. */
+export interface Payment {
+  instrument: PaymentInstrument;
+  paymentMethodId: string;
+  saveInstrument?: boolean;
+}
+
+export interface SupportedInstrument {
+  instrumentType: string;
+  verificationValueRequired: boolean;
+}
+
+export interface StoredInstrument {
+  type: string;
+  token: string;
+  isDefault: boolean;
+  brand?: string;
+  expiryMonth?: number;
+  expiryYear?: number;
+  issuerIdentificationNumber?: string;
+  last4?: string;
+  email?: string;
+  maskedAccountNumber?: string;
+  issuer?: string;
+}
+
+export interface PaymentMethod {
+  id: string;
+  name: string;
+  testMode: boolean;
+  type: string;
+  supportedInstruments: SupportedInstrument[];
+  storedInstruments: StoredInstrument[];
+}
+
+export interface PatClaims {
+  exp: number | null;
+  nbf: number | null;
+  iat: number | null;
+  iss: string | null;
+  sub: string | null;
+  jti: string | null;
+  storeId: number | null;
+  orderId: number | null;
+  /** Amount due, in the currency's minor units. */
+  amount: number | null;
+  currency: string | null;
+}
+
+export interface ProcessedPayment {
+  id: string | null;
+  status: "success" | "pending" | string;
+  transactionType: "purchase" | "authorization" | string;
+  paymentMethodId: string;
+  /** True when the response was lost and the order's transactions showed it was taken. */
+  reconciled: boolean;
+}
+
+export interface PaymentReceipt {
+  orderId: number;
+  payments: ProcessedPayment[];
+  requestsSent: number;
+}
+
+export interface Order {
+  id: number;
+  statusId: number | null;
+  status: string;
+  paymentStatus: string;
+  customerId: number | null;
+  totalIncTax: string | null;
+  currencyCode: string | null;
+}
+
+export interface BillingAddress {
+  firstName: string;
+  lastName: string;
+  company?: string;
+  street1: string;
+  street2?: string;
+  city: string;
+  state: string;
+  zip: string;
+  country: string;
+  countryIso2: string;
+  email: string;
+  phone?: string;
+}
+
+export interface OrderProduct {
+  productId?: number;
+  variantId?: number;
+  name?: string;
+  quantity: number;
+  priceIncTax?: number;
+  priceExTax?: number;
+  sku?: string;
+}
+
+export interface NewOrder {
+  customerId?: number;
+  billingAddress: BillingAddress;
+  products: OrderProduct[];
+  defaultCurrencyCode?: string;
+}
+
+export interface Transaction {
+  id: number | null;
+  orderId: string | null;
+  event: string;
+  method: string;
+  amount: number;
+  currency: string;
+  gateway: string;
+  gatewayTransactionId: string | null;
+  status: string;
+  test: boolean;
+  paymentMethodId: string | null;
+  dateCreated: string | null;
+  referenceTransactionId: number | null;
+}
+
+export interface RefundItem {
+  itemType: "PRODUCT" | "GIFT_WRAPPING" | "SHIPPING" | "HANDLING" | "ORDER" | "FEE";
+  itemId: number;
+  quantity?: number;
+  amount?: number;
+  reason?: string;
+}
+
+export interface RefundPaymentOption {
+  providerId: string;
+  providerDescription: string | null;
+  amount: number;
+  offline: boolean;
+  offlineProvider: boolean;
+  offlineReason: string | null;
+}
+
+export interface RefundQuote {
+  orderId: number | null;
+  totalRefundAmount: number;
+  totalRefundTaxAmount: number;
+  rounding: number;
+  adjustment: number;
+  taxInclusive: boolean;
+  refundMethods: RefundPaymentOption[][];
+}
+
+export interface RefundRequest {
+  items: RefundItem[];
+  payments: { providerId: string; amount: number; offline?: boolean }[];
+}
+
+export interface Refund {
+  id: number | null;
+  orderId: number | null;
+  created: string | null;
+  reason: string | null;
+  totalAmount: number;
+  totalTax: number;
+  payments: { id: number | null; providerId: string; amount: number; offline: boolean; isDeclined: boolean; declinedMessage: string | null }[];
+}
+
+/** One problem with one field. `description` never contains the value. */
+export interface FieldError {
+  path: string;
+  code: string;
+  description: string;
+}
+
+/** What a caller may do about an error. */
+export type RetryAdvice = { type: "never" } | { type: "after"; ms: number } | { type: "with_new_token" } | { type: "reconcile" };
+
+export type ErrorKind =
+  | "validation"
+  | "configuration"
+  | "authentication"
+  | "merchant_setup"
+  | "order_state"
+  | "declined"
+  | "duplicate_payment"
+  | "invalid_request"
+  | "not_found"
+  | "conflict"
+  | "rate_limited"
+  | "server"
+  | "invalid_response"
+  | "transport"
+  | "ambiguous_outcome";
+
+/** Tunables of `Client.pay`. */
+export interface FlowOptions {
+  fetchMethods?: boolean;
+  reconcile?: boolean;
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  patRefreshMarginMs?: number;
+  reconcileDelayMs?: number;
+  maxTransactionPages?: number;
+  isRecurring?: boolean;
+}
+
+/** Process Payment rate limit (the documented 50 per 4 s by default). */
+export interface RateLimitConfig {
+  paymentsQuota?: number;
+  paymentsWindowMs?: number;
+  transitAllowanceMs?: number;
+}
