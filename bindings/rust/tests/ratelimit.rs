@@ -34,7 +34,7 @@ async fn rate_limit_keeps_429s_from_the_caller_at_full_throughput() {
     };
     let c = Arc::new(client(&sandbox, 10_000, options).with_limiter(RateLimiter::shared(limits)));
     // Bounded concurrency, as a batch charger runs: enough flows to keep the quota saturated.
-    let sem = Arc::new(tokio::sync::Semaphore::new(64));
+    let sem = Arc::new(tokio::sync::Semaphore::new(16));
     let mut tasks = Vec::new();
     for id in ids {
         let c = c.clone();
