@@ -6,3 +6,11 @@ ensure_rust() {
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
   rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
 }
+
+# wasm-bindgen-cli must match the pinned wasm-bindgen exactly. Installed without --locked: its
+# lockfile wants a crate version the registry here lacks (see shared/TOOLCHAIN.md).
+ensure_wasm_bindgen() {
+  if ! wasm-bindgen --version 2>/dev/null | grep -q ' 0.2.130'; then
+    cargo install wasm-bindgen-cli --version 0.2.130
+  fi
+}

@@ -129,13 +129,6 @@ struct WireNewOrder<'a> {
     default_currency_code: Option<&'a str>,
 }
 
-fn unwrap_data(value: Value) -> Value {
-    match value {
-        Value::Object(mut map) if map.contains_key("data") => map.remove("data").unwrap_or(Value::Null),
-        other => other,
-    }
-}
-
 fn field_path_of(err: &serde_json::Error) -> String {
     // serde_json does not track paths; the line/column locate the problem without echoing data.
     format!("line {} column {}", err.line(), err.column())
@@ -218,35 +211,32 @@ impl Api {
         struct Data<T> {
             data: T,
         }
-        // Fast path: straight from bytes to `T`. The slow path below only explains failures.
-        let fast = if unwrap {
+        // Current shape first (`{data: …}` when `unwrap`), then the bare shape the older editions
+        // and some endpoints use. Both read the bytes directly: no intermediate JSON tree.
+        let first = if unwrap {
             serde_json::from_slice::<Data<T>>(&response.body).map(|d| d.data)
         } else {
             serde_json::from_slice::<T>(&response.body)
         };
-        if let Ok(value) = fast {
-            return Ok(value);
+        let error = match first {
+            Ok(value) => return Ok(value),
+            Err(e) => e,
+        };
+        if unwrap {
+            if let Ok(value) = serde_json::from_slice::<T>(&response.body) {
+                return Ok(value);
+            }
         }
-        let value: Value = serde_json::from_slice(&response.body).map_err(|e| {
-            let why = if response.body.is_empty() {
-                "empty body where JSON was expected".to_owned()
-            } else if response.body.trim_ascii_start().starts_with(b"<") {
-                "HTML or XML where JSON was expected".to_owned()
-            } else {
-                format!("malformed JSON at {}", field_path_of(&e))
-            };
-            PaymentError::invalid_response(endpoint, id, response.status, &why)
-        })?;
-        // Older and bare shapes: `{data: …}` missing (legacy 202 flat body, bare arrays).
-        let value = if unwrap { unwrap_data(value) } else { value };
-        serde_json::from_value(value).map_err(|e| {
-            PaymentError::invalid_response(
-                endpoint,
-                id,
-                response.status,
-                &format!("unexpected JSON shape: {}", crate::error::scrub(&e.to_string())),
-            )
-        })
+        let why = if response.body.is_empty() {
+            "empty body where JSON was expected".to_owned()
+        } else if response.body.trim_ascii_start().starts_with(b"<") {
+            "HTML or XML where JSON was expected".to_owned()
+        } else if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(&response.body) {
+            format!("malformed JSON at {}", field_path_of(&syntax))
+        } else {
+            format!("unexpected JSON shape: {}", crate::error::scrub(&error.to_string()))
+        };
+        Err(PaymentError::invalid_response(endpoint, id, response.status, &why))
     }
 
     // -----------------------------------------------------------------------------------------

@@ -7,13 +7,13 @@ cd "$(dirname "$0")/.."
 root=$(cd .. && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 
-command -v wasm-bindgen >/dev/null && wasm-bindgen --version | grep -q ' 0.2.130' || cargo install wasm-bindgen-cli --version 0.2.130
-[ -d node_modules/typescript ] || npm install --no-audit --no-fund --silent
+wasm-bindgen --version 2>/dev/null | grep -q ' 0.2.130' || cargo install wasm-bindgen-cli --version 0.2.130
+[ -d node_modules/typescript ] || npm ci --no-audit --no-fund --silent
 
 cargo build --quiet --locked -p bcpay-wasm --target wasm32-unknown-unknown --profile wasm-release --manifest-path "$root/Cargo.toml"
 rm -rf build/wasm && mkdir -p build/wasm src/generated
 wasm-bindgen --target web --out-dir build/wasm --out-name bcpay_wasm "$target/wasm32-unknown-unknown/wasm-release/bcpay_wasm.wasm"
-node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
   build/wasm/bcpay_wasm_bg.wasm -o build/wasm/bcpay_wasm_opt.wasm
 
 # The glue, minus its default loader (which fetches relative to import.meta.url: not portable,

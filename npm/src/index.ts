@@ -278,7 +278,7 @@ export class PaymentFlow {
     }
   }
   onResponse(requestId: string, response: HttpResponse, nowMs: number = Date.now()): void {
-    core(() => this.#flow.onResponse(requestId, response.status, response.headers, response.body, nowMs));
+    core(() => this.#flow.onResponse(requestId, response.status, JSON.stringify(response.headers), response.body, nowMs));
   }
   onTransportFailure(requestId: string, failure: TransportFailure, nowMs: number = Date.now()): void {
     core(() => this.#flow.onTransportFailure(requestId, failure, nowMs));
@@ -331,7 +331,7 @@ export class Client {
       host: options.host ?? "node",
       max_response_bytes: options.maxResponseBytes,
     };
-    this.#api = core(() => new BcpayApi(settings, options.rateLimit ? toSnake(options.rateLimit) : undefined));
+    this.#api = core(() => new BcpayApi(JSON.stringify(settings), options.rateLimit ? JSON.stringify(toSnake(options.rateLimit)) : undefined));
     this.#transport = options.transport ?? fetchTransport({ timeoutMs: options.timeoutMs });
     this.#flowOptions = options.flowOptions ?? {};
   }
@@ -380,23 +380,27 @@ export class Client {
   /** A payment flow to drive yourself (see `PaymentFlow`). `seed` makes retry jitter repeatable. */
   newFlow(orderId: number, payments: Payment | Payment[], options: FlowOptions = {}, nowMs: number = Date.now(), seed?: number): PaymentFlow {
     const list = Array.isArray(payments) ? payments : [payments];
-    return new PaymentFlow(core(() => this.#api.newFlow(orderId, toSnake(list), toSnake({ ...this.#flowOptions, ...options }), nowMs, seed)));
+    return new PaymentFlow(
+      core(() => this.#api.newFlow(orderId, JSON.stringify(toSnake(list)), JSON.stringify(toSnake({ ...this.#flowOptions, ...options })), nowMs, seed)),
+    );
   }
 
   /** Validates payments without sending anything; returns every field error (empty if valid). */
   validate(payments: Payment | Payment[], methods?: PaymentMethod[], nowMs: number = Date.now()): FieldError[] {
     const list = Array.isArray(payments) ? payments : [payments];
-    return core(() => this.#api.validate(toSnake(list), nowMs, methods ? toSnake(methods) : undefined)) as FieldError[];
+    const json = core(() => this.#api.validate(JSON.stringify(toSnake(list)), nowMs, methods ? JSON.stringify(toSnake(methods)) : undefined));
+    return JSON.parse(json) as FieldError[];
   }
 
   /** Builds a request for `call` (stateless API; snake_case endpoint names as in the vectors). */
   buildRequest(call: string, input: Record<string, Json>): HttpRequest {
-    return core(() => this.#api.build(call, toSnake(input))) as HttpRequest;
+    return core(() => this.#api.build(call, JSON.stringify(toSnake(input)))) as HttpRequest;
   }
 
   /** Parses the response to a request built for `call`. */
   parseResponse<T = Json>(call: string, requestId: string, response: HttpResponse, context: Record<string, Json> = {}): T {
-    return toCamel<T>(core(() => this.#api.parse(call, requestId, response.status, response.headers, response.body, toSnake(context))));
+    const json = core(() => this.#api.parse(call, requestId, response.status, JSON.stringify(response.headers), response.body, JSON.stringify(toSnake(context))));
+    return toCamel<T>(JSON.parse(json));
   }
 
   async #call<T>(call: string, input: Record<string, Json>, context: Record<string, Json> = {}): Promise<T> {

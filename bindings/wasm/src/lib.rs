@@ -1,47 +1,49 @@
 //! The wasm-bindgen binding of bcpay-core for the npm package `bcpay`.
 //!
-//! It converts types and nothing else: JS objects in and out (snake_case, as the core's serde
-//! names; the TypeScript layer maps them to camelCase), every call dispatched to the core, and
-//! every `PaymentError` turned into a real JS `Error` named `BcpayError` with the error's fields.
-//! Input that does not deserialize is a `BcpayError` of kind `validation`, never a panic.
+//! It converts types and nothing else. Values cross the boundary as JSON text (snake_case, the
+//! core's serde names; the TypeScript layer maps them to camelCase plain objects) and request /
+//! response bodies as bytes. JSON text rather than serde-wasm-bindgen keeps one serde family in
+//! the module — half the size, within the 100 KB budget — and V8's `JSON.parse` is fast.
+//! Every `PaymentError` becomes a real JS `Error` named `BcpayError` with the error's fields as
+//! `details`; input that does not deserialize is a `BcpayError` of kind `validation`, never a
+//! panic.
 
 use bcpay_core::api::MethodsQuery;
 use bcpay_core::model::{NewOrder, Payment, PaymentMethod, RefundQuoteRequest, RefundRequest};
 use bcpay_core::rng::Entropy;
 use bcpay_core::secret::PatSecret;
 use bcpay_core::{
-    Action, Api, ClientConfig, ClientSettings, Endpoint, FieldError, FlowOptions, HttpResponse, PaymentError, PaymentFlow, RateLimitConfig,
-    RateLimiter, RequestId, SharedRateLimiter, TransportFailure, validate,
+    Action, Api, ClientConfig, ClientSettings, Endpoint, FieldError, FlowOptions, Header, HttpRequest, HttpResponse, PaymentError,
+    PaymentFlow, RateLimitConfig, RateLimiter, RequestId, SharedRateLimiter, TransportFailure, validate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
-/// The core's error as a JS `Error` named `BcpayError`, carrying every field of `PaymentError`.
+/// Plain JSON text → JS value.
+fn parse_js(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    // Our own plain types always serialize.
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// The core's error as a JS `Error` named `BcpayError`, its fields under `details`.
 fn js_error(e: &PaymentError) -> JsValue {
     let err = js_sys::Error::new(&e.to_string());
     err.set_name("BcpayError");
-    if let Ok(fields) = to_js(e) {
-        let _ = js_sys::Reflect::set(&err, &"details".into(), &fields);
-    }
+    let _ = js_sys::Reflect::set(&err, &"details".into(), &parse_js(&to_json(e)));
     err.into()
 }
 
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    let s = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    value
-        .serialize(&s)
-        .map_err(|e| js_error(&PaymentError::new(bcpay_core::ErrorKind::InvalidResponse, e.to_string())))
-}
-
 /// Input that does not fit the expected shape: a validation error naming the argument.
-fn from_js<T: DeserializeOwned>(value: JsValue, path: &str) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| {
-        // serde's message names the field and expected type; it never contains secret values
-        // because secrets deserialize from any string.
+fn input<T: DeserializeOwned>(json: &str, path: &str) -> Result<T, JsValue> {
+    serde_json::from_str(json).map_err(|e| {
+        // serde's message names the field and expected type, not secret values (secrets
+        // deserialize from any string); scrub anyway.
         js_error(&PaymentError::validation(vec![FieldError::new(
             path,
             "invalid_input",
@@ -50,14 +52,24 @@ fn from_js<T: DeserializeOwned>(value: JsValue, path: &str) -> Result<T, JsValue
     })
 }
 
-fn result<T: Serialize>(r: Result<T, PaymentError>) -> Result<JsValue, JsValue> {
-    match r {
-        Ok(v) => to_js(&v),
-        Err(e) => Err(js_error(&e)),
-    }
+/// A request as a plain object whose body is a `Uint8Array`.
+fn request_to_js(request: &HttpRequest) -> Result<JsValue, JsValue> {
+    let req = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&req, &k.into(), v);
+    set("id", &request.id.as_str().into())?;
+    set("endpoint", &request.endpoint.as_str().into())?;
+    set("method", &request.method.as_str().into())?;
+    set("url", &request.url.as_str().into())?;
+    set("headers", &parse_js(&to_json(&request.headers)))?;
+    let body = match &request.body {
+        Some(b) => js_sys::Uint8Array::from(b.as_slice()).into(),
+        None => JsValue::NULL,
+    };
+    set("body", &body)?;
+    Ok(req.into())
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
 struct Input {
     #[serde(default)]
     order_id: Option<u64>,
@@ -85,27 +97,6 @@ struct Input {
     payment_method_id: Option<String>,
 }
 
-/// A request as a plain object whose body is a `Uint8Array` (not an array of numbers).
-fn request_to_js(request: &bcpay_core::HttpRequest) -> Result<JsValue, JsValue> {
-    let req = js_sys::Object::new();
-    let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&req, &k.into(), v);
-    set("id", &request.id.as_str().into())?;
-    set("endpoint", &request.endpoint.as_str().into())?;
-    set("method", &request.method.as_str().into())?;
-    set("url", &request.url.as_str().into())?;
-    set("headers", &to_js(&request.headers)?)?;
-    let body = match &request.body {
-        Some(b) => js_sys::Uint8Array::from(b.as_slice()).into(),
-        None => JsValue::NULL,
-    };
-    set("body", &body)?;
-    Ok(req.into())
-}
-
-fn json<T: Serialize>(v: Result<T, PaymentError>) -> Result<serde_json::Value, PaymentError> {
-    v.and_then(|x| serde_json::to_value(x).map_err(|e| PaymentError::new(bcpay_core::ErrorKind::InvalidResponse, e.to_string())))
-}
-
 fn need<T>(v: Option<T>, path: &str) -> Result<T, PaymentError> {
     v.ok_or_else(|| PaymentError::validation(vec![FieldError::new(path, "missing", format!("{path} is required"))]))
 }
@@ -120,35 +111,42 @@ fn request_body<T: DeserializeOwned>(v: Option<serde_json::Value>) -> Result<T, 
     })
 }
 
-/// The stateless build/parse API for one store.
+fn json<T: Serialize>(v: Result<T, PaymentError>) -> Result<String, PaymentError> {
+    v.map(|x| to_json(&x))
+}
+
+/// The stateless build/parse API for one store, and the factory of its payment flows.
 #[wasm_bindgen]
 pub struct BcpayApi {
     api: Arc<Api>,
     limiter: SharedRateLimiter,
+    /// Seeds each flow's jitter: one read of the JS crypto source per API, not per payment.
+    entropy: std::cell::RefCell<Entropy>,
 }
 
 #[wasm_bindgen]
 impl BcpayApi {
-    /// `settings`: `{store_hash, api_token, api_base?, payments_base?, host?}`; optional
-    /// `rate_limit`: `{payments_quota, payments_window_ms, transit_allowance_ms}`.
+    /// `settings`: JSON `{store_hash, api_token, api_base?, payments_base?, host?,
+    /// max_response_bytes?}`; `rate_limit`: JSON `{payments_quota?, payments_window_ms?,
+    /// transit_allowance_ms?}` or `undefined`.
     #[wasm_bindgen(constructor)]
-    pub fn new(settings: JsValue, rate_limit: JsValue) -> Result<BcpayApi, JsValue> {
-        let settings: ClientSettings = from_js(settings, "settings")?;
-        let limits: RateLimitConfig = if rate_limit.is_undefined() || rate_limit.is_null() {
-            RateLimitConfig::default()
-        } else {
-            from_js(rate_limit, "rate_limit")?
+    pub fn new(settings: &str, rate_limit: Option<String>) -> Result<BcpayApi, JsValue> {
+        let settings: ClientSettings = input(settings, "settings")?;
+        let limits: RateLimitConfig = match rate_limit {
+            Some(json) => input(&json, "rate_limit")?,
+            None => RateLimitConfig::default(),
         };
         let config = ClientConfig::from_settings(settings).map_err(|e| js_error(&e))?;
         Ok(BcpayApi {
             api: Arc::new(Api::new(config)),
             limiter: RateLimiter::shared(limits),
+            entropy: std::cell::RefCell::new(Entropy::from_os()),
         })
     }
 
-    /// Builds the request for `call` (snake_case endpoint name as in the vectors) from `input`.
-    pub fn build(&self, call: &str, input: JsValue) -> Result<JsValue, JsValue> {
-        let i: Input = from_js(input, "input")?;
+    /// Builds the request for `call` (snake_case name as in the vectors) from JSON `input`.
+    pub fn build(&self, call: &str, input_json: &str) -> Result<JsValue, JsValue> {
+        let i: Input = input(input_json, "input")?;
         let api = &self.api;
         let built = (|| match call {
             "get_payment_methods" => match (i.order_id, i.checkout_id) {
@@ -186,42 +184,41 @@ impl BcpayApi {
         }
     }
 
-    /// Parses the response (status, `[{name, value}]` headers, body bytes) to a `call` request.
-    /// `context`: `{payment_method_id}` for
-    /// process_payment, `{now_ms}` for create_access_token.
+    /// Parses the response (status, JSON `[{name, value}]` headers, body bytes) to a `call`
+    /// request; returns JSON. `context`: JSON `{payment_method_id}` for process_payment,
+    /// `{now_ms}` for create_access_token.
     pub fn parse(
         &self,
         call: &str,
         request_id: String,
         status: u16,
-        headers: JsValue,
+        headers_json: &str,
         body: &[u8],
-        context: JsValue,
-    ) -> Result<JsValue, JsValue> {
+        context_json: &str,
+    ) -> Result<String, JsValue> {
+        let headers: Vec<Header> = input(headers_json, "headers")?;
         let r = HttpResponse {
             status,
-            headers: from_js(headers, "headers")?,
+            headers,
             body: body.to_vec(),
         };
-        let c: Input = if context.is_undefined() || context.is_null() {
-            from_js(JsValue::from(js_sys::Object::new()), "context")?
-        } else {
-            from_js(context, "context")?
-        };
+        let c: Input = input(context_json, "context")?;
         let id = RequestId(request_id);
         let api = &self.api;
-        let parsed: Result<serde_json::Value, PaymentError> = (|| {
+        let parsed: Result<String, PaymentError> = (|| {
             match call {
             "get_payment_methods" => json(api.parse_get_payment_methods(&id, &r)),
             "create_access_token" => api.parse_create_access_token(&id, &r, need(c.now_ms, "now_ms")?).map(|t| {
-                serde_json::json!({"secret": t.secret.expose(), "claims": t.claims, "received_at_ms": t.received_at_ms, "expires_at_ms": t.expires_at_ms})
+                // The one place a token secret is handed out: the TypeScript layer keeps it in
+                // a private field of PaymentAccessToken.
+                to_json(&serde_json::json!({"secret": t.secret.expose(), "claims": t.claims, "received_at_ms": t.received_at_ms, "expires_at_ms": t.expires_at_ms}))
             }),
             "process_payment" => json(api.parse_process_payment(&id, &r, &need(c.payment_method_id, "payment_method_id")?)),
             "create_order" => json(api.parse_create_order(&id, &r)),
             "get_order" => json(api.parse_get_order(&id, &r)),
             "get_transactions" => json(api.parse_get_transactions(&id, &r)),
-            "capture" => api.parse_payment_action(Endpoint::CapturePayment, &id, &r).map(|()| serde_json::Value::Null),
-            "void" => api.parse_payment_action(Endpoint::VoidPayment, &id, &r).map(|()| serde_json::Value::Null),
+            "capture" => api.parse_payment_action(Endpoint::CapturePayment, &id, &r).map(|()| "null".to_owned()),
+            "void" => api.parse_payment_action(Endpoint::VoidPayment, &id, &r).map(|()| "null".to_owned()),
             "create_refund_quote" => json(api.parse_create_refund_quote(&id, &r)),
             "create_refund" => json(api.parse_create_refund(&id, &r)),
             "list_refunds" => json(api.parse_list_refunds(&id, &r)),
@@ -229,43 +226,40 @@ impl BcpayApi {
             other => Err(PaymentError::validation(vec![FieldError::new("call", "unknown_call", format!("unknown call {other:?}"))])),
         }
         })();
-        result(parsed)
+        parsed.map_err(|e| js_error(&e))
     }
 
-    /// Validates payments (`payment` or a list) at `now_ms`, optionally against `methods`;
-    /// returns the field errors (empty when valid).
-    pub fn validate(&self, payments: JsValue, now_ms: f64, methods: JsValue) -> Result<JsValue, JsValue> {
-        let payments: Vec<Payment> = from_js(payments, "payments")?;
-        let methods: Option<Vec<PaymentMethod>> = if methods.is_undefined() || methods.is_null() {
-            None
-        } else {
-            Some(from_js(methods, "methods")?)
+    /// Validates payments (a JSON list) at `now_ms`, optionally against JSON `methods`; returns
+    /// the field errors as JSON (`[]` when valid).
+    pub fn validate(&self, payments_json: &str, now_ms: f64, methods_json: Option<String>) -> Result<String, JsValue> {
+        let payments: Vec<Payment> = input(payments_json, "payments")?;
+        let methods: Option<Vec<PaymentMethod>> = match methods_json {
+            Some(m) => Some(input(&m, "methods")?),
+            None => None,
         };
-        to_js(&validate::validate_payments(&payments, now_ms as u64, methods.as_deref()))
+        Ok(to_json(&validate::validate_payments(&payments, now_ms as u64, methods.as_deref())))
     }
 
-    /// The error for a request that got no response (`not_sent`, `maybe_sent`, `timed_out`), as
-    /// the core classifies it (payment calls that may have reached the server → reconcile).
+    /// The error for a request that got no response, as the core classifies it.
     #[wasm_bindgen(js_name = transportError)]
-    pub fn transport_error(&self, endpoint: JsValue, request_id: String, failure: JsValue) -> Result<JsValue, JsValue> {
-        let endpoint: Endpoint = from_js(endpoint, "endpoint")?;
-        let failure: TransportFailure = from_js(failure, "failure")?;
+    pub fn transport_error(&self, endpoint: &str, request_id: String, failure: &str) -> Result<JsValue, JsValue> {
+        let endpoint: Endpoint = input(&to_json(endpoint), "endpoint")?;
+        let failure: TransportFailure = input(&to_json(failure), "failure")?;
         Ok(js_error(&PaymentError::transport(endpoint, &RequestId(request_id), failure)))
     }
 
-    /// A payment flow for `order_id` with `payments`, sharing this API's rate limiter.
+    /// A payment flow for `order_id` with JSON `payments`, sharing this API's rate limiter.
     #[wasm_bindgen(js_name = newFlow)]
-    pub fn new_flow(&self, order_id: f64, payments: JsValue, options: JsValue, now_ms: f64, seed: JsValue) -> Result<BcpayFlow, JsValue> {
-        let payments: Vec<Payment> = from_js(payments, "payments")?;
-        let options: FlowOptions = if options.is_undefined() || options.is_null() {
-            FlowOptions::default()
-        } else {
-            from_js(options, "options")?
-        };
-        let entropy = match seed.as_f64() {
-            Some(s) => Entropy::from_seed(s as u64),
-            None => Entropy::from_os(),
-        };
+    pub fn new_flow(
+        &self,
+        order_id: f64,
+        payments_json: &str,
+        options_json: &str,
+        now_ms: f64,
+        seed: Option<f64>,
+    ) -> Result<BcpayFlow, JsValue> {
+        let payments: Vec<Payment> = input(payments_json, "payments")?;
+        let options: FlowOptions = input(options_json, "options")?;
         if !(order_id.is_finite() && order_id >= 0.0 && order_id.fract() == 0.0) {
             return Err(js_error(&PaymentError::validation(vec![FieldError::new(
                 "order_id",
@@ -273,6 +267,8 @@ impl BcpayApi {
                 "The order id must be a whole number from 1 to 2147483647.",
             )])));
         }
+        let seed = seed.map_or_else(|| self.entropy.borrow_mut().next_u64(), |s| s as u64);
+        let entropy = Entropy::from_seed(seed);
         PaymentFlow::with_limiter(
             self.api.clone(),
             self.limiter.clone(),
@@ -295,26 +291,25 @@ pub struct BcpayFlow {
 
 #[wasm_bindgen]
 impl BcpayFlow {
-    /// The next action: `{type: "send", request}`, `{type: "wait", until_ms}`,
-    /// `{type: "awaiting", request_id}`, `{type: "done", receipt}` or `{type: "failed", error}`
-    /// (the error as plain fields; the TypeScript layer throws it as a `BcpayError`).
+    /// The next action as a plain object: `{type: "send", request}` (body a `Uint8Array`),
+    /// `{type: "wait", until_ms}`, `{type: "awaiting", request_id}`, `{type: "done", receipt}`
+    /// or `{type: "failed", error}` (the error's fields; the TypeScript layer throws it).
     pub fn poll(&mut self, now_ms: f64) -> Result<JsValue, JsValue> {
-        let action = self.flow.poll(now_ms as u64);
-        match &action {
+        match self.flow.poll(now_ms as u64) {
             Action::Send { request } => {
                 let obj = js_sys::Object::new();
                 js_sys::Reflect::set(&obj, &"type".into(), &"send".into())?;
-                js_sys::Reflect::set(&obj, &"request".into(), &request_to_js(request)?)?;
+                js_sys::Reflect::set(&obj, &"request".into(), &request_to_js(&request)?)?;
                 Ok(obj.into())
             }
-            other => to_js(other),
+            other => Ok(parse_js(&to_json(&other))),
         }
     }
 
-    /// Feeds the response (`{status, headers: [{name, value}], body: Uint8Array}`) to request `id`.
+    /// Feeds the response (status, JSON headers, body bytes) to request `id`.
     #[wasm_bindgen(js_name = onResponse)]
-    pub fn on_response(&mut self, id: String, status: u16, headers: JsValue, body: &[u8], now_ms: f64) -> Result<(), JsValue> {
-        let headers = from_js(headers, "headers")?;
+    pub fn on_response(&mut self, id: String, status: u16, headers_json: &str, body: &[u8], now_ms: f64) -> Result<(), JsValue> {
+        let headers: Vec<Header> = input(headers_json, "headers")?;
         self.flow.on_response(
             &RequestId(id),
             &HttpResponse {
@@ -329,8 +324,8 @@ impl BcpayFlow {
 
     /// Feeds a transport failure (`not_sent`, `maybe_sent`, `timed_out`) for request `id`.
     #[wasm_bindgen(js_name = onTransportFailure)]
-    pub fn on_transport_failure(&mut self, id: String, failure: JsValue, now_ms: f64) -> Result<(), JsValue> {
-        let failure: TransportFailure = from_js(failure, "failure")?;
+    pub fn on_transport_failure(&mut self, id: String, failure: &str, now_ms: f64) -> Result<(), JsValue> {
+        let failure: TransportFailure = input(&to_json(failure), "failure")?;
         self.flow.on_transport_failure(&RequestId(id), failure, now_ms as u64);
         Ok(())
     }

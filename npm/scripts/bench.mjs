@@ -1,0 +1,110 @@
+// Budgets of the npm package, measured in one run (a bench script, not a test):
+//   1. .wasm size after wasm-opt, raw and gzipped;
+//   2. cold `import` + first use (wasm instantiation), in fresh Node processes;
+//   3. SDK CPU per full flow (build + parse of methods, token, process) with canned responses;
+//   4. loopback throughput of Client.pay against a hand-written fetch flow making the same three
+//      calls against the sandbox, rounds interleaved.
+// Usage: node scripts/bench.mjs   (after scripts/build.sh; needs target/debug/bcpay-sandbox)
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { execFileSync, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Client } from "../dist/esm/index.js";
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+// 1. Size
+const wasm = readFileSync(here("../build/bcpay.wasm"));
+console.log(`wasm: ${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped (budget 100 KB gzipped)`);
+
+// 2. Cold import
+const coldScript = `const t0 = performance.now(); const m = await import(${JSON.stringify(here("../dist/esm/index.js"))}); const t1 = performance.now(); m.version(); const t2 = performance.now(); console.log(JSON.stringify([t1 - t0, t2 - t0]));`;
+const colds = [];
+for (let i = 0; i < 7; i++) colds.push(JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", coldScript]).toString()));
+console.log(`cold import: ${median(colds.map((c) => c[0])).toFixed(1)} ms; import + wasm instantiation: ${median(colds.map((c) => c[1])).toFixed(1)} ms (median of 7 processes; budget 25 ms)`);
+
+// 3. SDK CPU per flow
+const enc = new TextEncoder();
+const json = (status, body) => ({ status, headers: [{ name: "content-type", value: "application/json" }], body: enc.encode(JSON.stringify(body)) });
+const exp = Math.floor(Date.now() / 1000) + 3600;
+const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+const pat = `${b64({ alg: "HS256" })}.${b64({ exp, iat: exp - 3600, data: { order_id: 215, amount: 6098, currency: "USD" } })}.c2ln`;
+const canned = [
+  json(200, { data: [{ id: "stripe.card", name: "Stripe", test_mode: true, type: "card", supported_instruments: ["VISA", "MASTERCARD", "AMEX"].map((t) => ({ instrument_type: t, verification_value_required: true })), stored_instruments: [] }], meta: {} }),
+  json(201, { data: { id: pat }, meta: {} }),
+  json(201, { data: { id: "tx-1", status: "success", transaction_type: "purchase" } }),
+];
+const card = { type: "card", number: "4242424242424242", cardholderName: "Jane Doe", expiryMonth: 12, expiryYear: 2030, verificationValue: "123" };
+const cpuClient = new Client({ storeHash: "abc123", apiToken: "t", rateLimit: { paymentsQuota: 1e9 } });
+function oneFlow() {
+  const flow = cpuClient.newFlow(215, { instrument: card, paymentMethodId: "stripe.card" });
+  for (let i = 0; ; ) {
+    const a = flow.poll();
+    if (a.type === "send") flow.onResponse(a.request.id, canned[i++]);
+    else if (a.type === "done") break;
+    else throw new Error(a.type);
+  }
+  flow.free();
+}
+for (let i = 0; i < 2000; i++) oneFlow();
+const perFlow = [];
+for (let r = 0; r < 5; r++) {
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < 5000; i++) oneFlow();
+  const d = process.cpuUsage(t0);
+  perFlow.push((d.user + d.system) / 5000);
+}
+console.log(`SDK CPU per full flow (methods, token, process; build + parse + flow): ${median(perFlow).toFixed(1)} µs`);
+
+// 4. Loopback throughput
+const bin = process.env.BCPAY_SANDBOX_BIN ?? here("../../target/debug/bcpay-sandbox");
+const sandbox = spawn(bin, ["--port", "0", "--payments-quota", "1000000000"], { stdio: ["ignore", "pipe", "inherit"] });
+const base = await new Promise((resolve) => sandbox.stdout.on("data", (d) => { const m = String(d).match(/listening on (\S+)/); if (m) resolve(m[1]); }));
+try {
+  const client = new Client({ storeHash: "abc123", apiToken: "sandbox-token", apiBase: base, paymentsBase: base, rateLimit: { paymentsQuota: 1e9 } });
+  const newOrders = async (n) => {
+    const ids = [];
+    for (let i = 0; i < n; i++) {
+      const o = await client.createOrder({ billingAddress: { firstName: "J", lastName: "D", street1: "1", city: "A", state: "T", zip: "1", country: "US", countryIso2: "US", email: "j@d.com" }, products: [{ name: "x", quantity: 1, priceIncTax: 5, priceExTax: 5 }] });
+      ids.push(o.id);
+    }
+    return ids;
+  };
+  const store = `${base}/stores/abc123`;
+  const auth = { "X-Auth-Token": "sandbox-token", Accept: "application/json" };
+  async function handWritten(orderId) {
+    const methods = await fetch(`${store}/v3/payments/methods?order_id=${orderId}`, { headers: auth, signal: AbortSignal.timeout(30000) });
+    await methods.json();
+    const token = await fetch(`${store}/v3/payments/access_tokens`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ order: { id: orderId } }), signal: AbortSignal.timeout(30000) });
+    const pat = (await token.json()).data.id;
+    const paid = await fetch(`${base}/stores/abc123/payments`, {
+      method: "POST",
+      headers: { Accept: "application/vnd.bc.v1+json", "Content-Type": "application/json", Authorization: `PAT ${pat}` },
+      body: JSON.stringify({ payment: { instrument: { type: "card", number: "4242424242424242", cardholder_name: "Jane Doe", expiry_month: 12, expiry_year: 2030, verification_value: "123" }, payment_method_id: "stripe.card" } }),
+      signal: AbortSignal.timeout(30000),
+    });
+    if (paid.status !== 201) throw new Error(`hand-written flow got ${paid.status}`);
+    await paid.json();
+  }
+  const sdk = (id) => client.pay(id, { instrument: card, paymentMethodId: "stripe.card" });
+  async function round(pay, ids) {
+    const queue = [...ids];
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 8 }, async () => { for (let id; (id = queue.pop()) !== undefined; ) await pay(id); }));
+    return ids.length / ((performance.now() - t0) / 1000);
+  }
+  await round(sdk, await newOrders(100));
+  await round(handWritten, await newOrders(100));
+  const ratios = [];
+  for (let r = 0; r < 7; r++) {
+    const [a, b] = [await newOrders(300), await newOrders(300)];
+    const [s, h] = r % 2 === 0 ? [await round(sdk, a), await round(handWritten, b)] : [null, await round(handWritten, b)];
+    const s2 = s ?? (await round(sdk, a));
+    ratios.push(s2 / h);
+    console.log(`round ${r}: bcpay ${s2.toFixed(0)} payments/s, hand-written fetch ${h.toFixed(0)} payments/s, ratio ${(s2 / h).toFixed(3)}`);
+  }
+  console.log(`throughput ratio (median of 7 interleaved rounds): ${median(ratios).toFixed(3)} (goal >= 0.95)`);
+} finally {
+  sandbox.kill();
+}
