@@ -27,7 +27,11 @@ fn sandbox() -> Sandbox {
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
     let url = line.split_whitespace().last().unwrap().to_owned();
-    Sandbox { child, url, _stdout: stdout }
+    Sandbox {
+        child,
+        url,
+        _stdout: stdout,
+    }
 }
 
 fn bcpay(sb: &Sandbox, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {

@@ -6,7 +6,10 @@ use bcpay::model::*;
 use bcpay::secret::ApiToken;
 use bcpay::{Client, ClientConfig, ErrorKind, FlowOptions, ReqwestTransport, RetryAdvice};
 use bcpay_sandbox::{Faults, Sandbox, SandboxConfig};
+use common::client as client_for;
 use serde_json::{Value, json};
+
+mod common;
 
 struct Env {
     sandbox: Sandbox,
@@ -17,16 +20,6 @@ async fn env() -> Env {
     let sandbox = Sandbox::start(SandboxConfig::default(), 0).await.unwrap();
     let client = client_for(&sandbox, 10_000, FlowOptions::default());
     Env { sandbox, client }
-}
-
-fn client_for(sandbox: &Sandbox, timeout_ms: u64, options: FlowOptions) -> Client<ReqwestTransport> {
-    let config = ClientConfig::new("abc123", ApiToken::new(sandbox.api_token()))
-        .unwrap()
-        .with_api_base(&sandbox.base_url())
-        .unwrap()
-        .with_payments_base(&sandbox.base_url())
-        .unwrap();
-    Client::with_transport(config, ReqwestTransport::new(timeout_ms)).with_options(options)
 }
 
 async fn order(client: &Client<ReqwestTransport>, customer_id: i64, price: f64) -> u64 {

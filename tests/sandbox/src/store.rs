@@ -1280,6 +1280,8 @@ impl Store {
     }
 }
 
+/// Civil (year, month) from days since the epoch. The same algorithm as bcpay-core's: written
+/// again on purpose, since the sandbox must not share code (or mistakes) with the SDK it tests.
 fn civil(days: i64) -> (i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
