@@ -66,18 +66,33 @@ const toSnakeKey = (k: string): string =>
   SNAKE_EXCEPTIONS[k] ?? k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()).replace(/([a-z])(\d)/g, "$1_$2");
 const toCamelKey = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
+/** Key conversions are pure and the key set is small: compute each once. */
+function memo(f: (k: string) => string): (k: string) => string {
+  const cache = new Map<string, string>();
+  return (k) => {
+    let v = cache.get(k);
+    if (v === undefined) {
+      v = f(k);
+      if (cache.size < 4096) cache.set(k, v);
+    }
+    return v;
+  };
+}
+const snakeKey = memo(toSnakeKey);
+const camelKey = memo(toCamelKey);
+
 function convertKeys(value: Json, key: (k: string) => string): Json {
   if (Array.isArray(value)) return value.map((v) => convertKeys(v, key));
   if (value instanceof Uint8Array || value === null || typeof value !== "object") return value;
   const out: Record<string, Json> = {};
-  for (const [k, v] of Object.entries(value as Record<string, Json>)) out[key(k)] = convertKeys(v, key);
+  for (const k in value as Record<string, Json>) out[key(k)] = convertKeys((value as Record<string, Json>)[k], key);
   return out;
 }
 
 /** camelCase keys → snake_case (for the core). */
-export const toSnake = <T = Json>(value: Json): T => convertKeys(value, toSnakeKey) as T;
+export const toSnake = <T = Json>(value: Json): T => convertKeys(value, snakeKey) as T;
 /** snake_case keys → camelCase (for callers). */
-export const toCamel = <T = Json>(value: Json): T => convertKeys(value, toCamelKey) as T;
+export const toCamel = <T = Json>(value: Json): T => convertKeys(value, camelKey) as T;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
