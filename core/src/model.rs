@@ -13,50 +13,75 @@ use std::fmt;
 // Lenient number and string readers: the API's own examples mix "12" and 12.
 // ---------------------------------------------------------------------------------------------
 
+/// A JSON scalar read by one small visitor (untagged enums would buffer every value first).
+enum Scalar {
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Null,
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number, a string or null")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(i64::try_from(v).map_or(Scalar::Float(v as f64), Scalar::Int))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Float(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Text(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar::Text(v))
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_none<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Null)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A whole number sent as a number or as text (`12`, `12.0`, `"12"`); `None` for null or junk text.
 pub(crate) fn int_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum IntOrString {
-        Int(i64),
-        Float(f64),
-        Text(String),
-        Null,
-    }
-    Ok(match IntOrString::deserialize(d)? {
-        IntOrString::Int(i) => Some(i),
-        IntOrString::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
-        IntOrString::Text(s) => s.trim().parse().ok(),
+    Ok(match Scalar::deserialize(d)? {
+        Scalar::Int(i) => Some(i),
+        Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
+        Scalar::Text(s) => s.trim().parse().ok(),
         _ => None,
     })
 }
 
+/// Text sent as text or as a number (`"4111111"` or `4111111`).
 pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum StringOrNumber {
-        Text(String),
-        Number(serde_json::Number),
-        Null,
-    }
-    Ok(match Option::<StringOrNumber>::deserialize(d)? {
-        Some(StringOrNumber::Text(s)) => Some(s),
-        Some(StringOrNumber::Number(n)) => Some(n.to_string()),
-        _ => None,
+    Ok(match Scalar::deserialize(d)? {
+        Scalar::Text(s) => Some(s),
+        Scalar::Int(i) => Some(i.to_string()),
+        Scalar::Float(f) => Some(f.to_string()),
+        Scalar::Null => None,
     })
 }
 
+/// An amount sent as a number or as V2's decimal text (`"10.9800"`); null is 0.
 fn money<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Money {
-        Number(f64),
-        Text(String),
-        Null,
-    }
-    Ok(match Money::deserialize(d)? {
-        Money::Number(n) => n,
-        Money::Text(s) => s.trim().parse().unwrap_or(0.0),
-        Money::Null => 0.0,
+    Ok(match Scalar::deserialize(d)? {
+        Scalar::Int(i) => i as f64,
+        Scalar::Float(f) => f,
+        Scalar::Text(s) => s.trim().parse().unwrap_or(0.0),
+        Scalar::Null => 0.0,
     })
 }
 
