@@ -28,6 +28,7 @@ pub mod config;
 pub mod error;
 pub mod flow;
 pub mod http;
+pub mod json_api;
 pub mod model;
 pub mod ratelimit;
 pub mod rng;

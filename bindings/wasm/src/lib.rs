@@ -8,15 +8,13 @@
 //! `details`; input that does not deserialize is a `BcpayError` of kind `validation`, never a
 //! panic.
 
-use bcpay_core::api::MethodsQuery;
-use bcpay_core::model::{NewOrder, Payment, PaymentMethod, RefundQuoteRequest, RefundRequest};
+use bcpay_core::json_api::{self, to_json};
+use bcpay_core::model::Payment;
 use bcpay_core::rng::Entropy;
-use bcpay_core::secret::PatSecret;
 use bcpay_core::{
     Action, Api, ClientConfig, ClientSettings, Endpoint, FieldError, FlowOptions, Header, HttpRequest, HttpResponse, PaymentError,
-    PaymentFlow, RateLimitConfig, RateLimiter, RequestId, SharedRateLimiter, TransportFailure, validate,
+    PaymentFlow, RateLimitConfig, RateLimiter, RequestId, SharedRateLimiter, TransportFailure,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -24,11 +22,6 @@ use wasm_bindgen::prelude::*;
 /// Plain JSON text → JS value.
 fn parse_js(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
-}
-
-fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
-    // Our own plain types always serialize.
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 
 /// The core's error as a JS `Error` named `BcpayError`, its fields under `details`.
@@ -69,52 +62,6 @@ fn request_to_js(request: &HttpRequest) -> Result<JsValue, JsValue> {
     Ok(req.into())
 }
 
-#[derive(serde::Deserialize, Default)]
-struct Input {
-    #[serde(default)]
-    order_id: Option<u64>,
-    #[serde(default)]
-    checkout_id: Option<String>,
-    #[serde(default)]
-    customer_id: Option<u64>,
-    #[serde(default)]
-    is_recurring: bool,
-    #[serde(default)]
-    page: Option<u32>,
-    #[serde(default)]
-    pat: Option<String>,
-    #[serde(default)]
-    now_ms: Option<u64>,
-    #[serde(default)]
-    payment: Option<Payment>,
-    #[serde(default)]
-    methods: Option<Vec<PaymentMethod>>,
-    #[serde(default)]
-    order: Option<NewOrder>,
-    #[serde(default)]
-    request: Option<serde_json::Value>,
-    #[serde(default)]
-    payment_method_id: Option<String>,
-}
-
-fn need<T>(v: Option<T>, path: &str) -> Result<T, PaymentError> {
-    v.ok_or_else(|| PaymentError::validation(vec![FieldError::new(path, "missing", format!("{path} is required"))]))
-}
-
-fn request_body<T: DeserializeOwned>(v: Option<serde_json::Value>) -> Result<T, PaymentError> {
-    serde_json::from_value(need(v, "request")?).map_err(|e| {
-        PaymentError::validation(vec![FieldError::new(
-            "request",
-            "invalid_input",
-            bcpay_core::error::scrub(&e.to_string()),
-        )])
-    })
-}
-
-fn json<T: Serialize>(v: Result<T, PaymentError>) -> Result<String, PaymentError> {
-    v.map(|x| to_json(&x))
-}
-
 /// The stateless build/parse API for one store, and the factory of its payment flows.
 #[wasm_bindgen]
 pub struct BcpayApi {
@@ -146,47 +93,12 @@ impl BcpayApi {
 
     /// Builds the request for `call` (snake_case name as in the vectors) from JSON `input`.
     pub fn build(&self, call: &str, input_json: &str) -> Result<JsValue, JsValue> {
-        let i: Input = input(input_json, "input")?;
-        let api = &self.api;
-        let built = (|| match call {
-            "get_payment_methods" => match (i.order_id, i.checkout_id) {
-                (Some(id), _) => api.build_get_payment_methods(&MethodsQuery::OrderId(id)),
-                (None, Some(c)) => api.build_get_payment_methods(&MethodsQuery::CheckoutId(c)),
-                _ => Err(need::<()>(None, "order_id").unwrap_err()),
-            },
-            "create_access_token" => api.build_create_access_token(need(i.order_id, "order_id")?, i.is_recurring),
-            "process_payment" => api.build_process_payment(
-                &PatSecret::new(need(i.pat, "pat")?),
-                &need(i.payment, "payment")?,
-                need(i.now_ms, "now_ms")?,
-                i.methods.as_deref(),
-            ),
-            "create_order" => api.build_create_order(&need(i.order, "order")?),
-            "get_order" => api.build_get_order(need(i.order_id, "order_id")?),
-            "get_transactions" => api.build_get_transactions(need(i.order_id, "order_id")?, i.page.unwrap_or(1)),
-            "capture" => api.build_capture(need(i.order_id, "order_id")?),
-            "void" => api.build_void(need(i.order_id, "order_id")?),
-            "create_refund_quote" => {
-                api.build_create_refund_quote(need(i.order_id, "order_id")?, &request_body::<RefundQuoteRequest>(i.request)?)
-            }
-            "create_refund" => api.build_create_refund(need(i.order_id, "order_id")?, &request_body::<RefundRequest>(i.request)?),
-            "list_refunds" => api.build_list_refunds(need(i.order_id, "order_id")?),
-            "get_stored_instruments" => api.build_get_stored_instruments(need(i.customer_id, "customer_id")?),
-            other => Err(PaymentError::validation(vec![FieldError::new(
-                "call",
-                "unknown_call",
-                format!("unknown call {other:?}"),
-            )])),
-        })();
-        match built {
-            Ok(request) => request_to_js(&request),
-            Err(e) => Err(js_error(&e)),
-        }
+        let request = json_api::build(&self.api, call, input_json).map_err(|e| js_error(&e))?;
+        request_to_js(&request)
     }
 
     /// Parses the response (status, JSON `[{name, value}]` headers, body bytes) to a `call`
-    /// request; returns JSON. `context`: JSON `{payment_method_id}` for process_payment,
-    /// `{now_ms}` for create_access_token.
+    /// request; returns JSON (see `bcpay_core::json_api::parse`).
     pub fn parse(
         &self,
         call: &str,
@@ -197,47 +109,18 @@ impl BcpayApi {
         context_json: &str,
     ) -> Result<String, JsValue> {
         let headers: Vec<Header> = input(headers_json, "headers")?;
-        let r = HttpResponse {
+        let response = HttpResponse {
             status,
             headers,
             body: body.to_vec(),
         };
-        let c: Input = input(context_json, "context")?;
-        let id = RequestId(request_id);
-        let api = &self.api;
-        let parsed: Result<String, PaymentError> = (|| {
-            match call {
-            "get_payment_methods" => json(api.parse_get_payment_methods(&id, &r)),
-            "create_access_token" => api.parse_create_access_token(&id, &r, need(c.now_ms, "now_ms")?).map(|t| {
-                // The one place a token secret is handed out: the TypeScript layer keeps it in
-                // a private field of PaymentAccessToken.
-                to_json(&serde_json::json!({"secret": t.secret.expose(), "claims": t.claims, "received_at_ms": t.received_at_ms, "expires_at_ms": t.expires_at_ms}))
-            }),
-            "process_payment" => json(api.parse_process_payment(&id, &r, &need(c.payment_method_id, "payment_method_id")?)),
-            "create_order" => json(api.parse_create_order(&id, &r)),
-            "get_order" => json(api.parse_get_order(&id, &r)),
-            "get_transactions" => json(api.parse_get_transactions(&id, &r)),
-            "capture" => api.parse_payment_action(Endpoint::CapturePayment, &id, &r).map(|()| "null".to_owned()),
-            "void" => api.parse_payment_action(Endpoint::VoidPayment, &id, &r).map(|()| "null".to_owned()),
-            "create_refund_quote" => json(api.parse_create_refund_quote(&id, &r)),
-            "create_refund" => json(api.parse_create_refund(&id, &r)),
-            "list_refunds" => json(api.parse_list_refunds(&id, &r)),
-            "get_stored_instruments" => json(api.parse_get_stored_instruments(&id, &r)),
-            other => Err(PaymentError::validation(vec![FieldError::new("call", "unknown_call", format!("unknown call {other:?}"))])),
-        }
-        })();
-        parsed.map_err(|e| js_error(&e))
+        json_api::parse(&self.api, call, &RequestId(request_id), &response, context_json).map_err(|e| js_error(&e))
     }
 
     /// Validates payments (a JSON list) at `now_ms`, optionally against JSON `methods`; returns
     /// the field errors as JSON (`[]` when valid).
     pub fn validate(&self, payments_json: &str, now_ms: f64, methods_json: Option<String>) -> Result<String, JsValue> {
-        let payments: Vec<Payment> = input(payments_json, "payments")?;
-        let methods: Option<Vec<PaymentMethod>> = match methods_json {
-            Some(m) => Some(input(&m, "methods")?),
-            None => None,
-        };
-        Ok(to_json(&validate::validate_payments(&payments, now_ms as u64, methods.as_deref())))
+        json_api::validate(payments_json, now_ms as u64, methods_json.as_deref()).map_err(|e| js_error(&e))
     }
 
     /// The error for a request that got no response, as the core classifies it.
