@@ -1,0 +1,59 @@
+"""bcpay: the BigCommerce Payments API, safely.
+
+Validation before anything is sent, typed exceptions with shopper-safe messages, the
+50-per-4-seconds rate limit, and reconciliation of unclear outcomes so a shopper is never charged
+twice. The rules run in bcpay-core (Rust); this package supplies HTTP (httpx).
+"""
+from ._client import (
+    AsyncClient,
+    AsyncHttpxTransport,
+    AsyncTransport,
+    Client,
+    HttpxTransport,
+    NoResponse,
+    PaymentFlow,
+    SyncTransport,
+    classify_httpx_error,
+)
+from ._core import version as _core_version
+from ._errors import (
+    AmbiguousOutcomeError,
+    ApiError,
+    AuthenticationError,
+    BcpayError,
+    ConfigurationError,
+    DeclinedError,
+    DuplicatePaymentError,
+    OrderStateError,
+    RateLimitedError,
+    RetryAdvice,
+    TransportError,
+    ValidationError,
+)
+from ._models import (
+    FieldError,
+    HttpRequest,
+    HttpResponse,
+    Order,
+    PatClaims,
+    PaymentAccessToken,
+    PaymentMethod,
+    PaymentReceipt,
+    ProcessedPayment,
+    Refund,
+    RefundQuote,
+    StoredInstrument,
+    SupportedInstrument,
+    Transaction,
+)
+
+__version__ = _core_version()
+
+__all__ = [
+    "AmbiguousOutcomeError", "ApiError", "AsyncClient", "AsyncHttpxTransport", "AsyncTransport", "AuthenticationError",
+    "BcpayError", "Client", "ConfigurationError", "DeclinedError", "DuplicatePaymentError", "FieldError", "HttpRequest",
+    "HttpResponse", "HttpxTransport", "NoResponse", "Order", "OrderStateError", "PatClaims", "PaymentAccessToken",
+    "PaymentFlow", "PaymentMethod", "PaymentReceipt", "ProcessedPayment", "RateLimitedError", "Refund", "RefundQuote",
+    "RetryAdvice", "StoredInstrument", "SupportedInstrument", "SyncTransport", "Transaction", "TransportError",
+    "ValidationError", "classify_httpx_error",
+]

@@ -1,0 +1,369 @@
+"""Clients, transports and the payment flow. Every rule runs in bcpay-core; this module supplies
+HTTP (httpx), time and sleeping, and turns JSON into dataclasses and errors into exceptions."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any, Awaitable, Callable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+
+import httpx
+
+from . import _core
+from ._errors import BcpayError, from_details
+from ._models import (
+    FieldError,
+    HttpRequest,
+    HttpResponse,
+    Order,
+    PaymentAccessToken,
+    PaymentMethod,
+    PaymentReceipt,
+    ProcessedPayment,
+    Refund,
+    RefundQuote,
+    StoredInstrument,
+    Transaction,
+    load,
+)
+
+log = logging.getLogger("bcpay")
+T = TypeVar("T")
+Json = Any
+Payment = Mapping[str, Any]
+"""A payment, as the API spells it: ``{"instrument": {...}, "payment_method_id": "stripe.card", "save_instrument": False}``."""
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _core_call(f: Callable[[], T]) -> T:
+    try:
+        return f()
+    except _core.CoreError as e:
+        message, details = e.args
+        raise from_details(message, details) from None
+
+
+class NoResponse(Exception):
+    """Raised by a transport when no response arrived. ``failure`` is ``"not_sent"`` (the server
+    certainly never saw the request), ``"maybe_sent"`` or ``"timed_out"``."""
+
+    def __init__(self, failure: str, message: str = "") -> None:
+        super().__init__(message or failure)
+        self.failure = failure
+
+
+def classify_httpx_error(error: Exception) -> str:
+    """What an httpx error says about whether the server saw the request. Only failures before
+    the request is written — connecting, DNS, TLS, waiting for a pooled connection — are
+    ``not_sent``; a read/write timeout is ``timed_out``; everything else is ``maybe_sent``."""
+    if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)):
+        return "not_sent"
+    if isinstance(error, httpx.TimeoutException):
+        return "timed_out"
+    return "maybe_sent"
+
+
+SyncTransport = Callable[[HttpRequest], HttpResponse]
+AsyncTransport = Callable[[HttpRequest], Awaitable[HttpResponse]]
+
+
+class HttpxTransport:
+    """The default synchronous transport: one pooled ``httpx.Client`` with keep-alive."""
+
+    def __init__(self, timeout: float = 30.0, client: Optional[httpx.Client] = None) -> None:
+        self._client = client or httpx.Client(timeout=timeout)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            r = self._client.request(request.method, request.url, headers=list(request.headers), content=request.body)
+        except httpx.HTTPError as e:
+            raise NoResponse(classify_httpx_error(e), f"{request.endpoint} {request.id}: {type(e).__name__}") from None
+        return HttpResponse(r.status_code, tuple(r.headers.multi_items()), r.content)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class AsyncHttpxTransport:
+    """The default asyncio transport: one pooled ``httpx.AsyncClient``."""
+
+    def __init__(self, timeout: float = 30.0, client: Optional[httpx.AsyncClient] = None) -> None:
+        self._client = client or httpx.AsyncClient(timeout=timeout)
+
+    async def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            r = await self._client.request(request.method, request.url, headers=list(request.headers), content=request.body)
+        except httpx.HTTPError as e:
+            raise NoResponse(classify_httpx_error(e), f"{request.endpoint} {request.id}: {type(e).__name__}") from None
+        return HttpResponse(r.status_code, tuple(r.headers.multi_items()), r.content)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def _request(t: Tuple[str, str, str, str, List[Tuple[str, str]], Optional[bytes]]) -> HttpRequest:
+    return HttpRequest(t[0], t[1], t[2], t[3], tuple(t[4]), t[5])
+
+
+class PaymentFlow:
+    """The payment state machine, for hosts that drive HTTP themselves: ``poll(now_ms)`` returns
+    ``("send", HttpRequest)``, ``("wait", until_ms)``, ``("awaiting", request_id)``,
+    ``("done", PaymentReceipt)`` or ``("failed", BcpayError)``; report each request's outcome with
+    ``on_response`` or ``on_transport_failure``."""
+
+    def __init__(self, flow: _core.CoreFlow) -> None:
+        self._flow = flow
+
+    def poll(self, now_ms: Optional[int] = None) -> Tuple[str, Any]:
+        kind, payload = self._flow.poll(_now_ms() if now_ms is None else now_ms)
+        if kind == "send":
+            return kind, _request(payload)  # type: ignore[arg-type]
+        action = json.loads(payload)  # type: ignore[arg-type]
+        if kind == "wait":
+            return kind, action["until_ms"]
+        if kind == "awaiting":
+            return kind, action["request_id"]
+        if kind == "done":
+            return kind, load(PaymentReceipt, action["receipt"])
+        error = action["error"]
+        return kind, from_details(error.get("title", "bcpay error"), json.dumps(error))
+
+    def on_response(self, request_id: str, response: HttpResponse, now_ms: Optional[int] = None) -> None:
+        self._flow.on_response(request_id, response.status, list(response.headers), response.body, _now_ms() if now_ms is None else now_ms)
+
+    def on_transport_failure(self, request_id: str, failure: str, now_ms: Optional[int] = None) -> None:
+        _core_call(lambda: self._flow.on_transport_failure(request_id, failure, _now_ms() if now_ms is None else now_ms))
+
+
+class _Base:
+    """What the sync and async clients share: configuration, the core API, (de)serialization."""
+
+    def __init__(
+        self,
+        store_hash: str,
+        api_token: str,
+        *,
+        api_base: Optional[str] = None,
+        payments_base: Optional[str] = None,
+        flow_options: Optional[Mapping[str, Any]] = None,
+        rate_limit: Optional[Mapping[str, Any]] = None,
+        host: str = "python",
+        max_response_bytes: Optional[int] = None,
+    ) -> None:
+        settings = {"store_hash": store_hash, "api_token": api_token, "api_base": api_base, "payments_base": payments_base, "host": host, "max_response_bytes": max_response_bytes}
+        self._api = _core_call(lambda: _core.CoreApi(json.dumps(settings), json.dumps(dict(rate_limit)) if rate_limit else None))
+        self._flow_options = dict(flow_options or {})
+
+    def new_flow(self, order_id: int, payments: Union[Payment, Sequence[Payment]], now_ms: Optional[int] = None, seed: Optional[int] = None, **options: Any) -> PaymentFlow:
+        """A payment flow to drive yourself; ``seed`` makes retry jitter repeatable."""
+        items = [payments] if isinstance(payments, Mapping) else list(payments)
+        opts = {**self._flow_options, **options}
+        return PaymentFlow(_core_call(lambda: self._api.new_flow(order_id, json.dumps(items), json.dumps(opts), _now_ms() if now_ms is None else now_ms, seed)))
+
+    def validate(self, payments: Union[Payment, Sequence[Payment]], methods: Optional[Sequence[Mapping[str, Any]]] = None, now_ms: Optional[int] = None) -> List[FieldError]:
+        """Every field error in ``payments`` (empty when valid); nothing is sent."""
+        items = [payments] if isinstance(payments, Mapping) else list(payments)
+        out = _core_call(lambda: self._api.validate(json.dumps(items), _now_ms() if now_ms is None else now_ms, json.dumps(list(methods)) if methods is not None else None))
+        return [load(FieldError, f) for f in json.loads(out)]
+
+    def build_request(self, call: str, input: Mapping[str, Any]) -> HttpRequest:
+        """The stateless API: the request for ``call`` (names as in the conformance vectors)."""
+        return _request(_core_call(lambda: self._api.build(call, json.dumps(dict(input)))))
+
+    def parse_response(self, call: str, request_id: str, response: HttpResponse, context: Optional[Mapping[str, Any]] = None) -> Json:
+        """The stateless API: the parsed result of a response, as JSON data."""
+        text = _core_call(lambda: self._api.parse(call, request_id, response.status, list(response.headers), response.body, json.dumps(dict(context or {}))))
+        return json.loads(text)
+
+    def _no_response(self, request: HttpRequest, failure: str) -> BcpayError:
+        message, details = self._api.transport_error(request.endpoint, request.id, failure)
+        return from_details(message, details)
+
+
+class Client(_Base):
+    """A synchronous client for one store. Use as a context manager to close its connections."""
+
+    def __init__(self, store_hash: str, api_token: str, *, transport: Optional[SyncTransport] = None, timeout: float = 30.0, **settings: Any) -> None:
+        super().__init__(store_hash, api_token, **settings)
+        self._own_transport = transport is None
+        self._transport: SyncTransport = transport or HttpxTransport(timeout)
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._own_transport and isinstance(self._transport, HttpxTransport):
+            self._transport.close()
+
+    def _send(self, request: HttpRequest) -> HttpResponse:
+        log.debug("bcpay %s %s %s", request.id, request.endpoint, request.method)
+        response = self._transport(request)
+        log.debug("bcpay %s answered %s", request.id, response.status)
+        return response
+
+    def pay(self, order_id: int, payments: Union[Payment, Sequence[Payment]], **options: Any) -> PaymentReceipt:
+        """Pays the order: methods → token → process, with retries and reconciliation."""
+        flow = self.new_flow(order_id, payments, **options)
+        while True:
+            kind, value = flow.poll()
+            if kind == "send":
+                try:
+                    response = self._send(value)
+                except NoResponse as e:
+                    flow.on_transport_failure(value.id, e.failure)
+                    continue
+                except Exception:
+                    # An unknown transport error may have happened after sending: reconcile.
+                    log.warning("bcpay %s: transport raised; treating as maybe_sent", value.id)
+                    flow.on_transport_failure(value.id, "maybe_sent")
+                    continue
+                flow.on_response(value.id, response)
+            elif kind == "wait":
+                time.sleep(max(0, value - _now_ms()) / 1000)
+            elif kind == "done":
+                return value  # type: ignore[no-any-return]
+            elif kind == "failed":
+                raise value
+            else:
+                raise RuntimeError(f"unexpected flow action {kind}")
+
+    def _call(self, call: str, input: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> Json:
+        request = self.build_request(call, input)
+        try:
+            response = self._send(request)
+        except NoResponse as e:
+            raise self._no_response(request, e.failure) from None
+        return self.parse_response(call, request.id, response, context)
+
+    def get_payment_methods(self, order_id: Optional[int] = None, checkout_id: Optional[str] = None) -> List[PaymentMethod]:
+        return [load(PaymentMethod, m) for m in self._call("get_payment_methods", {"order_id": order_id, "checkout_id": checkout_id})]
+
+    def create_access_token(self, order_id: int, is_recurring: bool = False) -> PaymentAccessToken:
+        return load(PaymentAccessToken, self._call("create_access_token", {"order_id": order_id, "is_recurring": is_recurring}, {"now_ms": _now_ms()}))
+
+    def process_payment(self, token: PaymentAccessToken, payment: Payment) -> ProcessedPayment:
+        """Process Payment once: no retry, no reconciliation (``pay`` does both)."""
+        return load(ProcessedPayment, self._call("process_payment", {"pat": token.secret, "now_ms": _now_ms(), "payment": dict(payment)}, {"payment_method_id": payment["payment_method_id"]}))
+
+    def create_order(self, order: Mapping[str, Any]) -> Order:
+        return load(Order, self._call("create_order", {"order": dict(order)}))
+
+    def get_order(self, order_id: int) -> Order:
+        return load(Order, self._call("get_order", {"order_id": order_id}))
+
+    def get_transactions(self, order_id: int) -> List[Transaction]:
+        out: List[Transaction] = []
+        for page in range(1, 1001):
+            p = self._call("get_transactions", {"order_id": order_id, "page": page})
+            out.extend(load(Transaction, t) for t in p["transactions"])
+            if p["current_page"] >= p["total_pages"]:
+                break
+        return out
+
+    def capture(self, order_id: int) -> None:
+        self._call("capture", {"order_id": order_id})
+
+    def void(self, order_id: int) -> None:
+        self._call("void", {"order_id": order_id})
+
+    def create_refund_quote(self, order_id: int, items: Sequence[Mapping[str, Any]]) -> RefundQuote:
+        return load(RefundQuote, self._call("create_refund_quote", {"order_id": order_id, "request": {"items": list(items)}}))
+
+    def create_refund(self, order_id: int, items: Sequence[Mapping[str, Any]], payments: Sequence[Mapping[str, Any]]) -> Refund:
+        return load(Refund, self._call("create_refund", {"order_id": order_id, "request": {"items": list(items), "payments": list(payments)}}))
+
+    def list_refunds(self, order_id: int) -> List[Refund]:
+        return [load(Refund, r) for r in self._call("list_refunds", {"order_id": order_id})]
+
+    def get_stored_instruments(self, customer_id: int) -> List[StoredInstrument]:
+        return [load(StoredInstrument, s) for s in self._call("get_stored_instruments", {"customer_id": customer_id})]
+
+
+class AsyncClient(_Base):
+    """An asyncio client for one store. Use ``async with`` to close its connections."""
+
+    def __init__(self, store_hash: str, api_token: str, *, transport: Optional[AsyncTransport] = None, timeout: float = 30.0, **settings: Any) -> None:
+        super().__init__(store_hash, api_token, **settings)
+        self._own_transport = transport is None
+        self._transport: AsyncTransport = transport or AsyncHttpxTransport(timeout)
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._own_transport and isinstance(self._transport, AsyncHttpxTransport):
+            await self._transport.aclose()
+
+    async def pay(self, order_id: int, payments: Union[Payment, Sequence[Payment]], **options: Any) -> PaymentReceipt:
+        """Pays the order: methods → token → process, with retries and reconciliation."""
+        flow = self.new_flow(order_id, payments, **options)
+        while True:
+            kind, value = flow.poll()
+            if kind == "send":
+                try:
+                    response = await self._transport(value)
+                except NoResponse as e:
+                    flow.on_transport_failure(value.id, e.failure)
+                    continue
+                except Exception:
+                    log.warning("bcpay %s: transport raised; treating as maybe_sent", value.id)
+                    flow.on_transport_failure(value.id, "maybe_sent")
+                    continue
+                flow.on_response(value.id, response)
+            elif kind == "wait":
+                await asyncio.sleep(max(0, value - _now_ms()) / 1000)
+            elif kind == "done":
+                return value  # type: ignore[no-any-return]
+            elif kind == "failed":
+                raise value
+            else:
+                raise RuntimeError(f"unexpected flow action {kind}")
+
+    async def _call(self, call: str, input: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> Json:
+        request = self.build_request(call, input)
+        try:
+            response = await self._transport(request)
+        except NoResponse as e:
+            raise self._no_response(request, e.failure) from None
+        return self.parse_response(call, request.id, response, context)
+
+    async def get_payment_methods(self, order_id: Optional[int] = None, checkout_id: Optional[str] = None) -> List[PaymentMethod]:
+        return [load(PaymentMethod, m) for m in await self._call("get_payment_methods", {"order_id": order_id, "checkout_id": checkout_id})]
+
+    async def create_access_token(self, order_id: int, is_recurring: bool = False) -> PaymentAccessToken:
+        return load(PaymentAccessToken, await self._call("create_access_token", {"order_id": order_id, "is_recurring": is_recurring}, {"now_ms": _now_ms()}))
+
+    async def create_order(self, order: Mapping[str, Any]) -> Order:
+        return load(Order, await self._call("create_order", {"order": dict(order)}))
+
+    async def get_order(self, order_id: int) -> Order:
+        return load(Order, await self._call("get_order", {"order_id": order_id}))
+
+    async def get_transactions(self, order_id: int) -> List[Transaction]:
+        out: List[Transaction] = []
+        for page in range(1, 1001):
+            p = await self._call("get_transactions", {"order_id": order_id, "page": page})
+            out.extend(load(Transaction, t) for t in p["transactions"])
+            if p["current_page"] >= p["total_pages"]:
+                break
+        return out
+
+    async def capture(self, order_id: int) -> None:
+        await self._call("capture", {"order_id": order_id})
+
+    async def void(self, order_id: int) -> None:
+        await self._call("void", {"order_id": order_id})
+
+    async def get_stored_instruments(self, customer_id: int) -> List[StoredInstrument]:
+        return [load(StoredInstrument, s) for s in await self._call("get_stored_instruments", {"customer_id": customer_id})]
+
