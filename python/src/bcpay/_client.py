@@ -2,13 +2,14 @@
 HTTP (httpx), time and sleeping, and turns JSON into dataclasses and errors into exceptions."""
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
-from typing import Any, Awaitable, Callable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
-import httpx
+# httpx and asyncio are imported where first used: together they are most of an import's time.
+if TYPE_CHECKING:
+    import httpx
 
 from . import _core
 from ._errors import BcpayError, from_details
@@ -60,6 +61,8 @@ def classify_httpx_error(error: Exception) -> str:
     """What an httpx error says about whether the server saw the request. Only failures before
     the request is written — connecting, DNS, TLS, waiting for a pooled connection — are
     ``not_sent``; a read/write timeout is ``timed_out``; everything else is ``maybe_sent``."""
+    import httpx
+
     if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)):
         return "not_sent"
     if isinstance(error, httpx.TimeoutException):
@@ -75,12 +78,15 @@ class HttpxTransport:
     """The default synchronous transport: one pooled ``httpx.Client`` with keep-alive."""
 
     def __init__(self, timeout: float = 30.0, client: Optional[httpx.Client] = None) -> None:
+        import httpx
+
         self._client = client or httpx.Client(timeout=timeout)
+        self._errors = httpx.HTTPError
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             r = self._client.request(request.method, request.url, headers=list(request.headers), content=request.body)
-        except httpx.HTTPError as e:
+        except self._errors as e:
             raise NoResponse(classify_httpx_error(e), f"{request.endpoint} {request.id}: {type(e).__name__}") from None
         return HttpResponse(r.status_code, tuple(r.headers.multi_items()), r.content)
 
@@ -92,12 +98,15 @@ class AsyncHttpxTransport:
     """The default asyncio transport: one pooled ``httpx.AsyncClient``."""
 
     def __init__(self, timeout: float = 30.0, client: Optional[httpx.AsyncClient] = None) -> None:
+        import httpx
+
         self._client = client or httpx.AsyncClient(timeout=timeout)
+        self._errors = httpx.HTTPError
 
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             r = await self._client.request(request.method, request.url, headers=list(request.headers), content=request.body)
-        except httpx.HTTPError as e:
+        except self._errors as e:
             raise NoResponse(classify_httpx_error(e), f"{request.endpoint} {request.id}: {type(e).__name__}") from None
         return HttpResponse(r.status_code, tuple(r.headers.multi_items()), r.content)
 
@@ -321,6 +330,8 @@ class AsyncClient(_Base):
                     continue
                 flow.on_response(value.id, response)
             elif kind == "wait":
+                import asyncio
+
                 await asyncio.sleep(max(0, value - _now_ms()) / 1000)
             elif kind == "done":
                 return value  # type: ignore[no-any-return]
