@@ -1,7 +1,7 @@
 //! The pyo3 binding of bcpay-core for the Python package `bcpay` (module `bcpay._core`).
 //!
 //! It converts types and nothing else: values cross as JSON text through
-//! `bcpay_core::json_api` (the Python layer turns them into frozen dataclasses), bodies as
+//! `bcpay_core::json_api` (the Python layer turns them into typed named tuples), bodies as
 //! `bytes`, headers as lists of `(name, value)` pairs. Every `PaymentError` is raised as
 //! `CoreError(message, details_json)`, which the Python layer re-raises as the matching
 //! `BcpayError` subclass. Nothing here panics on bad input: it is a validation error.

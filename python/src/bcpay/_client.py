@@ -1,5 +1,5 @@
 """Clients, transports and the payment flow. Every rule runs in bcpay-core; this module supplies
-HTTP (httpx), time and sleeping, and turns JSON into dataclasses and errors into exceptions."""
+HTTP (httpx), time and sleeping, and turns JSON into typed records and errors into exceptions."""
 from __future__ import annotations
 
 import json

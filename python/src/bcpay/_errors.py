@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 from ._models import FieldError, ProcessedPayment, load
 
 
-@dataclass(frozen=True)
-class RetryAdvice:
+class RetryAdvice(NamedTuple):
     """What a caller may do: ``never``, ``after`` (``ms``), ``with_new_token`` or ``reconcile``."""
 
     type: str

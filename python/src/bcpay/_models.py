@@ -1,22 +1,26 @@
-"""Typed, immutable results. Field names are the API's (snake_case)."""
+"""Typed, immutable results (named tuples: cheap to define, so `import bcpay` stays fast). Field
+names are the API's (snake_case)."""
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple, Type, TypeVar, get_args, get_origin, get_type_hints
+from typing import Any, Dict, NamedTuple, Optional, Tuple, Type, TypeVar, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
 
 
+_HINTS: Dict[type, Dict[str, Any]] = {}
+
+
+def _is_record(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
+
+
 def load(cls: Type[T], data: Any) -> T:
-    """Builds dataclass `cls` from the core's JSON object, recursively; unknown keys are ignored
+    """Builds record `cls` from the core's JSON object, recursively; unknown keys are ignored
     (newer API fields), missing ones take their defaults."""
-    hints = get_type_hints(cls)
-    kwargs: Dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name not in data:
-            continue
-        kwargs[f.name] = _convert(hints[f.name], data[f.name])
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = get_type_hints(cls)
+    kwargs = {name: _convert(hints[name], data[name]) for name in cls._fields if name in data}  # type: ignore[attr-defined]
     return cls(**kwargs)
 
 
@@ -30,8 +34,8 @@ def _convert(tp: Any, value: Any) -> Any:
     if origin is not None and type(None) in args:  # Optional[X]
         inner = next(a for a in args if a is not type(None))
         return _convert(inner, value)
-    if dataclasses.is_dataclass(tp):
-        return load(tp, value)  # type: ignore[arg-type]
+    if _is_record(tp):
+        return load(tp, value)
     return value
 
 
@@ -39,8 +43,7 @@ def _hint(token: str) -> str:
     return f"••••{token[-4:]}" if len(token) >= 16 else "••••"
 
 
-@dataclass(frozen=True)
-class FieldError:
+class FieldError(NamedTuple):
     """One problem with one field. ``description`` never contains the value."""
 
     path: str
@@ -48,18 +51,16 @@ class FieldError:
     description: str
 
 
-@dataclass(frozen=True)
-class SupportedInstrument:
+class SupportedInstrument(NamedTuple):
     instrument_type: str
     verification_value_required: bool = False
 
 
-@dataclass(frozen=True)
-class StoredInstrument:
+class StoredInstrument(NamedTuple):
     """A stored card, PayPal account or bank account. The token is hidden from ``repr``."""
 
     type: str
-    token: str = field(repr=False)
+    token: str
     is_default: bool = False
     brand: Optional[str] = None
     expiry_month: Optional[int] = None
@@ -74,9 +75,12 @@ class StoredInstrument:
     def token_hint(self) -> str:
         return _hint(self.token)
 
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._fields if k != "token" and getattr(self, k) is not None)
+        return f"StoredInstrument({shown}, token={self.token_hint!r})"
 
-@dataclass(frozen=True)
-class PaymentMethod:
+
+class PaymentMethod(NamedTuple):
     id: str
     name: str = ""
     test_mode: bool = False
@@ -85,8 +89,7 @@ class PaymentMethod:
     stored_instruments: Tuple[StoredInstrument, ...] = ()
 
 
-@dataclass(frozen=True)
-class PatClaims:
+class PatClaims(NamedTuple):
     exp: Optional[int] = None
     nbf: Optional[int] = None
     iat: Optional[int] = None
@@ -100,11 +103,10 @@ class PatClaims:
     currency: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class PaymentAccessToken:
+class PaymentAccessToken(NamedTuple):
     """A payment access token. ``secret`` (the JWT) is never shown by ``repr``."""
 
-    secret: str = field(repr=False)
+    secret: str
     claims: Optional[PatClaims] = None
     received_at_ms: int = 0
     expires_at_ms: int = 0
@@ -112,9 +114,11 @@ class PaymentAccessToken:
     def is_expired(self, now_ms: int) -> bool:
         return now_ms >= self.expires_at_ms
 
+    def __repr__(self) -> str:
+        return f"PaymentAccessToken(secret='[redacted]', claims={self.claims!r}, expires_at_ms={self.expires_at_ms!r})"
 
-@dataclass(frozen=True)
-class ProcessedPayment:
+
+class ProcessedPayment(NamedTuple):
     id: Optional[str]
     status: str
     transaction_type: str
@@ -123,15 +127,13 @@ class ProcessedPayment:
     reconciled: bool = False
 
 
-@dataclass(frozen=True)
-class PaymentReceipt:
+class PaymentReceipt(NamedTuple):
     order_id: int
     payments: Tuple[ProcessedPayment, ...]
     requests_sent: int = 0
 
 
-@dataclass(frozen=True)
-class Order:
+class Order(NamedTuple):
     id: int
     status_id: Optional[int] = None
     status: str = ""
@@ -141,8 +143,7 @@ class Order:
     currency_code: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class Transaction:
+class Transaction(NamedTuple):
     event: str
     amount: float
     id: Optional[int] = None
@@ -158,8 +159,7 @@ class Transaction:
     reference_transaction_id: Optional[int] = None
 
 
-@dataclass(frozen=True)
-class RefundPaymentOption:
+class RefundPaymentOption(NamedTuple):
     provider_id: str
     amount: float
     provider_description: Optional[str] = None
@@ -168,8 +168,7 @@ class RefundPaymentOption:
     offline_reason: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class RefundQuote:
+class RefundQuote(NamedTuple):
     total_refund_amount: float
     order_id: Optional[int] = None
     total_refund_tax_amount: float = 0.0
@@ -179,8 +178,7 @@ class RefundQuote:
     refund_methods: Tuple[Tuple[RefundPaymentOption, ...], ...] = ()
 
 
-@dataclass(frozen=True)
-class RefundPayment:
+class RefundPayment(NamedTuple):
     provider_id: str
     amount: float
     id: Optional[int] = None
@@ -189,8 +187,7 @@ class RefundPayment:
     declined_message: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class Refund:
+class Refund(NamedTuple):
     id: Optional[int] = None
     order_id: Optional[int] = None
     created: Optional[str] = None
@@ -200,26 +197,28 @@ class Refund:
     payments: Tuple[RefundPayment, ...] = ()
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(NamedTuple):
     name: str
     value: str
 
 
-@dataclass(frozen=True)
-class HttpRequest:
+class HttpRequest(NamedTuple):
     """A complete request: send exactly this. ``repr`` hides the body and credentials."""
 
     id: str
     endpoint: str
     method: str
     url: str
-    headers: Tuple[Tuple[str, str], ...] = field(repr=False)
-    body: Optional[bytes] = field(repr=False)
+    headers: Tuple[Tuple[str, str], ...]
+    body: Optional[bytes]
+
+    def __repr__(self) -> str:
+        # Headers carry credentials and Process Payment bodies card data: neither is shown.
+        size = len(self.body) if self.body is not None else 0
+        return f"HttpRequest(id={self.id!r}, endpoint={self.endpoint!r}, method={self.method!r}, url={self.url!r}, body=<{size} bytes>)"
 
 
-@dataclass(frozen=True)
-class HttpResponse:
+class HttpResponse(NamedTuple):
     status: int
     headers: Tuple[Tuple[str, str], ...]
     body: bytes
