@@ -6,7 +6,7 @@ use bcpay::model::*;
 use bcpay::secret::ApiToken;
 use bcpay::{Client, ClientConfig, ErrorKind, FlowOptions, ReqwestTransport, RetryAdvice};
 use bcpay_sandbox::{Faults, Sandbox, SandboxConfig};
-use common::client as client_for;
+use common::{client as client_for, order};
 use serde_json::{Value, json};
 
 mod common;
@@ -20,35 +20,6 @@ async fn env() -> Env {
     let sandbox = Sandbox::start(SandboxConfig::default(), 0).await.unwrap();
     let client = client_for(&sandbox, 10_000, FlowOptions::default());
     Env { sandbox, client }
-}
-
-async fn order(client: &Client<ReqwestTransport>, customer_id: i64, price: f64) -> u64 {
-    let new = NewOrder {
-        customer_id,
-        billing_address: BillingAddress {
-            first_name: "Jane".into(),
-            last_name: "Doe".into(),
-            street_1: "1 Main St".into(),
-            city: "Austin".into(),
-            state: "Texas".into(),
-            zip: "78751".into(),
-            country: "United States".into(),
-            country_iso2: "US".into(),
-            email: "jane@example.com".into(),
-            ..Default::default()
-        },
-        products: vec![OrderProduct {
-            name: Some("Poster".into()),
-            quantity: 2,
-            price_inc_tax: Some(price / 2.0),
-            price_ex_tax: Some(price / 2.0),
-            ..Default::default()
-        }],
-        default_currency_code: None,
-    };
-    let o = client.create_order(&new).await.unwrap();
-    assert_eq!(o.status_id, Some(order_status::INCOMPLETE));
-    o.id as u64
 }
 
 fn pay(instrument: Value, method: &str) -> Payment {

@@ -148,6 +148,16 @@ class PaymentFlow:
         _core_call(lambda: self._flow.on_transport_failure(request_id, failure, _now_ms() if now_ms is None else now_ms))
 
 
+def _report_no_response(flow: PaymentFlow, request: HttpRequest, error: Exception) -> None:
+    """Tells the flow a request got no response. Only a `NoResponse` can say ``not_sent``; any
+    other exception may have come after sending, so the flow reconciles instead of resending."""
+    if isinstance(error, NoResponse):
+        flow.on_transport_failure(request.id, error.failure)
+    else:
+        log.warning("bcpay %s: transport raised %s; treating as maybe_sent", request.id, type(error).__name__)
+        flow.on_transport_failure(request.id, "maybe_sent")
+
+
 class _Base:
     """What the sync and async clients share: configuration, the core API, (de)serialization."""
 
@@ -225,13 +235,8 @@ class Client(_Base):
             if kind == "send":
                 try:
                     response = self._send(value)
-                except NoResponse as e:
-                    flow.on_transport_failure(value.id, e.failure)
-                    continue
-                except Exception:
-                    # An unknown transport error may have happened after sending: reconcile.
-                    log.warning("bcpay %s: transport raised; treating as maybe_sent", value.id)
-                    flow.on_transport_failure(value.id, "maybe_sent")
+                except Exception as e:
+                    _report_no_response(flow, value, e)
                     continue
                 flow.on_response(value.id, response)
             elif kind == "wait":
@@ -321,12 +326,8 @@ class AsyncClient(_Base):
             if kind == "send":
                 try:
                     response = await self._transport(value)
-                except NoResponse as e:
-                    flow.on_transport_failure(value.id, e.failure)
-                    continue
-                except Exception:
-                    log.warning("bcpay %s: transport raised; treating as maybe_sent", value.id)
-                    flow.on_transport_failure(value.id, "maybe_sent")
+                except Exception as e:
+                    _report_no_response(flow, value, e)
                     continue
                 flow.on_response(value.id, response)
             elif kind == "wait":

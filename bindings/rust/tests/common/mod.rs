@@ -17,33 +17,41 @@ pub fn client(sandbox: &Sandbox, timeout_ms: u64, options: FlowOptions) -> Clien
     Client::with_transport(config, ReqwestTransport::new(timeout_ms)).with_options(options)
 }
 
+/// Creates an Incomplete order for `customer_id` (0 for a guest) with one custom product.
+pub async fn order(client: &Client<ReqwestTransport>, customer_id: i64, price: f64) -> u64 {
+    let new = NewOrder {
+        customer_id,
+        billing_address: BillingAddress {
+            first_name: "Jane".into(),
+            last_name: "Doe".into(),
+            street_1: "1 Main St".into(),
+            city: "Austin".into(),
+            state: "Texas".into(),
+            zip: "78751".into(),
+            country: "United States".into(),
+            country_iso2: "US".into(),
+            email: "jane@example.com".into(),
+            ..Default::default()
+        },
+        products: vec![OrderProduct {
+            name: Some("Poster".into()),
+            quantity: 1,
+            price_inc_tax: Some(price),
+            price_ex_tax: Some(price),
+            ..Default::default()
+        }],
+        default_currency_code: None,
+    };
+    let created = client.create_order(&new).await.unwrap();
+    assert_eq!(created.status_id, Some(order_status::INCOMPLETE));
+    created.id as u64
+}
+
+/// `n` guest orders with varied totals.
 pub async fn orders(client: &Client<ReqwestTransport>, n: usize, customer_id: i64) -> Vec<u64> {
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
-        let new = NewOrder {
-            customer_id,
-            billing_address: BillingAddress {
-                first_name: "Chaos".into(),
-                last_name: "Monkey".into(),
-                street_1: "1 Main St".into(),
-                city: "Austin".into(),
-                state: "Texas".into(),
-                zip: "78751".into(),
-                country: "United States".into(),
-                country_iso2: "US".into(),
-                email: "chaos@example.com".into(),
-                ..Default::default()
-            },
-            products: vec![OrderProduct {
-                name: Some(format!("Item {i}")),
-                quantity: 1,
-                price_inc_tax: Some(10.0 + (i % 50) as f64),
-                price_ex_tax: Some(10.0),
-                ..Default::default()
-            }],
-            default_currency_code: None,
-        };
-        ids.push(client.create_order(&new).await.unwrap().id as u64);
+        ids.push(order(client, customer_id, 10.0 + (i % 50) as f64).await);
     }
     ids
 }
