@@ -2,41 +2,55 @@
 names are the API's (snake_case)."""
 from __future__ import annotations
 
-from typing import Any, Dict, NamedTuple, Optional, Tuple, Type, TypeVar, get_args, get_origin, get_type_hints
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Type, TypeVar, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
-
-
-_HINTS: Dict[type, Dict[str, Any]] = {}
 
 
 def _is_record(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
 
 
+Converter = Callable[[Any], Any]
+_CONVERTERS: Dict[Any, Converter] = {}
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _converter(tp: Any) -> Converter:
+    """A function turning the core's JSON value into type `tp`, built once per type."""
+    found = _CONVERTERS.get(tp)
+    if found is not None:
+        return found
+    origin, args = get_origin(tp), get_args(tp)
+    convert: Converter
+    if origin is tuple and args:
+        item = _converter(args[0])
+        convert = lambda v: None if v is None else tuple(item(x) for x in v)  # noqa: E731
+    elif origin is not None and type(None) in args:  # Optional[X]
+        inner = _converter(next(a for a in args if a is not type(None)))
+        convert = lambda v: None if v is None else inner(v)  # noqa: E731
+    elif _is_record(tp):
+        hints = get_type_hints(tp)
+        fields = [(name, _converter(hints[name])) for name in tp._fields]
+
+        def convert(v: Any) -> Any:
+            if v is None:
+                return None
+            return tp(**{name: f(v[name]) for name, f in fields if name in v})
+
+    else:
+        convert = _identity
+    _CONVERTERS[tp] = convert
+    return convert
+
+
 def load(cls: Type[T], data: Any) -> T:
     """Builds record `cls` from the core's JSON object, recursively; unknown keys are ignored
     (newer API fields), missing ones take their defaults."""
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = get_type_hints(cls)
-    kwargs = {name: _convert(hints[name], data[name]) for name in cls._fields if name in data}  # type: ignore[attr-defined]
-    return cls(**kwargs)
-
-
-def _convert(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    origin = get_origin(tp)
-    args = get_args(tp)
-    if origin is tuple and args:
-        return tuple(_convert(args[0], v) for v in value)
-    if origin is not None and type(None) in args:  # Optional[X]
-        inner = next(a for a in args if a is not type(None))
-        return _convert(inner, value)
-    if _is_record(tp):
-        return load(tp, value)
-    return value
+    return _converter(cls)(data)  # type: ignore[no-any-return]
 
 
 def _hint(token: str) -> str:
