@@ -2,14 +2,33 @@
 HTTP (httpx), time and sleeping, and turns JSON into typed records and errors into exceptions."""
 from __future__ import annotations
 
-import json
-import logging
 import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
-# httpx and asyncio are imported where first used: together they are most of an import's time.
+# httpx, asyncio, json and logging are imported where first used: together they are most of
+# `import bcpay`'s time, and a script that never logs or never awaits should not pay for them.
 if TYPE_CHECKING:
+    import logging
+
     import httpx
+
+
+def _dumps(value: Any) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def _loads(text: str) -> Any:
+    import json
+
+    return json.loads(text)
+
+
+def _log() -> "logging.Logger":
+    import logging
+
+    return logging.getLogger("bcpay")
 
 from . import _core
 from ._errors import BcpayError, from_details
@@ -29,7 +48,6 @@ from ._models import (
     load,
 )
 
-log = logging.getLogger("bcpay")
 T = TypeVar("T")
 Json = Any
 Payment = Mapping[str, Any]
@@ -131,7 +149,7 @@ class PaymentFlow:
         kind, payload = self._flow.poll(_now_ms() if now_ms is None else now_ms)
         if kind == "send":
             return kind, _request(payload)  # type: ignore[arg-type]
-        action = json.loads(payload)  # type: ignore[arg-type]
+        action = _loads(payload)  # type: ignore[arg-type]
         if kind == "wait":
             return kind, action["until_ms"]
         if kind == "awaiting":
@@ -139,7 +157,7 @@ class PaymentFlow:
         if kind == "done":
             return kind, load(PaymentReceipt, action["receipt"])
         error = action["error"]
-        return kind, from_details(error.get("title", "bcpay error"), json.dumps(error))
+        return kind, from_details(error.get("title", "bcpay error"), _dumps(error))
 
     def on_response(self, request_id: str, response: HttpResponse, now_ms: Optional[int] = None) -> None:
         self._flow.on_response(request_id, response.status, list(response.headers), response.body, _now_ms() if now_ms is None else now_ms)
@@ -154,7 +172,7 @@ def _report_no_response(flow: PaymentFlow, request: HttpRequest, error: Exceptio
     if isinstance(error, NoResponse):
         flow.on_transport_failure(request.id, error.failure)
     else:
-        log.warning("bcpay %s: transport raised %s; treating as maybe_sent", request.id, type(error).__name__)
+        _log().warning("bcpay %s: transport raised %s; treating as maybe_sent", request.id, type(error).__name__)
         flow.on_transport_failure(request.id, "maybe_sent")
 
 
@@ -174,29 +192,29 @@ class _Base:
         max_response_bytes: Optional[int] = None,
     ) -> None:
         settings = {"store_hash": store_hash, "api_token": api_token, "api_base": api_base, "payments_base": payments_base, "host": host, "max_response_bytes": max_response_bytes}
-        self._api = _core_call(lambda: _core.CoreApi(json.dumps(settings), json.dumps(dict(rate_limit)) if rate_limit else None))
+        self._api = _core_call(lambda: _core.CoreApi(_dumps(settings), _dumps(dict(rate_limit)) if rate_limit else None))
         self._flow_options = dict(flow_options or {})
 
     def new_flow(self, order_id: int, payments: Union[Payment, Sequence[Payment]], now_ms: Optional[int] = None, seed: Optional[int] = None, **options: Any) -> PaymentFlow:
         """A payment flow to drive yourself; ``seed`` makes retry jitter repeatable."""
         items = [payments] if isinstance(payments, Mapping) else list(payments)
         opts = {**self._flow_options, **options}
-        return PaymentFlow(_core_call(lambda: self._api.new_flow(order_id, json.dumps(items), json.dumps(opts), _now_ms() if now_ms is None else now_ms, seed)))
+        return PaymentFlow(_core_call(lambda: self._api.new_flow(order_id, _dumps(items), _dumps(opts), _now_ms() if now_ms is None else now_ms, seed)))
 
     def validate(self, payments: Union[Payment, Sequence[Payment]], methods: Optional[Sequence[Mapping[str, Any]]] = None, now_ms: Optional[int] = None) -> List[FieldError]:
         """Every field error in ``payments`` (empty when valid); nothing is sent."""
         items = [payments] if isinstance(payments, Mapping) else list(payments)
-        out = _core_call(lambda: self._api.validate(json.dumps(items), _now_ms() if now_ms is None else now_ms, json.dumps(list(methods)) if methods is not None else None))
-        return [load(FieldError, f) for f in json.loads(out)]
+        out = _core_call(lambda: self._api.validate(_dumps(items), _now_ms() if now_ms is None else now_ms, _dumps(list(methods)) if methods is not None else None))
+        return [load(FieldError, f) for f in _loads(out)]
 
     def build_request(self, call: str, input: Mapping[str, Any]) -> HttpRequest:
         """The stateless API: the request for ``call`` (names as in the conformance vectors)."""
-        return _request(_core_call(lambda: self._api.build(call, json.dumps(dict(input)))))
+        return _request(_core_call(lambda: self._api.build(call, _dumps(dict(input)))))
 
     def parse_response(self, call: str, request_id: str, response: HttpResponse, context: Optional[Mapping[str, Any]] = None) -> Json:
         """The stateless API: the parsed result of a response, as JSON data."""
-        text = _core_call(lambda: self._api.parse(call, request_id, response.status, list(response.headers), response.body, json.dumps(dict(context or {}))))
-        return json.loads(text)
+        text = _core_call(lambda: self._api.parse(call, request_id, response.status, list(response.headers), response.body, _dumps(dict(context or {}))))
+        return _loads(text)
 
     def _no_response(self, request: HttpRequest, failure: str) -> BcpayError:
         message, details = self._api.transport_error(request.endpoint, request.id, failure)
@@ -222,9 +240,9 @@ class Client(_Base):
             self._transport.close()
 
     def _send(self, request: HttpRequest) -> HttpResponse:
-        log.debug("bcpay %s %s %s", request.id, request.endpoint, request.method)
+        _log().debug("bcpay %s %s %s", request.id, request.endpoint, request.method)
         response = self._transport(request)
-        log.debug("bcpay %s answered %s", request.id, response.status)
+        _log().debug("bcpay %s answered %s", request.id, response.status)
         return response
 
     def pay(self, order_id: int, payments: Union[Payment, Sequence[Payment]], **options: Any) -> PaymentReceipt:

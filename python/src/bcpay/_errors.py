@@ -1,7 +1,6 @@
 """Exceptions. Every failure is a `BcpayError`; catch a subclass by meaning."""
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 from ._models import FieldError, ProcessedPayment, load
@@ -113,5 +112,7 @@ _BY_KIND = {
 
 def from_details(message: str, details_json: str) -> BcpayError:
     """The `BcpayError` subclass for the core's error fields."""
+    import json
+
     details: Dict[str, Any] = json.loads(details_json)
     return _BY_KIND.get(details.get("kind", ""), ApiError)(message, details)
