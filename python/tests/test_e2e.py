@@ -141,6 +141,13 @@ def test_async_client_pays_and_reconciles(sandbox_url: str) -> None:
             assert r.payments[0].transaction_type == "authorization"
             await c.capture(o.id)
             assert (await c.get_order(o.id)).payment_status == "captured"
+            quote = await c.create_refund_quote(o.id, [{"item_type": "ORDER", "item_id": o.id, "amount": 2}])
+            await c.create_refund(o.id, [{"item_type": "ORDER", "item_id": o.id, "amount": 2}], [{"provider_id": quote.refund_methods[0][0].provider_id, "amount": 2}])
+            assert len(await c.list_refunds(o.id)) == 1
+            o3 = await c.create_order({"billing_address": {"first_name": "J", "last_name": "D", "street_1": "1", "city": "A", "state": "T", "zip": "1", "country": "US", "country_iso2": "US", "email": "j@d.com"}, "products": [{"name": "x", "quantity": 1, "price_inc_tax": 5, "price_ex_tax": 5}]})
+            token = await c.create_access_token(o3.id)
+            single = await c.process_payment(token, {"instrument": CARD, "payment_method_id": "stripe.card"})
+            assert single.status == "success" and not single.reconciled
             with pytest.raises(bcpay.DeclinedError):
                 o2 = await c.create_order({"billing_address": {"first_name": "J", "last_name": "D", "street_1": "1", "city": "A", "state": "T", "zip": "1", "country": "US", "country_iso2": "US", "email": "j@d.com"}, "products": [{"name": "x", "quantity": 1, "price_inc_tax": 5, "price_ex_tax": 5}]})
                 await c.pay(o2.id, {"instrument": card("4000000000009995"), "payment_method_id": "stripe.card"})

@@ -373,6 +373,11 @@ class AsyncClient(_Base):
     async def create_access_token(self, order_id: int, is_recurring: bool = False) -> PaymentAccessToken:
         return load(PaymentAccessToken, await self._call("create_access_token", {"order_id": order_id, "is_recurring": is_recurring}, {"now_ms": _now_ms()}))
 
+    async def process_payment(self, token: PaymentAccessToken, payment: Payment) -> ProcessedPayment:
+        """Process Payment once: no retry, no reconciliation (``pay`` does both)."""
+        context = {"payment_method_id": payment["payment_method_id"]}
+        return load(ProcessedPayment, await self._call("process_payment", {"pat": token.secret, "now_ms": _now_ms(), "payment": dict(payment)}, context))
+
     async def create_order(self, order: Mapping[str, Any]) -> Order:
         return load(Order, await self._call("create_order", {"order": dict(order)}))
 
@@ -393,6 +398,15 @@ class AsyncClient(_Base):
 
     async def void(self, order_id: int) -> None:
         await self._call("void", {"order_id": order_id})
+
+    async def create_refund_quote(self, order_id: int, items: Sequence[Mapping[str, Any]]) -> RefundQuote:
+        return load(RefundQuote, await self._call("create_refund_quote", {"order_id": order_id, "request": {"items": list(items)}}))
+
+    async def create_refund(self, order_id: int, items: Sequence[Mapping[str, Any]], payments: Sequence[Mapping[str, Any]]) -> Refund:
+        return load(Refund, await self._call("create_refund", {"order_id": order_id, "request": {"items": list(items), "payments": list(payments)}}))
+
+    async def list_refunds(self, order_id: int) -> List[Refund]:
+        return [load(Refund, r) for r in await self._call("list_refunds", {"order_id": order_id})]
 
     async def get_stored_instruments(self, customer_id: int) -> List[StoredInstrument]:
         return [load(StoredInstrument, s) for s in await self._call("get_stored_instruments", {"customer_id": customer_id})]
