@@ -488,6 +488,12 @@ impl PaymentFlow {
     }
 
     /// Settles an unclear payment from the order's transactions and status.
+    ///
+    /// A payment counts as recorded when the order holds more successful transactions for its
+    /// payment method than this flow has taken through that method. That assumes no one else
+    /// paid the order through the same method meanwhile (orders are Incomplete, hence unpaid,
+    /// when a flow starts); the alternative, reading transactions before every payment, would
+    /// cost a request per payment.
     fn decide_after_reconcile(&mut self, order: &Order, recorded: u32, found: Option<Transaction>) {
         let method_id = self.payments[self.step].payment_method_id.clone();
         let known = self.taken.iter().filter(|p| p.payment_method_id == method_id).count() as u32;
