@@ -311,7 +311,7 @@ impl PaymentFlow {
             }
             Permit::Ready { ticket } => ticket,
         };
-        let request = match self.build(now_ms) {
+        let request = match self.build() {
             Ok(r) => r,
             Err(e) => {
                 self.lock_limiter().release(ticket, now_ms);
@@ -327,7 +327,7 @@ impl PaymentFlow {
         Action::Send { request }
     }
 
-    fn build(&self, _now_ms: u64) -> Result<HttpRequest, PaymentError> {
+    fn build(&self) -> Result<HttpRequest, PaymentError> {
         match &self.stage {
             Stage::Methods => self.api.build_get_payment_methods(&MethodsQuery::OrderId(self.order_id)),
             Stage::Token => self.api.build_create_access_token(self.order_id, self.options.is_recurring),

@@ -158,6 +158,19 @@ mod tests {
     }
 
     #[test]
+    fn transaction_pages_carry_the_core_paging_rule() {
+        let page = |current: u32, total: u32| {
+            let body = format!(r#"{{"data":[],"meta":{{"pagination":{{"current_page":{current},"total_pages":{total}}}}}}}"#);
+            let r = HttpResponse::new(200, vec![], body.into_bytes());
+            let v: serde_json::Value =
+                serde_json::from_str(&parse(&api(), "get_transactions", &RequestId("r".into()), &r, "{}").unwrap()).unwrap();
+            v["has_next"].as_bool().unwrap()
+        };
+        assert!(page(1, 3));
+        assert!(!page(3, 3));
+    }
+
+    #[test]
     fn input_errors_never_echo_card_numbers() {
         let e = build(
             &api(),

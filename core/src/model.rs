@@ -692,8 +692,9 @@ impl Transaction {
     }
 }
 
-/// One page of transactions.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One page of transactions. Serializes with a derived `has_next`, so hosts that receive it as
+/// JSON follow pages by the core's rule instead of restating it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct TransactionPage {
     /// The transactions on this page.
     pub transactions: Vec<Transaction>,
@@ -701,6 +702,25 @@ pub struct TransactionPage {
     pub current_page: u32,
     /// How many pages there are.
     pub total_pages: u32,
+}
+
+impl Serialize for TransactionPage {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            transactions: &'a [Transaction],
+            current_page: u32,
+            total_pages: u32,
+            has_next: bool,
+        }
+        Wire {
+            transactions: &self.transactions,
+            current_page: self.current_page,
+            total_pages: self.total_pages,
+            has_next: self.has_next(),
+        }
+        .serialize(s)
+    }
 }
 
 impl TransactionPage {

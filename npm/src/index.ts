@@ -460,9 +460,9 @@ export class Client {
   async getTransactions(orderId: number): Promise<Transaction[]> {
     const all: Transaction[] = [];
     for (let page = 1; page <= 1000; page++) {
-      const p = await this.#call<{ transactions: Transaction[]; currentPage: number; totalPages: number }>("get_transactions", { orderId, page });
+      const p = await this.#call<{ transactions: Transaction[]; hasNext: boolean }>("get_transactions", { orderId, page });
       all.push(...p.transactions);
-      if (p.currentPage >= p.totalPages) break;
+      if (!p.hasNext) break;
     }
     return all;
   }

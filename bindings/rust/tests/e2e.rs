@@ -190,29 +190,20 @@ async fn every_test_card_outcome() {
     assert_eq!(e.code, Some(30050));
     // 30051: a stored card the shopper does not have; 30107: a revoked PayPal account.
     let o = order(&client, 11, 20.0).await;
-    let e = client
-        .pay(
-            o,
-            vec![pay(
-                json!({"type": "stored_card", "token": "b".repeat(64), "verification_value": "123"}),
-                "stripe.card",
-            )],
+    let unknown_card = || {
+        pay(
+            json!({"type": "stored_card", "token": "b".repeat(64), "verification_value": "123"}),
+            "stripe.card",
         )
-        .await
-        .unwrap_err();
+    };
+    let e = client.pay(o, vec![unknown_card()]).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Validation, "checked against Get Payment Methods before sending");
     let mut opts = FlowOptions {
         fetch_methods: false,
         ..FlowOptions::default()
     };
     let e = client_for(&sandbox, 10_000, opts.clone())
-        .pay(
-            o,
-            vec![pay(
-                json!({"type": "stored_card", "token": "b".repeat(64), "verification_value": "123"}),
-                "stripe.card",
-            )],
-        )
+        .pay(o, vec![unknown_card()])
         .await
         .unwrap_err();
     assert_eq!(e.code, Some(30051));

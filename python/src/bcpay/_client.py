@@ -295,7 +295,7 @@ class Client(_Base):
         for page in range(1, 1001):
             p = self._call("get_transactions", {"order_id": order_id, "page": page})
             out.extend(load(Transaction, t) for t in p["transactions"])
-            if p["current_page"] >= p["total_pages"]:
+            if not p["has_next"]:
                 break
         return out
 
@@ -389,7 +389,7 @@ class AsyncClient(_Base):
         for page in range(1, 1001):
             p = await self._call("get_transactions", {"order_id": order_id, "page": page})
             out.extend(load(Transaction, t) for t in p["transactions"])
-            if p["current_page"] >= p["total_pages"]:
+            if not p["has_next"]:
                 break
         return out
 
