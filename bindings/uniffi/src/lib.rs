@@ -1,0 +1,914 @@
+//! The uniffi binding of bcpay-core for the Kotlin and Swift packages.
+//!
+//! It converts types and nothing else; every rule lives in the core. Plain records and enums are
+//! the core's own, declared as remote types in [`types`]. What holds card data or a token crosses
+//! as an object instead — [`CardNumber`], [`VerificationValue`], [`PaymentAccessToken`],
+//! [`HttpRequest`] — so that no generated data class can print it, and the secret stays in Rust
+//! memory that is wiped on drop. The host drives [`PaymentFlow`] and owns HTTP, so nothing here
+//! is async. Every failure is a [`BcpayError`] (Kotlin `BcpayException`, Swift `throws`); nothing
+//! here panics on bad input.
+
+use bcpay_core::json_api;
+use bcpay_core::model::{self, Card, TokenizedCard};
+use bcpay_core::rng::Entropy;
+use bcpay_core::secret::{self, ApiToken, InstrumentToken};
+use bcpay_core::{
+    Api, ClientConfig, ClientSettings, Endpoint, ErrorKind, FieldError, FlowOptions, HttpResponse, MethodsQuery, PaymentError,
+    RateLimitConfig, RateLimiter, RequestId, SharedRateLimiter, TransportFailure,
+};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub mod types;
+
+pub use types::ErrorDetails;
+
+uniffi::setup_scaffolding!("bcpay");
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not make every later call panic too.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/// Every bcpay failure, one variant per [`ErrorKind`], each carrying the full details. Kotlin
+/// sees `BcpayException.Declined` and friends; Swift a throwing `BcpayError`.
+#[derive(Debug, uniffi::Error)]
+pub enum BcpayError {
+    /// Input failed validation; see `details.fieldErrors`.
+    Validation { details: ErrorDetails },
+    /// The client was configured wrongly.
+    Configuration { details: ErrorDetails },
+    /// The API token or payment access token was refused.
+    Authentication { details: ErrorDetails },
+    /// The store's payment setup rejects the request.
+    MerchantSetup { details: ErrorDetails },
+    /// The order cannot be paid in its current state.
+    OrderState { details: ErrorDetails },
+    /// The card or account was declined.
+    Declined { details: ErrorDetails },
+    /// The gateway saw a duplicate transaction: never pay again; confirm the order.
+    DuplicatePayment { details: ErrorDetails },
+    /// The request was rejected as invalid.
+    InvalidRequest { details: ErrorDetails },
+    /// The resource does not exist.
+    NotFound { details: ErrorDetails },
+    /// The request conflicts with the resource's state.
+    Conflict { details: ErrorDetails },
+    /// Too many requests.
+    RateLimited { details: ErrorDetails },
+    /// The server failed.
+    Server { details: ErrorDetails },
+    /// The response could not be understood.
+    InvalidResponse { details: ErrorDetails },
+    /// No response arrived.
+    Transport { details: ErrorDetails },
+    /// A payment may or may not have been taken; check the order before doing anything else.
+    AmbiguousOutcome { details: ErrorDetails },
+}
+
+impl From<PaymentError> for BcpayError {
+    fn from(details: PaymentError) -> Self {
+        match details.kind {
+            ErrorKind::Validation => BcpayError::Validation { details },
+            ErrorKind::Configuration => BcpayError::Configuration { details },
+            ErrorKind::Authentication => BcpayError::Authentication { details },
+            ErrorKind::MerchantSetup => BcpayError::MerchantSetup { details },
+            ErrorKind::OrderState => BcpayError::OrderState { details },
+            ErrorKind::Declined => BcpayError::Declined { details },
+            ErrorKind::DuplicatePayment => BcpayError::DuplicatePayment { details },
+            ErrorKind::InvalidRequest => BcpayError::InvalidRequest { details },
+            ErrorKind::NotFound => BcpayError::NotFound { details },
+            ErrorKind::Conflict => BcpayError::Conflict { details },
+            ErrorKind::RateLimited => BcpayError::RateLimited { details },
+            ErrorKind::Server => BcpayError::Server { details },
+            ErrorKind::InvalidResponse => BcpayError::InvalidResponse { details },
+            ErrorKind::Transport => BcpayError::Transport { details },
+            ErrorKind::AmbiguousOutcome => BcpayError::AmbiguousOutcome { details },
+        }
+    }
+}
+
+impl BcpayError {
+    /// The details every variant carries.
+    pub fn details(&self) -> &ErrorDetails {
+        match self {
+            BcpayError::Validation { details }
+            | BcpayError::Configuration { details }
+            | BcpayError::Authentication { details }
+            | BcpayError::MerchantSetup { details }
+            | BcpayError::OrderState { details }
+            | BcpayError::Declined { details }
+            | BcpayError::DuplicatePayment { details }
+            | BcpayError::InvalidRequest { details }
+            | BcpayError::NotFound { details }
+            | BcpayError::Conflict { details }
+            | BcpayError::RateLimited { details }
+            | BcpayError::Server { details }
+            | BcpayError::InvalidResponse { details }
+            | BcpayError::Transport { details }
+            | BcpayError::AmbiguousOutcome { details } => details,
+        }
+    }
+}
+
+impl fmt::Display for BcpayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.details(), f)
+    }
+}
+
+impl std::error::Error for BcpayError {}
+
+type Result<T> = std::result::Result<T, BcpayError>;
+
+/// The error for a request that got no response (`failure`), as the single calls raise it.
+#[uniffi::export]
+pub fn transport_error(request: &HttpRequest, failure: TransportFailure) -> BcpayError {
+    PaymentError::transport(request.inner.endpoint, &request.inner.id, failure).into()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets: objects, so their text never lands in a generated data class
+// ---------------------------------------------------------------------------------------------
+
+/// A card number. Its text form shows at most the last four digits; wiped from memory on drop.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug, Display)]
+pub struct CardNumber(secret::CardNumber);
+
+#[uniffi::export]
+impl CardNumber {
+    /// Wraps the digits (spaces and dashes are ignored).
+    #[uniffi::constructor]
+    pub fn new(digits: String) -> Self {
+        CardNumber(secret::CardNumber::new(digits))
+    }
+}
+
+impl fmt::Display for CardNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// A card verification value (CVV/CVC). Never shown; wiped from memory on drop.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug, Display)]
+pub struct VerificationValue(secret::VerificationValue);
+
+#[uniffi::export]
+impl VerificationValue {
+    /// Wraps the digits.
+    #[uniffi::constructor]
+    pub fn new(digits: String) -> Self {
+        VerificationValue(secret::VerificationValue::new(digits))
+    }
+}
+
+impl fmt::Display for VerificationValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// A payment access token. The secret never leaves Rust: pass the object to
+/// `buildProcessPayment`.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct PaymentAccessToken(model::PaymentAccessToken);
+
+#[uniffi::export]
+impl PaymentAccessToken {
+    /// A token from its JWT text, received at `now_ms` (for hosts that create tokens elsewhere).
+    #[uniffi::constructor]
+    pub fn from_secret(secret: String, now_ms: u64) -> Self {
+        PaymentAccessToken(bcpay_core::api::payment_access_token(secret::PatSecret::new(secret), now_ms))
+    }
+
+    /// The claims read (not verified) from the token, if it is a readable JWT.
+    pub fn claims(&self) -> Option<model::PatClaims> {
+        self.0.claims.clone()
+    }
+
+    /// When the token was received (host clock, ms).
+    pub fn received_at_ms(&self) -> u64 {
+        self.0.received_at_ms
+    }
+
+    /// When it stops working (ms).
+    pub fn expires_at_ms(&self) -> u64 {
+        self.0.expires_at_ms
+    }
+
+    /// Whether it has expired at `now_ms`.
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        self.0.is_expired(now_ms)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests: an object, because headers and bodies carry credentials and card data
+// ---------------------------------------------------------------------------------------------
+
+/// A complete request built by the core. Send exactly this; report the outcome with its
+/// `requestId()`. Its text form names the call and URL only.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug, Display)]
+pub struct HttpRequest {
+    inner: bcpay_core::HttpRequest,
+}
+
+impl fmt::Display for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} ({} {})",
+            self.inner.method.as_str(),
+            self.inner.url,
+            self.inner.endpoint,
+            self.inner.id
+        )
+    }
+}
+
+#[uniffi::export]
+impl HttpRequest {
+    /// Matches the response back to this request.
+    pub fn request_id(&self) -> String {
+        self.inner.id.0.clone()
+    }
+
+    /// The API call this request makes.
+    pub fn endpoint(&self) -> Endpoint {
+        self.inner.endpoint
+    }
+
+    /// `GET` or `POST`.
+    pub fn method(&self) -> String {
+        self.inner.method.as_str().to_owned()
+    }
+
+    /// Absolute URL including the query string.
+    pub fn url(&self) -> String {
+        self.inner.url.clone()
+    }
+
+    /// Header names, in the order to send them.
+    pub fn header_names(&self) -> Vec<String> {
+        self.inner.headers.iter().map(|h| h.name.clone()).collect()
+    }
+
+    /// A header's value (case-insensitive name). Values include credentials: do not log them.
+    pub fn header(&self, name: String) -> Option<String> {
+        self.inner.header(&name).map(str::to_owned)
+    }
+
+    /// The JSON body, if any. Process Payment bodies hold card data: do not log them.
+    pub fn body(&self) -> Option<Vec<u8>> {
+        self.inner.body.clone()
+    }
+}
+
+fn request(inner: bcpay_core::HttpRequest) -> Arc<HttpRequest> {
+    Arc::new(HttpRequest { inner })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payment input
+// ---------------------------------------------------------------------------------------------
+
+/// What to charge. Mirrors the core's `PaymentInstrument`, with card data as objects.
+#[derive(uniffi::Enum)]
+pub enum PaymentInstrument {
+    /// A new card.
+    Card {
+        number: Arc<CardNumber>,
+        cardholder_name: String,
+        expiry_month: Option<i64>,
+        expiry_year: Option<i64>,
+        verification_value: Option<Arc<VerificationValue>>,
+        issue_month: Option<i64>,
+        issue_year: Option<i64>,
+        issue_number: Option<i64>,
+    },
+    /// A card stored in the store's vault.
+    StoredCard {
+        token: String,
+        verification_value: Option<Arc<VerificationValue>>,
+    },
+    /// A stored PayPal account.
+    StoredPaypalAccount { token: String },
+    /// A stored bank account.
+    StoredBankAccount { token: String },
+    /// A gift certificate.
+    GiftCertificate { gift_certificate_code: String },
+    /// The customer's store credit.
+    StoreCredit,
+    /// A card tokenized by a wallet provider.
+    TokenizedCard {
+        token: String,
+        iin: Option<String>,
+        last_four_digits: Option<String>,
+        expiration_month: Option<String>,
+        expiration_year: Option<String>,
+    },
+}
+
+/// One Process Payment: an instrument, the method to charge it through, whether to save it.
+#[derive(uniffi::Record)]
+pub struct Payment {
+    pub instrument: PaymentInstrument,
+    pub payment_method_id: String,
+    #[uniffi(default = false)]
+    pub save_instrument: bool,
+}
+
+impl From<&Payment> for model::Payment {
+    fn from(p: &Payment) -> model::Payment {
+        let cvv = |v: &Option<Arc<VerificationValue>>| v.as_ref().map(|v| v.0.clone());
+        let instrument = match &p.instrument {
+            PaymentInstrument::Card {
+                number,
+                cardholder_name,
+                expiry_month,
+                expiry_year,
+                verification_value,
+                issue_month,
+                issue_year,
+                issue_number,
+            } => model::PaymentInstrument::Card(Card {
+                number: number.0.clone(),
+                cardholder_name: cardholder_name.clone(),
+                expiry_month: *expiry_month,
+                expiry_year: *expiry_year,
+                verification_value: cvv(verification_value),
+                issue_month: *issue_month,
+                issue_year: *issue_year,
+                issue_number: *issue_number,
+            }),
+            PaymentInstrument::StoredCard { token, verification_value } => model::PaymentInstrument::StoredCard {
+                token: InstrumentToken::new(token.as_str()),
+                verification_value: cvv(verification_value),
+            },
+            PaymentInstrument::StoredPaypalAccount { token } => model::PaymentInstrument::StoredPaypalAccount {
+                token: InstrumentToken::new(token.as_str()),
+            },
+            PaymentInstrument::StoredBankAccount { token } => model::PaymentInstrument::StoredBankAccount {
+                token: InstrumentToken::new(token.as_str()),
+            },
+            PaymentInstrument::GiftCertificate { gift_certificate_code } => model::PaymentInstrument::GiftCertificate {
+                gift_certificate_code: InstrumentToken::new(gift_certificate_code.as_str()),
+            },
+            PaymentInstrument::StoreCredit => model::PaymentInstrument::StoreCredit,
+            PaymentInstrument::TokenizedCard {
+                token,
+                iin,
+                last_four_digits,
+                expiration_month,
+                expiration_year,
+            } => model::PaymentInstrument::TokenizedCard(TokenizedCard {
+                token: InstrumentToken::new(token.as_str()),
+                iin: iin.clone(),
+                last_four_digits: last_four_digits.clone(),
+                expiration_month: expiration_month.clone(),
+                expiration_year: expiration_year.clone(),
+            }),
+        };
+        model::Payment {
+            instrument,
+            payment_method_id: p.payment_method_id.clone(),
+            save_instrument: p.save_instrument,
+        }
+    }
+}
+
+fn core_payments(payments: &[Payment]) -> Vec<model::Payment> {
+    payments.iter().map(model::Payment::from).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Free functions
+// ---------------------------------------------------------------------------------------------
+
+/// The flow options a careful integration wants.
+#[uniffi::export]
+pub fn default_flow_options() -> FlowOptions {
+    FlowOptions::default()
+}
+
+/// The documented Process Payment rate limit.
+#[uniffi::export]
+pub fn default_rate_limit() -> RateLimitConfig {
+    RateLimitConfig::default()
+}
+
+/// Whether a later page of transactions exists.
+#[uniffi::export]
+pub fn has_next_page(page: &model::TransactionPage) -> bool {
+    page.has_next()
+}
+
+/// Every problem with `payments` at `now_ms` (optionally against the store's methods), as field
+/// errors; empty when valid.
+#[uniffi::export]
+pub fn validate_payments(payments: Vec<Payment>, now_ms: u64, methods: Option<Vec<model::PaymentMethod>>) -> Vec<FieldError> {
+    bcpay_core::validate::validate_payments(&core_payments(&payments), now_ms, methods.as_deref())
+}
+
+/// [`validate_payments`] for payments held as JSON (snake_case, as on the wire); malformed JSON is
+/// a validation error.
+#[uniffi::export]
+pub fn validate_payments_json(payments_json: String, now_ms: u64, methods_json: Option<String>) -> Result<Vec<FieldError>> {
+    let payments: Vec<model::Payment> = json_api::input(&payments_json, "payments")?;
+    let methods: Option<Vec<model::PaymentMethod>> = methods_json.map(|m| json_api::input(&m, "methods")).transpose()?;
+    Ok(bcpay_core::validate::validate_payments(&payments, now_ms, methods.as_deref()))
+}
+
+/// The version of bcpay-core.
+#[uniffi::export]
+pub fn core_version() -> String {
+    bcpay_core::config::VERSION.to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// CoreApi: stateless build / parse for one store, and the factory of its flows
+// ---------------------------------------------------------------------------------------------
+
+/// Optional client settings.
+#[derive(uniffi::Record, Default)]
+pub struct ClientOptions {
+    /// Management API base URL (a sandbox, say).
+    #[uniffi(default = None)]
+    pub api_base: Option<String>,
+    /// Payments API base URL.
+    #[uniffi(default = None)]
+    pub payments_base: Option<String>,
+    /// Host name for the user agent (`kotlin`, `swift`, …).
+    #[uniffi(default = None)]
+    pub host: Option<String>,
+    /// Largest accepted response body, bytes.
+    #[uniffi(default = None)]
+    pub max_response_bytes: Option<u64>,
+    /// Process Payment rate limit shared by this client's flows.
+    #[uniffi(default = None)]
+    pub rate_limit: Option<RateLimitConfig>,
+}
+
+/// Builds requests and parses responses for one store; creates its payment flows.
+#[derive(uniffi::Object)]
+pub struct CoreApi {
+    api: Arc<Api>,
+    limiter: SharedRateLimiter,
+    /// Seeds each flow's jitter: one OS read per client, not per payment.
+    entropy: Mutex<Entropy>,
+}
+
+impl CoreApi {
+    fn build(&self, built: std::result::Result<bcpay_core::HttpRequest, PaymentError>) -> Result<Arc<HttpRequest>> {
+        Ok(request(built?))
+    }
+}
+
+#[uniffi::export]
+impl CoreApi {
+    /// A client for `store_hash` using API account token `api_token`.
+    #[uniffi::constructor]
+    pub fn new(store_hash: String, api_token: String, options: ClientOptions) -> Result<Self> {
+        let max_response_bytes = match options.max_response_bytes {
+            Some(n) => Some(
+                usize::try_from(n)
+                    .map_err(|_| PaymentError::configuration("max_response_bytes", "out_of_range", "max_response_bytes is too large."))?,
+            ),
+            None => None,
+        };
+        let config = ClientConfig::from_settings(ClientSettings {
+            store_hash,
+            api_token: ApiToken::new(api_token),
+            api_base: options.api_base,
+            payments_base: options.payments_base,
+            host: options.host,
+            max_response_bytes,
+        })?;
+        Ok(CoreApi {
+            api: Arc::new(Api::new(config)),
+            limiter: RateLimiter::shared(options.rate_limit.unwrap_or_default()),
+            entropy: Mutex::new(Entropy::from_os()),
+        })
+    }
+
+    /// `GET /v3/payments/methods?order_id=`.
+    pub fn build_get_payment_methods(&self, order_id: u64) -> Result<Arc<HttpRequest>> {
+        self.build(self.api.build_get_payment_methods(&MethodsQuery::OrderId(order_id)))
+    }
+
+    /// `GET /v3/payments/methods?checkout_id=`.
+    pub fn build_get_payment_methods_for_checkout(&self, checkout_id: String) -> Result<Arc<HttpRequest>> {
+        self.build(self.api.build_get_payment_methods(&MethodsQuery::CheckoutId(checkout_id)))
+    }
+
+    /// The accepted payment methods.
+    pub fn parse_get_payment_methods(&self, request_id: String, response: HttpResponse) -> Result<Vec<model::PaymentMethod>> {
+        Ok(self.api.parse_get_payment_methods(&RequestId(request_id), &response)?)
+    }
+
+    /// `POST /v3/payments/access_tokens`.
+    pub fn build_create_access_token(&self, order_id: u64, is_recurring: bool) -> Result<Arc<HttpRequest>> {
+        self.build(self.api.build_create_access_token(order_id, is_recurring))
+    }
+
+    /// The token; `now_ms` is when the response arrived.
+    pub fn parse_create_access_token(&self, request_id: String, response: HttpResponse, now_ms: u64) -> Result<Arc<PaymentAccessToken>> {
+        let token = self.api.parse_create_access_token(&RequestId(request_id), &response, now_ms)?;
+        Ok(Arc::new(PaymentAccessToken(token)))
+    }
+
+    /// `POST {payments}/stores/{hash}/payments`, after validating `payment` (and checking it
+    /// against `methods` when given).
+    pub fn build_process_payment(
+        &self,
+        token: &PaymentAccessToken,
+        payment: Payment,
+        now_ms: u64,
+        methods: Option<Vec<model::PaymentMethod>>,
+    ) -> Result<Arc<HttpRequest>> {
+        let payment = model::Payment::from(&payment);
+        self.build(
+            self.api
+                .build_process_payment(&token.0.secret, &payment, now_ms, methods.as_deref()),
+        )
+    }
+
+    /// The processed payment.
+    pub fn parse_process_payment(
+        &self,
+        request_id: String,
+        response: HttpResponse,
+        payment_method_id: String,
+    ) -> Result<model::ProcessedPayment> {
+        Ok(self
+            .api
+            .parse_process_payment(&RequestId(request_id), &response, &payment_method_id)?)
+    }
+
+    /// `POST /v2/orders`, created Incomplete.
+    pub fn build_create_order(&self, order: model::NewOrder) -> Result<Arc<HttpRequest>> {
+        self.build(self.api.build_create_order(&order))
+    }
+
+    /// The created order.
+    pub fn parse_create_order(&self, request_id: String, response: HttpResponse) -> Result<model::Order> {
+        Ok(self.api.parse_create_order(&RequestId(request_id), &response)?)
+    }
+
+    /// `GET /v2/orders/{id}`.
+    pub fn build_get_order(&self, order_id: u64) -> Result<Arc<HttpRequest>> {
+        self.build(self.api.build_get_order(order_id))
+    }
+
+    /// The order.
+    pub fn parse_get_order(&self, request_id: String, response: HttpResponse) -> Result<model::Order> {
+        Ok(self.api.parse_get_order(&RequestId(request_id), &response)?)
+    }
+
+    /// `GET /v3/orders/{id}/transactions?page=`.
+    pub fn build_get_transactions(&self, order_id: u64, page: u32) -> Result<Arc<HttpRequest>> {
+        self.build(self.api.build_get_transactions(order_id, page))
+    }
+
+    /// One page of transactions.
+    pub fn parse_get_transactions(&self, request_id: String, response: HttpResponse) -> Result<model::TransactionPage> {
+        Ok(self.api.parse_get_transactions(&RequestId(request_id), &response)?)
+    }
+
+    /// `POST /v3/orders/{id}/payment_actions/capture`.
+    pub fn build_capture(&self, order_id: u64) -> Result<Arc<HttpRequest>> {
+        self.build(self.api.build_capture(order_id))
+    }
+
+    /// `POST /v3/orders/{id}/payment_actions/void`.
+    pub fn build_void(&self, order_id: u64) -> Result<Arc<HttpRequest>> {
+        self.build(self.api.build_void(order_id))
+    }
+
+    /// Checks the answer to a capture or void (`endpoint` says which).
+    pub fn parse_payment_action(&self, endpoint: Endpoint, request_id: String, response: HttpResponse) -> Result<()> {
+        Ok(self.api.parse_payment_action(endpoint, &RequestId(request_id), &response)?)
+    }
+
+    /// `POST /v3/orders/{id}/payment_actions/refund_quotes`.
+    pub fn build_create_refund_quote(&self, order_id: u64, request: model::RefundQuoteRequest) -> Result<Arc<HttpRequest>> {
+        self.build(self.api.build_create_refund_quote(order_id, &request))
+    }
+
+    /// The refund quote.
+    pub fn parse_create_refund_quote(&self, request_id: String, response: HttpResponse) -> Result<model::RefundQuote> {
+        Ok(self.api.parse_create_refund_quote(&RequestId(request_id), &response)?)
+    }
+
+    /// `POST /v3/orders/{id}/payment_actions/refunds`.
+    pub fn build_create_refund(&self, order_id: u64, request: model::RefundRequest) -> Result<Arc<HttpRequest>> {
+        self.build(self.api.build_create_refund(order_id, &request))
+    }
+
+    /// The refund.
+    pub fn parse_create_refund(&self, request_id: String, response: HttpResponse) -> Result<model::Refund> {
+        Ok(self.api.parse_create_refund(&RequestId(request_id), &response)?)
+    }
+
+    /// `GET /v3/orders/{id}/payment_actions/refunds`.
+    pub fn build_list_refunds(&self, order_id: u64) -> Result<Arc<HttpRequest>> {
+        self.build(self.api.build_list_refunds(order_id))
+    }
+
+    /// The order's refunds.
+    pub fn parse_list_refunds(&self, request_id: String, response: HttpResponse) -> Result<Vec<model::Refund>> {
+        Ok(self.api.parse_list_refunds(&RequestId(request_id), &response)?)
+    }
+
+    /// `GET /v3/customers/{id}/stored-instruments`.
+    pub fn build_get_stored_instruments(&self, customer_id: u64) -> Result<Arc<HttpRequest>> {
+        self.build(self.api.build_get_stored_instruments(customer_id))
+    }
+
+    /// The customer's stored instruments.
+    pub fn parse_get_stored_instruments(&self, request_id: String, response: HttpResponse) -> Result<Vec<model::StoredInstrument>> {
+        Ok(self.api.parse_get_stored_instruments(&RequestId(request_id), &response)?)
+    }
+
+    /// Builds the request for `call` (snake_case name) from JSON input, for hosts that hold
+    /// JSON and for the conformance vectors (format: `tests/vectors/README.md`).
+    pub fn build_json(&self, call: String, input_json: String) -> Result<Arc<HttpRequest>> {
+        self.build(json_api::build(&self.api, &call, &input_json))
+    }
+
+    /// A payment flow for `order_id`, sharing this client's rate limiter. `seed` fixes the
+    /// retry jitter (tests); without it, jitter is random.
+    pub fn new_flow(
+        &self,
+        order_id: u64,
+        payments: Vec<Payment>,
+        options: FlowOptions,
+        now_ms: u64,
+        seed: Option<u64>,
+    ) -> Result<Arc<PaymentFlow>> {
+        let seed = seed.unwrap_or_else(|| lock(&self.entropy).next_u64());
+        let flow = bcpay_core::PaymentFlow::with_limiter(
+            self.api.clone(),
+            self.limiter.clone(),
+            Entropy::from_seed(seed),
+            order_id,
+            core_payments(&payments),
+            options,
+            now_ms,
+        )?;
+        Ok(Arc::new(PaymentFlow { flow: Mutex::new(flow) }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PaymentFlow
+// ---------------------------------------------------------------------------------------------
+
+/// What the host should do next.
+#[derive(uniffi::Enum)]
+pub enum Action {
+    /// Send this request, then report its outcome.
+    Send { request: Arc<HttpRequest> },
+    /// Nothing to send before `until_ms`; poll again then.
+    Wait { until_ms: u64 },
+    /// A request is in flight: report its outcome before polling again.
+    Awaiting { request_id: String },
+    /// Every payment went through.
+    Done { receipt: model::PaymentReceipt },
+    /// The flow stopped: throw `error`. Its `details.paymentsTaken` lists split payments
+    /// already taken.
+    Failed { error: BcpayError },
+}
+
+/// The sans-IO payment flow: `poll(now)` says what to do; report each request's outcome with
+/// `onResponse` or `onTransportFailure`. It never sends a payment twice blindly.
+#[derive(uniffi::Object)]
+pub struct PaymentFlow {
+    flow: Mutex<bcpay_core::PaymentFlow>,
+}
+
+#[uniffi::export]
+impl PaymentFlow {
+    /// The next thing to do at `now_ms`.
+    pub fn poll(&self, now_ms: u64) -> Action {
+        match lock(&self.flow).poll(now_ms) {
+            bcpay_core::Action::Send { request: r } => Action::Send { request: request(r) },
+            bcpay_core::Action::Wait { until_ms } => Action::Wait { until_ms },
+            bcpay_core::Action::Awaiting { request_id } => Action::Awaiting { request_id: request_id.0 },
+            bcpay_core::Action::Done { receipt } => Action::Done { receipt },
+            bcpay_core::Action::Failed { error } => Action::Failed { error: error.into() },
+        }
+    }
+
+    /// Feeds the response to request `request_id`, received at `now_ms`.
+    pub fn on_response(&self, request_id: String, response: HttpResponse, now_ms: u64) {
+        lock(&self.flow).on_response(&RequestId(request_id), &response, now_ms);
+    }
+
+    /// Feeds the failure of request `request_id` at `now_ms`.
+    pub fn on_transport_failure(&self, request_id: String, failure: TransportFailure, now_ms: u64) {
+        lock(&self.flow).on_transport_failure(&RequestId(request_id), failure, now_ms);
+    }
+
+    /// The order this flow pays.
+    pub fn order_id(&self) -> u64 {
+        lock(&self.flow).order_id()
+    }
+
+    /// Payments taken so far.
+    pub fn payments_taken(&self) -> Vec<model::ProcessedPayment> {
+        lock(&self.flow).payments_taken().to_vec()
+    }
+
+    /// Whether the flow has finished (done or failed).
+    pub fn is_finished(&self) -> bool {
+        lock(&self.flow).is_finished()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api() -> CoreApi {
+        CoreApi::new("abc123".into(), "sentinel-api-token".into(), ClientOptions::default()).unwrap()
+    }
+
+    fn card(number: &str) -> Payment {
+        Payment {
+            instrument: PaymentInstrument::Card {
+                number: Arc::new(CardNumber::new(number.into())),
+                cardholder_name: "Jane Doe".into(),
+                expiry_month: Some(12),
+                expiry_year: Some(2030),
+                verification_value: Some(Arc::new(VerificationValue::new("918".into()))),
+                issue_month: None,
+                issue_year: None,
+                issue_number: None,
+            },
+            payment_method_id: "stripe.card".into(),
+            save_instrument: false,
+        }
+    }
+
+    #[test]
+    fn every_error_kind_maps_to_its_own_variant() {
+        let kinds = [
+            ErrorKind::Validation,
+            ErrorKind::Configuration,
+            ErrorKind::Authentication,
+            ErrorKind::MerchantSetup,
+            ErrorKind::OrderState,
+            ErrorKind::Declined,
+            ErrorKind::DuplicatePayment,
+            ErrorKind::InvalidRequest,
+            ErrorKind::NotFound,
+            ErrorKind::Conflict,
+            ErrorKind::RateLimited,
+            ErrorKind::Server,
+            ErrorKind::InvalidResponse,
+            ErrorKind::Transport,
+            ErrorKind::AmbiguousOutcome,
+        ];
+        let mut variants = std::collections::HashSet::new();
+        for kind in kinds {
+            let e = BcpayError::from(PaymentError::new(kind, "t"));
+            assert_eq!(e.details().kind, kind);
+            variants.insert(std::mem::discriminant(&e));
+        }
+        assert_eq!(variants.len(), kinds.len());
+    }
+
+    #[test]
+    fn every_instrument_converts_to_the_core_instrument() {
+        let tokens = |instrument| Payment {
+            instrument,
+            payment_method_id: "m.x".into(),
+            save_instrument: true,
+        };
+        let cases = [
+            (card("4242424242424242"), "card"),
+            (
+                tokens(PaymentInstrument::StoredCard {
+                    token: "t".into(),
+                    verification_value: None,
+                }),
+                "stored_card",
+            ),
+            (
+                tokens(PaymentInstrument::StoredPaypalAccount { token: "t".into() }),
+                "stored_paypal_account",
+            ),
+            (
+                tokens(PaymentInstrument::StoredBankAccount { token: "t".into() }),
+                "stored_bank_account",
+            ),
+            (
+                tokens(PaymentInstrument::GiftCertificate {
+                    gift_certificate_code: "GC".into(),
+                }),
+                "gift_certificate",
+            ),
+            (tokens(PaymentInstrument::StoreCredit), "store_credit"),
+            (
+                tokens(PaymentInstrument::TokenizedCard {
+                    token: "t".into(),
+                    iin: Some("411111".into()),
+                    last_four_digits: None,
+                    expiration_month: None,
+                    expiration_year: None,
+                }),
+                "tokenized_card",
+            ),
+        ];
+        for (payment, wire) in cases {
+            let core = model::Payment::from(&payment);
+            assert_eq!(core.instrument.type_name(), wire);
+            assert_eq!(core.payment_method_id, payment.payment_method_id);
+            assert_eq!(core.save_instrument, payment.save_instrument);
+        }
+        let model::PaymentInstrument::Card(c) = model::Payment::from(&card("4242 4242 4242 4242")).instrument else {
+            panic!("not a card")
+        };
+        assert_eq!(c.number.expose(), "4242 4242 4242 4242");
+        assert_eq!(c.verification_value.unwrap().expose(), "918");
+    }
+
+    #[test]
+    fn text_forms_never_show_secrets() {
+        let api = api();
+        let token = PaymentAccessToken::from_secret("eyJhbGciOiJIUzI1NiJ9.e30.sig".into(), 1);
+        let request = api
+            .build_process_payment(&token, card("4000056655665556"), 1_795_219_200_000, None)
+            .unwrap();
+        let number = CardNumber::new("4000056655665556".into());
+        let shown = format!(
+            "{request} {request:?} {token:?} {number} {number:?} {} {:?}",
+            VerificationValue::new("918".into()),
+            VerificationValue::new("918".into())
+        );
+        for secret in ["4000056655665556", "918", "eyJhbGci", "sentinel-api-token"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("5556"));
+        // The host still gets what it must send.
+        assert_eq!(
+            request.header("authorization".into()).as_deref(),
+            Some("PAT eyJhbGciOiJIUzI1NiJ9.e30.sig")
+        );
+        assert!(String::from_utf8(request.body().unwrap()).unwrap().contains("4000056655665556"));
+    }
+
+    #[test]
+    fn flow_actions_and_errors_cross_as_binding_types() {
+        let api = api();
+        let flow = api
+            .new_flow(
+                215,
+                vec![card("4242424242424242")],
+                default_flow_options(),
+                1_795_219_200_000,
+                Some(7),
+            )
+            .unwrap();
+        let Action::Send { request } = flow.poll(1_795_219_200_000) else {
+            panic!("expected a request")
+        };
+        assert_eq!(request.endpoint(), Endpoint::GetPaymentMethods);
+        assert!(matches!(flow.poll(1_795_219_200_000), Action::Awaiting { request_id } if request_id == request.request_id()));
+        let e = transport_error(&request, TransportFailure::NotSent);
+        assert!(matches!(e, BcpayError::Transport { .. }));
+
+        let invalid = api.new_flow(0, vec![card("4242424242424241")], default_flow_options(), 1, None);
+        let Err(BcpayError::Validation { details }) = invalid else {
+            panic!("expected a validation error")
+        };
+        let paths: Vec<_> = details.field_errors.iter().map(|f| f.path.as_str()).collect();
+        assert!(paths.contains(&"order_id"), "{paths:?}");
+    }
+
+    #[test]
+    fn out_of_range_settings_are_configuration_errors() {
+        let options = ClientOptions {
+            api_base: Some("ftp://x".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            CoreApi::new("abc123".into(), "t".into(), options),
+            Err(BcpayError::Configuration { .. })
+        ));
+        assert!(matches!(
+            validate_payments_json("{".into(), 1, None),
+            Err(BcpayError::Validation { .. })
+        ));
+    }
+}

@@ -1,0 +1,385 @@
+//! The core's plain records and enums, declared to uniffi as remote types: each mirror below
+//! restates the core definition field for field (the compiler checks every field name and type)
+//! so the generated Kotlin and Swift types match the core with no conversion code.
+//!
+//! Types that hold card data or tokens are not here: they cross as objects (see `lib.rs`), so
+//! that a generated data class's `toString` can never print them.
+
+use bcpay_core::error::{ErrorKind, FieldError, PaymentError, RetryAdvice};
+use bcpay_core::flow::FlowOptions;
+use bcpay_core::http::{Endpoint, Header, HttpResponse, RequestId, TransportFailure};
+use bcpay_core::model::{
+    BillingAddress, InstrumentType, NewOrder, Order, OrderProduct, PatClaims, PaymentMethod, PaymentReceipt, PaymentStatus,
+    ProcessedPayment, Refund, RefundItem, RefundPayment, RefundPaymentOption, RefundPaymentRequest, RefundQuote, RefundQuoteRequest,
+    RefundRequest, StoredInstrument, SupportedInstrument, Transaction, TransactionPage, TransactionType,
+};
+use bcpay_core::ratelimit::RateLimitConfig;
+use bcpay_core::secret::InstrumentToken;
+
+// Open enumerations (values the API may extend) cross as their wire text.
+uniffi::custom_type!(InstrumentType, String, {
+    remote,
+    lower: |v| v.as_str().to_owned(),
+    try_lift: |s| Ok(InstrumentType::parse(&s)),
+});
+uniffi::custom_type!(PaymentStatus, String, {
+    remote,
+    lower: |v| v.as_str().to_owned(),
+    try_lift: |s| Ok(PaymentStatus::parse(&s)),
+});
+uniffi::custom_type!(TransactionType, String, {
+    remote,
+    lower: |v| v.as_str().to_owned(),
+    try_lift: |s| Ok(TransactionType::parse(&s)),
+});
+uniffi::custom_type!(RequestId, String, {
+    remote,
+    lower: |v| v.0,
+    try_lift: |s| Ok(RequestId(s)),
+});
+// Stored-instrument tokens are handed back to the host to pay with (the core serializes them too).
+uniffi::custom_type!(InstrumentToken, String, {
+    remote,
+    lower: |v| v.expose().to_owned(),
+    try_lift: |s| Ok(InstrumentToken::new(s)),
+});
+
+/// Which API call a request makes.
+#[uniffi::remote(Enum)]
+pub enum Endpoint {
+    GetPaymentMethods,
+    CreatePaymentAccessToken,
+    ProcessPayment,
+    CreateOrder,
+    GetOrder,
+    GetOrderTransactions,
+    CapturePayment,
+    VoidPayment,
+    CreateRefundQuote,
+    CreateRefund,
+    ListRefunds,
+    GetStoredInstruments,
+}
+
+/// Why the host got no response; decides whether a payment may be resent.
+#[uniffi::remote(Enum)]
+pub enum TransportFailure {
+    NotSent,
+    MaybeSent,
+    TimedOut,
+}
+
+/// One HTTP header.
+#[uniffi::remote(Record)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// What the server answered, as the host hands it to the core.
+#[uniffi::remote(Record)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<Header>,
+    pub body: Vec<u8>,
+}
+
+/// What went wrong, by meaning.
+#[uniffi::remote(Enum)]
+pub enum ErrorKind {
+    Validation,
+    Configuration,
+    Authentication,
+    MerchantSetup,
+    OrderState,
+    Declined,
+    DuplicatePayment,
+    InvalidRequest,
+    NotFound,
+    Conflict,
+    RateLimited,
+    Server,
+    InvalidResponse,
+    Transport,
+    AmbiguousOutcome,
+}
+
+/// What a caller may do about an error.
+#[uniffi::remote(Enum)]
+pub enum RetryAdvice {
+    Never,
+    After { ms: u64 },
+    WithNewToken,
+    Reconcile,
+}
+
+/// One problem with one input field.
+#[uniffi::remote(Record)]
+pub struct FieldError {
+    pub path: String,
+    pub code: String,
+    pub description: String,
+}
+
+/// The core's `PaymentError`, carried by every `BcpayError` variant.
+pub type ErrorDetails = PaymentError;
+
+/// Everything known about a failure; no card data or tokens.
+#[uniffi::remote(Record)]
+pub struct ErrorDetails {
+    pub kind: ErrorKind,
+    pub status: Option<u16>,
+    pub code: Option<i64>,
+    pub code_text: Option<String>,
+    pub title: String,
+    pub detail: Option<String>,
+    pub field_errors: Vec<FieldError>,
+    pub shopper_message: String,
+    pub remedy: String,
+    pub endpoint: Option<Endpoint>,
+    pub request_id: Option<RequestId>,
+    pub retry: RetryAdvice,
+    pub payments_taken: Vec<ProcessedPayment>,
+}
+
+/// Tunables of a payment flow; start from `defaultFlowOptions()`.
+#[uniffi::remote(Record)]
+pub struct FlowOptions {
+    pub fetch_methods: bool,
+    pub reconcile: bool,
+    pub max_attempts: u32,
+    pub backoff_base_ms: u64,
+    pub backoff_cap_ms: u64,
+    pub pat_refresh_margin_ms: u64,
+    pub reconcile_delay_ms: u64,
+    pub max_transaction_pages: u32,
+    pub is_recurring: bool,
+}
+
+/// Process Payment rate-limit settings; start from `defaultRateLimit()`.
+#[uniffi::remote(Record)]
+pub struct RateLimitConfig {
+    pub payments_quota: u32,
+    pub payments_window_ms: u64,
+    pub transit_allowance_ms: u64,
+}
+
+/// One accepted payment method.
+#[uniffi::remote(Record)]
+pub struct PaymentMethod {
+    pub id: String,
+    pub name: String,
+    pub test_mode: bool,
+    pub method_type: String,
+    pub supported_instruments: Vec<SupportedInstrument>,
+    pub stored_instruments: Vec<StoredInstrument>,
+}
+
+/// One brand or stored kind a method accepts.
+#[uniffi::remote(Record)]
+pub struct SupportedInstrument {
+    pub instrument_type: InstrumentType,
+    pub verification_value_required: bool,
+}
+
+/// A stored card, PayPal account or bank account.
+#[uniffi::remote(Record)]
+pub struct StoredInstrument {
+    pub instrument_type: String,
+    pub token: InstrumentToken,
+    pub is_default: bool,
+    pub brand: Option<String>,
+    pub expiry_month: Option<i64>,
+    pub expiry_year: Option<i64>,
+    pub issuer_identification_number: Option<String>,
+    pub last_4: Option<String>,
+    pub email: Option<String>,
+    pub masked_account_number: Option<String>,
+    pub issuer: Option<String>,
+}
+
+/// Claims read (not verified) from a payment access token.
+#[uniffi::remote(Record)]
+pub struct PatClaims {
+    pub exp: Option<i64>,
+    pub nbf: Option<i64>,
+    pub iat: Option<i64>,
+    pub iss: Option<String>,
+    pub sub: Option<String>,
+    pub jti: Option<String>,
+    pub store_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+}
+
+/// A payment the server accepted (or reconciliation found recorded).
+#[uniffi::remote(Record)]
+pub struct ProcessedPayment {
+    pub id: Option<String>,
+    pub status: PaymentStatus,
+    pub transaction_type: TransactionType,
+    pub payment_method_id: String,
+    pub reconciled: bool,
+}
+
+/// The outcome of a whole payment flow.
+#[uniffi::remote(Record)]
+pub struct PaymentReceipt {
+    pub order_id: u64,
+    pub payments: Vec<ProcessedPayment>,
+    pub requests_sent: u32,
+}
+
+/// A billing address for creating an order.
+#[uniffi::remote(Record)]
+pub struct BillingAddress {
+    pub first_name: String,
+    pub last_name: String,
+    pub company: Option<String>,
+    pub street_1: String,
+    pub street_2: Option<String>,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+    pub country: String,
+    pub country_iso2: String,
+    pub email: String,
+    pub phone: Option<String>,
+}
+
+/// A line item for creating an order.
+#[uniffi::remote(Record)]
+pub struct OrderProduct {
+    pub product_id: Option<i64>,
+    pub variant_id: Option<i64>,
+    pub name: Option<String>,
+    pub quantity: i64,
+    pub price_inc_tax: Option<f64>,
+    pub price_ex_tax: Option<f64>,
+    pub sku: Option<String>,
+}
+
+/// Input of Create Order (V2); always created Incomplete, the only payable status.
+#[uniffi::remote(Record)]
+pub struct NewOrder {
+    pub customer_id: i64,
+    pub billing_address: BillingAddress,
+    pub products: Vec<OrderProduct>,
+    pub default_currency_code: Option<String>,
+}
+
+/// A V2 order, as far as payments care.
+#[uniffi::remote(Record)]
+pub struct Order {
+    pub id: i64,
+    pub status_id: Option<i64>,
+    pub status: String,
+    pub payment_status: String,
+    pub customer_id: Option<i64>,
+    pub total_inc_tax: Option<String>,
+    pub currency_code: Option<String>,
+}
+
+/// One order transaction.
+#[uniffi::remote(Record)]
+pub struct Transaction {
+    pub id: Option<i64>,
+    pub order_id: Option<String>,
+    pub event: String,
+    pub method: String,
+    pub amount: f64,
+    pub currency: String,
+    pub gateway: String,
+    pub gateway_transaction_id: Option<String>,
+    pub status: String,
+    pub test: bool,
+    pub payment_method_id: Option<String>,
+    pub date_created: Option<String>,
+    pub reference_transaction_id: Option<i64>,
+}
+
+/// One page of transactions; `hasNextPage(page)` says whether another follows.
+#[uniffi::remote(Record)]
+pub struct TransactionPage {
+    pub transactions: Vec<Transaction>,
+    pub current_page: u32,
+    pub total_pages: u32,
+}
+
+/// One item to refund.
+#[uniffi::remote(Record)]
+pub struct RefundItem {
+    pub item_type: String,
+    pub item_id: i64,
+    pub quantity: Option<i64>,
+    pub amount: Option<f64>,
+    pub reason: Option<String>,
+}
+
+/// Input of Create Refund Quote.
+#[uniffi::remote(Record)]
+pub struct RefundQuoteRequest {
+    pub items: Vec<RefundItem>,
+}
+
+/// How part of a refund is paid back.
+#[uniffi::remote(Record)]
+pub struct RefundPaymentRequest {
+    pub provider_id: String,
+    pub amount: f64,
+    pub offline: bool,
+}
+
+/// Input of Create Refund.
+#[uniffi::remote(Record)]
+pub struct RefundRequest {
+    pub items: Vec<RefundItem>,
+    pub payments: Vec<RefundPaymentRequest>,
+}
+
+/// One payment option in a refund quote.
+#[uniffi::remote(Record)]
+pub struct RefundPaymentOption {
+    pub provider_id: String,
+    pub provider_description: Option<String>,
+    pub amount: f64,
+    pub offline: bool,
+    pub offline_provider: bool,
+    pub offline_reason: Option<String>,
+}
+
+/// A refund quote.
+#[uniffi::remote(Record)]
+pub struct RefundQuote {
+    pub order_id: Option<i64>,
+    pub total_refund_amount: f64,
+    pub total_refund_tax_amount: f64,
+    pub rounding: f64,
+    pub adjustment: f64,
+    pub tax_inclusive: bool,
+    pub refund_methods: Vec<Vec<RefundPaymentOption>>,
+}
+
+/// One payment of a refund.
+#[uniffi::remote(Record)]
+pub struct RefundPayment {
+    pub id: Option<i64>,
+    pub provider_id: String,
+    pub amount: f64,
+    pub offline: bool,
+    pub is_declined: bool,
+    pub declined_message: Option<String>,
+}
+
+/// A refund.
+#[uniffi::remote(Record)]
+pub struct Refund {
+    pub id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub created: Option<String>,
+    pub reason: Option<String>,
+    pub total_amount: f64,
+    pub total_tax: f64,
+    pub payments: Vec<RefundPayment>,
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the Kotlin package and runs its tests: generates the bindings from the uniffi library,
+# compiles them and dev.bcpay with kotlinc, then runs every conformance vector and the
+# end-to-end tests against the sandbox under JUnit 4 on the JVM.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/lib.sh
+ensure_kotlin
+
+# One cargo invocation for both, so the library is built with the same features as in `cargo test`.
+cargo build --quiet --locked -p bcpay-uniffi -p uniffi-bindgen -p bcpay-sandbox
+out=target/kotlin
+rm -rf "$out" && mkdir -p "$out"
+target/debug/uniffi-bindgen generate --no-format --library target/debug/libbcpay_uniffi.so --language kotlin --out-dir "$out/generated"
+
+jna=/usr/share/java/jna.jar
+"$KOTLINC" -nowarn -cp "$jna" "$out"/generated/dev/bcpay/ffi/*.kt kotlin/src/main/kotlin/dev/bcpay/*.kt -d "$out/bcpay.jar"
+test_cp="$out/bcpay.jar:$jna:/usr/share/java/gson.jar:/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar:$KOTLIN_LIB/kotlin-reflect.jar"
+"$KOTLINC" -nowarn -cp "$test_cp" kotlin/src/test/kotlin/dev/bcpay/*.kt -d "$out/tests.jar"
+
+java -Djna.library.path=target/debug -Dbcpay.vectors=tests/vectors -Dbcpay.sandbox=target/debug/bcpay-sandbox \
+  -cp "$out/tests.jar:$test_cp:$KOTLIN_LIB/kotlin-stdlib.jar" \
+  org.junit.runner.JUnitCore dev.bcpay.VectorsTest dev.bcpay.BoundaryTest dev.bcpay.ClientTest
