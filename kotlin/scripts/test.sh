@@ -21,3 +21,14 @@ test_cp="$out/bcpay.jar:$jna:/usr/share/java/gson.jar:/usr/share/java/junit4.jar
 java -Djna.library.path=target/debug -Dbcpay.vectors=tests/vectors -Dbcpay.sandbox=target/debug/bcpay-sandbox \
   -cp "$out/tests.jar:$test_cp:$KOTLIN_LIB/kotlin-stdlib.jar" \
   org.junit.runner.JUnitCore dev.bcpay.VectorsTest dev.bcpay.BoundaryTest dev.bcpay.ClientTest
+
+# The README's example compiles against the package and pays on a sandbox.
+"$KOTLINC" -nowarn -cp "$out/bcpay.jar:$jna" kotlin/examples/Example.kt -d "$out/example.jar"
+sandbox_log=$(mktemp)
+target/debug/bcpay-sandbox --port 0 >"$sandbox_log" &
+sandbox_pid=$!
+trap 'kill $sandbox_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do grep -q "listening on" "$sandbox_log" && break; sleep 0.1; done
+url=$(awk '/listening on/ {print $NF; exit}' "$sandbox_log")
+java -Djna.library.path=target/debug -cp "$out/example.jar:$out/bcpay.jar:$jna:$KOTLIN_LIB/kotlin-stdlib.jar" ExampleKt "$url" | tee "$out/example.txt"
+grep -q "^paid order" "$out/example.txt"
