@@ -7,8 +7,10 @@ cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 ensure_kotlin
 
-# One cargo invocation for both, so the library is built with the same features as in `cargo test`.
-cargo build --quiet --locked -p bcpay-uniffi -p uniffi-bindgen -p bcpay-sandbox
+# The library and the bindgen in one invocation, as swift/scripts/generate.sh does, so that both
+# resolve the same features and reuse one build.
+cargo build --quiet --locked -p bcpay-uniffi -p uniffi-bindgen
+cargo build --quiet --locked -p bcpay-sandbox
 out=target/kotlin
 rm -rf "$out" && mkdir -p "$out"
 target/debug/uniffi-bindgen generate --no-format --library target/debug/libbcpay_uniffi.so --language kotlin --out-dir "$out/generated"

@@ -278,10 +278,13 @@ export class PaymentFlow {
     this.#flow = flow;
   }
   poll(nowMs: number = Date.now()): FlowAction {
-    const a = core(() => this.#flow.poll(nowMs)) as { type: string; request?: HttpRequest; until_ms?: number; request_id?: string; receipt?: Json; error?: Record<string, Json> };
+    const a = JSON.parse(core(() => this.#flow.poll(nowMs))) as { type: string; request?: HttpRequest; until_ms?: number; request_id?: string; receipt?: Json; error?: Record<string, Json> };
     switch (a.type) {
-      case "send":
-        return { type: "send", request: a.request as HttpRequest };
+      case "send": {
+        const request = a.request as HttpRequest;
+        request.body = this.#flow.takeBody() ?? null;
+        return { type: "send", request };
+      }
       case "wait":
         return { type: "wait", untilMs: a.until_ms as number };
       case "awaiting":
@@ -396,8 +399,15 @@ export class Client {
   newFlow(orderId: number, payments: Payment | Payment[], options: FlowOptions = {}, nowMs: number = Date.now(), seed?: number): PaymentFlow {
     const list = Array.isArray(payments) ? payments : [payments];
     return new PaymentFlow(
-      core(() => this.#api.newFlow(orderId, JSON.stringify(toSnake(list)), JSON.stringify(toSnake({ ...this.#flowOptions, ...options })), nowMs, seed)),
+      core(() => this.#api.newFlow(orderId, JSON.stringify(toSnake(list)), this.#optionsJson(options), nowMs, seed)),
     );
+  }
+
+  #defaultOptionsJson: string | undefined;
+  /** The flow options as the core's JSON; the client's defaults are encoded once. */
+  #optionsJson(options: FlowOptions): string {
+    for (const _ in options) return JSON.stringify(toSnake({ ...this.#flowOptions, ...options }));
+    return (this.#defaultOptionsJson ??= JSON.stringify(toSnake(this.#flowOptions)));
   }
 
   /** Validates payments without sending anything; returns every field error (empty if valid). */
