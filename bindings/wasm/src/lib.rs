@@ -3,7 +3,8 @@
 //! It converts types and nothing else. Values cross the boundary as JSON text (snake_case, the
 //! core's serde names; the TypeScript layer maps them to camelCase plain objects) and request /
 //! response bodies as bytes. JSON text rather than serde-wasm-bindgen keeps one serde family in
-//! the module — half the size, within the 100 KB budget — and V8's `JSON.parse` is fast.
+//! the module (about half the size) and V8's `JSON.parse` is fast; a flow's actions cross as
+//! one JSON text plus the request body, not as objects built property by property.
 //! Every `PaymentError` becomes a real JS `Error` named `BcpayError` with the error's fields as
 //! `details`; input that does not deserialize is a `BcpayError` of kind `validation`, never a
 //! panic.
