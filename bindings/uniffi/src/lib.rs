@@ -262,6 +262,12 @@ impl HttpRequest {
         self.inner.headers.iter().map(|h| h.name.clone()).collect()
     }
 
+    /// Header values, in the order of [`header_names`](Self::header_names): one call instead of
+    /// one per header. Values include credentials: do not log them.
+    pub fn header_values(&self) -> Vec<String> {
+        self.inner.headers.iter().map(|h| h.value.clone()).collect()
+    }
+
     /// A header's value (case-insensitive name). Values include credentials: do not log them.
     pub fn header(&self, name: String) -> Option<String> {
         self.inner.header(&name).map(str::to_owned)

@@ -44,11 +44,12 @@ public final class Client: @unchecked Sendable {
         while true {
             switch flow.poll(nowMs: clock()) {
             case .send(let request):
+                let id = request.requestId()
                 do {
                     let response = try await transport.send(request)
-                    flow.onResponse(requestId: request.requestId(), response: response, nowMs: clock())
+                    flow.onResponse(requestId: id, response: response, nowMs: clock())
                 } catch {
-                    flow.onTransportFailure(requestId: request.requestId(), failure: transportFailure(of: error).failure, nowMs: clock())
+                    flow.onTransportFailure(requestId: id, failure: transportFailure(of: error).failure, nowMs: clock())
                 }
             case .wait(let untilMs):
                 let now = clock()

@@ -42,8 +42,8 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
         guard let url = URL(string: request.url()) else { throw TransportFailureError(.notSent) }
         var r = URLRequest(url: url, timeoutInterval: timeout)
         r.httpMethod = request.method()
-        for name in request.headerNames() {
-            r.setValue(request.header(name: name), forHTTPHeaderField: name)
+        for (name, value) in zip(request.headerNames(), request.headerValues()) {
+            r.setValue(value, forHTTPHeaderField: name)
         }
         r.httpBody = request.body()
         let (data, response): (Data, URLResponse)

@@ -1431,6 +1431,12 @@ public protocol HttpRequestProtocol: AnyObject, Sendable {
     func headerNames()  -> [String]
     
     /**
+     * Header values, in the order of [`header_names`](Self::header_names): one call instead of
+     * one per header. Values include credentials: do not log them.
+     */
+    func headerValues()  -> [String]
+    
+    /**
      * `GET` or `POST`.
      */
     func method()  -> String
@@ -1547,6 +1553,19 @@ open func headerNames() -> [String]  {
     return try!  FfiConverterSequenceString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_bcpay_uniffi_fn_method_httprequest_header_names(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Header values, in the order of [`header_names`](Self::header_names): one call instead of
+     * one per header. Values include credentials: do not log them.
+     */
+open func headerValues() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_httprequest_header_values(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -6371,6 +6390,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_httprequest_header_names() != 27184) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_httprequest_header_values() != 15941) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_httprequest_method() != 45896) {

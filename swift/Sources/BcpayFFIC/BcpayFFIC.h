@@ -443,6 +443,11 @@ RustBuffer uniffi_bcpay_uniffi_fn_method_httprequest_header(uint64_t ptr, RustBu
 RustBuffer uniffi_bcpay_uniffi_fn_method_httprequest_header_names(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_HTTPREQUEST_HEADER_VALUES
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_HTTPREQUEST_HEADER_VALUES
+RustBuffer uniffi_bcpay_uniffi_fn_method_httprequest_header_values(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_HTTPREQUEST_METHOD
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_HTTPREQUEST_METHOD
 RustBuffer uniffi_bcpay_uniffi_fn_method_httprequest_method(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -1090,6 +1095,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_httprequest_header(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_HTTPREQUEST_HEADER_NAMES
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_HTTPREQUEST_HEADER_NAMES
 uint16_t uniffi_bcpay_uniffi_checksum_method_httprequest_header_names(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_HTTPREQUEST_HEADER_VALUES
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_HTTPREQUEST_HEADER_VALUES
+uint16_t uniffi_bcpay_uniffi_checksum_method_httprequest_header_values(void
     
 );
 #endif

@@ -79,11 +79,14 @@ class Client @JvmOverloads constructor(
         while (true) {
             when (val action = flow.poll(now())) {
                 is Action.Send -> action.request.use { request ->
-                    try {
-                        flow.onResponse(request.requestId(), transport.send(request), now())
+                    val id = request.requestId()
+                    val response = try {
+                        transport.send(request)
                     } catch (e: Exception) {
-                        flow.onTransportFailure(request.requestId(), transportExceptionOf(e).failure, now())
+                        flow.onTransportFailure(id, transportExceptionOf(e).failure, now())
+                        null
                     }
+                    if (response != null) flow.onResponse(id, response, now())
                 }
                 is Action.Wait -> Thread.sleep(maxOf(0L, action.untilMs.toLong() - clock()))
                 is Action.Awaiting -> error("bcpay: a request is in flight in a sequential flow")
@@ -110,12 +113,13 @@ class Client @JvmOverloads constructor(
                 when (val action = flow.poll(now())) {
                     is Action.Send -> {
                         val request = action.request
+                        val id = request.requestId()
                         transport.sendAsync(request).whenComplete { response, error ->
                             try {
                                 if (error == null) {
-                                    flow.onResponse(request.requestId(), response, now())
+                                    flow.onResponse(id, response, now())
                                 } else {
-                                    flow.onTransportFailure(request.requestId(), transportExceptionOf(error).failure, now())
+                                    flow.onTransportFailure(id, transportExceptionOf(error).failure, now())
                                 }
                             } finally {
                                 request.close()

@@ -63,10 +63,10 @@ class JavaHttpTransport @JvmOverloads constructor(
         val builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url()))
             .timeout(timeout)
             .method(request.method(), if (body == null) BodyPublishers.noBody() else BodyPublishers.ofByteArray(body))
-        for (name in request.headerNames()) {
+        val values = request.headerValues()
+        request.headerNames().forEachIndexed { i, name ->
             // The JDK sets these itself and refuses them from callers.
-            if (name.equals("content-length", ignoreCase = true) || name.equals("host", ignoreCase = true)) continue
-            builder.header(name, request.header(name) ?: continue)
+            if (!name.equals("content-length", ignoreCase = true) && !name.equals("host", ignoreCase = true)) builder.header(name, values[i])
         }
         return builder.build()
     }

@@ -1,0 +1,102 @@
+// Measures the Kotlin package (a bench, not a test): SDK CPU per payment with an in-memory
+// transport, and loopback throughput of Client.pay against a hand-written java.net.http flow
+// making the same three calls, rounds interleaved. Usage: kotlin/scripts/bench.sh
+import dev.bcpay.Client
+import dev.bcpay.Transport
+import dev.bcpay.ffi.BillingAddress
+import dev.bcpay.ffi.CardNumber
+import dev.bcpay.ffi.ClientOptions
+import dev.bcpay.ffi.Endpoint
+import dev.bcpay.ffi.Header
+import dev.bcpay.ffi.HttpResponse
+import dev.bcpay.ffi.NewOrder
+import dev.bcpay.ffi.OrderProduct
+import dev.bcpay.ffi.Payment
+import dev.bcpay.ffi.PaymentInstrument
+import dev.bcpay.ffi.RateLimitConfig
+import dev.bcpay.ffi.VerificationValue
+import java.lang.management.ManagementFactory
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest.BodyPublishers
+import java.net.http.HttpResponse.BodyHandlers
+import java.util.Base64
+import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.Executors
+
+fun card() = Payment(
+    PaymentInstrument.Card(CardNumber("4242424242424242"), "Jane Doe", 12, 2030, VerificationValue("123"), null, null, null),
+    "stripe.card",
+)
+
+fun json(status: Int, body: String) = HttpResponse(status.toUShort(), listOf(Header("content-type", "application/json")), body.toByteArray())
+
+fun cpuPerPayment() {
+    val b64 = { s: String -> Base64.getUrlEncoder().withoutPadding().encodeToString(s.toByteArray()) }
+    val exp = System.currentTimeMillis() / 1000 + 3600
+    val pat = "${b64("""{"alg":"HS256"}""")}.${b64("""{"exp":$exp,"iat":${exp - 3600},"data":{"order_id":215}}""")}.c2ln"
+    val canned = mapOf(
+        Endpoint.GET_PAYMENT_METHODS to json(200, """{"data":[{"id":"stripe.card","name":"Stripe","test_mode":true,"type":"card","supported_instruments":[{"instrument_type":"VISA","verification_value_required":true}],"stored_instruments":[]}],"meta":{}}"""),
+        Endpoint.CREATE_PAYMENT_ACCESS_TOKEN to json(201, """{"data":{"id":"$pat"},"meta":{}}"""),
+        Endpoint.PROCESS_PAYMENT to json(201, """{"data":{"id":"tx-1","status":"success","transaction_type":"purchase"}}"""),
+    )
+    val options = ClientOptions(rateLimit = RateLimitConfig(1_000_000_000u, 4000u, 250u))
+    val client = Client("abc123", "t", options, Transport { canned.getValue(it.endpoint()) })
+    val threads = ManagementFactory.getThreadMXBean()
+    repeat(20_000) { client.pay(215, listOf(card())) }
+    val results = (1..5).map {
+        val t0 = threads.currentThreadCpuTime
+        repeat(20_000) { client.pay(215, listOf(card())) }
+        (threads.currentThreadCpuTime - t0) / 20_000 / 1000.0
+    }.sorted()
+    println("SDK CPU per payment (Client.pay, in-memory transport, JNA calls included): %.1f µs (median of 5)".format(results[2]))
+}
+
+fun throughput(base: String) {
+    val options = ClientOptions(apiBase = base, paymentsBase = base, rateLimit = RateLimitConfig(1_000_000_000u, 4000u, 250u))
+    val client = Client("abc123", "sandbox-token", options)
+    val http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+    val store = "$base/stores/abc123"
+    val tokenRe = Regex("\"id\":\"([^\"]+)\"")
+    fun handWritten(orderId: Long) {
+        val auth = arrayOf("X-Auth-Token", "sandbox-token", "Accept", "application/json")
+        http.send(java.net.http.HttpRequest.newBuilder(URI.create("$store/v3/payments/methods?order_id=$orderId")).headers(*auth).build(), BodyHandlers.ofByteArray())
+        val token = http.send(
+            java.net.http.HttpRequest.newBuilder(URI.create("$store/v3/payments/access_tokens")).headers(*auth, "Content-Type", "application/json")
+                .POST(BodyPublishers.ofString("""{"order":{"id":$orderId}}""")).build(),
+            BodyHandlers.ofString(),
+        )
+        val pat = tokenRe.find(token.body())!!.groupValues[1]
+        val paid = http.send(
+            java.net.http.HttpRequest.newBuilder(URI.create("$base/stores/abc123/payments"))
+                .headers("Accept", "application/vnd.bc.v1+json", "Content-Type", "application/json", "Authorization", "PAT $pat")
+                .POST(BodyPublishers.ofString("""{"payment":{"instrument":{"type":"card","number":"4242424242424242","cardholder_name":"Jane Doe","expiry_month":12,"expiry_year":2030,"verification_value":"123"},"payment_method_id":"stripe.card"}}""")).build(),
+            BodyHandlers.ofString(),
+        )
+        check(paid.statusCode() == 201) { "hand-written flow got ${paid.statusCode()}" }
+    }
+    val address = BillingAddress("J", "D", null, "1", null, "A", "T", "1", "US", "US", "j@d.com", null)
+    fun orders(n: Int) = (1..n).map { client.createOrder(NewOrder(0, address, listOf(OrderProduct(null, null, "x", 1, 5.0, 5.0, null)), null)).id }
+    val pool = Executors.newFixedThreadPool(8)
+    fun round(pay: (Long) -> Unit, ids: List<Long>): Double {
+        val queue = ConcurrentLinkedQueue(ids)
+        val t0 = System.nanoTime()
+        (1..8).map { pool.submit { while (true) pay(queue.poll() ?: break) } }.forEach { it.get() }
+        return ids.size / ((System.nanoTime() - t0) / 1e9)
+    }
+    val sdk = { id: Long -> client.pay(id, listOf(card())); Unit }
+    round(sdk, orders(300)); round(::handWritten, orders(300))
+    val ratios = (0 until 15).map { r ->
+        val (a, b) = orders(500) to orders(500)
+        val (s, h) = if (r % 2 == 0) round(sdk, a).let { it to round(::handWritten, b) } else round(::handWritten, b).let { round(sdk, a) to it }
+        println("round $r: bcpay %.0f payments/s, hand-written %.0f payments/s, ratio %.3f".format(s, h, s / h))
+        s / h
+    }.sorted()
+    println("throughput ratio (median of 15 interleaved rounds): %.3f".format(ratios[7]))
+    pool.shutdown()
+}
+
+fun main(args: Array<String>) {
+    cpuPerPayment()
+    if (args.isNotEmpty()) throughput(args[0])
+}
