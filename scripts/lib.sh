@@ -35,3 +35,28 @@ ensure_kotlin() {
     $sudo apt-get update -qq && $sudo apt-get install -y -qq libjna-java libgoogle-gson-java junit4 >/dev/null
   fi
 }
+
+# Generates the Kotlin bindings from the uniffi library in $1 (target/debug or target/release)
+# and compiles them with dev.bcpay and any extra sources into $2/bcpay.jar. Needs the library
+# and target/debug/uniffi-bindgen built.
+build_kotlin_jar() {
+  local libdir=$1 out=$2
+  shift 2
+  rm -rf "$out" && mkdir -p "$out"
+  target/debug/uniffi-bindgen generate --no-format --library "$libdir/libbcpay_uniffi.so" --language kotlin --out-dir "$out/generated"
+  "$KOTLINC" -nowarn -cp /usr/share/java/jna.jar "$out"/generated/dev/bcpay/ffi/*.kt kotlin/src/main/kotlin/dev/bcpay/*.kt "$@" -d "$out/bcpay.jar"
+}
+
+# Starts the sandbox binary $1 with the remaining arguments on an ephemeral port, sets
+# SANDBOX_URL, and stops it when the script exits.
+start_sandbox() {
+  local binary=$1 log
+  shift
+  log=$(mktemp)
+  "$binary" --port 0 "$@" >"$log" &
+  SANDBOX_PID=$!
+  trap 'kill $SANDBOX_PID 2>/dev/null || true' EXIT
+  for _ in $(seq 50); do grep -q "listening on" "$log" && break; sleep 0.1; done
+  SANDBOX_URL=$(awk '/listening on/ {print $NF; exit}' "$log")
+  [ -n "$SANDBOX_URL" ] || { echo "the sandbox did not start" >&2; exit 1; }
+}

@@ -125,11 +125,16 @@ pub fn parse(api: &Api, call: &str, id: &RequestId, r: &HttpResponse, context_js
 }
 
 /// Validates a JSON list of payments at `now_ms` (optionally against JSON `methods`); returns the
-/// field errors as JSON, `[]` when valid.
-pub fn validate(payments_json: &str, now_ms: u64, methods_json: Option<&str>) -> Result<String, PaymentError> {
+/// field errors, empty when valid. Input that does not deserialize is a validation error.
+pub fn validate_errors(payments_json: &str, now_ms: u64, methods_json: Option<&str>) -> Result<Vec<FieldError>, PaymentError> {
     let payments: Vec<Payment> = input(payments_json, "payments")?;
     let methods: Option<Vec<PaymentMethod>> = methods_json.map(|m| input(m, "methods")).transpose()?;
-    Ok(to_json(&validate::validate_payments(&payments, now_ms, methods.as_deref())))
+    Ok(validate::validate_payments(&payments, now_ms, methods.as_deref()))
+}
+
+/// [`validate_errors`] with the field errors as JSON, `[]` when valid.
+pub fn validate(payments_json: &str, now_ms: u64, methods_json: Option<&str>) -> Result<String, PaymentError> {
+    validate_errors(payments_json, now_ms, methods_json).map(|errors| to_json(&errors))
 }
 
 #[cfg(test)]

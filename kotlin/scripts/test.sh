@@ -12,11 +12,9 @@ ensure_kotlin
 cargo build --quiet --locked -p bcpay-uniffi -p uniffi-bindgen
 cargo build --quiet --locked -p bcpay-sandbox
 out=target/kotlin
-rm -rf "$out" && mkdir -p "$out"
-target/debug/uniffi-bindgen generate --no-format --library target/debug/libbcpay_uniffi.so --language kotlin --out-dir "$out/generated"
+build_kotlin_jar target/debug "$out"
 
 jna=/usr/share/java/jna.jar
-"$KOTLINC" -nowarn -cp "$jna" "$out"/generated/dev/bcpay/ffi/*.kt kotlin/src/main/kotlin/dev/bcpay/*.kt -d "$out/bcpay.jar"
 test_cp="$out/bcpay.jar:$jna:/usr/share/java/gson.jar:/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar:$KOTLIN_LIB/kotlin-reflect.jar"
 "$KOTLINC" -nowarn -cp "$test_cp" kotlin/src/test/kotlin/dev/bcpay/*.kt -d "$out/tests.jar"
 
@@ -26,11 +24,6 @@ java -Djna.library.path=target/debug -Dbcpay.vectors=tests/vectors -Dbcpay.sandb
 
 # The README's example compiles against the package and pays on a sandbox.
 "$KOTLINC" -nowarn -cp "$out/bcpay.jar:$jna" kotlin/examples/Example.kt -d "$out/example.jar"
-sandbox_log=$(mktemp)
-target/debug/bcpay-sandbox --port 0 >"$sandbox_log" &
-sandbox_pid=$!
-trap 'kill $sandbox_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do grep -q "listening on" "$sandbox_log" && break; sleep 0.1; done
-url=$(awk '/listening on/ {print $NF; exit}' "$sandbox_log")
-java -Djna.library.path=target/debug -cp "$out/example.jar:$out/bcpay.jar:$jna:$KOTLIN_LIB/kotlin-stdlib.jar" ExampleKt "$url" | tee "$out/example.txt"
+start_sandbox target/debug/bcpay-sandbox
+java -Djna.library.path=target/debug -cp "$out/example.jar:$out/bcpay.jar:$jna:$KOTLIN_LIB/kotlin-stdlib.jar" ExampleKt "$SANDBOX_URL" | tee "$out/example.txt"
 grep -q "^paid order" "$out/example.txt"

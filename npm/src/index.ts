@@ -282,7 +282,7 @@ export class PaymentFlow {
     switch (a.type) {
       case "send": {
         const request = a.request as HttpRequest;
-        request.body = this.#flow.takeBody() ?? null;
+        request.body = this.#flow.takeBody() as Uint8Array | null;
         return { type: "send", request };
       }
       case "wait":

@@ -429,9 +429,7 @@ pub fn validate_payments(payments: Vec<Payment>, now_ms: u64, methods: Option<Ve
 /// a validation error.
 #[uniffi::export]
 pub fn validate_payments_json(payments_json: String, now_ms: u64, methods_json: Option<String>) -> Result<Vec<FieldError>> {
-    let payments: Vec<model::Payment> = json_api::input(&payments_json, "payments")?;
-    let methods: Option<Vec<model::PaymentMethod>> = methods_json.map(|m| json_api::input(&m, "methods")).transpose()?;
-    Ok(bcpay_core::validate::validate_payments(&payments, now_ms, methods.as_deref()))
+    Ok(json_api::validate_errors(&payments_json, now_ms, methods_json.as_deref())?)
 }
 
 /// The version of bcpay-core.

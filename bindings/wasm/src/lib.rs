@@ -69,11 +69,16 @@ fn request_head(request: &HttpRequest) -> RequestHead<'_> {
 
 /// Sets `body` (a `Uint8Array`, or `null`) on the JS request object.
 fn set_body(target: &JsValue, request: &HttpRequest) -> Result<(), JsValue> {
-    let body = match &request.body {
+    js_sys::Reflect::set(target, &"body".into(), &body_to_js(request)).map(|_| ())
+}
+
+/// The body copied straight from the request into a `Uint8Array` (`null` without one): no
+/// intermediate Rust copy that would be freed without being wiped.
+fn body_to_js(request: &HttpRequest) -> JsValue {
+    match &request.body {
         Some(b) => js_sys::Uint8Array::from(b.as_slice()).into(),
         None => JsValue::NULL,
-    };
-    js_sys::Reflect::set(target, &"body".into(), &body).map(|_| ())
+    }
 }
 
 /// A request as a plain object whose body is a `Uint8Array`.
@@ -223,9 +228,9 @@ impl BcpayFlow {
     /// The body of the request the last `poll` returned (`null` without one). JSON text and a
     /// separate body copy cost less than building the JS object property by property.
     #[wasm_bindgen(js_name = takeBody)]
-    pub fn take_body(&mut self) -> Option<Vec<u8>> {
-        // Dropping the request wipes its copy of the body.
-        self.sending.take().and_then(|r| r.body.clone())
+    pub fn take_body(&mut self) -> JsValue {
+        // Dropping the request afterwards wipes the only Rust copy of the body.
+        self.sending.take().map_or(JsValue::NULL, |r| body_to_js(&r))
     }
 
     /// Feeds the response (status, JSON headers, body bytes) to request `id`.
