@@ -8,12 +8,12 @@ use crate::config::ClientConfig;
 use crate::error::{FieldError, PaymentError, classify_response};
 use crate::http::{Endpoint, Header, HttpRequest, HttpResponse, Method, RequestId};
 use crate::model::*;
+use crate::read::{self, Fields, FromJson, Path, ShapeError};
 use crate::rng::Entropy;
 use crate::secret::PatSecret;
 use crate::validate;
 use base64::Engine;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use zeroize::Zeroizing;
@@ -26,8 +26,7 @@ pub const JSON: &str = "application/json";
 pub const TRANSACTIONS_PAGE_LIMIT: u32 = 250;
 
 /// Which order or checkout to list payment methods for.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MethodsQuery {
     /// `?order_id=`
     OrderId(u64),
@@ -129,11 +128,6 @@ struct WireNewOrder<'a> {
     default_currency_code: Option<&'a str>,
 }
 
-fn field_path_of(err: &serde_json::Error) -> String {
-    // serde_json does not track paths; the line/column locate the problem without echoing data.
-    format!("line {} column {}", err.line(), err.column())
-}
-
 impl Api {
     /// An API for `config`, with request ids seeded from the operating system.
     pub fn new(config: ClientConfig) -> Api {
@@ -185,13 +179,7 @@ impl Api {
     /// Reads a success body as `T` (inside `{data: …}` when `unwrap`, or bare), or classifies
     /// the failure. Bodies over the configured cap, and 2xx bodies that are not the expected
     /// JSON, are `InvalidResponse`.
-    fn read<T: DeserializeOwned>(
-        &self,
-        endpoint: Endpoint,
-        id: &RequestId,
-        response: &HttpResponse,
-        unwrap: bool,
-    ) -> Result<T, PaymentError> {
+    fn read<T: FromJson>(&self, endpoint: Endpoint, id: &RequestId, response: &HttpResponse, unwrap: bool) -> Result<T, PaymentError> {
         if response.body.len() > self.config.max_response_bytes() {
             return Err(PaymentError::invalid_response(
                 endpoint,
@@ -207,34 +195,30 @@ impl Api {
         if !(200..300).contains(&response.status) {
             return Err(classify_response(endpoint, id, response));
         }
-        #[derive(serde::Deserialize)]
-        struct Data<T> {
-            data: T,
-        }
-        // Current shape first (`{data: …}` when `unwrap`), then the bare shape the older editions
-        // and some endpoints use. Both read the bytes directly: no intermediate JSON tree.
-        let first = if unwrap {
-            serde_json::from_slice::<Data<T>>(&response.body).map(|d| d.data)
-        } else {
-            serde_json::from_slice::<T>(&response.body)
-        };
-        let error = match first {
-            Ok(value) => return Ok(value),
-            Err(e) => e,
-        };
-        if unwrap {
-            if let Ok(value) = serde_json::from_slice::<T>(&response.body) {
-                return Ok(value);
+        let why = match read::document(&response.body) {
+            Ok(doc) => {
+                let root = Path::Root("");
+                // Current shape first (`{data: …}` when `unwrap`), then the bare shape the older
+                // editions and some endpoints use.
+                let data = doc.0.get("data").filter(|_| unwrap);
+                let first = match data {
+                    Some(inner) => T::from_json(inner, &Path::Key(&root, "data")),
+                    None => T::from_json(&doc.0, &root),
+                };
+                let error = match first {
+                    Ok(value) => return Ok(value),
+                    Err(e) => e,
+                };
+                if data.is_some() {
+                    if let Ok(value) = T::from_json(&doc.0, &root) {
+                        return Ok(value);
+                    }
+                }
+                format!("unexpected JSON shape: {error}")
             }
-        }
-        let why = if response.body.is_empty() {
-            "empty body where JSON was expected".to_owned()
-        } else if response.body.trim_ascii_start().starts_with(b"<") {
-            "HTML or XML where JSON was expected".to_owned()
-        } else if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(&response.body) {
-            format!("malformed JSON at {}", field_path_of(&syntax))
-        } else {
-            format!("unexpected JSON shape: {}", crate::error::scrub(&error.to_string()))
+            Err(_) if response.body.is_empty() => "empty body where JSON was expected".to_owned(),
+            Err(_) if response.body.trim_ascii_start().starts_with(b"<") => "HTML or XML where JSON was expected".to_owned(),
+            Err(syntax) => syntax.to_string(),
         };
         Err(PaymentError::invalid_response(endpoint, id, response.status, &why))
     }
@@ -312,9 +296,16 @@ impl Api {
         response: &HttpResponse,
         now_ms: u64,
     ) -> Result<PaymentAccessToken, PaymentError> {
-        #[derive(serde::Deserialize)]
         struct Data {
             id: PatSecret,
+        }
+        impl FromJson for Data {
+            const EXPECTED: &'static str = "a token object";
+            fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+                Ok(Data {
+                    id: Fields::of(v, at, Self::EXPECTED)?.req("id")?,
+                })
+            }
         }
         let data: Data = self.read(Endpoint::CreatePaymentAccessToken, id, response, true)?;
         if data.id.expose().trim().is_empty() {
@@ -426,20 +417,29 @@ impl Api {
         response: &HttpResponse,
         payment_method_id: &str,
     ) -> Result<ProcessedPayment, PaymentError> {
-        #[derive(serde::Deserialize)]
         struct Data {
-            #[serde(default)]
-            id: Option<Value>,
+            id: Option<String>,
             status: PaymentStatus,
-            #[serde(default)]
             transaction_type: Option<TransactionType>,
         }
+        impl FromJson for Data {
+            const EXPECTED: &'static str = "a payment object";
+            fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+                let f = Fields::of(v, at, Self::EXPECTED)?;
+                Ok(Data {
+                    // A string in the current edition, a number in some older examples.
+                    id: f.get("id").and_then(|id| match id {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    }),
+                    status: f.req("status")?,
+                    transaction_type: f.opt("transaction_type")?,
+                })
+            }
+        }
         let data: Data = self.read(Endpoint::ProcessPayment, id, response, true)?;
-        let transaction_id = match data.id {
-            Some(Value::String(s)) => Some(s),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
+        let transaction_id = data.id;
         Ok(ProcessedPayment {
             id: transaction_id,
             status: data.status,
@@ -524,33 +524,38 @@ impl Api {
                 total_pages: 1,
             });
         }
-        #[derive(serde::Deserialize)]
-        struct Pagination {
-            #[serde(default)]
+        struct Body {
+            data: Option<Vec<Transaction>>,
             current_page: Option<u32>,
-            #[serde(default)]
             total_pages: Option<u32>,
         }
-        #[derive(serde::Deserialize, Default)]
-        struct Meta {
-            #[serde(default)]
-            pagination: Option<Pagination>,
-        }
-        #[derive(serde::Deserialize)]
-        struct Body {
-            #[serde(default)]
-            data: Option<Vec<Transaction>>,
-            #[serde(default)]
-            meta: Option<Meta>,
+        impl FromJson for Body {
+            const EXPECTED: &'static str = "a transactions object";
+            fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+                let f = Fields::of(v, at, Self::EXPECTED)?;
+                let meta_at = Path::Key(at, "meta");
+                let pagination_at = Path::Key(&meta_at, "pagination");
+                let pagination = match f.get("meta").filter(|m| !m.is_null()) {
+                    Some(meta) => Fields::of(meta, &meta_at, "an object")?.get("pagination").filter(|p| !p.is_null()),
+                    None => None,
+                };
+                let (current_page, total_pages) = match pagination {
+                    Some(p) => {
+                        let p = Fields::of(p, &pagination_at, "an object")?;
+                        (p.opt("current_page")?, p.opt("total_pages")?)
+                    }
+                    None => (None, None),
+                };
+                Ok(Body {
+                    data: f.opt("data")?,
+                    current_page,
+                    total_pages,
+                })
+            }
         }
         let body: Body = self.read(Endpoint::GetOrderTransactions, id, response, false)?;
-        let pagination = body.meta.and_then(|m| m.pagination);
-        let current_page = pagination.as_ref().and_then(|p| p.current_page).unwrap_or(1).max(1);
-        let total_pages = pagination
-            .as_ref()
-            .and_then(|p| p.total_pages)
-            .unwrap_or(current_page)
-            .max(current_page);
+        let current_page = body.current_page.unwrap_or(1).max(1);
+        let total_pages = body.total_pages.unwrap_or(current_page).max(current_page);
         Ok(TransactionPage {
             transactions: body.data.unwrap_or_default(),
             current_page,
@@ -700,52 +705,27 @@ impl Api {
 
 /// Reads the JWT payload's claims without verifying the signature (only BigCommerce can).
 pub fn decode_pat_claims(token: &str) -> Option<PatClaims> {
-    use crate::model::{int_or_string, string_or_number};
-    #[derive(serde::Deserialize, Default)]
-    struct Data {
-        #[serde(default, deserialize_with = "int_or_string")]
-        store_id: Option<i64>,
-        #[serde(default, deserialize_with = "int_or_string")]
-        order_id: Option<i64>,
-        #[serde(default, deserialize_with = "int_or_string")]
-        amount: Option<i64>,
-        #[serde(default, deserialize_with = "string_or_number")]
-        currency: Option<String>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Raw {
-        #[serde(default, deserialize_with = "int_or_string")]
-        exp: Option<i64>,
-        #[serde(default, deserialize_with = "int_or_string")]
-        nbf: Option<i64>,
-        #[serde(default, deserialize_with = "int_or_string")]
-        iat: Option<i64>,
-        #[serde(default, deserialize_with = "string_or_number")]
-        iss: Option<String>,
-        #[serde(default, deserialize_with = "string_or_number")]
-        sub: Option<String>,
-        #[serde(default, deserialize_with = "string_or_number")]
-        jti: Option<String>,
-        #[serde(default)]
-        data: Option<Data>,
-    }
     let payload = token.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
-    let raw: Raw = serde_json::from_slice(&bytes).ok()?;
-    let data = raw.data.unwrap_or_default();
+    let doc = read::document(&bytes).ok()?;
+    let root = Path::Root("");
+    let raw = Fields::of(&doc.0, &root, "an object").ok()?;
+    let data_at = Path::Key(&root, "data");
+    let empty = Value::Object(serde_json::Map::new());
+    let data = Fields::of(raw.get("data").filter(|d| !d.is_null()).unwrap_or(&empty), &data_at, "an object").ok()?;
     Some(PatClaims {
-        exp: raw.exp,
-        nbf: raw.nbf,
-        iat: raw.iat,
-        iss: raw.iss,
-        sub: raw.sub,
-        jti: raw.jti,
-        store_id: data.store_id,
-        order_id: data.order_id,
-        amount: data.amount,
-        currency: data.currency,
+        exp: raw.int("exp").ok()?,
+        nbf: raw.int("nbf").ok()?,
+        iat: raw.int("iat").ok()?,
+        iss: raw.text("iss").ok()?,
+        sub: raw.text("sub").ok()?,
+        jti: raw.text("jti").ok()?,
+        store_id: data.int("store_id").ok()?,
+        order_id: data.int("order_id").ok()?,
+        amount: data.int("amount").ok()?,
+        currency: data.text("currency").ok()?,
     })
 }
 

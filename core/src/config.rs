@@ -1,8 +1,9 @@
 //! Client configuration: which store, which credentials, which hosts.
 
 use crate::error::PaymentError;
+use crate::read::{Fields, FromJson, Path, ShapeError, deserialize_with_reader};
 use crate::secret::ApiToken;
-use serde::Deserialize;
+use serde_json::Value;
 
 /// The management API host.
 pub const DEFAULT_API_BASE: &str = "https://api.bigcommerce.com";
@@ -52,23 +53,19 @@ pub struct ClientConfig {
 }
 
 /// The plain settings a host passes in (JSON, JS object, Python kwargs, …).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug)]
 pub struct ClientSettings {
     /// Store hash.
     pub store_hash: String,
     /// API account access token (`X-Auth-Token`).
     pub api_token: ApiToken,
     /// Management API base URL; defaults to [`DEFAULT_API_BASE`].
-    #[serde(default)]
     pub api_base: Option<String>,
     /// Payments API base URL; defaults to [`DEFAULT_PAYMENTS_BASE`].
-    #[serde(default)]
     pub payments_base: Option<String>,
     /// Host name for the user agent (`node`, `python`, …); defaults to `rust`.
-    #[serde(default)]
     pub host: Option<String>,
     /// Largest accepted response body (bytes); defaults to [`DEFAULT_MAX_RESPONSE_BYTES`].
-    #[serde(default)]
     pub max_response_bytes: Option<usize>,
 }
 
@@ -220,3 +217,20 @@ mod tests {
         assert!(!format!("{c:?}").contains("supersecret"));
     }
 }
+
+impl FromJson for ClientSettings {
+    const EXPECTED: &'static str = "a settings object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(ClientSettings {
+            store_hash: f.req("store_hash")?,
+            api_token: f.req("api_token")?,
+            api_base: f.opt("api_base")?,
+            payments_base: f.opt("payments_base")?,
+            host: f.opt("host")?,
+            max_response_bytes: f.opt("max_response_bytes")?,
+        })
+    }
+}
+
+deserialize_with_reader!(ClientSettings);

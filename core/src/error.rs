@@ -627,7 +627,7 @@ pub fn retry_after_ms(response: &HttpResponse) -> Option<u64> {
     let parse = |name: &str| {
         response
             .header(name)
-            .and_then(|v| v.trim().parse::<f64>().ok())
+            .and_then(crate::read::decimal)
             .filter(|v| v.is_finite() && *v >= 0.0)
     };
     let retry_after = parse("x-retry-after")

@@ -33,8 +33,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Tunables of a flow. `Default` is what a careful integration wants.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FlowOptions {
     /// Call Get Payment Methods first and check the payments against it (brand accepted, CVV
     /// present when required, stored instrument known).
@@ -630,3 +629,24 @@ impl PaymentFlow {
 fn matches_method(tx: &Transaction, method_id: &str) -> bool {
     tx.payment_method_id.as_deref().is_none_or(|m| m == method_id)
 }
+
+impl crate::read::FromJson for FlowOptions {
+    const EXPECTED: &'static str = "a flow options object";
+    fn from_json(v: &serde_json::Value, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
+        let f = crate::read::Fields::of(v, at, Self::EXPECTED)?;
+        let d = FlowOptions::default();
+        Ok(FlowOptions {
+            fetch_methods: f.or("fetch_methods", d.fetch_methods)?,
+            reconcile: f.or("reconcile", d.reconcile)?,
+            max_attempts: f.or("max_attempts", d.max_attempts)?,
+            backoff_base_ms: f.or("backoff_base_ms", d.backoff_base_ms)?,
+            backoff_cap_ms: f.or("backoff_cap_ms", d.backoff_cap_ms)?,
+            pat_refresh_margin_ms: f.or("pat_refresh_margin_ms", d.pat_refresh_margin_ms)?,
+            reconcile_delay_ms: f.or("reconcile_delay_ms", d.reconcile_delay_ms)?,
+            max_transaction_pages: f.or("max_transaction_pages", d.max_transaction_pages)?,
+            is_recurring: f.or("is_recurring", d.is_recurring)?,
+        })
+    }
+}
+
+crate::read::deserialize_with_reader!(FlowOptions);

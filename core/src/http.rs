@@ -132,7 +132,7 @@ impl Method {
 }
 
 /// One header line.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Header {
     /// Header name as sent (lookup is case-insensitive).
     pub name: String,
@@ -319,3 +319,16 @@ mod tests {
         assert!(shown.contains("req-1"));
     }
 }
+
+impl crate::read::FromJson for Header {
+    const EXPECTED: &'static str = "a header object ({name, value})";
+    fn from_json(v: &serde_json::Value, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
+        let f = crate::read::Fields::of(v, at, Self::EXPECTED)?;
+        Ok(Header {
+            name: f.req("name")?,
+            value: f.req("value")?,
+        })
+    }
+}
+
+crate::read::deserialize_with_reader!(Header);

@@ -4,95 +4,91 @@
 //! Every binding dispatches through here, so a call name means the same everywhere.
 
 use crate::api::{Api, MethodsQuery};
-use crate::error::{FieldError, PaymentError, scrub};
+use crate::error::{FieldError, PaymentError};
 use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId};
 use crate::model::{NewOrder, Payment, PaymentMethod, RefundQuoteRequest, RefundRequest};
+use crate::read::{self, Document, Fields, FromJson, Path, ShapeError};
 use crate::secret::PatSecret;
 use crate::validate;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 /// Serializes one of the core's plain types (which always serialize).
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 
-/// Reads JSON input; a mismatch is a validation error naming `path`, never a panic. The
-/// message is serde's (field and expected type), scrubbed of anything that looks like card data.
-pub fn input<T: DeserializeOwned>(json: &str, path: &str) -> Result<T, PaymentError> {
-    serde_json::from_str(json).map_err(|e| PaymentError::validation(vec![FieldError::new(path, "invalid_input", scrub(&e.to_string()))]))
+/// A host's input that does not fit: a validation error at the offending path, `missing` for an
+/// absent required field, else `invalid_input`. The message names the kind of value found,
+/// never the value.
+pub fn input_error(e: &ShapeError) -> PaymentError {
+    let code = if e.is_missing() { "missing" } else { "invalid_input" };
+    PaymentError::validation(vec![FieldError::new(e.path.clone(), code, e.to_string())])
 }
 
-#[derive(serde::Deserialize, Default)]
-struct Input {
-    #[serde(default)]
-    order_id: Option<u64>,
-    #[serde(default)]
-    checkout_id: Option<String>,
-    #[serde(default)]
-    customer_id: Option<u64>,
-    #[serde(default)]
-    is_recurring: bool,
-    #[serde(default)]
-    page: Option<u32>,
-    #[serde(default)]
-    pat: Option<String>,
-    #[serde(default)]
-    now_ms: Option<u64>,
-    #[serde(default)]
-    payment: Option<Payment>,
-    #[serde(default)]
-    methods: Option<Vec<PaymentMethod>>,
-    #[serde(default)]
-    order: Option<NewOrder>,
-    #[serde(default)]
-    request: Option<serde_json::Value>,
-    #[serde(default)]
-    payment_method_id: Option<String>,
+fn parse_document(json: &str, path: &str) -> Result<Document, PaymentError> {
+    read::document(json.as_bytes())
+        .map_err(|e| PaymentError::validation(vec![FieldError::new(path, "invalid_input", format!("{path}: {e}"))]))
 }
 
-fn need<T>(v: Option<T>, path: &str) -> Result<T, PaymentError> {
-    v.ok_or_else(|| PaymentError::validation(vec![FieldError::new(path, "missing", format!("{path} is required"))]))
+/// Reads JSON input as `T`; paths in errors start at `path` (`payments[0].instrument.number`).
+pub fn input<T: FromJson>(json: &str, path: &str) -> Result<T, PaymentError> {
+    let doc = parse_document(json, path)?;
+    T::from_json(&doc.0, &Path::Root(path)).map_err(|e| input_error(&e))
 }
 
-fn request_body<T: DeserializeOwned>(v: Option<serde_json::Value>) -> Result<T, PaymentError> {
-    serde_json::from_value(need(v, "request")?)
-        .map_err(|e| PaymentError::validation(vec![FieldError::new("request", "invalid_input", scrub(&e.to_string()))]))
+/// A unit enumeration (`Endpoint`, `TransportFailure`, …) from its wire name.
+pub fn enum_named<T: serde::de::DeserializeOwned>(name: &str, path: &str) -> Result<T, PaymentError> {
+    use serde::de::IntoDeserializer;
+    T::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(name))
+        .map_err(|_| PaymentError::validation(vec![FieldError::new(path, "invalid_input", format!("{path}: not a known name"))]))
 }
 
 fn unknown(call: &str) -> PaymentError {
-    PaymentError::validation(vec![FieldError::new("call", "unknown_call", format!("unknown call {call:?}"))])
+    PaymentError::validation(vec![FieldError::new("call", "unknown_call", format!("unknown call \"{call}\""))])
 }
 
-/// Builds the request for `call` from JSON `input_json`.
+/// Builds the request for `call` from JSON `input_json`: an object with the call's arguments
+/// (`order_id`, `payment`, …; see the conformance vectors' README).
 pub fn build(api: &Api, call: &str, input_json: &str) -> Result<HttpRequest, PaymentError> {
-    let i: Input = input(input_json, "input")?;
-    match call {
-        "get_payment_methods" => match (i.order_id, i.checkout_id) {
-            (Some(id), _) => api.build_get_payment_methods(&MethodsQuery::OrderId(id)),
-            (None, Some(c)) => api.build_get_payment_methods(&MethodsQuery::CheckoutId(c)),
-            _ => Err(need::<()>(None, "order_id").unwrap_err()),
+    let doc = parse_document(input_json, "input")?;
+    let root = Path::Root("");
+    let i = Fields::of(&doc.0, &root, "an object").map_err(|e| input_error(&e))?;
+    build_from(api, call, &i).map_err(|e| input_error(&e))?
+}
+
+fn build_from(api: &Api, call: &str, i: &Fields<'_>) -> Result<Result<HttpRequest, PaymentError>, ShapeError> {
+    Ok(match call {
+        "get_payment_methods" => match i.opt::<u64>("order_id")? {
+            Some(id) => api.build_get_payment_methods(&MethodsQuery::OrderId(id)),
+            None => match i.opt::<String>("checkout_id")? {
+                Some(c) => api.build_get_payment_methods(&MethodsQuery::CheckoutId(c)),
+                None => {
+                    return Err(ShapeError {
+                        path: "order_id".to_owned(),
+                        expected: "an order id (or a checkout_id)",
+                        found: "nothing",
+                    });
+                }
+            },
         },
-        "create_access_token" => api.build_create_access_token(need(i.order_id, "order_id")?, i.is_recurring),
-        "process_payment" => api.build_process_payment(
-            &PatSecret::new(need(i.pat, "pat")?),
-            &need(i.payment, "payment")?,
-            need(i.now_ms, "now_ms")?,
-            i.methods.as_deref(),
-        ),
-        "create_order" => api.build_create_order(&need(i.order, "order")?),
-        "get_order" => api.build_get_order(need(i.order_id, "order_id")?),
-        "get_transactions" => api.build_get_transactions(need(i.order_id, "order_id")?, i.page.unwrap_or(1)),
-        "capture" => api.build_capture(need(i.order_id, "order_id")?),
-        "void" => api.build_void(need(i.order_id, "order_id")?),
-        "create_refund_quote" => {
-            api.build_create_refund_quote(need(i.order_id, "order_id")?, &request_body::<RefundQuoteRequest>(i.request)?)
+        "create_access_token" => api.build_create_access_token(i.req("order_id")?, i.or_default("is_recurring")?),
+        "process_payment" => {
+            let pat = PatSecret::new(i.req::<String>("pat")?);
+            let payment: Payment = i.req("payment")?;
+            let methods: Option<Vec<PaymentMethod>> = i.opt("methods")?;
+            api.build_process_payment(&pat, &payment, i.req("now_ms")?, methods.as_deref())
         }
-        "create_refund" => api.build_create_refund(need(i.order_id, "order_id")?, &request_body::<RefundRequest>(i.request)?),
-        "list_refunds" => api.build_list_refunds(need(i.order_id, "order_id")?),
-        "get_stored_instruments" => api.build_get_stored_instruments(need(i.customer_id, "customer_id")?),
+        "create_order" => api.build_create_order(&i.req::<NewOrder>("order")?),
+        "get_order" => api.build_get_order(i.req("order_id")?),
+        "get_transactions" => api.build_get_transactions(i.req("order_id")?, i.or("page", 1)?),
+        "capture" => api.build_capture(i.req("order_id")?),
+        "void" => api.build_void(i.req("order_id")?),
+        "create_refund_quote" => api.build_create_refund_quote(i.req("order_id")?, &i.req::<RefundQuoteRequest>("request")?),
+        "create_refund" => api.build_create_refund(i.req("order_id")?, &i.req::<RefundRequest>("request")?),
+        "list_refunds" => api.build_list_refunds(i.req("order_id")?),
+        "get_stored_instruments" => api.build_get_stored_instruments(i.req("customer_id")?),
         other => Err(unknown(other)),
-    }
+    })
 }
 
 fn json<T: Serialize>(v: Result<T, PaymentError>) -> Result<String, PaymentError> {
@@ -104,17 +100,35 @@ fn json<T: Serialize>(v: Result<T, PaymentError>) -> Result<String, PaymentError
 /// payment access token comes back as `{secret, claims, received_at_ms, expires_at_ms}`: the
 /// host must keep `secret` out of its reprs and logs.
 pub fn parse(api: &Api, call: &str, id: &RequestId, r: &HttpResponse, context_json: &str) -> Result<String, PaymentError> {
-    let c: Input = input(context_json, "context")?;
+    let doc = parse_document(context_json, "context")?;
+    let root = Path::Root("context");
+    let c = Fields::of(&doc.0, &root, "an object").map_err(|e| input_error(&e))?;
     match call {
         "get_payment_methods" => json(api.parse_get_payment_methods(id, r)),
-        "create_access_token" => api.parse_create_access_token(id, r, need(c.now_ms, "now_ms")?).map(|t| {
-            to_json(&serde_json::json!({"secret": t.secret.expose(), "claims": t.claims, "received_at_ms": t.received_at_ms, "expires_at_ms": t.expires_at_ms}))
-        }),
-        "process_payment" => json(api.parse_process_payment(id, r, &need(c.payment_method_id, "payment_method_id")?)),
+        "create_access_token" => api
+            .parse_create_access_token(id, r, c.req("now_ms").map_err(|e| input_error(&e))?)
+            .map(|t| {
+                #[derive(Serialize)]
+                struct Token<'a> {
+                    secret: &'a str,
+                    claims: &'a Option<crate::model::PatClaims>,
+                    received_at_ms: u64,
+                    expires_at_ms: u64,
+                }
+                to_json(&Token {
+                    secret: t.secret.expose(),
+                    claims: &t.claims,
+                    received_at_ms: t.received_at_ms,
+                    expires_at_ms: t.expires_at_ms,
+                })
+            }),
+        "process_payment" => json(api.parse_process_payment(id, r, &c.req::<String>("payment_method_id").map_err(|e| input_error(&e))?)),
         "create_order" => json(api.parse_create_order(id, r)),
         "get_order" => json(api.parse_get_order(id, r)),
         "get_transactions" => json(api.parse_get_transactions(id, r)),
-        "capture" => api.parse_payment_action(Endpoint::CapturePayment, id, r).map(|()| "null".to_owned()),
+        "capture" => api
+            .parse_payment_action(Endpoint::CapturePayment, id, r)
+            .map(|()| "null".to_owned()),
         "void" => api.parse_payment_action(Endpoint::VoidPayment, id, r).map(|()| "null".to_owned()),
         "create_refund_quote" => json(api.parse_create_refund_quote(id, r)),
         "create_refund" => json(api.parse_create_refund(id, r)),

@@ -31,6 +31,7 @@ pub mod http;
 pub mod json_api;
 pub mod model;
 pub mod ratelimit;
+pub mod read;
 pub mod rng;
 pub mod secret;
 pub mod validate;

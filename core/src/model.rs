@@ -5,89 +5,11 @@
 //! hosts can pass them across bindings. Enumerations the API may extend keep unknown values as
 //! text instead of failing.
 
+use crate::read::{Fields, FromJson, Path, ShapeError, deserialize_with_reader};
 use crate::secret::{CardNumber, InstrumentToken, PatSecret, VerificationValue};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 use std::fmt;
-
-// ---------------------------------------------------------------------------------------------
-// Lenient number and string readers: the API's own examples mix "12" and 12.
-// ---------------------------------------------------------------------------------------------
-
-/// A JSON scalar read by one small visitor (untagged enums would buffer every value first).
-enum Scalar {
-    Int(i64),
-    Float(f64),
-    Text(String),
-    Null,
-}
-
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = Scalar;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number, a string or null")
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
-                Ok(Scalar::Int(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
-                Ok(i64::try_from(v).map_or(Scalar::Float(v as f64), Scalar::Int))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
-                Ok(Scalar::Float(v))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar::Text(v.to_owned()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
-                Ok(Scalar::Text(v))
-            }
-            fn visit_unit<E>(self) -> Result<Scalar, E> {
-                Ok(Scalar::Null)
-            }
-            fn visit_none<E>(self) -> Result<Scalar, E> {
-                Ok(Scalar::Null)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A whole number sent as a number or as text (`12`, `12.0`, `"12"`); `None` for null or junk text.
-pub(crate) fn int_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(match Scalar::deserialize(d)? {
-        Scalar::Int(i) => Some(i),
-        Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
-        Scalar::Text(s) => s.trim().parse().ok(),
-        _ => None,
-    })
-}
-
-/// Text sent as text or as a number (`"4111111"` or `4111111`).
-pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Scalar::deserialize(d)? {
-        Scalar::Text(s) => Some(s),
-        Scalar::Int(i) => Some(i.to_string()),
-        Scalar::Float(f) => Some(f.to_string()),
-        Scalar::Null => None,
-    })
-}
-
-/// An amount sent as a number or as V2's decimal text (`"10.9800"`); null is 0.
-fn money<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(match Scalar::deserialize(d)? {
-        Scalar::Int(i) => i as f64,
-        Scalar::Float(f) => f,
-        Scalar::Text(s) => s.trim().parse().unwrap_or(0.0),
-        Scalar::Null => 0.0,
-    })
-}
-
-fn null_as_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
 
 /// An enumeration value the API may extend: known values as variants, anything else as text.
 macro_rules! open_enum {
@@ -130,11 +52,14 @@ macro_rules! open_enum {
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(|s| $name::parse(&s))
+        impl FromJson for $name {
+            const EXPECTED: &'static str = "a string";
+            fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+                v.as_str().map($name::parse).ok_or_else(|| Self::mismatch(v, at))
             }
         }
+
+        deserialize_with_reader!($name);
     };
 }
 
@@ -191,7 +116,7 @@ open_enum!(
 // ---------------------------------------------------------------------------------------------
 
 /// A card brand recognised from the card number's issuer identification number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CardBrand {
     /// Visa
@@ -233,8 +158,7 @@ impl CardBrand {
 // ---------------------------------------------------------------------------------------------
 
 /// A payment instrument for Process Payment, tagged by `type` as on the wire.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Clone, Debug)]
 pub enum PaymentInstrument {
     /// A new card (raw card data).
     Card(Card),
@@ -243,11 +167,9 @@ pub enum PaymentInstrument {
         /// 64-character token from Get Payment Methods.
         token: InstrumentToken,
         /// CVV, when Get Payment Methods says `verification_value_required`.
-        #[serde(default)]
         verification_value: Option<VerificationValue>,
     },
     /// A stored PayPal account (PayPal powered by Braintree / PayPal Commerce Platform).
-    #[serde(rename = "stored_paypal_account")]
     StoredPaypalAccount {
         /// 64-character token from Get Payment Methods.
         token: InstrumentToken,
@@ -269,48 +191,38 @@ pub enum PaymentInstrument {
 }
 
 /// Raw card data. `Debug` shows only the last four digits.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Card {
     /// Card number (spaces and dashes are ignored).
     pub number: CardNumber,
     /// Cardholder's full name.
     pub cardholder_name: String,
     /// Expiry month, 1–12.
-    #[serde(deserialize_with = "int_or_string", default)]
     pub expiry_month: Option<i64>,
     /// Expiry year, four digits.
-    #[serde(deserialize_with = "int_or_string", default)]
     pub expiry_year: Option<i64>,
     /// CVV/CVC.
-    #[serde(default)]
     pub verification_value: Option<VerificationValue>,
     /// Issue month (some Maestro cards).
-    #[serde(deserialize_with = "int_or_string", default)]
     pub issue_month: Option<i64>,
     /// Issue year (some Maestro cards).
-    #[serde(deserialize_with = "int_or_string", default)]
     pub issue_year: Option<i64>,
     /// Issue number (some Maestro cards).
-    #[serde(deserialize_with = "int_or_string", default)]
     pub issue_number: Option<i64>,
 }
 
 /// A wallet-tokenized card.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug)]
 pub struct TokenizedCard {
     /// The provider's token.
     pub token: InstrumentToken,
     /// Issuer identification number.
-    #[serde(deserialize_with = "string_or_number", default)]
     pub iin: Option<String>,
     /// Last four digits.
-    #[serde(deserialize_with = "string_or_number", default)]
     pub last_four_digits: Option<String>,
     /// Expiry month.
-    #[serde(deserialize_with = "string_or_number", default)]
     pub expiration_month: Option<String>,
     /// Expiry year.
-    #[serde(deserialize_with = "string_or_number", default)]
     pub expiration_year: Option<String>,
 }
 
@@ -336,14 +248,13 @@ impl PaymentInstrument {
 }
 
 /// One Process Payment: an instrument, the method to charge it through, and whether to save it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Payment {
     /// What to charge.
     pub instrument: PaymentInstrument,
     /// `id` from Get Payment Methods, shaped `provider.method` (e.g. `stripe.card`).
     pub payment_method_id: String,
     /// Vault the card for later (`save_instrument`).
-    #[serde(default)]
     pub save_instrument: bool,
 }
 
@@ -352,77 +263,67 @@ pub struct Payment {
 // ---------------------------------------------------------------------------------------------
 
 /// One accepted payment method for an order or checkout.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PaymentMethod {
     /// `provider.method`, e.g. `stripe.card`.
     pub id: String,
     /// Display name.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// Whether the gateway is in test mode.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub test_mode: bool,
     /// Method type, e.g. `card`, `paypal`, `gift_certificate`.
-    #[serde(rename = "type", default, deserialize_with = "null_as_default")]
+    #[serde(rename = "type")]
     pub method_type: String,
     /// Brands and stored kinds this method accepts.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub supported_instruments: Vec<SupportedInstrument>,
     /// The shopper's stored instruments usable with this method.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub stored_instruments: Vec<StoredInstrument>,
 }
 
 /// One brand or stored kind a method accepts.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SupportedInstrument {
     /// `VISA`, `STORED_CARD`, …
     pub instrument_type: InstrumentType,
     /// Whether Process Payment needs the CVV for this brand.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub verification_value_required: bool,
 }
 
 /// A stored instrument, from Get Payment Methods or Get Stored Instruments. One flat record
 /// discriminated by `type` so that unknown kinds still parse.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StoredInstrument {
     /// `stored_card`, `stored_paypal_account`, `stored_bank_account`, or a newer kind.
-    #[serde(rename = "type", default = "default_stored_type")]
+    #[serde(rename = "type")]
     pub instrument_type: String,
     /// The token to pay with.
     pub token: InstrumentToken,
     /// Whether it is the shopper's default.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub is_default: bool,
     /// Card brand (`VISA`, …), for stored cards.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand: Option<String>,
     /// Card expiry month, for stored cards.
-    #[serde(default, deserialize_with = "int_or_string", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_month: Option<i64>,
     /// Card expiry year, for stored cards.
-    #[serde(default, deserialize_with = "int_or_string", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_year: Option<i64>,
     /// First six digits, for stored cards.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer_identification_number: Option<String>,
     /// Last four digits, for stored cards.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_4: Option<String>,
     /// PayPal email, for stored PayPal accounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Masked account number, for stored bank accounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub masked_account_number: Option<String>,
     /// Issuer, for stored bank accounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
-}
-
-fn default_stored_type() -> String {
-    "stored_card".to_owned()
 }
 
 impl Serialize for InstrumentToken {
@@ -438,7 +339,7 @@ impl Serialize for InstrumentToken {
 // ---------------------------------------------------------------------------------------------
 
 /// Claims read (not verified) from the PAT's JWT payload.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PatClaims {
     /// Expiry, seconds since the epoch.
     pub exp: Option<i64>,
@@ -498,7 +399,7 @@ impl PaymentAccessToken {
 // ---------------------------------------------------------------------------------------------
 
 /// A payment the server accepted (or that reconciliation found recorded).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ProcessedPayment {
     /// The transaction id from Process Payment; `None` when found by reconciliation.
     pub id: Option<String>,
@@ -513,7 +414,7 @@ pub struct ProcessedPayment {
 }
 
 /// The outcome of a whole [`PaymentFlow`](crate::flow::PaymentFlow).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PaymentReceipt {
     /// The order paid.
     pub order_id: u64,
@@ -540,19 +441,19 @@ pub mod order_status {
 }
 
 /// A billing address for V2 create order.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BillingAddress {
     /// First name.
     pub first_name: String,
     /// Last name.
     pub last_name: String,
     /// Company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
     /// Street, line 1.
     pub street_1: String,
     /// Street, line 2.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_2: Option<String>,
     /// City.
     pub city: String,
@@ -567,73 +468,66 @@ pub struct BillingAddress {
     /// Email.
     pub email: String,
     /// Phone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
 }
 
 /// A line item for V2 create order: a catalog product (`product_id`) or a custom product
 /// (`name` and prices).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OrderProduct {
     /// Catalog product id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_id: Option<i64>,
     /// Catalog variant id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub variant_id: Option<i64>,
     /// Custom product name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Quantity, at least 1.
     pub quantity: i64,
     /// Custom product unit price including tax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_inc_tax: Option<f64>,
     /// Custom product unit price excluding tax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_ex_tax: Option<f64>,
     /// Custom product SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
 }
 
 /// V2 create order input. `status_id` is always sent as 0 (Incomplete): the only payable status.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NewOrder {
     /// Customer id; 0 (or absent) for a guest.
-    #[serde(default)]
     pub customer_id: i64,
     /// Billing address (required for payment).
     pub billing_address: BillingAddress,
     /// Line items (required for payment).
     pub products: Vec<OrderProduct>,
     /// Transactional currency, when multi-currency is on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_currency_code: Option<String>,
 }
 
 /// A V2 order, as far as payments care.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Order {
     /// Order id.
     pub id: i64,
     /// Status id (0 Incomplete, 1 Pending, 11 Awaiting Fulfillment, …).
-    #[serde(deserialize_with = "int_or_string")]
     pub status_id: Option<i64>,
     /// Status name.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// Payment status (`captured`, `authorized`, `partially paid`, `""`, …).
-    #[serde(default, deserialize_with = "null_as_default")]
     pub payment_status: String,
     /// Customer id (0 for guests).
-    #[serde(default, deserialize_with = "int_or_string")]
     pub customer_id: Option<i64>,
     /// Total including tax, as the V2 API's decimal string.
-    #[serde(default, deserialize_with = "string_or_number")]
     pub total_inc_tax: Option<String>,
     /// Currency code.
-    #[serde(default)]
     pub currency_code: Option<String>,
 }
 
@@ -642,45 +536,33 @@ pub struct Order {
 // ---------------------------------------------------------------------------------------------
 
 /// One order transaction (V3). Text fields keep values this SDK does not know.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Transaction {
     /// Transaction id.
-    #[serde(default, deserialize_with = "int_or_string")]
     pub id: Option<i64>,
     /// Order id.
-    #[serde(default, deserialize_with = "string_or_number")]
     pub order_id: Option<String>,
     /// `purchase`, `authorization`, `capture`, `refund`, `void`, `pending`, `settled`.
     pub event: String,
     /// `credit_card`, `gift_certificate`, `store_credit`, …
-    #[serde(default, deserialize_with = "null_as_default")]
     pub method: String,
     /// Amount in major units.
-    #[serde(deserialize_with = "money")]
     pub amount: f64,
     /// ISO 4217 currency.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub currency: String,
     /// Gateway name.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub gateway: String,
     /// Gateway's transaction id.
-    #[serde(default)]
     pub gateway_transaction_id: Option<String>,
     /// `ok` or `error`.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// Test-mode transaction.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub test: bool,
     /// Payment method id (`stripe.card`, …) when known.
-    #[serde(default)]
     pub payment_method_id: Option<String>,
     /// When it was created.
-    #[serde(default)]
     pub date_created: Option<String>,
     /// Transaction this one acts on.
-    #[serde(default, deserialize_with = "int_or_string")]
     pub reference_transaction_id: Option<i64>,
 }
 
@@ -694,7 +576,7 @@ impl Transaction {
 
 /// One page of transactions. Serializes with a derived `has_next`, so hosts that receive it as
 /// JSON follow pages by the core's rule instead of restating it.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TransactionPage {
     /// The transactions on this page.
     pub transactions: Vec<Transaction>,
@@ -736,44 +618,43 @@ impl TransactionPage {
 
 /// One item to refund (`ItemsRefund`): a product by quantity, or an amount on shipping,
 /// handling, gift wrapping, fees or the whole order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RefundItem {
     /// `PRODUCT`, `GIFT_WRAPPING`, `SHIPPING`, `HANDLING`, `ORDER`, `FEE`.
     pub item_type: String,
     /// The item's id (order product id, address id, order id, fee id).
     pub item_id: i64,
     /// Quantity, for quantity-bound items.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Amount, for amount-bound items.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
     /// Reason.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 /// Create Refund Quote input.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RefundQuoteRequest {
     /// Items to quote.
     pub items: Vec<RefundItem>,
 }
 
 /// How a refund is paid back through one provider.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RefundPaymentRequest {
     /// Provider id, from the refund quote's `refund_methods`.
     pub provider_id: String,
     /// Amount through this provider.
     pub amount: f64,
     /// Whether this part is refunded outside BigCommerce.
-    #[serde(default)]
     pub offline: bool,
 }
 
 /// Create Refund input.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RefundRequest {
     /// Items refunded.
     pub items: Vec<RefundItem>,
@@ -782,97 +663,493 @@ pub struct RefundRequest {
 }
 
 /// One payment option in a refund quote.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RefundPaymentOption {
     /// Provider id.
     pub provider_id: String,
     /// Provider's display name.
-    #[serde(default)]
     pub provider_description: Option<String>,
     /// Refundable amount through it.
-    #[serde(deserialize_with = "money")]
     pub amount: f64,
     /// Offline provider.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub offline: bool,
     /// Whether the provider itself is offline.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub offline_provider: bool,
     /// Why it is offline.
-    #[serde(default)]
     pub offline_reason: Option<String>,
 }
 
 /// A refund quote.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RefundQuote {
     /// Order id.
-    #[serde(default, deserialize_with = "int_or_string")]
     pub order_id: Option<i64>,
     /// Total refundable.
-    #[serde(deserialize_with = "money")]
     pub total_refund_amount: f64,
     /// Tax in the total.
-    #[serde(default, deserialize_with = "money")]
     pub total_refund_tax_amount: f64,
     /// Rounding applied.
-    #[serde(default, deserialize_with = "money")]
     pub rounding: f64,
     /// Adjustment.
-    #[serde(default, deserialize_with = "money")]
     pub adjustment: f64,
     /// Whether the total includes tax.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub tax_inclusive: bool,
     /// Each refund method is a list of payment options that together refund the total.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub refund_methods: Vec<Vec<RefundPaymentOption>>,
 }
 
 /// One payment of a refund.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RefundPayment {
     /// Payment id.
-    #[serde(default, deserialize_with = "int_or_string")]
     pub id: Option<i64>,
     /// Provider.
     pub provider_id: String,
     /// Amount.
-    #[serde(deserialize_with = "money")]
     pub amount: f64,
     /// Offline.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub offline: bool,
     /// Whether the provider declined it.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub is_declined: bool,
     /// The provider's decline message.
-    #[serde(default)]
     pub declined_message: Option<String>,
 }
 
 /// A refund.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Refund {
     /// Refund id.
-    #[serde(default, deserialize_with = "int_or_string")]
     pub id: Option<i64>,
     /// Order id.
-    #[serde(default, deserialize_with = "int_or_string")]
     pub order_id: Option<i64>,
     /// Created at.
-    #[serde(default)]
     pub created: Option<String>,
     /// Reason.
-    #[serde(default)]
     pub reason: Option<String>,
     /// Total refunded.
-    #[serde(default, deserialize_with = "money")]
     pub total_amount: f64,
     /// Tax refunded.
-    #[serde(default, deserialize_with = "money")]
     pub total_tax: f64,
     /// Payments made back.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub payments: Vec<RefundPayment>,
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reading (see `read`): each type's fields and the leniency each field gets.
+// ---------------------------------------------------------------------------------------------
+
+impl FromJson for CardBrand {
+    const EXPECTED: &'static str = "a card brand";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let brand = match v.as_str() {
+            Some("VISA") => CardBrand::Visa,
+            Some("MASTERCARD") => CardBrand::Mastercard,
+            Some("AMEX") => CardBrand::Amex,
+            Some("DISCOVER") => CardBrand::Discover,
+            Some("JCB") => CardBrand::Jcb,
+            Some("DINERS_CLUB") => CardBrand::DinersClub,
+            Some("MAESTRO") => CardBrand::Maestro,
+            Some("DANKORT") => CardBrand::Dankort,
+            _ => return Err(Self::mismatch(v, at)),
+        };
+        Ok(brand)
+    }
+}
+
+impl FromJson for PaymentInstrument {
+    const EXPECTED: &'static str = "an instrument object with a `type`";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        let instrument = match f.req::<String>("type")?.as_str() {
+            "card" => PaymentInstrument::Card(Card::from_json(v, at)?),
+            "stored_card" => PaymentInstrument::StoredCard {
+                token: f.req("token")?,
+                verification_value: f.opt("verification_value")?,
+            },
+            "stored_paypal_account" => PaymentInstrument::StoredPaypalAccount { token: f.req("token")? },
+            "stored_bank_account" => PaymentInstrument::StoredBankAccount { token: f.req("token")? },
+            "gift_certificate" => PaymentInstrument::GiftCertificate {
+                gift_certificate_code: f.req("gift_certificate_code")?,
+            },
+            "store_credit" => PaymentInstrument::StoreCredit,
+            "tokenized_card" => PaymentInstrument::TokenizedCard(TokenizedCard::from_json(v, at)?),
+            _ => {
+                return Err(ShapeError {
+                    path: Path::Key(at, "type").to_string(),
+                    expected: "card, stored_card, stored_paypal_account, stored_bank_account, gift_certificate, store_credit or tokenized_card",
+                    found: "another value",
+                });
+            }
+        };
+        Ok(instrument)
+    }
+}
+
+impl FromJson for Card {
+    const EXPECTED: &'static str = "a card object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(Card {
+            number: f.req("number")?,
+            cardholder_name: f.req("cardholder_name")?,
+            expiry_month: f.int("expiry_month")?,
+            expiry_year: f.int("expiry_year")?,
+            verification_value: f.opt("verification_value")?,
+            issue_month: f.int("issue_month")?,
+            issue_year: f.int("issue_year")?,
+            issue_number: f.int("issue_number")?,
+        })
+    }
+}
+
+impl FromJson for TokenizedCard {
+    const EXPECTED: &'static str = "a tokenized card object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(TokenizedCard {
+            token: f.req("token")?,
+            iin: f.text("iin")?,
+            last_four_digits: f.text("last_four_digits")?,
+            expiration_month: f.text("expiration_month")?,
+            expiration_year: f.text("expiration_year")?,
+        })
+    }
+}
+
+impl FromJson for Payment {
+    const EXPECTED: &'static str = "a payment object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(Payment {
+            instrument: f.req("instrument")?,
+            payment_method_id: f.req("payment_method_id")?,
+            save_instrument: f.or_default("save_instrument")?,
+        })
+    }
+}
+
+impl FromJson for PaymentMethod {
+    const EXPECTED: &'static str = "a payment method object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(PaymentMethod {
+            id: f.req("id")?,
+            name: f.or_default("name")?,
+            test_mode: f.or_default("test_mode")?,
+            method_type: f.or_default("type")?,
+            supported_instruments: f.or_default("supported_instruments")?,
+            stored_instruments: f.or_default("stored_instruments")?,
+        })
+    }
+}
+
+impl FromJson for SupportedInstrument {
+    const EXPECTED: &'static str = "a supported instrument object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(SupportedInstrument {
+            instrument_type: f.req("instrument_type")?,
+            verification_value_required: f.or_default("verification_value_required")?,
+        })
+    }
+}
+
+impl FromJson for StoredInstrument {
+    const EXPECTED: &'static str = "a stored instrument object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(StoredInstrument {
+            instrument_type: f.or("type", "stored_card".to_owned())?,
+            token: f.req("token")?,
+            is_default: f.or_default("is_default")?,
+            brand: f.opt("brand")?,
+            expiry_month: f.int("expiry_month")?,
+            expiry_year: f.int("expiry_year")?,
+            issuer_identification_number: f.opt("issuer_identification_number")?,
+            last_4: f.opt("last_4")?,
+            email: f.opt("email")?,
+            masked_account_number: f.opt("masked_account_number")?,
+            issuer: f.opt("issuer")?,
+        })
+    }
+}
+
+impl FromJson for PatClaims {
+    const EXPECTED: &'static str = "a claims object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(PatClaims {
+            exp: f.int("exp")?,
+            nbf: f.int("nbf")?,
+            iat: f.int("iat")?,
+            iss: f.text("iss")?,
+            sub: f.text("sub")?,
+            jti: f.text("jti")?,
+            store_id: f.int("store_id")?,
+            order_id: f.int("order_id")?,
+            amount: f.int("amount")?,
+            currency: f.text("currency")?,
+        })
+    }
+}
+
+impl FromJson for ProcessedPayment {
+    const EXPECTED: &'static str = "a processed payment object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(ProcessedPayment {
+            id: f.opt("id")?,
+            status: f.req("status")?,
+            transaction_type: f.req("transaction_type")?,
+            payment_method_id: f.req("payment_method_id")?,
+            reconciled: f.req("reconciled")?,
+        })
+    }
+}
+
+impl FromJson for PaymentReceipt {
+    const EXPECTED: &'static str = "a receipt object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(PaymentReceipt {
+            order_id: f.req("order_id")?,
+            payments: f.req("payments")?,
+            requests_sent: f.req("requests_sent")?,
+        })
+    }
+}
+
+impl FromJson for BillingAddress {
+    const EXPECTED: &'static str = "an address object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(BillingAddress {
+            first_name: f.req("first_name")?,
+            last_name: f.req("last_name")?,
+            company: f.opt("company")?,
+            street_1: f.req("street_1")?,
+            street_2: f.opt("street_2")?,
+            city: f.req("city")?,
+            state: f.req("state")?,
+            zip: f.req("zip")?,
+            country: f.req("country")?,
+            country_iso2: f.req("country_iso2")?,
+            email: f.req("email")?,
+            phone: f.opt("phone")?,
+        })
+    }
+}
+
+impl FromJson for OrderProduct {
+    const EXPECTED: &'static str = "a product object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(OrderProduct {
+            product_id: f.opt("product_id")?,
+            variant_id: f.opt("variant_id")?,
+            name: f.opt("name")?,
+            quantity: f.req("quantity")?,
+            price_inc_tax: f.opt("price_inc_tax")?,
+            price_ex_tax: f.opt("price_ex_tax")?,
+            sku: f.opt("sku")?,
+        })
+    }
+}
+
+impl FromJson for NewOrder {
+    const EXPECTED: &'static str = "an order object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(NewOrder {
+            customer_id: f.or_default("customer_id")?,
+            billing_address: f.req("billing_address")?,
+            products: f.req("products")?,
+            default_currency_code: f.opt("default_currency_code")?,
+        })
+    }
+}
+
+impl FromJson for Order {
+    const EXPECTED: &'static str = "an order object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(Order {
+            id: f.req("id")?,
+            status_id: f.req_int("status_id")?,
+            status: f.or_default("status")?,
+            payment_status: f.or_default("payment_status")?,
+            customer_id: f.int("customer_id")?,
+            total_inc_tax: f.text("total_inc_tax")?,
+            currency_code: f.opt("currency_code")?,
+        })
+    }
+}
+
+impl FromJson for Transaction {
+    const EXPECTED: &'static str = "a transaction object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(Transaction {
+            id: f.int("id")?,
+            order_id: f.text("order_id")?,
+            event: f.req("event")?,
+            method: f.or_default("method")?,
+            amount: f.money("amount")?,
+            currency: f.or_default("currency")?,
+            gateway: f.or_default("gateway")?,
+            gateway_transaction_id: f.opt("gateway_transaction_id")?,
+            status: f.or_default("status")?,
+            test: f.or_default("test")?,
+            payment_method_id: f.opt("payment_method_id")?,
+            date_created: f.opt("date_created")?,
+            reference_transaction_id: f.int("reference_transaction_id")?,
+        })
+    }
+}
+
+impl FromJson for TransactionPage {
+    const EXPECTED: &'static str = "a transaction page object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(TransactionPage {
+            transactions: f.req("transactions")?,
+            current_page: f.req("current_page")?,
+            total_pages: f.req("total_pages")?,
+        })
+    }
+}
+
+impl FromJson for RefundItem {
+    const EXPECTED: &'static str = "a refund item object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(RefundItem {
+            item_type: f.req("item_type")?,
+            item_id: f.req("item_id")?,
+            quantity: f.opt("quantity")?,
+            amount: f.opt("amount")?,
+            reason: f.opt("reason")?,
+        })
+    }
+}
+
+impl FromJson for RefundQuoteRequest {
+    const EXPECTED: &'static str = "a refund quote request object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(RefundQuoteRequest { items: f.req("items")? })
+    }
+}
+
+impl FromJson for RefundPaymentRequest {
+    const EXPECTED: &'static str = "a refund payment object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(RefundPaymentRequest {
+            provider_id: f.req("provider_id")?,
+            amount: f.req("amount")?,
+            offline: f.or_default("offline")?,
+        })
+    }
+}
+
+impl FromJson for RefundRequest {
+    const EXPECTED: &'static str = "a refund request object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(RefundRequest {
+            items: f.req("items")?,
+            payments: f.req("payments")?,
+        })
+    }
+}
+
+impl FromJson for RefundPaymentOption {
+    const EXPECTED: &'static str = "a refund payment option object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(RefundPaymentOption {
+            provider_id: f.req("provider_id")?,
+            provider_description: f.opt("provider_description")?,
+            amount: f.money("amount")?,
+            offline: f.or_default("offline")?,
+            offline_provider: f.or_default("offline_provider")?,
+            offline_reason: f.opt("offline_reason")?,
+        })
+    }
+}
+
+impl FromJson for RefundQuote {
+    const EXPECTED: &'static str = "a refund quote object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(RefundQuote {
+            order_id: f.int("order_id")?,
+            total_refund_amount: f.money("total_refund_amount")?,
+            total_refund_tax_amount: f.money_or_zero("total_refund_tax_amount")?,
+            rounding: f.money_or_zero("rounding")?,
+            adjustment: f.money_or_zero("adjustment")?,
+            tax_inclusive: f.or_default("tax_inclusive")?,
+            refund_methods: f.or_default("refund_methods")?,
+        })
+    }
+}
+
+impl FromJson for RefundPayment {
+    const EXPECTED: &'static str = "a refund payment object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(RefundPayment {
+            id: f.int("id")?,
+            provider_id: f.req("provider_id")?,
+            amount: f.money("amount")?,
+            offline: f.or_default("offline")?,
+            is_declined: f.or_default("is_declined")?,
+            declined_message: f.opt("declined_message")?,
+        })
+    }
+}
+
+impl FromJson for Refund {
+    const EXPECTED: &'static str = "a refund object";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        Ok(Refund {
+            id: f.int("id")?,
+            order_id: f.int("order_id")?,
+            created: f.opt("created")?,
+            reason: f.opt("reason")?,
+            total_amount: f.money_or_zero("total_amount")?,
+            total_tax: f.money_or_zero("total_tax")?,
+            payments: f.or_default("payments")?,
+        })
+    }
+}
+
+deserialize_with_reader!(
+    CardBrand,
+    PaymentInstrument,
+    Card,
+    TokenizedCard,
+    Payment,
+    PaymentMethod,
+    SupportedInstrument,
+    StoredInstrument,
+    PatClaims,
+    ProcessedPayment,
+    PaymentReceipt,
+    BillingAddress,
+    OrderProduct,
+    NewOrder,
+    Order,
+    Transaction,
+    TransactionPage,
+    RefundItem,
+    RefundQuoteRequest,
+    RefundPaymentRequest,
+    RefundRequest,
+    RefundPaymentOption,
+    RefundQuote,
+    RefundPayment,
+    Refund,
+);

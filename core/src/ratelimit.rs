@@ -42,8 +42,7 @@ pub enum Permit {
 }
 
 /// Limiter settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct RateLimitConfig {
     /// Process Payment requests allowed per window.
     pub payments_quota: u32,
@@ -357,3 +356,18 @@ mod tests {
         assert_eq!(l.acquire(LimitClass::Management, 1), Permit::WaitUntil { at_ms: 5000 });
     }
 }
+
+impl crate::read::FromJson for RateLimitConfig {
+    const EXPECTED: &'static str = "a rate limit object";
+    fn from_json(v: &serde_json::Value, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
+        let f = crate::read::Fields::of(v, at, Self::EXPECTED)?;
+        let d = RateLimitConfig::default();
+        Ok(RateLimitConfig {
+            payments_quota: f.or("payments_quota", d.payments_quota)?,
+            payments_window_ms: f.or("payments_window_ms", d.payments_window_ms)?,
+            transit_allowance_ms: f.or("transit_allowance_ms", d.transit_allowance_ms)?,
+        })
+    }
+}
+
+crate::read::deserialize_with_reader!(RateLimitConfig);

@@ -45,6 +45,13 @@ macro_rules! secret_string {
             }
         }
 
+        impl crate::read::FromJson for $name {
+            const EXPECTED: &'static str = "a string";
+            fn from_json(v: &serde_json::Value, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
+                <String as crate::read::FromJson>::from_json(v, at).map(Self)
+            }
+        }
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 String::deserialize(deserializer).map(Self)

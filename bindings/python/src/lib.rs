@@ -52,7 +52,7 @@ fn response(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> HttpRes
 }
 
 fn enum_from_str<T: serde::de::DeserializeOwned>(text: &str, path: &str) -> PyResult<T> {
-    json_api::input(&to_json(text), path).map_err(err)
+    json_api::enum_named(text, path).map_err(err)
 }
 
 /// The stateless build/parse API for one store, and the factory of its payment flows.

@@ -11,12 +11,12 @@
 
 use bcpay_core::json_api::{self, to_json};
 use bcpay_core::model::Payment;
+use bcpay_core::read::FromJson;
 use bcpay_core::rng::Entropy;
 use bcpay_core::{
     Action, Api, ClientConfig, ClientSettings, Endpoint, FieldError, FlowOptions, Header, HttpRequest, HttpResponse, Method, PaymentError,
     PaymentFlow, RateLimitConfig, RateLimiter, RequestId, SharedRateLimiter, TransportFailure,
 };
-use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
@@ -33,17 +33,9 @@ fn js_error(e: &PaymentError) -> JsValue {
     err.into()
 }
 
-/// Input that does not fit the expected shape: a validation error naming the argument.
-fn input<T: DeserializeOwned>(json: &str, path: &str) -> Result<T, JsValue> {
-    serde_json::from_str(json).map_err(|e| {
-        // serde's message names the field and expected type, not secret values (secrets
-        // deserialize from any string); scrub anyway.
-        js_error(&PaymentError::validation(vec![FieldError::new(
-            path,
-            "invalid_input",
-            bcpay_core::error::scrub(&e.to_string()),
-        )]))
-    })
+/// JSON input read by the core's reader; a mismatch is a validation error at its path.
+fn input<T: FromJson>(json: &str, path: &str) -> Result<T, JsValue> {
+    json_api::input(json, path).map_err(|e| js_error(&e))
 }
 
 /// A request without its body, serialized in one piece: one `JSON.parse` in JS instead of a
@@ -152,8 +144,8 @@ impl BcpayApi {
     /// The error for a request that got no response, as the core classifies it.
     #[wasm_bindgen(js_name = transportError)]
     pub fn transport_error(&self, endpoint: &str, request_id: String, failure: &str) -> Result<JsValue, JsValue> {
-        let endpoint: Endpoint = input(&to_json(endpoint), "endpoint")?;
-        let failure: TransportFailure = input(&to_json(failure), "failure")?;
+        let endpoint: Endpoint = json_api::enum_named(endpoint, "endpoint").map_err(|e| js_error(&e))?;
+        let failure: TransportFailure = json_api::enum_named(failure, "failure").map_err(|e| js_error(&e))?;
         Ok(js_error(&PaymentError::transport(endpoint, &RequestId(request_id), failure)))
     }
 
@@ -252,7 +244,7 @@ impl BcpayFlow {
     /// Feeds a transport failure (`not_sent`, `maybe_sent`, `timed_out`) for request `id`.
     #[wasm_bindgen(js_name = onTransportFailure)]
     pub fn on_transport_failure(&mut self, id: String, failure: &str, now_ms: f64) -> Result<(), JsValue> {
-        let failure: TransportFailure = input(&to_json(failure), "failure")?;
+        let failure: TransportFailure = json_api::enum_named(failure, "failure").map_err(|e| js_error(&e))?;
         self.flow.on_transport_failure(&RequestId(id), failure, now_ms as u64);
         Ok(())
     }

@@ -1,0 +1,469 @@
+//! Reading JSON into the core's types: every input a host hands in (settings, payments, options)
+//! and every API response body.
+//!
+//! Text is parsed once into a [`serde_json::Value`] and read by the small, non-generic
+//! functions here, each type stating its fields in a [`FromJson`] impl. serde-derived
+//! `Deserialize` would be shorter to write, but it generates a visitor per type and per input
+//! source: in the npm package's WebAssembly module that was most of the code. The leniency rules
+//! the API's mixed editions need (numbers sent as text, `null` for absent, amounts as decimal
+//! text) live here, once. The core's types still implement `Deserialize` (through
+//! [`deserialize`]) so Rust hosts can use serde as usual, with the same rules.
+//!
+//! Errors name the path and the kind of value found, never the value itself: an input error must
+//! not echo a card number.
+
+use serde_json::{Map, Value};
+use std::fmt;
+use zeroize::Zeroize;
+
+/// Where a value sits in its document, for error messages: `payments[0].instrument.number`.
+#[derive(Clone, Copy, Debug)]
+pub enum Path<'a> {
+    /// The document itself, named by the host's argument (`""` for a response body).
+    Root(&'a str),
+    /// A field of an object.
+    Key(&'a Path<'a>, &'a str),
+    /// An element of an array.
+    Index(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    fn write(&self, out: &mut String) {
+        match self {
+            Path::Root(name) => out.push_str(name),
+            Path::Key(parent, key) => {
+                parent.write(out);
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Path::Index(parent, i) => {
+                parent.write(out);
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::new();
+        self.write(&mut s);
+        f.write_str(&s)
+    }
+}
+
+/// A value that does not have the expected shape. It names what was found only by kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShapeError {
+    /// Where: `payment.instrument.expiry_month`; empty for the document itself.
+    pub path: String,
+    /// What was expected: `a string`, `an object`, …
+    pub expected: &'static str,
+    /// What was there: `a number`, `null`, … or `nothing` when a required field is missing.
+    pub found: &'static str,
+}
+
+impl ShapeError {
+    /// A required field is absent.
+    pub fn is_missing(&self) -> bool {
+        self.found == NOTHING
+    }
+
+    fn new(at: &Path<'_>, expected: &'static str, found: &'static str) -> ShapeError {
+        ShapeError {
+            path: at.to_string(),
+            expected,
+            found,
+        }
+    }
+}
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        write!(f, "expected {}, found {}", self.expected, self.found)
+    }
+}
+
+impl std::error::Error for ShapeError {}
+
+const NOTHING: &str = "nothing";
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A type read from a JSON value.
+pub trait FromJson: Sized {
+    /// What the value should look like, for errors (`a string`, `an object`, …).
+    const EXPECTED: &'static str;
+
+    /// Reads `v`, found at `at`.
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError>;
+
+    /// The error for a value of the wrong kind.
+    fn mismatch(v: &Value, at: &Path<'_>) -> ShapeError {
+        ShapeError::new(at, Self::EXPECTED, kind_of(v))
+    }
+}
+
+impl FromJson for String {
+    const EXPECTED: &'static str = "a string";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        v.as_str().map(str::to_owned).ok_or_else(|| Self::mismatch(v, at))
+    }
+}
+
+impl FromJson for bool {
+    const EXPECTED: &'static str = "true or false";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        v.as_bool().ok_or_else(|| Self::mismatch(v, at))
+    }
+}
+
+impl FromJson for f64 {
+    const EXPECTED: &'static str = "a number";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        v.as_f64().ok_or_else(|| Self::mismatch(v, at))
+    }
+}
+
+impl FromJson for i64 {
+    const EXPECTED: &'static str = "a whole number";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        v.as_i64().ok_or_else(|| Self::mismatch(v, at))
+    }
+}
+
+impl FromJson for u64 {
+    const EXPECTED: &'static str = "a whole number from 0";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        v.as_u64().ok_or_else(|| Self::mismatch(v, at))
+    }
+}
+
+impl FromJson for u32 {
+    const EXPECTED: &'static str = "a whole number from 0 to 4294967295";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| Self::mismatch(v, at))
+    }
+}
+
+impl FromJson for usize {
+    const EXPECTED: &'static str = "a whole number from 0";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        v.as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| Self::mismatch(v, at))
+    }
+}
+
+impl FromJson for Value {
+    const EXPECTED: &'static str = "any JSON value";
+    fn from_json(v: &Value, _: &Path<'_>) -> Result<Self, ShapeError> {
+        Ok(v.clone())
+    }
+}
+
+impl<T: FromJson> FromJson for Option<T> {
+    const EXPECTED: &'static str = T::EXPECTED;
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        match v {
+            Value::Null => Ok(None),
+            other => T::from_json(other, at).map(Some),
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    const EXPECTED: &'static str = "an array";
+    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let items = v.as_array().ok_or_else(|| Self::mismatch(v, at))?;
+        // A plain loop: `collect` into a `Result` generates noticeably more code per element type.
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            out.push(T::from_json(item, &Path::Index(at, i))?);
+        }
+        Ok(out)
+    }
+}
+
+/// The fields of one JSON object. Unknown fields are ignored: the API adds fields over time.
+pub struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    at: &'a Path<'a>,
+}
+
+impl<'a> Fields<'a> {
+    /// `v` as an object, or an error naming `expected` (the type being read).
+    pub fn of(v: &'a Value, at: &'a Path<'a>, expected: &'static str) -> Result<Fields<'a>, ShapeError> {
+        match v {
+            Value::Object(map) => Ok(Fields { map, at }),
+            other => Err(ShapeError::new(at, expected, kind_of(other))),
+        }
+    }
+
+    /// The raw value of `key`, `None` when absent.
+    pub fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key)
+    }
+
+    fn present(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    /// A required field.
+    pub fn req<T: FromJson>(&self, key: &str) -> Result<T, ShapeError> {
+        let at = Path::Key(self.at, key);
+        match self.map.get(key) {
+            Some(v) => T::from_json(v, &at),
+            None => Err(ShapeError::new(&at, T::EXPECTED, NOTHING)),
+        }
+    }
+
+    /// An optional field: absent or `null` is `None`.
+    pub fn opt<T: FromJson>(&self, key: &str) -> Result<Option<T>, ShapeError> {
+        match self.present(key) {
+            Some(v) => T::from_json(v, &Path::Key(self.at, key)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A field whose absence (or `null`) means its default.
+    pub fn or_default<T: FromJson + Default>(&self, key: &str) -> Result<T, ShapeError> {
+        self.opt(key).map(Option::unwrap_or_default)
+    }
+
+    /// A field whose absence (or `null`) means `default`.
+    pub fn or<T: FromJson>(&self, key: &str, default: T) -> Result<T, ShapeError> {
+        self.opt(key).map(|v| v.unwrap_or(default))
+    }
+
+    fn scalar(&self, key: &str, expected: &'static str) -> Result<Option<&'a Value>, ShapeError> {
+        match self.present(key) {
+            Some(v @ (Value::Number(_) | Value::String(_))) => Ok(Some(v)),
+            Some(other) => Err(ShapeError::new(&Path::Key(self.at, key), expected, kind_of(other))),
+            None => Ok(None),
+        }
+    }
+
+    /// A whole number sent as a number or as text (`12`, `12.0`, `"12"`); `None` when absent,
+    /// `null`, or text that is not a number.
+    pub fn int(&self, key: &str) -> Result<Option<i64>, ShapeError> {
+        Ok(self.scalar(key, "a whole number")?.and_then(|v| match v {
+            Value::String(s) => s.trim().parse().ok(),
+            n => n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)),
+        }))
+    }
+
+    /// A required whole number, leniently as [`int`](Self::int): absent is an error.
+    pub fn req_int(&self, key: &str) -> Result<Option<i64>, ShapeError> {
+        if self.map.contains_key(key) {
+            self.int(key)
+        } else {
+            Err(ShapeError::new(&Path::Key(self.at, key), "a whole number", NOTHING))
+        }
+    }
+
+    /// Text sent as text or as a number (`"4111"` or `4111`).
+    pub fn text(&self, key: &str) -> Result<Option<String>, ShapeError> {
+        Ok(self.scalar(key, "a string")?.map(|v| match v {
+            Value::String(s) => s.clone(),
+            // Number's own formatting: integers exactly, floats shortest round-trip.
+            n => n.to_string(),
+        }))
+    }
+
+    /// An amount sent as a number or as V2's decimal text (`"10.9800"`); `null` and unreadable
+    /// text are 0. Absent is an error.
+    pub fn money(&self, key: &str) -> Result<f64, ShapeError> {
+        if !self.map.contains_key(key) {
+            return Err(ShapeError::new(&Path::Key(self.at, key), "an amount", NOTHING));
+        }
+        self.money_or_zero(key)
+    }
+
+    /// [`money`](Self::money), with absence meaning 0.
+    pub fn money_or_zero(&self, key: &str) -> Result<f64, ShapeError> {
+        Ok(self.scalar(key, "an amount")?.map_or(0.0, |v| match v {
+            Value::String(s) => decimal(s).unwrap_or(0.0),
+            n => n.as_f64().unwrap_or(0.0),
+        }))
+    }
+}
+
+/// A parsed document whose strings are wiped when it is dropped: inputs carry card numbers and
+/// responses carry tokens, and the tree is the only copy the core does not own as a secret.
+pub struct Document(pub Value);
+
+impl fmt::Debug for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Its strings may be card data.
+        f.write_str("Document(..)")
+    }
+}
+
+impl Drop for Document {
+    fn drop(&mut self) {
+        wipe(&mut self.0);
+    }
+}
+
+fn wipe(v: &mut Value) {
+    match v {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(map) => map.values_mut().for_each(wipe),
+        _ => {}
+    }
+}
+
+/// A decimal number in text (`10.9800`, `1.5`), read with JSON's number syntax by the JSON parser
+/// the core already carries (`str::parse::<f64>` would add its own tables to the wasm module).
+pub fn decimal(text: &str) -> Option<f64> {
+    let text = text.trim();
+    if !text.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+        return None;
+    }
+    document(text.as_bytes()).ok().and_then(|doc| doc.0.as_f64())
+}
+
+/// Text that is not JSON at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Line and column where parsing stopped.
+    pub at: String,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "malformed JSON at {}", self.at)
+    }
+}
+
+/// Parses JSON bytes into a [`Document`].
+pub fn document(bytes: &[u8]) -> Result<Document, SyntaxError> {
+    serde_json::from_slice(bytes).map(Document).map_err(|e| SyntaxError {
+        at: format!("line {} column {}", e.line(), e.column()),
+    })
+}
+
+/// `Deserialize` for a [`FromJson`] type, so serde users read the core's types by the same rules.
+pub fn deserialize<'de, D: serde::Deserializer<'de>, T: FromJson>(d: D) -> Result<T, D::Error> {
+    let doc = Document(<Value as serde::Deserialize>::deserialize(d)?);
+    T::from_json(&doc.0, &Path::Root("")).map_err(serde::de::Error::custom)
+}
+
+/// Implements `Deserialize` through [`FromJson`] for each type named.
+macro_rules! deserialize_with_reader {
+    ($($t:ty),+ $(,)?) => {
+        $(
+            impl<'de> serde::Deserialize<'de> for $t {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    $crate::read::deserialize(d)
+                }
+            }
+        )+
+    };
+}
+pub(crate) use deserialize_with_reader;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields_of<R>(v: Value, f: impl FnOnce(&Fields<'_>) -> R) -> R {
+        let root = Path::Root("input");
+        f(&Fields::of(&v, &root, "an object").unwrap())
+    }
+
+    #[test]
+    fn paths_name_fields_and_elements() {
+        let root = Path::Root("payments");
+        let first = Path::Index(&root, 0);
+        let field = Path::Key(&first, "instrument");
+        assert_eq!(field.to_string(), "payments[0].instrument");
+        assert_eq!(Path::Key(&Path::Root(""), "data").to_string(), "data");
+    }
+
+    #[test]
+    fn lenient_numbers_and_text() {
+        fields_of(
+            json!({"a": "12", "b": 12.0, "c": "x", "d": null, "e": 12.5, "f": 7, "g": true}),
+            |f| {
+                assert_eq!(f.int("a").unwrap(), Some(12));
+                assert_eq!(f.int("b").unwrap(), Some(12));
+                assert_eq!(f.int("c").unwrap(), None);
+                assert_eq!(f.int("d").unwrap(), None);
+                assert_eq!(f.int("e").unwrap(), None);
+                assert_eq!(f.int("zz").unwrap(), None);
+                assert!(f.req_int("zz").unwrap_err().is_missing());
+                assert_eq!(f.int("g").unwrap_err().path, "input.g");
+                assert_eq!(f.text("f").unwrap().as_deref(), Some("7"));
+                assert_eq!(f.text("e").unwrap().as_deref(), Some("12.5"));
+                assert_eq!(f.money("a").unwrap(), 12.0);
+                assert_eq!(decimal(" 10.9800 "), Some(10.98));
+                assert_eq!(decimal("1.5e1"), Some(15.0));
+                assert_eq!(decimal("NaN"), None);
+                assert_eq!(decimal("\"1\""), None);
+                assert_eq!(decimal("1 2"), None);
+                assert_eq!(f.money("c").unwrap(), 0.0);
+                assert_eq!(f.money("d").unwrap(), 0.0);
+                assert!(f.money("zz").unwrap_err().is_missing());
+                assert_eq!(f.money_or_zero("zz").unwrap(), 0.0);
+            },
+        );
+    }
+
+    #[test]
+    fn errors_name_the_kind_never_the_value() {
+        let e = fields_of(json!({"number": 4242424242424242u64}), |f| f.req::<String>("number").unwrap_err());
+        assert_eq!(e.to_string(), "input.number: expected a string, found a number");
+        let e = fields_of(json!({"items": [1, "x"]}), |f| f.req::<Vec<u64>>("items").unwrap_err());
+        assert_eq!(e.path, "input.items[1]");
+        let e = fields_of(json!({}), |f| f.req::<u32>("page").unwrap_err());
+        assert!(e.is_missing());
+        assert_eq!(
+            fields_of(json!({"page": -1}), |f| f.req::<u32>("page").unwrap_err().found),
+            "a number"
+        );
+    }
+
+    #[test]
+    fn absent_and_null_take_defaults() {
+        fields_of(json!({"a": null}), |f| {
+            assert_eq!(f.or_default::<String>("a").unwrap(), "");
+            assert_eq!(f.or("b", 4u32).unwrap(), 4);
+            assert_eq!(f.opt::<bool>("a").unwrap(), None);
+        });
+    }
+
+    #[test]
+    fn documents_wipe_their_strings() {
+        let mut v = json!({"n": "4242424242424242", "l": ["x"]});
+        wipe(&mut v);
+        assert_eq!(v, json!({"n": "", "l": [""]}));
+        assert!(
+            document(b"{\"a\":")
+                .unwrap_err()
+                .to_string()
+                .starts_with("malformed JSON at line 1")
+        );
+    }
+}
