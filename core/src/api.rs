@@ -8,13 +8,12 @@ use crate::config::ClientConfig;
 use crate::error::{FieldError, PaymentError, classify_response};
 use crate::http::{Endpoint, Header, HttpRequest, HttpResponse, Method, RequestId};
 use crate::model::*;
-use crate::read::{self, Fields, FromJson, Path, ShapeError};
+use crate::read::{self, Fields, FromJson, Json, Path, ShapeError};
 use crate::rng::Entropy;
 use crate::secret::PatSecret;
 use crate::validate;
 use base64::Engine;
 use serde::Serialize;
-use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use zeroize::Zeroizing;
 
@@ -301,7 +300,7 @@ impl Api {
         }
         impl FromJson for Data {
             const EXPECTED: &'static str = "a token object";
-            fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+            fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
                 Ok(Data {
                     id: Fields::of(v, at, Self::EXPECTED)?.req("id")?,
                 })
@@ -424,13 +423,13 @@ impl Api {
         }
         impl FromJson for Data {
             const EXPECTED: &'static str = "a payment object";
-            fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+            fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
                 let f = Fields::of(v, at, Self::EXPECTED)?;
                 Ok(Data {
                     // A string in the current edition, a number in some older examples.
                     id: f.get("id").and_then(|id| match id {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(n) => Some(n.to_string()),
+                        Json::String(s) => Some(s.to_string()),
+                        Json::Number(n) => Some(n.to_string()),
                         _ => None,
                     }),
                     status: f.req("status")?,
@@ -531,7 +530,7 @@ impl Api {
         }
         impl FromJson for Body {
             const EXPECTED: &'static str = "a transactions object";
-            fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+            fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
                 let f = Fields::of(v, at, Self::EXPECTED)?;
                 let meta_at = Path::Key(at, "meta");
                 let pagination_at = Path::Key(&meta_at, "pagination");
@@ -594,7 +593,7 @@ impl Api {
         if (200..300).contains(&response.status) && response.body.trim_ascii().is_empty() {
             return Ok(());
         }
-        self.read::<Value>(endpoint, id, response, false).map(|_| ())
+        self.read::<()>(endpoint, id, response, false).map(|_| ())
     }
 
     /// `POST /v3/orders/{id}/payment_actions/refund_quotes`.
@@ -713,7 +712,7 @@ pub fn decode_pat_claims(token: &str) -> Option<PatClaims> {
     let root = Path::Root("");
     let raw = Fields::of(&doc.0, &root, "an object").ok()?;
     let data_at = Path::Key(&root, "data");
-    let empty = Value::Object(serde_json::Map::new());
+    let empty = Json::Object(Vec::new());
     let data = Fields::of(raw.get("data").filter(|d| !d.is_null()).unwrap_or(&empty), &data_at, "an object").ok()?;
     Some(PatClaims {
         exp: raw.int("exp").ok()?,

@@ -1,9 +1,8 @@
 //! Client configuration: which store, which credentials, which hosts.
 
 use crate::error::PaymentError;
-use crate::read::{Fields, FromJson, Path, ShapeError, deserialize_with_reader};
+use crate::read::{Fields, FromJson, Json, Path, ShapeError, deserialize_with_reader};
 use crate::secret::ApiToken;
-use serde_json::Value;
 
 /// The management API host.
 pub const DEFAULT_API_BASE: &str = "https://api.bigcommerce.com";
@@ -220,7 +219,7 @@ mod tests {
 
 impl FromJson for ClientSettings {
     const EXPECTED: &'static str = "a settings object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(ClientSettings {
             store_hash: f.req("store_hash")?,

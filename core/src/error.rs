@@ -5,8 +5,9 @@
 //! [`RetryAdvice`], the shopper-safe message and the developer remedy (the docs' error table).
 
 use crate::http::{Endpoint, HttpResponse, RequestId, TransportFailure};
+use crate::read::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// One problem with one input field, found before any request was built or reported by the API.
@@ -443,18 +444,18 @@ pub(crate) struct ErrorBody {
     pub field_errors: Vec<FieldError>,
 }
 
-fn text_of(v: &Value) -> Option<String> {
+fn text_of(v: &Json<'_>) -> Option<String> {
     match v {
-        Value::String(s) if !s.trim().is_empty() => Some(scrub(s)),
-        Value::Number(n) => Some(n.to_string()),
+        Json::String(s) if !s.trim().is_empty() => Some(scrub(s)),
+        Json::Number(n) => Some(n.to_string()),
         _ => None,
     }
 }
 
-fn set_code(body: &mut ErrorBody, v: &Value) {
+fn set_code(body: &mut ErrorBody, v: &Json<'_>) {
     match v {
-        Value::Number(n) => body.code = n.as_i64(),
-        Value::String(s) => match s.trim().parse::<i64>() {
+        Json::Number(n) => body.code = n.as_i64(),
+        Json::String(s) => match s.trim().parse::<i64>() {
             Ok(n) => body.code = Some(n),
             Err(_) if !s.trim().is_empty() => body.code_text = Some(scrub(s.trim())),
             Err(_) => {}
@@ -465,7 +466,7 @@ fn set_code(body: &mut ErrorBody, v: &Value) {
 
 /// Reads one error object: `{status,title,type,detail,code,errors}` or `{code,message}` or
 /// V2's `{status,message,details}`.
-fn read_error_object(body: &mut ErrorBody, obj: &serde_json::Map<String, Value>) {
+fn read_error_object(body: &mut ErrorBody, obj: &Json<'_>) {
     if body.code.is_none() && body.code_text.is_none() {
         if let Some(c) = obj.get("code") {
             set_code(body, c);
@@ -476,27 +477,27 @@ fn read_error_object(body: &mut ErrorBody, obj: &serde_json::Map<String, Value>)
     }
     if body.detail.is_none() {
         body.detail = obj.get("detail").and_then(text_of).or_else(|| obj.get("error").and_then(text_of));
-        if body.detail.is_none() && obj.contains_key("title") {
+        if body.detail.is_none() && obj.get("title").is_some() {
             body.detail = obj.get("message").and_then(text_of);
         }
     }
     match obj.get("errors") {
         // `errors: {field: message}`; values may also be arrays or objects in the wild.
-        Some(Value::Object(map)) => {
-            for (field, v) in map {
+        Some(Json::Object(fields)) => {
+            for (field, v) in fields {
                 let description = match v {
-                    Value::Array(items) => items.iter().filter_map(text_of).collect::<Vec<_>>().join("; "),
+                    Json::Array(items) => items.iter().filter_map(text_of).collect::<Vec<_>>().join("; "),
                     other => text_of(other).unwrap_or_default(),
                 };
                 body.field_errors
-                    .push(FieldError::new(field.clone(), "server_rejected", description));
+                    .push(FieldError::new(Cow::into_owned(field.clone()), "server_rejected", description));
             }
         }
         // `errors: [{code, message}]`
-        Some(Value::Array(items)) => {
+        Some(Json::Array(items)) => {
             for item in items {
                 match item {
-                    Value::Object(o) => {
+                    o @ Json::Object(_) => {
                         if body.code.is_none() && body.code_text.is_none() {
                             if let Some(c) = o.get("code") {
                                 set_code(body, c);
@@ -525,8 +526,8 @@ fn read_error_object(body: &mut ErrorBody, obj: &serde_json::Map<String, Value>)
         }
         _ => {}
     }
-    if let Some(Value::Object(details)) = obj.get("details") {
-        if let Some(Value::Array(invalid)) = details.get("invalid_reason") {
+    if let Some(details @ Json::Object(_)) = obj.get("details") {
+        if let Some(Json::Array(invalid)) = details.get("invalid_reason") {
             for item in invalid {
                 if let Some(t) = text_of(item) {
                     body.field_errors.push(FieldError::new("", "server_rejected", t));
@@ -540,28 +541,29 @@ fn read_error_object(body: &mut ErrorBody, obj: &serde_json::Map<String, Value>)
 /// [`ErrorBody`] and the caller classifies by status alone.
 pub(crate) fn read_error_body(bytes: &[u8]) -> ErrorBody {
     let mut body = ErrorBody::default();
-    let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
+    let Ok(doc) = crate::read::document(bytes) else {
         return body;
     };
-    match &value {
-        Value::Object(obj) => {
+    match &doc.0 {
+        obj @ Json::Object(_) => {
             // `{data: [{…}]}` (refund errors) or `{data: {…}}`
+            let has = |key: &str| obj.get(key).is_some();
             match obj.get("data") {
-                Some(Value::Array(items)) if !obj.contains_key("title") => {
+                Some(Json::Array(items)) if !has("title") => {
                     for item in items {
-                        if let Value::Object(o) = item {
+                        if let o @ Json::Object(_) = item {
                             read_error_object(&mut body, o);
                         }
                     }
                 }
-                Some(Value::Object(o)) if !obj.contains_key("title") && !obj.contains_key("code") => read_error_object(&mut body, o),
+                Some(o @ Json::Object(_)) if !has("title") && !has("code") => read_error_object(&mut body, o),
                 _ => read_error_object(&mut body, obj),
             }
         }
         // V2: `[{status, message}]`
-        Value::Array(items) => {
+        Json::Array(items) => {
             for item in items {
-                if let Value::Object(o) = item {
+                if let o @ Json::Object(_) = item {
                     read_error_object(&mut body, o);
                 }
             }

@@ -632,7 +632,7 @@ fn matches_method(tx: &Transaction, method_id: &str) -> bool {
 
 impl crate::read::FromJson for FlowOptions {
     const EXPECTED: &'static str = "a flow options object";
-    fn from_json(v: &serde_json::Value, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
+    fn from_json(v: &crate::read::Json<'_>, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
         let f = crate::read::Fields::of(v, at, Self::EXPECTED)?;
         let d = FlowOptions::default();
         Ok(FlowOptions {

@@ -322,7 +322,7 @@ mod tests {
 
 impl crate::read::FromJson for Header {
     const EXPECTED: &'static str = "a header object ({name, value})";
-    fn from_json(v: &serde_json::Value, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
+    fn from_json(v: &crate::read::Json<'_>, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
         let f = crate::read::Fields::of(v, at, Self::EXPECTED)?;
         Ok(Header {
             name: f.req("name")?,

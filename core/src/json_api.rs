@@ -25,7 +25,7 @@ pub fn input_error(e: &ShapeError) -> PaymentError {
     PaymentError::validation(vec![FieldError::new(e.path.clone(), code, e.to_string())])
 }
 
-fn parse_document(json: &str, path: &str) -> Result<Document, PaymentError> {
+fn parse_document<'a>(json: &'a str, path: &str) -> Result<Document<'a>, PaymentError> {
     read::document(json.as_bytes())
         .map_err(|e| PaymentError::validation(vec![FieldError::new(path, "invalid_input", format!("{path}: {e}"))]))
 }

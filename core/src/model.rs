@@ -5,10 +5,9 @@
 //! hosts can pass them across bindings. Enumerations the API may extend keep unknown values as
 //! text instead of failing.
 
-use crate::read::{Fields, FromJson, Path, ShapeError, deserialize_with_reader};
+use crate::read::{Fields, FromJson, Json, Path, ShapeError, deserialize_with_reader};
 use crate::secret::{CardNumber, InstrumentToken, PatSecret, VerificationValue};
 use serde::{Serialize, Serializer};
-use serde_json::Value;
 use std::fmt;
 
 /// An enumeration value the API may extend: known values as variants, anything else as text.
@@ -54,7 +53,7 @@ macro_rules! open_enum {
 
         impl FromJson for $name {
             const EXPECTED: &'static str = "a string";
-            fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+            fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
                 v.as_str().map($name::parse).ok_or_else(|| Self::mismatch(v, at))
             }
         }
@@ -740,7 +739,7 @@ pub struct Refund {
 
 impl FromJson for CardBrand {
     const EXPECTED: &'static str = "a card brand";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let brand = match v.as_str() {
             Some("VISA") => CardBrand::Visa,
             Some("MASTERCARD") => CardBrand::Mastercard,
@@ -758,7 +757,7 @@ impl FromJson for CardBrand {
 
 impl FromJson for PaymentInstrument {
     const EXPECTED: &'static str = "an instrument object with a `type`";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         let instrument = match f.req::<String>("type")?.as_str() {
             "card" => PaymentInstrument::Card(Card::from_json(v, at)?),
@@ -787,7 +786,7 @@ impl FromJson for PaymentInstrument {
 
 impl FromJson for Card {
     const EXPECTED: &'static str = "a card object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(Card {
             number: f.req("number")?,
@@ -804,7 +803,7 @@ impl FromJson for Card {
 
 impl FromJson for TokenizedCard {
     const EXPECTED: &'static str = "a tokenized card object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(TokenizedCard {
             token: f.req("token")?,
@@ -818,7 +817,7 @@ impl FromJson for TokenizedCard {
 
 impl FromJson for Payment {
     const EXPECTED: &'static str = "a payment object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(Payment {
             instrument: f.req("instrument")?,
@@ -830,7 +829,7 @@ impl FromJson for Payment {
 
 impl FromJson for PaymentMethod {
     const EXPECTED: &'static str = "a payment method object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(PaymentMethod {
             id: f.req("id")?,
@@ -845,7 +844,7 @@ impl FromJson for PaymentMethod {
 
 impl FromJson for SupportedInstrument {
     const EXPECTED: &'static str = "a supported instrument object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(SupportedInstrument {
             instrument_type: f.req("instrument_type")?,
@@ -856,7 +855,7 @@ impl FromJson for SupportedInstrument {
 
 impl FromJson for StoredInstrument {
     const EXPECTED: &'static str = "a stored instrument object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(StoredInstrument {
             instrument_type: f.or("type", "stored_card".to_owned())?,
@@ -876,7 +875,7 @@ impl FromJson for StoredInstrument {
 
 impl FromJson for PatClaims {
     const EXPECTED: &'static str = "a claims object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(PatClaims {
             exp: f.int("exp")?,
@@ -895,7 +894,7 @@ impl FromJson for PatClaims {
 
 impl FromJson for ProcessedPayment {
     const EXPECTED: &'static str = "a processed payment object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(ProcessedPayment {
             id: f.opt("id")?,
@@ -909,7 +908,7 @@ impl FromJson for ProcessedPayment {
 
 impl FromJson for PaymentReceipt {
     const EXPECTED: &'static str = "a receipt object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(PaymentReceipt {
             order_id: f.req("order_id")?,
@@ -921,7 +920,7 @@ impl FromJson for PaymentReceipt {
 
 impl FromJson for BillingAddress {
     const EXPECTED: &'static str = "an address object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(BillingAddress {
             first_name: f.req("first_name")?,
@@ -942,7 +941,7 @@ impl FromJson for BillingAddress {
 
 impl FromJson for OrderProduct {
     const EXPECTED: &'static str = "a product object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(OrderProduct {
             product_id: f.opt("product_id")?,
@@ -958,7 +957,7 @@ impl FromJson for OrderProduct {
 
 impl FromJson for NewOrder {
     const EXPECTED: &'static str = "an order object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(NewOrder {
             customer_id: f.or_default("customer_id")?,
@@ -971,7 +970,7 @@ impl FromJson for NewOrder {
 
 impl FromJson for Order {
     const EXPECTED: &'static str = "an order object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(Order {
             id: f.req("id")?,
@@ -987,7 +986,7 @@ impl FromJson for Order {
 
 impl FromJson for Transaction {
     const EXPECTED: &'static str = "a transaction object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(Transaction {
             id: f.int("id")?,
@@ -1009,7 +1008,7 @@ impl FromJson for Transaction {
 
 impl FromJson for TransactionPage {
     const EXPECTED: &'static str = "a transaction page object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(TransactionPage {
             transactions: f.req("transactions")?,
@@ -1021,7 +1020,7 @@ impl FromJson for TransactionPage {
 
 impl FromJson for RefundItem {
     const EXPECTED: &'static str = "a refund item object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(RefundItem {
             item_type: f.req("item_type")?,
@@ -1035,7 +1034,7 @@ impl FromJson for RefundItem {
 
 impl FromJson for RefundQuoteRequest {
     const EXPECTED: &'static str = "a refund quote request object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(RefundQuoteRequest { items: f.req("items")? })
     }
@@ -1043,7 +1042,7 @@ impl FromJson for RefundQuoteRequest {
 
 impl FromJson for RefundPaymentRequest {
     const EXPECTED: &'static str = "a refund payment object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(RefundPaymentRequest {
             provider_id: f.req("provider_id")?,
@@ -1055,7 +1054,7 @@ impl FromJson for RefundPaymentRequest {
 
 impl FromJson for RefundRequest {
     const EXPECTED: &'static str = "a refund request object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(RefundRequest {
             items: f.req("items")?,
@@ -1066,7 +1065,7 @@ impl FromJson for RefundRequest {
 
 impl FromJson for RefundPaymentOption {
     const EXPECTED: &'static str = "a refund payment option object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(RefundPaymentOption {
             provider_id: f.req("provider_id")?,
@@ -1081,7 +1080,7 @@ impl FromJson for RefundPaymentOption {
 
 impl FromJson for RefundQuote {
     const EXPECTED: &'static str = "a refund quote object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(RefundQuote {
             order_id: f.int("order_id")?,
@@ -1097,7 +1096,7 @@ impl FromJson for RefundQuote {
 
 impl FromJson for RefundPayment {
     const EXPECTED: &'static str = "a refund payment object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(RefundPayment {
             id: f.int("id")?,
@@ -1112,7 +1111,7 @@ impl FromJson for RefundPayment {
 
 impl FromJson for Refund {
     const EXPECTED: &'static str = "a refund object";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(Refund {
             id: f.int("id")?,

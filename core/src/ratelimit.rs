@@ -359,7 +359,7 @@ mod tests {
 
 impl crate::read::FromJson for RateLimitConfig {
     const EXPECTED: &'static str = "a rate limit object";
-    fn from_json(v: &serde_json::Value, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
+    fn from_json(v: &crate::read::Json<'_>, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
         let f = crate::read::Fields::of(v, at, Self::EXPECTED)?;
         let d = RateLimitConfig::default();
         Ok(RateLimitConfig {

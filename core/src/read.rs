@@ -1,8 +1,9 @@
 //! Reading JSON into the core's types: every input a host hands in (settings, payments, options)
 //! and every API response body.
 //!
-//! Text is parsed once into a [`serde_json::Value`] and read by the small, non-generic
-//! functions here, each type stating its fields in a [`FromJson`] impl. serde-derived
+//! Text is parsed once by serde_json into a [`Json`] tree (strings borrowed from the text where
+//! possible, objects as short lists of pairs) and read by the small, non-generic functions
+//! here, each type stating its fields in a [`FromJson`] impl. serde-derived
 //! `Deserialize` would be shorter to write, but it generates a visitor per type and per input
 //! source: in the npm package's WebAssembly module that was most of the code. The leniency rules
 //! the API's mixed editions need (numbers sent as text, `null` for absent, amounts as decimal
@@ -12,9 +13,204 @@
 //! Errors name the path and the kind of value found, never the value itself: an input error must
 //! not echo a card number.
 
-use serde_json::{Map, Value};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Number;
+use std::borrow::Cow;
 use std::fmt;
 use zeroize::Zeroize;
+
+/// A parsed JSON value. Strings borrow from the parsed text unless they contained escapes;
+/// objects keep their fields in order as pairs (the API's objects are small, so a scan beats a
+/// map, and nothing is allocated per key).
+#[derive(Clone, PartialEq)]
+pub enum Json<'a> {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A number, kept exactly as serde_json read it.
+    Number(Number),
+    /// A string.
+    String(Cow<'a, str>),
+    /// An array.
+    Array(Vec<Json<'a>>),
+    /// An object's fields, in order.
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+}
+
+impl<'a> Json<'a> {
+    /// The field `key` of an object (the last one, if repeated, as serde_json does); `None` for
+    /// other values.
+    pub fn get(&self, key: &str) -> Option<&Json<'a>> {
+        match self {
+            Json::Object(fields) => fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The text of a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A boolean's value.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Json::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// A number as `f64`.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Json::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+
+    /// A whole number as `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Json::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+
+    /// A whole number as `u64`.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Json::Number(n) => n.as_u64(),
+            _ => None,
+        }
+    }
+
+    /// Whether this is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Json::Null)
+    }
+
+    /// The kind of value, for errors: `a string`, `null`, …
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "a boolean",
+            Json::Number(_) => "a number",
+            Json::String(_) => "a string",
+            Json::Array(_) => "an array",
+            Json::Object(_) => "an object",
+        }
+    }
+
+    /// Wipes every string this tree owns (borrowed ones belong to the text it was read from).
+    fn wipe(&mut self) {
+        match self {
+            Json::String(Cow::Owned(s)) => s.zeroize(),
+            Json::Array(items) => items.iter_mut().for_each(Json::wipe),
+            Json::Object(fields) => {
+                for (k, v) in fields.iter_mut() {
+                    if let Cow::Owned(k) = k {
+                        k.zeroize();
+                    }
+                    v.wipe();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl fmt::Debug for Json<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Its strings may be card data: show the shape only.
+        f.write_str(self.kind())
+    }
+}
+
+/// A string that borrows from the text when it has no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Json<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Json<'de>, E> {
+                Ok(Json::Null)
+            }
+            fn visit_none<E>(self) -> Result<Json<'de>, E> {
+                Ok(Json::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json<'de>, D::Error> {
+                Json::deserialize(d)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Json<'de>, E> {
+                Ok(Json::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Json<'de>, E> {
+                Ok(Json::Number(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Json<'de>, E> {
+                Ok(Json::Number(v.into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Json<'de>, E> {
+                Ok(Number::from_f64(v).map_or(Json::Null, Json::Number))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
+                Ok(Json::String(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
+                Ok(Json::String(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Json<'de>, E> {
+                Ok(Json::String(Cow::Owned(v)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Json::Array(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(Text(key)) = map.next_key()? {
+                    fields.push((key, map.next_value()?));
+                }
+                Ok(Json::Object(fields))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// Where a value sits in its document, for error messages: `payments[0].instrument.number`.
 #[derive(Clone, Copy, Debug)]
@@ -95,15 +291,8 @@ impl std::error::Error for ShapeError {}
 
 const NOTHING: &str = "nothing";
 
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+fn kind_of(v: &Json<'_>) -> &'static str {
+    v.kind()
 }
 
 /// A type read from a JSON value.
@@ -112,77 +301,78 @@ pub trait FromJson: Sized {
     const EXPECTED: &'static str;
 
     /// Reads `v`, found at `at`.
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError>;
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError>;
 
     /// The error for a value of the wrong kind.
-    fn mismatch(v: &Value, at: &Path<'_>) -> ShapeError {
+    fn mismatch(v: &Json<'_>, at: &Path<'_>) -> ShapeError {
         ShapeError::new(at, Self::EXPECTED, kind_of(v))
     }
 }
 
 impl FromJson for String {
     const EXPECTED: &'static str = "a string";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         v.as_str().map(str::to_owned).ok_or_else(|| Self::mismatch(v, at))
     }
 }
 
 impl FromJson for bool {
     const EXPECTED: &'static str = "true or false";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         v.as_bool().ok_or_else(|| Self::mismatch(v, at))
     }
 }
 
 impl FromJson for f64 {
     const EXPECTED: &'static str = "a number";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         v.as_f64().ok_or_else(|| Self::mismatch(v, at))
     }
 }
 
 impl FromJson for i64 {
     const EXPECTED: &'static str = "a whole number";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         v.as_i64().ok_or_else(|| Self::mismatch(v, at))
     }
 }
 
 impl FromJson for u64 {
     const EXPECTED: &'static str = "a whole number from 0";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         v.as_u64().ok_or_else(|| Self::mismatch(v, at))
     }
 }
 
 impl FromJson for u32 {
     const EXPECTED: &'static str = "a whole number from 0 to 4294967295";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| Self::mismatch(v, at))
     }
 }
 
 impl FromJson for usize {
     const EXPECTED: &'static str = "a whole number from 0";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         v.as_u64()
             .and_then(|n| usize::try_from(n).ok())
             .ok_or_else(|| Self::mismatch(v, at))
     }
 }
 
-impl FromJson for Value {
+/// Any value at all (a body whose content does not matter, only that it is JSON).
+impl FromJson for () {
     const EXPECTED: &'static str = "any JSON value";
-    fn from_json(v: &Value, _: &Path<'_>) -> Result<Self, ShapeError> {
-        Ok(v.clone())
+    fn from_json(_: &Json<'_>, _: &Path<'_>) -> Result<Self, ShapeError> {
+        Ok(())
     }
 }
 
 impl<T: FromJson> FromJson for Option<T> {
     const EXPECTED: &'static str = T::EXPECTED;
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         match v {
-            Value::Null => Ok(None),
+            Json::Null => Ok(None),
             other => T::from_json(other, at).map(Some),
         }
     }
@@ -190,8 +380,10 @@ impl<T: FromJson> FromJson for Option<T> {
 
 impl<T: FromJson> FromJson for Vec<T> {
     const EXPECTED: &'static str = "an array";
-    fn from_json(v: &Value, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let items = v.as_array().ok_or_else(|| Self::mismatch(v, at))?;
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let Json::Array(items) = v else {
+            return Err(Self::mismatch(v, at));
+        };
         // A plain loop: `collect` into a `Result` generates noticeably more code per element type.
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
@@ -203,32 +395,32 @@ impl<T: FromJson> FromJson for Vec<T> {
 
 /// The fields of one JSON object. Unknown fields are ignored: the API adds fields over time.
 pub struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    fields: &'a [(Cow<'a, str>, Json<'a>)],
     at: &'a Path<'a>,
 }
 
 impl<'a> Fields<'a> {
     /// `v` as an object, or an error naming `expected` (the type being read).
-    pub fn of(v: &'a Value, at: &'a Path<'a>, expected: &'static str) -> Result<Fields<'a>, ShapeError> {
+    pub fn of(v: &'a Json<'a>, at: &'a Path<'a>, expected: &'static str) -> Result<Fields<'a>, ShapeError> {
         match v {
-            Value::Object(map) => Ok(Fields { map, at }),
+            Json::Object(fields) => Ok(Fields { fields, at }),
             other => Err(ShapeError::new(at, expected, kind_of(other))),
         }
     }
 
-    /// The raw value of `key`, `None` when absent.
-    pub fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key)
+    /// The raw value of `key`, `None` when absent (the last one, if repeated).
+    pub fn get(&self, key: &str) -> Option<&'a Json<'a>> {
+        self.fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
-    fn present(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
+    fn present(&self, key: &str) -> Option<&'a Json<'a>> {
+        self.get(key).filter(|v| !v.is_null())
     }
 
     /// A required field.
     pub fn req<T: FromJson>(&self, key: &str) -> Result<T, ShapeError> {
         let at = Path::Key(self.at, key);
-        match self.map.get(key) {
+        match self.get(key) {
             Some(v) => T::from_json(v, &at),
             None => Err(ShapeError::new(&at, T::EXPECTED, NOTHING)),
         }
@@ -252,9 +444,9 @@ impl<'a> Fields<'a> {
         self.opt(key).map(|v| v.unwrap_or(default))
     }
 
-    fn scalar(&self, key: &str, expected: &'static str) -> Result<Option<&'a Value>, ShapeError> {
+    fn scalar(&self, key: &str, expected: &'static str) -> Result<Option<&'a Json<'a>>, ShapeError> {
         match self.present(key) {
-            Some(v @ (Value::Number(_) | Value::String(_))) => Ok(Some(v)),
+            Some(v @ (Json::Number(_) | Json::String(_))) => Ok(Some(v)),
             Some(other) => Err(ShapeError::new(&Path::Key(self.at, key), expected, kind_of(other))),
             None => Ok(None),
         }
@@ -264,7 +456,7 @@ impl<'a> Fields<'a> {
     /// `null`, or text that is not a number.
     pub fn int(&self, key: &str) -> Result<Option<i64>, ShapeError> {
         Ok(self.scalar(key, "a whole number")?.and_then(|v| match v {
-            Value::String(s) => s.trim().parse().ok(),
+            Json::String(s) => s.trim().parse().ok(),
             n => n
                 .as_i64()
                 .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)),
@@ -273,7 +465,7 @@ impl<'a> Fields<'a> {
 
     /// A required whole number, leniently as [`int`](Self::int): absent is an error.
     pub fn req_int(&self, key: &str) -> Result<Option<i64>, ShapeError> {
-        if self.map.contains_key(key) {
+        if self.get(key).is_some() {
             self.int(key)
         } else {
             Err(ShapeError::new(&Path::Key(self.at, key), "a whole number", NOTHING))
@@ -283,16 +475,17 @@ impl<'a> Fields<'a> {
     /// Text sent as text or as a number (`"4111"` or `4111`).
     pub fn text(&self, key: &str) -> Result<Option<String>, ShapeError> {
         Ok(self.scalar(key, "a string")?.map(|v| match v {
-            Value::String(s) => s.clone(),
+            Json::String(s) => s.to_string(),
             // Number's own formatting: integers exactly, floats shortest round-trip.
-            n => n.to_string(),
+            Json::Number(n) => n.to_string(),
+            _ => String::new(),
         }))
     }
 
     /// An amount sent as a number or as V2's decimal text (`"10.9800"`); `null` and unreadable
     /// text are 0. Absent is an error.
     pub fn money(&self, key: &str) -> Result<f64, ShapeError> {
-        if !self.map.contains_key(key) {
+        if self.get(key).is_none() {
             return Err(ShapeError::new(&Path::Key(self.at, key), "an amount", NOTHING));
         }
         self.money_or_zero(key)
@@ -301,35 +494,26 @@ impl<'a> Fields<'a> {
     /// [`money`](Self::money), with absence meaning 0.
     pub fn money_or_zero(&self, key: &str) -> Result<f64, ShapeError> {
         Ok(self.scalar(key, "an amount")?.map_or(0.0, |v| match v {
-            Value::String(s) => decimal(s).unwrap_or(0.0),
+            Json::String(s) => decimal(s).unwrap_or(0.0),
             n => n.as_f64().unwrap_or(0.0),
         }))
     }
 }
 
-/// A parsed document whose strings are wiped when it is dropped: inputs carry card numbers and
-/// responses carry tokens, and the tree is the only copy the core does not own as a secret.
-pub struct Document(pub Value);
+/// A parsed document whose owned strings are wiped when it is dropped: inputs carry card numbers
+/// and responses carry tokens. (Borrowed strings belong to the text, which its owner wipes.)
+pub struct Document<'a>(pub Json<'a>);
 
-impl fmt::Debug for Document {
+impl fmt::Debug for Document<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Its strings may be card data.
         f.write_str("Document(..)")
     }
 }
 
-impl Drop for Document {
+impl Drop for Document<'_> {
     fn drop(&mut self) {
-        wipe(&mut self.0);
-    }
-}
-
-fn wipe(v: &mut Value) {
-    match v {
-        Value::String(s) => s.zeroize(),
-        Value::Array(items) => items.iter_mut().for_each(wipe),
-        Value::Object(map) => map.values_mut().for_each(wipe),
-        _ => {}
+        self.0.wipe();
     }
 }
 
@@ -356,17 +540,17 @@ impl fmt::Display for SyntaxError {
     }
 }
 
-/// Parses JSON bytes into a [`Document`].
-pub fn document(bytes: &[u8]) -> Result<Document, SyntaxError> {
+/// Parses JSON bytes into a [`Document`] that borrows from them.
+pub fn document(bytes: &[u8]) -> Result<Document<'_>, SyntaxError> {
     serde_json::from_slice(bytes).map(Document).map_err(|e| SyntaxError {
         at: format!("line {} column {}", e.line(), e.column()),
     })
 }
 
 /// `Deserialize` for a [`FromJson`] type, so serde users read the core's types by the same rules.
-pub fn deserialize<'de, D: serde::Deserializer<'de>, T: FromJson>(d: D) -> Result<T, D::Error> {
-    let doc = Document(<Value as serde::Deserialize>::deserialize(d)?);
-    T::from_json(&doc.0, &Path::Root("")).map_err(serde::de::Error::custom)
+pub fn deserialize<'de, D: Deserializer<'de>, T: FromJson>(d: D) -> Result<T, D::Error> {
+    let doc = Document(Json::deserialize(d)?);
+    T::from_json(&doc.0, &Path::Root("")).map_err(de::Error::custom)
 }
 
 /// Implements `Deserialize` through [`FromJson`] for each type named.
@@ -388,9 +572,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn fields_of<R>(v: Value, f: impl FnOnce(&Fields<'_>) -> R) -> R {
+    fn fields_of<R>(v: serde_json::Value, f: impl FnOnce(&Fields<'_>) -> R) -> R {
+        let text = v.to_string();
+        let doc = document(text.as_bytes()).unwrap();
         let root = Path::Root("input");
-        f(&Fields::of(&v, &root, "an object").unwrap())
+        f(&Fields::of(&doc.0, &root, "an object").unwrap())
     }
 
     #[test]
@@ -455,10 +641,19 @@ mod tests {
     }
 
     #[test]
-    fn documents_wipe_their_strings() {
-        let mut v = json!({"n": "4242424242424242", "l": ["x"]});
-        wipe(&mut v);
-        assert_eq!(v, json!({"n": "", "l": [""]}));
+    fn strings_borrow_unless_escaped_and_owned_ones_are_wiped() {
+        let text = br#"{"n":"4242424242424242","e":"a\u0041","l":["x"],"n":"last"}"#;
+        let mut doc = document(text).unwrap();
+        assert!(matches!(doc.0.get("e"), Some(Json::String(Cow::Owned(s))) if s == "aA"));
+        assert!(matches!(doc.0.get("l"), Some(Json::Array(items)) if matches!(items[0], Json::String(Cow::Borrowed("x")))));
+        assert_eq!(
+            doc.0.get("n").and_then(Json::as_str),
+            Some("last"),
+            "the last of repeated keys wins"
+        );
+        doc.0.wipe();
+        assert_eq!(doc.0.get("e").and_then(Json::as_str), Some(""));
+        assert_eq!(format!("{:?}", doc.0), "an object");
         assert!(
             document(b"{\"a\":")
                 .unwrap_err()

@@ -47,7 +47,7 @@ macro_rules! secret_string {
 
         impl crate::read::FromJson for $name {
             const EXPECTED: &'static str = "a string";
-            fn from_json(v: &serde_json::Value, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
+            fn from_json(v: &crate::read::Json<'_>, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
                 <String as crate::read::FromJson>::from_json(v, at).map(Self)
             }
         }

@@ -278,7 +278,14 @@ export class PaymentFlow {
     this.#flow = flow;
   }
   poll(nowMs: number = Date.now()): FlowAction {
-    const a = JSON.parse(core(() => this.#flow.poll(nowMs))) as { type: string; request?: HttpRequest; until_ms?: number; request_id?: string; receipt?: Json; error?: Record<string, Json> };
+    return this.#action(core(() => this.#flow.poll(nowMs)));
+  }
+  /** `onResponse` then `poll`, in one call into the core. */
+  respond(requestId: string, response: HttpResponse, nowMs: number = Date.now()): FlowAction {
+    return this.#action(core(() => this.#flow.respond(requestId, response.status, JSON.stringify(response.headers), response.body, nowMs)));
+  }
+  #action(json: string): FlowAction {
+    const a = JSON.parse(json) as { type: string; request?: HttpRequest; until_ms?: number; request_id?: string; receipt?: Json; error?: Record<string, Json> };
     switch (a.type) {
       case "send": {
         const request = a.request as HttpRequest;
@@ -362,8 +369,8 @@ export class Client {
   async pay(orderId: number, payments: Payment | Payment[], options: FlowOptions = {}): Promise<PaymentReceipt> {
     const flow = this.newFlow(orderId, payments, options);
     try {
+      let action = flow.poll(Date.now());
       for (;;) {
-        const action = flow.poll(Date.now());
         switch (action.type) {
           case "send": {
             const { request } = action;
@@ -374,13 +381,15 @@ export class Client {
               // A custom transport that throws anything else is treated as "may have been
               // sent": bcpay then reconciles instead of risking a second charge.
               flow.onTransportFailure(request.id, err instanceof TransportError ? err.failure : "maybe_sent", Date.now());
+              action = flow.poll(Date.now());
               continue;
             }
-            flow.onResponse(request.id, response, Date.now());
+            action = flow.respond(request.id, response, Date.now());
             break;
           }
           case "wait":
             await sleep(action.untilMs - Date.now());
+            action = flow.poll(Date.now());
             break;
           case "awaiting":
             throw new Error("bcpay: a request is in flight (pay reports every outcome before polling)");

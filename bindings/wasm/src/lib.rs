@@ -241,6 +241,13 @@ impl BcpayFlow {
         Ok(())
     }
 
+    /// `onResponse` then `poll` in one call: the next action as JSON. A payment takes one call
+    /// per response instead of two.
+    pub fn respond(&mut self, id: String, status: u16, headers_json: &str, body: &[u8], now_ms: f64) -> Result<String, JsValue> {
+        self.on_response(id, status, headers_json, body, now_ms)?;
+        Ok(self.poll(now_ms))
+    }
+
     /// Feeds a transport failure (`not_sent`, `maybe_sent`, `timed_out`) for request `id`.
     #[wasm_bindgen(js_name = onTransportFailure)]
     pub fn on_transport_failure(&mut self, id: String, failure: &str, now_ms: f64) -> Result<(), JsValue> {
