@@ -153,6 +153,17 @@ export class BcpayError extends Error {
   }
 }
 
+/**
+ * Response headers as the core's binding reads them: `name\nvalue\n` per header. HTTP forbids
+ * line breaks in names and values; any a custom transport lets through become spaces.
+ */
+function headerLines(headers: Header[]): string {
+  let text = "";
+  for (const h of headers) text += oneLine(h.name) + "\n" + oneLine(h.value) + "\n";
+  return text;
+}
+const oneLine = (s: string): string => (s.includes("\n") || s.includes("\r") ? s.replace(/[\r\n]/g, " ") : s);
+
 /** Runs a core call, turning its `Error`s into `BcpayError`s. */
 function core<T>(call: () => T): T {
   ensureLoaded();
@@ -282,10 +293,18 @@ export class PaymentFlow {
   }
   /** `onResponse` then `poll`, in one call into the core. */
   respond(requestId: string, response: HttpResponse, nowMs: number = Date.now()): FlowAction {
-    return this.#action(core(() => this.#flow.respond(requestId, response.status, JSON.stringify(response.headers), response.body, nowMs)));
+    return this.#action(core(() => this.#flow.respond(requestId, response.status, headerLines(response.headers), response.body, nowMs)));
   }
-  #action(json: string): FlowAction {
-    const a = JSON.parse(json) as { type: string; request?: HttpRequest; until_ms?: number; request_id?: string; receipt?: Json; error?: Record<string, Json> };
+  #action(text: string): FlowAction {
+    if (text.startsWith("send\n")) {
+      // `send`, id, endpoint, method, url, then name and value per header (see the binding).
+      const l = text.split("\n");
+      const headers: Header[] = [];
+      for (let i = 5; i + 1 < l.length; i += 2) headers.push({ name: l[i], value: l[i + 1] });
+      const request: HttpRequest = { id: l[1], endpoint: l[2] as Endpoint, method: l[3] as HttpRequest["method"], url: l[4], headers, body: this.#flow.takeBody() as Uint8Array | null };
+      return { type: "send", request };
+    }
+    const a = JSON.parse(text) as { type: string; request?: HttpRequest; until_ms?: number; request_id?: string; receipt?: Json; error?: Record<string, Json> };
     switch (a.type) {
       case "send": {
         const request = a.request as HttpRequest;
@@ -303,7 +322,7 @@ export class PaymentFlow {
     }
   }
   onResponse(requestId: string, response: HttpResponse, nowMs: number = Date.now()): void {
-    core(() => this.#flow.onResponse(requestId, response.status, JSON.stringify(response.headers), response.body, nowMs));
+    core(() => this.#flow.onResponse(requestId, response.status, headerLines(response.headers), response.body, nowMs));
   }
   onTransportFailure(requestId: string, failure: TransportFailure, nowMs: number = Date.now()): void {
     core(() => this.#flow.onTransportFailure(requestId, failure, nowMs));
@@ -433,7 +452,7 @@ export class Client {
 
   /** Parses the response to a request built for `call`. */
   parseResponse<T = Json>(call: string, requestId: string, response: HttpResponse, context: Record<string, Json> = {}): T {
-    const json = core(() => this.#api.parse(call, requestId, response.status, JSON.stringify(response.headers), response.body, JSON.stringify(toSnake(context))));
+    const json = core(() => this.#api.parse(call, requestId, response.status, headerLines(response.headers), response.body, JSON.stringify(toSnake(context))));
     return toCamel<T>(JSON.parse(json));
   }
 

@@ -38,6 +38,18 @@ fn input<T: FromJson>(json: &str, path: &str) -> Result<T, JsValue> {
     json_api::input(json, path).map_err(|e| js_error(&e))
 }
 
+/// Response headers as the TypeScript layer sends them: `name\nvalue\n` per header (HTTP forbids
+/// line breaks in both, and the TypeScript layer replaces any a custom transport lets through).
+/// Cheaper on both sides than a JSON list of objects, and a response has a handful of headers.
+fn header_lines(text: &str) -> Vec<Header> {
+    let mut lines = text.split('\n');
+    let mut headers = Vec::new();
+    while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
+        headers.push(Header::new(name, value));
+    }
+    headers
+}
+
 /// A request without its body, serialized in one piece: one `JSON.parse` in JS instead of a
 /// property set (and a string decode) per field.
 #[derive(serde::Serialize)]
@@ -57,6 +69,29 @@ fn request_head(request: &HttpRequest) -> RequestHead<'_> {
         url: &request.url,
         headers: &request.headers,
     }
+}
+
+/// The common action, a request to send, as lines: `send`, id, endpoint, method, url, then name
+/// and value per header. Splitting lines costs the TypeScript layer less than `JSON.parse`, and
+/// writing them less than serde here. `None` (use JSON) if a line break hides in any field.
+fn send_lines(request: &HttpRequest) -> Option<String> {
+    let fields = [
+        request.id.as_str(),
+        request.endpoint.as_str(),
+        request.method.as_str(),
+        request.url.as_str(),
+    ];
+    let header_fields = request.headers.iter().flat_map(|h| [h.name.as_str(), h.value.as_str()]);
+    let mut text = String::with_capacity(256);
+    text.push_str("send");
+    for field in fields.into_iter().chain(header_fields) {
+        if field.bytes().any(|b| b == b'\n' || b == b'\r') {
+            return None;
+        }
+        text.push('\n');
+        text.push_str(field);
+    }
+    Some(text)
 }
 
 /// Sets `body` (a `Uint8Array`, or `null`) on the JS request object.
@@ -115,18 +150,18 @@ impl BcpayApi {
         request_to_js(&request)
     }
 
-    /// Parses the response (status, JSON `[{name, value}]` headers, body bytes) to a `call`
+    /// Parses the response (status, headers as [`header_lines`], body bytes) to a `call`
     /// request; returns JSON (see `bcpay_core::json_api::parse`).
     pub fn parse(
         &self,
         call: &str,
         request_id: String,
         status: u16,
-        headers_json: &str,
+        headers: &str,
         body: &[u8],
         context_json: &str,
     ) -> Result<String, JsValue> {
-        let headers: Vec<Header> = input(headers_json, "headers")?;
+        let headers = header_lines(headers);
         let response = HttpResponse {
             status,
             headers,
@@ -194,24 +229,27 @@ pub struct BcpayFlow {
 
 #[wasm_bindgen]
 impl BcpayFlow {
-    /// The next action as JSON: `{type: "send", request}` (without its body: see
-    /// [`take_body`](Self::take_body)), `{type: "wait", until_ms}`, `{type: "awaiting",
+    /// The next action: a request to send as [`send_lines`] (its body: see
+    /// [`take_body`](Self::take_body)), otherwise JSON: `{type: "send", request}` (a request
+    /// `send_lines` cannot carry), `{type: "wait", until_ms}`, `{type: "awaiting",
     /// request_id}`, `{type: "done", receipt}` or `{type: "failed", error}` (the error's fields;
     /// the TypeScript layer throws it).
     pub fn poll(&mut self, now_ms: f64) -> String {
         match self.flow.poll(now_ms as u64) {
             Action::Send { request } => {
-                #[derive(serde::Serialize)]
-                struct Send<'a> {
-                    r#type: &'static str,
-                    request: RequestHead<'a>,
-                }
-                let json = to_json(&Send {
-                    r#type: "send",
-                    request: request_head(&request),
+                let text = send_lines(&request).unwrap_or_else(|| {
+                    #[derive(serde::Serialize)]
+                    struct Send<'a> {
+                        r#type: &'static str,
+                        request: RequestHead<'a>,
+                    }
+                    to_json(&Send {
+                        r#type: "send",
+                        request: request_head(&request),
+                    })
                 });
                 self.sending = Some(request);
-                json
+                text
             }
             other => to_json(&other),
         }
@@ -225,10 +263,10 @@ impl BcpayFlow {
         self.sending.take().map_or(JsValue::NULL, |r| body_to_js(&r))
     }
 
-    /// Feeds the response (status, JSON headers, body bytes) to request `id`.
+    /// Feeds the response (status, headers as [`header_lines`], body bytes) to request `id`.
     #[wasm_bindgen(js_name = onResponse)]
-    pub fn on_response(&mut self, id: String, status: u16, headers_json: &str, body: &[u8], now_ms: f64) -> Result<(), JsValue> {
-        let headers: Vec<Header> = input(headers_json, "headers")?;
+    pub fn on_response(&mut self, id: String, status: u16, headers: &str, body: &[u8], now_ms: f64) -> Result<(), JsValue> {
+        let headers = header_lines(headers);
         self.flow.on_response(
             &RequestId(id),
             &HttpResponse {
@@ -243,8 +281,8 @@ impl BcpayFlow {
 
     /// `onResponse` then `poll` in one call: the next action as JSON. A payment takes one call
     /// per response instead of two.
-    pub fn respond(&mut self, id: String, status: u16, headers_json: &str, body: &[u8], now_ms: f64) -> Result<String, JsValue> {
-        self.on_response(id, status, headers_json, body, now_ms)?;
+    pub fn respond(&mut self, id: String, status: u16, headers: &str, body: &[u8], now_ms: f64) -> Result<String, JsValue> {
+        self.on_response(id, status, headers, body, now_ms)?;
         Ok(self.poll(now_ms))
     }
 
@@ -261,4 +299,43 @@ impl BcpayFlow {
 #[wasm_bindgen]
 pub fn version() -> String {
     bcpay_core::config::VERSION.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_lines_pair_names_with_values() {
+        let headers = header_lines("retry-after\n2\nx-empty\n\ncontent-type\napplication/json; charset=utf-8\n");
+        let pairs: Vec<(&str, &str)> = headers.iter().map(|h| (h.name.as_str(), h.value.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("retry-after", "2"),
+                ("x-empty", ""),
+                ("content-type", "application/json; charset=utf-8")
+            ]
+        );
+        assert!(header_lines("").is_empty());
+    }
+
+    #[test]
+    fn sends_travel_as_lines_unless_a_field_has_a_line_break() {
+        let request = HttpRequest {
+            id: RequestId("r-1".into()),
+            endpoint: Endpoint::GetOrder,
+            method: Method::Get,
+            url: "https://api.example/stores/abc/v2/orders/1".into(),
+            headers: vec![Header::new("Accept", "application/json"), Header::new("X-Auth-Token", "t")],
+            body: None,
+        };
+        assert_eq!(
+            send_lines(&request).as_deref(),
+            Some("send\nr-1\nget_order\nGET\nhttps://api.example/stores/abc/v2/orders/1\nAccept\napplication/json\nX-Auth-Token\nt")
+        );
+        let mut broken = request.clone();
+        broken.headers[1].value = "t\r\nX-Injected: 1".into();
+        assert_eq!(send_lines(&broken), None);
+    }
 }
