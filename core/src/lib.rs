@@ -12,6 +12,8 @@
 //! - [`error::PaymentError`]: one error type, classified by API code and HTTP status.
 //! - [`validate`]: every input rule, collected as field errors.
 //! - [`secret`]: card data and tokens as redacting, zeroizing types.
+//! - [`read`]: how every input and response body is read from JSON, with the leniency the API's
+//!   mixed editions need, in one place.
 //!
 //! ```
 //! use bcpay_core::{api::{Api, MethodsQuery}, config::ClientConfig, secret::ApiToken};

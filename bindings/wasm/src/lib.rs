@@ -2,12 +2,13 @@
 //!
 //! It converts types and nothing else. Values cross the boundary as JSON text (snake_case, the
 //! core's serde names; the TypeScript layer maps them to camelCase plain objects) and request /
-//! response bodies as bytes. JSON text rather than serde-wasm-bindgen keeps one serde family in
-//! the module (about half the size) and V8's `JSON.parse` is fast; a flow's actions cross as
-//! one JSON text plus the request body, not as objects built property by property.
+//! response bodies as bytes. The two crossings every request makes use plain lines instead:
+//! response headers (`name\nvalue\n…`) and a request to send (`send\nid\nendpoint\n…`), which
+//! cost both sides less than JSON. JSON text rather than serde-wasm-bindgen keeps the module
+//! small (the package's budget is 100 KB gzipped) and V8's `JSON.parse` is fast.
 //! Every `PaymentError` becomes a real JS `Error` named `BcpayError` with the error's fields as
-//! `details`; input that does not deserialize is a `BcpayError` of kind `validation`, never a
-//! panic.
+//! `details`; input that does not fit is a `BcpayError` of kind `validation` naming the path,
+//! never a panic.
 
 use bcpay_core::json_api::{self, to_json};
 use bcpay_core::model::Payment;
