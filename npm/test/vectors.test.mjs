@@ -169,3 +169,18 @@ test("no card data or token in errors, JSON or strings", async () => {
   const echo = c.parseResponse.bind(c);
   assert.throws(() => echo("process_payment", "r", responseOf({ status: 422, body: { status: 422, title: `Card ${pan} declined`, type: "x", code: 30102 } }), { paymentMethodId: "stripe.card" }), (e) => !String(e).includes(pan) && !e.title.includes(pan));
 });
+
+test("input of the wrong shape names its path, never its value", () => {
+  const c = client({ store_hash: "abc123", api_token: "t", host: "vectors" });
+  const pan = 4000056655665556;
+  assert.throws(
+    () => c.validate([{ instrument: { type: "card", number: "4242424242424242", cardholderName: "J" }, paymentMethodId: "stripe.card" }, { instrument: { type: "card", number: pan, cardholderName: "J" }, paymentMethodId: "stripe.card" }]),
+    (e) => {
+      assert.equal(e.kind, "validation");
+      assert.deepEqual(e.fieldErrors.map((f) => [f.path, f.code]), [["payments[1].instrument.number", "invalid_input"]]);
+      assert.ok(!JSON.stringify(e.fieldErrors).includes(String(pan)) && !String(e).includes(String(pan)));
+      return true;
+    },
+  );
+  assert.throws(() => c.buildRequest("get_order", {}), (e) => e.fieldErrors[0].path === "order_id" && e.fieldErrors[0].code === "missing");
+});
