@@ -662,3 +662,49 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use crate::flow::FlowOptions;
+    use crate::model::{Payment, PaymentMethod, Refund, TransactionPage};
+    use proptest::prelude::*;
+
+    fn read_all(bytes: &[u8]) {
+        if let Ok(doc) = document(bytes) {
+            let root = Path::Root("x");
+            let _ = Vec::<Payment>::from_json(&doc.0, &root);
+            let _ = Vec::<PaymentMethod>::from_json(&doc.0, &root);
+            let _ = Refund::from_json(&doc.0, &root);
+            let _ = TransactionPage::from_json(&doc.0, &root);
+            let _ = FlowOptions::from_json(&doc.0, &root);
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = "[".repeat(100_000);
+        assert!(document(deep.as_bytes()).is_err());
+        let deep_objects = "{\"a\":".repeat(100_000);
+        assert!(document(deep_objects.as_bytes()).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "[\\[\\]{}\",:0-9a-z_ .\\-\\\\]{0,200}") {
+            read_all(text.as_bytes());
+        }
+
+        #[test]
+        fn payment_shaped_json_with_arbitrary_values_never_panics(
+            number in prop_oneof![Just("\"4242424242424242\"".to_owned()), "-?[0-9]{1,25}(\\.[0-9]{1,5})?", Just("null".to_owned()), Just("[]".to_owned())],
+            month in prop_oneof![Just("12".to_owned()), "\"[ 0-9a-z.]{0,6}\"", "-?[0-9]{1,22}(\\.[0-9]{1,3})?(e[0-9]{1,3})?", Just("true".to_owned())],
+            kind in "(card|stored_card|gift_certificate|store_credit|tokenized_card|x)",
+        ) {
+            let json = format!(r#"[{{"instrument":{{"type":"{kind}","number":{number},"cardholder_name":"J","expiry_month":{month},"token":{number},"gift_certificate_code":{number},"iin":{month}}},"payment_method_id":"m"}}]"#);
+            read_all(json.as_bytes());
+        }
+    }
+}
