@@ -159,15 +159,11 @@ impl BcpayApi {
         request_id: String,
         status: u16,
         headers: &str,
-        body: &[u8],
+        body: Vec<u8>,
         context_json: &str,
     ) -> Result<String, JsValue> {
         let headers = header_lines(headers);
-        let response = HttpResponse {
-            status,
-            headers,
-            body: body.to_vec(),
-        };
+        let response = HttpResponse { status, headers, body };
         json_api::parse(&self.api, call, &RequestId(request_id), &response, context_json).map_err(|e| js_error(&e))
     }
 
@@ -266,23 +262,16 @@ impl BcpayFlow {
 
     /// Feeds the response (status, headers as [`header_lines`], body bytes) to request `id`.
     #[wasm_bindgen(js_name = onResponse)]
-    pub fn on_response(&mut self, id: String, status: u16, headers: &str, body: &[u8], now_ms: f64) -> Result<(), JsValue> {
+    pub fn on_response(&mut self, id: String, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) -> Result<(), JsValue> {
         let headers = header_lines(headers);
-        self.flow.on_response(
-            &RequestId(id),
-            &HttpResponse {
-                status,
-                headers,
-                body: body.to_vec(),
-            },
-            now_ms as u64,
-        );
+        self.flow
+            .on_response(&RequestId(id), &HttpResponse { status, headers, body }, now_ms as u64);
         Ok(())
     }
 
     /// `onResponse` then `poll` in one call: the next action as JSON. A payment takes one call
     /// per response instead of two.
-    pub fn respond(&mut self, id: String, status: u16, headers: &str, body: &[u8], now_ms: f64) -> Result<String, JsValue> {
+    pub fn respond(&mut self, id: String, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) -> Result<String, JsValue> {
         self.on_response(id, status, headers, body, now_ms)?;
         Ok(self.poll(now_ms))
     }
