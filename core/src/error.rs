@@ -7,7 +7,6 @@
 use crate::http::{Endpoint, HttpResponse, RequestId, TransportFailure};
 use crate::read::Json;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 use std::fmt;
 
 /// One problem with one input field, found before any request was built or reported by the API.
@@ -490,7 +489,7 @@ fn read_error_object(body: &mut ErrorBody, obj: &Json<'_>) {
                     other => text_of(other).unwrap_or_default(),
                 };
                 body.field_errors
-                    .push(FieldError::new(Cow::into_owned(field.clone()), "server_rejected", description));
+                    .push(FieldError::new(field.to_string(), "server_rejected", description));
             }
         }
         // `errors: [{code, message}]`

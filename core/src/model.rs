@@ -115,7 +115,8 @@ open_enum!(
 // ---------------------------------------------------------------------------------------------
 
 /// A card brand recognised from the card number's issuer identification number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+// Nothing the core reads carries a brand (it is detected from the number), so plain serde suffices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CardBrand {
     /// Visa
@@ -737,24 +738,6 @@ pub struct Refund {
 // Reading (see `read`): each type's fields and the leniency each field gets.
 // ---------------------------------------------------------------------------------------------
 
-impl FromJson for CardBrand {
-    const EXPECTED: &'static str = "a card brand";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let brand = match v.as_str() {
-            Some("VISA") => CardBrand::Visa,
-            Some("MASTERCARD") => CardBrand::Mastercard,
-            Some("AMEX") => CardBrand::Amex,
-            Some("DISCOVER") => CardBrand::Discover,
-            Some("JCB") => CardBrand::Jcb,
-            Some("DINERS_CLUB") => CardBrand::DinersClub,
-            Some("MAESTRO") => CardBrand::Maestro,
-            Some("DANKORT") => CardBrand::Dankort,
-            _ => return Err(Self::mismatch(v, at)),
-        };
-        Ok(brand)
-    }
-}
-
 impl FromJson for PaymentInstrument {
     const EXPECTED: &'static str = "an instrument object with a `type`";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
@@ -1126,7 +1109,6 @@ impl FromJson for Refund {
 }
 
 deserialize_with_reader!(
-    CardBrand,
     PaymentInstrument,
     Card,
     TokenizedCard,

@@ -291,10 +291,6 @@ impl std::error::Error for ShapeError {}
 
 const NOTHING: &str = "nothing";
 
-fn kind_of(v: &Json<'_>) -> &'static str {
-    v.kind()
-}
-
 /// A type read from a JSON value.
 pub trait FromJson: Sized {
     /// What the value should look like, for errors (`a string`, `an object`, …).
@@ -305,7 +301,7 @@ pub trait FromJson: Sized {
 
     /// The error for a value of the wrong kind.
     fn mismatch(v: &Json<'_>, at: &Path<'_>) -> ShapeError {
-        ShapeError::new(at, Self::EXPECTED, kind_of(v))
+        ShapeError::new(at, Self::EXPECTED, v.kind())
     }
 }
 
@@ -395,7 +391,7 @@ impl<T: FromJson> FromJson for Vec<T> {
 
 /// The fields of one JSON object. Unknown fields are ignored: the API adds fields over time.
 pub struct Fields<'a> {
-    fields: &'a [(Cow<'a, str>, Json<'a>)],
+    object: &'a Json<'a>,
     at: &'a Path<'a>,
 }
 
@@ -403,14 +399,22 @@ impl<'a> Fields<'a> {
     /// `v` as an object, or an error naming `expected` (the type being read).
     pub fn of(v: &'a Json<'a>, at: &'a Path<'a>, expected: &'static str) -> Result<Fields<'a>, ShapeError> {
         match v {
-            Json::Object(fields) => Ok(Fields { fields, at }),
-            other => Err(ShapeError::new(at, expected, kind_of(other))),
+            Json::Object(_) => Ok(Fields { object: v, at }),
+            other => Err(ShapeError::new(at, expected, other.kind())),
         }
     }
 
-    /// The raw value of `key`, `None` when absent (the last one, if repeated).
+    /// The raw value of `key`, `None` when absent (see [`Json::get`]).
     pub fn get(&self, key: &str) -> Option<&'a Json<'a>> {
-        self.fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.object.get(key)
+    }
+
+    /// An error unless `key` is present (even as `null`): for required fields read leniently.
+    fn require(&self, key: &str, expected: &'static str) -> Result<(), ShapeError> {
+        match self.get(key) {
+            Some(_) => Ok(()),
+            None => Err(ShapeError::new(&Path::Key(self.at, key), expected, NOTHING)),
+        }
     }
 
     fn present(&self, key: &str) -> Option<&'a Json<'a>> {
@@ -447,7 +451,7 @@ impl<'a> Fields<'a> {
     fn scalar(&self, key: &str, expected: &'static str) -> Result<Option<&'a Json<'a>>, ShapeError> {
         match self.present(key) {
             Some(v @ (Json::Number(_) | Json::String(_))) => Ok(Some(v)),
-            Some(other) => Err(ShapeError::new(&Path::Key(self.at, key), expected, kind_of(other))),
+            Some(other) => Err(ShapeError::new(&Path::Key(self.at, key), expected, other.kind())),
             None => Ok(None),
         }
     }
@@ -465,11 +469,8 @@ impl<'a> Fields<'a> {
 
     /// A required whole number, leniently as [`int`](Self::int): absent is an error.
     pub fn req_int(&self, key: &str) -> Result<Option<i64>, ShapeError> {
-        if self.get(key).is_some() {
-            self.int(key)
-        } else {
-            Err(ShapeError::new(&Path::Key(self.at, key), "a whole number", NOTHING))
-        }
+        self.require(key, "a whole number")?;
+        self.int(key)
     }
 
     /// Text sent as text or as a number (`"4111"` or `4111`).
@@ -485,9 +486,7 @@ impl<'a> Fields<'a> {
     /// An amount sent as a number or as V2's decimal text (`"10.9800"`); `null` and unreadable
     /// text are 0. Absent is an error.
     pub fn money(&self, key: &str) -> Result<f64, ShapeError> {
-        if self.get(key).is_none() {
-            return Err(ShapeError::new(&Path::Key(self.at, key), "an amount", NOTHING));
-        }
+        self.require(key, "an amount")?;
         self.money_or_zero(key)
     }
 
