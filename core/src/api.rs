@@ -171,8 +171,8 @@ impl Api {
     }
 
     fn json_body<T: Serialize>(value: &T) -> Vec<u8> {
-        // Serializing our own plain structs to a Vec cannot fail.
-        serde_json::to_vec(value).unwrap_or_default()
+        // Serializing our own plain structs cannot fail.
+        crate::secret::to_json_wiping(value).unwrap_or_default()
     }
 
     /// Reads a success body as `T` (inside `{data: …}` when `unwrap`, or bare), or classifies
@@ -350,7 +350,7 @@ impl Api {
         let digits;
         let instrument = match &payment.instrument {
             PaymentInstrument::Card(c) => {
-                digits = Zeroizing::new(c.number.digits());
+                digits = c.number.digits();
                 WireInstrument::Card {
                     number: digits.as_str(),
                     cardholder_name: c.cardholder_name.trim(),

@@ -575,46 +575,49 @@ pub(crate) fn read_error_body(bytes: &[u8]) -> ErrorBody {
 /// Replaces anything that looks like a card number (12–19 digits, spaces or dashes allowed) or a
 /// JWT in server-provided text, so that an echoing server cannot make us leak it.
 pub fn scrub(text: &str) -> String {
+    // Works on the bytes in place: the runs it looks for are ASCII, and a copy of the text (as
+    // `Vec<char>`) would leave the card number in freed memory. Each replacement is shorter than
+    // what it replaces, so `out` never grows (which would also leave copies behind).
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        // Digit runs.
-        if chars[i].is_ascii_digit() {
-            let mut j = i;
-            let mut digits = 0;
-            while j < chars.len()
-                && (chars[j].is_ascii_digit()
-                    || ((chars[j] == ' ' || chars[j] == '-') && j + 1 < chars.len() && chars[j + 1].is_ascii_digit()))
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        let secret_end = if bytes[i].is_ascii_digit() {
+            // Digit runs, with single spaces or dashes between digits.
+            let (mut j, mut digits) = (i, 0);
+            while j < bytes.len()
+                && (bytes[j].is_ascii_digit() || (matches!(bytes[j], b' ' | b'-') && bytes.get(j + 1).is_some_and(u8::is_ascii_digit)))
             {
-                if chars[j].is_ascii_digit() {
-                    digits += 1;
-                }
+                digits += usize::from(bytes[j].is_ascii_digit());
                 j += 1;
             }
-            if digits >= 12 {
-                out.push_str("[redacted]");
-            } else {
-                out.extend(&chars[i..j]);
-            }
-            i = j;
-            continue;
-        }
-        // JWTs: `eyJ` followed by base64url and dots.
-        if chars[i] == 'e' && chars[i..].starts_with(&['e', 'y', 'J']) {
-            let mut j = i;
-            while j < chars.len() && (chars[j].is_ascii_alphanumeric() || matches!(chars[j], '-' | '_' | '.' | '=')) {
-                j += 1;
-            }
-            if j - i >= 16 {
-                out.push_str("[redacted]");
+            if digits < 12 {
                 i = j;
                 continue;
             }
+            Some(j)
+        } else if bytes[i..].starts_with(b"eyJ") {
+            // JWTs: `eyJ` followed by base64url and dots.
+            let mut j = i;
+            while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || matches!(bytes[j], b'-' | b'_' | b'.' | b'=')) {
+                j += 1;
+            }
+            (j - i >= 16).then_some(j)
+        } else {
+            None
+        };
+        match secret_end {
+            // `copied` and `i` sit on ASCII bytes, so `get` always succeeds. (Not `[..]`: its
+            // panic path would pull Unicode tables into the wasm module.)
+            Some(j) => {
+                out.push_str(text.get(copied..i).unwrap_or_default());
+                out.push_str("[redacted]");
+                (copied, i) = (j, j);
+            }
+            None => i += 1,
         }
-        out.push(chars[i]);
-        i += 1;
     }
+    out.push_str(text.get(copied..).unwrap_or_default());
     out
 }
 

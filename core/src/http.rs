@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use zeroize::Zeroize;
 
 /// Identifies one outgoing request so its response can be matched to it, and names it in logs.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -199,10 +200,14 @@ impl HttpRequest {
 }
 
 impl Drop for HttpRequest {
-    /// Process Payment bodies hold card data: wipe every body when the request is dropped.
+    /// Process Payment bodies hold card data, and header values the API token or the payment
+    /// access token: wipe them when the request is dropped.
     fn drop(&mut self) {
         if let Some(body) = &mut self.body {
-            zeroize::Zeroize::zeroize(body);
+            body.zeroize();
+        }
+        for header in &mut self.headers {
+            header.value.zeroize();
         }
     }
 }
@@ -250,6 +255,18 @@ impl HttpResponse {
     /// Case-insensitive header lookup.
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
+    }
+}
+
+/// Bodies can hold a payment access token or stored-instrument tokens. A binding that owns a
+/// response holds it in `Zeroizing` so that it is wiped once the core has read it. (Not a `Drop`
+/// impl: uniffi moves the fields out of the record.)
+impl Zeroize for HttpResponse {
+    fn zeroize(&mut self) {
+        self.body.zeroize();
+        for header in &mut self.headers {
+            header.value.zeroize();
+        }
     }
 }
 

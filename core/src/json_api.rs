@@ -12,9 +12,14 @@ use crate::secret::PatSecret;
 use crate::validate;
 use serde::Serialize;
 
-/// Serializes one of the core's plain types (which always serialize).
+/// Serializes one of the core's plain types (which always serialize). The text may hold a
+/// secret (a parsed payment access token): it is written without leaving copies behind, and a
+/// binding holds it in `Zeroizing` until it has handed it over.
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+    // serde_json writes UTF-8 only, so the conversion cannot fail.
+    crate::secret::to_json_wiping(value)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_else(|| "null".to_owned())
 }
 
 /// A host's input that does not fit: a validation error at the offending path, `missing` for an

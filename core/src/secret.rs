@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Deserializer};
 use std::fmt;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 macro_rules! secret_string {
     ($(#[$doc:meta])* $name:ident, $redact:expr) => {
@@ -72,14 +72,16 @@ macro_rules! secret_string {
     };
 }
 
-/// Shows at most the last four digits of a card number, as receipts do: `•••• 4242`.
+/// Shows at most the last four digits of a card number, as receipts do: `•••• 4242`. Counts and
+/// skips instead of collecting the digits, which would leave a copy in freed memory.
 fn redact_card_number(number: &str) -> String {
-    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    let is_digit = |c: &char| c.is_ascii_digit();
+    let count = number.chars().filter(is_digit).count();
     // Short or garbled input reveals nothing: four digits of a 6-digit string are most of it.
-    if digits.len() < 12 {
+    if count < 12 {
         return "••••".to_owned();
     }
-    let last4: String = digits[digits.len() - 4..].iter().collect();
+    let last4: String = number.chars().filter(is_digit).skip(count - 4).collect();
     format!("•••• {last4}")
 }
 
@@ -119,18 +121,81 @@ secret_string!(
 
 /// Stored-instrument tokens show their last four characters so people can tell them apart.
 fn redact_instrument_token(token: &str) -> String {
-    let chars: Vec<char> = token.chars().collect();
-    if chars.len() < 16 {
+    let count = token.chars().count();
+    if count < 16 {
         return "••••".to_owned();
     }
-    let tail: String = chars[chars.len() - 4..].iter().collect();
+    let tail: String = token.chars().skip(count - 4).collect();
     format!("••••{tail}")
 }
 
 impl CardNumber {
     /// The card number's digits with spaces and dashes removed (shoppers type both).
-    pub(crate) fn digits(&self) -> String {
-        self.0.chars().filter(|c| !matches!(c, ' ' | '-')).collect()
+    pub(crate) fn digits(&self) -> Zeroizing<String> {
+        // Sized up front: a growing String would leave partial copies in freed memory.
+        let mut digits = Zeroizing::new(String::with_capacity(self.0.len()));
+        digits.extend(self.0.chars().filter(|c| !matches!(c, ' ' | '-')));
+        digits
+    }
+}
+
+/// A buffer for serialized text that may hold secrets (request bodies with card data, results
+/// with a payment access token). A plain `Vec` that grows frees its old allocation with the
+/// bytes written so far still in it; this one wipes the old allocation first. The final buffer
+/// is the caller's to wipe: request bodies are wiped with their request, and bindings hold
+/// returned text in [`Zeroizing`] until it is handed over.
+pub(crate) struct WipingWriter(Vec<u8>);
+
+impl WipingWriter {
+    pub(crate) fn new() -> Self {
+        WipingWriter(Vec::with_capacity(256))
+    }
+
+    pub(crate) fn into_inner(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+impl WipingWriter {
+    fn push(&mut self, bytes: &[u8]) {
+        let needed = self.0.len() + bytes.len();
+        if needed > self.0.capacity() {
+            let mut grown = Vec::with_capacity(needed.max(self.0.capacity() * 2));
+            grown.extend_from_slice(&self.0);
+            // `Vec::zeroize` also clears the spare capacity.
+            std::mem::replace(&mut self.0, grown).zeroize();
+        }
+        self.0.extend_from_slice(bytes);
+    }
+}
+
+impl std::io::Write for WipingWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.push(bytes);
+        Ok(bytes.len())
+    }
+
+    // Infallible, like `Vec`'s: spares serde_json the general retry loop.
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.push(bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `value` as JSON bytes, written through a [`WipingWriter`]. `None` only if `value`'s
+/// `Serialize` fails, which the core's own plain types never do.
+pub(crate) fn to_json_wiping<T: serde::Serialize + ?Sized>(value: &T) -> Option<Vec<u8>> {
+    let mut out = WipingWriter::new();
+    match serde_json::to_writer(&mut out, value) {
+        Ok(()) => Some(out.into_inner()),
+        Err(_) => {
+            out.0.zeroize();
+            None
+        }
     }
 }
 
