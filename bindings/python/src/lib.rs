@@ -17,6 +17,7 @@ use pyo3::create_exception;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::sync::{Arc, Mutex};
+use zeroize::Zeroizing;
 
 create_exception!(
     _core,
@@ -43,12 +44,14 @@ fn request_tuple<'py>(py: Python<'py>, r: &HttpRequest) -> RequestTuple<'py> {
     )
 }
 
-fn response(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> HttpResponse {
-    HttpResponse {
+/// The response, as this binding's own copy: wiped once the core has read it (its body can hold
+/// a payment access token).
+fn response(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> Zeroizing<HttpResponse> {
+    Zeroizing::new(HttpResponse {
         status,
         headers: headers.into_iter().map(|(name, value)| Header { name, value }).collect(),
         body: body.to_vec(),
-    }
+    })
 }
 
 fn enum_from_str<T: serde::de::DeserializeOwned>(text: &str, path: &str) -> PyResult<T> {

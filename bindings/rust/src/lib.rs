@@ -21,6 +21,7 @@ pub use transport::{ReqwestTransport, Transport};
 
 use bcpay_core::model::*;
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// Milliseconds since the Unix epoch from the host clock.
 pub fn now_ms() -> u64 {
@@ -135,7 +136,7 @@ impl<T: Transport> Client<T> {
         loop {
             match flow.poll(now_ms()) {
                 Action::Send { request } => match self.transport.send(&request).await {
-                    Ok(response) => flow.on_response(&request.id, &response, now_ms()),
+                    Ok(response) => flow.on_response(&request.id, &Zeroizing::new(response), now_ms()),
                     Err(failure) => flow.on_transport_failure(&request.id, failure, now_ms()),
                 },
                 Action::Wait { until_ms } => sleep_until(until_ms).await,
@@ -146,10 +147,11 @@ impl<T: Transport> Client<T> {
         }
     }
 
-    /// Sends one request and returns the response, or a transport error.
-    async fn exchange(&self, request: HttpRequest) -> Result<(HttpRequest, HttpResponse), PaymentError> {
+    /// Sends one request and returns the response (wiped when dropped: it can hold a payment
+    /// access token), or a transport error.
+    async fn exchange(&self, request: HttpRequest) -> Result<(HttpRequest, Zeroizing<HttpResponse>), PaymentError> {
         match self.transport.send(&request).await {
-            Ok(response) => Ok((request, response)),
+            Ok(response) => Ok((request, Zeroizing::new(response))),
             Err(failure) => Err(PaymentError::transport(request.endpoint, &request.id, failure)),
         }
     }
