@@ -307,12 +307,12 @@ impl Api {
             }
         }
         let data: Data = self.read(Endpoint::CreatePaymentAccessToken, id, response, true)?;
-        if data.id.expose().trim().is_empty() {
+        if data.id.expose().trim().is_empty() || !crate::http::is_header_value(data.id.expose()) {
             return Err(PaymentError::invalid_response(
                 Endpoint::CreatePaymentAccessToken,
                 id,
                 response.status,
-                "empty payment access token",
+                "empty payment access token, or one with control characters",
             ));
         }
         Ok(payment_access_token(data.id, now_ms))
@@ -335,7 +335,7 @@ impl Api {
         if !errors.is_empty() {
             return Err(PaymentError::validation(errors));
         }
-        if pat.expose().trim().is_empty() || pat.expose().contains(['\r', '\n']) {
+        if pat.expose().trim().is_empty() || !crate::http::is_header_value(pat.expose()) {
             return Err(PaymentError::validation(vec![FieldError::new(
                 "pat",
                 "invalid_payment_access_token",
@@ -763,6 +763,28 @@ mod tests {
     fn request_ids_are_unique() {
         let a = api();
         assert_ne!(a.next_request_id(), a.next_request_id());
+    }
+
+    #[test]
+    fn tokens_that_cannot_be_a_header_are_refused() {
+        let a = api();
+        let id = RequestId("r-1".into());
+        let with_break = HttpResponse::new(
+            201,
+            vec![],
+            br#"{"data":{"id":"eyJ0eXAi.eyJleHAi.c2ln\r\nX-Injected: 1"}}"#.to_vec(),
+        );
+        let e = a.parse_create_access_token(&id, &with_break, 0).unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::InvalidResponse);
+        let card: Payment = crate::json_api::input(
+            r#"{"instrument":{"type":"card","number":"4242424242424242","cardholder_name":"J D","expiry_month":12,"expiry_year":2030,"verification_value":"123"},"payment_method_id":"stripe.card"}"#,
+            "payment",
+        )
+        .unwrap();
+        let e = a
+            .build_process_payment(&PatSecret::new("eyJ0eXAi\u{0}"), &card, 0, None)
+            .unwrap_err();
+        assert_eq!(e.field_errors[0].code, "invalid_payment_access_token");
     }
 
     #[test]

@@ -97,6 +97,13 @@ impl ClientConfig {
                 "An API account access token is required.",
             ));
         }
+        if !crate::http::is_header_value(api_token.expose()) {
+            return Err(PaymentError::configuration(
+                "api_token",
+                "invalid_api_token",
+                "The API account access token contains a line break or another control character; copy it again from the store's API account.",
+            ));
+        }
         Ok(ClientConfig {
             store_hash,
             api_token,
@@ -208,6 +215,13 @@ mod tests {
     fn user_agent_names_the_host() {
         let c = ClientConfig::new("abc", ApiToken::new("t")).unwrap().with_host("node");
         assert_eq!(c.user_agent(), format!("bcpay/{VERSION} (node)"));
+    }
+
+    #[test]
+    fn api_token_must_be_a_header_value() {
+        let e = ClientConfig::new("abc", ApiToken::new("sekrit\r\nX-Injected: 1")).unwrap_err();
+        assert_eq!(e.field_errors[0].code, "invalid_api_token");
+        assert!(!format!("{e} {e:?}").contains("sekrit"), "{e}");
     }
 
     #[test]

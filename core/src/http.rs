@@ -165,6 +165,13 @@ impl fmt::Debug for Header {
     }
 }
 
+/// Whether `value` can be sent as an HTTP header value: no control characters but tab (RFC 9110
+/// §5.5). A line break would let a token smuggle in a header of its own, and HTTP clients refuse
+/// such values each in their own way, so secrets that become headers are checked here first.
+pub fn is_header_value(value: &str) -> bool {
+    !value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f)
+}
+
 /// Case-insensitive header lookup over a header list.
 pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
@@ -308,6 +315,15 @@ impl fmt::Display for TransportFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_values_refuse_control_characters_but_tab() {
+        assert!(is_header_value("PAT eyJ0eXAi.eyJleHAi.c2ln"));
+        assert!(is_header_value("a\tb"));
+        for bad in ["a\r\nX-Injected: 1", "a\nb", "a\0b", "a\u{7f}b"] {
+            assert!(!is_header_value(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn header_lookup_ignores_case() {

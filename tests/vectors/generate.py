@@ -150,6 +150,7 @@ pp("pay tokenized card numbers become strings", payment({"type": "tokenized_card
 pp("pay against methods ok", payment(card()), methods=METHODS)
 pp("pay invalid card rejected before building", payment(card(number="4242424242424241")), error=verr(("payment.instrument.number", "luhn_check_failed")))
 pp("pay empty pat rejected", payment(card()), pat="", error=verr(("pat", "invalid_payment_access_token")))
+pp("pay pat with a control character rejected", payment(card()), pat=PAT + "\u0000", error=verr(("pat", "invalid_payment_access_token")))
 pp("pay amex not accepted by method", payment(card(number="378282246310005", cvv="1234")), methods=METHODS,
    error=verr(("payment.instrument.number", "card_brand_not_accepted")))
 
@@ -240,6 +241,8 @@ p("token skewed exp capped at one hour", "create_access_token", 201, {"data": {"
 p("token that is not a JWT lives one hour", "create_access_token", 201, {"data": {"id": "opaque-token"}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW + 3600000, "claims": None})
 p("token empty id is invalid", "create_access_token", 201, {"data": {"id": ""}}, context={"now_ms": NOW},
+  error={"kind": "invalid_response", "status": 201})
+p("token with a line break is invalid (it would smuggle in a header)", "create_access_token", 201, {"data": {"id": PAT + "\r\nX-Injected: 1"}}, context={"now_ms": NOW},
   error={"kind": "invalid_response", "status": 201})
 p("token missing data is invalid", "create_access_token", 201, {"meta": {}}, context={"now_ms": NOW}, error={"kind": "invalid_response"})
 p("payment 201 success purchase", "process_payment", 201, {"data": {"id": "693bb4cd-3f20-444a-8315-6369f582c68a", "status": "success", "transaction_type": "purchase"}},
