@@ -4,6 +4,23 @@
 //! redacted under `Debug` and `Display`, is wiped from memory when dropped, and implements
 //! `Deserialize` (hosts hand secrets in) but never `Serialize`: the only way out is
 //! [`expose`](CardNumber::expose), which the request builder calls when it writes a body or header.
+//!
+//! # Memory
+//!
+//! Card data and tokens must not outlive their use in freed memory either. Two layers see to it:
+//! - The core wipes what it frees: these types on drop, request bodies and header values with
+//!   their request, buffers as serialized text outgrows them (`to_json_wiping`); scrubbing and
+//!   redaction never copy the text. `tests/freed_memory.rs` scans every block freed during whole
+//!   payments for the secrets. That protects Rust users with any allocator.
+//! - Each binding library (wasm, uniffi, pyo3) installs `zeroizing_alloc::ZeroAlloc` as its
+//!   global allocator, which wipes every block as it is freed. That also covers what the core
+//!   cannot reach: text the binding glue copies in and out (wasm-bindgen frees argument and
+//!   result buffers without wiping them), serde_json's scratch buffer for escaped strings, and
+//!   responses the host hands over. The npm package's tests search the module's memory after
+//!   payments.
+//!
+//! Host-language copies (JavaScript, Python, JVM strings) are immutable and left to their
+//! garbage collectors; the packages wipe the byte buffers they own (the request body once sent).
 
 use serde::{Deserialize, Deserializer};
 use std::fmt;

@@ -17,7 +17,10 @@ use pyo3::create_exception;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::sync::{Arc, Mutex};
-use zeroize::Zeroizing;
+
+/// Every heap block is wiped as it is freed: see "Memory" in `bcpay_core::secret`.
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> = zeroizing_alloc::ZeroAlloc(std::alloc::System);
 
 create_exception!(
     _core,
@@ -44,14 +47,12 @@ fn request_tuple<'py>(py: Python<'py>, r: &HttpRequest) -> RequestTuple<'py> {
     )
 }
 
-/// The response, as this binding's own copy: wiped once the core has read it (its body can hold
-/// a payment access token).
-fn response(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> Zeroizing<HttpResponse> {
-    Zeroizing::new(HttpResponse {
+fn response(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> HttpResponse {
+    HttpResponse {
         status,
         headers: headers.into_iter().map(|(name, value)| Header { name, value }).collect(),
         body: body.to_vec(),
-    })
+    }
 }
 
 fn enum_from_str<T: serde::de::DeserializeOwned>(text: &str, path: &str) -> PyResult<T> {

@@ -4,8 +4,7 @@
 //! the core's own, declared as remote types in [`types`]. What holds card data or a token crosses
 //! as an object instead — [`CardNumber`], [`VerificationValue`], [`PaymentAccessToken`],
 //! [`HttpRequest`] — so that no generated data class can print it, and the secret stays in Rust
-//! memory that is wiped on drop; so are the JSON text and the responses this binding is handed.
-//! The host drives [`PaymentFlow`] and owns HTTP, so nothing here
+//! memory that is wiped on drop. The host drives [`PaymentFlow`] and owns HTTP, so nothing here
 //! is async. Every failure is a [`BcpayError`] (Kotlin `BcpayException`, Swift `throws`); nothing
 //! here panics on bad input.
 
@@ -19,7 +18,10 @@ use bcpay_core::{
 };
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
-use zeroize::Zeroizing;
+
+/// Every heap block is wiped as it is freed: see "Memory" in `bcpay_core::secret`.
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> = zeroizing_alloc::ZeroAlloc(std::alloc::System);
 
 pub mod types;
 
@@ -431,12 +433,7 @@ pub fn validate_payments(payments: Vec<Payment>, now_ms: u64, methods: Option<Ve
 /// a validation error.
 #[uniffi::export]
 pub fn validate_payments_json(payments_json: String, now_ms: u64, methods_json: Option<String>) -> Result<Vec<FieldError>> {
-    let (payments_json, methods_json) = (Zeroizing::new(payments_json), methods_json.map(Zeroizing::new));
-    Ok(json_api::validate_errors(
-        &payments_json,
-        now_ms,
-        methods_json.as_ref().map(|m| m.as_str()),
-    )?)
+    Ok(json_api::validate_errors(&payments_json, now_ms, methods_json.as_deref())?)
 }
 
 /// The version of bcpay-core.
@@ -523,9 +520,7 @@ impl CoreApi {
 
     /// The accepted payment methods.
     pub fn parse_get_payment_methods(&self, request_id: String, response: HttpResponse) -> Result<Vec<model::PaymentMethod>> {
-        Ok(self
-            .api
-            .parse_get_payment_methods(&RequestId(request_id), &Zeroizing::new(response))?)
+        Ok(self.api.parse_get_payment_methods(&RequestId(request_id), &response)?)
     }
 
     /// `POST /v3/payments/access_tokens`.
@@ -535,9 +530,7 @@ impl CoreApi {
 
     /// The token; `now_ms` is when the response arrived.
     pub fn parse_create_access_token(&self, request_id: String, response: HttpResponse, now_ms: u64) -> Result<Arc<PaymentAccessToken>> {
-        let token = self
-            .api
-            .parse_create_access_token(&RequestId(request_id), &Zeroizing::new(response), now_ms)?;
+        let token = self.api.parse_create_access_token(&RequestId(request_id), &response, now_ms)?;
         Ok(Arc::new(PaymentAccessToken(token)))
     }
 
@@ -566,7 +559,7 @@ impl CoreApi {
     ) -> Result<model::ProcessedPayment> {
         Ok(self
             .api
-            .parse_process_payment(&RequestId(request_id), &Zeroizing::new(response), &payment_method_id)?)
+            .parse_process_payment(&RequestId(request_id), &response, &payment_method_id)?)
     }
 
     /// `POST /v2/orders`, created Incomplete.
@@ -576,7 +569,7 @@ impl CoreApi {
 
     /// The created order.
     pub fn parse_create_order(&self, request_id: String, response: HttpResponse) -> Result<model::Order> {
-        Ok(self.api.parse_create_order(&RequestId(request_id), &Zeroizing::new(response))?)
+        Ok(self.api.parse_create_order(&RequestId(request_id), &response)?)
     }
 
     /// `GET /v2/orders/{id}`.
@@ -586,7 +579,7 @@ impl CoreApi {
 
     /// The order.
     pub fn parse_get_order(&self, request_id: String, response: HttpResponse) -> Result<model::Order> {
-        Ok(self.api.parse_get_order(&RequestId(request_id), &Zeroizing::new(response))?)
+        Ok(self.api.parse_get_order(&RequestId(request_id), &response)?)
     }
 
     /// `GET /v3/orders/{id}/transactions?page=`.
@@ -596,7 +589,7 @@ impl CoreApi {
 
     /// One page of transactions.
     pub fn parse_get_transactions(&self, request_id: String, response: HttpResponse) -> Result<model::TransactionPage> {
-        Ok(self.api.parse_get_transactions(&RequestId(request_id), &Zeroizing::new(response))?)
+        Ok(self.api.parse_get_transactions(&RequestId(request_id), &response)?)
     }
 
     /// `POST /v3/orders/{id}/payment_actions/capture`.
@@ -611,9 +604,7 @@ impl CoreApi {
 
     /// Checks the answer to a capture or void (`endpoint` says which).
     pub fn parse_payment_action(&self, endpoint: Endpoint, request_id: String, response: HttpResponse) -> Result<()> {
-        Ok(self
-            .api
-            .parse_payment_action(endpoint, &RequestId(request_id), &Zeroizing::new(response))?)
+        Ok(self.api.parse_payment_action(endpoint, &RequestId(request_id), &response)?)
     }
 
     /// `POST /v3/orders/{id}/payment_actions/refund_quotes`.
@@ -623,9 +614,7 @@ impl CoreApi {
 
     /// The refund quote.
     pub fn parse_create_refund_quote(&self, request_id: String, response: HttpResponse) -> Result<model::RefundQuote> {
-        Ok(self
-            .api
-            .parse_create_refund_quote(&RequestId(request_id), &Zeroizing::new(response))?)
+        Ok(self.api.parse_create_refund_quote(&RequestId(request_id), &response)?)
     }
 
     /// `POST /v3/orders/{id}/payment_actions/refunds`.
@@ -635,7 +624,7 @@ impl CoreApi {
 
     /// The refund.
     pub fn parse_create_refund(&self, request_id: String, response: HttpResponse) -> Result<model::Refund> {
-        Ok(self.api.parse_create_refund(&RequestId(request_id), &Zeroizing::new(response))?)
+        Ok(self.api.parse_create_refund(&RequestId(request_id), &response)?)
     }
 
     /// `GET /v3/orders/{id}/payment_actions/refunds`.
@@ -645,7 +634,7 @@ impl CoreApi {
 
     /// The order's refunds.
     pub fn parse_list_refunds(&self, request_id: String, response: HttpResponse) -> Result<Vec<model::Refund>> {
-        Ok(self.api.parse_list_refunds(&RequestId(request_id), &Zeroizing::new(response))?)
+        Ok(self.api.parse_list_refunds(&RequestId(request_id), &response)?)
     }
 
     /// `GET /v3/customers/{id}/stored-instruments`.
@@ -655,15 +644,13 @@ impl CoreApi {
 
     /// The customer's stored instruments.
     pub fn parse_get_stored_instruments(&self, request_id: String, response: HttpResponse) -> Result<Vec<model::StoredInstrument>> {
-        Ok(self
-            .api
-            .parse_get_stored_instruments(&RequestId(request_id), &Zeroizing::new(response))?)
+        Ok(self.api.parse_get_stored_instruments(&RequestId(request_id), &response)?)
     }
 
     /// Builds the request for `call` (snake_case name) from JSON input, for hosts that hold
     /// JSON and for the conformance vectors (format: `tests/vectors/README.md`).
     pub fn build_json(&self, call: String, input_json: String) -> Result<Arc<HttpRequest>> {
-        self.build(json_api::build(&self.api, &call, &Zeroizing::new(input_json)))
+        self.build(json_api::build(&self.api, &call, &input_json))
     }
 
     /// A payment flow for `order_id`, sharing this client's rate limiter. `seed` fixes the
@@ -732,7 +719,7 @@ impl PaymentFlow {
 
     /// Feeds the response to request `request_id`, received at `now_ms`.
     pub fn on_response(&self, request_id: String, response: HttpResponse, now_ms: u64) {
-        lock(&self.flow).on_response(&RequestId(request_id), &Zeroizing::new(response), now_ms);
+        lock(&self.flow).on_response(&RequestId(request_id), &response, now_ms);
     }
 
     /// Feeds the failure of request `request_id` at `now_ms`.

@@ -2,10 +2,7 @@
 //!
 //! It converts types and nothing else. Values cross the boundary as JSON text (snake_case, the
 //! core's serde names; the TypeScript layer maps them to camelCase plain objects) and request /
-//! response bodies as bytes. JSON text that comes in arrives as UTF-8 bytes the binding owns and
-//! text that goes out leaves as a JS string made from a buffer the binding owns, and both
-//! buffers are wiped after use: they can hold card data or tokens, and wasm-bindgen frees the
-//! buffers of `&str` arguments and `String` results without wiping them. The two crossings every request makes use plain lines instead:
+//! response bodies as bytes. The two crossings every request makes use plain lines instead:
 //! response headers (`name\nvalue\n…`) and a request to send (`send\nid\nendpoint\n…`), which
 //! cost both sides less than JSON. JSON text rather than serde-wasm-bindgen keeps the module
 //! small (the package's budget is 100 KB gzipped) and V8's `JSON.parse` is fast.
@@ -21,10 +18,12 @@ use bcpay_core::{
     Action, Api, ClientConfig, ClientSettings, Endpoint, FieldError, FlowOptions, Header, HttpRequest, HttpResponse, Method, PaymentError,
     PaymentFlow, RateLimitConfig, RateLimiter, RequestId, SharedRateLimiter, TransportFailure,
 };
-use js_sys::JsString;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
-use zeroize::{Zeroize, Zeroizing};
+
+/// Every heap block is wiped as it is freed: see "Memory" in `bcpay_core::secret`.
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> = zeroizing_alloc::ZeroAlloc(std::alloc::System);
 
 /// Plain JSON text → JS value.
 fn parse_js(json: &str) -> JsValue {
@@ -39,27 +38,9 @@ fn js_error(e: &PaymentError) -> JsValue {
     err.into()
 }
 
-/// Incoming JSON text (UTF-8 bytes), held so that it is wiped when dropped.
-fn text(bytes: Vec<u8>, path: &str) -> Result<Zeroizing<String>, JsValue> {
-    String::from_utf8(bytes).map(Zeroizing::new).map_err(|e| {
-        e.into_bytes().zeroize();
-        js_error(&PaymentError::validation(vec![FieldError::new(
-            path,
-            "invalid_input",
-            format!("{path}: not UTF-8 text"),
-        )]))
-    })
-}
-
-/// Outgoing text as a JS string; the binding's buffer is wiped once JS has its copy.
-fn js_text(text: String) -> JsString {
-    let text = Zeroizing::new(text);
-    JsString::from(text.as_str())
-}
-
 /// JSON input read by the core's reader; a mismatch is a validation error at its path.
-fn input<T: FromJson>(json: Vec<u8>, path: &str) -> Result<T, JsValue> {
-    json_api::input(&text(json, path)?, path).map_err(|e| js_error(&e))
+fn input<T: FromJson>(json: &str, path: &str) -> Result<T, JsValue> {
+    json_api::input(json, path).map_err(|e| js_error(&e))
 }
 
 /// Response headers as the TypeScript layer sends them: `name\nvalue\n` per header (HTTP forbids
@@ -134,7 +115,7 @@ fn body_to_js(request: &HttpRequest) -> JsValue {
 
 /// A request as a plain object whose body is a `Uint8Array`.
 fn request_to_js(request: &HttpRequest) -> Result<JsValue, JsValue> {
-    let req = parse_js(&Zeroizing::new(to_json(&request_head(request))));
+    let req = parse_js(&to_json(&request_head(request)));
     set_body(&req, request)?;
     Ok(req)
 }
@@ -154,10 +135,10 @@ impl BcpayApi {
     /// max_response_bytes?}`; `rate_limit`: JSON `{payments_quota?, payments_window_ms?,
     /// transit_allowance_ms?}` or `undefined`.
     #[wasm_bindgen(constructor)]
-    pub fn new(settings: Vec<u8>, rate_limit: Option<Vec<u8>>) -> Result<BcpayApi, JsValue> {
+    pub fn new(settings: &str, rate_limit: Option<String>) -> Result<BcpayApi, JsValue> {
         let settings: ClientSettings = input(settings, "settings")?;
         let limits: RateLimitConfig = match rate_limit {
-            Some(json) => input(json, "rate_limit")?,
+            Some(json) => input(&json, "rate_limit")?,
             None => RateLimitConfig::default(),
         };
         let config = ClientConfig::from_settings(settings).map_err(|e| js_error(&e))?;
@@ -169,8 +150,8 @@ impl BcpayApi {
     }
 
     /// Builds the request for `call` (snake_case name as in the vectors) from JSON `input`.
-    pub fn build(&self, call: &str, input_json: Vec<u8>) -> Result<JsValue, JsValue> {
-        let request = json_api::build(&self.api, call, &text(input_json, "input")?).map_err(|e| js_error(&e))?;
+    pub fn build(&self, call: &str, input_json: &str) -> Result<JsValue, JsValue> {
+        let request = json_api::build(&self.api, call, input_json).map_err(|e| js_error(&e))?;
         request_to_js(&request)
     }
 
@@ -184,25 +165,16 @@ impl BcpayApi {
         headers: &str,
         body: Vec<u8>,
         context_json: &str,
-    ) -> Result<JsString, JsValue> {
-        let response = Zeroizing::new(HttpResponse {
-            status,
-            headers: header_lines(headers),
-            body,
-        });
-        json_api::parse(&self.api, call, &RequestId(request_id), &response, context_json)
-            .map(js_text)
-            .map_err(|e| js_error(&e))
+    ) -> Result<String, JsValue> {
+        let headers = header_lines(headers);
+        let response = HttpResponse { status, headers, body };
+        json_api::parse(&self.api, call, &RequestId(request_id), &response, context_json).map_err(|e| js_error(&e))
     }
 
     /// Validates payments (a JSON list) at `now_ms`, optionally against JSON `methods`; returns
     /// the field errors as JSON (`[]` when valid).
-    pub fn validate(&self, payments_json: Vec<u8>, now_ms: f64, methods_json: Option<Vec<u8>>) -> Result<JsString, JsValue> {
-        let payments = text(payments_json, "payments")?;
-        let methods = methods_json.map(|m| text(m, "methods")).transpose()?;
-        json_api::validate(&payments, now_ms as u64, methods.as_deref().map(String::as_str))
-            .map(js_text)
-            .map_err(|e| js_error(&e))
+    pub fn validate(&self, payments_json: &str, now_ms: f64, methods_json: Option<String>) -> Result<String, JsValue> {
+        json_api::validate(payments_json, now_ms as u64, methods_json.as_deref()).map_err(|e| js_error(&e))
     }
 
     /// The error for a request that got no response, as the core classifies it.
@@ -218,8 +190,8 @@ impl BcpayApi {
     pub fn new_flow(
         &self,
         order_id: f64,
-        payments_json: Vec<u8>,
-        options_json: Vec<u8>,
+        payments_json: &str,
+        options_json: &str,
         now_ms: f64,
         seed: Option<f64>,
     ) -> Result<BcpayFlow, JsValue> {
@@ -263,12 +235,7 @@ impl BcpayFlow {
     /// `send_lines` cannot carry), `{type: "wait", until_ms}`, `{type: "awaiting",
     /// request_id}`, `{type: "done", receipt}` or `{type: "failed", error}` (the error's fields;
     /// the TypeScript layer throws it).
-    pub fn poll(&mut self, now_ms: f64) -> JsString {
-        js_text(self.next_action(now_ms))
-    }
-
-    /// The text [`poll`](Self::poll) returns.
-    fn next_action(&mut self, now_ms: f64) -> String {
+    pub fn poll(&mut self, now_ms: f64) -> String {
         match self.flow.poll(now_ms as u64) {
             Action::Send { request } => {
                 let text = send_lines(&request).unwrap_or_else(|| {
@@ -300,18 +267,15 @@ impl BcpayFlow {
     /// Feeds the response (status, headers as [`header_lines`], body bytes) to request `id`.
     #[wasm_bindgen(js_name = onResponse)]
     pub fn on_response(&mut self, id: String, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) -> Result<(), JsValue> {
-        let response = Zeroizing::new(HttpResponse {
-            status,
-            headers: header_lines(headers),
-            body,
-        });
-        self.flow.on_response(&RequestId(id), &response, now_ms as u64);
+        let headers = header_lines(headers);
+        self.flow
+            .on_response(&RequestId(id), &HttpResponse { status, headers, body }, now_ms as u64);
         Ok(())
     }
 
     /// `onResponse` then `poll` in one call: the next action as JSON. A payment takes one call
     /// per response instead of two.
-    pub fn respond(&mut self, id: String, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) -> Result<JsString, JsValue> {
+    pub fn respond(&mut self, id: String, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) -> Result<String, JsValue> {
         self.on_response(id, status, headers, body, now_ms)?;
         Ok(self.poll(now_ms))
     }
