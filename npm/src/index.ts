@@ -164,22 +164,6 @@ function headerLines(headers: Header[]): string {
 }
 const oneLine = (s: string): string => (s.includes("\n") || s.includes("\r") ? s.replace(/[\r\n]/g, " ") : s);
 
-const encoder = new TextEncoder();
-
-/**
- * Passes `value` to a core call as JSON in UTF-8 bytes, then wipes those bytes: they may hold
- * card data or tokens. The core wipes its own copy. (The intermediate JSON string cannot be
- * wiped: JavaScript strings are immutable and left to the garbage collector.)
- */
-function withJson<T>(value: Json, call: (json: Uint8Array) => T): T {
-  const bytes = encoder.encode(JSON.stringify(value));
-  try {
-    return call(bytes);
-  } finally {
-    bytes.fill(0);
-  }
-}
-
 /** Runs a core call, turning its `Error`s into `BcpayError`s. */
 function core<T>(call: () => T): T {
   ensureLoaded();
@@ -395,8 +379,7 @@ export class Client {
       host: options.host ?? "node",
       max_response_bytes: options.maxResponseBytes,
     };
-    const rateLimit = options.rateLimit ? encoder.encode(JSON.stringify(toSnake(options.rateLimit))) : undefined;
-    this.#api = core(() => withJson(settings, (json) => new BcpayApi(json, rateLimit)));
+    this.#api = core(() => new BcpayApi(JSON.stringify(settings), options.rateLimit ? JSON.stringify(toSnake(options.rateLimit)) : undefined));
     this.#transport = options.transport ?? fetchTransport({ timeoutMs: options.timeoutMs });
     this.#flowOptions = options.flowOptions ?? {};
   }
@@ -449,29 +432,28 @@ export class Client {
   /** A payment flow to drive yourself (see `PaymentFlow`). `seed` makes retry jitter repeatable. */
   newFlow(orderId: number, payments: Payment | Payment[], options: FlowOptions = {}, nowMs: number = Date.now(), seed?: number): PaymentFlow {
     const list = Array.isArray(payments) ? payments : [payments];
-    const optionsJson = this.#optionsJson(options);
-    return new PaymentFlow(core(() => withJson(toSnake(list), (json) => this.#api.newFlow(orderId, json, optionsJson, nowMs, seed))));
+    return new PaymentFlow(
+      core(() => this.#api.newFlow(orderId, JSON.stringify(toSnake(list)), this.#optionsJson(options), nowMs, seed)),
+    );
   }
 
-  #defaultOptionsJson: Uint8Array | undefined;
+  #defaultOptionsJson: string | undefined;
   /** The flow options as the core's JSON; the client's defaults are encoded once. */
-  #optionsJson(options: FlowOptions): Uint8Array {
-    for (const _ in options) return encoder.encode(JSON.stringify(toSnake({ ...this.#flowOptions, ...options })));
-    return (this.#defaultOptionsJson ??= encoder.encode(JSON.stringify(toSnake(this.#flowOptions))));
+  #optionsJson(options: FlowOptions): string {
+    for (const _ in options) return JSON.stringify(toSnake({ ...this.#flowOptions, ...options }));
+    return (this.#defaultOptionsJson ??= JSON.stringify(toSnake(this.#flowOptions)));
   }
 
   /** Validates payments without sending anything; returns every field error (empty if valid). */
   validate(payments: Payment | Payment[], methods?: PaymentMethod[], nowMs: number = Date.now()): FieldError[] {
     const list = Array.isArray(payments) ? payments : [payments];
-    const json = core(() =>
-      withJson(toSnake(list), (payments) => (methods ? withJson(toSnake(methods), (m) => this.#api.validate(payments, nowMs, m)) : this.#api.validate(payments, nowMs, undefined))),
-    );
+    const json = core(() => this.#api.validate(JSON.stringify(toSnake(list)), nowMs, methods ? JSON.stringify(toSnake(methods)) : undefined));
     return JSON.parse(json) as FieldError[];
   }
 
   /** Builds a request for `call` (stateless API; snake_case endpoint names as in the vectors). */
   buildRequest(call: string, input: Record<string, Json>): HttpRequest {
-    return core(() => withJson(toSnake(input), (json) => this.#api.build(call, json))) as HttpRequest;
+    return core(() => this.#api.build(call, JSON.stringify(toSnake(input)))) as HttpRequest;
   }
 
   /** Parses the response to a request built for `call`. */
