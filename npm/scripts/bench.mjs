@@ -4,7 +4,9 @@
 //   3. SDK CPU per full flow (build + parse of methods, token, process), replaying responses
 //      recorded from the sandbox;
 //   4. loopback throughput of Client.pay against a hand-written fetch flow making the same three
-//      calls against the sandbox, rounds interleaved.
+//      calls against the sandbox, rounds interleaved;
+//   5. the core's time per payment when its calls run between undici's work: the hand-written
+//      flow, with a bcpay flow fed the recorded responses between its fetches.
 // Usage: node scripts/bench.mjs   (after scripts/build.sh; needs target/debug/bcpay-sandbox)
 import { existsSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -82,11 +84,13 @@ try {
   // 4. Loopback throughput
   const store = `${base}/stores/abc123`;
   const auth = { "X-Auth-Token": "sandbox-token", Accept: "application/json" };
-  async function handWritten(orderId) {
+  async function handWritten(orderId, afterEach = () => {}) {
     const methods = await fetch(`${store}/v3/payments/methods?order_id=${orderId}`, { headers: auth, signal: AbortSignal.timeout(30000) });
     await methods.json();
+    afterEach(0);
     const token = await fetch(`${store}/v3/payments/access_tokens`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ order: { id: orderId } }), signal: AbortSignal.timeout(30000) });
     const pat = (await token.json()).data.id;
+    afterEach(1);
     const paid = await fetch(`${base}/stores/abc123/payments`, {
       method: "POST",
       headers: { Accept: "application/vnd.bc.v1+json", "Content-Type": "application/json", Authorization: `PAT ${pat}` },
@@ -95,8 +99,21 @@ try {
     });
     if (paid.status !== 201) throw new Error(`hand-written flow got ${paid.status}`);
     await paid.json();
+    afterEach(2);
   }
   const sdk = (id) => client.pay(id, { instrument: card, paymentMethodId: "stripe.card" });
+  // 5. The same core work as section 3, one step after each of the hand-written flow's fetches;
+  // only the core's synchronous calls are timed.
+  const interleaved = { ms: 0, payments: 0 };
+  const timed = (f) => { const t0 = performance.now(); try { return f(); } finally { interleaved.ms += performance.now() - t0; } };
+  async function handWithCore(orderId) {
+    const flow = timed(() => cpuClient.newFlow(recordedOrder, { instrument: card, paymentMethodId: "stripe.card" }));
+    let action = timed(() => flow.poll());
+    await handWritten(orderId, (step) => { action = timed(() => flow.respond(action.request.id, recorded[step])); });
+    timed(() => flow.free());
+    if (action.type !== "done") throw new Error(`replayed flow ended in ${action.type}`);
+    interleaved.payments++;
+  }
   // One round: 8 concurrent payers drain the queue. Besides payments/s it records the main
   // thread's busy time per payment (event-loop utilization), which is what bounds throughput
   // here and is less noisy than wall time.
@@ -133,6 +150,14 @@ try {
   const [bs, bh] = [median(busy.sdk), median(busy.hand)];
   console.log(`main thread per payment (medians): bcpay ${bs.toFixed(0)} µs, hand-written ${bh.toFixed(0)} µs (+${(bs - bh).toFixed(0)} µs, ratio ${(bh / bs).toFixed(3)})`);
   console.log(`throughput ratio (median of ${ROUNDS} interleaved rounds): ${median(ratios).toFixed(3)} (goal >= 0.95)`);
+
+  // 5. Where the gap comes from: the core's calls cost several times more between undici's work
+  // than in the tight loop of section 3 (their code and data have left the CPU's caches).
+  await round(handWithCore, await newOrders(100));
+  Object.assign(interleaved, { ms: 0, payments: 0 });
+  for (let r = 0; r < 3; r++) await round(handWithCore, await newOrders(PER_ROUND));
+  const between = (interleaved.ms * 1000) / interleaved.payments;
+  console.log(`core calls per payment between fetches (8 in flight): ${between.toFixed(1)} µs, ${(between / median(perFlow)).toFixed(1)}× the tight loop's ${median(perFlow).toFixed(1)} µs`);
 } finally {
   sandbox.kill();
 }
