@@ -38,6 +38,8 @@ const PROCESS_INPUT_JSON: &str = concat!(
 const METHODS_BODY: &str = r#"{"data":[{"id":"stripe.card","name":"Stripe","test_mode":true,"type":"card","supported_instruments":[{"instrument_type":"VISA","verification_value_required":true}],"stored_instruments":[]}],"meta":{}}"#;
 const TOKEN_BODY: &str = r#"{"data":{"id":"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDAsIm5iZiI6MTc5NTIxOTIwMCwiaWF0IjoxNzk1MjE5MjAwLCJkYXRhIjp7Im9yZGVyX2lkIjoyMTV9fQ.c2VudGluZWwtcGF0LXNpZ25hdHVyZS05YjI"},"meta":{}}"#;
 const PAID_BODY: &str = r#"{"data":{"id":"693bb4cd-3f20-444a-8315-6369f582c68a","status":"success","transaction_type":"purchase"}}"#;
+// No escaped strings here: serde_json copies those through a scratch buffer of its own that it
+// frees unwiped, which only the bindings' wiping allocator reaches (see `secret.rs`, "Memory").
 const ECHOING_ERROR_BODY: &str = r#"{"status":422,"title":"Card 4000056655665556 rejected","detail":"card 4000-0566-5566-5556","type":"x","code":30102,"errors":{"number":"4000056655665556 is invalid"}}"#;
 
 /// The card number as a `Vec<char>` or `[char]` holds it (UTF-32, little-endian).
