@@ -265,9 +265,9 @@ impl HttpResponse {
     }
 }
 
-/// Bodies can hold a payment access token or stored-instrument tokens. A binding that owns a
-/// response holds it in `Zeroizing` so that it is wiped once the core has read it. (Not a `Drop`
-/// impl: uniffi moves the fields out of the record.)
+/// Bodies can hold a payment access token or stored-instrument tokens: whoever owns a response
+/// can hold it in `Zeroizing` so that it is wiped once read, as the Rust client does. (Not a
+/// `Drop` impl: uniffi moves the fields out of the record.)
 impl Zeroize for HttpResponse {
     fn zeroize(&mut self) {
         self.body.zeroize();

@@ -13,8 +13,8 @@ use crate::validate;
 use serde::Serialize;
 
 /// Serializes one of the core's plain types (which always serialize). The text may hold a
-/// secret (a parsed payment access token): it is written without leaving copies behind, and a
-/// binding holds it in `Zeroizing` until it has handed it over.
+/// secret (a parsed payment access token), so it is written without leaving partial copies
+/// behind; see "Memory" in [`crate::secret`].
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
     // serde_json writes UTF-8 only, so the conversion cannot fail.
     crate::secret::to_json_wiping(value)

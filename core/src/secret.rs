@@ -159,8 +159,8 @@ impl CardNumber {
 /// A buffer for serialized text that may hold secrets (request bodies with card data, results
 /// with a payment access token). A plain `Vec` that grows frees its old allocation with the
 /// bytes written so far still in it; this one wipes the old allocation first. The final buffer
-/// is the caller's to wipe: request bodies are wiped with their request, and bindings hold
-/// returned text in [`Zeroizing`] until it is handed over.
+/// is the caller's to wipe: request bodies are wiped with their request; returned text is
+/// wiped by the bindings' allocator (see "Memory" above).
 pub(crate) struct WipingWriter(Vec<u8>);
 
 impl WipingWriter {
