@@ -172,6 +172,14 @@ pub fn is_header_value(value: &str) -> bool {
     !value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f)
 }
 
+/// Wipes header values, which can be the API token or a payment access token. Names stay: they
+/// are the protocol's, not secrets.
+fn wipe_header_values(headers: &mut [Header]) {
+    for header in headers {
+        header.value.zeroize();
+    }
+}
+
 /// Case-insensitive header lookup over a header list.
 pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
@@ -213,9 +221,7 @@ impl Drop for HttpRequest {
         if let Some(body) = &mut self.body {
             body.zeroize();
         }
-        for header in &mut self.headers {
-            header.value.zeroize();
-        }
+        wipe_header_values(&mut self.headers);
     }
 }
 
@@ -271,9 +277,7 @@ impl HttpResponse {
 impl Zeroize for HttpResponse {
     fn zeroize(&mut self) {
         self.body.zeroize();
-        for header in &mut self.headers {
-            header.value.zeroize();
-        }
+        wipe_header_values(&mut self.headers);
     }
 }
 

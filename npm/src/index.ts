@@ -399,15 +399,13 @@ export class Client {
             const { request } = action;
             let response: HttpResponse;
             try {
-              response = await this.#transport(request);
+              response = await this.#send(request);
             } catch (err) {
               // A custom transport that throws anything else is treated as "may have been
               // sent": bcpay then reconciles instead of risking a second charge.
               flow.onTransportFailure(request.id, err instanceof TransportError ? err.failure : "maybe_sent", Date.now());
               action = flow.poll(Date.now());
               continue;
-            } finally {
-              request.body?.fill(0);
             }
             action = flow.respond(request.id, response, Date.now());
             break;
@@ -462,17 +460,24 @@ export class Client {
     return toCamel<T>(JSON.parse(json));
   }
 
+  /** Sends `request` with the transport, then zeroes its body (it may hold card data). */
+  async #send(request: HttpRequest): Promise<HttpResponse> {
+    try {
+      return await this.#transport(request);
+    } finally {
+      request.body?.fill(0);
+    }
+  }
+
   async #call<T>(call: string, input: Record<string, Json>, context: Record<string, Json> = {}): Promise<T> {
     const request = this.buildRequest(call, input);
     let response: HttpResponse;
     try {
-      response = await this.#transport(request);
+      response = await this.#send(request);
     } catch (err) {
       const failure = err instanceof TransportError ? err.failure : "maybe_sent";
       const e = core(() => this.#api.transportError(request.endpoint, request.id, failure)) as { message: string; details: Record<string, Json> };
       throw new BcpayError(e.message, e.details);
-    } finally {
-      request.body?.fill(0);
     }
     return this.parseResponse<T>(call, request.id, response, context);
   }
