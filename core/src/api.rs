@@ -192,7 +192,9 @@ impl Api {
             ));
         }
         if !(200..300).contains(&response.status) {
-            return Err(classify_response(endpoint, id, response));
+            let mut e = classify_response(endpoint, id, response);
+            e.redact_values([self.config.api_token().expose()]);
+            return Err(e);
         }
         let why = match read::document(&response.body) {
             Ok(doc) => {
@@ -448,6 +450,23 @@ impl Api {
         })
     }
 
+    /// [`parse_process_payment`](Self::parse_process_payment) for a payment this client sent
+    /// with `pat`: an error also loses every value of the request that a server could echo back
+    /// (the token, the card number, the CVV, a stored instrument's token), whatever its shape.
+    pub fn parse_process_payment_sent(
+        &self,
+        id: &RequestId,
+        response: &HttpResponse,
+        pat: &PatSecret,
+        payment: &Payment,
+    ) -> Result<ProcessedPayment, PaymentError> {
+        self.parse_process_payment(id, response, &payment.payment_method_id)
+            .map_err(|mut e| {
+                e.redact_values(std::iter::once(pat.expose()).chain(payment.instrument.secret_values()));
+                e
+            })
+    }
+
     // -----------------------------------------------------------------------------------------
     // Orders (V2)
     // -----------------------------------------------------------------------------------------
@@ -546,7 +565,9 @@ impl Api {
                     None => (None, None),
                 };
                 Ok(Body {
-                    data: f.opt("data")?,
+                    // Required: `null` or no list at all is not "no transactions" (that is a 204),
+                    // and reading it so could make an unclear payment look unrecorded.
+                    data: Some(f.req("data")?),
                     current_page,
                     total_pages,
                 })
@@ -588,12 +609,19 @@ impl Api {
         )
     }
 
-    /// Success of a capture or void (`201` with any object).
+    /// Success of a capture or void (`201` with an object, or no body).
     pub fn parse_payment_action(&self, endpoint: Endpoint, id: &RequestId, response: &HttpResponse) -> Result<(), PaymentError> {
+        struct AnyObject;
+        impl FromJson for AnyObject {
+            const EXPECTED: &'static str = "an object";
+            fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
+                Fields::of(v, at, Self::EXPECTED).map(|_| AnyObject)
+            }
+        }
         if (200..300).contains(&response.status) && response.body.trim_ascii().is_empty() {
             return Ok(());
         }
-        self.read::<()>(endpoint, id, response, false).map(|_| ())
+        self.read::<AnyObject>(endpoint, id, response, false).map(|_| ())
     }
 
     /// `POST /v3/orders/{id}/payment_actions/refund_quotes`.
@@ -654,9 +682,19 @@ impl Api {
         )
     }
 
-    /// The created refund.
+    /// The created refund. A success without the refund's `id` (`null`, `{}`, `{data: null}`)
+    /// is not proof that a refund exists: an `InvalidResponse`, to be checked (it moves money).
     pub fn parse_create_refund(&self, id: &RequestId, response: &HttpResponse) -> Result<Refund, PaymentError> {
-        self.read(Endpoint::CreateRefund, id, response, true)
+        let refund: Refund = self.read(Endpoint::CreateRefund, id, response, true)?;
+        if refund.id.is_none() {
+            return Err(PaymentError::invalid_response(
+                Endpoint::CreateRefund,
+                id,
+                response.status,
+                "the refund in the response has no id",
+            ));
+        }
+        Ok(refund)
     }
 
     /// `GET /v3/orders/{id}/payment_actions/refunds`.
@@ -728,22 +766,25 @@ pub fn decode_pat_claims(token: &str) -> Option<PatClaims> {
     })
 }
 
-/// A [`PaymentAccessToken`] received at `now_ms`: it expires at the earlier of its `exp` claim
-/// and one hour after receipt, so a skewed clock or unreadable token never extends its life.
+/// A [`PaymentAccessToken`] received at `now_ms`. Its life is counted on this machine's clock
+/// from receipt: the token's own lifetime (`exp − iat`, both on the issuer's clock, so skew
+/// cancels out), at most the documented hour; one hour when the token does not say. Comparing
+/// `exp` with the local clock instead would make every token look expired to a client whose
+/// clock runs an hour ahead, and the flow would ask for new ones without end. A token whose `exp`
+/// is not after its `iat` has no life at all ([`PaymentAccessToken::is_expired`] at once).
 pub fn payment_access_token(secret: PatSecret, now_ms: u64) -> PaymentAccessToken {
     let claims = decode_pat_claims(secret.expose());
-    let by_lifetime = now_ms.saturating_add(PAT_LIFETIME_MS);
-    let by_claim = claims
+    let lifetime_ms = claims
         .as_ref()
-        .and_then(|c| c.exp)
-        .filter(|e| *e > 0)
-        .map(|e| (e as u64).saturating_mul(1000));
-    let expires_at_ms = by_claim.map_or(by_lifetime, |c| c.min(by_lifetime));
+        .and_then(|c| Some((c.exp?, c.iat?)))
+        .map_or(PAT_LIFETIME_MS, |(exp, iat)| {
+            (exp.saturating_sub(iat).max(0) as u64).saturating_mul(1000).min(PAT_LIFETIME_MS)
+        });
     PaymentAccessToken {
         secret,
         claims,
         received_at_ms: now_ms,
-        expires_at_ms,
+        expires_at_ms: now_ms.saturating_add(lifetime_ms),
     }
 }
 

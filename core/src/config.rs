@@ -68,22 +68,53 @@ pub struct ClientSettings {
     pub max_response_bytes: Option<usize>,
 }
 
+/// Checks a base URL: `https://host[:port][/path]`, or `http://` to a loopback host (a local
+/// sandbox). Plain `http://` elsewhere would send the API token and card data unencrypted.
 fn validate_base(path: &str, url: &str) -> Result<String, PaymentError> {
     let trimmed = url.trim().trim_end_matches('/');
-    let rest = trimmed.strip_prefix("https://").or_else(|| trimmed.strip_prefix("http://"));
-    let ok = match rest {
-        Some(host) => !host.is_empty() && !host.contains(['?', '#', ' ', '\n', '\r']) && !host.starts_with('/'),
-        None => false,
+    let (rest, secure) = match (trimmed.strip_prefix("https://"), trimmed.strip_prefix("http://")) {
+        (Some(rest), _) => (Some(rest), true),
+        (None, rest) => (rest, false),
     };
-    if ok {
-        Ok(trimmed.to_owned())
-    } else {
-        Err(PaymentError::configuration(
+    let authority = rest.map(|r| r.split('/').next().unwrap_or(""));
+    let well_formed = match (rest, authority) {
+        (Some(rest), Some(authority)) => {
+            !authority.is_empty() && !authority.contains('@') && !rest.contains(['?', '#', ' ', '\\', '\n', '\r', '\t'])
+        }
+        _ => false,
+    };
+    if !well_formed {
+        return Err(PaymentError::configuration(
             path,
             "invalid_base_url",
-            "A base URL must be http:// or https:// followed by a host (and optional path), without query or fragment.",
-        ))
+            "A base URL must be https:// followed by a host (and optional port and path), without credentials, query or fragment.",
+        ));
     }
+    if !secure && !authority.is_some_and(is_loopback_authority) {
+        return Err(PaymentError::configuration(
+            path,
+            "insecure_base_url",
+            "A base URL must use https://; plain http:// is accepted only for a loopback host (localhost, 127.0.0.0/8, [::1]), such as a local sandbox.",
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, with an optional port.
+fn is_loopback_authority(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => {
+            return v6
+                .split_once(']')
+                .is_some_and(|(ip, port)| ip == "::1" && (port.is_empty() || port.starts_with(':')));
+        }
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let octets: Vec<&str> = host.split('.').collect();
+    octets.len() == 4 && octets[0] == "127" && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u8>().is_ok())
 }
 
 impl ClientConfig {
@@ -208,7 +239,34 @@ mod tests {
         assert_eq!(c.api_base(), "http://127.0.0.1:8080");
         let c2 = ClientConfig::new("abc", ApiToken::new("t")).unwrap();
         assert!(c2.clone().with_payments_base("ftp://x").is_err());
-        assert!(c2.with_payments_base("https://x?y=1").is_err());
+        assert!(c2.clone().with_payments_base("https://x?y=1").is_err());
+        assert!(c2.with_payments_base("https://user:pw@x").is_err());
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        let c = ClientConfig::new("abc", ApiToken::new("t")).unwrap();
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.9.8.7",
+            "http://localhost:1/x",
+            "http://[::1]:99",
+            "https://api.example.com",
+        ] {
+            assert!(c.clone().with_api_base(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://api.bigcommerce.com",
+            "http://10.0.0.1",
+            "http://127.0.0.1.evil.com",
+            "http://[::2]",
+            "http://localhost.evil.com",
+            "http://128.0.0.1",
+        ] {
+            let e = c.clone().with_api_base(bad).unwrap_err();
+            assert_eq!(e.field_errors[0].path, "api_base", "{bad}");
+            assert_eq!(e.field_errors[0].code, "insecure_base_url", "{bad}");
+        }
     }
 
     #[test]

@@ -207,6 +207,11 @@ impl PaymentError {
         let mut e = PaymentError::new(ErrorKind::InvalidResponse, "The response could not be understood");
         e.detail = Some(why.to_owned());
         e.status = Some(status);
+        // An answer we cannot read (too large, cut off, not JSON) to a call that moves money does
+        // not say whether the money moved.
+        if endpoint.moves_money() {
+            e.retry = RetryAdvice::Reconcile;
+        }
         e.at(endpoint, id)
     }
 
@@ -229,6 +234,27 @@ impl PaymentError {
         self.endpoint = Some(endpoint);
         self.request_id = Some(id.clone());
         self
+    }
+
+    /// Replaces every occurrence of each of `secrets` in the server-provided text this error keeps
+    /// (title, detail, field errors). [`scrub`] already removes what looks like a card number or
+    /// a JWT; this removes values the client knows exactly, whatever their shape: the API token,
+    /// an opaque payment access token, a CVV. Values under 3 characters are left alone (they
+    /// would blank ordinary words and numbers; a 3-digit CVV is the shortest secret).
+    pub fn redact_values<'a>(&mut self, secrets: impl IntoIterator<Item = &'a str>) {
+        for secret in secrets.into_iter().filter(|s| s.trim().len() >= 3) {
+            let texts = std::iter::once(&mut self.title)
+                .chain(self.detail.as_mut())
+                .chain(self.code_text.as_mut())
+                .chain(self.field_errors.iter_mut().flat_map(|f| [&mut f.path, &mut f.description]));
+            for text in texts {
+                if text.contains(secret) {
+                    let replaced = text.replace(secret, "[redacted]");
+                    zeroize::Zeroize::zeroize(text);
+                    *text = replaced;
+                }
+            }
+        }
     }
 
     /// Whether the shopper's card or account was refused (so asking for another is right).
@@ -695,10 +721,22 @@ pub fn classify_response(endpoint: Endpoint, id: &RequestId, response: &HttpResp
         None => (default_shopper, default_remedy, None),
     };
 
-    let title = body
-        .title
-        .or_else(|| doc_title.map(str::to_owned))
-        .unwrap_or_else(|| format!("HTTP {status}"));
+    let redirect = (300..400).contains(&status);
+    let title = match body.title {
+        // A redirect's body is the redirecting server's word, not the API's.
+        _ if redirect => format!("Unexpected redirect (HTTP {status})"),
+        Some(title) => title,
+        None => doc_title.map_or_else(|| format!("HTTP {status}"), str::to_owned),
+    };
+    let detail = if redirect {
+        Some(
+            "The server answered with a redirect. bcpay never follows one: it could carry the API token or card data to another \
+             origin. Check the configured base URLs."
+                .to_owned(),
+        )
+    } else {
+        body.detail
+    };
 
     PaymentError {
         kind,
@@ -706,8 +744,8 @@ pub fn classify_response(endpoint: Endpoint, id: &RequestId, response: &HttpResp
         code: body.code,
         code_text: body.code_text,
         title,
-        detail: body.detail,
-        field_errors: body.field_errors,
+        detail,
+        field_errors: if redirect { Vec::new() } else { body.field_errors },
         shopper_message: shopper_message.to_owned(),
         remedy: remedy.to_owned(),
         endpoint: Some(endpoint),

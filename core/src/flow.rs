@@ -9,15 +9,20 @@
 //!                 ├──────┤ 401 ─────────→ new token, pay again
 //!                 │      │ MaybeSent, TimedOut, 5xx, 10000, unreadable 2xx
 //!                 │      ↓
-//!                 │   reconcile: transactions (all pages) + order status
-//!                 │      ├─ payment recorded ─────────────→ counts as paid
-//!                 └──────┼─ nothing recorded, order unpaid → new token, pay again
-//!                        └─ anything else ─────────────────→ Failed(AmbiguousOutcome)
+//!                 │   settle: read transactions (all pages) + order status, again and again
+//!                 │      │    with backoff over `settle_window_ms` (the ledger may lag)
+//!                 │      ├─ payment recorded in any read ─────────────→ counts as paid
+//!                 │      ├─ window over, nothing recorded (default) ───→ Failed(AmbiguousOutcome)
+//!                 └──────┼─ window over, order unpaid in every read,
+//!                        │  and `resend_when_unrecorded` opted in ──────→ new token, pay again
+//!                        └─ window over, order status moved ──────────→ Failed(AmbiguousOutcome)
 //! ```
 //!
 //! The rule that protects shoppers from double charges lives in [`PaymentFlow::on_pay_failure`]
 //! and [`PaymentFlow::decide_after_reconcile`]: a Process Payment that may have reached the
-//! server is sent again only after reconciliation proved it was not recorded.
+//! server is never sent again on the strength of one read that shows nothing, because absent
+//! evidence is not proof — BigCommerce does not document how soon a charge appears in the order's
+//! transactions. By default it is never sent again at all; see [`FlowOptions::settle_window_ms`].
 
 use crate::api::{Api, MethodsQuery};
 use crate::error::{ErrorKind, PaymentError, RetryAdvice};
@@ -49,9 +54,27 @@ pub struct FlowOptions {
     pub backoff_cap_ms: u64,
     /// Re-create the payment access token when it expires within this margin (ms).
     pub pat_refresh_margin_ms: u64,
-    /// Wait this long (ms) after an unclear Process Payment before reading transactions, so a
-    /// payment still in progress at the gateway has time to be recorded.
+    /// Wait this long (ms) after an unclear Process Payment before the first read of the order's
+    /// transactions, so a payment still in progress at the gateway has time to be recorded. Later
+    /// reads back off from it (×2 each time, at least [`MIN_SETTLE_GAP_MS`] apart).
     pub reconcile_delay_ms: u64,
+    /// How long (ms, counted from the unclear outcome) the flow keeps reading the order's
+    /// transactions for the payment before it gives up on finding one.
+    ///
+    /// Default 60 s: BigCommerce does not document how soon a charge is recorded, and gateways
+    /// answer or abandon an authorization within their own timeouts (card networks' and the big
+    /// gateways' are 30–60 s; Stripe's client waits 80 s), so a charge that exists is almost
+    /// always visible by then. With the default 2 s first delay the reads fall at 2, 6, 14, 30 and
+    /// 60 s (5 reads, 2 requests each for a one-page order). A checkout holds its shopper that long
+    /// only after an unclear outcome; a shorter window ends sooner, in `AmbiguousOutcome`.
+    pub settle_window_ms: u64,
+    /// When the settle window ends with no transaction recorded and the order unpaid in every
+    /// read, pay again with a new token instead of failing with `AmbiguousOutcome`.
+    ///
+    /// Off by default: a ledger that lags longer than the window would make that a second charge.
+    /// Turn it on only where a missed sale costs more than a (refundable) double charge; otherwise
+    /// let the ambiguous outcome be settled later (the billing journal, or a person).
+    pub resend_when_unrecorded: bool,
     /// Most pages of transactions read during one reconciliation.
     pub max_transaction_pages: u32,
     /// Sent as `order.is_recurring` when creating the access token.
@@ -68,11 +91,22 @@ impl Default for FlowOptions {
             backoff_cap_ms: 10_000,
             pat_refresh_margin_ms: 60_000,
             reconcile_delay_ms: 2_000,
+            settle_window_ms: 60_000,
+            resend_when_unrecorded: false,
             max_transaction_pages: 20,
             is_recurring: false,
         }
     }
 }
+
+/// Shortest gap (ms) between two settle reads, whatever `reconcile_delay_ms` is.
+pub const MIN_SETTLE_GAP_MS: u64 = 500;
+
+/// Longest wait (ms) the flow accepts from a server (`X-Retry-After`, `X-Rate-Limit-Time-Reset-Ms`,
+/// or a budget of 0 left until a reset). Twice the longest documented rate-limit window (the
+/// management API's 30 s); a server asking for more is answered with a `RateLimited` error that
+/// carries its figure in `retry`, instead of a sleep that may never end.
+pub const MAX_SERVER_WAIT_MS: u64 = 60_000;
 
 /// What the host should do next.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -163,6 +197,14 @@ pub struct PaymentFlow {
     in_flight: Option<(RequestId, Endpoint, u64)>,
     /// Why the current reconciliation started, and the payment request it is about.
     unclear: Option<(PaymentError, RequestId)>,
+    /// When the current unclear outcome happened (the settle window counts from it).
+    unclear_since_ms: u64,
+    /// Settle reads finished for the current unclear outcome.
+    settle_reads: u32,
+    /// A settle read saw the order's status move although no transaction was recorded.
+    order_moved: bool,
+    /// Tokens received already expired (or expiring at issue) for the current payment.
+    unusable_tokens: u32,
     outcome: Option<Action>,
 }
 
@@ -243,6 +285,10 @@ impl PaymentFlow {
             not_before: 0,
             in_flight: None,
             unclear: None,
+            unclear_since_ms: 0,
+            settle_reads: 0,
+            order_moved: false,
+            unusable_tokens: 0,
             outcome: None,
         })
     }
@@ -270,7 +316,7 @@ impl PaymentFlow {
     /// A hard ceiling on requests, so the flow ends whatever the server does.
     fn request_ceiling(&self) -> u32 {
         let a = self.options.max_attempts;
-        let per_reconcile = a * (self.options.max_transaction_pages + 1);
+        let per_reconcile = settle_schedule(&self.options).count() as u32 * a * (self.options.max_transaction_pages + 1);
         let per_send = a /* token */ + 1 /* pay */ + per_reconcile;
         a + (self.payments.len() as u32) * a * per_send
     }
@@ -303,6 +349,9 @@ impl PaymentFlow {
         let endpoint = self.stage.endpoint();
         let permit = self.lock_limiter().acquire(LimitClass::of(endpoint), now_ms);
         let ticket = match permit {
+            Permit::WaitUntil { at_ms } if at_ms.saturating_sub(now_ms) > MAX_SERVER_WAIT_MS => {
+                return self.fail_at_step(server_wait_too_long(endpoint, at_ms - now_ms));
+            }
             Permit::WaitUntil { at_ms } => {
                 return Action::Wait {
                     until_ms: at_ms.max(now_ms + 1),
@@ -378,6 +427,7 @@ impl PaymentFlow {
                 Err(e) => self.retry_or_fail(e, now_ms),
             },
             Stage::Token => match api.parse_create_access_token(id, response, now_ms) {
+                Ok(pat) if pat.is_expired(now_ms) => self.on_unusable_token(id, now_ms),
                 Ok(pat) => {
                     self.pat = Some(pat);
                     self.pat_spent = false;
@@ -386,8 +436,11 @@ impl PaymentFlow {
                 Err(e) => self.retry_or_fail(e, now_ms),
             },
             Stage::Pay => {
-                let method_id = self.payments[self.step].payment_method_id.clone();
-                match api.parse_process_payment(id, response, &method_id) {
+                let parsed = match &self.pat {
+                    Some(pat) => api.parse_process_payment_sent(id, response, &pat.secret, &self.payments[self.step]),
+                    None => api.parse_process_payment(id, response, &self.payments[self.step].payment_method_id),
+                };
+                match parsed {
                     Ok(payment) => self.record_payment(payment),
                     Err(e) => self.on_pay_failure(e, id, now_ms),
                 }
@@ -422,7 +475,7 @@ impl PaymentFlow {
                 Err(e) => self.retry_or_fail(e, now_ms),
             },
             Stage::ReconcileOrder { recorded, found } => match api.parse_get_order(id, response) {
-                Ok(order) => self.decide_after_reconcile(&order, recorded, found),
+                Ok(order) => self.decide_after_reconcile(&order, recorded, found, now_ms),
                 Err(e) => self.retry_or_fail(e, now_ms),
             },
         }
@@ -472,18 +525,48 @@ impl PaymentFlow {
     fn start_reconcile(&mut self, cause: PaymentError, payment_request: RequestId, now_ms: u64) {
         // The token went out with a payment that may have been processed.
         self.pat_spent = true;
+        self.unclear = Some((cause, payment_request));
         if !self.options.reconcile {
-            self.unclear = Some((cause, payment_request));
             self.fail_ambiguous("reconciliation is turned off");
             return;
         }
-        self.unclear = Some((cause, payment_request));
+        self.unclear_since_ms = now_ms;
+        self.settle_reads = 0;
+        self.order_moved = false;
+        self.schedule_settle_read();
+    }
+
+    /// Starts the next settle read at its time in [`settle_schedule`].
+    fn schedule_settle_read(&mut self) {
+        let offset = settle_schedule(&self.options)
+            .nth(self.settle_reads as usize)
+            .unwrap_or(self.options.settle_window_ms);
         self.enter(Stage::ReconcileTransactions {
             page: 1,
             recorded: 0,
             found: None,
         });
-        self.not_before = now_ms.saturating_add(self.options.reconcile_delay_ms);
+        self.not_before = self.unclear_since_ms.saturating_add(offset);
+    }
+
+    /// A token that is expired when it arrives cannot pay. One more is asked for after a backoff
+    /// (a server may have had a passing fault); a second means a clock or a server is wrong, and
+    /// asking again would only spin.
+    fn on_unusable_token(&mut self, id: &RequestId, now_ms: u64) {
+        self.unusable_tokens += 1;
+        if self.unusable_tokens < 2 {
+            self.attempts = 0;
+            self.not_before = now_ms.saturating_add(self.backoff(1).max(MIN_SETTLE_GAP_MS));
+            return;
+        }
+        let mut e = PaymentError::new(ErrorKind::Configuration, "Payment access tokens arrive already expired");
+        e.detail = Some(
+            "Two payment access tokens in a row expired at issue (their exp is not after their iat). \
+             Check the clock of the server that issues them, or the API base URL; nothing was paid with them."
+                .to_owned(),
+        );
+        e.remedy = "Check the system clocks and the configured API base; then pay again.".to_owned();
+        self.fail_at_step(e.at(Endpoint::CreatePaymentAccessToken, id));
     }
 
     /// Settles an unclear payment from the order's transactions and status.
@@ -493,7 +576,7 @@ impl PaymentFlow {
     /// paid the order through the same method meanwhile (orders are Incomplete, hence unpaid,
     /// when a flow starts); the alternative, reading transactions before every payment, would
     /// cost a request per payment.
-    fn decide_after_reconcile(&mut self, order: &Order, recorded: u32, found: Option<Transaction>) {
+    fn decide_after_reconcile(&mut self, order: &Order, recorded: u32, found: Option<Transaction>, now_ms: u64) {
         let method_id = self.payments[self.step].payment_method_id.clone();
         let known = self.taken.iter().filter(|p| p.payment_method_id == method_id).count() as u32;
         if recorded > known {
@@ -523,12 +606,29 @@ impl PaymentFlow {
             Some(order_status::PENDING) => self.step > 0,
             _ => false,
         };
-        if !unpaid {
+        self.order_moved |= !unpaid;
+        self.settle_reads += 1;
+        // Absent evidence is not proof: the transaction may still be on its way. Read again
+        // until the settle window is over.
+        let window_end = self.unclear_since_ms.saturating_add(self.options.settle_window_ms);
+        if now_ms < window_end && (self.settle_reads as usize) < settle_schedule(&self.options).count() {
+            self.schedule_settle_read();
+            return;
+        }
+        if self.order_moved {
             self.fail_ambiguous("no transaction is recorded for the payment but the order's status changed");
             return;
         }
+        if !self.options.resend_when_unrecorded {
+            let reason = format!(
+                "no transaction for it was recorded within the {} ms settle window (the ledger may lag; it was not sent again)",
+                self.options.settle_window_ms
+            );
+            self.fail_ambiguous(&reason);
+            return;
+        }
         if self.pay_sends >= self.options.max_attempts {
-            // Proven not taken, but out of attempts: a plain failure the caller may retry.
+            // Not recorded within the window, but out of attempts.
             let (cause, _) = self.unclear.take().expect("reconciliation has a cause");
             let mut e = cause;
             e.retry = RetryAdvice::After {
@@ -536,7 +636,7 @@ impl PaymentFlow {
             };
             e.detail = Some(
                 format!(
-                    "{} The payment was not taken (the order's transactions show none); retries are exhausted.",
+                    "{} No payment was recorded within the settle window; retries are exhausted.",
                     e.detail.unwrap_or_default()
                 )
                 .trim()
@@ -545,7 +645,7 @@ impl PaymentFlow {
             self.fail_at_step(e);
             return;
         }
-        // Proven not taken: pay again with a new token.
+        // Not recorded within the window, and the caller opted in to paying again.
         self.unclear = None;
         self.pat = None;
         self.enter(Stage::Token);
@@ -553,6 +653,7 @@ impl PaymentFlow {
 
     fn record_payment(&mut self, payment: ProcessedPayment) {
         self.taken.push(payment);
+        self.unusable_tokens = 0;
         // Tokens are single-use and carry the amount due: each payment gets its own.
         self.pat_spent = true;
         self.unclear = None;
@@ -624,6 +725,32 @@ impl PaymentFlow {
     }
 }
 
+/// When (ms after the unclear outcome) each settle read is due: `reconcile_delay_ms`, then gaps
+/// doubling from it (at least [`MIN_SETTLE_GAP_MS`]), the last one at the window's end. A window
+/// shorter than the first delay still gets that one read.
+pub fn settle_schedule(options: &FlowOptions) -> impl Iterator<Item = u64> {
+    let (first, window) = (options.reconcile_delay_ms, options.settle_window_ms);
+    let mut gap = first.max(MIN_SETTLE_GAP_MS);
+    let mut next = Some(first);
+    std::iter::from_fn(move || {
+        let at = next?;
+        gap = gap.saturating_mul(2);
+        next = (at < window).then(|| at.saturating_add(gap).min(window));
+        Some(at)
+    })
+}
+
+/// A server asked for a wait longer than [`MAX_SERVER_WAIT_MS`].
+fn server_wait_too_long(endpoint: Endpoint, asked_ms: u64) -> PaymentError {
+    let mut e = PaymentError::new(ErrorKind::RateLimited, "The server asked for a longer wait than bcpay accepts");
+    e.detail = Some(format!(
+        "The server asked to wait {asked_ms} ms before the next request; bcpay waits at most {MAX_SERVER_WAIT_MS} ms."
+    ));
+    e.retry = RetryAdvice::After { ms: asked_ms };
+    e.endpoint = Some(endpoint);
+    e
+}
+
 /// Whether a transaction belongs to the payment method being reconciled. Transactions without a
 /// `payment_method_id` (older stores) match any method.
 fn matches_method(tx: &Transaction, method_id: &str) -> bool {
@@ -634,6 +761,19 @@ impl crate::read::FromJson for FlowOptions {
     const EXPECTED: &'static str = "a flow options object";
     fn from_json(v: &crate::read::Json<'_>, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
         let f = crate::read::Fields::of(v, at, Self::EXPECTED)?;
+        f.deny_unknown(&[
+            "fetch_methods",
+            "reconcile",
+            "max_attempts",
+            "backoff_base_ms",
+            "backoff_cap_ms",
+            "pat_refresh_margin_ms",
+            "reconcile_delay_ms",
+            "settle_window_ms",
+            "resend_when_unrecorded",
+            "max_transaction_pages",
+            "is_recurring",
+        ])?;
         let d = FlowOptions::default();
         Ok(FlowOptions {
             fetch_methods: f.or("fetch_methods", d.fetch_methods)?,
@@ -643,6 +783,8 @@ impl crate::read::FromJson for FlowOptions {
             backoff_cap_ms: f.or("backoff_cap_ms", d.backoff_cap_ms)?,
             pat_refresh_margin_ms: f.or("pat_refresh_margin_ms", d.pat_refresh_margin_ms)?,
             reconcile_delay_ms: f.or("reconcile_delay_ms", d.reconcile_delay_ms)?,
+            settle_window_ms: f.or("settle_window_ms", d.settle_window_ms)?,
+            resend_when_unrecorded: f.or("resend_when_unrecorded", d.resend_when_unrecorded)?,
             max_transaction_pages: f.or("max_transaction_pages", d.max_transaction_pages)?,
             is_recurring: f.or("is_recurring", d.is_recurring)?,
         })

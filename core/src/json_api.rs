@@ -26,7 +26,13 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
 /// absent required field, else `invalid_input`. The message names the kind of value found,
 /// never the value.
 pub fn input_error(e: &ShapeError) -> PaymentError {
-    let code = if e.is_missing() { "missing" } else { "invalid_input" };
+    let code = if e.is_missing() {
+        "missing"
+    } else if e.is_unknown_field() {
+        "unknown_field"
+    } else {
+        "invalid_input"
+    };
     PaymentError::validation(vec![FieldError::new(e.path.clone(), code, e.to_string())])
 }
 
@@ -203,5 +209,13 @@ mod tests {
         )
         .unwrap_err();
         assert!(!format!("{e} {e:?}").contains("4242424242424242"));
+    }
+
+    #[test]
+    fn misspelled_flow_options_are_named_not_ignored() {
+        let e = input::<crate::FlowOptions>(r#"{"reconcile": true, "reconcle": false}"#, "options").unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::Validation);
+        assert_eq!(e.field_errors[0].path, "options.reconcle");
+        assert_eq!(e.field_errors[0].code, "unknown_field");
     }
 }

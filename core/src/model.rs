@@ -240,6 +240,24 @@ impl PaymentInstrument {
         }
     }
 
+    /// The secret values this instrument puts in a request body, to be scrubbed by value from
+    /// any server text (an echoing server could send them back).
+    pub fn secret_values(&self) -> impl Iterator<Item = &str> {
+        let (a, b) = match self {
+            PaymentInstrument::Card(c) => (Some(c.number.expose()), c.verification_value.as_ref().map(|v| v.expose())),
+            PaymentInstrument::StoredCard { token, verification_value } => {
+                (Some(token.expose()), verification_value.as_ref().map(|v| v.expose()))
+            }
+            PaymentInstrument::StoredPaypalAccount { token } | PaymentInstrument::StoredBankAccount { token } => {
+                (Some(token.expose()), None)
+            }
+            PaymentInstrument::GiftCertificate { gift_certificate_code } => (Some(gift_certificate_code.expose()), None),
+            PaymentInstrument::TokenizedCard(t) => (Some(t.token.expose()), None),
+            PaymentInstrument::StoreCredit => (None, None),
+        };
+        a.into_iter().chain(b)
+    }
+
     /// Gift certificates and store credit may cover only part of an order; they go first in a
     /// split payment.
     pub fn is_partial_tender(&self) -> bool {
@@ -372,7 +390,8 @@ pub struct PaymentAccessToken {
     pub claims: Option<PatClaims>,
     /// When we received it (host clock, ms).
     pub received_at_ms: u64,
-    /// When it stops working (ms): the earlier of its `exp` and one hour after receipt.
+    /// When it stops working (host clock, ms): receipt plus its lifetime (see
+    /// [`crate::api::payment_access_token`]).
     pub expires_at_ms: u64,
 }
 

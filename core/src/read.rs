@@ -269,6 +269,11 @@ impl ShapeError {
         self.found == NOTHING
     }
 
+    /// The field is not one the reader knows (see [`Fields::deny_unknown`]).
+    pub fn is_unknown_field(&self) -> bool {
+        self.found == UNKNOWN_FIELD
+    }
+
     fn new(at: &Path<'_>, expected: &'static str, found: &'static str) -> ShapeError {
         ShapeError {
             path: at.to_string(),
@@ -290,6 +295,7 @@ impl fmt::Display for ShapeError {
 impl std::error::Error for ShapeError {}
 
 const NOTHING: &str = "nothing";
+const UNKNOWN_FIELD: &str = "a field it does not know";
 
 /// A type read from a JSON value.
 pub trait FromJson: Sized {
@@ -407,6 +413,17 @@ impl<'a> Fields<'a> {
     /// The raw value of `key`, `None` when absent (see [`Json::get`]).
     pub fn get(&self, key: &str) -> Option<&'a Json<'a>> {
         self.object.get(key)
+    }
+
+    /// An error naming the first field not in `known`. For inputs (options, settings): a
+    /// misspelled key would otherwise be dropped silently and its default used. Responses stay
+    /// lenient, since the API adds fields over time.
+    pub fn deny_unknown(&self, known: &[&str]) -> Result<(), ShapeError> {
+        let Json::Object(fields) = self.object else { return Ok(()) };
+        match fields.iter().find(|(k, _)| !known.contains(&k.as_ref())) {
+            Some((k, _)) => Err(ShapeError::new(&Path::Key(self.at, k), "a known field", UNKNOWN_FIELD)),
+            None => Ok(()),
+        }
     }
 
     /// An error unless `key` is present (even as `null`): for required fields read leniently.

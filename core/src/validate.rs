@@ -250,11 +250,11 @@ pub fn validate_payment(prefix: &str, payment: &Payment, now_ms: u64, methods: O
                     "missing",
                     "The cardholder name is required.",
                 ));
-            } else if name.chars().count() > MAX_CARDHOLDER_NAME || name.chars().any(char::is_control) {
+            } else if name.chars().count() > MAX_CARDHOLDER_NAME || name.chars().any(is_invisible_or_control) {
                 errors.push(FieldError::new(
                     format!("{ip}.cardholder_name"),
                     "invalid_cardholder_name",
-                    "The cardholder name must be at most 255 characters with no control characters.",
+                    "The cardholder name must be at most 255 characters, with no control, bidirectional-override or zero-width characters.",
                 ));
             }
             check_month(&mut errors, &ip, "expiry_month", card.expiry_month, true);
@@ -582,6 +582,16 @@ pub fn validate_refund_items(items: &[RefundItem]) -> Vec<FieldError> {
         }
     }
     errors
+}
+
+/// Control characters, and the format characters that change how text reads without being
+/// seen: bidirectional embeddings, overrides and isolates (which can make a name display
+/// reversed on a receipt or in a dashboard), zero-width spaces and joiners, and the BOM.
+fn is_invisible_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 #[cfg(test)]

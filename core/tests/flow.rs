@@ -118,12 +118,88 @@ fn timeout_after_commit_is_reconciled_not_resent() {
 }
 
 #[test]
-fn reset_before_commit_is_reconciled_then_resent_once() {
+fn reset_before_commit_is_ambiguous_by_default_not_resent() {
     let (action, store) = run(vec![card()], fast(), &[Fault::None, Fault::None, Fault::MaybeSentBeforeCommit]);
+    let e = error(action);
+    assert_eq!(e.kind, ErrorKind::AmbiguousOutcome);
+    assert_eq!(e.retry, RetryAdvice::Reconcile);
+    assert!(e.detail.as_deref().unwrap().contains("settle window"), "{e}");
+    assert_eq!(store.paid(ORDER), 0);
+    assert_eq!(store.process_payment_requests, 1);
+}
+
+#[test]
+fn reset_before_commit_is_resent_after_the_window_when_opted_in() {
+    let options = FlowOptions {
+        resend_when_unrecorded: true,
+        ..fast()
+    };
+    let (action, store) = run(vec![card()], options, &[Fault::None, Fault::None, Fault::MaybeSentBeforeCommit]);
     let r = receipt(action);
     assert!(!r.payments[0].reconciled);
     assert_eq!(store.paid(ORDER), 1);
     assert_eq!(store.process_payment_requests, 2);
+}
+
+/// Runs one card payment whose Process Payment times out after the commit, against a ledger
+/// that shows the charge `lag_ms` late; returns the outcome, the store and the time taken.
+fn run_lagged(lag_ms: u64, options: FlowOptions) -> (Action, FakeStore, u64) {
+    let mut store = FakeStore::with_order(ORDER, 1);
+    store.ledger_lag_ms = lag_ms;
+    let mut f = flow(vec![card()], options);
+    let faults = [Fault::None, Fault::None, Fault::TimedOutAfterCommit];
+    let (action, end) = drive(&mut f, &mut store, &mut faults.iter().copied(), NOW);
+    (action, store, end - NOW)
+}
+
+#[test]
+fn a_slow_ledger_never_causes_a_second_charge() {
+    // Default options: reads at 2, 6, 14, 30 and 60 s after the timeout.
+    for lag_ms in [0, 5_000, 40_000] {
+        let (action, store, _) = run_lagged(lag_ms, FlowOptions::default());
+        let r = receipt(action);
+        assert!(r.payments[0].reconciled, "lag {lag_ms}");
+        assert_eq!(store.paid(ORDER), 1, "lag {lag_ms}");
+        assert_eq!(store.process_payment_requests, 1, "lag {lag_ms}");
+    }
+    // Longer than the window: the outcome is ambiguous, and the payment was not sent again.
+    let (action, store, elapsed) = run_lagged(90_000, FlowOptions::default());
+    let e = error(action);
+    assert_eq!(e.kind, ErrorKind::AmbiguousOutcome);
+    assert_eq!(store.process_payment_requests, 1);
+    assert!((60_000..70_000).contains(&elapsed), "settled over the window: {elapsed} ms");
+    // 2 pre-payment calls, the payment, then 5 reads of (transactions, order).
+    assert_eq!(store.requests, 3 + 5 * 2);
+}
+
+#[test]
+fn a_single_negative_read_is_not_proof() {
+    // Even opted in to re-sending, a charge that shows 5 s late is found, not repeated.
+    let options = FlowOptions {
+        resend_when_unrecorded: true,
+        ..FlowOptions::default()
+    };
+    let (action, store, _) = run_lagged(5_000, options);
+    assert!(receipt(action).payments[0].reconciled);
+    assert_eq!(store.process_payment_requests, 1);
+}
+
+#[test]
+fn settle_schedule_backs_off_to_the_window() {
+    let at: Vec<u64> = bcpay_core::flow::settle_schedule(&FlowOptions::default()).collect();
+    assert_eq!(at, [2_000, 6_000, 14_000, 30_000, 60_000]);
+    let none = FlowOptions {
+        reconcile_delay_ms: 0,
+        settle_window_ms: 0,
+        ..FlowOptions::default()
+    };
+    assert_eq!(bcpay_core::flow::settle_schedule(&none).collect::<Vec<_>>(), [0]);
+    let short = FlowOptions {
+        reconcile_delay_ms: 3_000,
+        settle_window_ms: 1_000,
+        ..FlowOptions::default()
+    };
+    assert_eq!(bcpay_core::flow::settle_schedule(&short).collect::<Vec<_>>(), [3_000]);
 }
 
 #[test]
@@ -360,11 +436,17 @@ proptest! {
     /// ends within its request ceiling, a Done means every payment was taken exactly once, and a
     /// failure other than AmbiguousOutcome means the failing payment was not taken.
     #[test]
-    fn never_double_charges(faults in prop::collection::vec(fault_strategy(), 0..40), split in any::<bool>(), reconcile in any::<bool>(), seed in any::<u64>()) {
+    fn never_double_charges(faults in prop::collection::vec(fault_strategy(), 0..40), split in any::<bool>(), reconcile in any::<bool>(), seed in any::<u64>(),
+                            lag_ms in prop::sample::select(vec![0u64, 50, 900, 5_000, 40_000, 120_000]), resend in any::<bool>()) {
         let payments = if split { vec![gift(), card()] } else { vec![card()] };
         let needed = payments.len();
         let mut store = FakeStore::with_order(ORDER, needed);
-        let options = FlowOptions { reconcile, reconcile_delay_ms: 10, ..FlowOptions::default() };
+        store.ledger_lag_ms = lag_ms;
+        // Opting in to re-sending trades the lag guarantee for completion: only a ledger that
+        // keeps up within the window is safe with it.
+        let settle_window_ms = 2_000;
+        let resend_when_unrecorded = resend && lag_ms < settle_window_ms;
+        let options = FlowOptions { reconcile, reconcile_delay_ms: 10, settle_window_ms, resend_when_unrecorded, ..FlowOptions::default() };
         let mut f = PaymentFlow::with_limiter(api(), RateLimiter::shared(RateLimitConfig::default()), Entropy::from_seed(seed), ORDER, payments, options, NOW).unwrap();
         let (action, _) = drive(&mut f, &mut store, &mut faults.into_iter(), NOW);
         let ledger = store.ledger.get(&ORDER).cloned().unwrap_or_default();
@@ -389,7 +471,7 @@ proptest! {
 #[test]
 fn short_lived_token_is_used_not_replaced_forever() {
     // A token that lives 10 s is inside the default 60 s margin the moment it arrives.
-    let pat = bcpay_core::api::payment_access_token(bcpay_core::secret::PatSecret::new(support::jwt(NOW / 1000 + 10, ORDER)), NOW);
+    let pat = bcpay_core::api::payment_access_token(bcpay_core::secret::PatSecret::new(support::jwt_lived(NOW / 1000, 10, ORDER)), NOW);
     assert!(!pat.expires_within(NOW, 60_000));
     assert!(pat.expires_within(NOW + 5_000, 60_000));
     assert!(pat.is_expired(NOW + 10_000));

@@ -36,11 +36,15 @@ def b64(obj):
     return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def jwt(exp, order_id=215, amount=6098):
+def jwt(exp, order_id=215, amount=6098, lifetime=3600, iat=True):
+    """A payment access token expiring at `exp` (s) that was issued `lifetime` s before it."""
     header = b64({"typ": "JWT", "alg": "HS256"})
-    payload = b64({"exp": exp, "nbf": exp - 3600, "iat": exp - 3600, "iss": "payments.bigcommerce.com",
-                   "sub": "abc123", "jti": "7787fe5f-59bf-47ec-a1fd-4d47e9061e5c",
-                   "data": {"store_id": 1025646, "order_id": order_id, "amount": amount, "currency": "USD"}})
+    claims = {"exp": exp, "nbf": exp - lifetime, "iat": exp - lifetime, "iss": "payments.bigcommerce.com",
+              "sub": "abc123", "jti": "7787fe5f-59bf-47ec-a1fd-4d47e9061e5c",
+              "data": {"store_id": 1025646, "order_id": order_id, "amount": amount, "currency": "USD"}}
+    if not iat:
+        del claims["iat"]
+    payload = b64(claims)
     return f"{header}.{payload}.c2lnbmF0dXJl"
 
 
@@ -234,10 +238,19 @@ p("methods stored bank account", "get_payment_methods", 200, {"data": [{"id": "b
   ok=[{"supported_instruments": [{"instrument_type": "STORED_BANK_ACCOUNT"}], "stored_instruments": [{"type": "stored_bank_account", "masked_account_number": "12XXX56"}]}])
 p("token with claims", "create_access_token", 201, {"data": {"id": PAT}, "meta": {}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW + 3600000, "claims": {"exp": NOW // 1000 + 3600, "iss": "payments.bigcommerce.com", "sub": "abc123", "order_id": 215, "amount": 6098, "currency": "USD", "store_id": 1025646}})
-p("token expiry is the earlier of exp and one hour", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 600)}}, context={"now_ms": NOW},
+# A token lives exp - iat (the issuer's clock on both sides) from when it arrives (ours).
+p("token life is exp - iat counted from receipt", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 600, lifetime=600)}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW + 600000})
-p("token skewed exp capped at one hour", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 7200)}}, context={"now_ms": NOW},
+p("token lifetime capped at one hour", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 7200, lifetime=7200)}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW + 3600000})
+p("token from an issuer 2 h behind our clock still lives its hour", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 - 7200 + 3600)}}, context={"now_ms": NOW},
+  ok={"expires_at_ms": NOW + 3600000})
+p("token from an issuer 2 h ahead of our clock lives its hour, not three", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 7200 + 3600)}}, context={"now_ms": NOW},
+  ok={"expires_at_ms": NOW + 3600000})
+p("token without iat lives one hour", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 - 100, iat=False)}}, context={"now_ms": NOW},
+  ok={"expires_at_ms": NOW + 3600000})
+p("token expired at issue has no life", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 3600, lifetime=0)}}, context={"now_ms": NOW},
+  ok={"expires_at_ms": NOW})
 p("token that is not a JWT lives one hour", "create_access_token", 201, {"data": {"id": "opaque-token"}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW + 3600000, "claims": None})
 p("token empty id is invalid", "create_access_token", 201, {"data": {"id": ""}}, context={"now_ms": NOW},
@@ -357,6 +370,24 @@ p("truncated json", "get_payment_methods", 200, body_text='{"data":[{"id":"strip
 p("wrong types", "get_order", 200, {"id": "not-a-number", "status_id": 11}, error={"kind": "invalid_response"})
 p("array where object expected", "create_access_token", 201, [1, 2, 3], context={"now_ms": NOW}, error={"kind": "invalid_response"})
 p("body over the size cap", "get_payment_methods", 200, {"data": [METHODS[0]] * 5}, max_response_bytes=256, error={"kind": "invalid_response"})
+p("payment error body over the size cap is reconciled", "process_payment", 500, {"status": 500, "title": "x" * 400, "type": "x"}, context=PP, max_response_bytes=256,
+  error={"kind": "invalid_response", "status": 500, "retry": {"type": "reconcile"}})
+
+# Hostile servers: redirects are never followed, so the core sees the 3xx itself.
+p("redirect on a management call is an unexpected redirect", "get_order", 302, body_text="", headers={"Location": "https://elsewhere.example/"},
+  error={"kind": "invalid_response", "status": 302, "title": "Unexpected redirect (HTTP 302)", "retry": {"type": "never"}})
+p("redirect on process payment is unclear, to reconcile", "process_payment", 308, {"title": "moved", "errors": {"x": "y"}}, headers={"Location": "https://elsewhere.example/"},
+  context=PP, error={"kind": "invalid_response", "status": 308, "title": "Unexpected redirect (HTTP 308)", "field_errors": [], "retry": {"type": "reconcile"}})
+# Echoed secrets are scrubbed by value (the API token is known exactly, whatever its shape).
+p("an echoed API token is scrubbed by value", "get_order", 401, {"status": 401, "title": "Token test-api-token rejected", "type": "x", "detail": "X-Auth-Token: test-api-token"},
+  error={"kind": "authentication", "title": "Token [redacted] rejected", "detail": "X-Auth-Token: [redacted]"})
+# 2xx bodies that do not prove success.
+p("capture answered with null is not a success", "capture", 201, None, error={"kind": "invalid_response", "retry": {"type": "reconcile"}})
+p("capture answered with garbage is not a success", "capture", 201, body_text="ok!", error={"kind": "invalid_response", "retry": {"type": "reconcile"}})
+p("refund answered with data null is not a refund", "create_refund", 201, {"data": None}, error={"kind": "invalid_response", "retry": {"type": "reconcile"}})
+p("refund answered with null is not a refund", "create_refund", 201, None, error={"kind": "invalid_response", "retry": {"type": "reconcile"}})
+p("transactions with data null are not an empty list", "get_transactions", 200, {"data": None, "meta": {}}, error={"kind": "invalid_response"})
+p("transactions without data are not an empty list", "get_transactions", 200, {"meta": {}}, error={"kind": "invalid_response"})
 p("unreadable payment success needs reconciliation", "process_payment", 201, body_text="<html>ok</html>", context=PP, error={"kind": "invalid_response", "status": 201})
 p("empty error body classified by status", "get_order", 404, body_text="", error={"kind": "not_found", "status": 404, "title": "HTTP 404"})
 p("garbage error body classified by status", "process_payment", 500, body_text="\u0000\u00ff\u0001", context=PP, error={"kind": "server", "retry": {"type": "reconcile"}})
@@ -406,6 +437,10 @@ v("expiry judged by the host's date", payment(card(month=10, year=2026)), [], no
 v("empty cardholder name", payment(card(name="  ")), [("payment.instrument.cardholder_name", "missing")])
 v("cardholder name too long", payment(card(name="x" * 256)), [("payment.instrument.cardholder_name", "invalid_cardholder_name")])
 v("cardholder name control char", payment(card(name="Jane\nDoe")), [("payment.instrument.cardholder_name", "invalid_cardholder_name")])
+v("cardholder name with a bidi override", payment(card(name="Jane \u202eeoD")), [("payment.instrument.cardholder_name", "invalid_cardholder_name")])
+v("cardholder name with a bidi isolate", payment(card(name="Jane \u2067Doe\u2069")), [("payment.instrument.cardholder_name", "invalid_cardholder_name")])
+v("cardholder name with a zero-width space", payment(card(name="Ja\u200bne Doe")), [("payment.instrument.cardholder_name", "invalid_cardholder_name")])
+v("cardholder name with accents is fine", payment(card(name="Zoë Ñúñez-Łódź")), [])
 v("issue month invalid", payment(card(issue_month=13)), [("payment.instrument.issue_month", "invalid_month")])
 v("issue number negative", payment(card(issue_number=-1)), [("payment.instrument.issue_number", "invalid_issue_number")])
 v("payment method id needs a dot", payment(card(), "stripe"), [("payment.payment_method_id", "invalid_payment_method_id")])
@@ -483,10 +518,15 @@ f("token transport failures retried then give up", [send("create_payment_access_
 f("timeout after pay is reconciled as paid", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("timed_out")),
                                               send("get_order_transactions", resp(TX_PAID)), send("get_order", resp(ORDER_PAID)),
                                               {"expect": {"done": {"payments": [{"reconciled": True, "payment_method_id": "stripe.card"}]}}}], options={"fetch_methods": False})
-f("reset with nothing recorded is resent with a new token", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("maybe_sent")),
+f("reset with nothing recorded is ambiguous, never resent by default", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("maybe_sent")),
+                                                             send("get_order_transactions", resp(NO_TX)), send("get_order", resp(ORDER_INCOMPLETE)),
+                                                             {"expect": {"failed": {"kind": "ambiguous_outcome", "retry": {"type": "reconcile"}, "endpoint": "process_payment"}}}],
+  options={"fetch_methods": False, "settle_window_ms": 0})
+f("reset with nothing recorded is resent with a new token when opted in", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("maybe_sent")),
                                                              send("get_order_transactions", resp(NO_TX)), send("get_order", resp(ORDER_INCOMPLETE)),
                                                              send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", resp(OK_PAY)),
-                                                             {"expect": {"done": {"payments": [{"reconciled": False}]}}}], options={"fetch_methods": False})
+                                                             {"expect": {"done": {"payments": [{"reconciled": False}]}}}],
+  options={"fetch_methods": False, "settle_window_ms": 0, "resend_when_unrecorded": True})
 f("500 code 10000 is reconciled", [send("create_payment_access_token", resp(OK_TOKEN)),
                                    send("process_payment", resp({"status": 500, "body": {"status": 500, "title": "x", "type": "x", "code": 10000}})),
                                    send("get_order_transactions", resp(TX_PAID)), send("get_order", resp(ORDER_PAID)), {"expect": {"done": {"payments": [{"reconciled": True}]}}}],
@@ -494,7 +534,7 @@ f("500 code 10000 is reconciled", [send("create_payment_access_token", resp(OK_T
 f("status changed without transaction is ambiguous", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("timed_out")),
                                                       send("get_order_transactions", resp(NO_TX)), send("get_order", resp(ORDER_PAID)),
                                                       {"expect": {"failed": {"kind": "ambiguous_outcome", "retry": {"type": "reconcile"}, "endpoint": "process_payment"}}}],
-  options={"fetch_methods": False})
+  options={"fetch_methods": False, "settle_window_ms": 0, "resend_when_unrecorded": True})
 f("reconcile off is ambiguous at once", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("maybe_sent")),
                                          {"expect": {"failed": {"kind": "ambiguous_outcome"}}}], options={"fetch_methods": False, "reconcile": False})
 f("not sent is resent with the same token", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("not_sent")),
@@ -521,6 +561,87 @@ f("polling while in flight", [{"expect": {"send": "get_payment_methods"}}, {"exp
 f("reconcile waits before reading", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("timed_out")),
                                      {"expect": {"wait": {"min": NOW + 2000, "max": NOW + 2000}}}, send("get_order_transactions", resp(TX_PAID))],
   options={"fetch_methods": False, "reconcile_delay_ms": 2000})
+
+# A slow ledger: the charge shows in the order's transactions and status `lag` after the unclear
+# outcome. Default schedule: reads at 2, 6, 14, 30 and 60 s. Zero double charges in every case.
+SETTLE = [2000, 6000, 14000, 30000, 60000]
+
+
+def settle_reads(lag_ms, opts=None):
+    """The script of settle reads for a charge recorded `lag_ms` after a timeout at NOW."""
+    steps = []
+    for at in SETTLE:
+        wait = {"expect": {"wait": {"min": NOW + at, "max": NOW + at}}}
+        if lag_ms <= at:
+            return steps + [wait, send("get_order_transactions", resp(TX_PAID)), send("get_order", resp(ORDER_PAID)),
+                            {"expect": {"done": {"payments": [{"reconciled": True}], "requests_sent": 2 + 2 * (len(steps) // 3 + 1)}}}]
+        steps += [wait, send("get_order_transactions", resp(NO_TX)), send("get_order", resp(ORDER_INCOMPLETE))]
+    return steps
+
+
+SLOW = {"fetch_methods": False, "reconcile_delay_ms": 2000}
+for lag in [0, 5000, 40000]:
+    f(f"slow ledger: a charge recorded {lag // 1000} s late is found, not paid again",
+      [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("timed_out"))] + settle_reads(lag), options=SLOW)
+f("slow ledger: nothing recorded within the 60 s window is ambiguous, not paid again",
+  [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("timed_out"))] + settle_reads(90000)
+  + [{"expect": {"failed": {"kind": "ambiguous_outcome", "retry": {"type": "reconcile"}, "endpoint": "process_payment"}}}], options=SLOW)
+f("slow ledger: opted in to re-sending, a charge recorded 5 s late is still found",
+  [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", resp({"status": 500, "body": {"status": 500, "title": "x", "type": "x", "code": 10000}}))]
+  + settle_reads(5000), options={**SLOW, "resend_when_unrecorded": True})
+f("slow ledger: the order's status moving keeps the flow reading until the transaction shows",
+  [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("maybe_sent")),
+   {"expect": {"wait": {"min": NOW + 2000, "max": NOW + 2000}}}, send("get_order_transactions", resp(NO_TX)), send("get_order", resp(ORDER_PAID)),
+   {"expect": {"wait": {"min": NOW + 6000, "max": NOW + 6000}}}, send("get_order_transactions", resp(TX_PAID)), send("get_order", resp(ORDER_PAID)),
+   {"expect": {"done": {"payments": [{"reconciled": True}]}}}], options={**SLOW, "resend_when_unrecorded": True})
+
+# Tokens judged by their own lifetime: a skewed clock or an iat-less token costs one token request;
+# a token expired at issue is asked for once more, then the flow fails with a clear error.
+for name, token in [("our clock 2 h ahead of the issuer", jwt(NOW // 1000 - 7200 + 3600)),
+                    ("our clock 2 h behind the issuer", jwt(NOW // 1000 + 7200 + 3600)),
+                    ("a token without iat", jwt(NOW // 1000 - 7200, iat=False))]:
+    f(f"token storm: {name} costs one token request", [send("create_payment_access_token", resp({"status": 201, "body": {"data": {"id": token}}})),
+                                                      send("process_payment", resp(OK_PAY)), {"expect": {"done": {"requests_sent": 2}}}],
+      options={"fetch_methods": False})
+EXPIRED_AT_ISSUE = {"status": 201, "body": {"data": {"id": jwt(NOW // 1000, lifetime=0)}}}
+f("token storm: tokens expired at issue end after two requests with a clear error",
+  [send("create_payment_access_token", resp(EXPIRED_AT_ISSUE)), send("create_payment_access_token", resp(EXPIRED_AT_ISSUE)),
+   {"expect": {"failed": {"kind": "configuration", "endpoint": "create_payment_access_token", "retry": {"type": "never"}}}}],
+  options={"fetch_methods": False})
+f("token storm: one token expired at issue, then a good one pays",
+  [send("create_payment_access_token", resp(EXPIRED_AT_ISSUE)), send("create_payment_access_token", resp(OK_TOKEN)),
+   send("process_payment", resp(OK_PAY)), {"expect": {"done": {"requests_sent": 3}}}], options={"fetch_methods": False})
+
+# Server-directed waits are capped at 60 s; a longer one fails as rate_limited with the server's figure.
+f("server wait: a huge X-Retry-After fails typed instead of sleeping",
+  [send("create_payment_access_token", resp(OK_TOKEN)),
+   send("process_payment", resp({"status": 429, "headers": {"X-Retry-After": "999999999"}, "body_text": ""})),
+   {"expect": {"failed": {"kind": "rate_limited", "retry": {"type": "after", "ms": 999999999000}}}}], options={"fetch_methods": False})
+f("server wait: a huge X-Rate-Limit-Time-Reset-Ms on a 429 fails typed",
+  [send("get_payment_methods", resp({"status": 429, "headers": {"X-Rate-Limit-Time-Reset-Ms": "86400000"}, "body_text": ""})),
+   {"expect": {"failed": {"kind": "rate_limited", "retry": {"type": "after", "ms": 86400000}, "endpoint": "get_payment_methods"}}}])
+f("server wait: a 200 with no requests left and a huge reset fails typed",
+  [send("get_payment_methods", resp({**OK_METHODS, "headers": {"X-Rate-Limit-Requests-Left": "0", "X-Rate-Limit-Time-Reset-Ms": "3600000"}})),
+   {"expect": {"failed": {"kind": "rate_limited", "retry": {"type": "after", "ms": 3600000}, "endpoint": "create_payment_access_token"}}}])
+f("server wait: a reset within the cap is waited out",
+  [send("get_payment_methods", resp({**OK_METHODS, "headers": {"X-Rate-Limit-Requests-Left": "0", "X-Rate-Limit-Time-Reset-Ms": "30000"}})),
+   {"expect": {"wait": {"min": NOW + 30000, "max": NOW + 30000}}}, send("create_payment_access_token", resp(OK_TOKEN))])
+
+# A server that echoes the request: the PAT (opaque here, so not caught by shape) and the CVV are
+# scrubbed by value from the error the flow returns.
+OPAQUE_PAT = {"status": 201, "body": {"data": {"id": "opaque-pat-0f1e2d"}}}
+f("echoed PAT and CVV are scrubbed by value", [send("create_payment_access_token", resp(OPAQUE_PAT)),
+  send("process_payment", resp({"status": 400, "body": {"status": 400, "title": "Bad PAT opaque-pat-0f1e2d", "type": "x", "code": 10001,
+                                                        "detail": "verification_value=987 was rejected"}})),
+  {"expect": {"failed": {"kind": "invalid_request", "title": "Bad PAT [redacted]", "detail": "verification_value=[redacted] was rejected"}}}],
+  payments=[payment(card(cvv="987"))], options={"fetch_methods": False})
+
+# A redirect is never followed by a transport; the core reads it as an unclear answer to a payment.
+f("redirect on pay is reconciled, not reported as not found",
+  [send("create_payment_access_token", resp(OK_TOKEN)),
+   send("process_payment", resp({"status": 307, "headers": {"Location": "https://elsewhere.example/pay"}, "body_text": ""})),
+   send("get_order_transactions", resp(NO_TX)), send("get_order", resp(ORDER_INCOMPLETE)),
+   {"expect": {"failed": {"kind": "ambiguous_outcome", "status": 307}}}], options={"fetch_methods": False, "settle_window_ms": 0})
 
 with open(os.path.join(HERE, "build.json"), "w") as fh:
     json.dump({"config": CONFIG, "cases": build}, fh, indent=1)

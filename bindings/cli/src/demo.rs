@@ -242,16 +242,21 @@ pub async fn run() -> Result<(), PaymentError> {
         }
     }
 
-    chapter(10, "A timeout after the gateway charged: reconciled, never charged twice");
+    chapter(
+        10,
+        "A timeout after the gateway charged, on a slow ledger: reconciled, never charged twice",
+    );
     let order_id = new_order(&client, 99.00).await?;
     sandbox.set_faults(Faults {
         slow: 1.0,
         slow_ms: 1_500,
+        ledger_lag_ms: 2_000,
         ..Faults::default()
     });
     note("the sandbox now commits each payment, then answers after 1.5 s; this client gives up after 0.5 s");
+    note("and the order's transactions show the charge only 2 s later: bcpay reads again (0.5 s, 1.5 s, 3.5 s), it never pays again");
     let impatient = Client::with_transport(config()?, ReqwestTransport::new(500)).with_options(FlowOptions {
-        reconcile_delay_ms: 200,
+        reconcile_delay_ms: 500,
         ..FlowOptions::default()
     });
     let receipt = impatient

@@ -77,7 +77,8 @@ pub struct Client<T: Transport = ReqwestTransport> {
 impl Client<ReqwestTransport> {
     /// A client using reqwest with a 30 s timeout per request.
     pub fn new(config: ClientConfig) -> Client<ReqwestTransport> {
-        Client::with_transport(config, ReqwestTransport::new(30_000))
+        let transport = ReqwestTransport::new(30_000).with_max_body_bytes(config.max_response_bytes());
+        Client::with_transport(config, transport)
     }
 }
 
@@ -174,7 +175,7 @@ impl<T: Transport> Client<T> {
         let (req, resp) = self
             .exchange(self.api.build_process_payment(&token.secret, payment, now_ms(), None)?)
             .await?;
-        self.api.parse_process_payment(&req.id, &resp, &payment.payment_method_id)
+        self.api.parse_process_payment_sent(&req.id, &resp, &token.secret, payment)
     }
 
     /// V2 create order (always Incomplete).

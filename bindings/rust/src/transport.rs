@@ -13,27 +13,45 @@ pub trait Transport {
     fn send(&self, request: &HttpRequest) -> impl Future<Output = Result<HttpResponse, TransportFailure>>;
 }
 
-/// The default transport: one pooled reqwest client with a per-request timeout.
+/// The default transport: one pooled reqwest client that never follows a redirect, a total
+/// deadline per request (headers and body together), and a cap on the body it reads.
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     timeout_ms: u64,
+    max_body_bytes: usize,
 }
 
 impl ReqwestTransport {
-    /// A transport whose requests time out after `timeout_ms`.
+    /// A transport whose requests must finish, body included, within `timeout_ms`.
     pub fn new(timeout_ms: u64) -> ReqwestTransport {
+        Self::with_client(no_redirects(reqwest::Client::builder()), timeout_ms)
+    }
+
+    /// A transport over an existing reqwest client (its pool, proxy and TLS settings). Build it
+    /// with `redirect(reqwest::redirect::Policy::none())`: a followed redirect can carry the API
+    /// token or card data to another origin.
+    pub fn with_client(client: reqwest::Client, timeout_ms: u64) -> ReqwestTransport {
         ReqwestTransport {
-            client: reqwest::Client::new(),
+            client,
             timeout_ms,
+            max_body_bytes: bcpay_core::config::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
-    /// A transport over an existing reqwest client (its pool, proxy and TLS settings).
-    pub fn with_client(client: reqwest::Client, timeout_ms: u64) -> ReqwestTransport {
-        ReqwestTransport { client, timeout_ms }
+    /// Stops reading a body after `bytes` (+1, so the core sees it is over its limit). The
+    /// client sets this to its configuration's `max_response_bytes`.
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> ReqwestTransport {
+        self.max_body_bytes = bytes;
+        self
     }
+}
+
+fn no_redirects(builder: reqwest::ClientBuilder) -> reqwest::Client {
+    #[cfg(not(target_arch = "wasm32"))]
+    let builder = builder.redirect(reqwest::redirect::Policy::none());
+    builder.build().unwrap_or_default()
 }
 
 /// Maps a reqwest error onto what the server may have seen. Connect errors (DNS, refused, TLS
@@ -79,17 +97,23 @@ impl Transport for ReqwestTransport {
             .map(|(k, v)| Header::new(k.as_str(), v.to_str().unwrap_or("")))
             .collect();
         // The status arrived, so the server acted; a body that breaks off is still MaybeSent.
-        let body = response.bytes().await.map_err(|e| {
-            if e.is_timeout() {
-                TransportFailure::TimedOut
-            } else {
-                TransportFailure::MaybeSent
+        // Read through the cap: one byte past it is enough for the core to refuse the body.
+        let mut response = response;
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = (self.max_body_bytes + 1).saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if body.len() > self.max_body_bytes {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => return Err(TransportFailure::TimedOut),
+                Err(_) => return Err(TransportFailure::MaybeSent),
             }
-        })?;
-        Ok(HttpResponse {
-            status,
-            headers,
-            body: body.to_vec(),
-        })
+        }
+        Ok(HttpResponse { status, headers, body })
     }
 }

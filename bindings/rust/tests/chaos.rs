@@ -35,9 +35,12 @@ async fn chaos_never_double_charges() {
         burst_429: 0.03,
         pat_expire_early: 0.03,
         pat_early_ms: 1,
+        // A ledger that shows each charge 300 ms late, well inside the 600 ms settle window.
+        ledger_lag_ms: 300,
     });
     let options = FlowOptions {
         reconcile_delay_ms: 50,
+        settle_window_ms: 600,
         backoff_base_ms: 5,
         backoff_cap_ms: 100,
         max_attempts: 4,

@@ -152,6 +152,8 @@ pub struct FlowOptions {
     pub backoff_cap_ms: u64,
     pub pat_refresh_margin_ms: u64,
     pub reconcile_delay_ms: u64,
+    pub settle_window_ms: u64,
+    pub resend_when_unrecorded: bool,
     pub max_transaction_pages: u32,
     pub is_recurring: bool,
 }

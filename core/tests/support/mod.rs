@@ -61,6 +61,20 @@ pub struct FakeStore {
     pub ledger: HashMap<u64, Vec<String>>,
     pub process_payment_requests: usize,
     pub requests: usize,
+    /// order id → when each committed payment was committed (ms).
+    pub committed_at: HashMap<u64, Vec<u64>>,
+    /// How long (ms) a committed payment takes to show in the order's transactions and status:
+    /// a slow ledger.
+    pub ledger_lag_ms: u64,
+}
+
+/// A JWT that lives `lifetime_s` from `iat_s`.
+pub fn jwt_lived(iat_s: u64, lifetime_s: u64, order_id: u64) -> String {
+    let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = e.encode(br#"{"typ":"JWT","alg":"HS256"}"#);
+    let exp_s = iat_s + lifetime_s;
+    let payload = e.encode(json!({"exp": exp_s, "nbf": iat_s, "iat": iat_s, "iss": "payments.bigcommerce.com", "sub": "abc123", "jti": "j", "data": {"store_id": 1, "order_id": order_id, "amount": 6098, "currency": "USD"}}).to_string());
+    format!("{header}.{payload}.c2ln")
 }
 
 pub fn jwt(exp_s: u64, order_id: u64) -> String {
@@ -100,8 +114,15 @@ impl FakeStore {
         self.ledger.get(&order_id).map_or(0, Vec::len)
     }
 
-    fn status_id(&self, order_id: u64) -> i64 {
-        let paid = self.paid(order_id);
+    /// Payments visible at `now_ms` in the order's transactions and status.
+    fn visible(&self, order_id: u64, now_ms: u64) -> usize {
+        self.committed_at
+            .get(&order_id)
+            .map_or(0, |at| at.iter().filter(|t| **t + self.ledger_lag_ms <= now_ms).count())
+    }
+
+    fn status_id(&self, order_id: u64, now_ms: u64) -> i64 {
+        let paid = self.visible(order_id, now_ms);
         let needed = self.orders[&order_id];
         if paid == 0 {
             0
@@ -169,7 +190,7 @@ impl FakeStore {
                         json!({"status": 422, "title": "Your card details could not be verified.", "type": "x", "code": 30102}),
                     ));
                 }
-                if self.status_id(order_id) == 11 {
+                if self.status_id(order_id, now_ms) == 11 {
                     return Outcome::Response(json_response(
                         422,
                         json!({"status": 422, "title": "Order is invalid.", "type": "x", "code": 30101}),
@@ -177,6 +198,7 @@ impl FakeStore {
                 }
                 let method = body["payment"]["payment_method_id"].as_str().unwrap().to_owned();
                 self.ledger.entry(order_id).or_default().push(method);
+                self.committed_at.entry(order_id).or_default().push(now_ms);
                 match fault {
                     Fault::ServerErrorAfterCommit => json_response(
                         500,
@@ -192,7 +214,8 @@ impl FakeStore {
                 }
             }
             Endpoint::GetOrderTransactions => {
-                let txs: Vec<Value> = self.ledger.get(&order_id).cloned().unwrap_or_default().iter().enumerate().map(|(i, m)| json!({
+                let visible = self.visible(order_id, now_ms);
+                let txs: Vec<Value> = self.ledger.get(&order_id).cloned().unwrap_or_default().iter().take(visible).enumerate().map(|(i, m)| json!({
                     "id": i + 1, "order_id": order_id.to_string(), "event": "purchase", "method": "credit_card", "amount": 10.5, "currency": "USD", "gateway": "stripe", "status": "ok", "test": true, "payment_method_id": m
                 })).collect();
                 if txs.is_empty() {
@@ -206,7 +229,7 @@ impl FakeStore {
             }
             Endpoint::GetOrder => json_response(
                 200,
-                json!({"id": order_id, "status_id": self.status_id(order_id), "status": "x", "payment_status": "", "customer_id": 0, "total_inc_tax": "60.9800", "currency_code": "USD"}),
+                json!({"id": order_id, "status_id": self.status_id(order_id, now_ms), "status": "x", "payment_status": "", "customer_id": 0, "total_inc_tax": "60.9800", "currency_code": "USD"}),
             ),
             other => panic!("unexpected endpoint {other}"),
         };

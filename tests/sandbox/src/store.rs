@@ -31,6 +31,10 @@ pub struct Faults {
     pub pat_expire_early: f64,
     /// Lifetime of early-expiring tokens, in ms.
     pub pat_early_ms: u64,
+    /// A slow ledger: a committed payment shows in the order's transactions, status and amount
+    /// paid only this many ms later (for every reader, Process Payment's own order check
+    /// included, so a payment sent again in that time is charged again).
+    pub ledger_lag_ms: u64,
 }
 
 impl Faults {
@@ -174,6 +178,8 @@ struct Product {
 
 #[derive(Clone, Debug)]
 struct Tx {
+    /// When it was recorded (ms; 0 for records that show at once).
+    at_ms: u64,
     id: u64,
     event: String,
     method: String,
@@ -196,6 +202,24 @@ struct Order {
     refunds: Vec<Value>,
     refunded_minor: i64,
     duplicate_attempts: u32,
+    /// Each committed payment: when, and the order's status, payment status and amount paid
+    /// just before it (what a lagging ledger still shows).
+    commits: Vec<Commit>,
+}
+
+#[derive(Clone, Debug)]
+struct Commit {
+    at_ms: u64,
+    status_id: i64,
+    payment_status: String,
+    paid_minor: i64,
+}
+
+/// An order as the store's readers see it at some time: behind by `ledger_lag_ms`.
+struct View<'a> {
+    status_id: i64,
+    payment_status: &'a str,
+    paid_minor: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -606,9 +630,28 @@ impl Store {
         }
     }
 
-    fn order_json(&self, o: &Order) -> Value {
+    /// `o` as readers see it at `now_ms`: the state before the first payment that the lagging
+    /// ledger does not show yet.
+    fn view<'a>(&self, o: &'a Order, now_ms: u64) -> View<'a> {
+        let lag = self.config.faults.ledger_lag_ms;
+        match o.commits.iter().find(|c| c.at_ms.saturating_add(lag) > now_ms) {
+            Some(c) => View {
+                status_id: c.status_id,
+                payment_status: &c.payment_status,
+                paid_minor: c.paid_minor,
+            },
+            None => View {
+                status_id: o.status_id,
+                payment_status: &o.payment_status,
+                paid_minor: o.paid_minor,
+            },
+        }
+    }
+
+    fn order_json(&self, o: &Order, now_ms: u64) -> Value {
+        let v = self.view(o, now_ms);
         json!({
-            "id": o.id, "status_id": o.status_id, "status": status_name(o.status_id), "payment_status": o.payment_status,
+            "id": o.id, "status_id": v.status_id, "status": status_name(v.status_id), "payment_status": v.payment_status,
             "customer_id": o.customer_id, "total_inc_tax": format!("{:.4}", major(o.total_minor)), "total_ex_tax": format!("{:.4}", major(o.total_minor)),
             "currency_code": "USD", "order_source": "external", "items_total": o.products.iter().map(|p| p.quantity).sum::<i64>(),
         })
@@ -622,10 +665,10 @@ impl Store {
             ("POST", ["v3", "payments", "access_tokens"]) => self.create_token(req, now_ms),
             ("POST", ["v2", "orders"]) => self.create_order(req),
             ("GET", ["v2", "orders", _]) => match id(2).and_then(|i| self.orders.get(&i)) {
-                Some(o) => reply(200, self.order_json(o)),
+                Some(o) => reply(200, self.order_json(o, now_ms)),
                 None => reply(404, json!([{"status": 404, "message": "The requested resource was not found."}])),
             },
-            ("GET", ["v3", "orders", _, "transactions"]) => self.transactions(req, id(2)),
+            ("GET", ["v3", "orders", _, "transactions"]) => self.transactions(req, id(2), now_ms),
             ("POST", ["v3", "orders", _, "payment_actions", action]) => {
                 let action = action.to_string();
                 self.payment_action(id(2), &action, req)
@@ -740,8 +783,9 @@ impl Store {
             refunds: Vec::new(),
             refunded_minor: 0,
             duplicate_attempts: 0,
+            commits: Vec::new(),
         };
-        let mut json = self.order_json(&order);
+        let mut json = self.order_json(&order, 0);
         json["products"] = json!(order.products.iter().map(|p| json!({"id": p.id, "product_id": p.product_id, "name": p.name, "quantity": p.quantity, "price_inc_tax": format!("{:.4}", major(p.price_minor))})).collect::<Vec<_>>());
         self.orders.insert(order.id, order);
         reply(200, json)
@@ -781,8 +825,9 @@ impl Store {
         let Some(order) = self.orders.get(&order_id) else {
             return error(404, Some(30003), "Order could not be found.");
         };
-        let due = order.total_minor - order.paid_minor;
-        if !(order.status_id == 0 || (order.status_id == 1 && due > 0)) {
+        let view = self.view(order, now_ms);
+        let due = order.total_minor - view.paid_minor;
+        if !(view.status_id == 0 || (view.status_id == 1 && due > 0)) {
             return error(422, Some(30101), "Order is invalid.");
         }
         let iat = now_ms / 1000;
@@ -850,19 +895,22 @@ impl Store {
             return field_error("payment.instrument", "is required");
         };
         let order_id = claims.pointer("/data/order_id").and_then(Value::as_u64).unwrap_or(0);
-        let Some(order) = self.orders.get_mut(&order_id) else {
+        let Some(order) = self.orders.get(&order_id) else {
             return error(422, Some(30003), "Order could not be found.");
         };
-        let fully_paid = order.total_minor > 0 && order.paid_minor >= order.total_minor;
-        if fully_paid || !(order.status_id == 0 || order.status_id == 1) {
+        // What the gateway knows of the order: behind, when the ledger lags.
+        let view = self.view(order, now_ms);
+        let fully_paid = order.total_minor > 0 && view.paid_minor >= order.total_minor;
+        let payable = view.status_id == 0 || view.status_id == 1;
+        let due = order.total_minor - view.paid_minor;
+        let customer_id = order.customer_id;
+        if fully_paid || !payable {
             if fully_paid {
                 // A payment for an order that is already paid: the oracle counts it.
-                order.duplicate_attempts += 1;
+                self.orders.get_mut(&order_id).expect("checked above").duplicate_attempts += 1;
             }
             return error(422, Some(30101), "Order is invalid.");
         }
-        let due = order.total_minor - order.paid_minor;
-        let customer_id = order.customer_id;
         self.used_tokens.insert(jti);
 
         let Some(method) = METHODS.iter().find(|m| m.id == method_id) else {
@@ -894,6 +942,12 @@ impl Store {
         };
         let tx_id = self.next_id();
         let order = self.orders.get_mut(&order_id).expect("checked above");
+        order.commits.push(Commit {
+            at_ms: now_ms,
+            status_id: order.status_id,
+            payment_status: order.payment_status.clone(),
+            paid_minor: order.paid_minor,
+        });
         order.paid_minor += amount;
         order.charges.push(Charge {
             payment_id: payment_id.clone(),
@@ -903,6 +957,7 @@ impl Store {
             at_ms: now_ms,
         });
         order.transactions.push(Tx {
+            at_ms: now_ms,
             id: tx_id,
             event: event.to_owned(),
             method: tx_method.to_owned(),
@@ -1141,11 +1196,17 @@ impl Store {
         }
     }
 
-    fn transactions(&self, req: &ApiRequest, order_id: Option<u64>) -> ApiReply {
+    fn transactions(&self, req: &ApiRequest, order_id: Option<u64>, now_ms: u64) -> ApiReply {
         let Some(order) = order_id.and_then(|i| self.orders.get(&i)) else {
             return reply(404, json!({"status": 404, "title": "The resource was not found.", "type": "x"}));
         };
-        if order.transactions.is_empty() {
+        let lag = self.config.faults.ledger_lag_ms;
+        let shown: Vec<&Tx> = order
+            .transactions
+            .iter()
+            .filter(|t| t.at_ms.saturating_add(lag) <= now_ms)
+            .collect();
+        if shown.is_empty() {
             return reply(204, Value::Null);
         }
         let limit = req
@@ -1155,10 +1216,9 @@ impl Store {
             .unwrap_or(50)
             .clamp(1, 250);
         let page = req.query.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
-        let total = order.transactions.len();
+        let total = shown.len();
         let pages = total.div_ceil(limit);
-        let data: Vec<Value> = order
-            .transactions
+        let data: Vec<Value> = shown
             .iter()
             .skip((page - 1) * limit)
             .take(limit)
@@ -1192,6 +1252,7 @@ impl Store {
                 }
                 let event = action.to_owned();
                 order.transactions.push(Tx {
+                    at_ms: 0,
                     id: next,
                     event,
                     method: "credit_card".into(),
@@ -1263,6 +1324,7 @@ impl Store {
                 }
                 order.refunded_minor += total;
                 order.transactions.push(Tx {
+                    at_ms: 0,
                     id: next,
                     event: "refund".into(),
                     method: "credit_card".into(),
