@@ -8,7 +8,7 @@
 pub mod store;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -98,19 +98,22 @@ async fn handle(
         let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
         store.handle(&request, now_ms())
     };
-    match reply.effect {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = match reply.effect {
         Effect::Reset => {
             conn.0.notify_one();
             std::future::pending::<()>().await;
+            unreachable!("a reset connection never answers")
         }
-        Effect::Delay(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
-        Effect::Respond => {}
-    }
-    let mut response = (
-        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        reply.body,
-    )
-        .into_response();
+        Effect::Delay(ms) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Body::from(reply.body)
+        }
+        Effect::Respond => Body::from(reply.body),
+        Effect::Trickle(ms) => trickle(reply.body, ms),
+        Effect::Huge(bytes) => huge(bytes),
+    };
+    let mut response = (status, body).into_response();
     let h = response.headers_mut();
     if reply.status != 204 {
         h.insert("content-type", HeaderValue::from_static("application/json"));
@@ -194,6 +197,38 @@ impl Drop for Sandbox {
             let _ = tx.send(());
         }
     }
+}
+
+/// `body`, one byte per `ms`: a server (or a proxy) that never quite finishes.
+fn trickle(body: Vec<u8>, ms: u64) -> Body {
+    let bytes = futures_util::stream::unfold((body, 0usize), move |(body, at)| async move {
+        if at >= body.len() {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        let byte = Bytes::copy_from_slice(&body[at..at + 1]);
+        Some((Ok::<_, std::io::Error>(byte), (body, at + 1)))
+    });
+    Body::from_stream(bytes)
+}
+
+/// `total` bytes of a JSON-looking body that never ends properly, 64 KiB at a time.
+fn huge(total: u64) -> Body {
+    const CHUNK: usize = 64 * 1024;
+    let head = br#"{"data":{"id":"huge","status":"success"},"padding":""#;
+    let bytes = futures_util::stream::unfold(0u64, move |sent| async move {
+        if sent >= total {
+            return None;
+        }
+        let n = (total - sent).min(CHUNK as u64) as usize;
+        let mut chunk = vec![b'x'; n];
+        if sent == 0 {
+            let k = head.len().min(n);
+            chunk[..k].copy_from_slice(&head[..k]);
+        }
+        Some((Ok::<_, std::io::Error>(Bytes::from(chunk)), sent + n as u64))
+    });
+    Body::from_stream(bytes)
 }
 
 fn socket2_linger_zero(stream: &tokio::net::TcpStream) -> std::io::Result<()> {

@@ -35,6 +35,29 @@ pub struct Faults {
     /// paid only this many ms later (for every reader, Process Payment's own order check
     /// included, so a payment sent again in that time is charged again).
     pub ledger_lag_ms: u64,
+
+    // A hostile server: each of these is on (non-zero) or off; they apply to every API call
+    // unless named otherwise, and what they provoke is what no client may do.
+    /// Process Payment answers this redirect status (301, 302, 307, 308) towards the trap.
+    pub redirect_payments: u16,
+    /// Management calls answer this redirect status towards the trap.
+    pub redirect_management: u16,
+    /// Get Payment Methods' and Process Payment's bodies arrive one byte per this many ms
+    /// (Process Payment commits first).
+    pub trickle_ms: u64,
+    /// Process Payment commits, then answers 201 with a body this long (streamed, never valid).
+    pub huge_body_bytes: u64,
+    /// Calls are refused with a 400 whose text echoes the request's secret headers and body:
+    /// 1 every call, 2 Process Payment only.
+    pub echo: u8,
+    /// Every call answers 429 with `X-Retry-After` set to this many seconds.
+    pub retry_after_s: u64,
+    /// Management answers say no requests are left until this many ms from now.
+    pub budget_reset_ms: u64,
+    /// Payment access tokens are issued already expired (`exp` equal to `iat`).
+    pub pat_expired_at_issue: u8,
+    /// The issuer's clock is this many seconds ahead (negative: behind) of the sandbox's.
+    pub pat_clock_skew_s: i64,
 }
 
 impl Faults {
@@ -44,7 +67,7 @@ impl Faults {
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').ok_or_else(|| format!("fault {part:?} is not name=value"))?;
             let n: f64 = v.trim().parse().map_err(|_| format!("fault {k}: {v:?} is not a number"))?;
-            let value = if k.ends_with("_ms") { json!(n as u64) } else { json!(n) };
+            let value = if n.fract() == 0.0 { json!(n as i64) } else { json!(n) };
             map.insert(k.trim().to_owned(), value);
         }
         let faults: Faults = serde_json::from_value(Value::Object(map.clone())).map_err(|e| e.to_string())?;
@@ -113,6 +136,10 @@ pub enum Effect {
     Reset,
     /// Answer after this many ms.
     Delay(u64),
+    /// Send the headers, then the body one byte per this many ms.
+    Trickle(u64),
+    /// Send the headers, then this many bytes of body, as fast as the client reads.
+    Huge(u64),
 }
 
 /// An answer.
@@ -387,6 +414,20 @@ fn major(minor: i64) -> f64 {
     minor as f64 / 100.0
 }
 
+/// A short name for the call a request makes, for the request counters.
+fn call_name(method: &str, path: &str) -> &'static str {
+    let p = path.trim_end_matches('/');
+    match method {
+        "POST" if p.ends_with("/payments") => "process_payment",
+        "POST" if p.ends_with("/payments/access_tokens") => "create_token",
+        "GET" if p.ends_with("/payments/methods") => "get_payment_methods",
+        "GET" if p.ends_with("/transactions") => "get_transactions",
+        "GET" if p.contains("/v2/orders/") => "get_order",
+        "POST" if p.ends_with("/v2/orders") => "create_order",
+        _ => "other",
+    }
+}
+
 fn status_name(status_id: i64) -> &'static str {
     match status_id {
         0 => "Incomplete",
@@ -413,6 +454,10 @@ pub struct Store {
     management_window: (u64, u32),
     /// Counts of injected faults by name.
     pub faults_injected: BTreeMap<String, u64>,
+    /// Requests by call (`create_token`, `process_payment`, …), for budgets in tests.
+    requests: BTreeMap<&'static str, u64>,
+    /// Requests that followed a redirect to the trap: what they carried.
+    trap: Vec<Value>,
 }
 
 impl Store {
@@ -485,6 +530,8 @@ impl Store {
             payment_window: VecDeque::new(),
             management_window: (0, 0),
             faults_injected: BTreeMap::new(),
+            requests: BTreeMap::new(),
+            trap: Vec::new(),
         }
     }
 
@@ -528,14 +575,94 @@ impl Store {
             .collect();
         let overcharged = self.orders.values().filter(|o| o.paid_minor > o.total_minor).count() as u64;
         let duplicate_attempts: u64 = self.orders.values().map(|o| u64::from(o.duplicate_attempts)).sum();
-        json!({"orders": orders, "double_charges": overcharged + duplicate_attempts, "overcharged_orders": overcharged, "duplicate_attempts": duplicate_attempts, "faults_injected": self.faults_injected})
+        json!({"orders": orders, "double_charges": overcharged + duplicate_attempts, "overcharged_orders": overcharged, "duplicate_attempts": duplicate_attempts, "faults_injected": self.faults_injected,
+               "requests": self.requests, "trap_hits": self.trap.len(), "trap": self.trap})
     }
 
     /// Answers one request at `now_ms` (wall clock).
     pub fn handle(&mut self, req: &ApiRequest, now_ms: u64) -> ApiReply {
+        if req.path.starts_with("/__sandbox/trap") {
+            return self.trapped(req);
+        }
         if let Some(rest) = req.path.strip_prefix("/__sandbox/") {
             return self.admin(req, rest);
         }
+        let is_payment = req.path.ends_with("/payments") && req.method == "POST";
+        *self.requests.entry(call_name(&req.method, &req.path)).or_default() += 1;
+        if let Some(reply) = self.hostile(req, is_payment) {
+            return reply;
+        }
+        let mut reply = self.answer(req, now_ms);
+        let faults = &self.config.faults;
+        let trickled = is_payment || req.path.ends_with("/payments/methods");
+        if faults.trickle_ms > 0 && trickled && matches!(reply.effect, Effect::Respond) {
+            reply.effect = Effect::Trickle(faults.trickle_ms);
+        }
+        if faults.huge_body_bytes > 0 && is_payment && reply.status == 201 {
+            reply.effect = Effect::Huge(faults.huge_body_bytes);
+        }
+        if faults.budget_reset_ms > 0 && !is_payment {
+            reply.headers.retain(|(k, _)| !k.to_ascii_lowercase().starts_with("x-rate-limit"));
+            reply.headers.push(("X-Rate-Limit-Requests-Left".into(), "0".into()));
+            reply
+                .headers
+                .push(("X-Rate-Limit-Time-Reset-Ms".into(), faults.budget_reset_ms.to_string()));
+        }
+        reply
+    }
+
+    /// The answers of a hostile server that come before any work.
+    fn hostile(&mut self, req: &ApiRequest, is_payment: bool) -> Option<ApiReply> {
+        let faults = self.config.faults.clone();
+        let redirect = if is_payment {
+            faults.redirect_payments
+        } else {
+            faults.redirect_management
+        };
+        if redirect > 0 {
+            let host = req.headers.get("host").cloned().unwrap_or_default();
+            let mut r = reply(redirect, json!({"moved": true}));
+            r.headers
+                .push(("Location".into(), format!("http://{host}/__sandbox/trap{}", req.path)));
+            return Some(r);
+        }
+        if faults.echo == 1 || (faults.echo == 2 && is_payment) {
+            let headers: Vec<String> = ["x-auth-token", "authorization"]
+                .iter()
+                .filter_map(|h| req.headers.get(*h).map(|v| format!("{h}: {v}")))
+                .collect();
+            let body = String::from_utf8_lossy(&req.body);
+            return Some(reply(
+                400,
+                json!({"status": 400, "code": 10001, "type": "x", "title": format!("Rejected {}", headers.join("; ")), "detail": format!("Request was: {body}"),
+                       "errors": {"request": format!("{} {body}", headers.join(" "))}}),
+            ));
+        }
+        if faults.retry_after_s > 0 {
+            let mut r = error(429, None, "Too many requests");
+            r.headers.push(("X-Retry-After".into(), faults.retry_after_s.to_string()));
+            return Some(r);
+        }
+        None
+    }
+
+    /// A request that followed a redirect: recorded, and answered with a lie (a "success").
+    fn trapped(&mut self, req: &ApiRequest) -> ApiReply {
+        let body = String::from_utf8_lossy(&req.body);
+        self.trap.push(json!({
+            "method": req.method, "path": req.path,
+            "x_auth_token": req.headers.contains_key("x-auth-token"),
+            "authorization": req.headers.contains_key("authorization"),
+            "card_data": body.contains("\"number\"") || body.contains("verification_value"),
+        }));
+        reply(
+            201,
+            json!({"data": {"id": "trap", "status": "success", "transaction_type": "purchase"}}),
+        )
+    }
+
+    /// Answers one API request (the honest part).
+    fn answer(&mut self, req: &ApiRequest, now_ms: u64) -> ApiReply {
         let Some(rest) = req.path.strip_prefix("/stores/") else {
             return error(404, None, "Not found: API paths start with /stores/{store_hash}/");
         };
@@ -830,10 +957,12 @@ impl Store {
         if !(view.status_id == 0 || (view.status_id == 1 && due > 0)) {
             return error(422, Some(30101), "Order is invalid.");
         }
-        let iat = now_ms / 1000;
+        // The issuer's clock, which may be skewed from the client's (and the sandbox's).
+        let iat = (now_ms / 1000).saturating_add_signed(self.config.faults.pat_clock_skew_s);
+        let life = if self.config.faults.pat_expired_at_issue > 0 { 0 } else { 3600 };
         let serial = self.next_id();
         let jti = format!("{:016x}-{serial}", self.rng);
-        let claims = json!({"exp": iat + 3600, "nbf": iat, "iat": iat, "iss": "payments.bigcommerce.com", "sub": req.path.split('/').nth(2).unwrap_or(""), "jti": jti,
+        let claims = json!({"exp": iat + life, "nbf": iat, "iat": iat, "iss": "payments.bigcommerce.com", "sub": req.path.split('/').nth(2).unwrap_or(""), "jti": jti,
                             "data": {"store_id": 1_025_646, "order_id": order_id, "amount": due, "currency": "USD"}});
         if self.roll(self.config.faults.pat_expire_early, "pat_expire_early") {
             self.early_expiry.insert(jti, now_ms + self.config.faults.pat_early_ms);
@@ -877,8 +1006,10 @@ impl Store {
             return error(401, None, "The payment access token is invalid.");
         };
         let jti = claims["jti"].as_str().unwrap_or_default().to_owned();
+        // Expiry is judged on the issuer's clock.
         let exp_ms = claims["exp"].as_u64().unwrap_or(0) * 1000;
-        if now_ms >= exp_ms || self.early_expiry.get(&jti).is_some_and(|t| now_ms >= *t) {
+        let issuer_now_ms = now_ms.saturating_add_signed(self.config.faults.pat_clock_skew_s.saturating_mul(1000));
+        if issuer_now_ms >= exp_ms || self.early_expiry.get(&jti).is_some_and(|t| now_ms >= *t) {
             return error(401, None, "The payment access token has expired.");
         }
         if self.used_tokens.contains(&jti) {
