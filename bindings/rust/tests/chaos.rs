@@ -37,6 +37,7 @@ async fn chaos_never_double_charges() {
         pat_early_ms: 1,
         // A ledger that shows each charge 300 ms late, well inside the 600 ms settle window.
         ledger_lag_ms: 300,
+        ..Faults::default()
     });
     let options = FlowOptions {
         reconcile_delay_ms: 50,
