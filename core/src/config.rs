@@ -10,6 +10,10 @@ pub const DEFAULT_API_BASE: &str = "https://api.bigcommerce.com";
 pub const DEFAULT_PAYMENTS_BASE: &str = "https://payments.bigcommerce.com";
 /// Largest response body the parser accepts (bytes). Larger bodies are an `InvalidResponse`.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+/// Total time a default transport allows one request, headers and body together (ms).
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// Longest accepted `timeout_ms`: one hour.
+pub const MAX_TIMEOUT_MS: u64 = 3_600_000;
 /// The SDK's version, in the user agent.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -49,6 +53,7 @@ pub struct ClientConfig {
     payments_base: String,
     user_agent: String,
     max_response_bytes: usize,
+    timeout_ms: u64,
 }
 
 /// The plain settings a host passes in (JSON, JS object, Python kwargs, …).
@@ -66,6 +71,9 @@ pub struct ClientSettings {
     pub host: Option<String>,
     /// Largest accepted response body (bytes); defaults to [`DEFAULT_MAX_RESPONSE_BYTES`].
     pub max_response_bytes: Option<usize>,
+    /// Total deadline of one request for the default transports (ms, 1 to [`MAX_TIMEOUT_MS`]);
+    /// defaults to [`DEFAULT_TIMEOUT_MS`].
+    pub timeout_ms: Option<u64>,
 }
 
 /// Checks a base URL: `https://host[:port][/path]`, or `http://` to a loopback host (a local
@@ -142,6 +150,7 @@ impl ClientConfig {
             payments_base: DEFAULT_PAYMENTS_BASE.to_owned(),
             user_agent: format!("bcpay/{VERSION} (rust)"),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
         })
     }
 
@@ -160,7 +169,28 @@ impl ClientConfig {
         if let Some(bytes) = settings.max_response_bytes {
             config = config.with_max_response_bytes(bytes);
         }
+        if let Some(ms) = settings.timeout_ms {
+            config = config.with_timeout_ms(ms)?;
+        }
         Ok(config)
+    }
+
+    /// Sets the total deadline of one request (headers and body) for the default transports.
+    pub fn with_timeout_ms(mut self, ms: u64) -> Result<ClientConfig, PaymentError> {
+        if ms == 0 || ms > MAX_TIMEOUT_MS {
+            return Err(PaymentError::configuration(
+                "timeout_ms",
+                "invalid_timeout",
+                "The timeout must be a whole number of milliseconds from 1 to 3600000.",
+            ));
+        }
+        self.timeout_ms = ms;
+        Ok(self)
+    }
+
+    /// Total deadline of one request (ms).
+    pub fn timeout_ms(&self) -> u64 {
+        self.timeout_ms
     }
 
     /// Overrides the management API base (e.g. a local sandbox).
@@ -293,6 +323,15 @@ impl FromJson for ClientSettings {
     const EXPECTED: &'static str = "a settings object";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
+        f.deny_unknown(&[
+            "store_hash",
+            "api_token",
+            "api_base",
+            "payments_base",
+            "host",
+            "max_response_bytes",
+            "timeout_ms",
+        ])?;
         Ok(ClientSettings {
             store_hash: f.req("store_hash")?,
             api_token: f.req("api_token")?,
@@ -300,6 +339,7 @@ impl FromJson for ClientSettings {
             payments_base: f.opt("payments_base")?,
             host: f.opt("host")?,
             max_response_bytes: f.opt("max_response_bytes")?,
+            timeout_ms: f.opt("timeout_ms")?,
         })
     }
 }

@@ -47,6 +47,18 @@ pub fn input<T: FromJson>(json: &str, path: &str) -> Result<T, PaymentError> {
     T::from_json(&doc.0, &Path::Root(path)).map_err(|e| input_error(&e))
 }
 
+/// A client configuration from JSON settings (`ClientSettings`' fields). A setting of the wrong
+/// shape is a configuration error naming it, like every other bad setting.
+pub fn client_config(settings_json: &str) -> Result<crate::ClientConfig, PaymentError> {
+    let settings: crate::ClientSettings = input(settings_json, "").map_err(|e| {
+        let f = &e.field_errors[0];
+        let mut c = PaymentError::configuration(&f.path, &f.code, &f.description);
+        c.field_errors = e.field_errors;
+        c
+    })?;
+    crate::ClientConfig::from_settings(settings)
+}
+
 /// A unit enumeration (`Endpoint`, `TransportFailure`, …) from its wire name.
 pub fn enum_named<T: serde::de::DeserializeOwned>(name: &str, path: &str) -> Result<T, PaymentError> {
     use serde::de::IntoDeserializer;

@@ -91,6 +91,14 @@ function convertKeys(value: Json, key: (k: string) => string): Json {
 
 /** camelCase keys → snake_case (for the core). */
 export const toSnake = <T = Json>(value: Json): T => convertKeys(value, snakeKey) as T;
+
+/**
+ * JSON for the core. `JSON.stringify` would turn NaN and ±Infinity into `null` (read as "not
+ * given") and an absent value into nothing at all: they go as text, so the core names the field
+ * that holds them.
+ */
+const toJson = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)) ?? "null";
 /** snake_case keys → camelCase (for callers). */
 export const toCamel = <T = Json>(value: Json): T => convertKeys(value, camelKey) as T;
 
@@ -217,19 +225,27 @@ export function classifyFetchError(err: unknown): TransportFailure {
   return "maybe_sent";
 }
 
-/** The default transport: global `fetch` with a per-request timeout. */
-export function fetchTransport(options: { timeoutMs?: number; fetch?: typeof fetch } = {}): Transport {
+/**
+ * The default transport: global `fetch` that never follows a redirect (one could carry the API
+ * token or card data to another origin; the core reads the 3xx), with a total deadline per
+ * request (headers and body together) and a body read through `maxBodyBytes`: one byte past it
+ * is enough for the core to refuse the response, and the rest is never read.
+ */
+export function fetchTransport(options: { timeoutMs?: number; maxBodyBytes?: number; fetch?: typeof fetch } = {}): Transport {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const doFetch = options.fetch ?? globalThis.fetch;
   return async (request) => {
     let response: Response;
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
       response = await doFetch(request.url, {
         method: request.method,
         headers: request.headers.map((h) => [h.name, h.value] as [string, string]),
         // TypeScript 5.9 types a Uint8Array over ArrayBufferLike as not a BodyInit; it is one.
         body: (request.body ?? undefined) as BodyInit | undefined,
-        signal: AbortSignal.timeout(timeoutMs),
+        redirect: "manual",
+        signal,
       });
     } catch (err) {
       throw new TransportError(classifyFetchError(err), `request ${request.id} (${request.endpoint}) got no response`);
@@ -238,13 +254,40 @@ export function fetchTransport(options: { timeoutMs?: number; fetch?: typeof fet
     response.headers.forEach((value, name) => headers.push({ name, value }));
     let body: Uint8Array;
     try {
-      body = new Uint8Array(await response.arrayBuffer());
+      body = await readCapped(response, maxBodyBytes + 1);
     } catch (err) {
       // The status arrived, so the server acted; a body that breaks off is not a clean failure.
-      throw new TransportError(classifyFetchError(err) === "timed_out" ? "timed_out" : "maybe_sent", `response to ${request.id} broke off`);
+      throw new TransportError(signal.aborted || classifyFetchError(err) === "timed_out" ? "timed_out" : "maybe_sent", `response to ${request.id} broke off`);
     }
     return { status: response.status, headers, body };
   };
+}
+
+/** At most `limit` bytes of `response`'s body; the stream is cancelled once they are read. */
+async function readCapped(response: Response, limit: number): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const part = value.subarray(0, Math.min(value.length, limit - length));
+    chunks.push(part);
+    length += part.length;
+    if (length >= limit) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.length;
+  }
+  return body;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,7 +305,7 @@ export interface ClientOptions {
   paymentsBase?: string;
   /** Your own transport; defaults to `fetchTransport({ timeoutMs })`. */
   transport?: Transport;
-  /** Per-request timeout for the default transport (ms). */
+  /** Total deadline of one request for the default transport, headers and body (ms; default 30 000). */
   timeoutMs?: number;
   /** Defaults for `pay`. */
   flowOptions?: FlowOptions;
@@ -378,9 +421,12 @@ export class Client {
       payments_base: options.paymentsBase,
       host: options.host ?? "node",
       max_response_bytes: options.maxResponseBytes,
+      timeout_ms: options.timeoutMs,
     };
-    this.#api = core(() => new BcpayApi(JSON.stringify(settings), options.rateLimit ? JSON.stringify(toSnake(options.rateLimit)) : undefined));
-    this.#transport = options.transport ?? fetchTransport({ timeoutMs: options.timeoutMs });
+    this.#api = core(() => new BcpayApi(toJson(settings), options.rateLimit ? toJson(toSnake(options.rateLimit)) : undefined));
+    // The core checked both limits; the default transport enforces them.
+    const [timeoutMs, maxBodyBytes] = this.#api.transportLimits();
+    this.#transport = options.transport ?? fetchTransport({ timeoutMs, maxBodyBytes });
     this.#flowOptions = options.flowOptions ?? {};
   }
 
@@ -431,32 +477,32 @@ export class Client {
   newFlow(orderId: number, payments: Payment | Payment[], options: FlowOptions = {}, nowMs: number = Date.now(), seed?: number): PaymentFlow {
     const list = Array.isArray(payments) ? payments : [payments];
     return new PaymentFlow(
-      core(() => this.#api.newFlow(orderId, JSON.stringify(toSnake(list)), this.#optionsJson(options), nowMs, seed)),
+      core(() => this.#api.newFlow(toJson(orderId), toJson(toSnake(list)), this.#optionsJson(options), nowMs, seed)),
     );
   }
 
   #defaultOptionsJson: string | undefined;
   /** The flow options as the core's JSON; the client's defaults are encoded once. */
   #optionsJson(options: FlowOptions): string {
-    for (const _ in options) return JSON.stringify(toSnake({ ...this.#flowOptions, ...options }));
-    return (this.#defaultOptionsJson ??= JSON.stringify(toSnake(this.#flowOptions)));
+    for (const _ in options) return toJson(toSnake({ ...this.#flowOptions, ...options }));
+    return (this.#defaultOptionsJson ??= toJson(toSnake(this.#flowOptions)));
   }
 
   /** Validates payments without sending anything; returns every field error (empty if valid). */
   validate(payments: Payment | Payment[], methods?: PaymentMethod[], nowMs: number = Date.now()): FieldError[] {
     const list = Array.isArray(payments) ? payments : [payments];
-    const json = core(() => this.#api.validate(JSON.stringify(toSnake(list)), nowMs, methods ? JSON.stringify(toSnake(methods)) : undefined));
+    const json = core(() => this.#api.validate(toJson(toSnake(list)), nowMs, methods ? toJson(toSnake(methods)) : undefined));
     return JSON.parse(json) as FieldError[];
   }
 
   /** Builds a request for `call` (stateless API; snake_case endpoint names as in the vectors). */
   buildRequest(call: string, input: Record<string, Json>): HttpRequest {
-    return core(() => this.#api.build(call, JSON.stringify(toSnake(input)))) as HttpRequest;
+    return core(() => this.#api.build(call, toJson(toSnake(input)))) as HttpRequest;
   }
 
   /** Parses the response to a request built for `call`. */
   parseResponse<T = Json>(call: string, requestId: string, response: HttpResponse, context: Record<string, Json> = {}): T {
-    const json = core(() => this.#api.parse(call, requestId, response.status, headerLines(response.headers), response.body, JSON.stringify(toSnake(context))));
+    const json = core(() => this.#api.parse(call, requestId, response.status, headerLines(response.headers), response.body, toJson(toSnake(context))));
     return toCamel<T>(JSON.parse(json));
   }
 

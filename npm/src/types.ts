@@ -265,7 +265,12 @@ export interface FlowOptions {
   backoffBaseMs?: number;
   backoffCapMs?: number;
   patRefreshMarginMs?: number;
+  /** Wait before the first read of the order's transactions after an unclear payment (ms; 2000). */
   reconcileDelayMs?: number;
+  /** Keep reading for the payment this long after an unclear outcome (ms; 60000): the ledger may lag. */
+  settleWindowMs?: number;
+  /** Pay again when the window ends with nothing recorded (default false: `ambiguous_outcome`). */
+  resendWhenUnrecorded?: boolean;
   maxTransactionPages?: number;
   isRecurring?: boolean;
 }

@@ -10,8 +10,8 @@ use bcpay_core::json_api::{self, to_json};
 use bcpay_core::model::Payment;
 use bcpay_core::rng::Entropy;
 use bcpay_core::{
-    Action, Api, ClientConfig, ClientSettings, Endpoint, FlowOptions, Header, HttpRequest, HttpResponse, PaymentError, PaymentFlow,
-    RateLimitConfig, RateLimiter, RequestId, SharedRateLimiter, TransportFailure,
+    Action, Api, Endpoint, FlowOptions, Header, HttpRequest, HttpResponse, PaymentError, PaymentFlow, RateLimitConfig, RateLimiter,
+    RequestId, SharedRateLimiter, TransportFailure,
 };
 use pyo3::create_exception;
 use pyo3::prelude::*;
@@ -70,21 +70,26 @@ struct CoreApi {
 
 #[pymethods]
 impl CoreApi {
-    /// `settings_json`: `{store_hash, api_token, api_base?, payments_base?, host?, max_response_bytes?}`.
+    /// `settings_json`: `{store_hash, api_token, api_base?, payments_base?, host?, max_response_bytes?, timeout_ms?}`.
     #[new]
     #[pyo3(signature = (settings_json, rate_limit_json=None))]
     fn new(settings_json: &str, rate_limit_json: Option<&str>) -> PyResult<CoreApi> {
-        let settings: ClientSettings = json_api::input(settings_json, "settings").map_err(err)?;
+        let config = json_api::client_config(settings_json).map_err(err)?;
         let limits: RateLimitConfig = match rate_limit_json {
             Some(j) => json_api::input(j, "rate_limit").map_err(err)?,
             None => RateLimitConfig::default(),
         };
-        let config = ClientConfig::from_settings(settings).map_err(err)?;
         Ok(CoreApi {
             api: Arc::new(Api::new(config)),
             limiter: RateLimiter::shared(limits),
             entropy: Mutex::new(Entropy::from_os()),
         })
+    }
+
+    /// `(timeout_ms, max_body_bytes)`: what the default transport enforces per request.
+    fn transport_limits(&self) -> (u64, usize) {
+        let config = self.api.config();
+        (config.timeout_ms(), config.max_response_bytes())
     }
 
     /// Builds the request for `call` from JSON input.
@@ -129,7 +134,9 @@ impl CoreApi {
 
     /// A payment flow for `order_id`, sharing this API's rate limiter.
     #[pyo3(signature = (order_id, payments_json, options_json, now_ms, seed=None))]
-    fn new_flow(&self, order_id: u64, payments_json: &str, options_json: &str, now_ms: u64, seed: Option<u64>) -> PyResult<CoreFlow> {
+    fn new_flow(&self, order_id_json: &str, payments_json: &str, options_json: &str, now_ms: u64, seed: Option<u64>) -> PyResult<CoreFlow> {
+        // As JSON, so that `True`, `"215"` or `1.5` are the core's typed errors, not order 1.
+        let order_id: u64 = json_api::input(order_id_json, "order_id").map_err(err)?;
         let payments: Vec<Payment> = json_api::input(payments_json, "payments").map_err(err)?;
         let options: FlowOptions = json_api::input(options_json, "options").map_err(err)?;
         let seed = seed.unwrap_or_else(|| self.entropy.lock().unwrap_or_else(|p| p.into_inner()).next_u64());

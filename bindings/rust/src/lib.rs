@@ -75,9 +75,10 @@ pub struct Client<T: Transport = ReqwestTransport> {
 }
 
 impl Client<ReqwestTransport> {
-    /// A client using reqwest with a 30 s timeout per request.
+    /// A client using reqwest with the configuration's deadline per request (30 s by default)
+    /// and its body cap.
     pub fn new(config: ClientConfig) -> Client<ReqwestTransport> {
-        let transport = ReqwestTransport::new(30_000).with_max_body_bytes(config.max_response_bytes());
+        let transport = ReqwestTransport::new(config.timeout_ms()).with_max_body_bytes(config.max_response_bytes());
         Client::with_transport(config, transport)
     }
 }

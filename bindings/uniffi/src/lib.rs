@@ -446,6 +446,15 @@ pub fn core_version() -> String {
 // CoreApi: stateless build / parse for one store, and the factory of its flows
 // ---------------------------------------------------------------------------------------------
 
+/// The limits a default transport enforces, from the client's configuration.
+#[derive(uniffi::Record)]
+pub struct TransportLimits {
+    /// Total deadline of one request, headers and body (ms).
+    pub timeout_ms: u64,
+    /// Largest response body accepted (bytes).
+    pub max_body_bytes: u64,
+}
+
 /// Optional client settings.
 #[derive(uniffi::Record, Default)]
 pub struct ClientOptions {
@@ -464,6 +473,9 @@ pub struct ClientOptions {
     /// Process Payment rate limit shared by this client's flows.
     #[uniffi(default = None)]
     pub rate_limit: Option<RateLimitConfig>,
+    /// Total deadline of one request, headers and body (ms; default 30 000).
+    #[uniffi(default = None)]
+    pub timeout_ms: Option<u64>,
 }
 
 /// Builds requests and parses responses for one store; creates its payment flows.
@@ -500,12 +512,23 @@ impl CoreApi {
             payments_base: options.payments_base,
             host: options.host,
             max_response_bytes,
+            timeout_ms: options.timeout_ms,
         })?;
         Ok(CoreApi {
             api: Arc::new(Api::new(config)),
             limiter: RateLimiter::shared(options.rate_limit.unwrap_or_default()),
             entropy: Mutex::new(Entropy::from_os()),
         })
+    }
+
+    /// What the default transports need: the total deadline of one request (ms) and the largest
+    /// body to read (bytes; they stop one byte past it).
+    pub fn transport_limits(&self) -> TransportLimits {
+        let config = self.api.config();
+        TransportLimits {
+            timeout_ms: config.timeout_ms(),
+            max_body_bytes: config.max_response_bytes() as u64,
+        }
     }
 
     /// `GET /v3/payments/methods?order_id=`.

@@ -15,8 +15,8 @@ use bcpay_core::model::Payment;
 use bcpay_core::read::FromJson;
 use bcpay_core::rng::Entropy;
 use bcpay_core::{
-    Action, Api, ClientConfig, ClientSettings, Endpoint, FieldError, FlowOptions, Header, HttpRequest, HttpResponse, Method, PaymentError,
-    PaymentFlow, RateLimitConfig, RateLimiter, RequestId, SharedRateLimiter, TransportFailure,
+    Action, Api, Endpoint, FlowOptions, Header, HttpRequest, HttpResponse, Method, PaymentError, PaymentFlow, RateLimitConfig, RateLimiter,
+    RequestId, SharedRateLimiter, TransportFailure,
 };
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -136,12 +136,11 @@ impl BcpayApi {
     /// transit_allowance_ms?}` or `undefined`.
     #[wasm_bindgen(constructor)]
     pub fn new(settings: &str, rate_limit: Option<String>) -> Result<BcpayApi, JsValue> {
-        let settings: ClientSettings = input(settings, "settings")?;
+        let config = json_api::client_config(settings).map_err(|e| js_error(&e))?;
         let limits: RateLimitConfig = match rate_limit {
             Some(json) => input(&json, "rate_limit")?,
             None => RateLimitConfig::default(),
         };
-        let config = ClientConfig::from_settings(settings).map_err(|e| js_error(&e))?;
         Ok(BcpayApi {
             api: Arc::new(Api::new(config)),
             limiter: RateLimiter::shared(limits),
@@ -186,31 +185,34 @@ impl BcpayApi {
     }
 
     /// A payment flow for `order_id` with JSON `payments`, sharing this API's rate limiter.
+    /// `[timeout_ms, max_body_bytes]`: what the default transport enforces per request.
+    #[wasm_bindgen(js_name = transportLimits)]
+    pub fn transport_limits(&self) -> Vec<f64> {
+        let config = self.api.config();
+        vec![config.timeout_ms() as f64, config.max_response_bytes() as f64]
+    }
+
     #[wasm_bindgen(js_name = newFlow)]
     pub fn new_flow(
         &self,
-        order_id: f64,
+        order_id_json: &str,
         payments_json: &str,
         options_json: &str,
         now_ms: f64,
         seed: Option<f64>,
     ) -> Result<BcpayFlow, JsValue> {
+        // As JSON, so that `"0x65"`, `true` or `[101]` are the core's typed errors instead of
+        // numbers by JavaScript's coercion.
+        let order_id: u64 = input(order_id_json, "order_id")?;
         let payments: Vec<Payment> = input(payments_json, "payments")?;
         let options: FlowOptions = input(options_json, "options")?;
-        if !(order_id.is_finite() && order_id >= 0.0 && order_id.fract() == 0.0) {
-            return Err(js_error(&PaymentError::validation(vec![FieldError::new(
-                "order_id",
-                "invalid_order_id",
-                "The order id must be a whole number from 1 to 2147483647.",
-            )])));
-        }
         let seed = seed.map_or_else(|| self.entropy.borrow_mut().next_u64(), |s| s as u64);
         let entropy = Entropy::from_seed(seed);
         PaymentFlow::with_limiter(
             self.api.clone(),
             self.limiter.clone(),
             entropy,
-            order_id as u64,
+            order_id,
             payments,
             options,
             now_ms as u64,

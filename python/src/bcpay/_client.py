@@ -54,6 +54,14 @@ Payment = Mapping[str, Any]
 """A payment, as the API spells it: ``{"instrument": {...}, "payment_method_id": "stripe.card", "save_instrument": False}``."""
 
 
+def _timeout_ms(seconds: Any) -> Any:
+    """Seconds as the core's ``timeout_ms``; anything that is not a real number goes as it is,
+    for the core to name (``True``, ``"30"``, NaN)."""
+    if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and seconds == seconds and abs(seconds) != float("inf"):
+        return round(seconds * 1000)
+    return seconds if isinstance(seconds, (str, bool)) or seconds is None else str(seconds)
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -92,41 +100,92 @@ SyncTransport = Callable[[HttpRequest], HttpResponse]
 AsyncTransport = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 
-class HttpxTransport:
-    """The default synchronous transport: one pooled ``httpx.Client`` with keep-alive."""
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 
-    def __init__(self, timeout: float = 30.0, client: Optional[httpx.Client] = None) -> None:
+
+class _Deadline(Exception):
+    """The request's total deadline passed while its body was arriving."""
+
+
+def _capped(chunks: Any, limit: int, deadline: float) -> bytes:
+    """At most ``limit`` bytes of ``chunks``, failing once ``deadline`` (monotonic) passes."""
+    parts: List[bytes] = []
+    size = 0
+    for chunk in chunks:
+        if time.monotonic() > deadline:
+            raise _Deadline()
+        parts.append(chunk[: limit - size])
+        size += len(parts[-1])
+        if size >= limit:
+            break
+    if time.monotonic() > deadline:
+        raise _Deadline()
+    return b"".join(parts)
+
+
+class HttpxTransport:
+    """The default synchronous transport: one pooled ``httpx.Client`` with keep-alive that never
+    follows a redirect, reads a body through ``max_body_bytes`` (one byte past it, for the core
+    to refuse; the rest is never read) and gives a request ``timeout`` seconds in all. httpx's
+    own timeouts are per read, so the total is checked between the body's chunks as well: a
+    body trickled byte by byte ends within ``timeout`` plus at most one read's wait."""
+
+    def __init__(self, timeout: float = 30.0, client: Optional[httpx.Client] = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         import httpx
 
-        self._client = client or httpx.Client(timeout=timeout)
+        self._client = client or httpx.Client(timeout=timeout, follow_redirects=False)
+        self._timeout = timeout
+        self._limit = max_body_bytes + 1
         self._errors = httpx.HTTPError
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        deadline = time.monotonic() + self._timeout
         try:
-            r = self._client.request(request.method, request.url, headers=list(request.headers), content=request.body)
+            with self._client.stream(request.method, request.url, headers=list(request.headers), content=request.body, follow_redirects=False) as r:
+                body = _capped(r.iter_bytes(), self._limit, deadline)
+                return HttpResponse(r.status_code, tuple(r.headers.multi_items()), body)
+        except _Deadline:
+            raise NoResponse("timed_out", f"{request.endpoint} {request.id}: deadline passed") from None
         except self._errors as e:
             raise NoResponse(classify_httpx_error(e), f"{request.endpoint} {request.id}: {type(e).__name__}") from None
-        return HttpResponse(r.status_code, tuple(r.headers.multi_items()), r.content)
 
     def close(self) -> None:
         self._client.close()
 
 
 class AsyncHttpxTransport:
-    """The default asyncio transport: one pooled ``httpx.AsyncClient``."""
+    """The default asyncio transport: one pooled ``httpx.AsyncClient`` that never follows a
+    redirect, reads a body through ``max_body_bytes`` and ends each request, headers and body
+    together, after ``timeout`` seconds."""
 
-    def __init__(self, timeout: float = 30.0, client: Optional[httpx.AsyncClient] = None) -> None:
+    def __init__(self, timeout: float = 30.0, client: Optional[httpx.AsyncClient] = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         import httpx
 
-        self._client = client or httpx.AsyncClient(timeout=timeout)
+        self._client = client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._timeout = timeout
+        self._limit = max_body_bytes + 1
         self._errors = httpx.HTTPError
 
+    async def _exchange(self, request: HttpRequest) -> HttpResponse:
+        async with self._client.stream(request.method, request.url, headers=list(request.headers), content=request.body, follow_redirects=False) as r:
+            parts: List[bytes] = []
+            size = 0
+            async for chunk in r.aiter_bytes():
+                parts.append(chunk[: self._limit - size])
+                size += len(parts[-1])
+                if size >= self._limit:
+                    break
+            return HttpResponse(r.status_code, tuple(r.headers.multi_items()), b"".join(parts))
+
     async def __call__(self, request: HttpRequest) -> HttpResponse:
+        import asyncio
+
         try:
-            r = await self._client.request(request.method, request.url, headers=list(request.headers), content=request.body)
+            return await asyncio.wait_for(self._exchange(request), self._timeout)
+        except asyncio.TimeoutError:
+            raise NoResponse("timed_out", f"{request.endpoint} {request.id}: deadline passed") from None
         except self._errors as e:
             raise NoResponse(classify_httpx_error(e), f"{request.endpoint} {request.id}: {type(e).__name__}") from None
-        return HttpResponse(r.status_code, tuple(r.headers.multi_items()), r.content)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -190,16 +249,21 @@ class _Base:
         rate_limit: Optional[Mapping[str, Any]] = None,
         host: str = "python",
         max_response_bytes: Optional[int] = None,
+        timeout: float = 30.0,
     ) -> None:
-        settings = {"store_hash": store_hash, "api_token": api_token, "api_base": api_base, "payments_base": payments_base, "host": host, "max_response_bytes": max_response_bytes}
+        settings = {"store_hash": store_hash, "api_token": api_token, "api_base": api_base, "payments_base": payments_base, "host": host, "max_response_bytes": max_response_bytes,
+                    "timeout_ms": _timeout_ms(timeout)}
         self._api = _core_call(lambda: _core.CoreApi(_dumps(settings), _dumps(dict(rate_limit)) if rate_limit else None))
         self._flow_options = dict(flow_options or {})
+        # The core checked both; the default transports enforce them.
+        timeout_ms, self._max_body_bytes = self._api.transport_limits()
+        self._timeout = timeout_ms / 1000
 
     def new_flow(self, order_id: int, payments: Union[Payment, Sequence[Payment]], now_ms: Optional[int] = None, seed: Optional[int] = None, **options: Any) -> PaymentFlow:
         """A payment flow to drive yourself; ``seed`` makes retry jitter repeatable."""
         items = [payments] if isinstance(payments, Mapping) else list(payments)
         opts = {**self._flow_options, **options}
-        return PaymentFlow(_core_call(lambda: self._api.new_flow(order_id, _dumps(items), _dumps(opts), _now_ms() if now_ms is None else now_ms, seed)))
+        return PaymentFlow(_core_call(lambda: self._api.new_flow(_dumps(order_id), _dumps(items), _dumps(opts), _now_ms() if now_ms is None else now_ms, seed)))
 
     def validate(self, payments: Union[Payment, Sequence[Payment]], methods: Optional[Sequence[Mapping[str, Any]]] = None, now_ms: Optional[int] = None) -> List[FieldError]:
         """Every field error in ``payments`` (empty when valid); nothing is sent."""
@@ -225,9 +289,9 @@ class Client(_Base):
     """A synchronous client for one store. Use as a context manager to close its connections."""
 
     def __init__(self, store_hash: str, api_token: str, *, transport: Optional[SyncTransport] = None, timeout: float = 30.0, **settings: Any) -> None:
-        super().__init__(store_hash, api_token, **settings)
+        super().__init__(store_hash, api_token, timeout=timeout, **settings)
         self._own_transport = transport is None
-        self._transport: SyncTransport = transport or HttpxTransport(timeout)
+        self._transport: SyncTransport = transport or HttpxTransport(self._timeout, max_body_bytes=self._max_body_bytes)
 
     def __enter__(self) -> "Client":
         return self
@@ -322,9 +386,9 @@ class AsyncClient(_Base):
     """An asyncio client for one store. Use ``async with`` to close its connections."""
 
     def __init__(self, store_hash: str, api_token: str, *, transport: Optional[AsyncTransport] = None, timeout: float = 30.0, **settings: Any) -> None:
-        super().__init__(store_hash, api_token, **settings)
+        super().__init__(store_hash, api_token, timeout=timeout, **settings)
         self._own_transport = transport is None
-        self._transport: AsyncTransport = transport or AsyncHttpxTransport(timeout)
+        self._transport: AsyncTransport = transport or AsyncHttpxTransport(self._timeout, max_body_bytes=self._max_body_bytes)
 
     async def __aenter__(self) -> "AsyncClient":
         return self

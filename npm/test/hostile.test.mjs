@@ -1,0 +1,132 @@
+// The hostile world (tests/hostile/scenarios.json) against the npm client and its default fetch
+// transport: each scenario on its own sandbox process, all at once. Plus the inputs JavaScript
+// would coerce (order ids, timeouts, misspelled options), which must be typed errors.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Client, BcpayError, toCamel } from "../dist/esm/index.js";
+
+const bin = process.env.BCPAY_SANDBOX_BIN ?? fileURLToPath(new URL("../../target/debug/bcpay-sandbox", import.meta.url));
+const world = JSON.parse(readFileSync(new URL("../../tests/hostile/scenarios.json", import.meta.url), "utf8"));
+const children = [];
+after(() => children.forEach((c) => c.kill()));
+
+function startSandbox() {
+  const child = spawn(bin, ["--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/listening on (\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`sandbox exited with ${code}`)));
+  });
+}
+
+const clientFor = (base, extra = {}) => new Client({ storeHash: "abc123", apiToken: "sandbox-token", apiBase: base, paymentsBase: base, ...extra });
+const admin = async (base, path, body) =>
+  (await fetch(`${base}/__sandbox/${path}`, body ? { method: "POST", body: JSON.stringify(body) } : undefined)).json();
+
+async function newOrder(c) {
+  const o = await c.createOrder({
+    customerId: 0,
+    billingAddress: { firstName: "Jane", lastName: "Doe", street1: "1 Main St", city: "Austin", state: "Texas", zip: "78751", country: "United States", countryIso2: "US", email: "jane@example.com" },
+    products: [{ name: "Poster", quantity: 1, priceIncTax: 20, priceExTax: 20 }],
+  });
+  return o.id;
+}
+
+/** The server-provided text an error keeps, where an echoed secret would land. */
+const serverTexts = (e) => [e.title, e.detail ?? "", ...e.fieldErrors.flatMap((f) => [f.path, f.description])].join(" ");
+
+async function run(scenario) {
+  const { expect } = scenario;
+  const base = await startSandbox();
+  const id = await newOrder(clientFor(base));
+  const before = (await admin(base, "ledger")).requests;
+  await admin(base, "faults", scenario.faults);
+  const c = clientFor(base, { timeoutMs: scenario.timeout_ms ?? 10_000, flowOptions: toCamel(scenario.options ?? {}) });
+  const started = performance.now();
+  let receipt, error;
+  try {
+    receipt = await c.pay(id, toCamel(world.payment));
+  } catch (e) {
+    error = e;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await admin(base, "faults", {});
+  const ledger = await admin(base, "ledger");
+  const where = scenario.name;
+  if (expect.outcome === "paid") {
+    assert.ok(receipt, `${where}: expected paid, got ${error}`);
+    if ("reconciled" in expect) assert.equal(receipt.payments[0].reconciled, expect.reconciled, where);
+  } else {
+    assert.ok(error instanceof BcpayError, `${where}: expected a BcpayError, got ${receipt ? "a receipt" : error}`);
+    assert.equal(error.kind, expect.kind, `${where}: ${error.message}`);
+    if ("status" in expect) assert.equal(error.status, expect.status, where);
+    if ("retry_after_ms" in expect) {
+      assert.equal(error.retry.type, "after", where);
+      assert.ok(error.retry.ms <= expect.retry_after_ms && error.retry.ms + 1000 >= expect.retry_after_ms, `${where}: retry ${error.retry.ms}`);
+    }
+    const texts = serverTexts(error);
+    for (const s of world.secrets) {
+      assert.ok(!texts.includes(s), `${where}: a secret leaked into the error: ${texts}`);
+      if (s.length > 3) assert.ok(!String(error).includes(s) && !JSON.stringify(error).includes(s), `${where}: a secret leaked`);
+    }
+  }
+  const charges = ledger.orders.find((o) => o.order_id === id)?.charges.length ?? 0;
+  assert.equal(charges, expect.charges, `${where}: charges`);
+  assert.equal(ledger.double_charges, 0, `${where}: double charges`);
+  assert.equal(ledger.trap_hits, 0, `${where}: a redirect was followed: ${JSON.stringify(ledger.trap)}`);
+  for (const [call, want] of Object.entries(expect.requests ?? {})) {
+    assert.equal((ledger.requests[call] ?? 0) - (before[call] ?? 0), want, `${where}: ${call} requests`);
+  }
+  assert.ok(seconds <= expect.max_seconds, `${where}: took ${seconds.toFixed(1)} s`);
+}
+
+test("every hostile scenario", async () => {
+  const results = await Promise.allSettled(world.scenarios.map(run));
+  const failures = results.filter((r) => r.status === "rejected").map((r) => r.reason.message);
+  assert.deepEqual(failures, [], `${failures.length} hostile scenarios failed`);
+});
+
+test("insecure base URLs are refused before any request", () => {
+  for (const config of world.configs) {
+    const extra = config.api_base ? { apiBase: config.api_base } : { paymentsBase: config.payments_base };
+    assert.throws(() => new Client({ storeHash: "abc123", apiToken: "t", ...extra }), (e) => {
+      assert.ok(e instanceof BcpayError, config.name);
+      assert.equal(e.kind, config.expect.kind);
+      assert.equal(e.fieldErrors[0].code, config.expect.code);
+      return true;
+    });
+  }
+});
+
+test("inputs JavaScript would coerce are typed errors, not other orders", () => {
+  const c = new Client({ storeHash: "abc123", apiToken: "t" });
+  const payment = toCamel(world.payment);
+  for (const orderId of ["0x65", "1e2", "215", [101], true, null, undefined, 1.5, NaN, -1, 2 ** 53]) {
+    assert.throws(() => c.newFlow(orderId, payment), (e) => {
+      assert.ok(e instanceof BcpayError, `order id ${String(orderId)}: ${e}`);
+      assert.equal(e.kind, "validation");
+      assert.equal(e.fieldErrors[0].path, "order_id", String(orderId));
+      return true;
+    });
+  }
+  for (const timeoutMs of [-1, NaN, 0, Infinity, 1.5, "100"]) {
+    assert.throws(() => new Client({ storeHash: "abc123", apiToken: "t", timeoutMs }), (e) => {
+      assert.ok(e instanceof BcpayError, `timeoutMs ${String(timeoutMs)}: ${e}`);
+      assert.equal(e.fieldErrors[0].path, "timeout_ms", String(timeoutMs));
+      return true;
+    });
+  }
+  assert.throws(() => c.newFlow(215, payment, { reconcle: false }), (e) => {
+    assert.ok(e instanceof BcpayError);
+    assert.equal(e.fieldErrors[0].code, "unknown_field");
+    return true;
+  });
+});
