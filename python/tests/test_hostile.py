@@ -61,7 +61,7 @@ def run(scenario: Dict[str, Any]) -> Optional[str]:
             return f"{name}: status {error.status}"
         if "retry_after_ms" in expect:
             retry = error.retry
-            if retry.get("type") != "after" or not (expect["retry_after_ms"] - 1000 <= retry["ms"] <= expect["retry_after_ms"]):
+            if retry.type != "after" or retry.ms is None or not (expect["retry_after_ms"] - 1000 <= retry.ms <= expect["retry_after_ms"]):
                 return f"{name}: retry {retry}"
         texts, shown = server_texts(error), f"{error} {error!r}"
         for s in WORLD["secrets"]:

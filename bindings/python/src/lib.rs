@@ -133,7 +133,7 @@ impl CoreApi {
     }
 
     /// A payment flow for `order_id`, sharing this API's rate limiter.
-    #[pyo3(signature = (order_id, payments_json, options_json, now_ms, seed=None))]
+    #[pyo3(signature = (order_id_json, payments_json, options_json, now_ms, seed=None))]
     fn new_flow(&self, order_id_json: &str, payments_json: &str, options_json: &str, now_ms: u64, seed: Option<u64>) -> PyResult<CoreFlow> {
         // As JSON, so that `True`, `"215"` or `1.5` are the core's typed errors, not order 1.
         let order_id: u64 = json_api::input(order_id_json, "order_id").map_err(err)?;

@@ -48,14 +48,19 @@ class Client @JvmOverloads constructor(
     storeHash: String,
     apiToken: String,
     options: ClientOptions = ClientOptions(),
-    /** Sends the core's requests; [JavaHttpTransport] by default. */
-    val transport: Transport = JavaHttpTransport(),
+    /** Sends the core's requests; by default a [JavaHttpTransport] with the options' limits. */
+    transport: Transport? = null,
     /** The flow options [pay] uses unless given others. */
     val flowOptions: FlowOptions = defaultFlowOptions(),
     /** Milliseconds since the epoch; tests may supply their own. */
     private val clock: () -> Long = System::currentTimeMillis,
 ) : AutoCloseable {
     private val core = CoreApi(storeHash, apiToken, options.copy(host = options.host ?: "kotlin"))
+
+    /** Sends the core's requests. */
+    val transport: Transport = transport ?: core.transportLimits().let {
+        JavaHttpTransport(java.time.Duration.ofMillis(it.timeoutMs.toLong()), it.maxBodyBytes.toLong())
+    }
 
     private fun now(): ULong = clock().toULong()
 

@@ -15,11 +15,18 @@ import java.net.http.HttpRequest.BodyPublishers
 import java.net.http.HttpResponse.BodyHandlers
 import java.net.http.HttpTimeoutException
 import java.nio.channels.UnresolvedAddressException
+import java.io.ByteArrayOutputStream
+import java.nio.ByteBuffer
 import java.time.Duration
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CompletionException
+import java.util.concurrent.CompletionStage
 import java.util.concurrent.ExecutionException
+import java.util.concurrent.Flow
 import java.util.concurrent.ForkJoinPool
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.TimeoutException
+import java.util.concurrent.atomic.AtomicBoolean
 
 /**
  * Thrown by a [Transport] when a request got no response. [failure] tells the core whether the
@@ -47,13 +54,19 @@ fun interface Transport {
 }
 
 /**
- * The default transport: `java.net.http.HttpClient` (HTTP/1.1, shared connection pool) with a
- * per-request timeout. The JDK client does not retry POSTs on its own.
+ * The default transport: `java.net.http.HttpClient` (HTTP/1.1, shared connection pool) that
+ * never follows a redirect (one could carry the API token or card data to another origin; the
+ * core reads the 3xx), ends each request after [timeout] counting headers *and* body (the JDK's
+ * own request timeout stops at the headers, so a trickled body would hang), and reads a body only
+ * up to [maxBodyBytes] + 1 bytes (enough for the core to refuse it). The JDK client does not retry
+ * POSTs on its own.
  */
 class JavaHttpTransport @JvmOverloads constructor(
     private val timeout: Duration = Duration.ofSeconds(30),
+    private val maxBodyBytes: Long = 4L * 1024 * 1024,
     private val client: HttpClient = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
+        .followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(timeout)
         .build(),
 ) : Transport {
@@ -79,9 +92,15 @@ class JavaHttpTransport @JvmOverloads constructor(
         )
 
     override fun send(request: HttpRequest): HttpResponse {
+        val future = try {
+            sendAsync(request)
+        } catch (e: Exception) {
+            throw transportExceptionOf(e)
+        }
         try {
-            return response(client.send(javaRequest(request), BodyHandlers.ofByteArray()))
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS)
         } catch (e: InterruptedException) {
+            future.cancel(true)
             Thread.currentThread().interrupt()
             throw TransportException(TransportFailure.MAYBE_SENT, e)
         } catch (e: Exception) {
@@ -95,8 +114,58 @@ class JavaHttpTransport @JvmOverloads constructor(
         } catch (e: Exception) {
             return CompletableFuture.failedFuture(transportExceptionOf(e))
         }
-        return client.sendAsync(javaRequest, BodyHandlers.ofByteArray())
-            .handle { r, e -> if (e != null) throw transportExceptionOf(e) else response(r) }
+        val limit = (maxBodyBytes + 1).coerceAtMost(Int.MAX_VALUE.toLong()).toInt()
+        val exchange = client.sendAsync(javaRequest) { CappedBody(limit) }
+        // The total deadline: cancelling the exchange's future aborts its connection.
+        val expired = AtomicBoolean(false)
+        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute {
+            if (!exchange.isDone && expired.compareAndSet(false, true)) exchange.cancel(true)
+        }
+        return exchange.handle { r, e ->
+            when {
+                expired.get() -> throw TransportException(TransportFailure.TIMED_OUT, e)
+                e != null -> throw transportExceptionOf(e)
+                else -> response(r)
+            }
+        }
+    }
+}
+
+/** Collects at most [limit] bytes of a body, then cancels the rest of it. */
+private class CappedBody(private val limit: Int) : java.net.http.HttpResponse.BodySubscriber<ByteArray> {
+    private val out = ByteArrayOutputStream()
+    private val result = CompletableFuture<ByteArray>()
+    private lateinit var subscription: Flow.Subscription
+
+    override fun getBody(): CompletionStage<ByteArray> = result
+
+    override fun onSubscribe(s: Flow.Subscription) {
+        subscription = s
+        s.request(1)
+    }
+
+    override fun onNext(items: List<ByteBuffer>) {
+        if (result.isDone) return
+        for (b in items) {
+            val n = minOf(b.remaining(), limit - out.size())
+            val bytes = ByteArray(n)
+            b.get(bytes)
+            out.write(bytes)
+        }
+        if (out.size() >= limit) {
+            subscription.cancel()
+            result.complete(out.toByteArray())
+        } else {
+            subscription.request(1)
+        }
+    }
+
+    override fun onError(t: Throwable) {
+        result.completeExceptionally(t)
+    }
+
+    override fun onComplete() {
+        result.complete(out.toByteArray())
     }
 }
 
@@ -116,7 +185,7 @@ fun transportExceptionOf(error: Throwable): TransportException {
             e.cause is ConnectException || e.cause is UnresolvedAddressException -> TransportFailure.NOT_SENT
         // The JDK rejects a malformed request before opening a connection.
         e is IllegalArgumentException -> TransportFailure.NOT_SENT
-        e is HttpTimeoutException -> TransportFailure.TIMED_OUT
+        e is HttpTimeoutException || e is TimeoutException -> TransportFailure.TIMED_OUT
         else -> TransportFailure.MAYBE_SENT
     }
     return TransportException(failure, e)

@@ -72,6 +72,8 @@ fun flowOptionsOf(o: JsonObject): FlowOptions = defaultFlowOptions().also { f ->
             "backoff_cap_ms" -> f.backoffCapMs = v.asLong.toULong()
             "pat_refresh_margin_ms" -> f.patRefreshMarginMs = v.asLong.toULong()
             "reconcile_delay_ms" -> f.reconcileDelayMs = v.asLong.toULong()
+            "settle_window_ms" -> f.settleWindowMs = v.asLong.toULong()
+            "resend_when_unrecorded" -> f.resendWhenUnrecorded = v.asBoolean
             "max_transaction_pages" -> f.maxTransactionPages = v.asInt.toUInt()
             "is_recurring" -> f.isRecurring = v.asBoolean
             else -> error("unknown flow option $key")
