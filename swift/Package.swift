@@ -5,14 +5,16 @@
 // The Rust library is linked one of two ways:
 // - `BcpayFFIC.xcframework` next to this file (built by scripts/build-xcframework.sh on macOS)
 //   for Apple platforms;
-// - otherwise `../target/release/libbcpay_uniffi` (`cargo build --release -p bcpay-uniffi`), for
-//   `swift test` on macOS or Linux straight from the repository.
+// - otherwise `libbcpay_uniffi` from BCPAY_RUST_LIB_DIR, by default `../target/release`
+//   (`cargo build --release -p bcpay-uniffi`), for `swift test` on macOS or Linux straight from
+//   the repository (scripts/test.sh uses the debug build in `../target/debug`).
 import Foundation
 import PackageDescription
 
 let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 let hasXCFramework = FileManager.default.fileExists(atPath: here.appendingPathComponent("BcpayFFIC.xcframework").path)
-let rustTarget = here.appendingPathComponent("../target/release").standardizedFileURL.path
+let rustTarget = ProcessInfo.processInfo.environment["BCPAY_RUST_LIB_DIR"]
+    ?? here.appendingPathComponent("../target/release").standardizedFileURL.path
 
 let ffiC: Target = hasXCFramework
     ? .binaryTarget(name: "BcpayFFIC", path: "BcpayFFIC.xcframework")

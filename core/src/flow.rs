@@ -481,6 +481,38 @@ impl PaymentFlow {
         }
     }
 
+    /// Ends the flow because its caller gave up (a cancelled task, an aborted request, a passed
+    /// deadline) and returns the error to report. If a Process Payment may have reached the server
+    /// and is not settled — one in flight, or one being reconciled — the outcome is
+    /// `AmbiguousOutcome`: the money may have moved. Otherwise nothing unclear was sent, and the
+    /// error is a `Transport` one that says so (payments already taken are listed, as always).
+    pub fn cancel(&mut self, now_ms: u64) -> PaymentError {
+        if let Some(Action::Failed { error }) = &self.outcome {
+            return error.clone();
+        }
+        let in_flight = self.in_flight.as_ref().map(|(id, endpoint, _)| (id.clone(), *endpoint));
+        if let Some((id, _)) = &in_flight {
+            self.take_in_flight(id, now_ms);
+        }
+        let paying = in_flight.as_ref().is_some_and(|(_, e)| *e == Endpoint::ProcessPayment);
+        if paying && self.unclear.is_none() {
+            let (id, _) = in_flight.expect("paying has a request");
+            self.unclear = Some((PaymentError::new(ErrorKind::Transport, "cancelled while the payment was in flight"), id));
+        }
+        if self.unclear.is_some() {
+            self.fail_ambiguous("the caller cancelled before it was settled");
+        } else {
+            let mut e = PaymentError::new(ErrorKind::Transport, "The payment was cancelled");
+            e.detail = Some(format!("Cancelled by the caller; no payment of order {} was in flight or unsettled.", self.order_id));
+            e.retry = RetryAdvice::After { ms: 0 };
+            self.fail_at_step(e);
+        }
+        match &self.outcome {
+            Some(Action::Failed { error }) => error.clone(),
+            _ => unreachable!("the flow has just failed"),
+        }
+    }
+
     /// Feeds a transport failure for request `id`. Other ids are ignored.
     pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, now_ms: u64) {
         let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };

@@ -476,3 +476,32 @@ fn short_lived_token_is_used_not_replaced_forever() {
     assert!(pat.expires_within(NOW + 5_000, 60_000));
     assert!(pat.is_expired(NOW + 10_000));
 }
+
+#[test]
+fn cancelling_says_whether_a_payment_may_have_been_sent() {
+    // Before any Process Payment: a plain transport error, nothing taken.
+    let mut f = flow(vec![card()], fast());
+    let Action::Send { .. } = f.poll(NOW) else { panic!() };
+    let e = f.cancel(NOW + 1);
+    assert_eq!(e.kind, ErrorKind::Transport);
+    assert!(f.is_finished());
+    // With Process Payment in flight: ambiguous, to reconcile.
+    let mut store = FakeStore::with_order(ORDER, 1);
+    let mut f = flow(vec![card()], FlowOptions { fetch_methods: false, ..fast() });
+    let mut now = NOW;
+    loop {
+        match f.poll(now) {
+            Action::Send { request } if request.endpoint == Endpoint::ProcessPayment => break,
+            Action::Send { request } => match store.handle(&request, support::Fault::None, now) {
+                support::Outcome::Response(r) => f.on_response(&request.id, &r, now),
+                support::Outcome::Failure(x) => f.on_transport_failure(&request.id, x, now),
+            },
+            Action::Wait { until_ms } => now = until_ms,
+            other => panic!("{other:?}"),
+        }
+    }
+    let e = f.cancel(now);
+    assert_eq!(e.kind, ErrorKind::AmbiguousOutcome);
+    assert_eq!(e.retry, RetryAdvice::Reconcile);
+    assert!(matches!(f.poll(now), Action::Failed { .. }));
+}

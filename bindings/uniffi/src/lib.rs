@@ -405,6 +405,13 @@ fn core_payments(payments: &[Payment]) -> Vec<model::Payment> {
 // ---------------------------------------------------------------------------------------------
 
 /// The flow options a careful integration wants.
+/// The error's sentence, as the core writes it (kind, title, detail, code, status, request):
+/// what a host shows as the exception's message. Never contains card data or tokens.
+#[uniffi::export]
+pub fn describe_error(details: ErrorDetails) -> String {
+    details.to_string()
+}
+
 #[uniffi::export]
 pub fn default_flow_options() -> FlowOptions {
     FlowOptions::default()
@@ -748,6 +755,12 @@ impl PaymentFlow {
     /// Feeds the failure of request `request_id` at `now_ms`.
     pub fn on_transport_failure(&self, request_id: String, failure: TransportFailure, now_ms: u64) {
         lock(&self.flow).on_transport_failure(&RequestId(request_id), failure, now_ms);
+    }
+
+    /// Ends the flow because the caller gave up (a cancelled task or future) and returns the
+    /// error to throw: `AmbiguousOutcome` when a payment may have been sent and is unsettled.
+    pub fn cancel(&self, now_ms: u64) -> BcpayError {
+        lock(&self.flow).cancel(now_ms).into()
     }
 
     /// The order this flow pays.

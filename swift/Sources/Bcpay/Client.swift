@@ -19,14 +19,17 @@ public final class Client: @unchecked Sendable {
         storeHash: String,
         apiToken: String,
         options: ClientOptions = ClientOptions(),
-        transport: Transport = URLSessionTransport(),
+        transport: Transport? = nil,
         flowOptions: FlowOptions = defaultFlowOptions(),
         clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
     ) throws {
         var options = options
         if options.host == nil { options.host = "swift" }
         self.core = try CoreApi(storeHash: storeHash, apiToken: apiToken, options: options)
+        // The core checked the limits; the default transport enforces them.
+        let limits = core.transportLimits()
         self.transport = transport
+            ?? URLSessionTransport(timeout: Double(limits.timeoutMs) / 1000, maxBodyBytes: Int(clamping: limits.maxBodyBytes))
         self.flowOptions = flowOptions
         self.clock = clock
     }
@@ -39,9 +42,14 @@ public final class Client: @unchecked Sendable {
     }
 
     /// Pays `orderId` with `payments` in order (gift certificates and store credit first).
+    ///
+    /// Cancelling the task that awaits this ends it with a ``BcpayError``: `.AmbiguousOutcome`
+    /// when a payment may have been sent and is not settled (check the order before paying
+    /// again), else `.Transport`.
     public func pay(orderId: UInt64, payments: [Payment], options: FlowOptions? = nil) async throws -> PaymentReceipt {
         let flow = try newFlow(orderId: orderId, payments: payments, options: options)
         while true {
+            if Task.isCancelled { throw flow.cancel(nowMs: clock()) }
             switch flow.poll(nowMs: clock()) {
             case .send(let request):
                 let id = request.requestId()
@@ -49,11 +57,18 @@ public final class Client: @unchecked Sendable {
                     let response = try await transport.send(request)
                     flow.onResponse(requestId: id, response: response, nowMs: clock())
                 } catch {
+                    if Task.isCancelled { throw flow.cancel(nowMs: clock()) }
                     flow.onTransportFailure(requestId: id, failure: transportFailure(of: error).failure, nowMs: clock())
                 }
             case .wait(let untilMs):
                 let now = clock()
-                if untilMs > now { try await Task.sleep(nanoseconds: (untilMs - now) * 1_000_000) }
+                if untilMs > now {
+                    do {
+                        try await Task.sleep(nanoseconds: (untilMs - now) * 1_000_000)
+                    } catch {
+                        throw flow.cancel(nowMs: clock())
+                    }
+                }
             case .awaiting:
                 preconditionFailure("bcpay: a request is in flight in a sequential flow")
             case .done(let receipt):
@@ -179,4 +194,11 @@ extension BcpayError {
             return d
         }
     }
+}
+
+extension BcpayError: CustomDebugStringConvertible, CustomStringConvertible {
+    /// The core's sentence for this error; never card data or tokens. It is also what
+    /// `localizedDescription` shows.
+    public var description: String { describeError(details: details) }
+    public var debugDescription: String { description }
 }

@@ -6,7 +6,7 @@ import FoundationNetworking
 
 /// Thrown by a ``Transport`` when a request got no response. `failure` tells the core whether the
 /// server may have seen it: a payment is resent only when it certainly was not.
-public struct TransportFailureError: Error, CustomStringConvertible {
+public struct TransportFailureError: Error, CustomStringConvertible, @unchecked Sendable {
     public let failure: TransportFailure
     public let underlying: Error?
 
@@ -28,54 +28,177 @@ public protocol Transport: Sendable {
     func send(_ request: HttpRequest) async throws -> HttpResponse
 }
 
-/// The default transport: `URLSession` with a per-request timeout.
+/// The default transport: one `URLSession` (its own pool) whose delegate never follows a redirect
+/// (one could carry the API token or card data to another origin; the core reads the 3xx), reads
+/// a body only up to `maxBodyBytes` + 1 bytes (enough for the core to refuse it), and ends each
+/// request `timeout` seconds after it starts, headers and body together. The deadline is kept by
+/// the transport itself: Linux Foundation does not apply `timeoutIntervalForResource`, and its
+/// request timeout restarts with every byte. Cancelling the awaiting task cancels the request.
+///
+/// A request that ends without its answer (a deadline, a cancellation) leaves its connection in
+/// an unknown state, and Linux Foundation may queue the next request behind the late answer on
+/// it: the transport then starts over with a fresh session (a fresh pool).
 public final class URLSessionTransport: Transport, @unchecked Sendable {
-    private let session: URLSession
+    private let lock = NSLock()
+    private var session: URLSession
+    private let configuration: URLSessionConfiguration
+    private let exchanges: Exchanges
     private let timeout: TimeInterval
+    private let maxBodyBytes: Int
 
-    public init(session: URLSession = .shared, timeout: TimeInterval = 30) {
-        self.session = session
+    public init(timeout: TimeInterval = 30, maxBodyBytes: Int = 4 * 1024 * 1024, configuration: URLSessionConfiguration = .ephemeral) {
+        let exchanges = Exchanges()
+        // Foundation's own timeouts only as a backstop, in whole seconds past the deadline: Linux
+        // Foundation turns a sub-second timeout into an immediate one. The deadline is ours.
+        configuration.timeoutIntervalForRequest = (timeout + 1).rounded(.up)
+        configuration.timeoutIntervalForResource = (timeout + 1).rounded(.up)
+        self.configuration = configuration
+        self.session = URLSession(configuration: configuration, delegate: exchanges, delegateQueue: nil)
+        self.exchanges = exchanges
         self.timeout = timeout
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    deinit { session.finishTasksAndInvalidate() }
+
+    private var current: URLSession {
+        lock.lock()
+        defer { lock.unlock() }
+        return session
+    }
+
+    /// Drops the pool of `used` (unless that was done already).
+    private func renew(after used: URLSession) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard session === used else { return }
+        used.invalidateAndCancel()
+        session = URLSession(configuration: configuration, delegate: exchanges, delegateQueue: nil)
     }
 
     public func send(_ request: HttpRequest) async throws -> HttpResponse {
         guard let url = URL(string: request.url()) else { throw TransportFailureError(.notSent) }
-        var r = URLRequest(url: url, timeoutInterval: timeout)
+        var r = URLRequest(url: url, timeoutInterval: (timeout + 1).rounded(.up))
         r.httpMethod = request.method()
         for (name, value) in zip(request.headerNames(), request.headerValues()) {
             r.setValue(value, forHTTPHeaderField: name)
         }
         r.httpBody = request.body()
-        let (data, response): (Data, URLResponse)
+        let used = current
+        let task = used.dataTask(with: r)
+        let limit = maxBodyBytes == Int.max ? Int.max : maxBodyBytes + 1
         do {
-            // dataTask rather than the async `data(for:)`, which older Linux Foundations lack.
-            (data, response) = try await withCheckedThrowingContinuation { continuation in
-                session.dataTask(with: r) { data, response, error in
-                    if let error {
-                        continuation.resume(throwing: error)
-                    } else if let response {
-                        continuation.resume(returning: (data ?? Data(), response))
-                    } else {
-                        continuation.resume(throwing: TransportFailureError(.maybeSent))
-                    }
-                }.resume()
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HttpResponse, Error>) in
+                    exchanges.start(task, limit: limit, continuation: continuation)
+                    let exchanges = self.exchanges
+                    DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { exchanges.expire(task) }
+                    task.resume()
+                }
+            } onCancel: {
+                task.cancel()
             }
         } catch {
-            throw transportFailure(of: error)
+            let failure = transportFailure(of: error)
+            if failure.failure != .notSent { renew(after: used) }
+            throw failure
         }
-        guard let http = response as? HTTPURLResponse else { throw TransportFailureError(.maybeSent) }
+    }
+}
+
+/// One request in progress: what has arrived so far, and whom to tell when it ends.
+private final class Exchange {
+    let limit: Int
+    let continuation: CheckedContinuation<HttpResponse, Error>
+    var response: HTTPURLResponse?
+    var body = Data()
+
+    init(limit: Int, continuation: CheckedContinuation<HttpResponse, Error>) {
+        self.limit = limit
+        self.continuation = continuation
+    }
+}
+
+/// The session's delegate: routes each task's events to its exchange, under one lock. Every
+/// exchange ends exactly once — completed, capped, expired or failed — whichever comes first.
+private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private var byTask: [ObjectIdentifier: Exchange] = [:]
+
+    func start(_ task: URLSessionTask, limit: Int, continuation: CheckedContinuation<HttpResponse, Error>) {
+        lock.lock()
+        byTask[ObjectIdentifier(task)] = Exchange(limit: limit, continuation: continuation)
+        lock.unlock()
+    }
+
+    private func with<T>(_ task: URLSessionTask, _ body: (Exchange) -> T) -> T? {
+        lock.lock()
+        defer { lock.unlock() }
+        return byTask[ObjectIdentifier(task)].map(body)
+    }
+
+    /// Ends the exchange of `task` (if it has not ended) with `result`.
+    private func finish(_ task: URLSessionTask, _ result: (Exchange) -> Result<HttpResponse, Error>) {
+        lock.lock()
+        let exchange = byTask.removeValue(forKey: ObjectIdentifier(task))
+        lock.unlock()
+        guard let exchange else { return }
+        exchange.continuation.resume(with: result(exchange))
+    }
+
+    private static func success(_ e: Exchange) -> Result<HttpResponse, Error> {
+        guard let http = e.response else { return .failure(TransportFailureError(.maybeSent)) }
         let headers = http.allHeaderFields.compactMap { key, value -> Header? in
             guard let name = key as? String else { return nil }
             return Header(name: name, value: "\(value)")
         }
-        return HttpResponse(status: UInt16(clamping: http.statusCode), headers: headers, body: data)
+        return .success(HttpResponse(status: UInt16(clamping: http.statusCode), headers: headers, body: e.body))
+    }
+
+    /// The total deadline passed: whatever was on its way is abandoned.
+    func expire(_ task: URLSessionTask) {
+        finish(task) { _ in .failure(TransportFailureError(.timedOut)) }
+        task.cancel()
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        _ = with(dataTask) { $0.response = response as? HTTPURLResponse }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let full = with(dataTask) { e -> Bool in
+            e.body.append(data.prefix(e.limit - e.body.count))
+            return e.body.count >= e.limit
+        }
+        if full == true {
+            finish(dataTask, Self.success)
+            dataTask.cancel()
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        finish(task) { e in
+            if let error { return .failure(transportFailure(of: error, responded: e.response != nil)) }
+            return Self.success(e)
+        }
     }
 }
 
 /// Maps what a transport threw onto the core's three kinds of transport failure. Anything
 /// unrecognised is `.maybeSent`: the safe reading, which makes a payment reconcile, not resend.
-public func transportFailure(of error: Error) -> TransportFailureError {
+/// Once a response has begun (`responded`), nothing is `.notSent`.
+public func transportFailure(of error: Error, responded: Bool = false) -> TransportFailureError {
     if let e = error as? TransportFailureError { return e }
+    if let e = error as? URLError, responded {
+        return TransportFailureError(e.code == .timedOut ? .timedOut : .maybeSent, underlying: e)
+    }
     if let e = error as? URLError {
         switch e.code {
         // No connection was ever made, so nothing was written.

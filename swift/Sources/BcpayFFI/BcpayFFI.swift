@@ -917,6 +917,12 @@ public protocol CoreApiProtocol: AnyObject, Sendable {
      */
     func parseProcessPayment(requestId: String, response: HttpResponse, paymentMethodId: String) throws  -> ProcessedPayment
     
+    /**
+     * What the default transports need: the total deadline of one request (ms) and the largest
+     * body to read (bytes; they stop one byte past it).
+     */
+    func transportLimits()  -> TransportLimits
+    
 }
 /**
  * Builds requests and parses responses for one store; creates its payment flows.
@@ -1350,6 +1356,19 @@ open func parseProcessPayment(requestId: String, response: HttpResponse, payment
         FfiConverterString.lower(requestId),
         FfiConverterTypeHttpResponse_lower(response),
         FfiConverterString.lower(paymentMethodId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What the default transports need: the total deadline of one request (ms) and the largest
+     * body to read (bytes; they stop one byte past it).
+     */
+open func transportLimits() -> TransportLimits  {
+    return try!  FfiConverterTypeTransportLimits_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreapi_transport_limits(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1893,6 +1912,12 @@ public func FfiConverterTypePaymentAccessToken_lower(_ value: PaymentAccessToken
 public protocol PaymentFlowProtocol: AnyObject, Sendable {
     
     /**
+     * Ends the flow because the caller gave up (a cancelled task or future) and returns the
+     * error to throw: `AmbiguousOutcome` when a payment may have been sent and is unsettled.
+     */
+    func cancel(nowMs: UInt64)  -> BcpayError
+    
+    /**
      * Whether the flow has finished (done or failed).
      */
     func isFinished()  -> Bool
@@ -1979,6 +2004,20 @@ open class PaymentFlow: PaymentFlowProtocol, @unchecked Sendable {
 
     
 
+    
+    /**
+     * Ends the flow because the caller gave up (a cancelled task or future) and returns the
+     * error to throw: `AmbiguousOutcome` when a payment may have been sent and is unsettled.
+     */
+open func cancel(nowMs: UInt64) -> BcpayError  {
+    return try!  FfiConverterTypeBcpayError_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_paymentflow_cancel(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
     
     /**
      * Whether the flow has finished (done or failed).
@@ -2372,6 +2411,10 @@ public struct ClientOptions: Equatable, Hashable {
      * Process Payment rate limit shared by this client's flows.
      */
     public var rateLimit: RateLimitConfig?
+    /**
+     * Total deadline of one request, headers and body (ms; default 30 000).
+     */
+    public var timeoutMs: UInt64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2390,12 +2433,16 @@ public struct ClientOptions: Equatable, Hashable {
          */maxResponseBytes: UInt64? = nil, 
         /**
          * Process Payment rate limit shared by this client's flows.
-         */rateLimit: RateLimitConfig? = nil) {
+         */rateLimit: RateLimitConfig? = nil, 
+        /**
+         * Total deadline of one request, headers and body (ms; default 30 000).
+         */timeoutMs: UInt64? = nil) {
         self.apiBase = apiBase
         self.paymentsBase = paymentsBase
         self.host = host
         self.maxResponseBytes = maxResponseBytes
         self.rateLimit = rateLimit
+        self.timeoutMs = timeoutMs
     }
 
     
@@ -2418,7 +2465,8 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 paymentsBase: FfiConverterOptionString.read(from: &buf), 
                 host: FfiConverterOptionString.read(from: &buf), 
                 maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf), 
-                rateLimit: FfiConverterOptionTypeRateLimitConfig.read(from: &buf)
+                rateLimit: FfiConverterOptionTypeRateLimitConfig.read(from: &buf), 
+                timeoutMs: FfiConverterOptionUInt64.read(from: &buf)
         )
     }
 
@@ -2428,6 +2476,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.host, into: &buf)
         FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
         FfiConverterOptionTypeRateLimitConfig.write(value.rateLimit, into: &buf)
+        FfiConverterOptionUInt64.write(value.timeoutMs, into: &buf)
     }
 }
 
@@ -2620,12 +2669,14 @@ public struct FlowOptions: Equatable, Hashable {
     public var backoffCapMs: UInt64
     public var patRefreshMarginMs: UInt64
     public var reconcileDelayMs: UInt64
+    public var settleWindowMs: UInt64
+    public var resendWhenUnrecorded: Bool
     public var maxTransactionPages: UInt32
     public var isRecurring: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(fetchMethods: Bool, reconcile: Bool, maxAttempts: UInt32, backoffBaseMs: UInt64, backoffCapMs: UInt64, patRefreshMarginMs: UInt64, reconcileDelayMs: UInt64, maxTransactionPages: UInt32, isRecurring: Bool) {
+    public init(fetchMethods: Bool, reconcile: Bool, maxAttempts: UInt32, backoffBaseMs: UInt64, backoffCapMs: UInt64, patRefreshMarginMs: UInt64, reconcileDelayMs: UInt64, settleWindowMs: UInt64, resendWhenUnrecorded: Bool, maxTransactionPages: UInt32, isRecurring: Bool) {
         self.fetchMethods = fetchMethods
         self.reconcile = reconcile
         self.maxAttempts = maxAttempts
@@ -2633,6 +2684,8 @@ public struct FlowOptions: Equatable, Hashable {
         self.backoffCapMs = backoffCapMs
         self.patRefreshMarginMs = patRefreshMarginMs
         self.reconcileDelayMs = reconcileDelayMs
+        self.settleWindowMs = settleWindowMs
+        self.resendWhenUnrecorded = resendWhenUnrecorded
         self.maxTransactionPages = maxTransactionPages
         self.isRecurring = isRecurring
     }
@@ -2660,6 +2713,8 @@ public struct FfiConverterTypeFlowOptions: FfiConverterRustBuffer {
                 backoffCapMs: FfiConverterUInt64.read(from: &buf), 
                 patRefreshMarginMs: FfiConverterUInt64.read(from: &buf), 
                 reconcileDelayMs: FfiConverterUInt64.read(from: &buf), 
+                settleWindowMs: FfiConverterUInt64.read(from: &buf), 
+                resendWhenUnrecorded: FfiConverterBool.read(from: &buf), 
                 maxTransactionPages: FfiConverterUInt32.read(from: &buf), 
                 isRecurring: FfiConverterBool.read(from: &buf)
         )
@@ -2673,6 +2728,8 @@ public struct FfiConverterTypeFlowOptions: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.backoffCapMs, into: &buf)
         FfiConverterUInt64.write(value.patRefreshMarginMs, into: &buf)
         FfiConverterUInt64.write(value.reconcileDelayMs, into: &buf)
+        FfiConverterUInt64.write(value.settleWindowMs, into: &buf)
+        FfiConverterBool.write(value.resendWhenUnrecorded, into: &buf)
         FfiConverterUInt32.write(value.maxTransactionPages, into: &buf)
         FfiConverterBool.write(value.isRecurring, into: &buf)
     }
@@ -4294,6 +4351,75 @@ public func FfiConverterTypeTransactionPage_lift(_ buf: RustBuffer) throws -> Tr
 #endif
 public func FfiConverterTypeTransactionPage_lower(_ value: TransactionPage) -> RustBuffer {
     return FfiConverterTypeTransactionPage.lower(value)
+}
+
+
+/**
+ * The limits a default transport enforces, from the client's configuration.
+ */
+public struct TransportLimits: Equatable, Hashable {
+    /**
+     * Total deadline of one request, headers and body (ms).
+     */
+    public var timeoutMs: UInt64
+    /**
+     * Largest response body accepted (bytes).
+     */
+    public var maxBodyBytes: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Total deadline of one request, headers and body (ms).
+         */timeoutMs: UInt64, 
+        /**
+         * Largest response body accepted (bytes).
+         */maxBodyBytes: UInt64) {
+        self.timeoutMs = timeoutMs
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TransportLimits: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTransportLimits: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TransportLimits {
+        return
+            try TransportLimits(
+                timeoutMs: FfiConverterUInt64.read(from: &buf), 
+                maxBodyBytes: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TransportLimits, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterUInt64.write(value.maxBodyBytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransportLimits_lift(_ buf: RustBuffer) throws -> TransportLimits {
+    return try FfiConverterTypeTransportLimits.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransportLimits_lower(_ value: TransportLimits) -> RustBuffer {
+    return FfiConverterTypeTransportLimits.lower(value)
 }
 
 
@@ -6194,9 +6320,6 @@ public func coreVersion() -> String  {
     )
 })
 }
-/**
- * The flow options a careful integration wants.
- */
 public func defaultFlowOptions() -> FlowOptions  {
     return try!  FfiConverterTypeFlowOptions_lift(try! rustCall() {
         uniffiCallStatus in
@@ -6211,6 +6334,19 @@ public func defaultRateLimit() -> RateLimitConfig  {
     return try!  FfiConverterTypeRateLimitConfig_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_bcpay_uniffi_fn_func_default_rate_limit(uniffiCallStatus
+    )
+})
+}
+/**
+ * The flow options a careful integration wants.
+ * The error's sentence, as the core writes it (kind, title, detail, code, status, request):
+ * what a host shows as the exception's message. Never contains card data or tokens.
+ */
+public func describeError(details: ErrorDetails) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_func_describe_error(
+        FfiConverterTypeErrorDetails_lower(details),uniffiCallStatus
     )
 })
 }
@@ -6284,10 +6420,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_func_core_version() != 16791) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_func_default_flow_options() != 14616) {
+    if (uniffi_bcpay_uniffi_checksum_func_default_flow_options() != 37564) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_func_default_rate_limit() != 58311) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_func_describe_error() != 32280) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_func_has_next_page() != 186) {
@@ -6380,6 +6519,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_process_payment() != 1164) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_transport_limits() != 27499) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_bcpay_uniffi_checksum_method_httprequest_body() != 43165) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6414,6 +6556,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_paymentaccesstoken_received_at_ms() != 19081) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_paymentflow_cancel() != 48975) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_paymentflow_is_finished() != 4170) {

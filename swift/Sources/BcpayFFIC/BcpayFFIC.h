@@ -413,6 +413,11 @@ void uniffi_bcpay_uniffi_fn_method_coreapi_parse_payment_action(uint64_t ptr, Ru
 RustBuffer uniffi_bcpay_uniffi_fn_method_coreapi_parse_process_payment(uint64_t ptr, RustBuffer request_id, RustBuffer response, RustBuffer payment_method_id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_TRANSPORT_LIMITS
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_TRANSPORT_LIMITS
+RustBuffer uniffi_bcpay_uniffi_fn_method_coreapi_transport_limits(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_HTTPREQUEST
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_HTTPREQUEST
 uint64_t uniffi_bcpay_uniffi_fn_clone_httprequest(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -523,6 +528,11 @@ uint64_t uniffi_bcpay_uniffi_fn_clone_paymentflow(uint64_t handle, RustCallStatu
 void uniffi_bcpay_uniffi_fn_free_paymentflow(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_CANCEL
+RustBuffer uniffi_bcpay_uniffi_fn_method_paymentflow_cancel(uint64_t ptr, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_IS_FINISHED
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_IS_FINISHED
 int8_t uniffi_bcpay_uniffi_fn_method_paymentflow_is_finished(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -594,6 +604,11 @@ RustBuffer uniffi_bcpay_uniffi_fn_func_default_flow_options(RustCallStatus *_Non
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_DEFAULT_RATE_LIMIT
 RustBuffer uniffi_bcpay_uniffi_fn_func_default_rate_limit(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_DESCRIBE_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_DESCRIBE_ERROR
+RustBuffer uniffi_bcpay_uniffi_fn_func_describe_error(RustBuffer details, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_HAS_NEXT_PAGE
@@ -894,6 +909,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_func_default_rate_limit(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_DESCRIBE_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_DESCRIBE_ERROR
+uint16_t uniffi_bcpay_uniffi_checksum_func_describe_error(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_HAS_NEXT_PAGE
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_HAS_NEXT_PAGE
 uint16_t uniffi_bcpay_uniffi_checksum_func_has_next_page(void
@@ -1074,6 +1095,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_coreapi_parse_process_payment(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_TRANSPORT_LIMITS
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_TRANSPORT_LIMITS
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreapi_transport_limits(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_HTTPREQUEST_BODY
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_HTTPREQUEST_BODY
 uint16_t uniffi_bcpay_uniffi_checksum_method_httprequest_body(void
@@ -1143,6 +1170,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_paymentaccesstoken_is_expired(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTACCESSTOKEN_RECEIVED_AT_MS
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTACCESSTOKEN_RECEIVED_AT_MS
 uint16_t uniffi_bcpay_uniffi_checksum_method_paymentaccesstoken_received_at_ms(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_CANCEL
+uint16_t uniffi_bcpay_uniffi_checksum_method_paymentflow_cancel(void
     
 );
 #endif

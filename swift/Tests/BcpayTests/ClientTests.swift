@@ -2,87 +2,140 @@ import Bcpay
 import Foundation
 import XCTest
 
-/// End to end over URLSession against the sandbox (BCPAY_SANDBOX_BIN names its binary).
+/// End to end over the default URLSession transport, each test against a sandbox of its own.
 final class ClientTests: XCTestCase {
-    private static var sandbox: Process?
-    private static var url = ""
-
-    override class func setUp() {
-        let binary = ProcessInfo.processInfo.environment["BCPAY_SANDBOX_BIN"]
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../target/debug/bcpay-sandbox").standardizedFileURL.path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["--port", "0"]
-        let out = Pipe()
-        p.standardOutput = out
-        try! p.run()
-        var line = Data()
-        while let byte = try? out.fileHandleForReading.read(upToCount: 1), let b = byte.first, b != 10 { line.append(b) }
-        url = String(decoding: line, as: UTF8.self).components(separatedBy: " ").last ?? ""
-        sandbox = p
+    private func storedToken(_ c: Client, _ orderId: UInt64, method: String, type: String, email: String? = nil) async throws -> String {
+        let methods = try await c.getPaymentMethods(orderId: orderId)
+        let m = try XCTUnwrap(methods.first { $0.id == method })
+        return try XCTUnwrap(m.storedInstruments.first { $0.instrumentType == type && (email == nil || $0.email == email) }).token
     }
 
-    override class func tearDown() { sandbox?.terminate() }
+    func testNewCardStoredCardPaypalAndGiftCertificateSplit() async throws {
+        let s = try Sandbox()
+        defer { s.stop() }
+        let c = try s.client()
 
-    private func client(flowOptions: FlowOptions = defaultFlowOptions(), timeout: TimeInterval = 30) throws -> Client {
-        try Client(
-            storeHash: "abc123", apiToken: "sandbox-token", options: ClientOptions(apiBase: Self.url, paymentsBase: Self.url),
-            transport: URLSessionTransport(timeout: timeout), flowOptions: flowOptions)
-    }
-
-    private func card(_ number: String = "4242424242424242") -> Payment {
-        Payment(
-            instrument: .card(
-                number: CardNumber(digits: number), cardholderName: "Jane Doe", expiryMonth: 12, expiryYear: 2030,
-                verificationValue: VerificationValue(digits: "123"), issueMonth: nil, issueYear: nil, issueNumber: nil),
-            paymentMethodId: "stripe.card", saveInstrument: false)
-    }
-
-    private func order(_ c: Client) async throws -> UInt64 {
-        let address = BillingAddress(
-            firstName: "Jane", lastName: "Doe", company: nil, street1: "1 Main St", street2: nil, city: "Austin", state: "Texas",
-            zip: "78751", country: "United States", countryIso2: "US", email: "jane@example.com", phone: nil)
-        let product = OrderProduct(productId: nil, variantId: nil, name: "Poster", quantity: 1, priceIncTax: 40, priceExTax: 40, sku: nil)
-        let o = try await c.createOrder(NewOrder(customerId: 0, billingAddress: address, products: [product], defaultCurrencyCode: nil))
-        XCTAssertEqual(o.statusId, 0)
-        return UInt64(o.id)
-    }
-
-    func testCardPaymentAndStoredCard() async throws {
-        let c = try client()
-        let id = try await order(c)
+        var id = try await s.order()
         let receipt = try await c.pay(orderId: id, payment: card())
         XCTAssertEqual(receipt.payments.first?.transactionType, "purchase")
         let status = try await c.getOrder(orderId: id).statusId
         XCTAssertEqual(status, 11)
+
+        id = try await s.order(customerId: 11)
+        let cardToken = try await storedToken(c, id, method: "stripe.card", type: "stored_card")
+        _ = try await c.pay(orderId: id, payment: Payment(
+            instrument: .storedCard(token: cardToken, verificationValue: VerificationValue(digits: "123")), paymentMethodId: "stripe.card", saveInstrument: false))
+        var charges = try await s.charges(id)
+        XCTAssertEqual(charges.map { $0["instrument_type"]?.string }, ["stored_card"])
+
+        id = try await s.order(customerId: 11)
+        let paypal = try await storedToken(c, id, method: "braintree.paypal", type: "stored_paypal_account", email: "jane@example.com")
+        _ = try await c.pay(orderId: id, payment: Payment(instrument: .storedPaypalAccount(token: paypal), paymentMethodId: "braintree.paypal", saveInstrument: false))
+        charges = try await s.charges(id)
+        XCTAssertEqual(charges.map { $0["instrument_type"]?.string }, ["stored_paypal_account"])
+
+        id = try await s.order(price: 80)
+        let split = try await c.pay(orderId: id, payments: [
+            Payment(instrument: .giftCertificate(giftCertificateCode: "GC-25-OFF"), paymentMethodId: "bigcommerce.gift_certificate", saveInstrument: false),
+            card("5555555555554444"),
+        ])
+        XCTAssertEqual(split.payments.count, 2)
+        let tx = try await c.getTransactions(orderId: id)
+        XCTAssertEqual(tx.map(\.method), ["gift_certificate", "credit_card"])
+        XCTAssertEqual(tx.map(\.amount), [25, 55])
     }
 
     func testDeclineIsTypedAndShowsNoCardNumber() async throws {
-        let c = try client()
-        let id = try await order(c)
+        let s = try Sandbox()
+        defer { s.stop() }
+        let id = try await s.order()
         do {
-            _ = try await c.pay(orderId: id, payment: card("4000000000000002"))
+            _ = try await s.client().pay(orderId: id, payment: card("4000000000000002"))
             XCTFail("expected a decline")
         } catch let e as BcpayError {
             guard case .Declined(let d) = e else { return XCTFail("\(e)") }
             XCTAssertEqual(d.code, 30102)
-            XCTAssertFalse("\(e) \(e.localizedDescription)".contains("4000000000000002"))
+            let shown = "\(e) \(String(reflecting: e)) \(e.localizedDescription) \(d)"
+            XCTAssertFalse(shown.contains("4000000000000002"), shown)
+            // A sentence from the core, not a dump of the record.
+            XCTAssertTrue(e.localizedDescription.hasPrefix("declined: "), e.localizedDescription)
+            XCTAssertFalse(e.localizedDescription.contains("ErrorDetails("), e.localizedDescription)
         }
+        let charges = try await s.charges(id)
+        XCTAssertEqual(charges.count, 0)
     }
 
-    func testTimeoutAfterCommitIsReconciledOnce() async throws {
-        let id = try await order(try client())
-        var request = URLRequest(url: URL(string: "\(Self.url)/__sandbox/faults")!)
-        request.httpMethod = "POST"
-        request.httpBody = Data(#"{"slow": 1, "slow_ms": 800}"#.utf8)
-        request.setValue("application/json", forHTTPHeaderField: "content-type")
-        _ = try await URLSession.shared.data(for: request)
+    func testA429IsWaitedOut() async throws {
+        let s = try Sandbox()
+        defer { s.stop() }
+        let id = try await s.order()
+        _ = try await s.admin("faults", #"{"burst_429": 0.5, "seed": 3}"#)
+        let receipt = try await s.client().pay(orderId: id, payment: card())
+        _ = try await s.admin("faults", "{}")
+        XCTAssertEqual(receipt.payments.count, 1)
+        let ledger = try await s.admin("ledger")
+        XCTAssertGreaterThan(ledger["faults_injected"]?["burst_429"]?.int ?? 0, 0, "the sandbox answered 429 at least once")
+        let charges = try await s.charges(id)
+        XCTAssertEqual(charges.count, 1)
+    }
+
+    func testTimeoutAfterCommitIsReconciledWithExactlyOneCharge() async throws {
+        let s = try Sandbox()
+        defer { s.stop() }
+        let id = try await s.order()
+        _ = try await s.admin("faults", #"{"slow": 1, "slow_ms": 1500}"#)
         var options = defaultFlowOptions()
-        options.reconcileDelayMs = 50
-        let receipt = try await client(flowOptions: options, timeout: 0.2).pay(orderId: id, payment: card())
+        options.reconcileDelayMs = 100
+        let started = Date()
+        let receipt = try await s.client(flowOptions: options, timeoutMs: 300).pay(orderId: id, payment: card())
+        _ = try await s.admin("faults", "{}")
         XCTAssertEqual(receipt.payments.first?.reconciled, true)
-        request.httpBody = Data("{}".utf8)
-        _ = try await URLSession.shared.data(for: request)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1.4, "the client's deadline, not the server's answer, ended the request")
+        let charges = try await s.charges(id)
+        XCTAssertEqual(charges.count, 1)
+        let ledger = try await s.admin("ledger")
+        XCTAssertEqual(ledger["double_charges"]?.int, 0)
+    }
+
+    func testCancellingDuringTheSettleWaitIsAnAmbiguousBcpayError() async throws {
+        let s = try Sandbox()
+        defer { s.stop() }
+        let id = try await s.order()
+        _ = try await s.admin("faults", #"{"slow": 1, "slow_ms": 1500}"#)
+        var options = defaultFlowOptions()
+        options.reconcileDelayMs = 5_000
+        let client = try s.client(flowOptions: options, timeoutMs: 300)
+        let task = Task { try await client.pay(orderId: id, payment: card()) }
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        task.cancel()
+        do {
+            _ = try await task.value
+            XCTFail("expected a cancellation")
+        } catch let e as BcpayError {
+            guard case .AmbiguousOutcome(let d) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(d.endpoint, .processPayment)
+        } catch {
+            XCTFail("a cancelled payment must end in a BcpayError, got \(error)")
+        }
+        _ = try await s.admin("faults", "{}")
+    }
+
+    func testCancellingBeforeAnyPaymentIsATransportError() async throws {
+        let s = try Sandbox()
+        defer { s.stop() }
+        let id = try await s.order()
+        _ = try await s.admin("faults", #"{"trickle_ms": 1000}"#)
+        let client = try s.client(timeoutMs: 10_000)
+        let task = Task { try await client.pay(orderId: id, payment: card()) }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        task.cancel()
+        do {
+            _ = try await task.value
+            XCTFail("expected a cancellation")
+        } catch let e as BcpayError {
+            guard case .Transport = e else { return XCTFail("\(e)") }
+        }
+        _ = try await s.admin("faults", "{}")
     }
 
     func testSecretsNeverInTextForms() {

@@ -97,6 +97,8 @@ func flowOptionsOf(_ o: JSON) -> FlowOptions {
         case "backoff_cap_ms": f.backoffCapMs = v.u64!
         case "pat_refresh_margin_ms": f.patRefreshMarginMs = v.u64!
         case "reconcile_delay_ms": f.reconcileDelayMs = v.u64!
+        case "settle_window_ms": f.settleWindowMs = v.u64!
+        case "resend_when_unrecorded": f.resendWhenUnrecorded = v.bool!
         case "max_transaction_pages": f.maxTransactionPages = UInt32(v.int!)
         case "is_recurring": f.isRecurring = v.bool!
         default: XCTFail("unknown flow option \(key)")

@@ -192,6 +192,8 @@ pub struct Charge {
     pub event: String,
     /// When the sandbox committed it (ms since the epoch).
     pub at_ms: u64,
+    /// The instrument's `type` (`card`, `stored_card`, …).
+    pub instrument_type: String,
 }
 
 #[derive(Clone, Debug)]
@@ -1086,6 +1088,7 @@ impl Store {
             amount_minor: amount,
             event: event.to_owned(),
             at_ms: now_ms,
+            instrument_type: kind.to_owned(),
         });
         order.transactions.push(Tx {
             at_ms: now_ms,
