@@ -497,13 +497,19 @@ impl PaymentFlow {
         let paying = in_flight.as_ref().is_some_and(|(_, e)| *e == Endpoint::ProcessPayment);
         if paying && self.unclear.is_none() {
             let (id, _) = in_flight.expect("paying has a request");
-            self.unclear = Some((PaymentError::new(ErrorKind::Transport, "cancelled while the payment was in flight"), id));
+            self.unclear = Some((
+                PaymentError::new(ErrorKind::Transport, "cancelled while the payment was in flight"),
+                id,
+            ));
         }
         if self.unclear.is_some() {
             self.fail_ambiguous("the caller cancelled before it was settled");
         } else {
             let mut e = PaymentError::new(ErrorKind::Transport, "The payment was cancelled");
-            e.detail = Some(format!("Cancelled by the caller; no payment of order {} was in flight or unsettled.", self.order_id));
+            e.detail = Some(format!(
+                "Cancelled by the caller; no payment of order {} was in flight or unsettled.",
+                self.order_id
+            ));
             e.retry = RetryAdvice::After { ms: 0 };
             self.fail_at_step(e);
         }

@@ -487,7 +487,13 @@ fn cancelling_says_whether_a_payment_may_have_been_sent() {
     assert!(f.is_finished());
     // With Process Payment in flight: ambiguous, to reconcile.
     let mut store = FakeStore::with_order(ORDER, 1);
-    let mut f = flow(vec![card()], FlowOptions { fetch_methods: false, ..fast() });
+    let mut f = flow(
+        vec![card()],
+        FlowOptions {
+            fetch_methods: false,
+            ..fast()
+        },
+    );
     let mut now = NOW;
     loop {
         match f.poll(now) {
