@@ -2,34 +2,15 @@
 // and stops. BCPAY_SANDBOX_BIN overrides where the sandbox binary is.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { createServer } from "node:net";
+import { startSandbox, stopSandboxes } from "../test-support/sandbox.mjs";
 import { Client, BcpayError } from "../dist/esm/index.js";
-
-const bin = process.env.BCPAY_SANDBOX_BIN ?? fileURLToPath(new URL("../../target/debug/bcpay-sandbox", import.meta.url));
-const sandboxes = [];
-
-async function startSandbox(args = []) {
-  const child = spawn(bin, ["--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  sandboxes.push(child);
-  const base = await new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/listening on (\S+)/);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`sandbox exited with ${code}`)));
-  });
-  return base;
-}
 
 let base;
 before(async () => {
   base = await startSandbox();
 });
-after(() => sandboxes.forEach((c) => c.kill()));
+after(stopSandboxes);
 
 const clientFor = (b, extra = {}) => new Client({ storeHash: "abc123", apiToken: "sandbox-token", apiBase: b, paymentsBase: b, ...extra });
 const card = (number, cvv = "123") => ({ type: "card", number, cardholderName: "Jane Doe", expiryMonth: 12, expiryYear: 2030, verificationValue: cvv });

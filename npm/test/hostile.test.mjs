@@ -3,29 +3,12 @@
 // would coerce (order ids, timeouts, misspelled options), which must be typed errors.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { startSandbox, stopSandboxes } from "../test-support/sandbox.mjs";
 import { Client, BcpayError, toCamel } from "../dist/esm/index.js";
 
-const bin = process.env.BCPAY_SANDBOX_BIN ?? fileURLToPath(new URL("../../target/debug/bcpay-sandbox", import.meta.url));
 const world = JSON.parse(readFileSync(new URL("../../tests/hostile/scenarios.json", import.meta.url), "utf8"));
-const children = [];
-after(() => children.forEach((c) => c.kill()));
-
-function startSandbox() {
-  const child = spawn(bin, ["--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/listening on (\S+)/);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`sandbox exited with ${code}`)));
-  });
-}
+after(stopSandboxes);
 
 const clientFor = (base, extra = {}) => new Client({ storeHash: "abc123", apiToken: "sandbox-token", apiBase: base, paymentsBase: base, ...extra });
 const admin = async (base, path, body) =>
