@@ -248,11 +248,7 @@ impl PaymentError {
                 .chain(self.code_text.as_mut())
                 .chain(self.field_errors.iter_mut().flat_map(|f| [&mut f.path, &mut f.description]));
             for text in texts {
-                if text.contains(secret) {
-                    let replaced = text.replace(secret, "[redacted]");
-                    zeroize::Zeroize::zeroize(text);
-                    *text = replaced;
-                }
+                redact_value(text, secret);
             }
         }
     }
@@ -596,6 +592,32 @@ pub(crate) fn read_error_body(bytes: &[u8]) -> ErrorBody {
         _ => {}
     }
     body
+}
+
+/// Replaces every occurrence of `secret` in `text` with `[redacted]`, wiping the old text. A plain
+/// byte scan: `str::replace` would bring its substring searcher into the wasm module for texts
+/// of a few hundred bytes.
+fn redact_value(text: &mut String, secret: &str) {
+    let (bytes, needle) = (text.as_bytes(), secret.as_bytes());
+    if !(0..bytes.len()).any(|i| bytes[i..].starts_with(needle)) {
+        return;
+    }
+    let mut out = String::with_capacity(text.len());
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i..].starts_with(needle) {
+            // `secret` is whole UTF-8, so both ends of a match are character boundaries.
+            out.push_str(text.get(copied..i).unwrap_or_default());
+            out.push_str("[redacted]");
+            i += needle.len();
+            copied = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(text.get(copied..).unwrap_or_default());
+    zeroize::Zeroize::zeroize(text);
+    *text = out;
 }
 
 /// Replaces anything that looks like a card number (12–19 digits, spaces or dashes allowed) or a
