@@ -490,17 +490,12 @@ impl PaymentFlow {
         if let Some(Action::Failed { error }) = &self.outcome {
             return error.clone();
         }
-        let in_flight = self.in_flight.as_ref().map(|(id, endpoint, _)| (id.clone(), *endpoint));
-        if let Some((id, _)) = &in_flight {
-            self.take_in_flight(id, now_ms);
-        }
-        let paying = in_flight.as_ref().is_some_and(|(_, e)| *e == Endpoint::ProcessPayment);
-        if paying && self.unclear.is_none() {
-            let (id, _) = in_flight.expect("paying has a request");
-            self.unclear = Some((
-                PaymentError::new(ErrorKind::Transport, "cancelled while the payment was in flight"),
-                id,
-            ));
+        if let Some((id, endpoint, _)) = self.in_flight.clone() {
+            self.take_in_flight(&id, now_ms);
+            if endpoint == Endpoint::ProcessPayment && self.unclear.is_none() {
+                let cause = PaymentError::new(ErrorKind::Transport, "cancelled while the payment was in flight");
+                self.unclear = Some((cause, id));
+            }
         }
         if self.unclear.is_some() {
             self.fail_ambiguous("the caller cancelled before it was settled");
@@ -549,11 +544,9 @@ impl PaymentFlow {
                 self.pat = None;
                 self.enter(Stage::Token);
             }
-            _ if error.retry == RetryAdvice::Reconcile
-                || (error.kind == ErrorKind::InvalidResponse && error.status.is_some_and(|s| s < 300)) =>
-            {
-                self.start_reconcile(error, id.clone(), now_ms)
-            }
+            // Includes every answer that could not be read: on a call that moves money, the core
+            // advises reconciling those (`PaymentError::invalid_response`).
+            _ if error.retry == RetryAdvice::Reconcile => self.start_reconcile(error, id.clone(), now_ms),
             _ => {
                 self.fail_at_step(error);
             }
