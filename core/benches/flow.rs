@@ -67,7 +67,7 @@ fn bench(c: &mut Criterion) {
                         flow.on_response(&request.id, [&methods, &token, &paid][i], NOW);
                         i += 1;
                     }
-                    Action::Done { receipt } => break black_box(receipt),
+                    Action::Done { output: receipt } => break black_box(receipt),
                     other => panic!("{other:?}"),
                 }
             }

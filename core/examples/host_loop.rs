@@ -96,7 +96,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             Action::Wait { until_ms } => std::thread::sleep(std::time::Duration::from_millis(until_ms.saturating_sub(now_ms()))),
             Action::Awaiting { .. } => unreachable!("this host reports every outcome before polling"),
-            Action::Done { receipt } => {
+            Action::Done { output: receipt } => {
                 println!("paid: {receipt:?}");
                 println!("charges on the fake gateway: {}", transport.charged);
                 assert_eq!(transport.charged, 1, "reconciliation must prevent a second charge");

@@ -71,6 +71,9 @@ pub enum ErrorKind {
     Transport,
     /// A payment may or may not have been taken; reconciliation could not settle it.
     AmbiguousOutcome,
+    /// The caller cancelled, or the time budget ran out, while nothing that may have moved money
+    /// was unsettled (otherwise the error is `AmbiguousOutcome`).
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -92,6 +95,51 @@ impl ErrorKind {
             ErrorKind::InvalidResponse => "invalid_response",
             ErrorKind::Transport => "transport",
             ErrorKind::AmbiguousOutcome => "ambiguous_outcome",
+            ErrorKind::Cancelled => "cancelled",
+        }
+    }
+
+    /// Every kind, for tables and tests.
+    pub const ALL: [ErrorKind; 16] = [
+        ErrorKind::Validation,
+        ErrorKind::Configuration,
+        ErrorKind::Authentication,
+        ErrorKind::MerchantSetup,
+        ErrorKind::OrderState,
+        ErrorKind::Declined,
+        ErrorKind::DuplicatePayment,
+        ErrorKind::InvalidRequest,
+        ErrorKind::NotFound,
+        ErrorKind::Conflict,
+        ErrorKind::RateLimited,
+        ErrorKind::Server,
+        ErrorKind::InvalidResponse,
+        ErrorKind::Transport,
+        ErrorKind::AmbiguousOutcome,
+        ErrorKind::Cancelled,
+    ];
+
+    /// The name of the error class hosts raise for this kind (each host's base class is
+    /// `BcpayError`): one class per kind, named here so every host names it alike. `Transport` is
+    /// `NoResponseError`, leaving `TransportError` to what a transport itself throws.
+    pub fn class_name(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "ValidationError",
+            ErrorKind::Configuration => "ConfigurationError",
+            ErrorKind::Authentication => "AuthenticationError",
+            ErrorKind::MerchantSetup => "MerchantSetupError",
+            ErrorKind::OrderState => "OrderStateError",
+            ErrorKind::Declined => "DeclinedError",
+            ErrorKind::DuplicatePayment => "DuplicatePaymentError",
+            ErrorKind::InvalidRequest => "InvalidRequestError",
+            ErrorKind::NotFound => "NotFoundError",
+            ErrorKind::Conflict => "ConflictError",
+            ErrorKind::RateLimited => "RateLimitedError",
+            ErrorKind::Server => "ServerError",
+            ErrorKind::InvalidResponse => "InvalidResponseError",
+            ErrorKind::Transport => "NoResponseError",
+            ErrorKind::AmbiguousOutcome => "AmbiguousOutcomeError",
+            ErrorKind::Cancelled => "CancelledError",
         }
     }
 }
@@ -227,6 +275,19 @@ impl PaymentError {
             }
         };
         e.at(endpoint, id)
+    }
+
+    /// An operation that stopped before its end with nothing unclear sent (see
+    /// [`crate::session::Stop`]): `Cancelled`, which may be retried at once.
+    pub fn stopped(why: crate::session::Stop, detail: &str) -> Self {
+        let title = match why {
+            crate::session::Stop::Cancelled => "The operation was cancelled",
+            crate::session::Stop::OutOfTime => "The operation ran out of time",
+        };
+        let mut e = PaymentError::new(ErrorKind::Cancelled, title);
+        e.detail = Some(format!("Stopped because {}. {detail}", why.reason()));
+        e.retry = RetryAdvice::After { ms: 0 };
+        e
     }
 
     /// Tags the error with the request it belongs to.
@@ -447,6 +508,10 @@ fn default_texts(kind: ErrorKind) -> (&'static str, &'static str) {
         ErrorKind::AmbiguousOutcome => (
             "We couldn't confirm your payment. Please don't pay again until we contact you.",
             "The payment may have been taken. Check the order's transactions (GET /v3/orders/{id}/transactions) and status before paying again.",
+        ),
+        ErrorKind::Cancelled => (
+            GENERIC_SHOPPER,
+            "Nothing unclear was sent: the operation may be started again (with a longer time budget, if it ran out).",
         ),
     }
 }

@@ -33,6 +33,7 @@ use crate::model::{
 };
 use crate::ratelimit::{LimitClass, Permit, RateLimiter, SharedRateLimiter};
 use crate::rng::Entropy;
+use crate::session::{Failure, Stop, may_resend};
 use crate::validate;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -79,6 +80,11 @@ pub struct FlowOptions {
     pub max_transaction_pages: u32,
     /// Sent as `order.is_recurring` when creating the access token.
     pub is_recurring: bool,
+    /// The most time (ms) the whole operation may take, waits and retries included; `None`: no
+    /// limit beyond the settle window and the attempts. When it runs out the operation ends with
+    /// the same error as a cancellation (see [`PaymentFlow::cancel`]): `Cancelled` when nothing
+    /// unclear was sent, `AmbiguousOutcome` when a payment may have been taken.
+    pub time_budget_ms: Option<u64>,
 }
 
 impl Default for FlowOptions {
@@ -95,8 +101,21 @@ impl Default for FlowOptions {
             resend_when_unrecorded: false,
             max_transaction_pages: 20,
             is_recurring: false,
+            time_budget_ms: None,
         }
     }
+}
+
+/// The option rules every operation checks before it starts.
+pub(crate) fn check_options(options: &FlowOptions) -> Result<(), PaymentError> {
+    if options.max_attempts == 0 {
+        return Err(PaymentError::validation(vec![crate::error::FieldError::new(
+            "options.max_attempts",
+            "invalid_max_attempts",
+            "At least one attempt is needed.",
+        )]));
+    }
+    Ok(())
 }
 
 /// Shortest gap (ms) between two settle reads, whatever `reconcile_delay_ms` is.
@@ -108,10 +127,11 @@ pub const MIN_SETTLE_GAP_MS: u64 = 500;
 /// carries its figure in `retry`, instead of a sleep that may never end.
 pub const MAX_SERVER_WAIT_MS: u64 = 60_000;
 
-/// What the host should do next.
+/// What the host should do next. `T` is what the operation ends with: a [`PaymentReceipt`] for a
+/// [`PaymentFlow`], a [`CallOutput`](crate::session::CallOutput) for a single call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Action {
+pub enum Action<T = PaymentReceipt> {
     /// Send this request, then report its outcome.
     Send {
         /// The request, complete.
@@ -127,16 +147,29 @@ pub enum Action {
         /// The request awaited.
         request_id: RequestId,
     },
-    /// Every payment went through.
+    /// The operation finished: every payment went through, or the call answered.
     Done {
-        /// What was paid.
-        receipt: PaymentReceipt,
+        /// What was paid, or the call's answer.
+        output: T,
     },
     /// The flow stopped. `error.payments_taken` lists split payments already taken.
     Failed {
         /// Why.
         error: PaymentError,
     },
+}
+
+impl<T> Action<T> {
+    /// The same action with its output converted (only `Done` carries one).
+    pub fn map_output<U>(self, f: impl FnOnce(T) -> U) -> Action<U> {
+        match self {
+            Action::Send { request } => Action::Send { request },
+            Action::Wait { until_ms } => Action::Wait { until_ms },
+            Action::Awaiting { request_id } => Action::Awaiting { request_id },
+            Action::Done { output } => Action::Done { output: f(output) },
+            Action::Failed { error } => Action::Failed { error },
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -205,6 +238,8 @@ pub struct PaymentFlow {
     order_moved: bool,
     /// Tokens received already expired (or expiring at issue) for the current payment.
     unusable_tokens: u32,
+    /// When the time budget runs out.
+    deadline_ms: Option<u64>,
     outcome: Option<Action>,
 }
 
@@ -255,18 +290,15 @@ impl PaymentFlow {
     ) -> Result<PaymentFlow, PaymentError> {
         let mut errors = validate::validate_order_id("order_id", order_id);
         errors.extend(validate::validate_payments(&payments, now_ms, None));
-        if options.max_attempts == 0 {
-            errors.push(crate::error::FieldError::new(
-                "options.max_attempts",
-                "invalid_max_attempts",
-                "At least one attempt is needed.",
-            ));
+        if let Err(e) = check_options(&options) {
+            errors.extend(e.field_errors);
         }
         if !errors.is_empty() {
             return Err(PaymentError::validation(errors));
         }
         let stage = if options.fetch_methods { Stage::Methods } else { Stage::Token };
         Ok(PaymentFlow {
+            deadline_ms: options.time_budget_ms.map(|b| now_ms.saturating_add(b)),
             api,
             limiter,
             entropy,
@@ -308,6 +340,12 @@ impl PaymentFlow {
         self.methods.as_deref()
     }
 
+    /// When the time budget runs out, if there is one: a host aborts a request still in flight
+    /// then and calls [`cancel`](Self::cancel).
+    pub fn deadline_ms(&self) -> Option<u64> {
+        self.deadline_ms
+    }
+
     /// Whether the flow has finished (`Done` or `Failed`).
     pub fn is_finished(&self) -> bool {
         self.outcome.is_some()
@@ -329,8 +367,14 @@ impl PaymentFlow {
         if let Some((id, _, _)) = &self.in_flight {
             return Action::Awaiting { request_id: id.clone() };
         }
+        if self.deadline_ms.is_some_and(|d| now_ms >= d) {
+            let error = self.stop(Stop::OutOfTime, now_ms);
+            return Action::Failed { error };
+        }
         if now_ms < self.not_before {
-            return Action::Wait { until_ms: self.not_before };
+            return Action::Wait {
+                until_ms: self.wake_at(self.not_before),
+            };
         }
         // A stale or spent token is replaced before paying.
         if matches!(self.stage, Stage::Pay) {
@@ -354,7 +398,7 @@ impl PaymentFlow {
             }
             Permit::WaitUntil { at_ms } => {
                 return Action::Wait {
-                    until_ms: at_ms.max(now_ms + 1),
+                    until_ms: self.wake_at(at_ms.max(now_ms + 1)),
                 };
             }
             Permit::Ready { ticket } => ticket,
@@ -373,6 +417,11 @@ impl PaymentFlow {
         self.requests_sent += 1;
         self.in_flight = Some((request.id.clone(), endpoint, ticket));
         Action::Send { request }
+    }
+
+    /// A wait never runs past the deadline: the caller hears at the deadline, not after.
+    fn wake_at(&self, at_ms: u64) -> u64 {
+        self.deadline_ms.map_or(at_ms, |d| at_ms.min(d))
     }
 
     fn build(&self) -> Result<HttpRequest, PaymentError> {
@@ -424,7 +473,7 @@ impl PaymentFlow {
                         self.fail_at_step(PaymentError::validation(errors));
                     }
                 }
-                Err(e) => self.retry_or_fail(e, now_ms),
+                Err(e) => self.retry_or_fail(e, None, now_ms),
             },
             Stage::Token => match api.parse_create_access_token(id, response, now_ms) {
                 Ok(pat) if pat.is_expired(now_ms) => self.on_unusable_token(id, now_ms),
@@ -433,7 +482,7 @@ impl PaymentFlow {
                     self.pat_spent = false;
                     self.enter(Stage::Pay);
                 }
-                Err(e) => self.retry_or_fail(e, now_ms),
+                Err(e) => self.retry_or_fail(e, None, now_ms),
             },
             Stage::Pay => {
                 let parsed = match &self.pat {
@@ -472,41 +521,45 @@ impl PaymentFlow {
                         self.enter(Stage::ReconcileOrder { recorded, found });
                     }
                 }
-                Err(e) => self.retry_or_fail(e, now_ms),
+                Err(e) => self.retry_or_fail(e, None, now_ms),
             },
             Stage::ReconcileOrder { recorded, found } => match api.parse_get_order(id, response) {
                 Ok(order) => self.decide_after_reconcile(&order, recorded, found, now_ms),
-                Err(e) => self.retry_or_fail(e, now_ms),
+                Err(e) => self.retry_or_fail(e, None, now_ms),
             },
         }
     }
 
-    /// Ends the flow because its caller gave up (a cancelled task, an aborted request, a passed
-    /// deadline) and returns the error to report. If a Process Payment may have reached the server
-    /// and is not settled — one in flight, or one being reconciled — the outcome is
-    /// `AmbiguousOutcome`: the money may have moved. Otherwise nothing unclear was sent, and the
-    /// error is a `Transport` one that says so (payments already taken are listed, as always).
+    /// Ends the flow because its caller gave up (a cancelled task, an aborted request) or its
+    /// time budget ran out, and returns the error to report. If a Process Payment may have
+    /// reached the server and is not settled — one in flight, or one being reconciled — the
+    /// outcome is `AmbiguousOutcome`: the money may have moved. Otherwise nothing unclear was
+    /// sent, and the error is `Cancelled` (payments already taken are listed, as always).
     pub fn cancel(&mut self, now_ms: u64) -> PaymentError {
+        let why = if self.deadline_ms.is_some_and(|d| now_ms >= d) {
+            Stop::OutOfTime
+        } else {
+            Stop::Cancelled
+        };
+        self.stop(why, now_ms)
+    }
+
+    fn stop(&mut self, why: Stop, now_ms: u64) -> PaymentError {
         if let Some(Action::Failed { error }) = &self.outcome {
             return error.clone();
         }
         if let Some((id, endpoint, _)) = self.in_flight.clone() {
             self.take_in_flight(&id, now_ms);
             if endpoint == Endpoint::ProcessPayment && self.unclear.is_none() {
-                let cause = PaymentError::new(ErrorKind::Transport, "cancelled while the payment was in flight");
+                let cause = PaymentError::new(ErrorKind::Transport, "no answer yet");
                 self.unclear = Some((cause, id));
             }
         }
         if self.unclear.is_some() {
-            self.fail_ambiguous("the caller cancelled before it was settled");
+            self.fail_ambiguous(&format!("{} before it was settled", why.reason()));
         } else {
-            let mut e = PaymentError::new(ErrorKind::Transport, "The payment was cancelled");
-            e.detail = Some(format!(
-                "Cancelled by the caller; no payment of order {} was in flight or unsettled.",
-                self.order_id
-            ));
-            e.retry = RetryAdvice::After { ms: 0 };
-            self.fail_at_step(e);
+            let detail = format!("No payment of order {} was in flight or unsettled.", self.order_id);
+            self.fail_at_step(PaymentError::stopped(why, &detail));
         }
         match &self.outcome {
             Some(Action::Failed { error }) => error.clone(),
@@ -528,7 +581,7 @@ impl PaymentFlow {
                 self.fail_at_step(error);
             }
         } else {
-            self.retry_or_fail(error, now_ms);
+            self.retry_or_fail(error, Some(failure), now_ms);
         }
     }
 
@@ -692,7 +745,7 @@ impl PaymentFlow {
         self.pay_sends = 0;
         if self.step == self.payments.len() {
             self.outcome = Some(Action::Done {
-                receipt: PaymentReceipt {
+                output: PaymentReceipt {
                     order_id: self.order_id,
                     payments: self.taken.clone(),
                     requests_sent: self.requests_sent,
@@ -703,10 +756,10 @@ impl PaymentFlow {
         }
     }
 
-    /// Retries a call that cannot move money, or gives up.
-    fn retry_or_fail(&mut self, error: PaymentError, now_ms: u64) {
-        let retryable = matches!(error.kind, ErrorKind::RateLimited | ErrorKind::Server | ErrorKind::Transport);
-        if retryable && self.attempts < self.options.max_attempts {
+    /// Retries a call that cannot move money (by [`may_resend`]), or gives up.
+    fn retry_or_fail(&mut self, error: PaymentError, failure: Option<TransportFailure>, now_ms: u64) {
+        let how = failure.map_or(Failure::Response(&error), Failure::Transport);
+        if may_resend(self.stage.endpoint(), how) && self.attempts < self.options.max_attempts {
             if error.kind != ErrorKind::RateLimited {
                 self.not_before = now_ms.saturating_add(self.backoff(self.attempts));
             }
@@ -772,7 +825,7 @@ pub fn settle_schedule(options: &FlowOptions) -> impl Iterator<Item = u64> {
 }
 
 /// A server asked for a wait longer than [`MAX_SERVER_WAIT_MS`].
-fn server_wait_too_long(endpoint: Endpoint, asked_ms: u64) -> PaymentError {
+pub(crate) fn server_wait_too_long(endpoint: Endpoint, asked_ms: u64) -> PaymentError {
     let mut e = PaymentError::new(ErrorKind::RateLimited, "The server asked for a longer wait than bcpay accepts");
     e.detail = Some(format!(
         "The server asked to wait {asked_ms} ms before the next request; bcpay waits at most {MAX_SERVER_WAIT_MS} ms."
@@ -804,6 +857,7 @@ impl crate::read::FromJson for FlowOptions {
             "resend_when_unrecorded",
             "max_transaction_pages",
             "is_recurring",
+            "time_budget_ms",
         ])?;
         let d = FlowOptions::default();
         Ok(FlowOptions {
@@ -818,6 +872,7 @@ impl crate::read::FromJson for FlowOptions {
             resend_when_unrecorded: f.or("resend_when_unrecorded", d.resend_when_unrecorded)?,
             max_transaction_pages: f.or("max_transaction_pages", d.max_transaction_pages)?,
             is_recurring: f.or("is_recurring", d.is_recurring)?,
+            time_budget_ms: f.opt("time_budget_ms")?,
         })
     }
 }

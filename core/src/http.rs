@@ -106,6 +106,25 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    /// Whether sending this request twice has the effect of sending it once, so that a request
+    /// that may have been acted on (a 5xx, a timeout) may go again: reads, a new payment access
+    /// token (an unused one expires harmlessly) and a refund quote (it changes nothing). See
+    /// [`crate::session::may_resend`].
+    pub fn is_safe_to_repeat(self) -> bool {
+        matches!(
+            self,
+            Endpoint::GetPaymentMethods
+                | Endpoint::CreatePaymentAccessToken
+                | Endpoint::GetOrder
+                | Endpoint::GetOrderTransactions
+                | Endpoint::CreateRefundQuote
+                | Endpoint::ListRefunds
+                | Endpoint::GetStoredInstruments
+        )
+    }
+}
+
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

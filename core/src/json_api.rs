@@ -1,14 +1,16 @@
-//! The stateless API in JSON-text form, for bindings whose hosts speak JSON (the npm package
-//! through wasm, the Python package): calls are named as in the conformance vectors
-//! (`get_payment_methods`, `process_payment`, …), inputs and results are snake_case JSON.
+//! The API in JSON-text form, for bindings whose hosts speak JSON (the npm package through wasm,
+//! the Python package): a call is named by its [`Endpoint`] (`get_payment_methods`,
+//! `create_payment_access_token`, `process_payment`, …), inputs and results are snake_case JSON.
 //! Every binding dispatches through here, so a call name means the same everywhere.
 
 use crate::api::{Api, MethodsQuery};
 use crate::error::{FieldError, PaymentError};
+use crate::flow::Action;
 use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId};
 use crate::model::{NewOrder, Payment, PaymentMethod, RefundQuoteRequest, RefundRequest};
 use crate::read::{self, Document, Fields, FromJson, Path, ShapeError};
 use crate::secret::PatSecret;
+use crate::session::{Call, CallOutput};
 use crate::validate;
 use serde::Serialize;
 
@@ -70,22 +72,89 @@ fn unknown(call: &str) -> PaymentError {
     PaymentError::validation(vec![FieldError::new("call", "unknown_call", format!("unknown call \"{call}\""))])
 }
 
-/// Builds the request for `call` from JSON `input_json`: an object with the call's arguments
-/// (`order_id`, `payment`, …; see the conformance vectors' README).
-pub fn build(api: &Api, call: &str, input_json: &str) -> Result<HttpRequest, PaymentError> {
+/// The error's fields as JSON, with the text and class every host shows: `message` (its
+/// `Display`) and `class_name` ([`crate::ErrorKind::class_name`]).
+pub fn error_json(e: &PaymentError) -> String {
+    #[derive(Serialize)]
+    struct Details<'a> {
+        #[serde(flatten)]
+        error: &'a PaymentError,
+        message: String,
+        class_name: &'static str,
+    }
+    to_json(&Details {
+        error: e,
+        message: e.to_string(),
+        class_name: e.kind.class_name(),
+    })
+}
+
+/// A payment access token as JSON: `{secret, claims, received_at_ms, expires_at_ms}`, the secret
+/// redacted unless the host must hold it (the JSON-speaking bindings, which keep it out of their
+/// reprs and logs).
+#[derive(Serialize)]
+pub struct TokenJson<'a> {
+    secret: &'a str,
+    claims: &'a Option<crate::model::PatClaims>,
+    received_at_ms: u64,
+    expires_at_ms: u64,
+}
+
+impl<'a> TokenJson<'a> {
+    /// The token's JSON form; `expose` writes the secret itself.
+    pub fn of(t: &'a crate::model::PaymentAccessToken, expose: bool) -> TokenJson<'a> {
+        TokenJson {
+            secret: if expose { t.secret.expose() } else { "[redacted]" },
+            claims: &t.claims,
+            received_at_ms: t.received_at_ms,
+            expires_at_ms: t.expires_at_ms,
+        }
+    }
+}
+
+/// An operation's action as JSON for a host: `{type: "send", request}`, `{type: "wait",
+/// until_ms}`, `{type: "awaiting", request_id}`, `{type: "done", output}` (an access token with
+/// its secret, see [`TokenJson`]) or `{type: "failed", error}` (as [`error_json`]).
+pub fn action_json(action: &Action<CallOutput>) -> String {
+    match action {
+        Action::Done {
+            output: CallOutput::AccessToken(t),
+        } => format!(r#"{{"type":"done","output":{}}}"#, to_json(&TokenJson::of(t, true))),
+        Action::Failed { error } => format!(r#"{{"type":"failed","error":{}}}"#, error_json(error)),
+        other => to_json(other),
+    }
+}
+
+/// A call by its endpoint name (`get_order`, `create_payment_access_token`, …) from JSON `input`:
+/// an object with the call's arguments (see the conformance vectors' README). Unknown keys are
+/// a validation error naming them. `now_ms` dates a payment's card-expiry check unless the input
+/// gives `now_ms`.
+pub fn call(name: &str, input_json: &str) -> Result<(Call, Option<u64>), PaymentError> {
+    let endpoint: Endpoint = enum_named(name, "call").map_err(|_| unknown(name))?;
     let doc = parse_document(input_json, "input")?;
     let root = Path::Root("");
     let i = Fields::of(&doc.0, &root, "an object").map_err(|e| input_error(&e))?;
-    build_from(api, call, &i).map_err(|e| input_error(&e))?
+    read_call(endpoint, &i).map_err(|e| input_error(&e))
 }
 
-fn build_from(api: &Api, call: &str, i: &Fields<'_>) -> Result<Result<HttpRequest, PaymentError>, ShapeError> {
-    Ok(match call {
-        "get_payment_methods" => match i.opt::<u64>("order_id")? {
-            Some(id) => api.build_get_payment_methods(&MethodsQuery::OrderId(id)),
-            None => match i.opt::<String>("checkout_id")? {
-                Some(c) => api.build_get_payment_methods(&MethodsQuery::CheckoutId(c)),
-                None => {
+fn read_call(endpoint: Endpoint, i: &Fields<'_>) -> Result<(Call, Option<u64>), ShapeError> {
+    let keys: &[&str] = match endpoint {
+        Endpoint::GetPaymentMethods => &["order_id", "checkout_id"],
+        Endpoint::CreatePaymentAccessToken => &["order_id", "is_recurring"],
+        Endpoint::ProcessPayment => &["pat", "payment", "methods", "now_ms"],
+        Endpoint::CreateOrder => &["order"],
+        Endpoint::GetOrderTransactions => &["order_id", "page"],
+        Endpoint::CreateRefundQuote | Endpoint::CreateRefund => &["order_id", "request"],
+        Endpoint::GetStoredInstruments => &["customer_id"],
+        Endpoint::GetOrder | Endpoint::CapturePayment | Endpoint::VoidPayment | Endpoint::ListRefunds => &["order_id"],
+    };
+    i.deny_unknown(keys)?;
+    let call = match endpoint {
+        Endpoint::GetPaymentMethods => Call::GetPaymentMethods {
+            query: match (i.opt::<u64>("order_id")?, i.opt::<String>("checkout_id")?) {
+                (Some(id), _) => MethodsQuery::OrderId(id),
+                (None, Some(c)) => MethodsQuery::CheckoutId(c),
+                (None, None) => {
                     return Err(ShapeError {
                         path: "order_id".to_owned(),
                         expected: "an order id (or a checkout_id)",
@@ -94,71 +163,101 @@ fn build_from(api: &Api, call: &str, i: &Fields<'_>) -> Result<Result<HttpReques
                 }
             },
         },
-        "create_access_token" => api.build_create_access_token(i.req("order_id")?, i.or_default("is_recurring")?),
-        "process_payment" => {
-            let pat = PatSecret::new(i.req::<String>("pat")?);
-            let payment: Payment = i.req("payment")?;
-            let methods: Option<Vec<PaymentMethod>> = i.opt("methods")?;
-            api.build_process_payment(&pat, &payment, i.req("now_ms")?, methods.as_deref())
+        Endpoint::CreatePaymentAccessToken => Call::CreatePaymentAccessToken {
+            order_id: i.req("order_id")?,
+            is_recurring: i.or_default("is_recurring")?,
+        },
+        Endpoint::ProcessPayment => Call::ProcessPayment {
+            pat: PatSecret::new(i.req::<String>("pat")?),
+            payment: i.req::<Payment>("payment")?,
+            methods: i.opt::<Vec<PaymentMethod>>("methods")?,
+        },
+        Endpoint::CreateOrder => Call::CreateOrder {
+            order: i.req::<NewOrder>("order")?,
+        },
+        Endpoint::GetOrder => Call::GetOrder {
+            order_id: i.req("order_id")?,
+        },
+        Endpoint::GetOrderTransactions => Call::GetOrderTransactions {
+            order_id: i.req("order_id")?,
+            page: i.opt("page")?,
+        },
+        Endpoint::CapturePayment => Call::CapturePayment {
+            order_id: i.req("order_id")?,
+        },
+        Endpoint::VoidPayment => Call::VoidPayment {
+            order_id: i.req("order_id")?,
+        },
+        Endpoint::CreateRefundQuote => Call::CreateRefundQuote {
+            order_id: i.req("order_id")?,
+            request: i.req::<RefundQuoteRequest>("request")?,
+        },
+        Endpoint::CreateRefund => Call::CreateRefund {
+            order_id: i.req("order_id")?,
+            request: i.req::<RefundRequest>("request")?,
+        },
+        Endpoint::ListRefunds => Call::ListRefunds {
+            order_id: i.req("order_id")?,
+        },
+        Endpoint::GetStoredInstruments => Call::GetStoredInstruments {
+            customer_id: i.req("customer_id")?,
+        },
+    };
+    Ok((call, i.opt("now_ms")?))
+}
+
+/// Builds the request for the call named `name` from JSON `input_json` (see [`call`]; a payment
+/// needs `now_ms` in its input here, for the card-expiry check; a transaction page `page`,
+/// default 1).
+pub fn build(api: &Api, name: &str, input_json: &str) -> Result<HttpRequest, PaymentError> {
+    let (call, now_ms) = call(name, input_json)?;
+    let page = match &call {
+        Call::GetOrderTransactions { page, .. } => page.unwrap_or(1),
+        _ => 1,
+    };
+    let now_ms = match (&call, now_ms) {
+        (_, Some(now)) => now,
+        (Call::ProcessPayment { .. }, None) => {
+            return Err(PaymentError::validation(vec![FieldError::new(
+                "now_ms",
+                "missing",
+                "now_ms: expected the time in ms, found nothing",
+            )]));
         }
-        "create_order" => api.build_create_order(&i.req::<NewOrder>("order")?),
-        "get_order" => api.build_get_order(i.req("order_id")?),
-        "get_transactions" => api.build_get_transactions(i.req("order_id")?, i.or("page", 1)?),
-        "capture" => api.build_capture(i.req("order_id")?),
-        "void" => api.build_void(i.req("order_id")?),
-        "create_refund_quote" => api.build_create_refund_quote(i.req("order_id")?, &i.req::<RefundQuoteRequest>("request")?),
-        "create_refund" => api.build_create_refund(i.req("order_id")?, &i.req::<RefundRequest>("request")?),
-        "list_refunds" => api.build_list_refunds(i.req("order_id")?),
-        "get_stored_instruments" => api.build_get_stored_instruments(i.req("customer_id")?),
-        other => Err(unknown(other)),
-    })
+        _ => 0,
+    };
+    call.request(api, page, now_ms)
+}
+
+/// Parses the response to a request built for the call named `name`; returns the result as JSON.
+/// `context_json` carries `{payment_method_id}` for process_payment and `{now_ms}` for
+/// create_payment_access_token. A payment access token comes back with its secret (see
+/// [`TokenJson`]): the host must keep it out of its reprs and logs.
+pub fn parse(api: &Api, name: &str, id: &RequestId, r: &HttpResponse, context_json: &str) -> Result<String, PaymentError> {
+    let endpoint: Endpoint = enum_named(name, "call").map_err(|_| unknown(name))?;
+    let doc = parse_document(context_json, "context")?;
+    let root = Path::Root("context");
+    let c = Fields::of(&doc.0, &root, "an object").map_err(|e| input_error(&e))?;
+    let shape = |e: ShapeError| input_error(&e);
+    match endpoint {
+        Endpoint::GetPaymentMethods => json(api.parse_get_payment_methods(id, r)),
+        Endpoint::CreatePaymentAccessToken => api
+            .parse_create_access_token(id, r, c.req("now_ms").map_err(shape)?)
+            .map(|t| to_json(&TokenJson::of(&t, true))),
+        Endpoint::ProcessPayment => json(api.parse_process_payment(id, r, &c.req::<String>("payment_method_id").map_err(shape)?)),
+        Endpoint::CreateOrder => json(api.parse_create_order(id, r)),
+        Endpoint::GetOrder => json(api.parse_get_order(id, r)),
+        Endpoint::GetOrderTransactions => json(api.parse_get_transactions(id, r)),
+        Endpoint::CapturePayment | Endpoint::VoidPayment => api.parse_payment_action(endpoint, id, r).map(|()| "null".to_owned()),
+        Endpoint::CreateRefundQuote => json(api.parse_create_refund_quote(id, r)),
+        Endpoint::CreateRefund => json(api.parse_create_refund(id, r)),
+        Endpoint::ListRefunds => json(api.parse_list_refunds(id, r)),
+        Endpoint::GetStoredInstruments => json(api.parse_get_stored_instruments(id, r)),
+    }
 }
 
 fn json<T: Serialize>(v: Result<T, PaymentError>) -> Result<String, PaymentError> {
     v.map(|x| to_json(&x))
-}
-
-/// Parses the response to a request built for `call`; returns the result as JSON. `context_json`
-/// carries `{payment_method_id}` for process_payment and `{now_ms}` for create_access_token. A
-/// payment access token comes back as `{secret, claims, received_at_ms, expires_at_ms}`: the
-/// host must keep `secret` out of its reprs and logs.
-pub fn parse(api: &Api, call: &str, id: &RequestId, r: &HttpResponse, context_json: &str) -> Result<String, PaymentError> {
-    let doc = parse_document(context_json, "context")?;
-    let root = Path::Root("context");
-    let c = Fields::of(&doc.0, &root, "an object").map_err(|e| input_error(&e))?;
-    match call {
-        "get_payment_methods" => json(api.parse_get_payment_methods(id, r)),
-        "create_access_token" => api
-            .parse_create_access_token(id, r, c.req("now_ms").map_err(|e| input_error(&e))?)
-            .map(|t| {
-                #[derive(Serialize)]
-                struct Token<'a> {
-                    secret: &'a str,
-                    claims: &'a Option<crate::model::PatClaims>,
-                    received_at_ms: u64,
-                    expires_at_ms: u64,
-                }
-                to_json(&Token {
-                    secret: t.secret.expose(),
-                    claims: &t.claims,
-                    received_at_ms: t.received_at_ms,
-                    expires_at_ms: t.expires_at_ms,
-                })
-            }),
-        "process_payment" => json(api.parse_process_payment(id, r, &c.req::<String>("payment_method_id").map_err(|e| input_error(&e))?)),
-        "create_order" => json(api.parse_create_order(id, r)),
-        "get_order" => json(api.parse_get_order(id, r)),
-        "get_transactions" => json(api.parse_get_transactions(id, r)),
-        "capture" => api
-            .parse_payment_action(Endpoint::CapturePayment, id, r)
-            .map(|()| "null".to_owned()),
-        "void" => api.parse_payment_action(Endpoint::VoidPayment, id, r).map(|()| "null".to_owned()),
-        "create_refund_quote" => json(api.parse_create_refund_quote(id, r)),
-        "create_refund" => json(api.parse_create_refund(id, r)),
-        "list_refunds" => json(api.parse_list_refunds(id, r)),
-        "get_stored_instruments" => json(api.parse_get_stored_instruments(id, r)),
-        other => Err(unknown(other)),
-    }
 }
 
 /// Validates a JSON list of payments at `now_ms` (optionally against JSON `methods`); returns the
@@ -188,6 +287,13 @@ mod tests {
     #[test]
     fn builds_by_call_name() {
         let r = build(&api(), "get_order", r#"{"order_id": 215}"#).unwrap();
+        assert_eq!(
+            build(&api(), "get_order", r#"{"order_id": 215, "page": 2}"#)
+                .unwrap_err()
+                .field_errors[0]
+                .code,
+            "unknown_field"
+        );
         assert_eq!(r.url, "https://api.bigcommerce.com/stores/abc123/v2/orders/215");
     }
 
@@ -205,7 +311,7 @@ mod tests {
             let body = format!(r#"{{"data":[],"meta":{{"pagination":{{"current_page":{current},"total_pages":{total}}}}}}}"#);
             let r = HttpResponse::new(200, vec![], body.into_bytes());
             let v: serde_json::Value =
-                serde_json::from_str(&parse(&api(), "get_transactions", &RequestId("r".into()), &r, "{}").unwrap()).unwrap();
+                serde_json::from_str(&parse(&api(), "get_order_transactions", &RequestId("r".into()), &r, "{}").unwrap()).unwrap();
             v["has_next"].as_bool().unwrap()
         };
         assert!(page(1, 3));

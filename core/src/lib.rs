@@ -9,6 +9,9 @@
 //!   tokens, process payment, orders, transactions, capture, void, refunds, stored instruments).
 //! - [`flow::PaymentFlow`]: methods → token → process, with retries, rate limiting and
 //!   reconciliation of unclear outcomes, so a payment is never sent twice blindly.
+//! - [`session::Session`]: one store's API, shared rate limiter and entropy; every payment flow
+//!   and single call ([`session::CallFlow`]: limiter, retries by one rule, transaction pages,
+//!   time budget, cancellation) starts here, so hosts only move bytes and sleep.
 //! - [`error::PaymentError`]: one error type, classified by API code and HTTP status.
 //! - [`validate`]: every input rule, collected as field errors.
 //! - [`secret`]: card data and tokens as redacting, zeroizing types.
@@ -36,6 +39,7 @@ pub mod ratelimit;
 pub mod read;
 pub mod rng;
 pub mod secret;
+pub mod session;
 pub mod validate;
 
 pub use api::{Api, MethodsQuery};
@@ -44,3 +48,4 @@ pub use error::{ErrorKind, FieldError, PaymentError, RetryAdvice};
 pub use flow::{Action, FlowOptions, PaymentFlow};
 pub use http::{Endpoint, Header, HttpRequest, HttpResponse, Method, RequestId, TransportFailure};
 pub use ratelimit::{Permit, RateLimitConfig, RateLimiter, SharedRateLimiter};
+pub use session::{Call, CallFlow, CallOutput, Operation, Session};

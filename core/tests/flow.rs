@@ -62,7 +62,7 @@ fn run(payments: Vec<Payment>, options: FlowOptions, faults: &[Fault]) -> (Actio
 
 fn receipt(action: Action) -> bcpay_core::model::PaymentReceipt {
     match action {
-        Action::Done { receipt } => receipt,
+        Action::Done { output: receipt } => receipt,
         other => panic!("expected Done, got {other:?}"),
     }
 }
@@ -454,7 +454,7 @@ proptest! {
         methods.dedup();
         prop_assert_eq!(methods.len(), ledger.len(), "double charge: {:?}", ledger);
         match action {
-            Action::Done { receipt } => {
+            Action::Done { output: receipt } => {
                 prop_assert_eq!(receipt.payments.len(), needed);
                 prop_assert_eq!(ledger.len(), needed);
             }
@@ -479,11 +479,11 @@ fn short_lived_token_is_used_not_replaced_forever() {
 
 #[test]
 fn cancelling_says_whether_a_payment_may_have_been_sent() {
-    // Before any Process Payment: a plain transport error, nothing taken.
+    // Before any Process Payment: cancelled, nothing taken.
     let mut f = flow(vec![card()], fast());
     let Action::Send { .. } = f.poll(NOW) else { panic!() };
     let e = f.cancel(NOW + 1);
-    assert_eq!(e.kind, ErrorKind::Transport);
+    assert_eq!(e.kind, ErrorKind::Cancelled);
     assert!(f.is_finished());
     // With Process Payment in flight: ambiguous, to reconcile.
     let mut store = FakeStore::with_order(ORDER, 1);

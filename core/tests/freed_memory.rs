@@ -151,7 +151,7 @@ fn whole_payment() {
                 flow.on_response(&request.id, &responses[answered], NOW);
                 answered += 1;
             }
-            Action::Done { receipt } => break receipt,
+            Action::Done { output: receipt } => break receipt,
             other => panic!("unexpected {other:?}"),
         }
     };
@@ -180,7 +180,7 @@ fn json_api_calls() {
     let token = Zeroizing::new(
         json_api::parse(
             &api,
-            "create_access_token",
+            "create_payment_access_token",
             &RequestId("r-1".into()),
             &response(201, TOKEN_BODY),
             r#"{"now_ms":1795219200000}"#,

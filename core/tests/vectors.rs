@@ -100,7 +100,7 @@ fn build_call(api: &Api, call: &str, input: &Value) -> Result<HttpRequest, Payme
             };
             api.build_get_payment_methods(&q)
         }
-        "create_access_token" => api.build_create_access_token(u("order_id"), input["is_recurring"].as_bool().unwrap()),
+        "create_payment_access_token" => api.build_create_access_token(u("order_id"), input["is_recurring"].as_bool().unwrap()),
         "process_payment" => {
             let payment: Payment = serde_json::from_value(input["payment"].clone()).unwrap();
             let methods: Option<Vec<PaymentMethod>> = input.get("methods").map(|m| serde_json::from_value(m.clone()).unwrap());
@@ -113,9 +113,9 @@ fn build_call(api: &Api, call: &str, input: &Value) -> Result<HttpRequest, Payme
         }
         "create_order" => api.build_create_order(&serde_json::from_value::<NewOrder>(input["order"].clone()).unwrap()),
         "get_order" => api.build_get_order(u("order_id")),
-        "get_transactions" => api.build_get_transactions(u("order_id"), u("page") as u32),
-        "capture" => api.build_capture(u("order_id")),
-        "void" => api.build_void(u("order_id")),
+        "get_order_transactions" => api.build_get_transactions(u("order_id"), u("page") as u32),
+        "capture_payment" => api.build_capture(u("order_id")),
+        "void_payment" => api.build_void(u("order_id")),
         "create_refund_quote" => api.build_create_refund_quote(
             u("order_id"),
             &serde_json::from_value::<RefundQuoteRequest>(input["request"].clone()).unwrap(),
@@ -191,7 +191,7 @@ fn parse_call(api: &Api, call: &str, context: &Value, r: &HttpResponse) -> Resul
     let id = api.next_request_id();
     match call {
         "get_payment_methods" => api.parse_get_payment_methods(&id, r).map(|x| serde_json::to_value(x).unwrap()),
-        "create_access_token" => api
+        "create_payment_access_token" => api
             .parse_create_access_token(&id, r, context["now_ms"].as_u64().unwrap())
             .map(|t| json!({"claims": t.claims, "received_at_ms": t.received_at_ms, "expires_at_ms": t.expires_at_ms})),
         "process_payment" => api
@@ -199,9 +199,9 @@ fn parse_call(api: &Api, call: &str, context: &Value, r: &HttpResponse) -> Resul
             .map(|x| serde_json::to_value(x).unwrap()),
         "create_order" => api.parse_create_order(&id, r).map(|x| serde_json::to_value(x).unwrap()),
         "get_order" => api.parse_get_order(&id, r).map(|x| serde_json::to_value(x).unwrap()),
-        "get_transactions" => api.parse_get_transactions(&id, r).map(|x| serde_json::to_value(x).unwrap()),
-        "capture" => api.parse_payment_action(Endpoint::CapturePayment, &id, r).map(|()| Value::Null),
-        "void" => api.parse_payment_action(Endpoint::VoidPayment, &id, r).map(|()| Value::Null),
+        "get_order_transactions" => api.parse_get_transactions(&id, r).map(|x| serde_json::to_value(x).unwrap()),
+        "capture_payment" => api.parse_payment_action(Endpoint::CapturePayment, &id, r).map(|()| Value::Null),
+        "void_payment" => api.parse_payment_action(Endpoint::VoidPayment, &id, r).map(|()| Value::Null),
         "create_refund_quote" => api.parse_create_refund_quote(&id, r).map(|x| serde_json::to_value(x).unwrap()),
         "create_refund" => api.parse_create_refund(&id, r).map(|x| serde_json::to_value(x).unwrap()),
         "list_refunds" => api.parse_list_refunds(&id, r).map(|x| serde_json::to_value(x).unwrap()),
@@ -312,7 +312,7 @@ fn run_flow_case(config: &Value, case: &Value) -> Result<(), String> {
             Action::Awaiting { .. } => {
                 expect.get("awaiting").ok_or(format!("{at}: unexpected awaiting"))?;
             }
-            Action::Done { receipt } => {
+            Action::Done { output: receipt } => {
                 let want = expect.get("done").ok_or(format!("{at}: unexpected done {receipt:?}"))?;
                 subset(want, &serde_json::to_value(&receipt).unwrap(), &at)?;
             }

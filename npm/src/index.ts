@@ -106,7 +106,9 @@ export const toCamel = <T = Json>(value: Json): T => convertKeys(value, camelKey
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/** Every failure bcpay reports. Safe to log: it never contains card data or tokens. */
+/** Every failure bcpay reports. Safe to log: it never contains card data or tokens. Catch a
+ * subclass by meaning (`DeclinedError`, `AmbiguousOutcomeError`, …): one per `kind`, named by
+ * the core. */
 export class BcpayError extends Error {
   override name = "BcpayError";
   readonly kind: ErrorKind;
@@ -116,6 +118,7 @@ export class BcpayError extends Error {
   readonly codeText: string | null;
   readonly title: string;
   readonly detail: string | null;
+  /** Field problems; paths use this package's (camelCase) names: `payments[0].instrument.verificationValue`. */
   readonly fieldErrors: FieldError[];
   /** Safe to show the shopper. */
   readonly shopperMessage: string;
@@ -127,8 +130,10 @@ export class BcpayError extends Error {
   /** Split payments already taken before the failure. */
   readonly paymentsTaken: ProcessedPayment[];
 
-  constructor(message: string, details: Record<string, Json>) {
-    super(message);
+  /** `details`: the core's error fields (snake_case), as the core wrote them. */
+  constructor(details: Record<string, Json>) {
+    super(typeof details.message === "string" ? details.message : String(details.title ?? "bcpay error"));
+    if (typeof details.class_name === "string") this.name = details.class_name;
     const d = toCamel<Record<string, Json>>(details);
     this.kind = d.kind as ErrorKind;
     this.status = (d.status as number | null) ?? null;
@@ -136,7 +141,7 @@ export class BcpayError extends Error {
     this.codeText = (d.codeText as string | null) ?? null;
     this.title = d.title as string;
     this.detail = (d.detail as string | null) ?? null;
-    this.fieldErrors = (d.fieldErrors as FieldError[]) ?? [];
+    this.fieldErrors = ((d.fieldErrors as FieldError[]) ?? []).map((f) => ({ ...f, path: camelKey(f.path) }));
     this.shopperMessage = d.shopperMessage as string;
     this.remedy = d.remedy as string;
     this.endpoint = (d.endpoint as Endpoint | null) ?? null;
@@ -150,16 +155,37 @@ export class BcpayError extends Error {
     return this.kind === "declined";
   }
 
-  /** Builds the error from the core's fields (as `Action.failed` carries them). */
+  /** The error of the class the core names for the fields `details` (as the core wrote them). */
   static fromDetails(details: Record<string, Json>): BcpayError {
-    const e = details as { kind: string; title: string; detail?: string | null; code?: number | null; status?: number | null };
-    let message = `${e.kind}: ${e.title}`;
-    if (e.detail) message += ` — ${e.detail}`;
-    if (e.code != null) message += ` (code ${e.code})`;
-    if (e.status != null) message += ` [HTTP ${e.status}]`;
-    return new BcpayError(message, details);
+    const Class = ERROR_CLASSES[details.class_name as string] ?? BcpayError;
+    return new Class(details);
   }
 }
+
+export class ValidationError extends BcpayError {}
+export class ConfigurationError extends BcpayError {}
+export class AuthenticationError extends BcpayError {}
+export class MerchantSetupError extends BcpayError {}
+export class OrderStateError extends BcpayError {}
+export class DeclinedError extends BcpayError {}
+export class DuplicatePaymentError extends BcpayError {}
+export class InvalidRequestError extends BcpayError {}
+export class NotFoundError extends BcpayError {}
+export class ConflictError extends BcpayError {}
+export class RateLimitedError extends BcpayError {}
+export class ServerError extends BcpayError {}
+export class InvalidResponseError extends BcpayError {}
+export class NoResponseError extends BcpayError {}
+export class AmbiguousOutcomeError extends BcpayError {}
+export class CancelledError extends BcpayError {}
+
+/** The classes by the names the core gives them (`ErrorKind::class_name`); the host vectors check
+ * that every kind has one. */
+export const ERROR_CLASSES: Readonly<Record<string, new (details: Record<string, Json>) => BcpayError>> = {
+  ValidationError, ConfigurationError, AuthenticationError, MerchantSetupError, OrderStateError, DeclinedError,
+  DuplicatePaymentError, InvalidRequestError, NotFoundError, ConflictError, RateLimitedError, ServerError,
+  InvalidResponseError, NoResponseError, AmbiguousOutcomeError, CancelledError,
+};
 
 /**
  * Response headers as the core's binding reads them: `name\nvalue\n` per header. HTTP forbids
@@ -172,15 +198,19 @@ function headerLines(headers: Header[]): string {
 }
 const oneLine = (s: string): string => (s.includes("\n") || s.includes("\r") ? s.replace(/[\r\n]/g, " ") : s);
 
+/** A core `Error` (named `BcpayError`, fields under `details`) as its `BcpayError` class. */
+function fromCore(err: unknown): unknown {
+  const e = err as { name?: string; details?: Record<string, Json> };
+  return e && e.name === "BcpayError" && e.details ? BcpayError.fromDetails(e.details) : err;
+}
+
 /** Runs a core call, turning its `Error`s into `BcpayError`s. */
 function core<T>(call: () => T): T {
   ensureLoaded();
   try {
     return call();
   } catch (err) {
-    const e = err as { name?: string; message?: string; details?: Record<string, Json> };
-    if (e && e.name === "BcpayError" && e.details) throw new BcpayError(e.message ?? "bcpay error", e.details);
-    throw err;
+    throw fromCore(err);
   }
 }
 
@@ -200,11 +230,12 @@ export class TransportError extends Error {
 }
 
 /**
- * Sends one request. Throw `TransportError` when there is no response. bcpay wipes
- * `request.body` (it may hold card data) once the returned promise settles: copy it first if
- * you need it afterwards.
+ * Sends one request. Throw `TransportError` when there is no response. `options.signal` aborts
+ * when bcpay stops waiting (the caller's signal, the time budget): stop the request then. bcpay
+ * wipes `request.body` (it may hold card data) once it stops waiting: copy it first if you need
+ * it afterwards.
  */
-export type Transport = (request: HttpRequest) => Promise<HttpResponse>;
+export type Transport = (request: HttpRequest, options?: { signal?: AbortSignal }) => Promise<HttpResponse>;
 
 // Connection-level errors raised before any byte of the request is written (Node's undici).
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT", "CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"]);
@@ -235,9 +266,10 @@ export function fetchTransport(options: { timeoutMs?: number; maxBodyBytes?: num
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const doFetch = options.fetch ?? globalThis.fetch;
-  return async (request) => {
+  return async (request, options = {}) => {
     let response: Response;
-    const signal = AbortSignal.timeout(timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? eitherSignal(timeout, options.signal) : timeout;
     try {
       response = await doFetch(request.url, {
         method: request.method,
@@ -261,6 +293,16 @@ export function fetchTransport(options: { timeoutMs?: number; maxBodyBytes?: num
     }
     return { status: response.status, headers, body };
   };
+}
+
+/** A signal that aborts, with the same reason, when `a` or `b` does (`AbortSignal.any` is Node 20+). */
+function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  const both = new AbortController();
+  for (const s of [a, b]) {
+    if (s.aborted) both.abort(s.reason);
+    else s.addEventListener("abort", () => both.abort(s.reason), { once: true });
+  }
+  return both.signal;
 }
 
 /** At most `limit` bytes of `response`'s body; the stream is cancelled once they are read. */
@@ -325,37 +367,55 @@ export type FlowAction =
   | { type: "done"; receipt: PaymentReceipt }
   | { type: "failed"; error: BcpayError };
 
-/**
- * The payment state machine, for hosts that drive HTTP themselves: `poll(now)`, perform the
- * request, then `onResponse` or `onTransportFailure`. `Client.pay` does exactly this. Call
- * `free()` when done (it holds WebAssembly memory).
- */
-export class PaymentFlow {
-  readonly #flow: BcpayFlow;
-  constructor(flow: BcpayFlow) {
-    this.#flow = flow;
+/** An operation's next step, its output still the core's JSON. */
+type Step =
+  | { type: "send"; request: HttpRequest }
+  | { type: "wait"; untilMs: number }
+  | { type: "awaiting"; requestId: string }
+  | { type: "done"; output: Json }
+  | { type: "failed"; error: BcpayError };
+
+/** A core operation (a payment flow or a single call) with its actions decoded. */
+class Operation {
+  readonly #op: BcpayFlow;
+  constructor(op: BcpayFlow) {
+    this.#op = op;
   }
-  poll(nowMs: number = Date.now()): FlowAction {
-    return this.#action(core(() => this.#flow.poll(nowMs)));
+  poll(nowMs: number): Step {
+    return this.#step(core(() => this.#op.poll(nowMs)));
   }
-  /** `onResponse` then `poll`, in one call into the core. */
-  respond(requestId: string, response: HttpResponse, nowMs: number = Date.now()): FlowAction {
-    return this.#action(core(() => this.#flow.respond(requestId, response.status, headerLines(response.headers), response.body, nowMs)));
+  respond(requestId: string, response: HttpResponse, nowMs: number): Step {
+    return this.#step(core(() => this.#op.respond(requestId, response.status, headerLines(response.headers), response.body, nowMs)));
   }
-  #action(text: string): FlowAction {
+  onResponse(requestId: string, response: HttpResponse, nowMs: number): void {
+    core(() => this.#op.onResponse(requestId, response.status, headerLines(response.headers), response.body, nowMs));
+  }
+  onTransportFailure(requestId: string, failure: TransportFailure, nowMs: number): void {
+    core(() => this.#op.onTransportFailure(requestId, failure, nowMs));
+  }
+  cancel(nowMs: number): BcpayError {
+    return fromCore(core(() => this.#op.cancel(nowMs))) as BcpayError;
+  }
+  get deadlineMs(): number | undefined {
+    return this.#op.deadlineMs();
+  }
+  free(): void {
+    this.#op.free();
+  }
+  #step(text: string): Step {
     if (text.startsWith("send\n")) {
       // `send`, id, endpoint, method, url, then name and value per header (see the binding).
       const l = text.split("\n");
       const headers: Header[] = [];
       for (let i = 5; i + 1 < l.length; i += 2) headers.push({ name: l[i], value: l[i + 1] });
-      const request: HttpRequest = { id: l[1], endpoint: l[2] as Endpoint, method: l[3] as HttpRequest["method"], url: l[4], headers, body: this.#flow.takeBody() as Uint8Array | null };
+      const request: HttpRequest = { id: l[1], endpoint: l[2] as Endpoint, method: l[3] as HttpRequest["method"], url: l[4], headers, body: this.#op.takeBody() as Uint8Array | null };
       return { type: "send", request };
     }
-    const a = JSON.parse(text) as { type: string; request?: HttpRequest; until_ms?: number; request_id?: string; receipt?: Json; error?: Record<string, Json> };
+    const a = JSON.parse(text) as { type: string; request?: HttpRequest; until_ms?: number; request_id?: string; output?: Json; error?: Record<string, Json> };
     switch (a.type) {
       case "send": {
         const request = a.request as HttpRequest;
-        request.body = this.#flow.takeBody() as Uint8Array | null;
+        request.body = this.#op.takeBody() as Uint8Array | null;
         return { type: "send", request };
       }
       case "wait":
@@ -363,20 +423,47 @@ export class PaymentFlow {
       case "awaiting":
         return { type: "awaiting", requestId: a.request_id as string };
       case "done":
-        return { type: "done", receipt: toCamel<PaymentReceipt>(a.receipt) };
+        return { type: "done", output: a.output ?? null };
       default:
         return { type: "failed", error: BcpayError.fromDetails(a.error as Record<string, Json>) };
     }
   }
+}
+
+/**
+ * The payment state machine, for hosts that drive HTTP themselves: `poll(now)`, perform the
+ * request, then `onResponse` or `onTransportFailure`. `Client.pay` does exactly this. Call
+ * `free()` when done (it holds WebAssembly memory).
+ */
+export class PaymentFlow {
+  readonly #op: Operation;
+  constructor(op: Operation) {
+    this.#op = op;
+  }
+  poll(nowMs: number = Date.now()): FlowAction {
+    return flowAction(this.#op.poll(nowMs));
+  }
+  /** `onResponse` then `poll`, in one call into the core. */
+  respond(requestId: string, response: HttpResponse, nowMs: number = Date.now()): FlowAction {
+    return flowAction(this.#op.respond(requestId, response, nowMs));
+  }
   onResponse(requestId: string, response: HttpResponse, nowMs: number = Date.now()): void {
-    core(() => this.#flow.onResponse(requestId, response.status, headerLines(response.headers), response.body, nowMs));
+    this.#op.onResponse(requestId, response, nowMs);
   }
   onTransportFailure(requestId: string, failure: TransportFailure, nowMs: number = Date.now()): void {
-    core(() => this.#flow.onTransportFailure(requestId, failure, nowMs));
+    this.#op.onTransportFailure(requestId, failure, nowMs);
+  }
+  /** Ends the flow for a caller that gave up; the error says whether a payment may have been sent. */
+  cancel(nowMs: number = Date.now()): BcpayError {
+    return this.#op.cancel(nowMs);
   }
   free(): void {
-    this.#flow.free();
+    this.#op.free();
   }
+}
+
+function flowAction(step: Step): FlowAction {
+  return step.type === "done" ? { type: "done", receipt: toCamel<PaymentReceipt>(step.output) } : step;
 }
 
 /** A payment access token. Its secret is kept out of `JSON.stringify`, `String()` and logs. */
@@ -394,9 +481,6 @@ export class PaymentAccessToken {
   expose(): string {
     return this.#secret;
   }
-  isExpired(nowMs: number = Date.now()): boolean {
-    return nowMs >= this.expiresAtMs;
-  }
   toJSON(): Json {
     return { secret: "[redacted]", claims: this.claims, receivedAtMs: this.receivedAtMs, expiresAtMs: this.expiresAtMs };
   }
@@ -405,13 +489,34 @@ export class PaymentAccessToken {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+/** Per-call options: `signal` cancels the call (it then rejects with a `BcpayError` that says
+ * whether a payment may have been sent: `CancelledError` or `AmbiguousOutcomeError`). */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Resolves after `ms`, or early (with `true`) when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(true);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(false);
+    }, Math.max(0, ms));
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+type Exchange = { response: HttpResponse } | { failure: TransportFailure } | { stopped: true };
 
 /** Pays orders and makes every Payments API call for one store. */
 export class Client {
   readonly #api: BcpayApi;
   readonly #transport: Transport;
-  readonly #flowOptions: FlowOptions;
 
   constructor(options: ClientOptions) {
     const settings = {
@@ -423,168 +528,184 @@ export class Client {
       max_response_bytes: options.maxResponseBytes,
       timeout_ms: options.timeoutMs,
     };
-    this.#api = core(() => new BcpayApi(toJson(settings), options.rateLimit ? toJson(toSnake(options.rateLimit)) : undefined));
+    this.#api = core(
+      () =>
+        new BcpayApi(
+          toJson(settings),
+          options.rateLimit ? toJson(toSnake(options.rateLimit)) : undefined,
+          options.flowOptions ? toJson(toSnake(options.flowOptions)) : undefined,
+        ),
+    );
     // The core checked both limits; the default transport enforces them.
     const [timeoutMs, maxBodyBytes] = this.#api.transportLimits();
     this.#transport = options.transport ?? fetchTransport({ timeoutMs, maxBodyBytes });
-    this.#flowOptions = options.flowOptions ?? {};
   }
 
   /**
    * Pays `orderId` with one payment, or several for a split (gift certificates and store credit
    * first): Get Payment Methods → Create Payment Access Token → Process Payment, with retries,
    * rate limiting and reconciliation. Resolves with the receipt or rejects with a `BcpayError`.
+   * `options` override the client's flow options for this payment; `options.signal` cancels it.
    */
-  async pay(orderId: number, payments: Payment | Payment[], options: FlowOptions = {}): Promise<PaymentReceipt> {
-    const flow = this.newFlow(orderId, payments, options);
-    try {
-      let action = flow.poll(Date.now());
-      for (;;) {
-        switch (action.type) {
-          case "send": {
-            const { request } = action;
-            let response: HttpResponse;
-            try {
-              response = await this.#send(request);
-            } catch (err) {
-              // A custom transport that throws anything else is treated as "may have been
-              // sent": bcpay then reconciles instead of risking a second charge.
-              flow.onTransportFailure(request.id, err instanceof TransportError ? err.failure : "maybe_sent", Date.now());
-              action = flow.poll(Date.now());
-              continue;
-            }
-            action = flow.respond(request.id, response, Date.now());
-            break;
-          }
-          case "wait":
-            await sleep(action.untilMs - Date.now());
-            action = flow.poll(Date.now());
-            break;
-          case "awaiting":
-            throw new Error("bcpay: a request is in flight (pay reports every outcome before polling)");
-          case "done":
-            return action.receipt;
-          case "failed":
-            throw action.error;
-        }
-      }
-    } finally {
-      flow.free();
-    }
+  async pay(orderId: number, payments: Payment | Payment[], options: FlowOptions & CallOptions = {}): Promise<PaymentReceipt> {
+    const { signal, ...flowOptions } = options;
+    const op = this.#newFlow(orderId, payments, flowOptions, Date.now());
+    return toCamel<PaymentReceipt>(await this.#drive(op, signal));
   }
 
   /** A payment flow to drive yourself (see `PaymentFlow`). `seed` makes retry jitter repeatable. */
   newFlow(orderId: number, payments: Payment | Payment[], options: FlowOptions = {}, nowMs: number = Date.now(), seed?: number): PaymentFlow {
-    const list = Array.isArray(payments) ? payments : [payments];
-    return new PaymentFlow(
-      core(() => this.#api.newFlow(toJson(orderId), toJson(toSnake(list)), this.#optionsJson(options), nowMs, seed)),
-    );
+    return new PaymentFlow(this.#newFlow(orderId, payments, options, nowMs, seed));
   }
 
-  #defaultOptionsJson: string | undefined;
-  /** The flow options as the core's JSON; the client's defaults are encoded once. */
-  #optionsJson(options: FlowOptions): string {
-    for (const _ in options) return toJson(toSnake({ ...this.#flowOptions, ...options }));
-    return (this.#defaultOptionsJson ??= toJson(toSnake(this.#flowOptions)));
+  #newFlow(orderId: number, payments: Payment | Payment[], options: FlowOptions, nowMs: number, seed?: number): Operation {
+    const list = Array.isArray(payments) ? payments : [payments];
+    let custom = false;
+    for (const _ in options) custom = true;
+    const optionsJson = custom ? toJson(toSnake(options)) : undefined;
+    return new Operation(core(() => this.#api.newFlow(toJson(orderId), toJson(toSnake(list)), optionsJson, nowMs, seed)));
   }
 
   /** Validates payments without sending anything; returns every field error (empty if valid). */
   validate(payments: Payment | Payment[], methods?: PaymentMethod[], nowMs: number = Date.now()): FieldError[] {
     const list = Array.isArray(payments) ? payments : [payments];
     const json = core(() => this.#api.validate(toJson(toSnake(list)), nowMs, methods ? toJson(toSnake(methods)) : undefined));
-    return JSON.parse(json) as FieldError[];
+    return (JSON.parse(json) as FieldError[]).map((f) => ({ ...f, path: camelKey(f.path) }));
   }
 
-  /** Builds a request for `call` (stateless API; snake_case endpoint names as in the vectors). */
-  buildRequest(call: string, input: Record<string, Json>): HttpRequest {
+  /** Builds a request for `call` (stateless API; calls are named by their endpoint). */
+  buildRequest(call: Endpoint, input: Record<string, Json>): HttpRequest {
     return core(() => this.#api.build(call, toJson(toSnake(input)))) as HttpRequest;
   }
 
   /** Parses the response to a request built for `call`. */
-  parseResponse<T = Json>(call: string, requestId: string, response: HttpResponse, context: Record<string, Json> = {}): T {
+  parseResponse<T = Json>(call: Endpoint, requestId: string, response: HttpResponse, context: Record<string, Json> = {}): T {
     const json = core(() => this.#api.parse(call, requestId, response.status, headerLines(response.headers), response.body, toJson(toSnake(context))));
     return toCamel<T>(JSON.parse(json));
   }
 
-  /** Sends `request` with the transport, then zeroes its body (it may hold card data). */
-  async #send(request: HttpRequest): Promise<HttpResponse> {
+  /**
+   * Sends `request` with the transport, then zeroes its body (it may hold card data). Stops
+   * waiting (`stopped`) when `signal` aborts or `deadlineMs` passes; the transport's own request
+   * is aborted too. Anything a custom transport throws other than a `TransportError` may have
+   * come after sending: it counts as `maybe_sent`, so a payment is reconciled, not resent.
+   */
+  async #send(request: HttpRequest, deadlineMs: number | undefined, signal: AbortSignal | undefined): Promise<Exchange> {
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    signal?.addEventListener("abort", stop, { once: true });
+    const timer = deadlineMs === undefined ? undefined : setTimeout(stop, Math.max(0, deadlineMs - Date.now()));
+    const stopped = new Promise<Exchange>((resolve) => abort.signal.addEventListener("abort", () => resolve({ stopped: true }), { once: true }));
     try {
-      return await this.#transport(request);
+      if (signal?.aborted) return { stopped: true };
+      const sent = this.#transport(request, { signal: abort.signal }).then(
+        (response): Exchange => ({ response }),
+        (err: unknown): Exchange => ({ failure: err instanceof TransportError ? err.failure : "maybe_sent" }),
+      );
+      return await Promise.race([sent, stopped]);
     } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", stop);
+      abort.abort();
       request.body?.fill(0);
     }
   }
 
-  async #call<T>(call: string, input: Record<string, Json>, context: Record<string, Json> = {}): Promise<T> {
-    const request = this.buildRequest(call, input);
-    let response: HttpResponse;
+  /** Drives an operation to its end: the one loop behind `pay` and every single call. */
+  async #drive(op: Operation, signal?: AbortSignal): Promise<Json> {
     try {
-      response = await this.#send(request);
-    } catch (err) {
-      const failure = err instanceof TransportError ? err.failure : "maybe_sent";
-      const e = core(() => this.#api.transportError(request.endpoint, request.id, failure)) as { message: string; details: Record<string, Json> };
-      throw new BcpayError(e.message, e.details);
+      let step = op.poll(Date.now());
+      for (;;) {
+        switch (step.type) {
+          case "send": {
+            const { request } = step;
+            const outcome = await this.#send(request, op.deadlineMs, signal);
+            if ("stopped" in outcome) throw op.cancel(Date.now());
+            if ("response" in outcome) {
+              step = op.respond(request.id, outcome.response, Date.now());
+            } else {
+              op.onTransportFailure(request.id, outcome.failure, Date.now());
+              step = op.poll(Date.now());
+            }
+            break;
+          }
+          case "wait":
+            if (await sleep(step.untilMs - Date.now(), signal)) throw op.cancel(Date.now());
+            step = op.poll(Date.now());
+            break;
+          case "awaiting":
+            throw new Error("bcpay: a request is in flight (the loop reports every outcome before polling)");
+          case "done":
+            return step.output;
+          case "failed":
+            throw step.error;
+        }
+      }
+    } finally {
+      op.free();
     }
-    return this.parseResponse<T>(call, request.id, response, context);
+  }
+
+  async #call<T>(call: Endpoint, input: Record<string, Json>, options: CallOptions = {}): Promise<T> {
+    const op = new Operation(core(() => this.#api.newCall(call, toJson(toSnake(input)), Date.now())));
+    return toCamel<T>(await this.#drive(op, options.signal));
   }
 
   /** Get Payment Methods for an order or a checkout. */
-  getPaymentMethods(query: { orderId: number } | { checkoutId: string }): Promise<PaymentMethod[]> {
-    return this.#call("get_payment_methods", query);
+  getPaymentMethods(query: { orderId: number } | { checkoutId: string }, options?: CallOptions): Promise<PaymentMethod[]> {
+    return this.#call("get_payment_methods", query, options);
   }
 
   /** Create Payment Access Token. */
-  async createAccessToken(orderId: number, isRecurring = false): Promise<PaymentAccessToken> {
-    const t = await this.#call<{ secret: string; claims: PatClaims | null; receivedAtMs: number; expiresAtMs: number }>("create_access_token", { orderId, isRecurring }, { nowMs: Date.now() });
+  async createAccessToken(orderId: number, isRecurring = false, options?: CallOptions): Promise<PaymentAccessToken> {
+    const t = await this.#call<{ secret: string; claims: PatClaims | null; receivedAtMs: number; expiresAtMs: number }>("create_payment_access_token", { orderId, isRecurring }, options);
     return new PaymentAccessToken(t.secret, t.claims, t.receivedAtMs, t.expiresAtMs);
   }
 
-  /** Process Payment once: no retry, no reconciliation (use `pay` for that). */
-  processPayment(token: PaymentAccessToken, payment: Payment): Promise<ProcessedPayment> {
-    return this.#call("process_payment", { pat: token.expose(), nowMs: Date.now(), payment }, { paymentMethodId: payment.paymentMethodId });
+  /** Process Payment once: no reconciliation (use `pay` for that). */
+  processPayment(token: PaymentAccessToken, payment: Payment, options?: CallOptions): Promise<ProcessedPayment> {
+    if (!(token instanceof PaymentAccessToken)) {
+      throw BcpayError.fromDetails({ kind: "validation", class_name: "ValidationError", title: "The input is invalid", message: "validation: The input is invalid — token: invalid_input",
+        field_errors: [{ path: "token", code: "invalid_input", description: "token: expected a PaymentAccessToken from createAccessToken" }], retry: { type: "never" } });
+    }
+    return this.#call("process_payment", { pat: token.expose(), payment }, options);
   }
 
   /** V2 create order (always Incomplete, the only payable status). */
-  createOrder(order: NewOrder): Promise<Order> {
-    return this.#call("create_order", { order });
+  createOrder(order: NewOrder, options?: CallOptions): Promise<Order> {
+    return this.#call("create_order", { order }, options);
   }
 
-  getOrder(orderId: number): Promise<Order> {
-    return this.#call("get_order", { orderId });
+  getOrder(orderId: number, options?: CallOptions): Promise<Order> {
+    return this.#call("get_order", { orderId }, options);
   }
 
-  /** Every transaction of an order (all pages). */
-  async getTransactions(orderId: number): Promise<Transaction[]> {
-    const all: Transaction[] = [];
-    for (let page = 1; page <= 1000; page++) {
-      const p = await this.#call<{ transactions: Transaction[]; hasNext: boolean }>("get_transactions", { orderId, page });
-      all.push(...p.transactions);
-      if (!p.hasNext) break;
-    }
-    return all;
+  /** Every transaction of an order (all pages, at most `maxTransactionPages`). */
+  getTransactions(orderId: number, options?: CallOptions): Promise<Transaction[]> {
+    return this.#call("get_order_transactions", { orderId }, options);
   }
 
-  async capture(orderId: number): Promise<void> {
-    await this.#call("capture", { orderId });
+  async capture(orderId: number, options?: CallOptions): Promise<void> {
+    await this.#call("capture_payment", { orderId }, options);
   }
 
-  async void(orderId: number): Promise<void> {
-    await this.#call("void", { orderId });
+  async void(orderId: number, options?: CallOptions): Promise<void> {
+    await this.#call("void_payment", { orderId }, options);
   }
 
-  createRefundQuote(orderId: number, items: RefundItem[]): Promise<RefundQuote> {
-    return this.#call("create_refund_quote", { orderId, request: { items } });
+  createRefundQuote(orderId: number, items: RefundItem[], options?: CallOptions): Promise<RefundQuote> {
+    return this.#call("create_refund_quote", { orderId, request: { items } }, options);
   }
 
-  createRefund(orderId: number, request: RefundRequest): Promise<Refund> {
-    return this.#call("create_refund", { orderId, request });
+  createRefund(orderId: number, request: RefundRequest, options?: CallOptions): Promise<Refund> {
+    return this.#call("create_refund", { orderId, request }, options);
   }
 
-  listRefunds(orderId: number): Promise<Refund[]> {
-    return this.#call("list_refunds", { orderId });
+  listRefunds(orderId: number, options?: CallOptions): Promise<Refund[]> {
+    return this.#call("list_refunds", { orderId }, options);
   }
 
-  getStoredInstruments(customerId: number): Promise<StoredInstrument[]> {
-    return this.#call("get_stored_instruments", { customerId });
+  getStoredInstruments(customerId: number, options?: CallOptions): Promise<StoredInstrument[]> {
+    return this.#call("get_stored_instruments", { customerId }, options);
   }
 }

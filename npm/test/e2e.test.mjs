@@ -73,7 +73,7 @@ test("declines are BcpayErrors with shopper message and remedy", async () => {
     const id = await order(c);
     await assert.rejects(c.pay(id, { instrument: card(number), paymentMethodId: "stripe.card" }), (e) => {
       assert.ok(e instanceof BcpayError && e instanceof Error);
-      assert.equal(e.name, "BcpayError");
+      assert.equal(e.name, kind === "declined" ? "DeclinedError" : "DuplicatePaymentError");
       assert.equal(e.kind, kind);
       assert.equal(e.code, code);
       assert.ok(e.shopperMessage.length > 0 && e.remedy.length > 0);

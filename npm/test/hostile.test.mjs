@@ -96,14 +96,14 @@ test("inputs JavaScript would coerce are typed errors, not other orders", () => 
     assert.throws(() => c.newFlow(orderId, payment), (e) => {
       assert.ok(e instanceof BcpayError, `order id ${String(orderId)}: ${e}`);
       assert.equal(e.kind, "validation");
-      assert.equal(e.fieldErrors[0].path, "order_id", String(orderId));
+      assert.equal(e.fieldErrors[0].path, "orderId", String(orderId));
       return true;
     });
   }
   for (const timeoutMs of [-1, NaN, 0, Infinity, 1.5, "100"]) {
     assert.throws(() => new Client({ storeHash: "abc123", apiToken: "t", timeoutMs }), (e) => {
       assert.ok(e instanceof BcpayError, `timeoutMs ${String(timeoutMs)}: ${e}`);
-      assert.equal(e.fieldErrors[0].path, "timeout_ms", String(timeoutMs));
+      assert.equal(e.fieldErrors[0].path, "timeoutMs", String(timeoutMs));
       return true;
     });
   }

@@ -61,7 +61,7 @@ test("card data and tokens are wiped after a payment, a validation, a build and 
   assert.ok(new TextDecoder().decode(request.body).includes(PAN));
   assertWiped("a process_payment build");
 
-  const token = client.parseResponse("create_access_token", "r-1", responses.create_payment_access_token(), { nowMs: Date.now() });
+  const token = client.parseResponse("create_payment_access_token", "r-1", responses.create_payment_access_token(), { nowMs: Date.now() });
   assert.equal(token.secret, PAT);
   assertWiped("a token parse");
 });

@@ -109,11 +109,11 @@ b("methods checkout id is percent-encoded", "get_payment_methods", {"checkout_id
 b("methods order id 0 rejected", "get_payment_methods", {"order_id": 0}, error=verr(("order_id", "invalid_order_id")))
 b("methods order id above int32 rejected", "get_payment_methods", {"order_id": 2147483648}, error=verr(("order_id", "invalid_order_id")))
 b("methods empty checkout id rejected", "get_payment_methods", {"checkout_id": " "}, error=verr(("checkout_id", "invalid_checkout_id")))
-b("token", "create_access_token", {"order_id": 215, "is_recurring": False}, "POST", f"{API}/v3/payments/access_tokens", MGMT_POST,
+b("token", "create_payment_access_token", {"order_id": 215, "is_recurring": False}, "POST", f"{API}/v3/payments/access_tokens", MGMT_POST,
   {"order": {"id": 215, "is_recurring": False}})
-b("token recurring", "create_access_token", {"order_id": 44796008, "is_recurring": True}, "POST", f"{API}/v3/payments/access_tokens", MGMT_POST,
+b("token recurring", "create_payment_access_token", {"order_id": 44796008, "is_recurring": True}, "POST", f"{API}/v3/payments/access_tokens", MGMT_POST,
   {"order": {"id": 44796008, "is_recurring": True}})
-b("token order id 0 rejected", "create_access_token", {"order_id": 0, "is_recurring": False}, error=verr(("order.id", "invalid_order_id")))
+b("token order id 0 rejected", "create_payment_access_token", {"order_id": 0, "is_recurring": False}, error=verr(("order.id", "invalid_order_id")))
 
 def pp(name, pay, body_instrument=None, save=False, error=None, methods=None, pat=PAT):
     inp = {"pat": pat, "now_ms": NOW, "payment": pay}
@@ -177,11 +177,11 @@ b("create order collects every problem", "create_order", {"order": bad_order}, e
 b("create order needs products", "create_order", {"order": {**ORDER, "products": []}}, error=verr(("order.products", "missing")))
 b("get order", "get_order", {"order_id": 215}, "GET", f"{API}/v2/orders/215", MGMT_GET)
 b("get order 0 rejected", "get_order", {"order_id": 0}, error=verr(("order_id", "invalid_order_id")))
-b("transactions page 1", "get_transactions", {"order_id": 215, "page": 1}, "GET", f"{API}/v3/orders/215/transactions?page=1&limit=250", MGMT_GET)
-b("transactions page 3", "get_transactions", {"order_id": 215, "page": 3}, "GET", f"{API}/v3/orders/215/transactions?page=3&limit=250", MGMT_GET)
-b("transactions page 0 means 1", "get_transactions", {"order_id": 215, "page": 0}, "GET", f"{API}/v3/orders/215/transactions?page=1&limit=250", MGMT_GET)
-b("capture", "capture", {"order_id": 215}, "POST", f"{API}/v3/orders/215/payment_actions/capture", MGMT_POST, {})
-b("void", "void", {"order_id": 215}, "POST", f"{API}/v3/orders/215/payment_actions/void", MGMT_POST, {})
+b("transactions page 1", "get_order_transactions", {"order_id": 215, "page": 1}, "GET", f"{API}/v3/orders/215/transactions?page=1&limit=250", MGMT_GET)
+b("transactions page 3", "get_order_transactions", {"order_id": 215, "page": 3}, "GET", f"{API}/v3/orders/215/transactions?page=3&limit=250", MGMT_GET)
+b("transactions page 0 means 1", "get_order_transactions", {"order_id": 215, "page": 0}, "GET", f"{API}/v3/orders/215/transactions?page=1&limit=250", MGMT_GET)
+b("capture_payment", "capture_payment", {"order_id": 215}, "POST", f"{API}/v3/orders/215/payment_actions/capture", MGMT_POST, {})
+b("void_payment", "void_payment", {"order_id": 215}, "POST", f"{API}/v3/orders/215/payment_actions/void", MGMT_POST, {})
 quote = {"items": [{"item_id": 75, "item_type": "PRODUCT", "quantity": 1}, {"item_id": 79, "item_type": "SHIPPING", "amount": 10}]}
 b("refund quote", "create_refund_quote", {"order_id": 215, "request": quote}, "POST", f"{API}/v3/orders/215/payment_actions/refund_quotes", MGMT_POST, quote)
 b("refund quote bad item type", "create_refund_quote", {"order_id": 215, "request": {"items": [{"item_id": 1, "item_type": "HAT", "quantity": 1}]}},
@@ -236,28 +236,28 @@ p("methods null lists tolerated", "get_payment_methods", 200, {"data": [{"id": "
 p("methods stored bank account", "get_payment_methods", 200, {"data": [{"id": "braintree.ach", "name": "ACH", "test_mode": False, "type": "bank",
   "supported_instruments": [{"instrument_type": "STORED_BANK_ACCOUNT"}], "stored_instruments": [{"type": "stored_bank_account", "token": PAYPAL, "is_default": True, "masked_account_number": "12XXX56", "issuer": "DE001"}]}]},
   ok=[{"supported_instruments": [{"instrument_type": "STORED_BANK_ACCOUNT"}], "stored_instruments": [{"type": "stored_bank_account", "masked_account_number": "12XXX56"}]}])
-p("token with claims", "create_access_token", 201, {"data": {"id": PAT}, "meta": {}}, context={"now_ms": NOW},
+p("token with claims", "create_payment_access_token", 201, {"data": {"id": PAT}, "meta": {}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW + 3600000, "claims": {"exp": NOW // 1000 + 3600, "iss": "payments.bigcommerce.com", "sub": "abc123", "order_id": 215, "amount": 6098, "currency": "USD", "store_id": 1025646}})
 # A token lives exp - iat (the issuer's clock on both sides) from when it arrives (ours).
-p("token life is exp - iat counted from receipt", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 600, lifetime=600)}}, context={"now_ms": NOW},
+p("token life is exp - iat counted from receipt", "create_payment_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 600, lifetime=600)}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW + 600000})
-p("token lifetime capped at one hour", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 7200, lifetime=7200)}}, context={"now_ms": NOW},
+p("token lifetime capped at one hour", "create_payment_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 7200, lifetime=7200)}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW + 3600000})
-p("token from an issuer 2 h behind our clock still lives its hour", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 - 7200 + 3600)}}, context={"now_ms": NOW},
+p("token from an issuer 2 h behind our clock still lives its hour", "create_payment_access_token", 201, {"data": {"id": jwt(NOW // 1000 - 7200 + 3600)}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW + 3600000})
-p("token from an issuer 2 h ahead of our clock lives its hour, not three", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 7200 + 3600)}}, context={"now_ms": NOW},
+p("token from an issuer 2 h ahead of our clock lives its hour, not three", "create_payment_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 7200 + 3600)}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW + 3600000})
-p("token without iat lives one hour", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 - 100, iat=False)}}, context={"now_ms": NOW},
+p("token without iat lives one hour", "create_payment_access_token", 201, {"data": {"id": jwt(NOW // 1000 - 100, iat=False)}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW + 3600000})
-p("token expired at issue has no life", "create_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 3600, lifetime=0)}}, context={"now_ms": NOW},
+p("token expired at issue has no life", "create_payment_access_token", 201, {"data": {"id": jwt(NOW // 1000 + 3600, lifetime=0)}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW})
-p("token that is not a JWT lives one hour", "create_access_token", 201, {"data": {"id": "opaque-token"}}, context={"now_ms": NOW},
+p("token that is not a JWT lives one hour", "create_payment_access_token", 201, {"data": {"id": "opaque-token"}}, context={"now_ms": NOW},
   ok={"expires_at_ms": NOW + 3600000, "claims": None})
-p("token empty id is invalid", "create_access_token", 201, {"data": {"id": ""}}, context={"now_ms": NOW},
+p("token empty id is invalid", "create_payment_access_token", 201, {"data": {"id": ""}}, context={"now_ms": NOW},
   error={"kind": "invalid_response", "status": 201})
-p("token with a line break is invalid (it would smuggle in a header)", "create_access_token", 201, {"data": {"id": PAT + "\r\nX-Injected: 1"}}, context={"now_ms": NOW},
+p("token with a line break is invalid (it would smuggle in a header)", "create_payment_access_token", 201, {"data": {"id": PAT + "\r\nX-Injected: 1"}}, context={"now_ms": NOW},
   error={"kind": "invalid_response", "status": 201})
-p("token missing data is invalid", "create_access_token", 201, {"meta": {}}, context={"now_ms": NOW}, error={"kind": "invalid_response"})
+p("token missing data is invalid", "create_payment_access_token", 201, {"meta": {}}, context={"now_ms": NOW}, error={"kind": "invalid_response"})
 p("payment 201 success purchase", "process_payment", 201, {"data": {"id": "693bb4cd-3f20-444a-8315-6369f582c68a", "status": "success", "transaction_type": "purchase"}},
   context=PP, ok={"id": "693bb4cd-3f20-444a-8315-6369f582c68a", "status": "success", "transaction_type": "purchase", "payment_method_id": "stripe.card", "reconciled": False})
 p("payment 201 pending authorization", "process_payment", 201, {"data": {"id": "227d9e1e", "transaction_type": "authorization", "status": "pending"}},
@@ -273,15 +273,15 @@ p("created order", "create_order", 201, {"id": 216, "status_id": 0, "status": "I
   ok={"id": 216, "status_id": 0, "total_inc_tax": "60.98"})
 TX = {"id": 1, "order_id": "215", "event": "purchase", "method": "credit_card", "amount": 60.98, "currency": "USD", "gateway": "stripe",
       "gateway_transaction_id": "ch_1", "status": "ok", "test": True, "payment_method_id": "stripe.card", "date_created": "2026-11-21T00:00:00+00:00"}
-p("transactions one page", "get_transactions", 200, {"data": [TX], "meta": {"pagination": {"total": 1, "count": 1, "per_page": 250, "current_page": 1, "total_pages": 1}}},
+p("transactions one page", "get_order_transactions", 200, {"data": [TX], "meta": {"pagination": {"total": 1, "count": 1, "per_page": 250, "current_page": 1, "total_pages": 1}}},
   ok={"transactions": [{"event": "purchase", "amount": 60.98, "payment_method_id": "stripe.card"}], "current_page": 1, "total_pages": 1})
-p("transactions page 1 of 3", "get_transactions", 200, {"data": [TX], "meta": {"pagination": {"current_page": 1, "total_pages": 3}}},
+p("transactions page 1 of 3", "get_order_transactions", 200, {"data": [TX], "meta": {"pagination": {"current_page": 1, "total_pages": 3}}},
   ok={"current_page": 1, "total_pages": 3})
-p("transactions 204 is empty", "get_transactions", 204, body_text="", ok={"transactions": [], "current_page": 1, "total_pages": 1})
-p("transactions without meta", "get_transactions", 200, {"data": [TX]}, ok={"current_page": 1, "total_pages": 1})
-p("transactions amount as string", "get_transactions", 200, {"data": [dict(TX, amount="12.50")]}, ok={"transactions": [{"amount": 12.5}]})
-p("capture accepted", "capture", 201, {}, ok=None)
-p("void accepted with empty body", "void", 201, body_text="", ok=None)
+p("transactions 204 is empty", "get_order_transactions", 204, body_text="", ok={"transactions": [], "current_page": 1, "total_pages": 1})
+p("transactions without meta", "get_order_transactions", 200, {"data": [TX]}, ok={"current_page": 1, "total_pages": 1})
+p("transactions amount as string", "get_order_transactions", 200, {"data": [dict(TX, amount="12.50")]}, ok={"transactions": [{"amount": 12.5}]})
+p("capture accepted", "capture_payment", 201, {}, ok=None)
+p("void accepted with empty body", "void_payment", 201, body_text="", ok=None)
 p("refund quote", "create_refund_quote", 201, {"data": {"order_id": 215, "total_refund_amount": 10.98, "total_refund_tax_amount": 0.98, "rounding": 0,
   "adjustment": 0, "tax_inclusive": True, "refund_methods": [[{"provider_id": "storecredit", "provider_description": "Store Credit", "amount": 10.98,
   "offline": False, "offline_provider": False, "offline_reason": ""}]]}, "meta": {}},
@@ -321,18 +321,18 @@ p("duplicate shopper message", "process_payment", 422, {"status": 422, "title": 
   error={"kind": "duplicate_payment", "shopper_message": "This is a duplicate transaction. Please contact us to confirm your order. Do not try to pay again."})
 p("merchant error is not shown to the shopper", "process_payment", 422, {"status": 422, "title": "Merchant payment configuration could not be found.", "type": "x", "code": 30000},
   context=PP, error={"kind": "merchant_setup", "shopper_message": "We couldn't process your payment. Please try again later or use a different payment method."})
-p("code 30100 on token creation retries", "create_access_token", 422, {"status": 422, "title": "x", "type": "x", "code": 30100}, context={"now_ms": NOW},
+p("code 30100 on token creation retries", "create_payment_access_token", 422, {"status": 422, "title": "x", "type": "x", "code": 30100}, context={"now_ms": NOW},
   error={"kind": "server", "retry": {"type": "after", "ms": 1000}})
 
 # Every status class without a code.
 STATUS = [
     ("process_payment", 400, "invalid_request", {"type": "never"}), ("process_payment", 401, "authentication", {"type": "with_new_token"}),
     ("get_payment_methods", 401, "authentication", {"type": "never"}), ("get_payment_methods", 403, "authentication", {"type": "never"}),
-    ("get_order", 404, "not_found", {"type": "never"}), ("create_access_token", 409, "conflict", {"type": "never"}),
-    ("create_access_token", 422, "invalid_request", {"type": "never"}), ("process_payment", 500, "server", {"type": "reconcile"}),
+    ("get_order", 404, "not_found", {"type": "never"}), ("create_payment_access_token", 409, "conflict", {"type": "never"}),
+    ("create_payment_access_token", 422, "invalid_request", {"type": "never"}), ("process_payment", 500, "server", {"type": "reconcile"}),
     ("process_payment", 502, "server", {"type": "reconcile"}), ("process_payment", 503, "server", {"type": "reconcile"}),
     ("process_payment", 504, "server", {"type": "reconcile"}), ("get_payment_methods", 500, "server", {"type": "after", "ms": 1000}),
-    ("get_transactions", 503, "server", {"type": "after", "ms": 1000}), ("capture", 502, "server", {"type": "reconcile"}),
+    ("get_order_transactions", 503, "server", {"type": "after", "ms": 1000}), ("capture_payment", 502, "server", {"type": "reconcile"}),
     ("create_refund", 504, "server", {"type": "reconcile"}),
 ]
 for call, status, kind, retry in STATUS:
@@ -368,7 +368,7 @@ p("html on success status", "get_payment_methods", 200, body_text="<!DOCTYPE htm
 p("empty body on success", "get_order", 200, body_text="", error={"kind": "invalid_response"})
 p("truncated json", "get_payment_methods", 200, body_text='{"data":[{"id":"stripe.card","name":"Str', error={"kind": "invalid_response"})
 p("wrong types", "get_order", 200, {"id": "not-a-number", "status_id": 11}, error={"kind": "invalid_response"})
-p("array where object expected", "create_access_token", 201, [1, 2, 3], context={"now_ms": NOW}, error={"kind": "invalid_response"})
+p("array where object expected", "create_payment_access_token", 201, [1, 2, 3], context={"now_ms": NOW}, error={"kind": "invalid_response"})
 p("body over the size cap", "get_payment_methods", 200, {"data": [METHODS[0]] * 5}, max_response_bytes=256, error={"kind": "invalid_response"})
 p("payment error body over the size cap is reconciled", "process_payment", 500, {"status": 500, "title": "x" * 400, "type": "x"}, context=PP, max_response_bytes=256,
   error={"kind": "invalid_response", "status": 500, "retry": {"type": "reconcile"}})
@@ -382,12 +382,12 @@ p("redirect on process payment is unclear, to reconcile", "process_payment", 308
 p("an echoed API token is scrubbed by value", "get_order", 401, {"status": 401, "title": "Token test-api-token rejected", "type": "x", "detail": "X-Auth-Token: test-api-token"},
   error={"kind": "authentication", "title": "Token [redacted] rejected", "detail": "X-Auth-Token: [redacted]"})
 # 2xx bodies that do not prove success.
-p("capture answered with null is not a success", "capture", 201, None, error={"kind": "invalid_response", "retry": {"type": "reconcile"}})
-p("capture answered with garbage is not a success", "capture", 201, body_text="ok!", error={"kind": "invalid_response", "retry": {"type": "reconcile"}})
+p("capture answered with null is not a success", "capture_payment", 201, None, error={"kind": "invalid_response", "retry": {"type": "reconcile"}})
+p("capture answered with garbage is not a success", "capture_payment", 201, body_text="ok!", error={"kind": "invalid_response", "retry": {"type": "reconcile"}})
 p("refund answered with data null is not a refund", "create_refund", 201, {"data": None}, error={"kind": "invalid_response", "retry": {"type": "reconcile"}})
 p("refund answered with null is not a refund", "create_refund", 201, None, error={"kind": "invalid_response", "retry": {"type": "reconcile"}})
-p("transactions with data null are not an empty list", "get_transactions", 200, {"data": None, "meta": {}}, error={"kind": "invalid_response"})
-p("transactions without data are not an empty list", "get_transactions", 200, {"meta": {}}, error={"kind": "invalid_response"})
+p("transactions with data null are not an empty list", "get_order_transactions", 200, {"data": None, "meta": {}}, error={"kind": "invalid_response"})
+p("transactions without data are not an empty list", "get_order_transactions", 200, {"meta": {}}, error={"kind": "invalid_response"})
 p("unreadable payment success needs reconciliation", "process_payment", 201, body_text="<html>ok</html>", context=PP, error={"kind": "invalid_response", "status": 201})
 p("empty error body classified by status", "get_order", 404, body_text="", error={"kind": "not_found", "status": 404, "title": "HTTP 404"})
 p("garbage error body classified by status", "process_payment", 500, body_text="\u0000\u00ff\u0001", context=PP, error={"kind": "server", "retry": {"type": "reconcile"}})

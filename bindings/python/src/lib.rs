@@ -6,17 +6,15 @@
 //! `CoreError(message, details_json)`, which the Python layer re-raises as the matching
 //! `BcpayError` subclass. Nothing here panics on bad input: it is a validation error.
 
-use bcpay_core::json_api::{self, to_json};
+use bcpay_core::json_api;
 use bcpay_core::model::Payment;
-use bcpay_core::rng::Entropy;
 use bcpay_core::{
-    Action, Api, Endpoint, FlowOptions, Header, HttpRequest, HttpResponse, PaymentError, PaymentFlow, RateLimitConfig, RateLimiter,
-    RequestId, SharedRateLimiter, TransportFailure,
+    Action, FlowOptions, Header, HttpRequest, HttpResponse, Operation, PaymentError, RateLimitConfig, RequestId, Session, TransportFailure,
 };
 use pyo3::create_exception;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// Every heap block is wiped as it is freed: see "Memory" in `bcpay_core::secret`.
 #[global_allocator]
@@ -30,7 +28,7 @@ create_exception!(
 );
 
 fn err(e: PaymentError) -> PyErr {
-    CoreError::new_err((e.to_string(), to_json(&e)))
+    CoreError::new_err((e.to_string(), json_api::error_json(&e)))
 }
 
 /// `(id, endpoint, method, url, headers, body)` — a request, as Python receives it.
@@ -60,45 +58,41 @@ fn enum_from_str<T: serde::de::DeserializeOwned>(text: &str, path: &str) -> PyRe
 }
 
 /// The stateless build/parse API for one store, and the factory of its payment flows.
+/// One store's core session: the stateless build/parse API and the factory of its operations.
 #[pyclass(module = "bcpay._core", frozen)]
 struct CoreApi {
-    api: Arc<Api>,
-    limiter: SharedRateLimiter,
-    /// Seeds each flow's jitter: one OS read per client, not per payment.
-    entropy: Mutex<Entropy>,
+    session: Session,
 }
 
 #[pymethods]
 impl CoreApi {
-    /// `settings_json`: `{store_hash, api_token, api_base?, payments_base?, host?, max_response_bytes?, timeout_ms?}`.
     #[new]
-    #[pyo3(signature = (settings_json, rate_limit_json=None))]
-    fn new(settings_json: &str, rate_limit_json: Option<&str>) -> PyResult<CoreApi> {
+    #[pyo3(signature = (settings_json, rate_limit_json=None, options_json=None))]
+    fn new(settings_json: &str, rate_limit_json: Option<&str>, options_json: Option<&str>) -> PyResult<CoreApi> {
         let config = json_api::client_config(settings_json).map_err(err)?;
         let limits: RateLimitConfig = match rate_limit_json {
             Some(j) => json_api::input(j, "rate_limit").map_err(err)?,
             None => RateLimitConfig::default(),
         };
+        let options: FlowOptions = match options_json {
+            Some(j) => json_api::input(j, "options").map_err(err)?,
+            None => FlowOptions::default(),
+        };
         Ok(CoreApi {
-            api: Arc::new(Api::new(config)),
-            limiter: RateLimiter::shared(limits),
-            entropy: Mutex::new(Entropy::from_os()),
+            session: Session::new(config, limits).with_options(options),
         })
     }
 
-    /// `(timeout_ms, max_body_bytes)`: what the default transport enforces per request.
     fn transport_limits(&self) -> (u64, usize) {
-        let config = self.api.config();
+        let config = self.session.api().config();
         (config.timeout_ms(), config.max_response_bytes())
     }
 
-    /// Builds the request for `call` from JSON input.
     fn build<'py>(&self, py: Python<'py>, call: &str, input_json: &str) -> PyResult<RequestTuple<'py>> {
-        let request = json_api::build(&self.api, call, input_json).map_err(err)?;
+        let request = json_api::build(self.session.api(), call, input_json).map_err(err)?;
         Ok(request_tuple(py, &request))
     }
 
-    /// Parses a response to a `call` request; returns JSON.
     fn parse(
         &self,
         call: &str,
@@ -109,7 +103,7 @@ impl CoreApi {
         context_json: &str,
     ) -> PyResult<String> {
         json_api::parse(
-            &self.api,
+            self.session.api(),
             call,
             &RequestId(request_id),
             &response(status, headers, body),
@@ -118,66 +112,64 @@ impl CoreApi {
         .map_err(err)
     }
 
-    /// Validates a JSON list of payments; returns the field errors as JSON.
     #[pyo3(signature = (payments_json, now_ms, methods_json=None))]
     fn validate(&self, payments_json: &str, now_ms: u64, methods_json: Option<&str>) -> PyResult<String> {
         json_api::validate(payments_json, now_ms, methods_json).map_err(err)
     }
 
-    /// The error (as `(message, details_json)`) for a request that got no response.
-    fn transport_error(&self, endpoint: &str, request_id: String, failure: &str) -> PyResult<(String, String)> {
-        let endpoint: Endpoint = enum_from_str(endpoint, "endpoint")?;
-        let failure: TransportFailure = enum_from_str(failure, "failure")?;
-        let e = PaymentError::transport(endpoint, &RequestId(request_id), failure);
-        Ok((e.to_string(), to_json(&e)))
-    }
-
-    /// A payment flow for `order_id`, sharing this API's rate limiter.
     #[pyo3(signature = (order_id_json, payments_json, options_json, now_ms, seed=None))]
-    fn new_flow(&self, order_id_json: &str, payments_json: &str, options_json: &str, now_ms: u64, seed: Option<u64>) -> PyResult<CoreFlow> {
+    fn new_flow(
+        &self,
+        order_id_json: &str,
+        payments_json: &str,
+        options_json: Option<&str>,
+        now_ms: u64,
+        seed: Option<u64>,
+    ) -> PyResult<CoreFlow> {
         // As JSON, so that `True`, `"215"` or `1.5` are the core's typed errors, not order 1.
         let order_id: u64 = json_api::input(order_id_json, "order_id").map_err(err)?;
         let payments: Vec<Payment> = json_api::input(payments_json, "payments").map_err(err)?;
-        let options: FlowOptions = json_api::input(options_json, "options").map_err(err)?;
-        let seed = seed.unwrap_or_else(|| self.entropy.lock().unwrap_or_else(|p| p.into_inner()).next_u64());
-        let flow = PaymentFlow::with_limiter(
-            self.api.clone(),
-            self.limiter.clone(),
-            Entropy::from_seed(seed),
-            order_id,
-            payments,
-            options,
-            now_ms,
-        )
-        .map_err(err)?;
-        Ok(CoreFlow { flow: Mutex::new(flow) })
+        let options = options_json
+            .map(|o| json_api::input::<FlowOptions>(o, "options"))
+            .transpose()
+            .map_err(err)?;
+        let flow = self.session.pay(order_id, payments, options, now_ms, seed).map_err(err)?;
+        Ok(CoreFlow::of(Operation::Pay(flow)))
+    }
+
+    #[pyo3(signature = (call, input_json, now_ms, seed=None))]
+    fn new_call(&self, call: &str, input_json: &str, now_ms: u64, seed: Option<u64>) -> PyResult<CoreFlow> {
+        let (call, _) = json_api::call(call, input_json).map_err(err)?;
+        let op = self.session.call(call, None, now_ms, seed).map_err(err)?;
+        Ok(CoreFlow::of(Operation::Call(op)))
     }
 }
 
-/// `PaymentFlow`: `poll(now)`, `on_response`, `on_transport_failure`.
+/// An operation (a payment flow or a single call): `poll(now)`, `on_response`,
+/// `on_transport_failure`, `cancel`.
 #[pyclass(module = "bcpay._core", frozen)]
 struct CoreFlow {
-    flow: Mutex<PaymentFlow>,
+    op: Mutex<Operation>,
 }
 
 impl CoreFlow {
-    fn flow(&self) -> std::sync::MutexGuard<'_, PaymentFlow> {
-        self.flow.lock().unwrap_or_else(|p| p.into_inner())
+    fn of(op: Operation) -> CoreFlow {
+        CoreFlow { op: Mutex::new(op) }
+    }
+
+    fn op(&self) -> std::sync::MutexGuard<'_, Operation> {
+        self.op.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 #[pymethods]
 impl CoreFlow {
-    /// `("send", request_tuple)` or `(type, action_json)` for wait / awaiting / done / failed.
-    fn poll<'py>(&self, py: Python<'py>, now_ms: u64) -> (String, Bound<'py, PyAny>) {
-        match self.flow().poll(now_ms) {
-            Action::Send { request } => (
-                "send".to_owned(),
-                request_tuple(py, &request)
-                    .into_pyobject(py)
-                    .map(|t| t.into_any())
-                    .expect("tuples convert"),
-            ),
+    /// `("send", request_tuple)` or `(type, action_json)` for wait / awaiting / done / failed
+    /// (as `bcpay_core::json_api::action_json` writes it).
+    fn poll<'py>(&self, py: Python<'py>, now_ms: u64) -> PyResult<(&'static str, Bound<'py, PyAny>)> {
+        let action = self.op().poll(now_ms);
+        Ok(match action {
+            Action::Send { request } => ("send", request_tuple(py, &request).into_pyobject(py)?.into_any()),
             other => {
                 let kind = match &other {
                     Action::Wait { .. } => "wait",
@@ -185,25 +177,33 @@ impl CoreFlow {
                     Action::Done { .. } => "done",
                     _ => "failed",
                 };
-                (
-                    kind.to_owned(),
-                    to_json(&other).into_pyobject(py).expect("strings convert").into_any(),
-                )
+                (kind, json_api::action_json(&other).into_pyobject(py)?.into_any())
             }
-        }
+        })
     }
 
     /// Feeds the response to request `request_id`.
     fn on_response(&self, request_id: String, status: u16, headers: Vec<(String, String)>, body: &[u8], now_ms: u64) {
-        self.flow()
+        self.op()
             .on_response(&RequestId(request_id), &response(status, headers, body), now_ms);
     }
 
     /// Feeds a transport failure (`not_sent`, `maybe_sent`, `timed_out`) for `request_id`.
     fn on_transport_failure(&self, request_id: String, failure: &str, now_ms: u64) -> PyResult<()> {
         let failure: TransportFailure = enum_from_str(failure, "failure")?;
-        self.flow().on_transport_failure(&RequestId(request_id), failure, now_ms);
+        self.op().on_transport_failure(&RequestId(request_id), failure, now_ms);
         Ok(())
+    }
+
+    /// Ends the operation for a caller that gave up: `(message, details_json)` of the error.
+    fn cancel(&self, now_ms: u64) -> (String, String) {
+        let e = self.op().cancel(now_ms);
+        (e.to_string(), json_api::error_json(&e))
+    }
+
+    /// When the time budget runs out (ms), if there is one.
+    fn deadline_ms(&self) -> Option<u64> {
+        self.op().deadline_ms()
     }
 }
 

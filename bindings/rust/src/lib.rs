@@ -20,7 +20,6 @@ pub use bcpay_core::*;
 pub use transport::{ReqwestTransport, Transport};
 
 use bcpay_core::model::*;
-use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// Milliseconds since the Unix epoch from the host clock.
@@ -64,14 +63,12 @@ pub async fn sleep_until(until_ms: u64) {
 #[cfg(target_arch = "wasm32")]
 use js_sys::wasm_bindgen::JsCast;
 
-/// A BigCommerce Payments client for one store.
+/// A BigCommerce Payments client for one store: a core [`Session`] (the store's API, shared rate
+/// limiter, entropy and default options) driven over a [`Transport`]. Payments and single calls
+/// run through the same loop, so single calls wait for the limiter and retry by the core's rule.
 pub struct Client<T: Transport = ReqwestTransport> {
-    api: Arc<Api>,
-    /// Seeds each flow's jitter: one OS read per client, not per payment.
-    entropy: std::sync::Mutex<rng::Entropy>,
+    session: Session,
     transport: T,
-    limiter: SharedRateLimiter,
-    options: FlowOptions,
 }
 
 impl Client<ReqwestTransport> {
@@ -83,33 +80,60 @@ impl Client<ReqwestTransport> {
     }
 }
 
+/// `future`'s output, or `None` once `deadline_ms` (host clock) passes first.
+async fn within<F: std::future::Future>(future: F, deadline_ms: Option<u64>) -> Option<F::Output> {
+    let Some(deadline_ms) = deadline_ms else {
+        return Some(future.await);
+    };
+    let mut future = std::pin::pin!(future);
+    let mut timer = std::pin::pin!(sleep_until(deadline_ms));
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(output));
+        }
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await
+}
+
+/// What a single call answered, when it is not what the caller asked for: cannot happen (the
+/// core answers each call with its own output), but a typed error beats a panic.
+fn unexpected(output: &CallOutput) -> PaymentError {
+    PaymentError::new(
+        ErrorKind::InvalidResponse,
+        format!("unexpected call output {:?}", std::mem::discriminant(output)),
+    )
+}
+
 impl<T: Transport> Client<T> {
     /// A client over your own transport.
     pub fn with_transport(config: ClientConfig, transport: T) -> Client<T> {
         Client {
-            api: Arc::new(Api::new(config)),
-            entropy: std::sync::Mutex::new(rng::Entropy::from_os()),
+            session: Session::new(config, RateLimitConfig::default()),
             transport,
-            limiter: RateLimiter::shared(RateLimitConfig::default()),
-            options: FlowOptions::default(),
         }
     }
 
-    /// Sets the options every `pay` uses.
+    /// Sets the options every payment and call uses (a time budget, attempts, backoff, …).
     pub fn with_options(mut self, options: FlowOptions) -> Self {
-        self.options = options;
+        self.session = self.session.with_options(options);
         self
     }
 
     /// Shares a rate limiter (e.g. between clients of one store).
     pub fn with_limiter(mut self, limiter: SharedRateLimiter) -> Self {
-        self.limiter = limiter;
+        self.session = self.session.with_limiter(limiter);
         self
     }
 
     /// The stateless API this client builds requests with.
     pub fn api(&self) -> &Api {
-        &self.api
+        self.session.api()
+    }
+
+    /// The session: the store's API, limiter and default options.
+    pub fn session(&self) -> &Session {
+        &self.session
     }
 
     /// The transport.
@@ -118,127 +142,149 @@ impl<T: Transport> Client<T> {
     }
 
     /// Pays `order_id` with `payments` (several for split payments): methods → token → process,
-    /// with retries, rate limiting and reconciliation.
+    /// with retries, rate limiting and reconciliation. Dropping the future cancels nothing
+    /// safely: to stop a payment, set a time budget (`FlowOptions::time_budget_ms`).
     pub async fn pay(&self, order_id: u64, payments: Vec<Payment>) -> Result<PaymentReceipt, PaymentError> {
-        let seed = self.entropy.lock().unwrap_or_else(|p| p.into_inner()).next_u64();
-        let flow = PaymentFlow::with_limiter(
-            self.api.clone(),
-            self.limiter.clone(),
-            rng::Entropy::from_seed(seed),
-            order_id,
-            payments,
-            self.options.clone(),
-            now_ms(),
-        )?;
+        let flow = self.session.pay(order_id, payments, None, now_ms(), None)?;
         self.run(flow).await
     }
 
     /// Drives any flow to its end.
-    pub async fn run(&self, mut flow: PaymentFlow) -> Result<PaymentReceipt, PaymentError> {
+    pub async fn run(&self, flow: PaymentFlow) -> Result<PaymentReceipt, PaymentError> {
+        match self.drive(Operation::Pay(flow)).await? {
+            CallOutput::Receipt(receipt) => Ok(receipt),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Drives an operation to its end: the one host loop. A request still in flight when the
+    /// time budget runs out is abandoned and the operation told so.
+    pub async fn drive(&self, mut op: Operation) -> Result<CallOutput, PaymentError> {
         loop {
-            match flow.poll(now_ms()) {
-                Action::Send { request } => match self.transport.send(&request).await {
-                    Ok(response) => flow.on_response(&request.id, &Zeroizing::new(response), now_ms()),
-                    Err(failure) => flow.on_transport_failure(&request.id, failure, now_ms()),
+            match op.poll(now_ms()) {
+                Action::Send { request } => match within(self.transport.send(&request), op.deadline_ms()).await {
+                    Some(Ok(response)) => op.on_response(&request.id, &Zeroizing::new(response), now_ms()),
+                    Some(Err(failure)) => op.on_transport_failure(&request.id, failure, now_ms()),
+                    None => return Err(op.cancel(now_ms())),
                 },
                 Action::Wait { until_ms } => sleep_until(until_ms).await,
                 Action::Awaiting { .. } => unreachable!("every outcome is reported before polling again"),
-                Action::Done { receipt } => return Ok(receipt),
+                Action::Done { output } => return Ok(output),
                 Action::Failed { error } => return Err(error),
             }
         }
     }
 
-    /// Sends one request and returns the response (wiped when dropped: it can hold a payment
-    /// access token), or a transport error.
-    async fn exchange(&self, request: HttpRequest) -> Result<(HttpRequest, Zeroizing<HttpResponse>), PaymentError> {
-        match self.transport.send(&request).await {
-            Ok(response) => Ok((request, Zeroizing::new(response))),
-            Err(failure) => Err(PaymentError::transport(request.endpoint, &request.id, failure)),
-        }
+    async fn call(&self, call: Call) -> Result<CallOutput, PaymentError> {
+        let op = self.session.call(call, None, now_ms(), None)?;
+        self.drive(Operation::Call(op)).await
     }
 
     /// Get Payment Methods.
     pub async fn get_payment_methods(&self, query: &MethodsQuery) -> Result<Vec<PaymentMethod>, PaymentError> {
-        let (req, resp) = self.exchange(self.api.build_get_payment_methods(query)?).await?;
-        self.api.parse_get_payment_methods(&req.id, &resp)
+        match self.call(Call::GetPaymentMethods { query: query.clone() }).await? {
+            CallOutput::PaymentMethods(m) => Ok(m),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// Create Payment Access Token.
     pub async fn create_access_token(&self, order_id: u64, is_recurring: bool) -> Result<PaymentAccessToken, PaymentError> {
-        let (req, resp) = self.exchange(self.api.build_create_access_token(order_id, is_recurring)?).await?;
-        self.api.parse_create_access_token(&req.id, &resp, now_ms())
+        match self.call(Call::CreatePaymentAccessToken { order_id, is_recurring }).await? {
+            CallOutput::AccessToken(t) => Ok(t),
+            other => Err(unexpected(&other)),
+        }
     }
 
-    /// Process Payment, once: no retry, no reconciliation. A transport failure or 5xx here is
-    /// reported with `retry: Reconcile` — check the order's transactions before paying again.
+    /// Process Payment, once: no reconciliation. A transport failure or 5xx here is reported with
+    /// `retry: Reconcile` — check the order's transactions before paying again.
     pub async fn process_payment(&self, token: &PaymentAccessToken, payment: &Payment) -> Result<ProcessedPayment, PaymentError> {
-        let (req, resp) = self
-            .exchange(self.api.build_process_payment(&token.secret, payment, now_ms(), None)?)
-            .await?;
-        self.api.parse_process_payment_sent(&req.id, &resp, &token.secret, payment)
+        let call = Call::ProcessPayment {
+            pat: token.secret.clone(),
+            payment: payment.clone(),
+            methods: None,
+        };
+        match self.call(call).await? {
+            CallOutput::Payment(p) => Ok(p),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// V2 create order (always Incomplete).
     pub async fn create_order(&self, order: &NewOrder) -> Result<Order, PaymentError> {
-        let (req, resp) = self.exchange(self.api.build_create_order(order)?).await?;
-        self.api.parse_create_order(&req.id, &resp)
+        match self.call(Call::CreateOrder { order: order.clone() }).await? {
+            CallOutput::Order(o) => Ok(o),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// V2 get order.
     pub async fn get_order(&self, order_id: u64) -> Result<Order, PaymentError> {
-        let (req, resp) = self.exchange(self.api.build_get_order(order_id)?).await?;
-        self.api.parse_get_order(&req.id, &resp)
+        match self.call(Call::GetOrder { order_id }).await? {
+            CallOutput::Order(o) => Ok(o),
+            other => Err(unexpected(&other)),
+        }
     }
 
-    /// Every transaction of an order (all pages).
+    /// Every transaction of an order (all pages, at most `max_transaction_pages`).
     pub async fn get_transactions(&self, order_id: u64) -> Result<Vec<Transaction>, PaymentError> {
-        let mut all = Vec::new();
-        let mut page = 1;
-        loop {
-            let (req, resp) = self.exchange(self.api.build_get_transactions(order_id, page)?).await?;
-            let p = self.api.parse_get_transactions(&req.id, &resp)?;
-            all.extend(p.transactions.iter().cloned());
-            if !p.has_next() || page >= 1000 {
-                return Ok(all);
-            }
-            page += 1;
+        match self.call(Call::GetOrderTransactions { order_id, page: None }).await? {
+            CallOutput::Transactions(t) => Ok(t),
+            other => Err(unexpected(&other)),
         }
     }
 
     /// Capture an authorized payment.
     pub async fn capture(&self, order_id: u64) -> Result<(), PaymentError> {
-        let (req, resp) = self.exchange(self.api.build_capture(order_id)?).await?;
-        self.api.parse_payment_action(Endpoint::CapturePayment, &req.id, &resp)
+        self.call(Call::CapturePayment { order_id }).await.map(|_| ())
     }
 
     /// Void an authorized payment.
     pub async fn void(&self, order_id: u64) -> Result<(), PaymentError> {
-        let (req, resp) = self.exchange(self.api.build_void(order_id)?).await?;
-        self.api.parse_payment_action(Endpoint::VoidPayment, &req.id, &resp)
+        self.call(Call::VoidPayment { order_id }).await.map(|_| ())
     }
 
     /// Create a refund quote.
     pub async fn create_refund_quote(&self, order_id: u64, request: &RefundQuoteRequest) -> Result<RefundQuote, PaymentError> {
-        let (req, resp) = self.exchange(self.api.build_create_refund_quote(order_id, request)?).await?;
-        self.api.parse_create_refund_quote(&req.id, &resp)
+        match self
+            .call(Call::CreateRefundQuote {
+                order_id,
+                request: request.clone(),
+            })
+            .await?
+        {
+            CallOutput::RefundQuote(q) => Ok(q),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// Create a refund.
     pub async fn create_refund(&self, order_id: u64, request: &RefundRequest) -> Result<Refund, PaymentError> {
-        let (req, resp) = self.exchange(self.api.build_create_refund(order_id, request)?).await?;
-        self.api.parse_create_refund(&req.id, &resp)
+        match self
+            .call(Call::CreateRefund {
+                order_id,
+                request: request.clone(),
+            })
+            .await?
+        {
+            CallOutput::Refund(r) => Ok(r),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// List an order's refunds.
     pub async fn list_refunds(&self, order_id: u64) -> Result<Vec<Refund>, PaymentError> {
-        let (req, resp) = self.exchange(self.api.build_list_refunds(order_id)?).await?;
-        self.api.parse_list_refunds(&req.id, &resp)
+        match self.call(Call::ListRefunds { order_id }).await? {
+            CallOutput::Refunds(r) => Ok(r),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// A customer's stored instruments.
     pub async fn get_stored_instruments(&self, customer_id: u64) -> Result<Vec<StoredInstrument>, PaymentError> {
-        let (req, resp) = self.exchange(self.api.build_get_stored_instruments(customer_id)?).await?;
-        self.api.parse_get_stored_instruments(&req.id, &resp)
+        match self.call(Call::GetStoredInstruments { customer_id }).await? {
+            CallOutput::StoredInstruments(s) => Ok(s),
+            other => Err(unexpected(&other)),
+        }
     }
 }

@@ -4,17 +4,16 @@
 //! the core's own, declared as remote types in [`types`]. What holds card data or a token crosses
 //! as an object instead — [`CardNumber`], [`VerificationValue`], [`PaymentAccessToken`],
 //! [`HttpRequest`] — so that no generated data class can print it, and the secret stays in Rust
-//! memory that is wiped on drop. The host drives [`PaymentFlow`] and owns HTTP, so nothing here
+//! memory that is wiped on drop. The host drives [`CoreOperation`] and owns HTTP, so nothing here
 //! is async. Every failure is a [`BcpayError`] (Kotlin `BcpayException`, Swift `throws`); nothing
 //! here panics on bad input.
 
 use bcpay_core::json_api;
 use bcpay_core::model::{self, Card, TokenizedCard};
-use bcpay_core::rng::Entropy;
 use bcpay_core::secret::{self, ApiToken, InstrumentToken};
 use bcpay_core::{
-    Api, ClientConfig, ClientSettings, Endpoint, ErrorKind, FieldError, FlowOptions, HttpResponse, MethodsQuery, PaymentError,
-    RateLimitConfig, RateLimiter, RequestId, SharedRateLimiter, TransportFailure,
+    Api, Call, ClientConfig, ClientSettings, Endpoint, ErrorKind, FieldError, FlowOptions, HttpResponse, MethodsQuery, Operation,
+    PaymentError, RateLimitConfig, RequestId, Session, TransportFailure,
 };
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -72,10 +71,33 @@ pub enum BcpayError {
     Transport { details: ErrorDetails },
     /// A payment may or may not have been taken; check the order before doing anything else.
     AmbiguousOutcome { details: ErrorDetails },
+    /// The caller cancelled, or the time budget ran out, with nothing unclear sent.
+    Cancelled { details: ErrorDetails },
+}
+
+/// A core field path (`payments[0].instrument.verification_value`) in the names Kotlin and Swift
+/// give the same fields (`payments[0].instrument.verificationValue`).
+fn camel_case_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut upper = false;
+    for c in path.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl From<PaymentError> for BcpayError {
-    fn from(details: PaymentError) -> Self {
+    fn from(mut details: PaymentError) -> Self {
+        for f in &mut details.field_errors {
+            f.path = camel_case_path(&f.path);
+        }
         match details.kind {
             ErrorKind::Validation => BcpayError::Validation { details },
             ErrorKind::Configuration => BcpayError::Configuration { details },
@@ -92,6 +114,7 @@ impl From<PaymentError> for BcpayError {
             ErrorKind::InvalidResponse => BcpayError::InvalidResponse { details },
             ErrorKind::Transport => BcpayError::Transport { details },
             ErrorKind::AmbiguousOutcome => BcpayError::AmbiguousOutcome { details },
+            ErrorKind::Cancelled => BcpayError::Cancelled { details },
         }
     }
 }
@@ -114,7 +137,8 @@ impl BcpayError {
             | BcpayError::Server { details }
             | BcpayError::InvalidResponse { details }
             | BcpayError::Transport { details }
-            | BcpayError::AmbiguousOutcome { details } => details,
+            | BcpayError::AmbiguousOutcome { details }
+            | BcpayError::Cancelled { details } => details,
         }
     }
 }
@@ -128,12 +152,6 @@ impl fmt::Display for BcpayError {
 impl std::error::Error for BcpayError {}
 
 type Result<T> = std::result::Result<T, BcpayError>;
-
-/// The error for a request that got no response (`failure`), as the single calls raise it.
-#[uniffi::export]
-pub fn transport_error(request: &HttpRequest, failure: TransportFailure) -> BcpayError {
-    PaymentError::transport(request.inner.endpoint, &request.inner.id, failure).into()
-}
 
 // ---------------------------------------------------------------------------------------------
 // Secrets: objects, so their text never lands in a generated data class
@@ -483,15 +501,18 @@ pub struct ClientOptions {
     /// Total deadline of one request, headers and body (ms; default 30 000).
     #[uniffi(default = None)]
     pub timeout_ms: Option<u64>,
+    /// The options every payment and single call uses unless given others (a time budget,
+    /// attempts, backoff, …); `defaultFlowOptions()` when absent.
+    #[uniffi(default = None)]
+    pub flow_options: Option<FlowOptions>,
 }
 
-/// Builds requests and parses responses for one store; creates its payment flows.
+/// One store's core session: builds requests and parses responses; creates its operations
+/// (payment flows and single calls), which share its rate limiter.
 #[derive(uniffi::Object)]
 pub struct CoreApi {
+    session: Session,
     api: Arc<Api>,
-    limiter: SharedRateLimiter,
-    /// Seeds each flow's jitter: one OS read per client, not per payment.
-    entropy: Mutex<Entropy>,
 }
 
 impl CoreApi {
@@ -521,10 +542,10 @@ impl CoreApi {
             max_response_bytes,
             timeout_ms: options.timeout_ms,
         })?;
+        let session = Session::new(config, options.rate_limit.unwrap_or_default()).with_options(options.flow_options.unwrap_or_default());
         Ok(CoreApi {
-            api: Arc::new(Api::new(config)),
-            limiter: RateLimiter::shared(options.rate_limit.unwrap_or_default()),
-            entropy: Mutex::new(Entropy::from_os()),
+            api: Arc::clone(session.api()),
+            session,
         })
     }
 
@@ -683,33 +704,149 @@ impl CoreApi {
         self.build(json_api::build(&self.api, &call, &input_json))
     }
 
-    /// A payment flow for `order_id`, sharing this client's rate limiter. `seed` fixes the
-    /// retry jitter (tests); without it, jitter is random.
+    /// A payment flow for `order_id`, sharing this client's rate limiter; `options` replace the
+    /// client's. `seed` fixes the retry jitter (tests); without it, jitter is random.
     pub fn new_flow(
         &self,
         order_id: u64,
         payments: Vec<Payment>,
-        options: FlowOptions,
+        options: Option<FlowOptions>,
         now_ms: u64,
         seed: Option<u64>,
-    ) -> Result<Arc<PaymentFlow>> {
-        let seed = seed.unwrap_or_else(|| lock(&self.entropy).next_u64());
-        let flow = bcpay_core::PaymentFlow::with_limiter(
-            self.api.clone(),
-            self.limiter.clone(),
-            Entropy::from_seed(seed),
-            order_id,
-            core_payments(&payments),
-            options,
-            now_ms,
-        )?;
-        Ok(Arc::new(PaymentFlow { flow: Mutex::new(flow) }))
+    ) -> Result<Arc<CoreOperation>> {
+        let flow = self.session.pay(order_id, core_payments(&payments), options, now_ms, seed)?;
+        Ok(CoreOperation::of(Operation::Pay(flow)))
+    }
+
+    /// A single call: waits for the rate limiter, retries what is safe to retry, follows
+    /// transaction pages, and honours the time budget, like a payment flow.
+    pub fn new_call(&self, call: CallInput, now_ms: u64, seed: Option<u64>) -> Result<Arc<CoreOperation>> {
+        let op = self.session.call(call.into(), None, now_ms, seed)?;
+        Ok(CoreOperation::of(Operation::Call(op)))
     }
 }
 
 // ---------------------------------------------------------------------------------------------
-// PaymentFlow
+// Operations: payment flows and single calls
 // ---------------------------------------------------------------------------------------------
+
+/// A single call and its arguments (the core's `Call`, one case per endpoint).
+#[derive(uniffi::Enum)]
+pub enum CallInput {
+    GetPaymentMethods {
+        order_id: u64,
+    },
+    GetPaymentMethodsForCheckout {
+        checkout_id: String,
+    },
+    CreatePaymentAccessToken {
+        order_id: u64,
+        is_recurring: bool,
+    },
+    ProcessPayment {
+        token: Arc<PaymentAccessToken>,
+        payment: Payment,
+        methods: Option<Vec<model::PaymentMethod>>,
+    },
+    CreateOrder {
+        order: model::NewOrder,
+    },
+    GetOrder {
+        order_id: u64,
+    },
+    /// Every page (`page` absent), or one page.
+    GetOrderTransactions {
+        order_id: u64,
+        page: Option<u32>,
+    },
+    CapturePayment {
+        order_id: u64,
+    },
+    VoidPayment {
+        order_id: u64,
+    },
+    CreateRefundQuote {
+        order_id: u64,
+        request: model::RefundQuoteRequest,
+    },
+    CreateRefund {
+        order_id: u64,
+        request: model::RefundRequest,
+    },
+    ListRefunds {
+        order_id: u64,
+    },
+    GetStoredInstruments {
+        customer_id: u64,
+    },
+}
+
+impl From<CallInput> for Call {
+    fn from(c: CallInput) -> Call {
+        match c {
+            CallInput::GetPaymentMethods { order_id } => Call::GetPaymentMethods {
+                query: MethodsQuery::OrderId(order_id),
+            },
+            CallInput::GetPaymentMethodsForCheckout { checkout_id } => Call::GetPaymentMethods {
+                query: MethodsQuery::CheckoutId(checkout_id),
+            },
+            CallInput::CreatePaymentAccessToken { order_id, is_recurring } => Call::CreatePaymentAccessToken { order_id, is_recurring },
+            CallInput::ProcessPayment { token, payment, methods } => Call::ProcessPayment {
+                pat: token.0.secret.clone(),
+                payment: (&payment).into(),
+                methods,
+            },
+            CallInput::CreateOrder { order } => Call::CreateOrder { order },
+            CallInput::GetOrder { order_id } => Call::GetOrder { order_id },
+            CallInput::GetOrderTransactions { order_id, page } => Call::GetOrderTransactions { order_id, page },
+            CallInput::CapturePayment { order_id } => Call::CapturePayment { order_id },
+            CallInput::VoidPayment { order_id } => Call::VoidPayment { order_id },
+            CallInput::CreateRefundQuote { order_id, request } => Call::CreateRefundQuote { order_id, request },
+            CallInput::CreateRefund { order_id, request } => Call::CreateRefund { order_id, request },
+            CallInput::ListRefunds { order_id } => Call::ListRefunds { order_id },
+            CallInput::GetStoredInstruments { customer_id } => Call::GetStoredInstruments { customer_id },
+        }
+    }
+}
+
+/// What an operation ends with: a payment's receipt, or a single call's answer.
+#[derive(uniffi::Enum)]
+pub enum CallOutput {
+    Receipt { receipt: model::PaymentReceipt },
+    PaymentMethods { methods: Vec<model::PaymentMethod> },
+    AccessToken { token: Arc<PaymentAccessToken> },
+    Payment { payment: model::ProcessedPayment },
+    Order { order: model::Order },
+    Transactions { transactions: Vec<model::Transaction> },
+    TransactionPage { page: model::TransactionPage },
+    Nothing,
+    RefundQuote { quote: model::RefundQuote },
+    Refund { refund: model::Refund },
+    Refunds { refunds: Vec<model::Refund> },
+    StoredInstruments { instruments: Vec<model::StoredInstrument> },
+}
+
+impl From<bcpay_core::CallOutput> for CallOutput {
+    fn from(o: bcpay_core::CallOutput) -> CallOutput {
+        use bcpay_core::CallOutput as O;
+        match o {
+            O::Receipt(receipt) => CallOutput::Receipt { receipt },
+            O::PaymentMethods(methods) => CallOutput::PaymentMethods { methods },
+            O::AccessToken(t) => CallOutput::AccessToken {
+                token: Arc::new(PaymentAccessToken(t)),
+            },
+            O::Payment(payment) => CallOutput::Payment { payment },
+            O::Order(order) => CallOutput::Order { order },
+            O::Transactions(transactions) => CallOutput::Transactions { transactions },
+            O::TransactionPage(page) => CallOutput::TransactionPage { page },
+            O::Nothing => CallOutput::Nothing,
+            O::RefundQuote(quote) => CallOutput::RefundQuote { quote },
+            O::Refund(refund) => CallOutput::Refund { refund },
+            O::Refunds(refunds) => CallOutput::Refunds { refunds },
+            O::StoredInstruments(instruments) => CallOutput::StoredInstruments { instruments },
+        }
+    }
+}
 
 /// What the host should do next.
 #[derive(uniffi::Enum)]
@@ -720,62 +857,61 @@ pub enum Action {
     Wait { until_ms: u64 },
     /// A request is in flight: report its outcome before polling again.
     Awaiting { request_id: String },
-    /// Every payment went through.
-    Done { receipt: model::PaymentReceipt },
-    /// The flow stopped: throw `error`. Its `details.paymentsTaken` lists split payments
+    /// The operation finished: every payment went through, or the call answered.
+    Done { output: CallOutput },
+    /// The operation stopped: throw `error`. Its `details.paymentsTaken` lists split payments
     /// already taken.
     Failed { error: BcpayError },
 }
 
-/// The sans-IO payment flow: `poll(now)` says what to do; report each request's outcome with
-/// `onResponse` or `onTransportFailure`. It never sends a payment twice blindly.
+/// A sans-IO operation (a payment flow or a single call): `poll(now)` says what to do; report
+/// each request's outcome with `onResponse` or `onTransportFailure`; `cancel` when the caller
+/// gives up. A payment is never sent twice blindly.
 #[derive(uniffi::Object)]
-pub struct PaymentFlow {
-    flow: Mutex<bcpay_core::PaymentFlow>,
+pub struct CoreOperation {
+    op: Mutex<Operation>,
+}
+
+impl CoreOperation {
+    fn of(op: Operation) -> Arc<CoreOperation> {
+        Arc::new(CoreOperation { op: Mutex::new(op) })
+    }
 }
 
 #[uniffi::export]
-impl PaymentFlow {
+impl CoreOperation {
     /// The next thing to do at `now_ms`.
     pub fn poll(&self, now_ms: u64) -> Action {
-        match lock(&self.flow).poll(now_ms) {
+        match lock(&self.op).poll(now_ms) {
             bcpay_core::Action::Send { request: r } => Action::Send { request: request(r) },
             bcpay_core::Action::Wait { until_ms } => Action::Wait { until_ms },
             bcpay_core::Action::Awaiting { request_id } => Action::Awaiting { request_id: request_id.0 },
-            bcpay_core::Action::Done { receipt } => Action::Done { receipt },
+            bcpay_core::Action::Done { output } => Action::Done { output: output.into() },
             bcpay_core::Action::Failed { error } => Action::Failed { error: error.into() },
         }
     }
 
     /// Feeds the response to request `request_id`, received at `now_ms`.
     pub fn on_response(&self, request_id: String, response: HttpResponse, now_ms: u64) {
-        lock(&self.flow).on_response(&RequestId(request_id), &response, now_ms);
+        lock(&self.op).on_response(&RequestId(request_id), &response, now_ms);
     }
 
     /// Feeds the failure of request `request_id` at `now_ms`.
     pub fn on_transport_failure(&self, request_id: String, failure: TransportFailure, now_ms: u64) {
-        lock(&self.flow).on_transport_failure(&RequestId(request_id), failure, now_ms);
+        lock(&self.op).on_transport_failure(&RequestId(request_id), failure, now_ms);
     }
 
-    /// Ends the flow because the caller gave up (a cancelled task or future) and returns the
-    /// error to throw: `AmbiguousOutcome` when a payment may have been sent and is unsettled.
+    /// Ends the operation because the caller gave up (a cancelled task or future) or its time
+    /// budget ran out, and returns the error to throw: `AmbiguousOutcome` when a payment may have
+    /// been sent and is unsettled, else `Cancelled`.
     pub fn cancel(&self, now_ms: u64) -> BcpayError {
-        lock(&self.flow).cancel(now_ms).into()
+        lock(&self.op).cancel(now_ms).into()
     }
 
-    /// The order this flow pays.
-    pub fn order_id(&self) -> u64 {
-        lock(&self.flow).order_id()
-    }
-
-    /// Payments taken so far.
-    pub fn payments_taken(&self) -> Vec<model::ProcessedPayment> {
-        lock(&self.flow).payments_taken().to_vec()
-    }
-
-    /// Whether the flow has finished (done or failed).
-    pub fn is_finished(&self) -> bool {
-        lock(&self.flow).is_finished()
+    /// When the time budget runs out (ms), if there is one: abort a request still in flight
+    /// then, and `cancel`.
+    pub fn deadline_ms(&self) -> Option<u64> {
+        lock(&self.op).deadline_ms()
     }
 }
 
@@ -916,28 +1052,22 @@ mod tests {
     fn flow_actions_and_errors_cross_as_binding_types() {
         let api = api();
         let flow = api
-            .new_flow(
-                215,
-                vec![card("4242424242424242")],
-                default_flow_options(),
-                1_795_219_200_000,
-                Some(7),
-            )
+            .new_flow(215, vec![card("4242424242424242")], None, 1_795_219_200_000, Some(7))
             .unwrap();
         let Action::Send { request } = flow.poll(1_795_219_200_000) else {
             panic!("expected a request")
         };
         assert_eq!(request.endpoint(), Endpoint::GetPaymentMethods);
         assert!(matches!(flow.poll(1_795_219_200_000), Action::Awaiting { request_id } if request_id == request.request_id()));
-        let e = transport_error(&request, TransportFailure::NotSent);
-        assert!(matches!(e, BcpayError::Transport { .. }));
+        assert!(matches!(flow.cancel(1_795_219_200_001), BcpayError::Cancelled { .. }));
 
-        let invalid = api.new_flow(0, vec![card("4242424242424241")], default_flow_options(), 1, None);
+        let invalid = api.new_flow(0, vec![card("4242424242424241")], Some(default_flow_options()), 1, None);
         let Err(BcpayError::Validation { details }) = invalid else {
             panic!("expected a validation error")
         };
         let paths: Vec<_> = details.field_errors.iter().map(|f| f.path.as_str()).collect();
-        assert!(paths.contains(&"order_id"), "{paths:?}");
+        // In the names Kotlin and Swift give the fields.
+        assert!(paths.contains(&"orderId"), "{paths:?}");
     }
 
     #[test]

@@ -102,6 +102,7 @@ pub enum ErrorKind {
     InvalidResponse,
     Transport,
     AmbiguousOutcome,
+    Cancelled,
 }
 
 /// What a caller may do about an error.
@@ -156,6 +157,7 @@ pub struct FlowOptions {
     pub resend_when_unrecorded: bool,
     pub max_transaction_pages: u32,
     pub is_recurring: bool,
+    pub time_budget_ms: Option<u64>,
 }
 
 /// Process Payment rate-limit settings; start from `defaultRateLimit()`.

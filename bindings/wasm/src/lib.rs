@@ -13,12 +13,10 @@
 use bcpay_core::json_api::{self, to_json};
 use bcpay_core::model::Payment;
 use bcpay_core::read::FromJson;
-use bcpay_core::rng::Entropy;
 use bcpay_core::{
-    Action, Api, Endpoint, FlowOptions, Header, HttpRequest, HttpResponse, Method, PaymentError, PaymentFlow, RateLimitConfig, RateLimiter,
-    RequestId, SharedRateLimiter, TransportFailure,
+    Action, Endpoint, FlowOptions, Header, HttpRequest, HttpResponse, Method, Operation, PaymentError, RateLimitConfig, RequestId, Session,
+    TransportFailure,
 };
-use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 /// Every heap block is wiped as it is freed: see "Memory" in `bcpay_core::secret`.
@@ -30,11 +28,12 @@ fn parse_js(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
 }
 
-/// The core's error as a JS `Error` named `BcpayError`, its fields under `details`.
+/// The core's error as a JS `Error` named `BcpayError`, its fields (with the core's `message`
+/// and `class_name`) under `details`.
 fn js_error(e: &PaymentError) -> JsValue {
     let err = js_sys::Error::new(&e.to_string());
     err.set_name("BcpayError");
-    let _ = js_sys::Reflect::set(&err, &"details".into(), &parse_js(&to_json(e)));
+    let _ = js_sys::Reflect::set(&err, &"details".into(), &parse_js(&json_api::error_json(e)));
     err.into()
 }
 
@@ -120,37 +119,38 @@ fn request_to_js(request: &HttpRequest) -> Result<JsValue, JsValue> {
     Ok(req)
 }
 
-/// The stateless build/parse API for one store, and the factory of its payment flows.
+/// One store's core session: the stateless build/parse API, and the factory of its operations
+/// (payment flows and single calls), which share its rate limiter.
 #[wasm_bindgen]
 pub struct BcpayApi {
-    api: Arc<Api>,
-    limiter: SharedRateLimiter,
-    /// Seeds each flow's jitter: one read of the JS crypto source per API, not per payment.
-    entropy: std::cell::RefCell<Entropy>,
+    session: Session,
 }
 
 #[wasm_bindgen]
 impl BcpayApi {
     /// `settings`: JSON `{store_hash, api_token, api_base?, payments_base?, host?,
-    /// max_response_bytes?}`; `rate_limit`: JSON `{payments_quota?, payments_window_ms?,
-    /// transit_allowance_ms?}` or `undefined`.
+    /// max_response_bytes?, timeout_ms?}`; `rate_limit`: JSON `{payments_quota?,
+    /// payments_window_ms?, transit_allowance_ms?}` or `undefined`; `options`: the default flow
+    /// options as JSON.
     #[wasm_bindgen(constructor)]
-    pub fn new(settings: &str, rate_limit: Option<String>) -> Result<BcpayApi, JsValue> {
+    pub fn new(settings: &str, rate_limit: Option<String>, options: Option<String>) -> Result<BcpayApi, JsValue> {
         let config = json_api::client_config(settings).map_err(|e| js_error(&e))?;
         let limits: RateLimitConfig = match rate_limit {
             Some(json) => input(&json, "rate_limit")?,
             None => RateLimitConfig::default(),
         };
+        let options: FlowOptions = match options {
+            Some(json) => input(&json, "options")?,
+            None => FlowOptions::default(),
+        };
         Ok(BcpayApi {
-            api: Arc::new(Api::new(config)),
-            limiter: RateLimiter::shared(limits),
-            entropy: std::cell::RefCell::new(Entropy::from_os()),
+            session: Session::new(config, limits).with_options(options),
         })
     }
 
-    /// Builds the request for `call` (snake_case name as in the vectors) from JSON `input`.
+    /// Builds the request for `call` (its endpoint name) from JSON `input`.
     pub fn build(&self, call: &str, input_json: &str) -> Result<JsValue, JsValue> {
-        let request = json_api::build(&self.api, call, input_json).map_err(|e| js_error(&e))?;
+        let request = json_api::build(self.session.api(), call, input_json).map_err(|e| js_error(&e))?;
         request_to_js(&request)
     }
 
@@ -167,7 +167,7 @@ impl BcpayApi {
     ) -> Result<String, JsValue> {
         let headers = header_lines(headers);
         let response = HttpResponse { status, headers, body };
-        json_api::parse(&self.api, call, &RequestId(request_id), &response, context_json).map_err(|e| js_error(&e))
+        json_api::parse(self.session.api(), call, &RequestId(request_id), &response, context_json).map_err(|e| js_error(&e))
     }
 
     /// Validates payments (a JSON list) at `now_ms`, optionally against JSON `methods`; returns
@@ -176,28 +176,21 @@ impl BcpayApi {
         json_api::validate(payments_json, now_ms as u64, methods_json.as_deref()).map_err(|e| js_error(&e))
     }
 
-    /// The error for a request that got no response, as the core classifies it.
-    #[wasm_bindgen(js_name = transportError)]
-    pub fn transport_error(&self, endpoint: &str, request_id: String, failure: &str) -> Result<JsValue, JsValue> {
-        let endpoint: Endpoint = json_api::enum_named(endpoint, "endpoint").map_err(|e| js_error(&e))?;
-        let failure: TransportFailure = json_api::enum_named(failure, "failure").map_err(|e| js_error(&e))?;
-        Ok(js_error(&PaymentError::transport(endpoint, &RequestId(request_id), failure)))
-    }
-
-    /// A payment flow for `order_id` with JSON `payments`, sharing this API's rate limiter.
     /// `[timeout_ms, max_body_bytes]`: what the default transport enforces per request.
     #[wasm_bindgen(js_name = transportLimits)]
     pub fn transport_limits(&self) -> Vec<f64> {
-        let config = self.api.config();
+        let config = self.session.api().config();
         vec![config.timeout_ms() as f64, config.max_response_bytes() as f64]
     }
 
+    /// A payment flow for `order_id` with JSON `payments`; `options_json` (or `undefined` for
+    /// the session's) replaces the default options.
     #[wasm_bindgen(js_name = newFlow)]
     pub fn new_flow(
         &self,
         order_id_json: &str,
         payments_json: &str,
-        options_json: &str,
+        options_json: Option<String>,
         now_ms: f64,
         seed: Option<f64>,
     ) -> Result<BcpayFlow, JsValue> {
@@ -205,40 +198,46 @@ impl BcpayApi {
         // numbers by JavaScript's coercion.
         let order_id: u64 = input(order_id_json, "order_id")?;
         let payments: Vec<Payment> = input(payments_json, "payments")?;
-        let options: FlowOptions = input(options_json, "options")?;
-        let seed = seed.map_or_else(|| self.entropy.borrow_mut().next_u64(), |s| s as u64);
-        let entropy = Entropy::from_seed(seed);
-        PaymentFlow::with_limiter(
-            self.api.clone(),
-            self.limiter.clone(),
-            entropy,
-            order_id,
-            payments,
-            options,
-            now_ms as u64,
-        )
-        .map(|flow| BcpayFlow { flow, sending: None })
-        .map_err(|e| js_error(&e))
+        let options = options_json.map(|o| input::<FlowOptions>(&o, "options")).transpose()?;
+        self.session
+            .pay(order_id, payments, options, now_ms as u64, seed.map(|s| s as u64))
+            .map(|flow| BcpayFlow::of(Operation::Pay(flow)))
+            .map_err(|e| js_error(&e))
+    }
+
+    /// A single call named by its endpoint, with JSON `input` (see `bcpay_core::json_api::call`).
+    #[wasm_bindgen(js_name = newCall)]
+    pub fn new_call(&self, call: &str, input_json: &str, now_ms: f64, seed: Option<f64>) -> Result<BcpayFlow, JsValue> {
+        let (call, _) = json_api::call(call, input_json).map_err(|e| js_error(&e))?;
+        self.session
+            .call(call, None, now_ms as u64, seed.map(|s| s as u64))
+            .map(|c| BcpayFlow::of(Operation::Call(c)))
+            .map_err(|e| js_error(&e))
     }
 }
 
-/// `PaymentFlow`: `poll(now)` → action; `onResponse`; `onTransportFailure`.
+/// An operation (a payment flow or a single call): `poll(now)` → action; `respond`;
+/// `onTransportFailure`; `cancel`.
 #[wasm_bindgen]
 pub struct BcpayFlow {
-    flow: PaymentFlow,
+    op: Operation,
     /// The request the last `poll` returned, until JS takes its body.
     sending: Option<HttpRequest>,
+}
+
+impl BcpayFlow {
+    fn of(op: Operation) -> BcpayFlow {
+        BcpayFlow { op, sending: None }
+    }
 }
 
 #[wasm_bindgen]
 impl BcpayFlow {
     /// The next action: a request to send as [`send_lines`] (its body: see
-    /// [`take_body`](Self::take_body)), otherwise JSON: `{type: "send", request}` (a request
-    /// `send_lines` cannot carry), `{type: "wait", until_ms}`, `{type: "awaiting",
-    /// request_id}`, `{type: "done", receipt}` or `{type: "failed", error}` (the error's fields;
-    /// the TypeScript layer throws it).
+    /// [`take_body`](Self::take_body)), otherwise JSON as `bcpay_core::json_api::action_json`
+    /// writes it (`{type: "send", request}` for a request `send_lines` cannot carry).
     pub fn poll(&mut self, now_ms: f64) -> String {
-        match self.flow.poll(now_ms as u64) {
+        match self.op.poll(now_ms as u64) {
             Action::Send { request } => {
                 let text = send_lines(&request).unwrap_or_else(|| {
                     #[derive(serde::Serialize)]
@@ -254,7 +253,7 @@ impl BcpayFlow {
                 self.sending = Some(request);
                 text
             }
-            other => to_json(&other),
+            other => json_api::action_json(&other),
         }
     }
 
@@ -268,26 +267,36 @@ impl BcpayFlow {
 
     /// Feeds the response (status, headers as [`header_lines`], body bytes) to request `id`.
     #[wasm_bindgen(js_name = onResponse)]
-    pub fn on_response(&mut self, id: String, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) -> Result<(), JsValue> {
+    pub fn on_response(&mut self, id: String, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) {
         let headers = header_lines(headers);
-        self.flow
+        self.op
             .on_response(&RequestId(id), &HttpResponse { status, headers, body }, now_ms as u64);
-        Ok(())
     }
 
-    /// `onResponse` then `poll` in one call: the next action as JSON. A payment takes one call
-    /// per response instead of two.
-    pub fn respond(&mut self, id: String, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) -> Result<String, JsValue> {
-        self.on_response(id, status, headers, body, now_ms)?;
-        Ok(self.poll(now_ms))
+    /// `onResponse` then `poll`: the next action, in one call per response.
+    pub fn respond(&mut self, id: String, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) -> String {
+        self.on_response(id, status, headers, body, now_ms);
+        self.poll(now_ms)
     }
 
     /// Feeds a transport failure (`not_sent`, `maybe_sent`, `timed_out`) for request `id`.
     #[wasm_bindgen(js_name = onTransportFailure)]
     pub fn on_transport_failure(&mut self, id: String, failure: &str, now_ms: f64) -> Result<(), JsValue> {
         let failure: TransportFailure = json_api::enum_named(failure, "failure").map_err(|e| js_error(&e))?;
-        self.flow.on_transport_failure(&RequestId(id), failure, now_ms as u64);
+        self.op.on_transport_failure(&RequestId(id), failure, now_ms as u64);
         Ok(())
+    }
+
+    /// Ends the operation for a caller that gave up (an aborted signal, a passed deadline): the
+    /// error to throw.
+    pub fn cancel(&mut self, now_ms: f64) -> JsValue {
+        js_error(&self.op.cancel(now_ms as u64))
+    }
+
+    /// When the time budget runs out (ms), or `undefined`.
+    #[wasm_bindgen(js_name = deadlineMs)]
+    pub fn deadline_ms(&self) -> Option<f64> {
+        self.op.deadline_ms().map(|d| d as f64)
     }
 }
 

@@ -3,7 +3,7 @@ HTTP (httpx), time and sleeping, and turns JSON into typed records and errors in
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 # httpx, asyncio, json and logging are imported where first used: together they are most of
 # `import bcpay`'s time, and a script that never logs or never awaits should not pay for them.
@@ -13,10 +13,22 @@ if TYPE_CHECKING:
     import httpx
 
 
+def _json_default(value: Any) -> Any:
+    """What `json.dumps` cannot write: mappings and sequences as JSON objects and arrays; anything
+    else as a string naming its type, which the core reports as a typed error at its path."""
+    from collections.abc import Mapping as AnyMapping, Sequence as AnySequence
+
+    if isinstance(value, AnyMapping):
+        return dict(value)
+    if isinstance(value, AnySequence) and not isinstance(value, (str, bytes, bytearray)):
+        return list(value)
+    return f"<{type(value).__name__}>"
+
+
 def _dumps(value: Any) -> str:
     import json
 
-    return json.dumps(value)
+    return json.dumps(value, default=_json_default)
 
 
 def _loads(text: str) -> Any:
@@ -138,10 +150,13 @@ class HttpxTransport:
         self._limit = max_body_bytes + 1
         self._errors = httpx.HTTPError
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        deadline = time.monotonic() + self._timeout
+    def __call__(self, request: HttpRequest, deadline_ms: Optional[int] = None) -> HttpResponse:
+        """Sends ``request``; ``deadline_ms`` (wall clock, from the client's time budget) shortens
+        this request's deadline."""
+        timeout = self._timeout if deadline_ms is None else max(0.0, min(self._timeout, (deadline_ms - _now_ms()) / 1000))
+        deadline = time.monotonic() + timeout
         try:
-            with self._client.stream(request.method, request.url, headers=list(request.headers), content=request.body, follow_redirects=False) as r:
+            with self._client.stream(request.method, request.url, headers=list(request.headers), content=request.body, follow_redirects=False, timeout=timeout or 0.001) as r:
                 body = _capped(r.iter_bytes(), self._limit, deadline)
                 return HttpResponse(r.status_code, tuple(r.headers.multi_items()), body)
         except _Deadline:
@@ -195,17 +210,21 @@ def _request(t: Tuple[str, str, str, str, List[Tuple[str, str]], Optional[bytes]
     return HttpRequest(t[0], t[1], t[2], t[3], tuple(t[4]), t[5])
 
 
-class PaymentFlow:
-    """The payment state machine, for hosts that drive HTTP themselves: ``poll(now_ms)`` returns
-    ``("send", HttpRequest)``, ``("wait", until_ms)``, ``("awaiting", request_id)``,
-    ``("done", PaymentReceipt)`` or ``("failed", BcpayError)``; report each request's outcome with
-    ``on_response`` or ``on_transport_failure``."""
+def _error(message_and_details: Tuple[str, str]) -> BcpayError:
+    return from_details(*message_and_details)
 
-    def __init__(self, flow: _core.CoreFlow) -> None:
-        self._flow = flow
+
+class _Operation:
+    """A core operation (a payment flow or a single call) with its actions decoded; the output of
+    ``done`` is still the core's JSON data."""
+
+    __slots__ = ("_op",)
+
+    def __init__(self, op: _core.CoreFlow) -> None:
+        self._op = op
 
     def poll(self, now_ms: Optional[int] = None) -> Tuple[str, Any]:
-        kind, payload = self._flow.poll(_now_ms() if now_ms is None else now_ms)
+        kind, payload = self._op.poll(_now_ms() if now_ms is None else now_ms)
         if kind == "send":
             return kind, _request(payload)  # type: ignore[arg-type]
         action = _loads(payload)  # type: ignore[arg-type]
@@ -214,29 +233,58 @@ class PaymentFlow:
         if kind == "awaiting":
             return kind, action["request_id"]
         if kind == "done":
-            return kind, load(PaymentReceipt, action["receipt"])
+            return kind, action.get("output")
         error = action["error"]
-        return kind, from_details(error.get("title", "bcpay error"), _dumps(error))
+        return kind, from_details(error.get("message", "bcpay error"), _dumps(error))
 
     def on_response(self, request_id: str, response: HttpResponse, now_ms: Optional[int] = None) -> None:
-        self._flow.on_response(request_id, response.status, list(response.headers), response.body, _now_ms() if now_ms is None else now_ms)
+        self._op.on_response(request_id, response.status, list(response.headers), response.body, _now_ms() if now_ms is None else now_ms)
 
     def on_transport_failure(self, request_id: str, failure: str, now_ms: Optional[int] = None) -> None:
-        _core_call(lambda: self._flow.on_transport_failure(request_id, failure, _now_ms() if now_ms is None else now_ms))
+        _core_call(lambda: self._op.on_transport_failure(request_id, failure, _now_ms() if now_ms is None else now_ms))
+
+    def on_exception(self, request: HttpRequest, error: BaseException) -> None:
+        """Tells the operation a request got no response. Only a `NoResponse` can say
+        ``not_sent``; any other exception may have come after sending, so it counts as
+        ``maybe_sent`` (a payment is then reconciled, not resent)."""
+        if isinstance(error, NoResponse):
+            self.on_transport_failure(request.id, error.failure)
+        else:
+            _log().warning("bcpay %s: transport raised %s; treating as maybe_sent", request.id, type(error).__name__)
+            self.on_transport_failure(request.id, "maybe_sent")
+
+    def cancel(self, now_ms: Optional[int] = None) -> BcpayError:
+        return _error(self._op.cancel(_now_ms() if now_ms is None else now_ms))
+
+    def deadline_ms(self) -> Optional[int]:
+        return self._op.deadline_ms()
 
 
-def _report_no_response(flow: PaymentFlow, request: HttpRequest, error: Exception) -> None:
-    """Tells the flow a request got no response. Only a `NoResponse` can say ``not_sent``; any
-    other exception may have come after sending, so the flow reconciles instead of resending."""
-    if isinstance(error, NoResponse):
-        flow.on_transport_failure(request.id, error.failure)
-    else:
-        _log().warning("bcpay %s: transport raised %s; treating as maybe_sent", request.id, type(error).__name__)
-        flow.on_transport_failure(request.id, "maybe_sent")
+class PaymentFlow:
+    """The payment state machine, for hosts that drive HTTP themselves: ``poll(now_ms)`` returns
+    ``("send", HttpRequest)``, ``("wait", until_ms)``, ``("awaiting", request_id)``,
+    ``("done", PaymentReceipt)`` or ``("failed", BcpayError)``; report each request's outcome with
+    ``on_response`` or ``on_transport_failure``; ``cancel`` ends it for a caller that gave up."""
+
+    def __init__(self, op: _Operation) -> None:
+        self._op = op
+
+    def poll(self, now_ms: Optional[int] = None) -> Tuple[str, Any]:
+        kind, value = self._op.poll(now_ms)
+        return (kind, load(PaymentReceipt, value)) if kind == "done" else (kind, value)
+
+    def on_response(self, request_id: str, response: HttpResponse, now_ms: Optional[int] = None) -> None:
+        self._op.on_response(request_id, response, now_ms)
+
+    def on_transport_failure(self, request_id: str, failure: str, now_ms: Optional[int] = None) -> None:
+        self._op.on_transport_failure(request_id, failure, now_ms)
+
+    def cancel(self, now_ms: Optional[int] = None) -> BcpayError:
+        return self._op.cancel(now_ms)
 
 
 class _Base:
-    """What the sync and async clients share: configuration, the core API, (de)serialization."""
+    """What the sync and async clients share: configuration, the core session, (de)serialization."""
 
     def __init__(
         self,
@@ -253,36 +301,49 @@ class _Base:
     ) -> None:
         settings = {"store_hash": store_hash, "api_token": api_token, "api_base": api_base, "payments_base": payments_base, "host": host, "max_response_bytes": max_response_bytes,
                     "timeout_ms": _timeout_ms(timeout)}
-        self._api = _core_call(lambda: _core.CoreApi(_dumps(settings), _dumps(dict(rate_limit)) if rate_limit else None))
-        self._flow_options = dict(flow_options or {})
+        options = _dumps(dict(flow_options)) if flow_options else None
+        self._api = _core_call(lambda: _core.CoreApi(_dumps(settings), _dumps(dict(rate_limit)) if rate_limit else None, options))
         # The core checked both; the default transports enforce them.
         timeout_ms, self._max_body_bytes = self._api.transport_limits()
         self._timeout = timeout_ms / 1000
 
+    def _flow(self, order_id: Any, payments: Union[Payment, Sequence[Payment]], now_ms: Optional[int], seed: Optional[int], options: Mapping[str, Any]) -> _Operation:
+        items = [payments] if isinstance(payments, Mapping) else payments
+        opts = _dumps(dict(options)) if options else None
+        return _Operation(_core_call(lambda: self._api.new_flow(_dumps(order_id), _dumps(items), opts, _now_ms() if now_ms is None else now_ms, seed)))
+
+    def _call_op(self, call: str, input: Mapping[str, Any]) -> _Operation:
+        return _Operation(_core_call(lambda: self._api.new_call(call, _dumps(input), _now_ms())))
+
     def new_flow(self, order_id: int, payments: Union[Payment, Sequence[Payment]], now_ms: Optional[int] = None, seed: Optional[int] = None, **options: Any) -> PaymentFlow:
-        """A payment flow to drive yourself; ``seed`` makes retry jitter repeatable."""
-        items = [payments] if isinstance(payments, Mapping) else list(payments)
-        opts = {**self._flow_options, **options}
-        return PaymentFlow(_core_call(lambda: self._api.new_flow(_dumps(order_id), _dumps(items), _dumps(opts), _now_ms() if now_ms is None else now_ms, seed)))
+        """A payment flow to drive yourself; ``seed`` makes retry jitter repeatable; ``options``
+        replace the client's flow options."""
+        return PaymentFlow(self._flow(order_id, payments, now_ms, seed, options))
 
     def validate(self, payments: Union[Payment, Sequence[Payment]], methods: Optional[Sequence[Mapping[str, Any]]] = None, now_ms: Optional[int] = None) -> List[FieldError]:
         """Every field error in ``payments`` (empty when valid); nothing is sent."""
-        items = [payments] if isinstance(payments, Mapping) else list(payments)
-        out = _core_call(lambda: self._api.validate(_dumps(items), _now_ms() if now_ms is None else now_ms, _dumps(list(methods)) if methods is not None else None))
+        items = [payments] if isinstance(payments, Mapping) else payments
+        out = _core_call(lambda: self._api.validate(_dumps(items), _now_ms() if now_ms is None else now_ms, _dumps(methods) if methods is not None else None))
         return [load(FieldError, f) for f in _loads(out)]
 
     def build_request(self, call: str, input: Mapping[str, Any]) -> HttpRequest:
-        """The stateless API: the request for ``call`` (names as in the conformance vectors)."""
-        return _request(_core_call(lambda: self._api.build(call, _dumps(dict(input)))))
+        """The stateless API: the request for ``call`` (named by its endpoint, as in the vectors)."""
+        return _request(_core_call(lambda: self._api.build(call, _dumps(input))))
 
     def parse_response(self, call: str, request_id: str, response: HttpResponse, context: Optional[Mapping[str, Any]] = None) -> Json:
         """The stateless API: the parsed result of a response, as JSON data."""
-        text = _core_call(lambda: self._api.parse(call, request_id, response.status, list(response.headers), response.body, _dumps(dict(context or {}))))
+        text = _core_call(lambda: self._api.parse(call, request_id, response.status, list(response.headers), response.body, _dumps(context or {})))
         return _loads(text)
 
-    def _no_response(self, request: HttpRequest, failure: str) -> BcpayError:
-        message, details = self._api.transport_error(request.endpoint, request.id, failure)
-        return from_details(message, details)
+
+def _methods_query(order_id: Optional[int], checkout_id: Optional[str]) -> Dict[str, Any]:
+    return {"order_id": order_id} if checkout_id is None else {"checkout_id": checkout_id}
+
+
+def _token_pat(token: Any) -> Any:
+    """The secret of a token from ``create_access_token``; anything else goes as it is, for the
+    core to name."""
+    return token.secret if isinstance(token, PaymentAccessToken) else token
 
 
 class Client(_Base):
@@ -303,77 +364,73 @@ class Client(_Base):
         if self._own_transport and isinstance(self._transport, HttpxTransport):
             self._transport.close()
 
-    def _send(self, request: HttpRequest) -> HttpResponse:
-        _log().debug("bcpay %s %s %s", request.id, request.endpoint, request.method)
-        response = self._transport(request)
-        _log().debug("bcpay %s answered %s", request.id, response.status)
-        return response
-
-    def pay(self, order_id: int, payments: Union[Payment, Sequence[Payment]], **options: Any) -> PaymentReceipt:
-        """Pays the order: methods → token → process, with retries and reconciliation."""
-        flow = self.new_flow(order_id, payments, **options)
+    def _drive(self, op: _Operation) -> Json:
+        """Drives an operation to its end: the one loop behind ``pay`` and every single call. A
+        blocking request cannot be interrupted: with a time budget the default transport's own
+        deadline is shortened to it, and the core stops the operation at its next step."""
         while True:
-            kind, value = flow.poll()
+            kind, value = op.poll()
             if kind == "send":
+                _log().debug("bcpay %s %s %s", value.id, value.endpoint, value.method)
                 try:
-                    response = self._send(value)
+                    deadline = op.deadline_ms()
+                    if deadline is not None and isinstance(self._transport, HttpxTransport):
+                        response = self._transport(value, deadline_ms=deadline)
+                    else:
+                        response = self._transport(value)
                 except Exception as e:
-                    _report_no_response(flow, value, e)
+                    op.on_exception(value, e)
                     continue
-                flow.on_response(value.id, response)
+                _log().debug("bcpay %s answered %s", value.id, response.status)
+                op.on_response(value.id, response)
             elif kind == "wait":
                 time.sleep(max(0, value - _now_ms()) / 1000)
             elif kind == "done":
-                return value  # type: ignore[no-any-return]
+                return value
             elif kind == "failed":
                 raise value
             else:
-                raise RuntimeError(f"unexpected flow action {kind}")
+                raise RuntimeError(f"unexpected action {kind}")
 
-    def _call(self, call: str, input: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> Json:
-        request = self.build_request(call, input)
-        try:
-            response = self._send(request)
-        except NoResponse as e:
-            raise self._no_response(request, e.failure) from None
-        return self.parse_response(call, request.id, response, context)
+    def pay(self, order_id: int, payments: Union[Payment, Sequence[Payment]], **options: Any) -> PaymentReceipt:
+        """Pays the order: methods → token → process, with retries and reconciliation;
+        ``options`` replace the client's flow options for this payment."""
+        return load(PaymentReceipt, self._drive(self._flow(order_id, payments, None, None, options)))
+
+    def _call(self, call: str, input: Mapping[str, Any]) -> Json:
+        return self._drive(self._call_op(call, input))
 
     def get_payment_methods(self, order_id: Optional[int] = None, checkout_id: Optional[str] = None) -> List[PaymentMethod]:
-        return [load(PaymentMethod, m) for m in self._call("get_payment_methods", {"order_id": order_id, "checkout_id": checkout_id})]
+        return [load(PaymentMethod, m) for m in self._call("get_payment_methods", _methods_query(order_id, checkout_id))]
 
     def create_access_token(self, order_id: int, is_recurring: bool = False) -> PaymentAccessToken:
-        return load(PaymentAccessToken, self._call("create_access_token", {"order_id": order_id, "is_recurring": is_recurring}, {"now_ms": _now_ms()}))
+        return load(PaymentAccessToken, self._call("create_payment_access_token", {"order_id": order_id, "is_recurring": is_recurring}))
 
     def process_payment(self, token: PaymentAccessToken, payment: Payment) -> ProcessedPayment:
-        """Process Payment once: no retry, no reconciliation (``pay`` does both)."""
-        return load(ProcessedPayment, self._call("process_payment", {"pat": token.secret, "now_ms": _now_ms(), "payment": dict(payment)}, {"payment_method_id": payment["payment_method_id"]}))
+        """Process Payment once: no reconciliation (``pay`` does that)."""
+        return load(ProcessedPayment, self._call("process_payment", {"pat": _token_pat(token), "payment": payment}))
 
     def create_order(self, order: Mapping[str, Any]) -> Order:
-        return load(Order, self._call("create_order", {"order": dict(order)}))
+        return load(Order, self._call("create_order", {"order": order}))
 
     def get_order(self, order_id: int) -> Order:
         return load(Order, self._call("get_order", {"order_id": order_id}))
 
     def get_transactions(self, order_id: int) -> List[Transaction]:
-        out: List[Transaction] = []
-        for page in range(1, 1001):
-            p = self._call("get_transactions", {"order_id": order_id, "page": page})
-            out.extend(load(Transaction, t) for t in p["transactions"])
-            if not p["has_next"]:
-                break
-        return out
+        """Every transaction of the order (all pages, at most ``max_transaction_pages``)."""
+        return [load(Transaction, t) for t in self._call("get_order_transactions", {"order_id": order_id})]
 
     def capture(self, order_id: int) -> None:
-        self._call("capture", {"order_id": order_id})
+        self._call("capture_payment", {"order_id": order_id})
 
     def void(self, order_id: int) -> None:
-        self._call("void", {"order_id": order_id})
+        self._call("void_payment", {"order_id": order_id})
 
     def create_refund_quote(self, order_id: int, items: Sequence[Mapping[str, Any]]) -> RefundQuote:
-        return load(RefundQuote, self._call("create_refund_quote", {"order_id": order_id, "request": {"items": list(items)}}))
+        return load(RefundQuote, self._call("create_refund_quote", {"order_id": order_id, "request": {"items": items}}))
 
     def create_refund(self, order_id: int, items: Sequence[Mapping[str, Any]], payments: Sequence[Mapping[str, Any]]) -> Refund:
-        return load(Refund, self._call("create_refund", {"order_id": order_id, "request": {"items": list(items), "payments": list(payments)}}))
+        return load(Refund, self._call("create_refund", {"order_id": order_id, "request": {"items": items, "payments": payments}}))
 
     def list_refunds(self, order_id: int) -> List[Refund]:
         return [load(Refund, r) for r in self._call("list_refunds", {"order_id": order_id})]
@@ -383,7 +440,10 @@ class Client(_Base):
 
 
 class AsyncClient(_Base):
-    """An asyncio client for one store. Use ``async with`` to close its connections."""
+    """An asyncio client for one store. Use ``async with`` to close its connections. Cancelling
+    a task that awaits one of its calls ends the call with a `BcpayError` that says whether a
+    payment may have been sent (`CancelledError` or `AmbiguousOutcomeError`), raised from the
+    task's ``asyncio.CancelledError``."""
 
     def __init__(self, store_hash: str, api_token: str, *, transport: Optional[AsyncTransport] = None, timeout: float = 30.0, **settings: Any) -> None:
         super().__init__(store_hash, api_token, timeout=timeout, **settings)
@@ -400,78 +460,79 @@ class AsyncClient(_Base):
         if self._own_transport and isinstance(self._transport, AsyncHttpxTransport):
             await self._transport.aclose()
 
-    async def pay(self, order_id: int, payments: Union[Payment, Sequence[Payment]], **options: Any) -> PaymentReceipt:
-        """Pays the order: methods → token → process, with retries and reconciliation."""
-        flow = self.new_flow(order_id, payments, **options)
-        while True:
-            kind, value = flow.poll()
-            if kind == "send":
-                try:
-                    response = await self._transport(value)
-                except Exception as e:
-                    _report_no_response(flow, value, e)
-                    continue
-                flow.on_response(value.id, response)
-            elif kind == "wait":
-                import asyncio
+    async def _drive(self, op: _Operation) -> Json:
+        """Drives an operation to its end: the one loop behind ``pay`` and every single call."""
+        import asyncio
 
-                await asyncio.sleep(max(0, value - _now_ms()) / 1000)
-            elif kind == "done":
-                return value  # type: ignore[no-any-return]
-            elif kind == "failed":
-                raise value
-            else:
-                raise RuntimeError(f"unexpected flow action {kind}")
-
-    async def _call(self, call: str, input: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> Json:
-        request = self.build_request(call, input)
         try:
-            response = await self._transport(request)
-        except NoResponse as e:
-            raise self._no_response(request, e.failure) from None
-        return self.parse_response(call, request.id, response, context)
+            while True:
+                kind, value = op.poll()
+                if kind == "send":
+                    deadline = op.deadline_ms()
+                    try:
+                        if deadline is None:
+                            response = await self._transport(value)
+                        else:
+                            response = await asyncio.wait_for(self._transport(value), max(0, deadline - _now_ms()) / 1000)
+                    except asyncio.TimeoutError:
+                        raise op.cancel() from None
+                    except Exception as e:
+                        op.on_exception(value, e)
+                        continue
+                    op.on_response(value.id, response)
+                elif kind == "wait":
+                    await asyncio.sleep(max(0, value - _now_ms()) / 1000)
+                elif kind == "done":
+                    return value
+                elif kind == "failed":
+                    raise value
+                else:
+                    raise RuntimeError(f"unexpected action {kind}")
+        except asyncio.CancelledError as cancelled:
+            raise op.cancel() from cancelled
+
+    async def pay(self, order_id: int, payments: Union[Payment, Sequence[Payment]], **options: Any) -> PaymentReceipt:
+        """Pays the order: methods → token → process, with retries and reconciliation;
+        ``options`` replace the client's flow options for this payment."""
+        return load(PaymentReceipt, await self._drive(self._flow(order_id, payments, None, None, options)))
+
+    async def _call(self, call: str, input: Mapping[str, Any]) -> Json:
+        return await self._drive(self._call_op(call, input))
 
     async def get_payment_methods(self, order_id: Optional[int] = None, checkout_id: Optional[str] = None) -> List[PaymentMethod]:
-        return [load(PaymentMethod, m) for m in await self._call("get_payment_methods", {"order_id": order_id, "checkout_id": checkout_id})]
+        return [load(PaymentMethod, m) for m in await self._call("get_payment_methods", _methods_query(order_id, checkout_id))]
 
     async def create_access_token(self, order_id: int, is_recurring: bool = False) -> PaymentAccessToken:
-        return load(PaymentAccessToken, await self._call("create_access_token", {"order_id": order_id, "is_recurring": is_recurring}, {"now_ms": _now_ms()}))
+        return load(PaymentAccessToken, await self._call("create_payment_access_token", {"order_id": order_id, "is_recurring": is_recurring}))
 
     async def process_payment(self, token: PaymentAccessToken, payment: Payment) -> ProcessedPayment:
-        """Process Payment once: no retry, no reconciliation (``pay`` does both)."""
-        context = {"payment_method_id": payment["payment_method_id"]}
-        return load(ProcessedPayment, await self._call("process_payment", {"pat": token.secret, "now_ms": _now_ms(), "payment": dict(payment)}, context))
+        """Process Payment once: no reconciliation (``pay`` does that)."""
+        return load(ProcessedPayment, await self._call("process_payment", {"pat": _token_pat(token), "payment": payment}))
 
     async def create_order(self, order: Mapping[str, Any]) -> Order:
-        return load(Order, await self._call("create_order", {"order": dict(order)}))
+        return load(Order, await self._call("create_order", {"order": order}))
 
     async def get_order(self, order_id: int) -> Order:
         return load(Order, await self._call("get_order", {"order_id": order_id}))
 
     async def get_transactions(self, order_id: int) -> List[Transaction]:
-        out: List[Transaction] = []
-        for page in range(1, 1001):
-            p = await self._call("get_transactions", {"order_id": order_id, "page": page})
-            out.extend(load(Transaction, t) for t in p["transactions"])
-            if not p["has_next"]:
-                break
-        return out
+        """Every transaction of the order (all pages, at most ``max_transaction_pages``)."""
+        return [load(Transaction, t) for t in await self._call("get_order_transactions", {"order_id": order_id})]
 
     async def capture(self, order_id: int) -> None:
-        await self._call("capture", {"order_id": order_id})
+        await self._call("capture_payment", {"order_id": order_id})
 
     async def void(self, order_id: int) -> None:
-        await self._call("void", {"order_id": order_id})
+        await self._call("void_payment", {"order_id": order_id})
 
     async def create_refund_quote(self, order_id: int, items: Sequence[Mapping[str, Any]]) -> RefundQuote:
-        return load(RefundQuote, await self._call("create_refund_quote", {"order_id": order_id, "request": {"items": list(items)}}))
+        return load(RefundQuote, await self._call("create_refund_quote", {"order_id": order_id, "request": {"items": items}}))
 
     async def create_refund(self, order_id: int, items: Sequence[Mapping[str, Any]], payments: Sequence[Mapping[str, Any]]) -> Refund:
-        return load(Refund, await self._call("create_refund", {"order_id": order_id, "request": {"items": list(items), "payments": list(payments)}}))
+        return load(Refund, await self._call("create_refund", {"order_id": order_id, "request": {"items": items, "payments": payments}}))
 
     async def list_refunds(self, order_id: int) -> List[Refund]:
         return [load(Refund, r) for r in await self._call("list_refunds", {"order_id": order_id})]
 
     async def get_stored_instruments(self, customer_id: int) -> List[StoredInstrument]:
         return [load(StoredInstrument, s) for s in await self._call("get_stored_instruments", {"customer_id": customer_id})]
-

@@ -56,7 +56,11 @@ class ValidationError(BcpayError):
 
 
 class ConfigurationError(BcpayError):
-    """The client is configured wrongly, or the store's payment setup rejects the request."""
+    """The client is configured wrongly."""
+
+
+class MerchantSetupError(ConfigurationError):
+    """The store's payment setup rejects the request (30000, 30001, 30002)."""
 
 
 class AuthenticationError(BcpayError):
@@ -87,32 +91,57 @@ class AmbiguousOutcomeError(BcpayError):
     """The payment may or may not have been taken: check the order's transactions first."""
 
 
-class TransportError(BcpayError):
+class NoResponseError(BcpayError):
     """No response arrived and retries are exhausted."""
 
 
+TransportError = NoResponseError
+"""The former name of `NoResponseError`."""
+
+
+class CancelledError(BcpayError):
+    """The caller cancelled, or the time budget ran out, with nothing unclear sent: safe to start
+    again. (When a payment may have been sent, the error is `AmbiguousOutcomeError` instead.)"""
+
+
 class ApiError(BcpayError):
-    """Any other API failure: invalid request, not found, conflict, server error, bad response."""
+    """The API refused or failed: the base of the classes below."""
 
 
-# The one place kinds map to classes.
-_BY_KIND = {
-    "validation": ValidationError,
-    "configuration": ConfigurationError,
-    "merchant_setup": ConfigurationError,
-    "authentication": AuthenticationError,
-    "order_state": OrderStateError,
-    "declined": DeclinedError,
-    "duplicate_payment": DuplicatePaymentError,
-    "rate_limited": RateLimitedError,
-    "ambiguous_outcome": AmbiguousOutcomeError,
-    "transport": TransportError,
+class InvalidRequestError(ApiError):
+    """The request was rejected as invalid (400, 422, 10001, 30050, 30051)."""
+
+
+class NotFoundError(ApiError):
+    """The resource does not exist (404)."""
+
+
+class ConflictError(ApiError):
+    """The request conflicts with the resource's state (409)."""
+
+
+class ServerError(ApiError):
+    """The server failed (5xx, 10000, 30100)."""
+
+
+class InvalidResponseError(ApiError):
+    """The response could not be understood (HTML, empty, truncated, wrong types, too large)."""
+
+
+# By the names the core gives them (`ErrorKind::class_name`); the host vectors check every kind.
+_BY_CLASS_NAME = {
+    c.__name__: c
+    for c in (
+        ValidationError, ConfigurationError, MerchantSetupError, AuthenticationError, OrderStateError, DeclinedError, DuplicatePaymentError,
+        RateLimitedError, AmbiguousOutcomeError, NoResponseError, CancelledError, InvalidRequestError, NotFoundError, ConflictError,
+        ServerError, InvalidResponseError,
+    )
 }
 
 
 def from_details(message: str, details_json: str) -> BcpayError:
-    """The `BcpayError` subclass for the core's error fields."""
+    """The `BcpayError` subclass the core names for its error fields."""
     import json
 
     details: Dict[str, Any] = json.loads(details_json)
-    return _BY_KIND.get(details.get("kind", ""), ApiError)(message, details)
+    return _BY_CLASS_NAME.get(details.get("class_name", ""), BcpayError)(details.get("message", message), details)

@@ -47,14 +47,14 @@ final class VectorsTests: XCTestCase {
                 let result: Any?
                 switch c["call"]!.string! {
                 case "get_payment_methods": result = try api.parseGetPaymentMethods(requestId: id, response: response)
-                case "create_access_token": result = try api.parseCreateAccessToken(requestId: id, response: response, nowMs: context["now_ms"]!.u64!)
+                case "create_payment_access_token": result = try api.parseCreateAccessToken(requestId: id, response: response, nowMs: context["now_ms"]!.u64!)
                 case "process_payment":
                     result = try api.parseProcessPayment(requestId: id, response: response, paymentMethodId: context["payment_method_id"]!.string!)
                 case "create_order": result = try api.parseCreateOrder(requestId: id, response: response)
                 case "get_order": result = try api.parseGetOrder(requestId: id, response: response)
-                case "get_transactions": result = try api.parseGetTransactions(requestId: id, response: response)
-                case "capture": try api.parsePaymentAction(endpoint: .capturePayment, requestId: id, response: response); result = nil
-                case "void": try api.parsePaymentAction(endpoint: .voidPayment, requestId: id, response: response); result = nil
+                case "get_order_transactions": result = try api.parseGetTransactions(requestId: id, response: response)
+                case "capture_payment": try api.parsePaymentAction(endpoint: .capturePayment, requestId: id, response: response); result = nil
+                case "void_payment": try api.parsePaymentAction(endpoint: .voidPayment, requestId: id, response: response); result = nil
                 case "create_refund_quote": result = try api.parseCreateRefundQuote(requestId: id, response: response)
                 case "create_refund": result = try api.parseCreateRefund(requestId: id, response: response)
                 case "list_refunds": result = try api.parseListRefunds(requestId: id, response: response)

@@ -421,9 +421,9 @@ fn call_name(method: &str, path: &str) -> &'static str {
     let p = path.trim_end_matches('/');
     match method {
         "POST" if p.ends_with("/payments") => "process_payment",
-        "POST" if p.ends_with("/payments/access_tokens") => "create_token",
+        "POST" if p.ends_with("/payments/access_tokens") => "create_payment_access_token",
         "GET" if p.ends_with("/payments/methods") => "get_payment_methods",
-        "GET" if p.ends_with("/transactions") => "get_transactions",
+        "GET" if p.ends_with("/transactions") => "get_order_transactions",
         "GET" if p.contains("/v2/orders/") => "get_order",
         "POST" if p.ends_with("/v2/orders") => "create_order",
         _ => "other",
@@ -456,7 +456,7 @@ pub struct Store {
     management_window: (u64, u32),
     /// Counts of injected faults by name.
     pub faults_injected: BTreeMap<String, u64>,
-    /// Requests by call (`create_token`, `process_payment`, …), for budgets in tests.
+    /// Requests by call (`create_payment_access_token`, `process_payment`, …), for budgets in tests.
     requests: BTreeMap<&'static str, u64>,
     /// Requests that followed a redirect to the trap: what they carried.
     trap: Vec<Value>,

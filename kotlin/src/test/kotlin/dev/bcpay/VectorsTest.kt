@@ -75,13 +75,13 @@ class VectorsTest(private val file: String, @Suppress("unused") private val name
         val outcome: Result<Any?> = runCatching {
             when (val call = case.str("call")) {
                 "get_payment_methods" -> api.parseGetPaymentMethods(id, response)
-                "create_access_token" -> api.parseCreateAccessToken(id, response, context.long("now_ms")!!.toULong())
+                "create_payment_access_token" -> api.parseCreateAccessToken(id, response, context.long("now_ms")!!.toULong())
                 "process_payment" -> api.parseProcessPayment(id, response, context.str("payment_method_id")!!)
                 "create_order" -> api.parseCreateOrder(id, response)
                 "get_order" -> api.parseGetOrder(id, response)
-                "get_transactions" -> api.parseGetTransactions(id, response)
-                "capture" -> api.parsePaymentAction(Endpoint.CAPTURE_PAYMENT, id, response)
-                "void" -> api.parsePaymentAction(Endpoint.VOID_PAYMENT, id, response)
+                "get_order_transactions" -> api.parseGetTransactions(id, response)
+                "capture_payment" -> api.parsePaymentAction(Endpoint.CAPTURE_PAYMENT, id, response)
+                "void_payment" -> api.parsePaymentAction(Endpoint.VOID_PAYMENT, id, response)
                 "create_refund_quote" -> api.parseCreateRefundQuote(id, response)
                 "create_refund" -> api.parseCreateRefund(id, response)
                 "list_refunds" -> api.parseListRefunds(id, response)

@@ -1,0 +1,652 @@
+//! [`Session`]: one store's [`Api`], rate limiter, entropy and default [`FlowOptions`] — the one
+//! way every host makes a call.
+//!
+//! A host keeps one session per store and asks it for an [`Operation`]: a payment flow
+//! ([`Session::pay`]) or a single call ([`Session::call`]). Both are sans-IO state machines driven
+//! by the same host loop (`poll` → send → `on_response` / `on_transport_failure`), so every call
+//! waits for the store's shared limiter, retries by one rule ([`may_resend`]) with the flow's
+//! backoff, honours the caller's time budget ([`FlowOptions::time_budget_ms`]) and ends in a typed
+//! error when the caller cancels ([`Operation::cancel`]). A host's single call is therefore
+//! `session.call(…)` plus the loop it already has for payments — no rule of its own.
+//!
+//! ```text
+//! single call:  send ──2xx──→ Done (transactions: next page … last page → Done, all pages)
+//!                 │ 429 ───────────────→ wait for the limiter, send again
+//!                 │ not_sent ──────────→ back off, send again (the server never saw it)
+//!                 │ 5xx, timed_out, maybe_sent
+//!                 │   on a call safe to repeat (reads, tokens, quotes) → back off, send again
+//!                 │   on any other call (orders, captures, refunds, payments) → Failed
+//!                 └ anything else, or out of attempts or time ──→ Failed
+//! ```
+
+use crate::api::{Api, MethodsQuery};
+use crate::config::ClientConfig;
+use crate::error::{ErrorKind, PaymentError, RetryAdvice};
+use crate::flow::{Action, FlowOptions, MAX_SERVER_WAIT_MS, PaymentFlow, server_wait_too_long};
+use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId, TransportFailure};
+use crate::model::{
+    NewOrder, Order, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, ProcessedPayment, Refund, RefundQuote, RefundQuoteRequest,
+    RefundRequest, StoredInstrument, Transaction, TransactionPage,
+};
+use crate::ratelimit::{LimitClass, Permit, RateLimitConfig, RateLimiter, SharedRateLimiter};
+use crate::rng::Entropy;
+use crate::secret::PatSecret;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+
+/// One store's API, its shared rate limiter and entropy, and the default flow options.
+pub struct Session {
+    api: Arc<Api>,
+    limiter: SharedRateLimiter,
+    /// Seeds each operation's jitter: one OS read per session, not per call.
+    entropy: Mutex<Entropy>,
+    options: FlowOptions,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session for `config` with the documented rate limits and OS entropy.
+    pub fn new(config: ClientConfig, rate_limit: RateLimitConfig) -> Session {
+        Session::with_entropy(config, rate_limit, Entropy::from_os())
+    }
+
+    /// A session whose request ids and jitter come from `entropy` (seeded in tests).
+    pub fn with_entropy(config: ClientConfig, rate_limit: RateLimitConfig, mut entropy: Entropy) -> Session {
+        Session {
+            api: Arc::new(Api::with_entropy(config, &mut entropy)),
+            limiter: RateLimiter::shared(rate_limit),
+            entropy: Mutex::new(entropy),
+            options: FlowOptions::default(),
+        }
+    }
+
+    /// Sets the options every operation starts from.
+    pub fn with_options(mut self, options: FlowOptions) -> Session {
+        self.options = options;
+        self
+    }
+
+    /// Shares `limiter` (e.g. between sessions of one store).
+    pub fn with_limiter(mut self, limiter: SharedRateLimiter) -> Session {
+        self.limiter = limiter;
+        self
+    }
+
+    /// The stateless API requests are built with.
+    pub fn api(&self) -> &Arc<Api> {
+        &self.api
+    }
+
+    /// The limiter every operation of this session waits for.
+    pub fn limiter(&self) -> &SharedRateLimiter {
+        &self.limiter
+    }
+
+    /// The default options.
+    pub fn options(&self) -> &FlowOptions {
+        &self.options
+    }
+
+    fn entropy(&self, seed: Option<u64>) -> Entropy {
+        let seed = seed.unwrap_or_else(|| self.entropy.lock().unwrap_or_else(|p| p.into_inner()).next_u64());
+        Entropy::from_seed(seed)
+    }
+
+    /// A payment flow for `order_id` (see [`PaymentFlow`]); `options` replace the defaults when
+    /// given; `seed` makes retry jitter repeatable.
+    pub fn pay(
+        &self,
+        order_id: u64,
+        payments: Vec<Payment>,
+        options: Option<FlowOptions>,
+        now_ms: u64,
+        seed: Option<u64>,
+    ) -> Result<PaymentFlow, PaymentError> {
+        PaymentFlow::with_limiter(
+            Arc::clone(&self.api),
+            self.limiter.clone(),
+            self.entropy(seed),
+            order_id,
+            payments,
+            options.unwrap_or_else(|| self.options.clone()),
+            now_ms,
+        )
+    }
+
+    /// A single call (see [`CallFlow`]), validated now.
+    pub fn call(&self, call: Call, options: Option<FlowOptions>, now_ms: u64, seed: Option<u64>) -> Result<CallFlow, PaymentError> {
+        CallFlow::new(
+            Arc::clone(&self.api),
+            self.limiter.clone(),
+            self.entropy(seed),
+            call,
+            options.unwrap_or_else(|| self.options.clone()),
+            now_ms,
+        )
+    }
+}
+
+/// One Payments API call with its arguments. Its name is its [`Endpoint`].
+#[derive(Clone, Debug)]
+pub enum Call {
+    /// Get Payment Methods.
+    GetPaymentMethods {
+        /// By order or by checkout.
+        query: MethodsQuery,
+    },
+    /// Create Payment Access Token.
+    CreatePaymentAccessToken {
+        /// The order to pay.
+        order_id: u64,
+        /// Sent as `order.is_recurring`.
+        is_recurring: bool,
+    },
+    /// Process Payment, once: no reconciliation (a [`PaymentFlow`] does that).
+    ProcessPayment {
+        /// The token from Create Payment Access Token.
+        pat: PatSecret,
+        /// What to pay with.
+        payment: Payment,
+        /// The store's accepted methods, to check the payment against.
+        methods: Option<Vec<PaymentMethod>>,
+    },
+    /// V2 create order (always Incomplete).
+    CreateOrder {
+        /// The order.
+        order: NewOrder,
+    },
+    /// V2 get order.
+    GetOrder {
+        /// The order.
+        order_id: u64,
+    },
+    /// The order's transactions: every page (`page: None`, at most
+    /// [`FlowOptions::max_transaction_pages`]), or one.
+    GetOrderTransactions {
+        /// The order.
+        order_id: u64,
+        /// One page only.
+        page: Option<u32>,
+    },
+    /// Capture an authorization.
+    CapturePayment {
+        /// The order.
+        order_id: u64,
+    },
+    /// Void an authorization.
+    VoidPayment {
+        /// The order.
+        order_id: u64,
+    },
+    /// Create a refund quote.
+    CreateRefundQuote {
+        /// The order.
+        order_id: u64,
+        /// What to quote.
+        request: RefundQuoteRequest,
+    },
+    /// Create a refund.
+    CreateRefund {
+        /// The order.
+        order_id: u64,
+        /// What to refund, and how.
+        request: RefundRequest,
+    },
+    /// An order's refunds.
+    ListRefunds {
+        /// The order.
+        order_id: u64,
+    },
+    /// A customer's stored instruments.
+    GetStoredInstruments {
+        /// The customer.
+        customer_id: u64,
+    },
+}
+
+impl Call {
+    /// The call's name.
+    pub fn endpoint(&self) -> Endpoint {
+        match self {
+            Call::GetPaymentMethods { .. } => Endpoint::GetPaymentMethods,
+            Call::CreatePaymentAccessToken { .. } => Endpoint::CreatePaymentAccessToken,
+            Call::ProcessPayment { .. } => Endpoint::ProcessPayment,
+            Call::CreateOrder { .. } => Endpoint::CreateOrder,
+            Call::GetOrder { .. } => Endpoint::GetOrder,
+            Call::GetOrderTransactions { .. } => Endpoint::GetOrderTransactions,
+            Call::CapturePayment { .. } => Endpoint::CapturePayment,
+            Call::VoidPayment { .. } => Endpoint::VoidPayment,
+            Call::CreateRefundQuote { .. } => Endpoint::CreateRefundQuote,
+            Call::CreateRefund { .. } => Endpoint::CreateRefund,
+            Call::ListRefunds { .. } => Endpoint::ListRefunds,
+            Call::GetStoredInstruments { .. } => Endpoint::GetStoredInstruments,
+        }
+    }
+
+    /// The request for this call (`page` of transactions), validating its input at `now_ms`.
+    pub fn request(&self, api: &Api, page: u32, now_ms: u64) -> Result<HttpRequest, PaymentError> {
+        match self {
+            Call::GetPaymentMethods { query } => api.build_get_payment_methods(query),
+            Call::CreatePaymentAccessToken { order_id, is_recurring } => api.build_create_access_token(*order_id, *is_recurring),
+            Call::ProcessPayment { pat, payment, methods } => api.build_process_payment(pat, payment, now_ms, methods.as_deref()),
+            Call::CreateOrder { order } => api.build_create_order(order),
+            Call::GetOrder { order_id } => api.build_get_order(*order_id),
+            Call::GetOrderTransactions { order_id, .. } => api.build_get_transactions(*order_id, page),
+            Call::CapturePayment { order_id } => api.build_capture(*order_id),
+            Call::VoidPayment { order_id } => api.build_void(*order_id),
+            Call::CreateRefundQuote { order_id, request } => api.build_create_refund_quote(*order_id, request),
+            Call::CreateRefund { order_id, request } => api.build_create_refund(*order_id, request),
+            Call::ListRefunds { order_id } => api.build_list_refunds(*order_id),
+            Call::GetStoredInstruments { customer_id } => api.build_get_stored_instruments(*customer_id),
+        }
+    }
+
+    /// The answer to one request of this call.
+    pub fn parse(&self, api: &Api, id: &RequestId, response: &HttpResponse, now_ms: u64) -> Result<CallOutput, PaymentError> {
+        Ok(match self {
+            Call::GetPaymentMethods { .. } => CallOutput::PaymentMethods(api.parse_get_payment_methods(id, response)?),
+            Call::CreatePaymentAccessToken { .. } => CallOutput::AccessToken(api.parse_create_access_token(id, response, now_ms)?),
+            Call::ProcessPayment { pat, payment, .. } => CallOutput::Payment(api.parse_process_payment_sent(id, response, pat, payment)?),
+            Call::CreateOrder { .. } => CallOutput::Order(api.parse_create_order(id, response)?),
+            Call::GetOrder { .. } => CallOutput::Order(api.parse_get_order(id, response)?),
+            Call::GetOrderTransactions { .. } => CallOutput::TransactionPage(api.parse_get_transactions(id, response)?),
+            Call::CapturePayment { .. } | Call::VoidPayment { .. } => {
+                api.parse_payment_action(self.endpoint(), id, response)?;
+                CallOutput::Nothing
+            }
+            Call::CreateRefundQuote { .. } => CallOutput::RefundQuote(api.parse_create_refund_quote(id, response)?),
+            Call::CreateRefund { .. } => CallOutput::Refund(api.parse_create_refund(id, response)?),
+            Call::ListRefunds { .. } => CallOutput::Refunds(api.parse_list_refunds(id, response)?),
+            Call::GetStoredInstruments { .. } => CallOutput::StoredInstruments(api.parse_get_stored_instruments(id, response)?),
+        })
+    }
+}
+
+/// What an [`Operation`] ends with. Serializes as the bare value (the host knows which call it
+/// made); an access token serializes with its secret redacted — hosts that must hold the secret
+/// get it from [`crate::json_api::action_json`].
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum CallOutput {
+    /// A payment flow's receipt.
+    Receipt(PaymentReceipt),
+    /// Get Payment Methods.
+    PaymentMethods(Vec<PaymentMethod>),
+    /// Create Payment Access Token.
+    AccessToken(#[serde(serialize_with = "redacted_token")] PaymentAccessToken),
+    /// Process Payment.
+    Payment(ProcessedPayment),
+    /// Create or get order.
+    Order(Order),
+    /// Every transaction of an order.
+    Transactions(Vec<Transaction>),
+    /// One page of transactions.
+    TransactionPage(TransactionPage),
+    /// Capture or void: no content.
+    Nothing,
+    /// Create refund quote.
+    RefundQuote(RefundQuote),
+    /// Create refund.
+    Refund(Refund),
+    /// List refunds.
+    Refunds(Vec<Refund>),
+    /// Stored instruments.
+    StoredInstruments(Vec<StoredInstrument>),
+}
+
+fn redacted_token<S: serde::Serializer>(t: &PaymentAccessToken, s: S) -> Result<S::Ok, S::Error> {
+    crate::json_api::TokenJson::of(t, false).serialize(s)
+}
+
+/// Whether a call that failed this way may be sent again: the one resend rule for every request
+/// except Process Payment inside a flow (whose rule, with reconciliation, is the flow's).
+///
+/// A request the server never saw (`not_sent`) or refused before acting on it (429) may always
+/// go again. A request that may have been acted on (a 5xx, a timeout, a broken connection) goes
+/// again only when repeating it cannot change anything: reads, a new access token, a refund
+/// quote. Creating an order twice makes two orders; a capture, void, refund or payment twice may
+/// move money twice.
+pub fn may_resend(endpoint: Endpoint, failure: Failure<'_>) -> bool {
+    match failure {
+        Failure::Transport(TransportFailure::NotSent) => true,
+        Failure::Transport(_) => endpoint.is_safe_to_repeat(),
+        Failure::Response(e) => match e.kind {
+            ErrorKind::RateLimited => true,
+            ErrorKind::Server => endpoint.is_safe_to_repeat(),
+            _ => false,
+        },
+    }
+}
+
+/// How a request failed, for [`may_resend`].
+#[derive(Clone, Copy, Debug)]
+pub enum Failure<'a> {
+    /// No response.
+    Transport(TransportFailure),
+    /// A response that is an error.
+    Response(&'a PaymentError),
+}
+
+/// Why an operation stopped before its end, for [`PaymentError::stopped`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The caller cancelled (a cancelled task, an aborted signal).
+    Cancelled,
+    /// The time budget ([`FlowOptions::time_budget_ms`]) ran out.
+    OutOfTime,
+}
+
+impl Stop {
+    /// Why, in words.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Stop::Cancelled => "the caller cancelled",
+            Stop::OutOfTime => "the time budget ran out",
+        }
+    }
+}
+
+/// One single call as a sans-IO state machine: waits for the limiter, retries by [`may_resend`]
+/// with the flow's full-jitter backoff, follows transaction pages, and stops at the time budget.
+pub struct CallFlow {
+    api: Arc<Api>,
+    limiter: SharedRateLimiter,
+    entropy: Entropy,
+    options: FlowOptions,
+    call: Call,
+    now_at_start: u64,
+    deadline_ms: Option<u64>,
+    page: u32,
+    collected: Vec<Transaction>,
+    attempts: u32,
+    requests_sent: u32,
+    not_before: u64,
+    in_flight: Option<(RequestId, Endpoint, u64)>,
+    outcome: Option<Action<CallOutput>>,
+}
+
+impl std::fmt::Debug for CallFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallFlow")
+            .field("call", &self.call.endpoint())
+            .field("page", &self.page)
+            .field("requests_sent", &self.requests_sent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallFlow {
+    /// A call, its input validated at `now_ms` (the request is built now, so bad input fails here
+    /// rather than at the first poll).
+    pub fn new(
+        api: Arc<Api>,
+        limiter: SharedRateLimiter,
+        entropy: Entropy,
+        call: Call,
+        options: FlowOptions,
+        now_ms: u64,
+    ) -> Result<CallFlow, PaymentError> {
+        crate::flow::check_options(&options)?;
+        let page = match &call {
+            Call::GetOrderTransactions { page: Some(p), .. } => *p,
+            _ => 1,
+        };
+        call.request(&api, page, now_ms)?;
+        Ok(CallFlow {
+            api,
+            limiter,
+            entropy,
+            deadline_ms: options.time_budget_ms.map(|b| now_ms.saturating_add(b)),
+            options,
+            call,
+            now_at_start: now_ms,
+            page,
+            collected: Vec::new(),
+            attempts: 0,
+            requests_sent: 0,
+            not_before: 0,
+            in_flight: None,
+            outcome: None,
+        })
+    }
+
+    /// The call being made.
+    pub fn endpoint(&self) -> Endpoint {
+        self.call.endpoint()
+    }
+
+    /// When the time budget runs out, if there is one.
+    pub fn deadline_ms(&self) -> Option<u64> {
+        self.deadline_ms
+    }
+
+    /// What to do next at `now_ms`.
+    pub fn poll(&mut self, now_ms: u64) -> Action<CallOutput> {
+        if let Some(outcome) = &self.outcome {
+            return outcome.clone();
+        }
+        if let Some((id, _, _)) = &self.in_flight {
+            return Action::Awaiting { request_id: id.clone() };
+        }
+        if self.deadline_ms.is_some_and(|d| now_ms >= d) {
+            let e = self.stop(Stop::OutOfTime, now_ms);
+            return Action::Failed { error: e };
+        }
+        if now_ms < self.not_before {
+            return Action::Wait {
+                until_ms: self.wake_at(self.not_before),
+            };
+        }
+        let endpoint = self.call.endpoint();
+        let permit = lock(&self.limiter).acquire(LimitClass::of(endpoint), now_ms);
+        let ticket = match permit {
+            Permit::WaitUntil { at_ms } if at_ms.saturating_sub(now_ms) > MAX_SERVER_WAIT_MS => {
+                return self.fail(server_wait_too_long(endpoint, at_ms - now_ms));
+            }
+            Permit::WaitUntil { at_ms } => {
+                return Action::Wait {
+                    until_ms: self.wake_at(at_ms.max(now_ms + 1)),
+                };
+            }
+            Permit::Ready { ticket } => ticket,
+        };
+        let request = match self.call.request(&self.api, self.page, self.now_at_start) {
+            Ok(r) => r,
+            Err(e) => {
+                lock(&self.limiter).release(ticket, now_ms);
+                return self.fail(e);
+            }
+        };
+        self.attempts += 1;
+        self.requests_sent += 1;
+        self.in_flight = Some((request.id.clone(), endpoint, ticket));
+        Action::Send { request }
+    }
+
+    /// A wait never runs past the deadline: the caller hears at the deadline, not after.
+    fn wake_at(&self, at_ms: u64) -> u64 {
+        self.deadline_ms.map_or(at_ms, |d| at_ms.min(d))
+    }
+
+    fn take_in_flight(&mut self, id: &RequestId, now_ms: u64) -> Option<Endpoint> {
+        match self.in_flight {
+            Some((ref current, endpoint, ticket)) if current == id => {
+                self.in_flight = None;
+                lock(&self.limiter).release(ticket, now_ms);
+                Some(endpoint)
+            }
+            _ => None,
+        }
+    }
+
+    /// Feeds the response to request `id`; other ids are ignored.
+    pub fn on_response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
+        let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
+        lock(&self.limiter).observe(endpoint, response, now_ms);
+        match self.call.parse(&self.api, id, response, now_ms) {
+            Ok(CallOutput::TransactionPage(page)) if matches!(self.call, Call::GetOrderTransactions { page: None, .. }) => {
+                self.collected.extend(page.transactions.iter().cloned());
+                if !page.has_next() {
+                    let all = std::mem::take(&mut self.collected);
+                    self.outcome = Some(Action::Done {
+                        output: CallOutput::Transactions(all),
+                    });
+                } else if self.page >= self.options.max_transaction_pages {
+                    let mut e = PaymentError::new(ErrorKind::InvalidResponse, "The order has more transaction pages than bcpay reads");
+                    e.detail = Some(format!(
+                        "The order's transactions run past page {} (max_transaction_pages).",
+                        self.options.max_transaction_pages
+                    ));
+                    self.fail(e.at(endpoint, id));
+                } else {
+                    self.page += 1;
+                    self.attempts = 0;
+                }
+            }
+            Ok(output) => self.outcome = Some(Action::Done { output }),
+            Err(e) => {
+                if may_resend(endpoint, Failure::Response(&e)) && self.attempts < self.options.max_attempts {
+                    if e.kind != ErrorKind::RateLimited {
+                        self.back_off(now_ms);
+                    }
+                } else {
+                    self.fail(e);
+                }
+            }
+        }
+    }
+
+    /// Feeds a transport failure for request `id`; other ids are ignored.
+    pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, now_ms: u64) {
+        let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
+        if may_resend(endpoint, Failure::Transport(failure)) && self.attempts < self.options.max_attempts {
+            self.back_off(now_ms);
+        } else {
+            self.fail(PaymentError::transport(endpoint, id, failure));
+        }
+    }
+
+    /// Ends the call because its caller gave up or its time ran out, and returns the error. A
+    /// call that moves money and was in flight may have been acted on: `AmbiguousOutcome`.
+    pub fn cancel(&mut self, now_ms: u64) -> PaymentError {
+        let why = if self.deadline_ms.is_some_and(|d| now_ms >= d) {
+            Stop::OutOfTime
+        } else {
+            Stop::Cancelled
+        };
+        self.stop(why, now_ms)
+    }
+
+    fn stop(&mut self, why: Stop, now_ms: u64) -> PaymentError {
+        if let Some(Action::Failed { error }) = &self.outcome {
+            return error.clone();
+        }
+        let endpoint = self.call.endpoint();
+        let in_flight = self.in_flight.clone();
+        if let Some((id, _, _)) = &in_flight {
+            self.take_in_flight(id, now_ms);
+        }
+        let e = match in_flight {
+            Some((id, _, _)) if endpoint.moves_money() => {
+                let mut e = PaymentError::new(ErrorKind::AmbiguousOutcome, "The call's outcome is unknown");
+                e.detail = Some(format!(
+                    "{endpoint} was in flight when {}: the server may have acted on it. Check the order before sending it again.",
+                    why.reason()
+                ));
+                e.retry = RetryAdvice::Reconcile;
+                e.at(endpoint, &id)
+            }
+            _ => {
+                let mut e = PaymentError::stopped(
+                    why,
+                    &format!("{endpoint} had not finished; nothing that moves money was unsettled."),
+                );
+                e.endpoint = Some(endpoint);
+                e
+            }
+        };
+        if let Action::Failed { error } = self.fail(e) {
+            return error;
+        }
+        unreachable!("the call has just failed")
+    }
+
+    fn back_off(&mut self, now_ms: u64) {
+        let exp = self.options.backoff_base_ms.saturating_mul(1u64 << self.attempts.min(20));
+        self.not_before = now_ms.saturating_add(self.entropy.below_or_equal(exp.min(self.options.backoff_cap_ms)));
+    }
+
+    fn fail(&mut self, error: PaymentError) -> Action<CallOutput> {
+        let action = Action::Failed { error };
+        self.outcome = Some(action.clone());
+        action
+    }
+}
+
+fn lock(limiter: &SharedRateLimiter) -> std::sync::MutexGuard<'_, RateLimiter> {
+    limiter.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A payment flow or a single call, for hosts that drive both with one loop (every binding).
+#[derive(Debug)]
+// One per call, moved once into its binding object: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Operation {
+    /// [`Session::pay`].
+    Pay(PaymentFlow),
+    /// [`Session::call`].
+    Call(CallFlow),
+}
+
+impl Operation {
+    /// What to do next at `now_ms`; a payment's receipt ends as [`CallOutput::Receipt`].
+    pub fn poll(&mut self, now_ms: u64) -> Action<CallOutput> {
+        match self {
+            Operation::Pay(flow) => match flow.poll(now_ms) {
+                Action::Done { output } => Action::Done {
+                    output: CallOutput::Receipt(output),
+                },
+                other => other.map_output(|_| unreachable!("done is mapped above")),
+            },
+            Operation::Call(call) => call.poll(now_ms),
+        }
+    }
+
+    /// Feeds the response to request `id`.
+    pub fn on_response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
+        match self {
+            Operation::Pay(flow) => flow.on_response(id, response, now_ms),
+            Operation::Call(call) => call.on_response(id, response, now_ms),
+        }
+    }
+
+    /// Feeds a transport failure for request `id`.
+    pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, now_ms: u64) {
+        match self {
+            Operation::Pay(flow) => flow.on_transport_failure(id, failure, now_ms),
+            Operation::Call(call) => call.on_transport_failure(id, failure, now_ms),
+        }
+    }
+
+    /// Ends the operation for a caller that gave up (see [`PaymentFlow::cancel`]).
+    pub fn cancel(&mut self, now_ms: u64) -> PaymentError {
+        match self {
+            Operation::Pay(flow) => flow.cancel(now_ms),
+            Operation::Call(call) => call.cancel(now_ms),
+        }
+    }
+
+    /// When the time budget runs out, if there is one: hosts abort a request still in flight then
+    /// and call [`cancel`](Self::cancel).
+    pub fn deadline_ms(&self) -> Option<u64> {
+        match self {
+            Operation::Pay(flow) => flow.deadline_ms(),
+            Operation::Call(call) => call.deadline_ms(),
+        }
+    }
+}
