@@ -451,7 +451,11 @@ pub fn has_next_page(page: &model::TransactionPage) -> bool {
 /// errors; empty when valid.
 #[uniffi::export]
 pub fn validate_payments(payments: Vec<Payment>, now_ms: u64, methods: Option<Vec<model::PaymentMethod>>) -> Vec<FieldError> {
-    bcpay_core::validate::validate_payments(&core_payments(&payments), now_ms, methods.as_deref())
+    let mut errors = bcpay_core::validate::validate_payments(&core_payments(&payments), now_ms, methods.as_deref());
+    for f in &mut errors {
+        f.path = camel_case_path(&f.path);
+    }
+    errors
 }
 
 /// [`validate_payments`] for payments held as JSON (snake_case, as on the wire); malformed JSON is

@@ -5,8 +5,11 @@ import Foundation
 ///
 /// ``pay(orderId:payments:options:)`` takes an order from unpaid to paid: Get Payment Methods,
 /// Create Payment Access Token, Process Payment, with retries, rate limiting and reconciliation
-/// of unclear outcomes so that a payment is never sent twice blindly. The single calls send one
-/// request each and never retry. Every failure throws a ``BcpayError``.
+/// of unclear outcomes so that a payment is never sent twice blindly. The single calls run
+/// through the same core loop: they wait for the store's rate limiter and retry what is safe to
+/// retry. Every failure throws a ``BcpayError``. Cancelling the awaiting task, or a time budget
+/// (`FlowOptions.timeBudgetMs`) running out, ends an operation with `.Cancelled`, or
+/// `.AmbiguousOutcome` when a payment may have been sent and is not settled.
 ///
 /// All rules live in the Rust core; this class only moves requests between it and `transport`.
 public final class Client: @unchecked Sendable {
@@ -20,11 +23,13 @@ public final class Client: @unchecked Sendable {
         apiToken: String,
         options: ClientOptions = ClientOptions(),
         transport: Transport? = nil,
-        flowOptions: FlowOptions = defaultFlowOptions(),
+        flowOptions: FlowOptions? = nil,
         clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
     ) throws {
         var options = options
         if options.host == nil { options.host = "swift" }
+        let flowOptions = flowOptions ?? options.flowOptions ?? defaultFlowOptions()
+        options.flowOptions = flowOptions
         self.core = try CoreApi(storeHash: storeHash, apiToken: apiToken, options: options)
         // The core checked the limits; the default transport enforces them.
         let limits = core.transportLimits()
@@ -34,31 +39,57 @@ public final class Client: @unchecked Sendable {
         self.clock = clock
     }
 
-    // MARK: The payment flow
+    // MARK: The one loop: payments and single calls
 
-    /// A flow for the caller to drive itself (see `PaymentFlow.poll`).
-    public func newFlow(orderId: UInt64, payments: [Payment], options: FlowOptions? = nil, seed: UInt64? = nil) throws -> PaymentFlow {
-        try core.newFlow(orderId: orderId, payments: payments, options: options ?? flowOptions, nowMs: clock(), seed: seed)
+    /// A payment flow for the caller to drive itself (see `CoreOperation.poll`).
+    public func newFlow(orderId: UInt64, payments: [Payment], options: FlowOptions? = nil, seed: UInt64? = nil) throws -> CoreOperation {
+        try core.newFlow(orderId: orderId, payments: payments, options: options, nowMs: clock(), seed: seed)
     }
 
-    /// Pays `orderId` with `payments` in order (gift certificates and store credit first).
-    ///
-    /// Cancelling the task that awaits this ends it with a ``BcpayError``: `.AmbiguousOutcome`
-    /// when a payment may have been sent and is not settled (check the order before paying
-    /// again), else `.Transport`.
-    public func pay(orderId: UInt64, payments: [Payment], options: FlowOptions? = nil) async throws -> PaymentReceipt {
-        let flow = try newFlow(orderId: orderId, payments: payments, options: options)
+    /// What a request came to: an answer, a transport failure, or the caller's stop (the task was
+    /// cancelled or the time budget ran out).
+    private enum Exchange: @unchecked Sendable {
+        case answered(HttpResponse)
+        case failed(TransportFailure)
+        case stopped
+    }
+
+    /// Sends `request`, giving up at `deadlineMs` (the awaiting task cancels the request).
+    private func exchange(_ request: HttpRequest, deadlineMs: UInt64?) async -> Exchange {
+        let transport = self.transport
+        let clock = self.clock
+        return await withTaskGroup(of: Exchange.self) { group in
+            group.addTask {
+                do {
+                    return .answered(try await transport.send(request))
+                } catch {
+                    return Task.isCancelled ? .stopped : .failed(transportFailure(of: error).failure)
+                }
+            }
+            if let deadlineMs {
+                group.addTask {
+                    let now = clock()
+                    if deadlineMs > now { try? await Task.sleep(nanoseconds: (deadlineMs - now) * 1_000_000) }
+                    return .stopped
+                }
+            }
+            let first = await group.next() ?? .stopped
+            group.cancelAll()
+            return Task.isCancelled ? .stopped : first
+        }
+    }
+
+    /// Drives `op` to its end.
+    private func drive(_ op: CoreOperation) async throws -> CallOutput {
         while true {
-            if Task.isCancelled { throw flow.cancel(nowMs: clock()) }
-            switch flow.poll(nowMs: clock()) {
+            if Task.isCancelled { throw op.cancel(nowMs: clock()) }
+            switch op.poll(nowMs: clock()) {
             case .send(let request):
                 let id = request.requestId()
-                do {
-                    let response = try await transport.send(request)
-                    flow.onResponse(requestId: id, response: response, nowMs: clock())
-                } catch {
-                    if Task.isCancelled { throw flow.cancel(nowMs: clock()) }
-                    flow.onTransportFailure(requestId: id, failure: transportFailure(of: error).failure, nowMs: clock())
+                switch await exchange(request, deadlineMs: op.deadlineMs()) {
+                case .answered(let response): op.onResponse(requestId: id, response: response, nowMs: clock())
+                case .failed(let failure): op.onTransportFailure(requestId: id, failure: failure, nowMs: clock())
+                case .stopped: throw op.cancel(nowMs: clock())
                 }
             case .wait(let untilMs):
                 let now = clock()
@@ -66,17 +97,35 @@ public final class Client: @unchecked Sendable {
                     do {
                         try await Task.sleep(nanoseconds: (untilMs - now) * 1_000_000)
                     } catch {
-                        throw flow.cancel(nowMs: clock())
+                        throw op.cancel(nowMs: clock())
                     }
                 }
             case .awaiting:
-                preconditionFailure("bcpay: a request is in flight in a sequential flow")
-            case .done(let receipt):
-                return receipt
+                preconditionFailure("bcpay: a request is in flight in a sequential operation")
+            case .done(let output):
+                return output
             case .failed(let error):
                 throw error
             }
         }
+    }
+
+    private func call(_ input: CallInput) async throws -> CallOutput {
+        try await drive(core.newCall(call: input, nowMs: clock(), seed: nil))
+    }
+
+    /// An output of the wrong kind: cannot happen (the core answers each call with its own).
+    private func unexpected(_ output: CallOutput) -> Error {
+        BcpayError.InvalidResponse(details: ErrorDetails(
+            kind: .invalidResponse, status: nil, code: nil, codeText: nil, title: "unexpected output \(output)", detail: nil,
+            fieldErrors: [], shopperMessage: "", remedy: "", endpoint: nil, requestId: nil, retry: .never, paymentsTaken: []))
+    }
+
+    /// Pays `orderId` with `payments` in order (gift certificates and store credit first).
+    public func pay(orderId: UInt64, payments: [Payment], options: FlowOptions? = nil) async throws -> PaymentReceipt {
+        let output = try await drive(newFlow(orderId: orderId, payments: payments, options: options))
+        guard case .receipt(let receipt) = output else { throw unexpected(output) }
+        return receipt
     }
 
     /// Pays one payment.
@@ -89,98 +138,101 @@ public final class Client: @unchecked Sendable {
         validatePayments(payments: payments, nowMs: clock(), methods: methods)
     }
 
-    // MARK: Single calls: one request each, no retries
-
-    private func call<T>(_ request: HttpRequest, _ parse: (String, HttpResponse) throws -> T) async throws -> T {
-        let response: HttpResponse
-        do {
-            response = try await transport.send(request)
-        } catch {
-            throw transportError(request: request, failure: transportFailure(of: error).failure)
-        }
-        return try parse(request.requestId(), response)
-    }
+    // MARK: Single calls
 
     /// The payment methods the order can be paid with, with the shopper's stored instruments.
     public func getPaymentMethods(orderId: UInt64) async throws -> [PaymentMethod] {
-        try await call(core.buildGetPaymentMethods(orderId: orderId)) { try core.parseGetPaymentMethods(requestId: $0, response: $1) }
+        let output = try await call(.getPaymentMethods(orderId: orderId))
+        guard case .paymentMethods(let methods) = output else { throw unexpected(output) }
+        return methods
     }
 
     /// The payment methods for a checkout.
     public func getPaymentMethods(checkoutId: String) async throws -> [PaymentMethod] {
-        try await call(core.buildGetPaymentMethodsForCheckout(checkoutId: checkoutId)) { try core.parseGetPaymentMethods(requestId: $0, response: $1) }
+        let output = try await call(.getPaymentMethodsForCheckout(checkoutId: checkoutId))
+        guard case .paymentMethods(let methods) = output else { throw unexpected(output) }
+        return methods
     }
 
     /// A payment access token for `orderId`; it lives one hour and pays one payment.
     public func createAccessToken(orderId: UInt64, isRecurring: Bool = false) async throws -> PaymentAccessToken {
-        try await call(core.buildCreateAccessToken(orderId: orderId, isRecurring: isRecurring)) {
-            try core.parseCreateAccessToken(requestId: $0, response: $1, nowMs: clock())
-        }
+        let output = try await call(.createPaymentAccessToken(orderId: orderId, isRecurring: isRecurring))
+        guard case .accessToken(let token) = output else { throw unexpected(output) }
+        return token
     }
 
-    /// One Process Payment. Never retried: after an error whose `retry` is `.reconcile`, read the
-    /// order's transactions before paying again (``pay(orderId:payments:options:)`` does this).
+    /// One Process Payment, without reconciliation: after an error whose `retry` is `.reconcile`,
+    /// read the order's transactions before paying again (``pay(orderId:payments:options:)`` does).
     public func processPayment(token: PaymentAccessToken, payment: Payment, methods: [PaymentMethod]? = nil) async throws -> ProcessedPayment {
-        try await call(core.buildProcessPayment(token: token, payment: payment, nowMs: clock(), methods: methods)) {
-            try core.parseProcessPayment(requestId: $0, response: $1, paymentMethodId: payment.paymentMethodId)
-        }
+        let output = try await call(.processPayment(token: token, payment: payment, methods: methods))
+        guard case .payment(let processed) = output else { throw unexpected(output) }
+        return processed
     }
 
     /// Creates an order (V2), Incomplete so that it can be paid.
     public func createOrder(_ order: NewOrder) async throws -> Order {
-        try await call(core.buildCreateOrder(order: order)) { try core.parseCreateOrder(requestId: $0, response: $1) }
+        let output = try await call(.createOrder(order: order))
+        guard case .order(let created) = output else { throw unexpected(output) }
+        return created
     }
 
     /// One order (V2).
     public func getOrder(orderId: UInt64) async throws -> Order {
-        try await call(core.buildGetOrder(orderId: orderId)) { try core.parseGetOrder(requestId: $0, response: $1) }
+        let output = try await call(.getOrder(orderId: orderId))
+        guard case .order(let order) = output else { throw unexpected(output) }
+        return order
     }
 
     /// One page of the order's transactions.
     public func getTransactionPage(orderId: UInt64, page: UInt32 = 1) async throws -> TransactionPage {
-        try await call(core.buildGetTransactions(orderId: orderId, page: page)) { try core.parseGetTransactions(requestId: $0, response: $1) }
+        let output = try await call(.getOrderTransactions(orderId: orderId, page: page))
+        guard case .transactionPage(let p) = output else { throw unexpected(output) }
+        return p
     }
 
-    /// All of the order's transactions, following pages.
+    /// All of the order's transactions (every page, at most `maxTransactionPages`).
     public func getTransactions(orderId: UInt64) async throws -> [Transaction] {
-        var all: [Transaction] = []
-        var page: UInt32 = 1
-        while true {
-            let current = try await getTransactionPage(orderId: orderId, page: page)
-            all += current.transactions
-            if !hasNextPage(page: current) { return all }
-            page += 1
-        }
+        let output = try await call(.getOrderTransactions(orderId: orderId, page: nil))
+        guard case .transactions(let transactions) = output else { throw unexpected(output) }
+        return transactions
     }
 
     /// Captures the order's authorized payment.
     public func capture(orderId: UInt64) async throws {
-        try await call(core.buildCapture(orderId: orderId)) { try core.parsePaymentAction(endpoint: .capturePayment, requestId: $0, response: $1) }
+        _ = try await call(.capturePayment(orderId: orderId))
     }
 
     /// Voids the order's authorized payment.
     public func void(orderId: UInt64) async throws {
-        try await call(core.buildVoid(orderId: orderId)) { try core.parsePaymentAction(endpoint: .voidPayment, requestId: $0, response: $1) }
+        _ = try await call(.voidPayment(orderId: orderId))
     }
 
     /// What can be refunded for the request's items, and through which providers.
     public func createRefundQuote(orderId: UInt64, request: RefundQuoteRequest) async throws -> RefundQuote {
-        try await call(core.buildCreateRefundQuote(orderId: orderId, request: request)) { try core.parseCreateRefundQuote(requestId: $0, response: $1) }
+        let output = try await call(.createRefundQuote(orderId: orderId, request: request))
+        guard case .refundQuote(let quote) = output else { throw unexpected(output) }
+        return quote
     }
 
-    /// Refunds the order. Never retried: check ``listRefunds(orderId:)`` after an unclear outcome.
+    /// Refunds the order. Never resent after an unclear outcome: check ``listRefunds(orderId:)`` then.
     public func createRefund(orderId: UInt64, request: RefundRequest) async throws -> Refund {
-        try await call(core.buildCreateRefund(orderId: orderId, request: request)) { try core.parseCreateRefund(requestId: $0, response: $1) }
+        let output = try await call(.createRefund(orderId: orderId, request: request))
+        guard case .refund(let refund) = output else { throw unexpected(output) }
+        return refund
     }
 
     /// The order's refunds.
     public func listRefunds(orderId: UInt64) async throws -> [Refund] {
-        try await call(core.buildListRefunds(orderId: orderId)) { try core.parseListRefunds(requestId: $0, response: $1) }
+        let output = try await call(.listRefunds(orderId: orderId))
+        guard case .refunds(let refunds) = output else { throw unexpected(output) }
+        return refunds
     }
 
     /// The customer's stored cards, PayPal accounts and bank accounts.
     public func getStoredInstruments(customerId: UInt64) async throws -> [StoredInstrument] {
-        try await call(core.buildGetStoredInstruments(customerId: customerId)) { try core.parseGetStoredInstruments(requestId: $0, response: $1) }
+        let output = try await call(.getStoredInstruments(customerId: customerId))
+        guard case .storedInstruments(let instruments) = output else { throw unexpected(output) }
+        return instruments
     }
 }
 
@@ -190,7 +242,8 @@ extension BcpayError {
         switch self {
         case .Validation(let d), .Configuration(let d), .Authentication(let d), .MerchantSetup(let d), .OrderState(let d),
              .Declined(let d), .DuplicatePayment(let d), .InvalidRequest(let d), .NotFound(let d), .Conflict(let d),
-             .RateLimited(let d), .Server(let d), .InvalidResponse(let d), .Transport(let d), .AmbiguousOutcome(let d):
+             .RateLimited(let d), .Server(let d), .InvalidResponse(let d), .Transport(let d), .AmbiguousOutcome(let d),
+             .Cancelled(let d):
             return d
         }
     }

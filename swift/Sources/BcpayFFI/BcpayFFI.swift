@@ -780,7 +780,8 @@ public func FfiConverterTypeCardNumber_lower(_ value: CardNumber) -> UInt64 {
 
 
 /**
- * Builds requests and parses responses for one store; creates its payment flows.
+ * One store's core session: builds requests and parses responses; creates its operations
+ * (payment flows and single calls), which share its rate limiter.
  */
 public protocol CoreApiProtocol: AnyObject, Sendable {
     
@@ -857,10 +858,16 @@ public protocol CoreApiProtocol: AnyObject, Sendable {
     func buildVoid(orderId: UInt64) throws  -> HttpRequest
     
     /**
-     * A payment flow for `order_id`, sharing this client's rate limiter. `seed` fixes the
-     * retry jitter (tests); without it, jitter is random.
+     * A single call: waits for the rate limiter, retries what is safe to retry, follows
+     * transaction pages, and honours the time budget, like a payment flow.
      */
-    func newFlow(orderId: UInt64, payments: [Payment], options: FlowOptions, nowMs: UInt64, seed: UInt64?) throws  -> PaymentFlow
+    func newCall(call: CallInput, nowMs: UInt64, seed: UInt64?) throws  -> CoreOperation
+    
+    /**
+     * A payment flow for `order_id`, sharing this client's rate limiter; `options` replace the
+     * client's. `seed` fixes the retry jitter (tests); without it, jitter is random.
+     */
+    func newFlow(orderId: UInt64, payments: [Payment], options: FlowOptions?, nowMs: UInt64, seed: UInt64?) throws  -> CoreOperation
     
     /**
      * The token; `now_ms` is when the response arrived.
@@ -925,7 +932,8 @@ public protocol CoreApiProtocol: AnyObject, Sendable {
     
 }
 /**
- * Builds requests and parses responses for one store; creates its payment flows.
+ * One store's core session: builds requests and parses responses; creates its operations
+ * (payment flows and single calls), which share its rate limiter.
  */
 open class CoreApi: CoreApiProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1187,17 +1195,33 @@ open func buildVoid(orderId: UInt64)throws  -> HttpRequest  {
 }
     
     /**
-     * A payment flow for `order_id`, sharing this client's rate limiter. `seed` fixes the
-     * retry jitter (tests); without it, jitter is random.
+     * A single call: waits for the rate limiter, retries what is safe to retry, follows
+     * transaction pages, and honours the time budget, like a payment flow.
      */
-open func newFlow(orderId: UInt64, payments: [Payment], options: FlowOptions, nowMs: UInt64, seed: UInt64?)throws  -> PaymentFlow  {
-    return try  FfiConverterTypePaymentFlow_lift(try rustCallWithError(FfiConverterTypeBcpayError_lift) {
+open func newCall(call: CallInput, nowMs: UInt64, seed: UInt64?)throws  -> CoreOperation  {
+    return try  FfiConverterTypeCoreOperation_lift(try rustCallWithError(FfiConverterTypeBcpayError_lift) {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreapi_new_call(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCallInput_lower(call),
+        FfiConverterUInt64.lower(nowMs),
+        FfiConverterOptionUInt64.lower(seed),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A payment flow for `order_id`, sharing this client's rate limiter; `options` replace the
+     * client's. `seed` fixes the retry jitter (tests); without it, jitter is random.
+     */
+open func newFlow(orderId: UInt64, payments: [Payment], options: FlowOptions?, nowMs: UInt64, seed: UInt64?)throws  -> CoreOperation  {
+    return try  FfiConverterTypeCoreOperation_lift(try rustCallWithError(FfiConverterTypeBcpayError_lift) {
         uniffiCallStatus in
     uniffi_bcpay_uniffi_fn_method_coreapi_new_flow(
             self.uniffiCloneHandle(),
         FfiConverterUInt64.lower(orderId),
         FfiConverterSequenceTypePayment.lower(payments),
-        FfiConverterTypeFlowOptions_lower(options),
+        FfiConverterOptionTypeFlowOptions.lower(options),
         FfiConverterUInt64.lower(nowMs),
         FfiConverterOptionUInt64.lower(seed),uniffiCallStatus
     )
@@ -1416,6 +1440,219 @@ public func FfiConverterTypeCoreApi_lift(_ handle: UInt64) throws -> CoreApi {
 #endif
 public func FfiConverterTypeCoreApi_lower(_ value: CoreApi) -> UInt64 {
     return FfiConverterTypeCoreApi.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A sans-IO operation (a payment flow or a single call): `poll(now)` says what to do; report
+ * each request's outcome with `onResponse` or `onTransportFailure`; `cancel` when the caller
+ * gives up. A payment is never sent twice blindly.
+ */
+public protocol CoreOperationProtocol: AnyObject, Sendable {
+    
+    /**
+     * Ends the operation because the caller gave up (a cancelled task or future) or its time
+     * budget ran out, and returns the error to throw: `AmbiguousOutcome` when a payment may have
+     * been sent and is unsettled, else `Cancelled`.
+     */
+    func cancel(nowMs: UInt64)  -> BcpayError
+    
+    /**
+     * When the time budget runs out (ms), if there is one: abort a request still in flight
+     * then, and `cancel`.
+     */
+    func deadlineMs()  -> UInt64?
+    
+    /**
+     * Feeds the response to request `request_id`, received at `now_ms`.
+     */
+    func onResponse(requestId: String, response: HttpResponse, nowMs: UInt64) 
+    
+    /**
+     * Feeds the failure of request `request_id` at `now_ms`.
+     */
+    func onTransportFailure(requestId: String, failure: TransportFailure, nowMs: UInt64) 
+    
+    /**
+     * The next thing to do at `now_ms`.
+     */
+    func poll(nowMs: UInt64)  -> Action
+    
+}
+/**
+ * A sans-IO operation (a payment flow or a single call): `poll(now)` says what to do; report
+ * each request's outcome with `onResponse` or `onTransportFailure`; `cancel` when the caller
+ * gives up. A payment is never sent twice blindly.
+ */
+open class CoreOperation: CoreOperationProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_bcpay_uniffi_fn_clone_coreoperation(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_bcpay_uniffi_fn_free_coreoperation(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Ends the operation because the caller gave up (a cancelled task or future) or its time
+     * budget ran out, and returns the error to throw: `AmbiguousOutcome` when a payment may have
+     * been sent and is unsettled, else `Cancelled`.
+     */
+open func cancel(nowMs: UInt64) -> BcpayError  {
+    return try!  FfiConverterTypeBcpayError_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreoperation_cancel(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * When the time budget runs out (ms), if there is one: abort a request still in flight
+     * then, and `cancel`.
+     */
+open func deadlineMs() -> UInt64?  {
+    return try!  FfiConverterOptionUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreoperation_deadline_ms(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Feeds the response to request `request_id`, received at `now_ms`.
+     */
+open func onResponse(requestId: String, response: HttpResponse, nowMs: UInt64)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreoperation_on_response(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(requestId),
+        FfiConverterTypeHttpResponse_lower(response),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Feeds the failure of request `request_id` at `now_ms`.
+     */
+open func onTransportFailure(requestId: String, failure: TransportFailure, nowMs: UInt64)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreoperation_on_transport_failure(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(requestId),
+        FfiConverterTypeTransportFailure_lower(failure),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The next thing to do at `now_ms`.
+     */
+open func poll(nowMs: UInt64) -> Action  {
+    return try!  FfiConverterTypeAction_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreoperation_poll(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCoreOperation: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = CoreOperation
+
+    public static func lift(_ handle: UInt64) throws -> CoreOperation {
+        return CoreOperation(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: CoreOperation) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CoreOperation {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CoreOperation, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCoreOperation_lift(_ handle: UInt64) throws -> CoreOperation {
+    return try FfiConverterTypeCoreOperation.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCoreOperation_lower(_ value: CoreOperation) -> UInt64 {
+    return FfiConverterTypeCoreOperation.lower(value)
 }
 
 
@@ -1906,247 +2143,6 @@ public func FfiConverterTypePaymentAccessToken_lower(_ value: PaymentAccessToken
 
 
 /**
- * The sans-IO payment flow: `poll(now)` says what to do; report each request's outcome with
- * `onResponse` or `onTransportFailure`. It never sends a payment twice blindly.
- */
-public protocol PaymentFlowProtocol: AnyObject, Sendable {
-    
-    /**
-     * Ends the flow because the caller gave up (a cancelled task or future) and returns the
-     * error to throw: `AmbiguousOutcome` when a payment may have been sent and is unsettled.
-     */
-    func cancel(nowMs: UInt64)  -> BcpayError
-    
-    /**
-     * Whether the flow has finished (done or failed).
-     */
-    func isFinished()  -> Bool
-    
-    /**
-     * Feeds the response to request `request_id`, received at `now_ms`.
-     */
-    func onResponse(requestId: String, response: HttpResponse, nowMs: UInt64) 
-    
-    /**
-     * Feeds the failure of request `request_id` at `now_ms`.
-     */
-    func onTransportFailure(requestId: String, failure: TransportFailure, nowMs: UInt64) 
-    
-    /**
-     * The order this flow pays.
-     */
-    func orderId()  -> UInt64
-    
-    /**
-     * Payments taken so far.
-     */
-    func paymentsTaken()  -> [ProcessedPayment]
-    
-    /**
-     * The next thing to do at `now_ms`.
-     */
-    func poll(nowMs: UInt64)  -> Action
-    
-}
-/**
- * The sans-IO payment flow: `poll(now)` says what to do; report each request's outcome with
- * `onResponse` or `onTransportFailure`. It never sends a payment twice blindly.
- */
-open class PaymentFlow: PaymentFlowProtocol, @unchecked Sendable {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_bcpay_uniffi_fn_clone_paymentflow(self.handle, $0) }
-    }
-    // No primary constructor declared for this class.
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_bcpay_uniffi_fn_free_paymentflow(handle, $0) }
-    }
-
-    
-
-    
-    /**
-     * Ends the flow because the caller gave up (a cancelled task or future) and returns the
-     * error to throw: `AmbiguousOutcome` when a payment may have been sent and is unsettled.
-     */
-open func cancel(nowMs: UInt64) -> BcpayError  {
-    return try!  FfiConverterTypeBcpayError_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_method_paymentflow_cancel(
-            self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Whether the flow has finished (done or failed).
-     */
-open func isFinished() -> Bool  {
-    return try!  FfiConverterBool.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_method_paymentflow_is_finished(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Feeds the response to request `request_id`, received at `now_ms`.
-     */
-open func onResponse(requestId: String, response: HttpResponse, nowMs: UInt64)  {try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_method_paymentflow_on_response(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(requestId),
-        FfiConverterTypeHttpResponse_lower(response),
-        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * Feeds the failure of request `request_id` at `now_ms`.
-     */
-open func onTransportFailure(requestId: String, failure: TransportFailure, nowMs: UInt64)  {try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_method_paymentflow_on_transport_failure(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(requestId),
-        FfiConverterTypeTransportFailure_lower(failure),
-        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * The order this flow pays.
-     */
-open func orderId() -> UInt64  {
-    return try!  FfiConverterUInt64.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_method_paymentflow_order_id(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Payments taken so far.
-     */
-open func paymentsTaken() -> [ProcessedPayment]  {
-    return try!  FfiConverterSequenceTypeProcessedPayment.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_method_paymentflow_payments_taken(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The next thing to do at `now_ms`.
-     */
-open func poll(nowMs: UInt64) -> Action  {
-    return try!  FfiConverterTypeAction_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_method_paymentflow_poll(
-            self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
-    )
-})
-}
-    
-
-    
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePaymentFlow: FfiConverter {
-    typealias FfiType = UInt64
-    typealias SwiftType = PaymentFlow
-
-    public static func lift(_ handle: UInt64) throws -> PaymentFlow {
-        return PaymentFlow(unsafeFromHandle: handle)
-    }
-
-    public static func lower(_ value: PaymentFlow) -> UInt64 {
-        return value.uniffiCloneHandle()
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PaymentFlow {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: PaymentFlow, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePaymentFlow_lift(_ handle: UInt64) throws -> PaymentFlow {
-    return try FfiConverterTypePaymentFlow.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePaymentFlow_lower(_ value: PaymentFlow) -> UInt64 {
-    return FfiConverterTypePaymentFlow.lower(value)
-}
-
-
-
-
-
-
-/**
  * A card verification value (CVV/CVC). Never shown; wiped from memory on drop.
  */
 public protocol VerificationValueProtocol: AnyObject, Sendable {
@@ -2415,6 +2411,11 @@ public struct ClientOptions: Equatable, Hashable {
      * Total deadline of one request, headers and body (ms; default 30 000).
      */
     public var timeoutMs: UInt64?
+    /**
+     * The options every payment and single call uses unless given others (a time budget,
+     * attempts, backoff, …); `defaultFlowOptions()` when absent.
+     */
+    public var flowOptions: FlowOptions?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2436,13 +2437,18 @@ public struct ClientOptions: Equatable, Hashable {
          */rateLimit: RateLimitConfig? = nil, 
         /**
          * Total deadline of one request, headers and body (ms; default 30 000).
-         */timeoutMs: UInt64? = nil) {
+         */timeoutMs: UInt64? = nil, 
+        /**
+         * The options every payment and single call uses unless given others (a time budget,
+         * attempts, backoff, …); `defaultFlowOptions()` when absent.
+         */flowOptions: FlowOptions? = nil) {
         self.apiBase = apiBase
         self.paymentsBase = paymentsBase
         self.host = host
         self.maxResponseBytes = maxResponseBytes
         self.rateLimit = rateLimit
         self.timeoutMs = timeoutMs
+        self.flowOptions = flowOptions
     }
 
     
@@ -2466,7 +2472,8 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 host: FfiConverterOptionString.read(from: &buf), 
                 maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf), 
                 rateLimit: FfiConverterOptionTypeRateLimitConfig.read(from: &buf), 
-                timeoutMs: FfiConverterOptionUInt64.read(from: &buf)
+                timeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
+                flowOptions: FfiConverterOptionTypeFlowOptions.read(from: &buf)
         )
     }
 
@@ -2477,6 +2484,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
         FfiConverterOptionTypeRateLimitConfig.write(value.rateLimit, into: &buf)
         FfiConverterOptionUInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterOptionTypeFlowOptions.write(value.flowOptions, into: &buf)
     }
 }
 
@@ -2673,10 +2681,11 @@ public struct FlowOptions: Equatable, Hashable {
     public var resendWhenUnrecorded: Bool
     public var maxTransactionPages: UInt32
     public var isRecurring: Bool
+    public var timeBudgetMs: UInt64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(fetchMethods: Bool, reconcile: Bool, maxAttempts: UInt32, backoffBaseMs: UInt64, backoffCapMs: UInt64, patRefreshMarginMs: UInt64, reconcileDelayMs: UInt64, settleWindowMs: UInt64, resendWhenUnrecorded: Bool, maxTransactionPages: UInt32, isRecurring: Bool) {
+    public init(fetchMethods: Bool, reconcile: Bool, maxAttempts: UInt32, backoffBaseMs: UInt64, backoffCapMs: UInt64, patRefreshMarginMs: UInt64, reconcileDelayMs: UInt64, settleWindowMs: UInt64, resendWhenUnrecorded: Bool, maxTransactionPages: UInt32, isRecurring: Bool, timeBudgetMs: UInt64?) {
         self.fetchMethods = fetchMethods
         self.reconcile = reconcile
         self.maxAttempts = maxAttempts
@@ -2688,6 +2697,7 @@ public struct FlowOptions: Equatable, Hashable {
         self.resendWhenUnrecorded = resendWhenUnrecorded
         self.maxTransactionPages = maxTransactionPages
         self.isRecurring = isRecurring
+        self.timeBudgetMs = timeBudgetMs
     }
 
     
@@ -2716,7 +2726,8 @@ public struct FfiConverterTypeFlowOptions: FfiConverterRustBuffer {
                 settleWindowMs: FfiConverterUInt64.read(from: &buf), 
                 resendWhenUnrecorded: FfiConverterBool.read(from: &buf), 
                 maxTransactionPages: FfiConverterUInt32.read(from: &buf), 
-                isRecurring: FfiConverterBool.read(from: &buf)
+                isRecurring: FfiConverterBool.read(from: &buf), 
+                timeBudgetMs: FfiConverterOptionUInt64.read(from: &buf)
         )
     }
 
@@ -2732,6 +2743,7 @@ public struct FfiConverterTypeFlowOptions: FfiConverterRustBuffer {
         FfiConverterBool.write(value.resendWhenUnrecorded, into: &buf)
         FfiConverterUInt32.write(value.maxTransactionPages, into: &buf)
         FfiConverterBool.write(value.isRecurring, into: &buf)
+        FfiConverterOptionUInt64.write(value.timeBudgetMs, into: &buf)
     }
 }
 
@@ -4445,12 +4457,12 @@ public enum Action {
     case awaiting(requestId: String
     )
     /**
-     * Every payment went through.
+     * The operation finished: every payment went through, or the call answered.
      */
-    case done(receipt: PaymentReceipt
+    case done(output: CallOutput
     )
     /**
-     * The flow stopped: throw `error`. Its `details.paymentsTaken` lists split payments
+     * The operation stopped: throw `error`. Its `details.paymentsTaken` lists split payments
      * already taken.
      */
     case failed(error: BcpayError
@@ -4485,7 +4497,7 @@ public struct FfiConverterTypeAction: FfiConverterRustBuffer {
         case 3: return .awaiting(requestId: try FfiConverterString.read(from: &buf)
         )
         
-        case 4: return .done(receipt: try FfiConverterTypePaymentReceipt.read(from: &buf)
+        case 4: return .done(output: try FfiConverterTypeCallOutput.read(from: &buf)
         )
         
         case 5: return .failed(error: try FfiConverterTypeBcpayError.read(from: &buf)
@@ -4514,9 +4526,9 @@ public struct FfiConverterTypeAction: FfiConverterRustBuffer {
             FfiConverterString.write(requestId, into: &buf)
             
         
-        case let .done(receipt):
+        case let .done(output):
             writeInt(&buf, Int32(4))
-            FfiConverterTypePaymentReceipt.write(receipt, into: &buf)
+            FfiConverterTypeCallOutput.write(output, into: &buf)
             
         
         case let .failed(error):
@@ -4628,6 +4640,11 @@ enum BcpayError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case AmbiguousOutcome(details: ErrorDetails
     )
+    /**
+     * The caller cancelled, or the time budget ran out, with nothing unclear sent.
+     */
+    case Cancelled(details: ErrorDetails
+    )
 
     
 
@@ -4700,6 +4717,9 @@ public struct FfiConverterTypeBcpayError: FfiConverterRustBuffer {
             details: try FfiConverterTypeErrorDetails.read(from: &buf)
             )
         case 15: return .AmbiguousOutcome(
+            details: try FfiConverterTypeErrorDetails.read(from: &buf)
+            )
+        case 16: return .Cancelled(
             details: try FfiConverterTypeErrorDetails.read(from: &buf)
             )
 
@@ -4788,6 +4808,11 @@ public struct FfiConverterTypeBcpayError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(15))
             FfiConverterTypeErrorDetails.write(details, into: &buf)
             
+        
+        case let .Cancelled(details):
+            writeInt(&buf, Int32(16))
+            FfiConverterTypeErrorDetails.write(details, into: &buf)
+            
         }
     }
 }
@@ -4806,6 +4831,372 @@ public func FfiConverterTypeBcpayError_lift(_ buf: RustBuffer) throws -> BcpayEr
 public func FfiConverterTypeBcpayError_lower(_ value: BcpayError) -> RustBuffer {
     return FfiConverterTypeBcpayError.lower(value)
 }
+
+
+/**
+ * A single call and its arguments (the core's `Call`, one case per endpoint).
+ */
+
+public enum CallInput {
+    
+    case getPaymentMethods(orderId: UInt64
+    )
+    case getPaymentMethodsForCheckout(checkoutId: String
+    )
+    case createPaymentAccessToken(orderId: UInt64, isRecurring: Bool
+    )
+    case processPayment(token: PaymentAccessToken, payment: Payment, methods: [PaymentMethod]?
+    )
+    case createOrder(order: NewOrder
+    )
+    case getOrder(orderId: UInt64
+    )
+    /**
+     * Every page (`page` absent), or one page.
+     */
+    case getOrderTransactions(orderId: UInt64, page: UInt32?
+    )
+    case capturePayment(orderId: UInt64
+    )
+    case voidPayment(orderId: UInt64
+    )
+    case createRefundQuote(orderId: UInt64, request: RefundQuoteRequest
+    )
+    case createRefund(orderId: UInt64, request: RefundRequest
+    )
+    case listRefunds(orderId: UInt64
+    )
+    case getStoredInstruments(customerId: UInt64
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CallInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCallInput: FfiConverterRustBuffer {
+    typealias SwiftType = CallInput
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CallInput {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .getPaymentMethods(orderId: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 2: return .getPaymentMethodsForCheckout(checkoutId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 3: return .createPaymentAccessToken(orderId: try FfiConverterUInt64.read(from: &buf), isRecurring: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 4: return .processPayment(token: try FfiConverterTypePaymentAccessToken.read(from: &buf), payment: try FfiConverterTypePayment.read(from: &buf), methods: try FfiConverterOptionSequenceTypePaymentMethod.read(from: &buf)
+        )
+        
+        case 5: return .createOrder(order: try FfiConverterTypeNewOrder.read(from: &buf)
+        )
+        
+        case 6: return .getOrder(orderId: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 7: return .getOrderTransactions(orderId: try FfiConverterUInt64.read(from: &buf), page: try FfiConverterOptionUInt32.read(from: &buf)
+        )
+        
+        case 8: return .capturePayment(orderId: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 9: return .voidPayment(orderId: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 10: return .createRefundQuote(orderId: try FfiConverterUInt64.read(from: &buf), request: try FfiConverterTypeRefundQuoteRequest.read(from: &buf)
+        )
+        
+        case 11: return .createRefund(orderId: try FfiConverterUInt64.read(from: &buf), request: try FfiConverterTypeRefundRequest.read(from: &buf)
+        )
+        
+        case 12: return .listRefunds(orderId: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 13: return .getStoredInstruments(customerId: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CallInput, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .getPaymentMethods(orderId):
+            writeInt(&buf, Int32(1))
+            FfiConverterUInt64.write(orderId, into: &buf)
+            
+        
+        case let .getPaymentMethodsForCheckout(checkoutId):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(checkoutId, into: &buf)
+            
+        
+        case let .createPaymentAccessToken(orderId,isRecurring):
+            writeInt(&buf, Int32(3))
+            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterBool.write(isRecurring, into: &buf)
+            
+        
+        case let .processPayment(token,payment,methods):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypePaymentAccessToken.write(token, into: &buf)
+            FfiConverterTypePayment.write(payment, into: &buf)
+            FfiConverterOptionSequenceTypePaymentMethod.write(methods, into: &buf)
+            
+        
+        case let .createOrder(order):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeNewOrder.write(order, into: &buf)
+            
+        
+        case let .getOrder(orderId):
+            writeInt(&buf, Int32(6))
+            FfiConverterUInt64.write(orderId, into: &buf)
+            
+        
+        case let .getOrderTransactions(orderId,page):
+            writeInt(&buf, Int32(7))
+            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterOptionUInt32.write(page, into: &buf)
+            
+        
+        case let .capturePayment(orderId):
+            writeInt(&buf, Int32(8))
+            FfiConverterUInt64.write(orderId, into: &buf)
+            
+        
+        case let .voidPayment(orderId):
+            writeInt(&buf, Int32(9))
+            FfiConverterUInt64.write(orderId, into: &buf)
+            
+        
+        case let .createRefundQuote(orderId,request):
+            writeInt(&buf, Int32(10))
+            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterTypeRefundQuoteRequest.write(request, into: &buf)
+            
+        
+        case let .createRefund(orderId,request):
+            writeInt(&buf, Int32(11))
+            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterTypeRefundRequest.write(request, into: &buf)
+            
+        
+        case let .listRefunds(orderId):
+            writeInt(&buf, Int32(12))
+            FfiConverterUInt64.write(orderId, into: &buf)
+            
+        
+        case let .getStoredInstruments(customerId):
+            writeInt(&buf, Int32(13))
+            FfiConverterUInt64.write(customerId, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallInput_lift(_ buf: RustBuffer) throws -> CallInput {
+    return try FfiConverterTypeCallInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallInput_lower(_ value: CallInput) -> RustBuffer {
+    return FfiConverterTypeCallInput.lower(value)
+}
+
+
+
+/**
+ * What an operation ends with: a payment's receipt, or a single call's answer.
+ */
+
+public enum CallOutput {
+    
+    case receipt(receipt: PaymentReceipt
+    )
+    case paymentMethods(methods: [PaymentMethod]
+    )
+    case accessToken(token: PaymentAccessToken
+    )
+    case payment(payment: ProcessedPayment
+    )
+    case order(order: Order
+    )
+    case transactions(transactions: [Transaction]
+    )
+    case transactionPage(page: TransactionPage
+    )
+    case nothing
+    case refundQuote(quote: RefundQuote
+    )
+    case refund(refund: Refund
+    )
+    case refunds(refunds: [Refund]
+    )
+    case storedInstruments(instruments: [StoredInstrument]
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CallOutput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCallOutput: FfiConverterRustBuffer {
+    typealias SwiftType = CallOutput
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CallOutput {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .receipt(receipt: try FfiConverterTypePaymentReceipt.read(from: &buf)
+        )
+        
+        case 2: return .paymentMethods(methods: try FfiConverterSequenceTypePaymentMethod.read(from: &buf)
+        )
+        
+        case 3: return .accessToken(token: try FfiConverterTypePaymentAccessToken.read(from: &buf)
+        )
+        
+        case 4: return .payment(payment: try FfiConverterTypeProcessedPayment.read(from: &buf)
+        )
+        
+        case 5: return .order(order: try FfiConverterTypeOrder.read(from: &buf)
+        )
+        
+        case 6: return .transactions(transactions: try FfiConverterSequenceTypeTransaction.read(from: &buf)
+        )
+        
+        case 7: return .transactionPage(page: try FfiConverterTypeTransactionPage.read(from: &buf)
+        )
+        
+        case 8: return .nothing
+        
+        case 9: return .refundQuote(quote: try FfiConverterTypeRefundQuote.read(from: &buf)
+        )
+        
+        case 10: return .refund(refund: try FfiConverterTypeRefund.read(from: &buf)
+        )
+        
+        case 11: return .refunds(refunds: try FfiConverterSequenceTypeRefund.read(from: &buf)
+        )
+        
+        case 12: return .storedInstruments(instruments: try FfiConverterSequenceTypeStoredInstrument.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CallOutput, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .receipt(receipt):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypePaymentReceipt.write(receipt, into: &buf)
+            
+        
+        case let .paymentMethods(methods):
+            writeInt(&buf, Int32(2))
+            FfiConverterSequenceTypePaymentMethod.write(methods, into: &buf)
+            
+        
+        case let .accessToken(token):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypePaymentAccessToken.write(token, into: &buf)
+            
+        
+        case let .payment(payment):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeProcessedPayment.write(payment, into: &buf)
+            
+        
+        case let .order(order):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeOrder.write(order, into: &buf)
+            
+        
+        case let .transactions(transactions):
+            writeInt(&buf, Int32(6))
+            FfiConverterSequenceTypeTransaction.write(transactions, into: &buf)
+            
+        
+        case let .transactionPage(page):
+            writeInt(&buf, Int32(7))
+            FfiConverterTypeTransactionPage.write(page, into: &buf)
+            
+        
+        case .nothing:
+            writeInt(&buf, Int32(8))
+        
+        
+        case let .refundQuote(quote):
+            writeInt(&buf, Int32(9))
+            FfiConverterTypeRefundQuote.write(quote, into: &buf)
+            
+        
+        case let .refund(refund):
+            writeInt(&buf, Int32(10))
+            FfiConverterTypeRefund.write(refund, into: &buf)
+            
+        
+        case let .refunds(refunds):
+            writeInt(&buf, Int32(11))
+            FfiConverterSequenceTypeRefund.write(refunds, into: &buf)
+            
+        
+        case let .storedInstruments(instruments):
+            writeInt(&buf, Int32(12))
+            FfiConverterSequenceTypeStoredInstrument.write(instruments, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallOutput_lift(_ buf: RustBuffer) throws -> CallOutput {
+    return try FfiConverterTypeCallOutput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallOutput_lower(_ value: CallOutput) -> RustBuffer {
+    return FfiConverterTypeCallOutput.lower(value)
+}
+
 
 
 /**
@@ -4968,6 +5359,7 @@ public enum ErrorKind: Equatable, Hashable {
     case invalidResponse
     case transport
     case ambiguousOutcome
+    case cancelled
 
 
 
@@ -5018,6 +5410,8 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         case 14: return .transport
         
         case 15: return .ambiguousOutcome
+        
+        case 16: return .cancelled
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -5085,6 +5479,10 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case .ambiguousOutcome:
             writeInt(&buf, Int32(15))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(16))
         
         }
     }
@@ -5450,6 +5848,30 @@ fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
     typealias SwiftType = UInt64?
 
@@ -5586,6 +6008,30 @@ fileprivate struct FfiConverterOptionTypeVerificationValue: FfiConverterRustBuff
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeVerificationValue.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeFlowOptions: FfiConverterRustBuffer {
+    typealias SwiftType = FlowOptions?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeFlowOptions.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeFlowOptions.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6362,18 +6808,6 @@ public func hasNextPage(page: TransactionPage) -> Bool  {
 })
 }
 /**
- * The error for a request that got no response (`failure`), as the single calls raise it.
- */
-public func transportError(request: HttpRequest, failure: TransportFailure) -> BcpayError  {
-    return try!  FfiConverterTypeBcpayError_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_func_transport_error(
-        FfiConverterTypeHttpRequest_lower(request),
-        FfiConverterTypeTransportFailure_lower(failure),uniffiCallStatus
-    )
-})
-}
-/**
  * Every problem with `payments` at `now_ms` (optionally against the store's methods), as field
  * errors; empty when valid.
  */
@@ -6432,9 +6866,6 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_func_has_next_page() != 186) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_func_transport_error() != 64314) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_bcpay_uniffi_checksum_func_validate_payments() != 62421) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6483,7 +6914,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_method_coreapi_build_void() != 20440) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_new_flow() != 32592) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_new_call() != 11591) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_new_flow() != 22415) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_create_access_token() != 1481) {
@@ -6522,6 +6956,21 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_method_coreapi_transport_limits() != 27499) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_cancel() != 38452) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_deadline_ms() != 61242) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_on_response() != 47876) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_on_transport_failure() != 34311) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_poll() != 62189) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_bcpay_uniffi_checksum_method_httprequest_body() != 43165) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6556,27 +7005,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_paymentaccesstoken_received_at_ms() != 19081) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_bcpay_uniffi_checksum_method_paymentflow_cancel() != 48975) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_bcpay_uniffi_checksum_method_paymentflow_is_finished() != 4170) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_bcpay_uniffi_checksum_method_paymentflow_on_response() != 8494) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_bcpay_uniffi_checksum_method_paymentflow_on_transport_failure() != 20881) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_bcpay_uniffi_checksum_method_paymentflow_order_id() != 38200) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_bcpay_uniffi_checksum_method_paymentflow_payments_taken() != 51805) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_bcpay_uniffi_checksum_method_paymentflow_poll() != 40457) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_constructor_cardnumber_new() != 4472) {

@@ -353,6 +353,11 @@ uint64_t uniffi_bcpay_uniffi_fn_method_coreapi_build_process_payment(uint64_t pt
 uint64_t uniffi_bcpay_uniffi_fn_method_coreapi_build_void(uint64_t ptr, uint64_t order_id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_NEW_CALL
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_NEW_CALL
+uint64_t uniffi_bcpay_uniffi_fn_method_coreapi_new_call(uint64_t ptr, RustBuffer call, uint64_t now_ms, RustBuffer seed, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_NEW_FLOW
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_NEW_FLOW
 uint64_t uniffi_bcpay_uniffi_fn_method_coreapi_new_flow(uint64_t ptr, uint64_t order_id, RustBuffer payments, RustBuffer options, uint64_t now_ms, RustBuffer seed, RustCallStatus *_Nonnull out_status
@@ -416,6 +421,41 @@ RustBuffer uniffi_bcpay_uniffi_fn_method_coreapi_parse_process_payment(uint64_t 
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_TRANSPORT_LIMITS
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_TRANSPORT_LIMITS
 RustBuffer uniffi_bcpay_uniffi_fn_method_coreapi_transport_limits(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_COREOPERATION
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_COREOPERATION
+uint64_t uniffi_bcpay_uniffi_fn_clone_coreoperation(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FREE_COREOPERATION
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FREE_COREOPERATION
+void uniffi_bcpay_uniffi_fn_free_coreoperation(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_CANCEL
+RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_cancel(uint64_t ptr, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_DEADLINE_MS
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_DEADLINE_MS
+RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_deadline_ms(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_ON_RESPONSE
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_ON_RESPONSE
+void uniffi_bcpay_uniffi_fn_method_coreoperation_on_response(uint64_t ptr, RustBuffer request_id, RustBuffer response, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_ON_TRANSPORT_FAILURE
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_ON_TRANSPORT_FAILURE
+void uniffi_bcpay_uniffi_fn_method_coreoperation_on_transport_failure(uint64_t ptr, RustBuffer request_id, RustBuffer failure, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_POLL
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_POLL
+RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_poll(uint64_t ptr, uint64_t now_ms, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_HTTPREQUEST
@@ -518,51 +558,6 @@ uint64_t uniffi_bcpay_uniffi_fn_method_paymentaccesstoken_received_at_ms(uint64_
 RustBuffer uniffi_bcpay_uniffi_fn_method_paymentaccesstoken_uniffi_trait_debug(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_PAYMENTFLOW
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_PAYMENTFLOW
-uint64_t uniffi_bcpay_uniffi_fn_clone_paymentflow(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FREE_PAYMENTFLOW
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FREE_PAYMENTFLOW
-void uniffi_bcpay_uniffi_fn_free_paymentflow(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_CANCEL
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_CANCEL
-RustBuffer uniffi_bcpay_uniffi_fn_method_paymentflow_cancel(uint64_t ptr, uint64_t now_ms, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_IS_FINISHED
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_IS_FINISHED
-int8_t uniffi_bcpay_uniffi_fn_method_paymentflow_is_finished(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_ON_RESPONSE
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_ON_RESPONSE
-void uniffi_bcpay_uniffi_fn_method_paymentflow_on_response(uint64_t ptr, RustBuffer request_id, RustBuffer response, uint64_t now_ms, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_ON_TRANSPORT_FAILURE
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_ON_TRANSPORT_FAILURE
-void uniffi_bcpay_uniffi_fn_method_paymentflow_on_transport_failure(uint64_t ptr, RustBuffer request_id, RustBuffer failure, uint64_t now_ms, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_ORDER_ID
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_ORDER_ID
-uint64_t uniffi_bcpay_uniffi_fn_method_paymentflow_order_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_PAYMENTS_TAKEN
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_PAYMENTS_TAKEN
-RustBuffer uniffi_bcpay_uniffi_fn_method_paymentflow_payments_taken(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_POLL
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTFLOW_POLL
-RustBuffer uniffi_bcpay_uniffi_fn_method_paymentflow_poll(uint64_t ptr, uint64_t now_ms, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_VERIFICATIONVALUE
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_VERIFICATIONVALUE
 uint64_t uniffi_bcpay_uniffi_fn_clone_verificationvalue(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -614,11 +609,6 @@ RustBuffer uniffi_bcpay_uniffi_fn_func_describe_error(RustBuffer details, RustCa
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_HAS_NEXT_PAGE
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_HAS_NEXT_PAGE
 int8_t uniffi_bcpay_uniffi_fn_func_has_next_page(RustBuffer page, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_TRANSPORT_ERROR
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_TRANSPORT_ERROR
-RustBuffer uniffi_bcpay_uniffi_fn_func_transport_error(uint64_t request, RustBuffer failure, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_VALIDATE_PAYMENTS
@@ -921,12 +911,6 @@ uint16_t uniffi_bcpay_uniffi_checksum_func_has_next_page(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_TRANSPORT_ERROR
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_TRANSPORT_ERROR
-uint16_t uniffi_bcpay_uniffi_checksum_func_transport_error(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_VALIDATE_PAYMENTS
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_VALIDATE_PAYMENTS
 uint16_t uniffi_bcpay_uniffi_checksum_func_validate_payments(void
@@ -1023,6 +1007,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_coreapi_build_void(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_NEW_CALL
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_NEW_CALL
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreapi_new_call(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_NEW_FLOW
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_NEW_FLOW
 uint16_t uniffi_bcpay_uniffi_checksum_method_coreapi_new_flow(void
@@ -1101,6 +1091,36 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_coreapi_transport_limits(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_CANCEL
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_cancel(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_DEADLINE_MS
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_DEADLINE_MS
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_deadline_ms(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_ON_RESPONSE
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_ON_RESPONSE
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_on_response(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_ON_TRANSPORT_FAILURE
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_ON_TRANSPORT_FAILURE
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_on_transport_failure(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_POLL
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_POLL
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_poll(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_HTTPREQUEST_BODY
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_HTTPREQUEST_BODY
 uint16_t uniffi_bcpay_uniffi_checksum_method_httprequest_body(void
@@ -1170,48 +1190,6 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_paymentaccesstoken_is_expired(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTACCESSTOKEN_RECEIVED_AT_MS
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTACCESSTOKEN_RECEIVED_AT_MS
 uint16_t uniffi_bcpay_uniffi_checksum_method_paymentaccesstoken_received_at_ms(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_CANCEL
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_CANCEL
-uint16_t uniffi_bcpay_uniffi_checksum_method_paymentflow_cancel(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_IS_FINISHED
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_IS_FINISHED
-uint16_t uniffi_bcpay_uniffi_checksum_method_paymentflow_is_finished(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_ON_RESPONSE
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_ON_RESPONSE
-uint16_t uniffi_bcpay_uniffi_checksum_method_paymentflow_on_response(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_ON_TRANSPORT_FAILURE
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_ON_TRANSPORT_FAILURE
-uint16_t uniffi_bcpay_uniffi_checksum_method_paymentflow_on_transport_failure(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_ORDER_ID
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_ORDER_ID
-uint16_t uniffi_bcpay_uniffi_checksum_method_paymentflow_order_id(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_PAYMENTS_TAKEN
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_PAYMENTS_TAKEN
-uint16_t uniffi_bcpay_uniffi_checksum_method_paymentflow_payments_taken(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_POLL
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTFLOW_POLL
-uint16_t uniffi_bcpay_uniffi_checksum_method_paymentflow_poll(void
     
 );
 #endif

@@ -133,7 +133,7 @@ final class ClientTests: XCTestCase {
             _ = try await task.value
             XCTFail("expected a cancellation")
         } catch let e as BcpayError {
-            guard case .Transport = e else { return XCTFail("\(e)") }
+            guard case .Cancelled = e else { return XCTFail("\(e)") }
         }
         _ = try await s.admin("faults", "{}")
     }

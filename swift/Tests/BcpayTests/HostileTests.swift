@@ -80,7 +80,7 @@ final class HostileTests: XCTestCase {
             let options = ClientOptions(apiBase: config["api_base"]?.string, paymentsBase: config["payments_base"]?.string)
             XCTAssertThrowsError(try Client(storeHash: "abc123", apiToken: "t", options: options)) { error in
                 guard let e = error as? BcpayError, case .Configuration(let d) = e else { return XCTFail("\(error)") }
-                XCTAssertEqual(d.fieldErrors.first?.path, config["expect"]?["field"]?.string)
+                XCTAssertEqual(d.fieldErrors.first?.path, config["expect"]?["field"]?.string.map(camelPath))
                 XCTAssertEqual(d.fieldErrors.first?.code, config["expect"]?["code"]?.string)
             }
         }

@@ -98,6 +98,7 @@ func flowOptionsOf(_ o: JSON) -> FlowOptions {
         case "pat_refresh_margin_ms": f.patRefreshMarginMs = v.u64!
         case "reconcile_delay_ms": f.reconcileDelayMs = v.u64!
         case "settle_window_ms": f.settleWindowMs = v.u64!
+        case "time_budget_ms": f.timeBudgetMs = v.u64!
         case "resend_when_unrecorded": f.resendWhenUnrecorded = v.bool!
         case "max_transaction_pages": f.maxTransactionPages = UInt32(v.int!)
         case "is_recurring": f.isRecurring = v.bool!
@@ -168,7 +169,19 @@ func assertSubset(_ expected: JSON, _ actual: Any?, _ path: String = "$", file: 
 }
 
 func pairs(_ errors: [FieldError]) -> [String] { errors.map { "\($0.path) \($0.code)" }.sorted() }
-func pairs(_ errors: JSON) -> [String] { errors.array.map { "\($0["path"]?.string ?? "") \($0["code"]?.string ?? "")" }.sorted() }
+func pairs(_ errors: JSON, camel: Bool = true) -> [String] {
+    errors.array.map { "\((camel ? camelPath : { $0 })($0["path"]?.string ?? "")) \($0["code"]?.string ?? "")" }.sorted()
+}
+
+/// A core field path in the names Swift gives the fields (`verification_value` → `verificationValue`).
+func camelPath(_ path: String) -> String {
+    var out = ""
+    var upper = false
+    for c in path {
+        if c == "_" { upper = true } else if upper { out += c.uppercased(); upper = false } else { out.append(c) }
+    }
+    return out
+}
 
 /// Checks an error against a vector's expected error (a subset of the core's error).
 func assertError(_ expected: JSON, _ error: Error?, file: StaticString = #filePath, line: UInt = #line) {

@@ -2,19 +2,19 @@ package dev.bcpay
 
 import dev.bcpay.ffi.Action
 import dev.bcpay.ffi.BcpayException
+import dev.bcpay.ffi.CallInput
+import dev.bcpay.ffi.CallOutput
 import dev.bcpay.ffi.ClientOptions
 import dev.bcpay.ffi.CoreApi
-import dev.bcpay.ffi.Endpoint
+import dev.bcpay.ffi.CoreOperation
 import dev.bcpay.ffi.ErrorDetails
 import dev.bcpay.ffi.FieldError
 import dev.bcpay.ffi.FlowOptions
-import dev.bcpay.ffi.HttpRequest
 import dev.bcpay.ffi.HttpResponse
 import dev.bcpay.ffi.NewOrder
 import dev.bcpay.ffi.Order
 import dev.bcpay.ffi.Payment
 import dev.bcpay.ffi.PaymentAccessToken
-import dev.bcpay.ffi.PaymentFlow
 import dev.bcpay.ffi.PaymentMethod
 import dev.bcpay.ffi.PaymentReceipt
 import dev.bcpay.ffi.ProcessedPayment
@@ -26,8 +26,6 @@ import dev.bcpay.ffi.StoredInstrument
 import dev.bcpay.ffi.Transaction
 import dev.bcpay.ffi.TransactionPage
 import dev.bcpay.ffi.defaultFlowOptions
-import dev.bcpay.ffi.hasNextPage
-import dev.bcpay.ffi.transportError
 import dev.bcpay.ffi.validatePayments
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.TimeUnit
@@ -39,7 +37,9 @@ import java.util.concurrent.TimeUnit
  * Process Payment, with retries, rate limiting and reconciliation of unclear outcomes so that a
  * payment is never sent twice blindly. The single calls ([getPaymentMethods],
  * [createAccessToken], [processPayment], orders, transactions, capture, void, refunds, stored
- * instruments) send one request each and never retry. Every failure is a [BcpayException].
+ * instruments) run through the same core loop: they wait for the store's rate limiter and retry
+ * what is safe to retry. Every failure is a [BcpayException]; with a time budget
+ * (`FlowOptions.timeBudgetMs`) an operation ends at it with `Cancelled` or `AmbiguousOutcome`.
  *
  * All rules live in the Rust core; this class only moves requests between it and [transport].
  * Close the client (or use `use {}`) to free the core promptly.
@@ -50,12 +50,12 @@ class Client @JvmOverloads constructor(
     options: ClientOptions = ClientOptions(),
     /** Sends the core's requests; by default a [JavaHttpTransport] with the options' limits. */
     transport: Transport? = null,
-    /** The flow options [pay] uses unless given others. */
-    val flowOptions: FlowOptions = defaultFlowOptions(),
+    /** The flow options [pay] and the single calls use unless given others. */
+    val flowOptions: FlowOptions = options.flowOptions ?: defaultFlowOptions(),
     /** Milliseconds since the epoch; tests may supply their own. */
     private val clock: () -> Long = System::currentTimeMillis,
 ) : AutoCloseable {
-    private val core = CoreApi(storeHash, apiToken, options.copy(host = options.host ?: "kotlin"))
+    private val core = CoreApi(storeHash, apiToken, options.copy(host = options.host ?: "kotlin", flowOptions = flowOptions))
 
     /** Sends the core's requests. */
     val transport: Transport = transport ?: core.transportLimits().let {
@@ -67,64 +67,99 @@ class Client @JvmOverloads constructor(
     override fun close() = core.close()
 
     // -----------------------------------------------------------------------------------------
-    // The payment flow
+    // The one loop: payments and single calls
     // -----------------------------------------------------------------------------------------
 
-    /** A flow for the caller to drive itself (see [PaymentFlow.poll]). */
+    /** A payment flow for the caller to drive itself (see [CoreOperation.poll]). */
     @JvmOverloads
-    fun newFlow(orderId: Long, payments: List<Payment>, options: FlowOptions = flowOptions, seed: Long? = null): PaymentFlow =
+    fun newFlow(orderId: Long, payments: List<Payment>, options: FlowOptions? = null, seed: Long? = null): CoreOperation =
         core.newFlow(orderId.toULong(), payments, options, now(), seed?.toULong())
 
-    /** Pays [orderId] with [payments] in order (gift certificates and store credit first). Blocks. */
-    @JvmOverloads
-    fun pay(orderId: Long, payments: List<Payment>, options: FlowOptions = flowOptions): PaymentReceipt =
-        newFlow(orderId, payments, options).use(::drive)
-
-    private fun drive(flow: PaymentFlow): PaymentReceipt {
+    /**
+     * Drives [op] to its end, blocking. A request still in flight when the time budget runs out,
+     * or when the thread is interrupted, is abandoned and the operation told so.
+     */
+    private fun drive(op: CoreOperation): CallOutput = op.use {
         while (true) {
-            when (val action = flow.poll(now())) {
+            when (val action = op.poll(now())) {
                 is Action.Send -> action.request.use { request ->
                     val id = request.requestId()
+                    val deadline = op.deadlineMs()?.toLong()
                     val response = try {
-                        transport.send(request)
+                        if (deadline == null) {
+                            transport.send(request)
+                        } else {
+                            val future = transport.sendAsync(request)
+                            try {
+                                future.get(maxOf(0L, deadline - clock()), TimeUnit.MILLISECONDS)
+                            } catch (e: java.util.concurrent.TimeoutException) {
+                                future.cancel(true)
+                                throw op.cancel(now())
+                            } catch (e: java.util.concurrent.ExecutionException) {
+                                throw e.cause ?: e
+                            }
+                        }
+                    } catch (e: BcpayException) {
+                        throw e
+                    } catch (e: InterruptedException) {
+                        Thread.currentThread().interrupt()
+                        throw op.cancel(now())
                     } catch (e: Exception) {
-                        flow.onTransportFailure(id, transportExceptionOf(e).failure, now())
+                        op.onTransportFailure(id, transportExceptionOf(e).failure, now())
                         null
                     }
-                    if (response != null) flow.onResponse(id, response, now())
+                    if (response != null) op.onResponse(id, response, now())
                 }
-                is Action.Wait -> Thread.sleep(maxOf(0L, action.untilMs.toLong() - clock()))
-                is Action.Awaiting -> error("bcpay: a request is in flight in a sequential flow")
-                is Action.Done -> return action.receipt
+                is Action.Wait -> try {
+                    Thread.sleep(maxOf(0L, action.untilMs.toLong() - clock()))
+                } catch (e: InterruptedException) {
+                    Thread.currentThread().interrupt()
+                    throw op.cancel(now())
+                }
+                is Action.Awaiting -> error("bcpay: a request is in flight in a sequential operation")
+                is Action.Done -> return action.output
                 is Action.Failed -> throw action.error
             }
         }
+        @Suppress("UNREACHABLE_CODE")
+        error("unreachable")
     }
 
-    /** Pays one payment. Blocks. */
-    fun pay(orderId: Long, payment: Payment): PaymentReceipt = pay(orderId, listOf(payment))
-
-    /** [pay] without blocking: the future completes with the receipt or a [BcpayException]. */
-    @JvmOverloads
-    fun payAsync(orderId: Long, payments: List<Payment>, options: FlowOptions = flowOptions): CompletableFuture<PaymentReceipt> {
-        val flow = try {
-            newFlow(orderId, payments, options)
-        } catch (e: BcpayException) {
-            return CompletableFuture.failedFuture(e)
+    /**
+     * Drives [op] without blocking. Cancelling the returned future ends the operation: the future
+     * then completes exceptionally with the core's [BcpayException] (`Cancelled`, or
+     * `AmbiguousOutcome` when a payment may have been sent), not a bare `CancellationException`.
+     */
+    private fun driveAsync(op: CoreOperation): CompletableFuture<CallOutput> {
+        val result = OperationFuture<CallOutput>()
+        var inFlight: CompletableFuture<HttpResponse>? = null
+        result.onCancel = {
+            synchronized(result) { inFlight?.cancel(true) }
+            op.cancel(now())
         }
-        val result = CompletableFuture<PaymentReceipt>()
         fun step() {
+            if (result.isDone) return
             try {
-                when (val action = flow.poll(now())) {
+                when (val action = op.poll(now())) {
                     is Action.Send -> {
                         val request = action.request
                         val id = request.requestId()
-                        transport.sendAsync(request).whenComplete { response, error ->
+                        val sent = transport.sendAsync(request)
+                        val deadline = op.deadlineMs()?.toLong()
+                        val bounded = if (deadline == null) sent else sent.orTimeout(maxOf(0L, deadline - clock()), TimeUnit.MILLISECONDS)
+                        synchronized(result) { inFlight = bounded }
+                        bounded.whenComplete { response, error ->
                             try {
-                                if (error == null) {
-                                    flow.onResponse(id, response, now())
-                                } else {
-                                    flow.onTransportFailure(id, transportExceptionOf(error).failure, now())
+                                if (result.isDone) return@whenComplete
+                                val cause = (error as? java.util.concurrent.CompletionException)?.cause ?: error
+                                when {
+                                    cause is java.util.concurrent.TimeoutException && deadline != null && clock() >= deadline -> {
+                                        sent.cancel(true)
+                                        result.completeExceptionally(op.cancel(now()))
+                                        return@whenComplete
+                                    }
+                                    cause == null -> op.onResponse(id, response, now())
+                                    else -> op.onTransportFailure(id, transportExceptionOf(cause).failure, now())
                                 }
                             } finally {
                                 request.close()
@@ -136,8 +171,8 @@ class Client @JvmOverloads constructor(
                         val delay = maxOf(0L, action.untilMs.toLong() - clock())
                         CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute { step() }
                     }
-                    is Action.Awaiting -> throw IllegalStateException("bcpay: a request is in flight in a sequential flow")
-                    is Action.Done -> result.complete(action.receipt)
+                    is Action.Awaiting -> throw IllegalStateException("bcpay: a request is in flight in a sequential operation")
+                    is Action.Done -> result.complete(action.output)
                     is Action.Failed -> result.completeExceptionally(action.error)
                 }
             } catch (e: Throwable) {
@@ -145,8 +180,46 @@ class Client @JvmOverloads constructor(
             }
         }
         step()
-        return result.whenComplete { _, _ -> flow.close() }
+        result.whenComplete { _, _ -> op.close() }
+        return result
     }
+
+    private fun call(input: CallInput): CallOutput = drive(core.newCall(input, now(), null))
+
+    private inline fun <reified T : CallOutput> unexpected(output: CallOutput): Nothing =
+        throw IllegalStateException("bcpay: expected ${T::class.simpleName}, the core answered ${output::class.simpleName}")
+
+    /** Pays [orderId] with [payments] in order (gift certificates and store credit first). Blocks. */
+    @JvmOverloads
+    fun pay(orderId: Long, payments: List<Payment>, options: FlowOptions? = null): PaymentReceipt =
+        receiptOf(drive(newFlow(orderId, payments, options)))
+
+    /** Pays one payment. Blocks. */
+    fun pay(orderId: Long, payment: Payment): PaymentReceipt = pay(orderId, listOf(payment))
+
+    /**
+     * [pay] without blocking: the future completes with the receipt or a [BcpayException].
+     * Cancelling it ends the payment with a [BcpayException] that says whether a payment may have
+     * been sent (see [driveAsync]).
+     */
+    @JvmOverloads
+    fun payAsync(orderId: Long, payments: List<Payment>, options: FlowOptions? = null): CompletableFuture<PaymentReceipt> {
+        val op = try {
+            newFlow(orderId, payments, options)
+        } catch (e: BcpayException) {
+            return CompletableFuture<PaymentReceipt>().also { it.completeExceptionally(e) }
+        }
+        val driven = driveAsync(op)
+        val result = OperationFuture<PaymentReceipt>()
+        result.onCancel = { driven.cancel(true); null }
+        driven.whenComplete { output, error ->
+            if (error != null) result.completeExceptionally(error) else result.complete(receiptOf(output))
+        }
+        return result
+    }
+
+    private fun receiptOf(output: CallOutput): PaymentReceipt =
+        (output as? CallOutput.Receipt)?.receipt ?: unexpected<CallOutput.Receipt>(output)
 
     /** Every problem with [payments] at this moment (optionally against [methods]); empty when valid. */
     @JvmOverloads
@@ -154,85 +227,120 @@ class Client @JvmOverloads constructor(
         validatePayments(payments, now(), methods)
 
     // -----------------------------------------------------------------------------------------
-    // Single calls: one request each, no retries
+    // Single calls
     // -----------------------------------------------------------------------------------------
-
-    private fun <T> call(request: HttpRequest, parse: (String, HttpResponse) -> T): T = request.use {
-        val response = try {
-            transport.send(it)
-        } catch (e: Exception) {
-            throw transportError(it, transportExceptionOf(e).failure)
-        }
-        parse(it.requestId(), response)
-    }
 
     /** The payment methods the order can be paid with, with the shopper's stored instruments. */
     fun getPaymentMethods(orderId: Long): List<PaymentMethod> =
-        call(core.buildGetPaymentMethods(orderId.toULong()), core::parseGetPaymentMethods)
+        when (val o = call(CallInput.GetPaymentMethods(orderId.toULong()))) {
+            is CallOutput.PaymentMethods -> o.methods
+            else -> unexpected<CallOutput.PaymentMethods>(o)
+        }
 
     /** The payment methods for a checkout. */
     fun getPaymentMethodsForCheckout(checkoutId: String): List<PaymentMethod> =
-        call(core.buildGetPaymentMethodsForCheckout(checkoutId), core::parseGetPaymentMethods)
+        when (val o = call(CallInput.GetPaymentMethodsForCheckout(checkoutId))) {
+            is CallOutput.PaymentMethods -> o.methods
+            else -> unexpected<CallOutput.PaymentMethods>(o)
+        }
 
     /** A payment access token for [orderId]; it lives one hour and pays one payment. */
     @JvmOverloads
     fun createAccessToken(orderId: Long, isRecurring: Boolean = false): PaymentAccessToken =
-        call(core.buildCreateAccessToken(orderId.toULong(), isRecurring)) { id, r -> core.parseCreateAccessToken(id, r, now()) }
+        when (val o = call(CallInput.CreatePaymentAccessToken(orderId.toULong(), isRecurring))) {
+            is CallOutput.AccessToken -> o.token
+            else -> unexpected<CallOutput.AccessToken>(o)
+        }
 
     /**
-     * One Process Payment with [token]. It is never retried: after a [BcpayException] whose
+     * One Process Payment with [token], without reconciliation: after a [BcpayException] whose
      * `details.retry` is `Reconcile`, read the order's transactions before paying again ([pay]
      * does this for you).
      */
     @JvmOverloads
     fun processPayment(token: PaymentAccessToken, payment: Payment, methods: List<PaymentMethod>? = null): ProcessedPayment =
-        call(core.buildProcessPayment(token, payment, now(), methods)) { id, r -> core.parseProcessPayment(id, r, payment.paymentMethodId) }
+        when (val o = call(CallInput.ProcessPayment(token, payment, methods))) {
+            is CallOutput.Payment -> o.payment
+            else -> unexpected<CallOutput.Payment>(o)
+        }
 
     /** Creates an order (V2), Incomplete so that it can be paid. */
-    fun createOrder(order: NewOrder): Order = call(core.buildCreateOrder(order), core::parseCreateOrder)
+    fun createOrder(order: NewOrder): Order = when (val o = call(CallInput.CreateOrder(order))) {
+        is CallOutput.Order -> o.order
+        else -> unexpected<CallOutput.Order>(o)
+    }
 
     /** One order (V2). */
-    fun getOrder(orderId: Long): Order = call(core.buildGetOrder(orderId.toULong()), core::parseGetOrder)
+    fun getOrder(orderId: Long): Order = when (val o = call(CallInput.GetOrder(orderId.toULong()))) {
+        is CallOutput.Order -> o.order
+        else -> unexpected<CallOutput.Order>(o)
+    }
 
     /** One page of the order's transactions. */
     @JvmOverloads
     fun getTransactionPage(orderId: Long, page: Int = 1): TransactionPage =
-        call(core.buildGetTransactions(orderId.toULong(), page.toUInt()), core::parseGetTransactions)
-
-    /** All of the order's transactions, following pages. */
-    fun getTransactions(orderId: Long): List<Transaction> {
-        val all = mutableListOf<Transaction>()
-        var page = 1
-        while (true) {
-            val current = getTransactionPage(orderId, page)
-            all += current.transactions
-            if (!hasNextPage(current)) return all
-            page += 1
+        when (val o = call(CallInput.GetOrderTransactions(orderId.toULong(), page.toUInt()))) {
+            is CallOutput.TransactionPage -> o.page
+            else -> unexpected<CallOutput.TransactionPage>(o)
         }
-    }
+
+    /** All of the order's transactions (every page, at most `maxTransactionPages`). */
+    fun getTransactions(orderId: Long): List<Transaction> =
+        when (val o = call(CallInput.GetOrderTransactions(orderId.toULong(), null))) {
+            is CallOutput.Transactions -> o.transactions
+            else -> unexpected<CallOutput.Transactions>(o)
+        }
 
     /** Captures the order's authorized payment. */
-    fun capture(orderId: Long) =
-        call(core.buildCapture(orderId.toULong())) { id, r -> core.parsePaymentAction(Endpoint.CAPTURE_PAYMENT, id, r) }
+    fun capture(orderId: Long) {
+        call(CallInput.CapturePayment(orderId.toULong()))
+    }
 
     /** Voids the order's authorized payment. */
-    fun void(orderId: Long) =
-        call(core.buildVoid(orderId.toULong())) { id, r -> core.parsePaymentAction(Endpoint.VOID_PAYMENT, id, r) }
+    fun void(orderId: Long) {
+        call(CallInput.VoidPayment(orderId.toULong()))
+    }
 
     /** What can be refunded for [request]'s items, and through which providers. */
     fun createRefundQuote(orderId: Long, request: RefundQuoteRequest): RefundQuote =
-        call(core.buildCreateRefundQuote(orderId.toULong(), request), core::parseCreateRefundQuote)
+        when (val o = call(CallInput.CreateRefundQuote(orderId.toULong(), request))) {
+            is CallOutput.RefundQuote -> o.quote
+            else -> unexpected<CallOutput.RefundQuote>(o)
+        }
 
-    /** Refunds the order. Never retried: check [listRefunds] after an unclear outcome. */
+    /** Refunds the order. Never resent after an unclear outcome: check [listRefunds] then. */
     fun createRefund(orderId: Long, request: RefundRequest): Refund =
-        call(core.buildCreateRefund(orderId.toULong(), request), core::parseCreateRefund)
+        when (val o = call(CallInput.CreateRefund(orderId.toULong(), request))) {
+            is CallOutput.Refund -> o.refund
+            else -> unexpected<CallOutput.Refund>(o)
+        }
 
     /** The order's refunds. */
-    fun listRefunds(orderId: Long): List<Refund> = call(core.buildListRefunds(orderId.toULong()), core::parseListRefunds)
+    fun listRefunds(orderId: Long): List<Refund> = when (val o = call(CallInput.ListRefunds(orderId.toULong()))) {
+        is CallOutput.Refunds -> o.refunds
+        else -> unexpected<CallOutput.Refunds>(o)
+    }
 
     /** The customer's stored cards, PayPal accounts and bank accounts. */
     fun getStoredInstruments(customerId: Long): List<StoredInstrument> =
-        call(core.buildGetStoredInstruments(customerId.toULong()), core::parseGetStoredInstruments)
+        when (val o = call(CallInput.GetStoredInstruments(customerId.toULong()))) {
+            is CallOutput.StoredInstruments -> o.instruments
+            else -> unexpected<CallOutput.StoredInstruments>(o)
+        }
+}
+
+/**
+ * A future whose [cancel] ends the operation behind it and completes with the error that says
+ * what happened to it ([onCancel]'s), instead of a bare `CancellationException`.
+ */
+private class OperationFuture<T> : CompletableFuture<T>() {
+    @Volatile var onCancel: () -> Throwable? = { null }
+
+    override fun cancel(mayInterruptIfRunning: Boolean): Boolean {
+        if (isDone) return false
+        val error = onCancel() ?: return super.cancel(mayInterruptIfRunning)
+        return completeExceptionally(error)
+    }
 }
 
 /** The details every [BcpayException] carries: kind, codes, texts, field errors, retry advice. */
@@ -253,4 +361,5 @@ val BcpayException.details: ErrorDetails
         is BcpayException.InvalidResponse -> details
         is BcpayException.Transport -> details
         is BcpayException.AmbiguousOutcome -> details
+        is BcpayException.Cancelled -> details
     }

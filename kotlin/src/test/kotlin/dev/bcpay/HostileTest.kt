@@ -113,7 +113,7 @@ class HostileTest {
                 ?: throw AssertionError("${config.get("name")}: no BcpayException")
             val expect = config.getAsJsonObject("expect")
             assertEquals(expect.get("kind").asString, e.details.kind.name.lowercase())
-            assertEquals(expect.get("field").asString, e.details.fieldErrors[0].path)
+            assertEquals(camelPath(expect.get("field").asString), e.details.fieldErrors[0].path)
             assertEquals(expect.get("code").asString, e.details.fieldErrors[0].code)
         }
     }
@@ -121,7 +121,7 @@ class HostileTest {
     @Test
     fun aTimeoutOutOfRangeIsAConfigurationError() {
         val e = runCatching { Client("abc123", "t", ClientOptions(timeoutMs = 0u)) }.exceptionOrNull() as BcpayException
-        assertEquals("timeout_ms", e.details.fieldErrors[0].path)
+        assertEquals("timeoutMs", e.details.fieldErrors[0].path)
         defaultFlowOptions()
     }
 }

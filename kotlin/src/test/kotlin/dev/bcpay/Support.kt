@@ -135,8 +135,12 @@ fun assertSubset(expected: JsonElement, actual: Any?, path: String = "$") {
 
 fun pairs(errors: List<FieldError>): List<Pair<String, String>> = errors.map { it.path to it.code }.sortedWith(compareBy({ it.first }, { it.second }))
 
-fun pairs(errors: JsonArray): List<Pair<String, String>> =
-    errors.map { it.asJsonObject.str("path")!! to it.asJsonObject.str("code")!! }.sortedWith(compareBy({ it.first }, { it.second }))
+fun pairs(errors: JsonArray, camel: Boolean = true): List<Pair<String, String>> =
+    errors.map { (it.asJsonObject.str("path")!!.let { p -> if (camel) camelPath(p) else p }) to it.asJsonObject.str("code")!! }
+        .sortedWith(compareBy({ it.first }, { it.second }))
+
+/** A core field path in the names Kotlin gives the fields (`verification_value` → `verificationValue`). */
+fun camelPath(path: String): String = Regex("_([a-z0-9])").replace(path) { it.groupValues[1].uppercase() }
 
 private fun retryName(r: RetryAdvice): String =
     r::class.simpleName!!.replace(Regex("([a-z])([A-Z])"), "$1_$2").lowercase()

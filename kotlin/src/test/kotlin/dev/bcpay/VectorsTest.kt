@@ -9,6 +9,7 @@ import dev.bcpay.ffi.CoreApi
 import dev.bcpay.ffi.Endpoint
 import dev.bcpay.ffi.HttpResponse
 import dev.bcpay.ffi.TransportFailure
+import dev.bcpay.ffi.CallOutput
 import dev.bcpay.ffi.validatePaymentsJson
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
@@ -99,7 +100,7 @@ class VectorsTest(private val file: String, @Suppress("unused") private val name
     private fun validate() {
         val payments = if (case.has("payment")) "[${case.get("payment")}]" else case.get("payments").toString()
         val errors = validatePaymentsJson(payments, case.long("now_ms")!!.toULong(), case.get("methods")?.toString())
-        assertEquals(pairs(case.getAsJsonArray("expect_errors")), pairs(errors))
+        assertEquals(pairs(case.getAsJsonArray("expect_errors"), camel = false), pairs(errors))
     }
 
     private fun flow() = core().use { api ->
@@ -131,7 +132,7 @@ class VectorsTest(private val file: String, @Suppress("unused") private val name
                             now = action.untilMs
                         }
                         is Action.Awaiting -> assertTrue(at, expect.bool("awaiting") == true)
-                        is Action.Done -> assertSubset(expect.get("done") ?: fail("$at: unexpected done") as Nothing, action.receipt, at)
+                        is Action.Done -> assertSubset(expect.get("done") ?: fail("$at: unexpected done") as Nothing, (action.output as CallOutput.Receipt).receipt, at)
                         is Action.Failed -> assertError(expect.getAsJsonObject("failed") ?: fail("$at: unexpected failure ${action.error}") as Nothing, action.error)
                     }
                 }
