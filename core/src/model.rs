@@ -761,18 +761,35 @@ impl FromJson for PaymentInstrument {
     const EXPECTED: &'static str = "an instrument object with a `type`";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
+        // Inputs, not responses: a key bcpay does not know (a stray `cvv`, a misspelling) is an
+        // error naming it, never dropped while the payment goes through.
         let instrument = match f.req::<String>("type")?.as_str() {
             "card" => PaymentInstrument::Card(Card::from_json(v, at)?),
-            "stored_card" => PaymentInstrument::StoredCard {
-                token: f.req("token")?,
-                verification_value: f.opt("verification_value")?,
-            },
-            "stored_paypal_account" => PaymentInstrument::StoredPaypalAccount { token: f.req("token")? },
-            "stored_bank_account" => PaymentInstrument::StoredBankAccount { token: f.req("token")? },
-            "gift_certificate" => PaymentInstrument::GiftCertificate {
-                gift_certificate_code: f.req("gift_certificate_code")?,
-            },
-            "store_credit" => PaymentInstrument::StoreCredit,
+            "stored_card" => {
+                f.deny_unknown(&["type", "token", "verification_value"])?;
+                PaymentInstrument::StoredCard {
+                    token: f.req("token")?,
+                    verification_value: f.opt("verification_value")?,
+                }
+            }
+            "stored_paypal_account" => {
+                f.deny_unknown(&["type", "token"])?;
+                PaymentInstrument::StoredPaypalAccount { token: f.req("token")? }
+            }
+            "stored_bank_account" => {
+                f.deny_unknown(&["type", "token"])?;
+                PaymentInstrument::StoredBankAccount { token: f.req("token")? }
+            }
+            "gift_certificate" => {
+                f.deny_unknown(&["type", "gift_certificate_code"])?;
+                PaymentInstrument::GiftCertificate {
+                    gift_certificate_code: f.req("gift_certificate_code")?,
+                }
+            }
+            "store_credit" => {
+                f.deny_unknown(&["type"])?;
+                PaymentInstrument::StoreCredit
+            }
             "tokenized_card" => PaymentInstrument::TokenizedCard(TokenizedCard::from_json(v, at)?),
             _ => {
                 return Err(ShapeError {
@@ -790,6 +807,17 @@ impl FromJson for Card {
     const EXPECTED: &'static str = "a card object";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
+        f.deny_unknown(&[
+            "type",
+            "number",
+            "cardholder_name",
+            "expiry_month",
+            "expiry_year",
+            "verification_value",
+            "issue_month",
+            "issue_year",
+            "issue_number",
+        ])?;
         Ok(Card {
             number: f.req("number")?,
             cardholder_name: f.req("cardholder_name")?,
@@ -807,6 +835,7 @@ impl FromJson for TokenizedCard {
     const EXPECTED: &'static str = "a tokenized card object";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
+        f.deny_unknown(&["type", "token", "iin", "last_four_digits", "expiration_month", "expiration_year"])?;
         Ok(TokenizedCard {
             token: f.req("token")?,
             iin: f.text("iin")?,
@@ -821,6 +850,7 @@ impl FromJson for Payment {
     const EXPECTED: &'static str = "a payment object";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
+        f.deny_unknown(&["instrument", "payment_method_id", "save_instrument"])?;
         Ok(Payment {
             instrument: f.req("instrument")?,
             payment_method_id: f.req("payment_method_id")?,

@@ -96,6 +96,21 @@ async fn within<F: std::future::Future>(future: F, deadline_ms: Option<u64>) -> 
     .await
 }
 
+/// `future`'s output, or `None` when `stop` completes first.
+async fn first<F: std::future::Future>(
+    future: F,
+    mut stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(output));
+        }
+        stop.as_mut().poll(cx).map(|()| None)
+    })
+    .await
+}
+
 /// What a single call answered, when it is not what the caller asked for: cannot happen (the
 /// core answers each call with its own output), but a typed error beats a panic.
 fn unexpected(output: &CallOutput) -> PaymentError {
@@ -149,6 +164,22 @@ impl<T: Transport> Client<T> {
         self.run(flow).await
     }
 
+    /// [`pay`](Self::pay) that ends when `cancel` completes first: with `Cancelled` when nothing
+    /// unclear was sent, `AmbiguousOutcome` when a payment may have been (a request in flight is
+    /// abandoned). Dropping a `pay` future instead loses that answer.
+    pub async fn pay_until(
+        &self,
+        order_id: u64,
+        payments: Vec<Payment>,
+        cancel: impl std::future::Future<Output = ()>,
+    ) -> Result<PaymentReceipt, PaymentError> {
+        let flow = self.session.pay(order_id, payments, None, now_ms(), None)?;
+        match self.drive_until(Operation::Pay(flow), cancel).await? {
+            CallOutput::Receipt(receipt) => Ok(receipt),
+            other => Err(unexpected(&other)),
+        }
+    }
+
     /// Drives any flow to its end.
     pub async fn run(&self, flow: PaymentFlow) -> Result<PaymentReceipt, PaymentError> {
         match self.drive(Operation::Pay(flow)).await? {
@@ -159,15 +190,29 @@ impl<T: Transport> Client<T> {
 
     /// Drives an operation to its end: the one host loop. A request still in flight when the
     /// time budget runs out is abandoned and the operation told so.
-    pub async fn drive(&self, mut op: Operation) -> Result<CallOutput, PaymentError> {
+    pub async fn drive(&self, op: Operation) -> Result<CallOutput, PaymentError> {
+        self.drive_until(op, std::future::pending()).await
+    }
+
+    /// [`drive`](Self::drive) that ends the operation (see [`Operation::cancel`]) when `cancel`
+    /// completes first.
+    pub async fn drive_until(&self, mut op: Operation, cancel: impl std::future::Future<Output = ()>) -> Result<CallOutput, PaymentError> {
+        let mut cancel = std::pin::pin!(cancel);
         loop {
             match op.poll(now_ms()) {
-                Action::Send { request } => match within(self.transport.send(&request), op.deadline_ms()).await {
-                    Some(Ok(response)) => op.on_response(&request.id, &Zeroizing::new(response), now_ms()),
-                    Some(Err(failure)) => op.on_transport_failure(&request.id, failure, now_ms()),
-                    None => return Err(op.cancel(now_ms())),
-                },
-                Action::Wait { until_ms } => sleep_until(until_ms).await,
+                Action::Send { request } => {
+                    let sent = within(self.transport.send(&request), op.deadline_ms());
+                    match first(sent, cancel.as_mut()).await {
+                        Some(Some(Ok(response))) => op.on_response(&request.id, &Zeroizing::new(response), now_ms()),
+                        Some(Some(Err(failure))) => op.on_transport_failure(&request.id, failure, now_ms()),
+                        Some(None) | None => return Err(op.cancel(now_ms())),
+                    }
+                }
+                Action::Wait { until_ms } => {
+                    if first(sleep_until(until_ms), cancel.as_mut()).await.is_none() {
+                        return Err(op.cancel(now_ms()));
+                    }
+                }
                 Action::Awaiting { .. } => unreachable!("every outcome is reported before polling again"),
                 Action::Done { output } => return Ok(output),
                 Action::Failed { error } => return Err(error),
