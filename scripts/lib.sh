@@ -44,6 +44,11 @@ build_kotlin_jar() {
   shift 2
   rm -rf "$out" && mkdir -p "$out"
   target/debug/uniffi-bindgen generate --no-format --library "$libdir/libbcpay_uniffi.so" --language kotlin --out-dir "$out/generated"
+  # uniffi words a Kotlin exception with fields as `details=ErrorDetails(…)`; every bcpay host
+  # shows the core's sentence instead (`describeError`). The host vectors check the result.
+  local ffi="$out/generated/dev/bcpay/ffi/bcpay.kt"
+  grep -q 'get() = "details=${ `details` }"' "$ffi" || { echo "uniffi changed how it words BcpayException messages" >&2; return 1; }
+  sed -i 's/get() = "details=${ `details` }"/get() = describeError(`details`)/' "$ffi"
   "$KOTLINC" -nowarn -cp /usr/share/java/jna.jar "$out"/generated/dev/bcpay/ffi/*.kt kotlin/src/main/kotlin/dev/bcpay/*.kt "$@" -d "$out/bcpay.jar"
 }
 

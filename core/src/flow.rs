@@ -588,6 +588,10 @@ impl PaymentFlow {
     /// A Process Payment failed with a response. The only place that decides whether a payment
     /// may be sent again.
     fn on_pay_failure(&mut self, error: PaymentError, id: &RequestId, now_ms: u64) {
+        if let Some(refused) = refused_wait(Endpoint::ProcessPayment, &error) {
+            self.fail_at_step(refused);
+            return;
+        }
         let budget_left = self.pay_sends < self.options.max_attempts;
         match error.kind {
             // Refused before processing: the limiter now blocks until the server's reset.
@@ -758,6 +762,10 @@ impl PaymentFlow {
 
     /// Retries a call that cannot move money (by [`may_resend`]), or gives up.
     fn retry_or_fail(&mut self, error: PaymentError, failure: Option<TransportFailure>, now_ms: u64) {
+        if let Some(refused) = refused_wait(self.stage.endpoint(), &error) {
+            self.fail_at_step(refused);
+            return;
+        }
         let how = failure.map_or(Failure::Response(&error), Failure::Transport);
         if may_resend(self.stage.endpoint(), how) && self.attempts < self.options.max_attempts {
             if error.kind != ErrorKind::RateLimited {
@@ -822,6 +830,16 @@ pub fn settle_schedule(options: &FlowOptions) -> impl Iterator<Item = u64> {
         next = (at < window).then(|| at.saturating_add(gap).min(window));
         Some(at)
     })
+}
+
+/// The error to end with when `error` (a 429) asks for a longer wait than
+/// [`MAX_SERVER_WAIT_MS`], with the server's own figure — read from the answer rather than from
+/// the limiter at the next poll, which would report it less the time that passed.
+pub(crate) fn refused_wait(endpoint: Endpoint, error: &PaymentError) -> Option<PaymentError> {
+    match error.retry {
+        RetryAdvice::After { ms } if error.kind == ErrorKind::RateLimited && ms > MAX_SERVER_WAIT_MS => Some(server_wait_too_long(endpoint, ms)),
+        _ => None,
+    }
 }
 
 /// A server asked for a wait longer than [`MAX_SERVER_WAIT_MS`].

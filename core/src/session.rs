@@ -22,7 +22,7 @@
 use crate::api::{Api, MethodsQuery};
 use crate::config::ClientConfig;
 use crate::error::{ErrorKind, PaymentError, RetryAdvice};
-use crate::flow::{Action, FlowOptions, MAX_SERVER_WAIT_MS, PaymentFlow, server_wait_too_long};
+use crate::flow::{Action, FlowOptions, MAX_SERVER_WAIT_MS, PaymentFlow, refused_wait, server_wait_too_long};
 use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId, TransportFailure};
 use crate::model::{
     NewOrder, Order, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, ProcessedPayment, Refund, RefundQuote, RefundQuoteRequest,
@@ -510,7 +510,9 @@ impl CallFlow {
             }
             Ok(output) => self.outcome = Some(Action::Done { output }),
             Err(e) => {
-                if may_resend(endpoint, Failure::Response(&e)) && self.attempts < self.options.max_attempts {
+                if let Some(refused) = refused_wait(endpoint, &e) {
+                    self.fail(refused);
+                } else if may_resend(endpoint, Failure::Response(&e)) && self.attempts < self.options.max_attempts {
                     if e.kind != ErrorKind::RateLimited {
                         self.back_off(now_ms);
                     }

@@ -20,7 +20,7 @@ test_cp="$out/bcpay.jar:$jna:/usr/share/java/gson.jar:/usr/share/java/junit4.jar
 
 java -Djna.library.path=target/debug -Dbcpay.vectors=tests/vectors -Dbcpay.sandbox=target/debug/bcpay-sandbox \
   -cp "$out/tests.jar:$test_cp:$KOTLIN_LIB/kotlin-stdlib.jar" \
-  org.junit.runner.JUnitCore dev.bcpay.VectorsTest dev.bcpay.BoundaryTest dev.bcpay.TransportTest dev.bcpay.ClientTest dev.bcpay.HostileTest
+  org.junit.runner.JUnitCore dev.bcpay.VectorsTest dev.bcpay.BoundaryTest dev.bcpay.TransportTest dev.bcpay.ClientTest dev.bcpay.HostileTest dev.bcpay.HostVectorsTest
 
 # The README's example compiles against the package and pays on a sandbox.
 "$KOTLINC" -nowarn -cp "$out/bcpay.jar:$jna" kotlin/examples/Example.kt -d "$out/example.jar"

@@ -67,8 +67,8 @@ pub enum BcpayError {
     Server { details: ErrorDetails },
     /// The response could not be understood.
     InvalidResponse { details: ErrorDetails },
-    /// No response arrived.
-    Transport { details: ErrorDetails },
+    /// No response arrived (the core's `NoResponseError`; `Transport` is what a transport throws).
+    NoResponse { details: ErrorDetails },
     /// A payment may or may not have been taken; check the order before doing anything else.
     AmbiguousOutcome { details: ErrorDetails },
     /// The caller cancelled, or the time budget ran out, with nothing unclear sent.
@@ -112,7 +112,7 @@ impl From<PaymentError> for BcpayError {
             ErrorKind::RateLimited => BcpayError::RateLimited { details },
             ErrorKind::Server => BcpayError::Server { details },
             ErrorKind::InvalidResponse => BcpayError::InvalidResponse { details },
-            ErrorKind::Transport => BcpayError::Transport { details },
+            ErrorKind::Transport => BcpayError::NoResponse { details },
             ErrorKind::AmbiguousOutcome => BcpayError::AmbiguousOutcome { details },
             ErrorKind::Cancelled => BcpayError::Cancelled { details },
         }
@@ -136,7 +136,7 @@ impl BcpayError {
             | BcpayError::RateLimited { details }
             | BcpayError::Server { details }
             | BcpayError::InvalidResponse { details }
-            | BcpayError::Transport { details }
+            | BcpayError::NoResponse { details }
             | BcpayError::AmbiguousOutcome { details }
             | BcpayError::Cancelled { details } => details,
         }

@@ -242,7 +242,7 @@ extension BcpayError {
         switch self {
         case .Validation(let d), .Configuration(let d), .Authentication(let d), .MerchantSetup(let d), .OrderState(let d),
              .Declined(let d), .DuplicatePayment(let d), .InvalidRequest(let d), .NotFound(let d), .Conflict(let d),
-             .RateLimited(let d), .Server(let d), .InvalidResponse(let d), .Transport(let d), .AmbiguousOutcome(let d),
+             .RateLimited(let d), .Server(let d), .InvalidResponse(let d), .NoResponse(let d), .AmbiguousOutcome(let d),
              .Cancelled(let d):
             return d
         }

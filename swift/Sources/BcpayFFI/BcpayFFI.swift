@@ -4631,9 +4631,9 @@ enum BcpayError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case InvalidResponse(details: ErrorDetails
     )
     /**
-     * No response arrived.
+     * No response arrived (the core's `NoResponseError`; `Transport` is what a transport throws).
      */
-    case Transport(details: ErrorDetails
+    case NoResponse(details: ErrorDetails
     )
     /**
      * A payment may or may not have been taken; check the order before doing anything else.
@@ -4713,7 +4713,7 @@ public struct FfiConverterTypeBcpayError: FfiConverterRustBuffer {
         case 13: return .InvalidResponse(
             details: try FfiConverterTypeErrorDetails.read(from: &buf)
             )
-        case 14: return .Transport(
+        case 14: return .NoResponse(
             details: try FfiConverterTypeErrorDetails.read(from: &buf)
             )
         case 15: return .AmbiguousOutcome(
@@ -4799,7 +4799,7 @@ public struct FfiConverterTypeBcpayError: FfiConverterRustBuffer {
             FfiConverterTypeErrorDetails.write(details, into: &buf)
             
         
-        case let .Transport(details):
+        case let .NoResponse(details):
             writeInt(&buf, Int32(14))
             FfiConverterTypeErrorDetails.write(details, into: &buf)
             

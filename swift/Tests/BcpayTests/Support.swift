@@ -37,6 +37,7 @@ enum JSONValue: Codable, Equatable {
     var string: String? { if case .string(let s) = self { return s } else { return nil } }
     var int: Int64? { if case .number(let n) = self { return Int64(n) } else { return nil } }
     var u64: UInt64? { int.map { UInt64($0) } }
+    var double: Double? { if case .number(let n) = self { return n } else { return nil } }
     var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
     var array: [JSONValue] { if case .array(let a) = self { return a } else { return [] } }
     var object: [String: JSONValue] { if case .object(let o) = self { return o } else { return [:] } }

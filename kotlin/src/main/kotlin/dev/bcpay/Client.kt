@@ -359,7 +359,7 @@ val BcpayException.details: ErrorDetails
         is BcpayException.RateLimited -> details
         is BcpayException.Server -> details
         is BcpayException.InvalidResponse -> details
-        is BcpayException.Transport -> details
+        is BcpayException.NoResponse -> details
         is BcpayException.AmbiguousOutcome -> details
         is BcpayException.Cancelled -> details
     }

@@ -156,7 +156,7 @@ class ClientTest {
     fun connectionRefusedIsNotSent() {
         Client("abc123", "t", ClientOptions(apiBase = "http://127.0.0.1:9", paymentsBase = "http://127.0.0.1:9")).use { c ->
             val e = runCatching { c.getOrder(1) }.exceptionOrNull()
-            assertTrue("$e", e is BcpayException.Transport)
+            assertTrue("$e", e is BcpayException.NoResponse)
             assertEquals("transport failure: not_sent", (e as BcpayException).details.detail)
         }
     }

@@ -76,6 +76,7 @@ fun flowOptionsOf(o: JsonObject): FlowOptions = defaultFlowOptions().also { f ->
             "resend_when_unrecorded" -> f.resendWhenUnrecorded = v.asBoolean
             "max_transaction_pages" -> f.maxTransactionPages = v.asInt.toUInt()
             "is_recurring" -> f.isRecurring = v.asBoolean
+            "time_budget_ms" -> f.timeBudgetMs = v.asLong.toULong()
             else -> error("unknown flow option $key")
         }
     }

@@ -1,0 +1,206 @@
+package dev.bcpay
+
+import com.google.gson.JsonObject
+import com.google.gson.JsonParser
+import dev.bcpay.ffi.BcpayException
+import dev.bcpay.ffi.BillingAddress
+import dev.bcpay.ffi.ClientOptions
+import dev.bcpay.ffi.HttpRequest
+import dev.bcpay.ffi.HttpResponse
+import dev.bcpay.ffi.NewOrder
+import dev.bcpay.ffi.OrderProduct
+import dev.bcpay.ffi.PaymentAccessToken
+import dev.bcpay.ffi.RefundItem
+import dev.bcpay.ffi.RefundPaymentRequest
+import dev.bcpay.ffi.RefundQuoteRequest
+import dev.bcpay.ffi.RefundRequest
+import dev.bcpay.ffi.RetryAdvice
+import dev.bcpay.ffi.TransportFailure
+import java.io.File
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.ExecutionException
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.junit.Test
+
+/**
+ * The host vectors (tests/host/scenarios.json) through the public [Client], with a scripted
+ * transport: the same error classes, kinds, codes, messages, request counts and pages as every
+ * other host. Input a Kotlin caller cannot write (`dynamic_only`: its types refuse it) is skipped.
+ * Cancellation goes through [Client.payAsync] and `cancel`.
+ */
+class HostVectorsTest {
+    private val vectors = JsonParser.parseString(File(VECTORS, "../host/scenarios.json").readText()).asJsonObject
+
+    private class Scripted(script: List<JsonObject>) : Transport {
+        val steps = ConcurrentLinkedQueue(script)
+        val asked = ConcurrentLinkedQueue<String>()
+
+        private fun next(request: HttpRequest): JsonObject {
+            asked.add(request.endpoint().name.lowercase())
+            return steps.poll() ?: JsonParser.parseString("""{"status": 599, "body_text": "script ran out"}""").asJsonObject
+        }
+
+        private fun answer(step: JsonObject): HttpResponse {
+            step.str("throw")?.let { failure ->
+                throw when (failure) {
+                    "foreign" -> IllegalStateException("a bug in a custom transport")
+                    else -> TransportException(TransportFailure.valueOf(failure.uppercase()))
+                }
+            }
+            return responseOf(step)
+        }
+
+        override fun send(request: HttpRequest): HttpResponse {
+            val step = next(request)
+            step.long("hang_ms")?.let {
+                Thread.sleep(it)
+                throw TransportException(TransportFailure.TIMED_OUT)
+            }
+            return answer(step)
+        }
+
+        override fun sendAsync(request: HttpRequest): CompletableFuture<HttpResponse> {
+            val step = next(request)
+            val hang = step.long("hang_ms")
+            if (hang != null) {
+                return CompletableFuture<HttpResponse>().also {
+                    timer.schedule({ it.completeExceptionally(TransportException(TransportFailure.TIMED_OUT)) }, hang, TimeUnit.MILLISECONDS)
+                }
+            }
+            return try {
+                CompletableFuture.completedFuture(answer(step))
+            } catch (e: Exception) {
+                CompletableFuture<HttpResponse>().also { it.completeExceptionally(e) }
+            }
+        }
+    }
+
+    private fun newOrderOf(o: JsonObject): NewOrder {
+        val a = o.getAsJsonObject("billing_address")
+        val address = BillingAddress(
+            a.str("first_name")!!, a.str("last_name")!!, a.str("company"), a.str("street_1")!!, a.str("street_2"), a.str("city")!!,
+            a.str("state")!!, a.str("zip")!!, a.str("country")!!, a.str("country_iso2")!!, a.str("email")!!, a.str("phone"),
+        )
+        val products = o.getAsJsonArray("products").map { it.asJsonObject }.map {
+            OrderProduct(it.long("product_id"), it.long("variant_id"), it.str("name"), it.long("quantity")!!,
+                it.get("price_inc_tax")?.asDouble, it.get("price_ex_tax")?.asDouble, it.str("sku"))
+        }
+        return NewOrder(o.long("customer_id")!!, address, products, o.str("default_currency_code"))
+    }
+
+    private fun itemsOf(r: JsonObject) = r.getAsJsonArray("items").map { it.asJsonObject }.map {
+        RefundItem(it.str("item_type")!!, it.long("item_id")!!, it.long("quantity"), it.get("amount")?.asDouble, it.str("reason"))
+    }
+
+    private fun run(client: Client, c: JsonObject): Any? {
+        val a = c.getAsJsonObject("args")
+        val orderId = { a.long("order_id")!! }
+        return when (c.str("call")) {
+            "pay" -> {
+                val payments = a.getAsJsonArray("payments").map { paymentOf(it.asJsonObject) }
+                val cancelAfter = c.long("cancel_after_ms")
+                if (cancelAfter == null) {
+                    mapOf("payments" to client.pay(orderId(), payments).payments.size)
+                } else {
+                    val future = client.payAsync(orderId(), payments)
+                    timer.schedule({ future.cancel(true) }, cancelAfter, TimeUnit.MILLISECONDS)
+                    try {
+                        mapOf("payments" to future.get().payments.size)
+                    } catch (e: ExecutionException) {
+                        throw e.cause!!
+                    }
+                }
+            }
+            "get_order" -> client.getOrder(orderId())
+            "create_order" -> client.createOrder(newOrderOf(a.getAsJsonObject("order")))
+            "get_payment_methods" -> client.getPaymentMethods(orderId())
+            "create_payment_access_token" -> client.createAccessToken(orderId()).let { mapOf<String, Any>() }
+            "process_payment" -> client.processPayment(PaymentAccessToken.fromSecret(a.str("pat")!!, System.currentTimeMillis().toULong()),
+                paymentOf(a.getAsJsonObject("payment")))
+            "get_order_transactions" -> client.getTransactions(orderId())
+            "capture_payment" -> client.capture(orderId())
+            "create_refund_quote" -> client.createRefundQuote(orderId(), RefundQuoteRequest(itemsOf(a.getAsJsonObject("request"))))
+            "create_refund" -> a.getAsJsonObject("request").let { r ->
+                client.createRefund(orderId(), RefundRequest(itemsOf(r), r.getAsJsonArray("payments").map { it.asJsonObject }.map {
+                    RefundPaymentRequest(it.str("provider_id")!!, it.get("amount").asDouble, it.bool("offline")!!)
+                }))
+            }
+            "list_refunds" -> client.listRefunds(orderId())
+            "get_stored_instruments" -> client.getStoredInstruments(a.long("customer_id")!!)
+            else -> error("no call ${c.str("call")}")
+        }
+    }
+
+    private fun checkOk(want: JsonObject, got: Any?) {
+        for ((k, w) in want.entrySet()) {
+            when {
+                k == "len" -> assertEquals(k, w.asInt, (got as List<*>).size)
+                got is Map<*, *> -> assertEquals(k, w.asInt, got[k])
+                else -> assertSubset(w, valueAt(got!!, k), k)
+            }
+        }
+    }
+
+    private fun retryOf(r: RetryAdvice): String = when (r) {
+        is RetryAdvice.After -> """{"type":"after","ms":${r.ms}}"""
+        is RetryAdvice.Never -> """{"type":"never"}"""
+        is RetryAdvice.Reconcile -> """{"type":"reconcile"}"""
+        is RetryAdvice.WithNewToken -> """{"type":"with_new_token"}"""
+    }
+
+    private fun checkError(want: JsonObject, error: Throwable) {
+        val e = error as? BcpayException ?: throw AssertionError("not a BcpayException: $error", error)
+        val d = e.details
+        // Kotlin's class for the core's `DeclinedError` is `BcpayException.Declined`.
+        assertEquals("class", want.str("class_name")!!.removeSuffix("Error"), e::class.simpleName)
+        assertEquals("kind", want.str("kind"), d.kind.name.lowercase())
+        want.getAsJsonObject("retry")?.let { assertEquals("retry", JsonParser.parseString(it.toString()), JsonParser.parseString(retryOf(d.retry))) }
+        if (want.has("code")) assertEquals("code", want.long("code"), d.code)
+        if (want.has("status")) assertEquals("status", want.long("status")?.toInt(), d.status?.toInt())
+        want.str("field")?.let { assertEquals("field", camelPath(it), d.fieldErrors.firstOrNull()?.path) }
+        want.str("field_code")?.let { assertEquals("field code", it, d.fieldErrors.firstOrNull()?.code) }
+        want.str("message")?.let { assertTrue("message ${e.message}", e.message!!.startsWith(it)) }
+    }
+
+    private fun scenario(c: JsonObject): String? {
+        val transport = Scripted(c.getAsJsonArray("script").map { it.asJsonObject })
+        val config = vectors.getAsJsonObject("config")
+        val options = c.getAsJsonObject("options")?.let(::flowOptionsOf) ?: dev.bcpay.ffi.defaultFlowOptions()
+        return Client(config.str("store_hash")!!, config.str("api_token")!!, ClientOptions(), transport, options).use { client ->
+            val started = System.currentTimeMillis()
+            val outcome = runCatching { run(client, c) }
+            val elapsed = System.currentTimeMillis() - started
+            val expect = c.getAsJsonObject("expect")
+            runCatching {
+                if (expect.has("ok")) checkOk(expect.getAsJsonObject("ok"), outcome.getOrThrow())
+                else checkError(expect.getAsJsonObject("error"), outcome.exceptionOrNull() ?: throw AssertionError("expected an error, got ${outcome.getOrNull()}"))
+                assertEquals("requests", expect.getAsJsonArray("requests").map { it.asString }, transport.asked.toList())
+                assertTrue("took $elapsed ms", elapsed <= c.long("max_ms")!!)
+            }.exceptionOrNull()?.let { "${c.str("name")}: $it" }
+        }
+    }
+
+    @Test
+    fun everyHostVector() {
+        val cases = vectors.getAsJsonArray("scenarios").map { it.asJsonObject }.filter { it.bool("dynamic_only") != true }
+        assertTrue(cases.size >= 40)
+        val pool = Executors.newFixedThreadPool(16)
+        val failures = cases.map { c -> pool.submit<String?> { scenario(c) } }.mapNotNull { it.get() }
+        pool.shutdown()
+        assertEquals(emptyList<String>(), failures)
+    }
+
+    @Test
+    fun everyKindTheCoreNamesHasItsClass() {
+        val names = BcpayException::class.sealedSubclasses.map { it.simpleName + "Error" }.sorted()
+        assertEquals(vectors.getAsJsonArray("class_names").map { it.asString }.sorted(), names)
+    }
+
+    companion object {
+        val timer = Executors.newScheduledThreadPool(2) { r -> Thread(r).also { it.isDaemon = true } }
+    }
+}

@@ -1,0 +1,174 @@
+"""The host vectors (tests/host/scenarios.json) through the public Client and AsyncClient, with a
+scripted transport: the same error classes, kinds, codes, messages, request counts and pages as
+every other host. The sync client runs every scenario but those that need a request to be cut
+short (a hang, a cancellation): a blocking custom transport cannot be interrupted."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+import bcpay
+from bcpay import AsyncClient, BcpayError, Client, HttpResponse, NoResponse, PaymentAccessToken
+from bcpay._errors import _BY_CLASS_NAME
+
+VECTORS = json.loads((Path(__file__).resolve().parents[2] / "tests" / "host" / "scenarios.json").read_text())
+SCENARIOS = VECTORS["scenarios"]
+
+
+def _response(step: Dict[str, Any]) -> HttpResponse:
+    body = step["body_text"].encode() if "body_text" in step else json.dumps(step.get("body")).encode()
+    return HttpResponse(step["status"], tuple((k, v) for k, v in step.get("headers", {}).items()), body)
+
+
+def _raise(step: Dict[str, Any]) -> None:
+    if step["throw"] == "foreign":
+        raise ValueError("a bug in a custom transport")
+    raise NoResponse(step["throw"])
+
+
+class Scripted:
+    def __init__(self, script: List[Dict[str, Any]]) -> None:
+        self.steps = list(script)
+        self.asked: List[str] = []
+
+    def next(self, request: Any) -> Dict[str, Any]:
+        self.asked.append(request.endpoint)
+        return self.steps.pop(0) if self.steps else {"status": 599, "body_text": "script ran out"}
+
+    def __call__(self, request: Any) -> HttpResponse:
+        step = self.next(request)
+        if "hang_ms" in step:
+            time.sleep(step["hang_ms"] / 1000)
+            raise NoResponse("timed_out")
+        if "throw" in step:
+            _raise(step)
+        return _response(step)
+
+
+class AsyncScripted(Scripted):
+    async def __call__(self, request: Any) -> HttpResponse:  # type: ignore[override]
+        step = self.next(request)
+        if "hang_ms" in step:
+            await asyncio.sleep(step["hang_ms"] / 1000)
+            raise NoResponse("timed_out")
+        if "throw" in step:
+            _raise(step)
+        return _response(step)
+
+
+def _token(pat: str) -> PaymentAccessToken:
+    now = int(time.time() * 1000)
+    return PaymentAccessToken(pat, None, now, now + 3_600_000)  # type: ignore[call-arg]
+
+
+def _calls(client: Any, c: Dict[str, Any]) -> Any:
+    a = c["args"]
+    return {
+        "pay": lambda: client.pay(a["order_id"], a["payments"]),
+        "get_order": lambda: client.get_order(a["order_id"]),
+        "create_order": lambda: client.create_order(a["order"]),
+        "get_payment_methods": lambda: client.get_payment_methods(a["order_id"]),
+        "create_payment_access_token": lambda: client.create_access_token(a["order_id"]),
+        "process_payment": lambda: client.process_payment(_token(a["pat"]), a["payment"]),
+        "get_order_transactions": lambda: client.get_transactions(a["order_id"]),
+        "capture_payment": lambda: client.capture(a["order_id"]),
+        "create_refund_quote": lambda: client.create_refund_quote(a["order_id"], a["request"]["items"]),
+        "create_refund": lambda: client.create_refund(a["order_id"], a["request"]["items"], a["request"]["payments"]),
+        "list_refunds": lambda: client.list_refunds(a["order_id"]),
+        "get_stored_instruments": lambda: client.get_stored_instruments(a["customer_id"]),
+    }[c["call"]]
+
+
+def _plain(value: Any) -> Any:
+    as_dict = getattr(value, "_asdict", None)
+    return as_dict() if as_dict else value
+
+
+def _check(c: Dict[str, Any], got: Any, error: Optional[BaseException], asked: List[str], elapsed_ms: float) -> None:
+    expect = c["expect"]
+    if "ok" in expect:
+        assert error is None, f"unexpected {error!r}"
+        for k, w in expect["ok"].items():
+            if k == "len":
+                assert len(got) == w
+            elif k == "payments":
+                assert len(got.payments) == w
+            else:
+                assert _plain(got)[k] == w, k
+    else:
+        want = expect["error"]
+        assert isinstance(error, BcpayError), f"not a BcpayError: {error!r}"
+        assert type(error).__name__ == want["class_name"]
+        assert error.kind == want["kind"]
+        if "retry" in want:
+            assert {"type": error.retry.type, **({"ms": error.retry.ms} if error.retry.ms is not None else {})} == want["retry"]
+        if "code" in want:
+            assert error.code == want["code"]
+        if "status" in want:
+            assert error.status == want["status"]
+        if "field" in want:
+            assert error.field_errors[0].path == want["field"]
+        if "field_code" in want:
+            assert error.field_errors[0].code == want["field_code"]
+        if "message" in want:
+            assert str(error).startswith(want["message"]), str(error)
+    assert asked == expect["requests"]
+    assert elapsed_ms <= c["max_ms"], f"took {elapsed_ms:.0f} ms"
+
+
+def _needs_interruption(c: Dict[str, Any]) -> bool:
+    return "cancel_after_ms" in c or any("hang_ms" in step for step in c["script"])
+
+
+def _client_args() -> Dict[str, Any]:
+    return {"store_hash": VECTORS["config"]["store_hash"], "api_token": VECTORS["config"]["api_token"]}
+
+
+@pytest.mark.parametrize("c", [c for c in SCENARIOS if not _needs_interruption(c)], ids=lambda c: c["name"])
+def test_sync_client(c: Dict[str, Any]) -> None:
+    transport = Scripted(c["script"])
+    client = Client(**_client_args(), transport=transport, flow_options=c.get("options"))
+    started = time.monotonic()
+    got, error = None, None
+    try:
+        got = _calls(client, c)()
+    except BaseException as e:  # noqa: BLE001 - the scenario says what it must be
+        error = e
+    _check(c, got, error, transport.asked, (time.monotonic() - started) * 1000)
+
+
+async def _run_async(c: Dict[str, Any]) -> None:
+    transport = AsyncScripted(c["script"])
+    client = AsyncClient(**_client_args(), transport=transport, flow_options=c.get("options"))
+    started = time.monotonic()
+    got, error = None, None
+    task = asyncio.ensure_future(_calls(client, c)())
+    if "cancel_after_ms" in c:
+        asyncio.get_running_loop().call_later(c["cancel_after_ms"] / 1000, task.cancel)
+    try:
+        got = await task
+    except BaseException as e:  # noqa: BLE001
+        error = e
+    _check(c, got, error, transport.asked, (time.monotonic() - started) * 1000)
+
+
+def test_async_client_every_scenario() -> None:
+    assert len(SCENARIOS) >= 40
+
+    async def all_scenarios() -> List[Any]:
+        return await asyncio.gather(*(_run_async(c) for c in SCENARIOS), return_exceptions=True)
+
+    results = asyncio.run(all_scenarios())
+    failures = [f"{c['name']}: {r!r}" for c, r in zip(SCENARIOS, results) if isinstance(r, BaseException)]
+    assert failures == []
+
+
+def test_every_kind_the_core_names_has_its_class() -> None:
+    assert sorted(_BY_CLASS_NAME) == sorted(VECTORS["class_names"])
+    for name in VECTORS["class_names"]:
+        assert issubclass(getattr(bcpay, name), BcpayError)

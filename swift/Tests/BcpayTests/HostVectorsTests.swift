@@ -1,0 +1,199 @@
+import Bcpay
+import Foundation
+import XCTest
+
+/// The host vectors (tests/host/scenarios.json) through the public Swift `Client`, with a scripted
+/// transport: the same error classes, kinds, codes, messages, request counts and pages as every
+/// other host. Input a Swift caller cannot write (`dynamic_only`: its types refuse it) is skipped;
+/// cancellation cancels the awaiting task.
+final class HostVectorsTests: XCTestCase {
+    /// A call's answer carried out of its task (records are not all Sendable).
+    private struct Output: @unchecked Sendable { let value: Any }
+
+    private static func vectors() throws -> JSON {
+        try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: vectorsDir.appendingPathComponent("../host/scenarios.json")))
+    }
+
+    /// Answers each request with the script's next step; records the endpoints asked for.
+    private final class Scripted: Transport, @unchecked Sendable {
+        private let lock = NSLock()
+        private var steps: [JSON]
+        private(set) var asked: [String] = []
+
+        init(_ script: [JSON]) { steps = script }
+
+        private func next(_ request: HttpRequest) -> JSON {
+            lock.lock()
+            defer { lock.unlock() }
+            asked.append(wireName(request.endpoint()))
+            return steps.isEmpty ? .object(["status": .number(599), "body_text": .string("script ran out")]) : steps.removeFirst()
+        }
+
+        var requests: [String] {
+            lock.lock()
+            defer { lock.unlock() }
+            return asked
+        }
+
+        func send(_ request: HttpRequest) async throws -> HttpResponse {
+            let step = next(request)
+            if let ms = step["hang_ms"]?.u64 {
+                try await Task.sleep(nanoseconds: ms * 1_000_000)
+                throw TransportFailureError(.timedOut)
+            }
+            switch step["throw"]?.string {
+            case nil: return responseOf(step)
+            case "foreign": throw CocoaError(.featureUnsupported)
+            case "not_sent": throw TransportFailureError(.notSent)
+            case "timed_out": throw TransportFailureError(.timedOut)
+            default: throw TransportFailureError(.maybeSent)
+            }
+        }
+    }
+
+    private static func wireName(_ e: Any) -> String {
+        var out = ""
+        for c in "\(e)" {
+            if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+        }
+        return out
+    }
+
+    private static func newOrderOf(_ o: JSON) -> NewOrder {
+        let a = o["billing_address"]!
+        let address = BillingAddress(
+            firstName: a["first_name"]!.string!, lastName: a["last_name"]!.string!, company: a["company"]?.string, street1: a["street_1"]!.string!,
+            street2: a["street_2"]?.string, city: a["city"]!.string!, state: a["state"]!.string!, zip: a["zip"]!.string!,
+            country: a["country"]!.string!, countryIso2: a["country_iso2"]!.string!, email: a["email"]!.string!, phone: a["phone"]?.string)
+        let products = o["products"]!.array.map {
+            OrderProduct(productId: $0["product_id"]?.int, variantId: $0["variant_id"]?.int, name: $0["name"]?.string, quantity: $0["quantity"]!.int!,
+                         priceIncTax: $0["price_inc_tax"]?.double, priceExTax: $0["price_ex_tax"]?.double, sku: $0["sku"]?.string)
+        }
+        return NewOrder(customerId: o["customer_id"]!.int!, billingAddress: address, products: products, defaultCurrencyCode: o["default_currency_code"]?.string)
+    }
+
+    private static func itemsOf(_ r: JSON) -> [RefundItem] {
+        r["items"]!.array.map {
+            RefundItem(itemType: $0["item_type"]!.string!, itemId: $0["item_id"]!.int!, quantity: $0["quantity"]?.int, amount: $0["amount"]?.double,
+                       reason: $0["reason"]?.string)
+        }
+    }
+
+    /// What the call returned, as something the expectation can be checked against.
+    private static func run(_ client: Client, _ c: JSON) async throws -> Any {
+        let a = c["args"]!
+        let orderId = { a["order_id"]!.u64! }
+        switch c["call"]!.string! {
+        case "pay":
+            let payments = a["payments"]!.array.map(paymentOf)
+            return ["payments": try await client.pay(orderId: orderId(), payments: payments).payments.count]
+        case "get_order": return try await client.getOrder(orderId: orderId())
+        case "create_order": return try await client.createOrder(newOrderOf(a["order"]!))
+        case "get_payment_methods": return try await client.getPaymentMethods(orderId: orderId())
+        case "create_payment_access_token":
+            _ = try await client.createAccessToken(orderId: orderId())
+            return [String: Int]()
+        case "process_payment":
+            let token = PaymentAccessToken.fromSecret(secret: a["pat"]!.string!, nowMs: UInt64(Date().timeIntervalSince1970 * 1000))
+            return try await client.processPayment(token: token, payment: paymentOf(a["payment"]!))
+        case "get_order_transactions": return try await client.getTransactions(orderId: orderId())
+        case "capture_payment":
+            try await client.capture(orderId: orderId())
+            return [String: Int]()
+        case "create_refund_quote": return try await client.createRefundQuote(orderId: orderId(), request: RefundQuoteRequest(items: itemsOf(a["request"]!)))
+        case "create_refund":
+            let r = a["request"]!
+            let payments = r["payments"]!.array.map {
+                RefundPaymentRequest(providerId: $0["provider_id"]!.string!, amount: $0["amount"]!.double!, offline: $0["offline"]!.bool!)
+            }
+            return try await client.createRefund(orderId: orderId(), request: RefundRequest(items: itemsOf(r), payments: payments))
+        case "list_refunds": return try await client.listRefunds(orderId: orderId())
+        case "get_stored_instruments": return try await client.getStoredInstruments(customerId: a["customer_id"]!.u64!)
+        default: throw CocoaError(.featureUnsupported)
+        }
+    }
+
+    private static func retryText(_ r: RetryAdvice) -> JSON {
+        switch r {
+        case .never: return .object(["type": .string("never")])
+        case .after(let ms): return .object(["type": .string("after"), "ms": .number(Double(ms))])
+        case .withNewToken: return .object(["type": .string("with_new_token")])
+        case .reconcile: return .object(["type": .string("reconcile")])
+        }
+    }
+
+    /// Why the outcome does not match, or nil.
+    private static func mismatch(_ c: JSON, output: Any?, error: Error?) -> String? {
+        let expect = c["expect"]!
+        if let ok = expect["ok"] {
+            guard let output else { return "unexpected error \(String(describing: error))" }
+            for (k, w) in ok.object {
+                if k == "len" {
+                    guard let list = output as? [Any], list.count == Int(w.int!) else { return "len of \(output)" }
+                } else if let dict = output as? [String: Int] {
+                    if dict[k] != Int(w.int!) { return "\(k): \(String(describing: dict[k]))" }
+                } else {
+                    let got = valueAt(output, k).map { "\($0)" } ?? "nil"
+                    let want = w.string ?? w.int.map { "\($0)" } ?? w.text
+                    if got != want { return "\(k): \(got) != \(want)" }
+                }
+            }
+            return nil
+        }
+        let want = expect["error"]!
+        guard let e = error as? BcpayError else { return "not a BcpayError: \(String(describing: error ?? output as Any))" }
+        let d = e.details
+        let caseName = Mirror(reflecting: e).children.first?.label ?? "?"
+        if caseName + "Error" != want["class_name"]!.string! { return "class \(caseName)" }
+        if wireName(d.kind) != want["kind"]!.string! { return "kind \(d.kind)" }
+        if let r = want["retry"], retryText(d.retry) != r { return "retry \(d.retry)" }
+        if let code = want["code"], d.code != code.int { return "code \(String(describing: d.code))" }
+        if let status = want["status"], d.status.map(Int64.init) != status.int { return "status \(String(describing: d.status))" }
+        if let field = want["field"]?.string, d.fieldErrors.first?.path != camelPath(field) { return "field \(String(describing: d.fieldErrors.first?.path))" }
+        if let code = want["field_code"]?.string, d.fieldErrors.first?.code != code { return "field code \(String(describing: d.fieldErrors.first?.code))" }
+        if let message = want["message"]?.string, !e.description.hasPrefix(message) { return "message \(e.description)" }
+        return nil
+    }
+
+    private static func scenario(_ c: JSON, config: JSON) async -> String? {
+        let name = c["name"]!.string!
+        let transport = Scripted(c["script"]!.array)
+        do {
+            let client = try Client(storeHash: config["store_hash"]!.string!, apiToken: config["api_token"]!.string!, transport: transport,
+                                    flowOptions: flowOptionsOf(c["options"] ?? .object([:])))
+            let started = Date()
+            let task = Task { Output(value: try await run(client, c)) }
+            if let ms = c["cancel_after_ms"]?.u64 {
+                Task {
+                    try await Task.sleep(nanoseconds: ms * 1_000_000)
+                    task.cancel()
+                }
+            }
+            var output: Any?
+            var failure: Error?
+            do { output = try await task.value.value } catch { failure = error }
+            let elapsed = Date().timeIntervalSince(started) * 1000
+            if let why = mismatch(c, output: output, error: failure) { return "\(name): \(why)" }
+            let want = c["expect"]!["requests"]!.array.map { $0.string! }
+            if transport.requests != want { return "\(name): requests \(transport.requests)" }
+            if elapsed > Double(c["max_ms"]!.int!) { return "\(name): took \(Int(elapsed)) ms" }
+            return nil
+        } catch {
+            return "\(name): \(error)"
+        }
+    }
+
+    func testEveryHostVector() async throws {
+        let v = try Self.vectors()
+        let cases = v["scenarios"]!.array.filter { $0["dynamic_only"]?.bool != true }
+        XCTAssertGreaterThanOrEqual(cases.count, 40)
+        let config = v["config"]!
+        let failures = await withTaskGroup(of: String?.self) { group in
+            for c in cases { group.addTask { await Self.scenario(c, config: config) } }
+            var all: [String] = []
+            for await f in group { if let f { all.append(f) } }
+            return all
+        }
+        XCTAssertEqual(failures, [])
+    }
+}
