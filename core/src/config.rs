@@ -154,7 +154,8 @@ impl ClientConfig {
         })
     }
 
-    /// A configuration from host-supplied settings, collecting every problem.
+    /// A configuration from host-supplied settings; the first bad setting is the error (store
+    /// hash, then the bases, then the timeout).
     pub fn from_settings(settings: ClientSettings) -> Result<ClientConfig, PaymentError> {
         let mut config = ClientConfig::new(&settings.store_hash, settings.api_token)?;
         if let Some(api) = settings.api_base {

@@ -318,6 +318,14 @@ impl PaymentError {
     pub fn is_decline(&self) -> bool {
         self.kind == ErrorKind::Declined
     }
+
+    /// Whether the order may have been paid anyway, so the next step is to confirm it (read its
+    /// transactions and status), never to pay again: an ambiguous outcome, a gateway that saw
+    /// a duplicate (30105: the first payment may have gone through), or any error that advises
+    /// reconciling.
+    pub fn needs_confirmation(&self) -> bool {
+        matches!(self.kind, ErrorKind::AmbiguousOutcome | ErrorKind::DuplicatePayment) || self.retry == RetryAdvice::Reconcile
+    }
 }
 
 impl fmt::Display for PaymentError {

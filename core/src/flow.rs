@@ -837,7 +837,9 @@ pub fn settle_schedule(options: &FlowOptions) -> impl Iterator<Item = u64> {
 /// the limiter at the next poll, which would report it less the time that passed.
 pub(crate) fn refused_wait(endpoint: Endpoint, error: &PaymentError) -> Option<PaymentError> {
     match error.retry {
-        RetryAdvice::After { ms } if error.kind == ErrorKind::RateLimited && ms > MAX_SERVER_WAIT_MS => Some(server_wait_too_long(endpoint, ms)),
+        RetryAdvice::After { ms } if error.kind == ErrorKind::RateLimited && ms > MAX_SERVER_WAIT_MS => {
+            Some(server_wait_too_long(endpoint, ms))
+        }
         _ => None,
     }
 }
@@ -862,6 +864,19 @@ fn matches_method(tx: &Transaction, method_id: &str) -> bool {
 impl crate::read::FromJson for FlowOptions {
     const EXPECTED: &'static str = "a flow options object";
     fn from_json(v: &crate::read::Json<'_>, at: &crate::read::Path<'_>) -> Result<Self, crate::read::ShapeError> {
+        FlowOptions::read_over(&FlowOptions::default(), v, at)
+    }
+}
+
+impl FlowOptions {
+    /// Options read from JSON, each absent key taken from `base` (a client's defaults, so that a
+    /// call's `{is_recurring: true}` keeps the client's other settings).
+    pub fn read_over(
+        base: &FlowOptions,
+        v: &crate::read::Json<'_>,
+        at: &crate::read::Path<'_>,
+    ) -> Result<FlowOptions, crate::read::ShapeError> {
+        use crate::read::FromJson;
         let f = crate::read::Fields::of(v, at, Self::EXPECTED)?;
         f.deny_unknown(&[
             "fetch_methods",
@@ -877,7 +892,7 @@ impl crate::read::FromJson for FlowOptions {
             "is_recurring",
             "time_budget_ms",
         ])?;
-        let d = FlowOptions::default();
+        let d = base;
         Ok(FlowOptions {
             fetch_methods: f.or("fetch_methods", d.fetch_methods)?,
             reconcile: f.or("reconcile", d.reconcile)?,
@@ -890,7 +905,10 @@ impl crate::read::FromJson for FlowOptions {
             resend_when_unrecorded: f.or("resend_when_unrecorded", d.resend_when_unrecorded)?,
             max_transaction_pages: f.or("max_transaction_pages", d.max_transaction_pages)?,
             is_recurring: f.or("is_recurring", d.is_recurring)?,
-            time_budget_ms: f.opt("time_budget_ms")?,
+            time_budget_ms: match f.opt("time_budget_ms")? {
+                Some(ms) => Some(ms),
+                None => d.time_budget_ms,
+            },
         })
     }
 }

@@ -61,6 +61,12 @@ pub fn client_config(settings_json: &str) -> Result<crate::ClientConfig, Payment
     crate::ClientConfig::from_settings(settings)
 }
 
+/// Flow options from JSON over `base` (see [`crate::FlowOptions::read_over`]).
+pub fn options_over(base: &crate::FlowOptions, json: &str) -> Result<crate::FlowOptions, PaymentError> {
+    let doc = parse_document(json, "options")?;
+    crate::FlowOptions::read_over(base, &doc.0, &Path::Root("options")).map_err(|e| input_error(&e))
+}
+
 /// A unit enumeration (`Endpoint`, `TransportFailure`, …) from its wire name.
 pub fn enum_named<T: serde::de::DeserializeOwned>(name: &str, path: &str) -> Result<T, PaymentError> {
     use serde::de::IntoDeserializer;
@@ -75,18 +81,18 @@ fn unknown(call: &str) -> PaymentError {
 /// The error's fields as JSON, with the text and class every host shows: `message` (its
 /// `Display`) and `class_name` ([`crate::ErrorKind::class_name`]).
 pub fn error_json(e: &PaymentError) -> String {
-    #[derive(Serialize)]
-    struct Details<'a> {
-        #[serde(flatten)]
-        error: &'a PaymentError,
-        message: String,
-        class_name: &'static str,
+    // Spliced rather than `#[serde(flatten)]`, whose buffering serializer costs the wasm module
+    // several kilobytes.
+    let mut text = to_json(e);
+    if text.ends_with('}') {
+        text.pop();
+        text.push_str(&format!(
+            r#","message":{},"class_name":"{}"}}"#,
+            to_json(&e.to_string()),
+            e.kind.class_name()
+        ));
     }
-    to_json(&Details {
-        error: e,
-        message: e.to_string(),
-        class_name: e.kind.class_name(),
-    })
+    text
 }
 
 /// A payment access token as JSON: `{secret, claims, received_at_ms, expires_at_ms}`, the secret
@@ -327,6 +333,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(!format!("{e} {e:?}").contains("4242424242424242"));
+    }
+
+    #[test]
+    fn a_calls_options_keep_the_clients_other_settings() {
+        let client = crate::FlowOptions {
+            max_attempts: 2,
+            time_budget_ms: Some(5_000),
+            ..Default::default()
+        };
+        let o = options_over(&client, r#"{"is_recurring": true}"#).unwrap();
+        assert!(o.is_recurring);
+        assert_eq!((o.max_attempts, o.time_budget_ms), (2, Some(5_000)));
+        assert_eq!(options_over(&client, r#"{"time_budget_ms": 10}"#).unwrap().time_budget_ms, Some(10));
     }
 
     #[test]

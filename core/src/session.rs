@@ -270,7 +270,7 @@ impl Call {
 /// What an [`Operation`] ends with. Serializes as the bare value (the host knows which call it
 /// made); an access token serializes with its secret redacted — hosts that must hold the secret
 /// get it from [`crate::json_api::action_json`].
-#[derive(Clone, Debug, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum CallOutput {
     /// A payment flow's receipt.
@@ -425,10 +425,17 @@ impl CallFlow {
         self.deadline_ms
     }
 
-    /// What to do next at `now_ms`.
+    /// What to do next at `now_ms`. `Done` hands the output over once (it is moved, not
+    /// copied: a page of transactions can be large); polling after it is a `Cancelled` error.
     pub fn poll(&mut self, now_ms: u64) -> Action<CallOutput> {
-        if let Some(outcome) = &self.outcome {
-            return outcome.clone();
+        if let Some(outcome) = self.outcome.take() {
+            self.outcome = Some(Action::Failed {
+                error: match &outcome {
+                    Action::Failed { error } => error.clone(),
+                    _ => PaymentError::stopped(Stop::Cancelled, "The call had already finished and handed over its output."),
+                },
+            });
+            return outcome;
         }
         if let Some((id, _, _)) = &self.in_flight {
             return Action::Awaiting { request_id: id.clone() };
@@ -490,8 +497,9 @@ impl CallFlow {
         lock(&self.limiter).observe(endpoint, response, now_ms);
         match self.call.parse(&self.api, id, response, now_ms) {
             Ok(CallOutput::TransactionPage(page)) if matches!(self.call, Call::GetOrderTransactions { page: None, .. }) => {
-                self.collected.extend(page.transactions.iter().cloned());
-                if !page.has_next() {
+                let more = page.has_next();
+                self.collected.extend(page.transactions);
+                if !more {
                     let all = std::mem::take(&mut self.collected);
                     self.outcome = Some(Action::Done {
                         output: CallOutput::Transactions(all),
@@ -545,8 +553,11 @@ impl CallFlow {
     }
 
     fn stop(&mut self, why: Stop, now_ms: u64) -> PaymentError {
-        if let Some(Action::Failed { error }) = &self.outcome {
-            return error.clone();
+        if let Some(outcome) = &self.outcome {
+            return match outcome {
+                Action::Failed { error } => error.clone(),
+                _ => PaymentError::stopped(why, "The call had already finished."),
+            };
         }
         let endpoint = self.call.endpoint();
         let in_flight = self.in_flight.clone();
@@ -584,9 +595,8 @@ impl CallFlow {
     }
 
     fn fail(&mut self, error: PaymentError) -> Action<CallOutput> {
-        let action = Action::Failed { error };
-        self.outcome = Some(action.clone());
-        action
+        self.outcome = Some(Action::Failed { error: error.clone() });
+        Action::Failed { error }
     }
 }
 

@@ -1,4 +1,8 @@
-//! Input validation, run before any request is built. Every rule lives here, once.
+//! Input validation, run before any request is built: the rules about the values a caller gives
+//! (cards, expiry, CVV, tokens, order ids, orders, refunds, the store's accepted methods). The
+//! rules about their shape (types, missing and unknown keys) are the readers' ([`crate::read`]);
+//! the check that a payment access token can go in a header is [`crate::api::Api::build_process_payment`]'s;
+//! the flow's options are checked by the flow.
 //!
 //! Validators collect **all** problems as [`FieldError`]s with a path, a machine code and a
 //! description that never repeats the value.

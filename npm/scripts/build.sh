@@ -13,7 +13,7 @@ wasm-bindgen --version 2>/dev/null | grep -q ' 0.2.130' || cargo install wasm-bi
 cargo build --quiet --locked -p bcpay-wasm --target wasm32-unknown-unknown --profile wasm-release --manifest-path "$root/Cargo.toml"
 rm -rf build/wasm && mkdir -p build/wasm src/generated
 wasm-bindgen --target web --out-dir build/wasm --out-name bcpay_wasm "$target/wasm32-unknown-unknown/wasm-release/bcpay_wasm.wasm"
-# -Os matches the cargo profile (opt-level "s"); WASM_OPT_FLAG=-O3 with
+# -Os keeps wasm-opt from undoing speed the cargo profile (opt-level "z") left; WASM_OPT_FLAG=-O3 with
 # CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL=3 builds a faster, larger module (see README, "Size").
 node_modules/.bin/wasm-opt ${WASM_OPT_FLAG:--Os} --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
   build/wasm/bcpay_wasm_bg.wasm -o build/wasm/bcpay_wasm_opt.wasm

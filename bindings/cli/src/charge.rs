@@ -3,7 +3,7 @@
 
 use anstream::println;
 use bcpay::model::Payment;
-use bcpay::{Client, ErrorKind, PaymentError, ReqwestTransport};
+use bcpay::{Client, PaymentError, ReqwestTransport};
 use indicatif::{ProgressBar, ProgressStyle};
 use owo_colors::OwoColorize;
 use serde::Deserialize;
@@ -55,7 +55,7 @@ pub enum Outcome {
     Paid,
     /// Declined by the issuer or gateway.
     Declined,
-    /// May or may not be paid: check the order.
+    /// May or may not be paid (an ambiguous outcome, a duplicate): check the order.
     Ambiguous,
     /// Any other failure (validation, order state, …).
     Failed,
@@ -65,8 +65,8 @@ pub enum Outcome {
 pub fn outcome(result: &Result<bcpay::model::PaymentReceipt, PaymentError>) -> Outcome {
     match result {
         Ok(_) => Outcome::Paid,
-        Err(e) if matches!(e.kind, ErrorKind::Declined | ErrorKind::DuplicatePayment) => Outcome::Declined,
-        Err(e) if e.kind == ErrorKind::AmbiguousOutcome => Outcome::Ambiguous,
+        Err(e) if e.needs_confirmation() => Outcome::Ambiguous,
+        Err(e) if e.is_decline() => Outcome::Declined,
         Err(_) => Outcome::Failed,
     }
 }
@@ -131,4 +131,22 @@ pub async fn run(client: Client<ReqwestTransport>, file: &std::path::Path, concu
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bcpay::{ErrorKind, RetryAdvice};
+
+    #[test]
+    fn a_duplicate_is_to_confirm_not_a_decline() {
+        let e = |kind| Err(PaymentError::new(kind, "x"));
+        assert_eq!(outcome(&e(ErrorKind::DuplicatePayment)), Outcome::Ambiguous);
+        assert_eq!(outcome(&e(ErrorKind::Declined)), Outcome::Declined);
+        assert_eq!(outcome(&e(ErrorKind::AmbiguousOutcome)), Outcome::Ambiguous);
+        let mut server = PaymentError::new(ErrorKind::Server, "x");
+        server.retry = RetryAdvice::Reconcile;
+        assert_eq!(outcome(&Err(server)), Outcome::Ambiguous);
+        assert_eq!(outcome(&e(ErrorKind::Validation)), Outcome::Failed);
+    }
 }

@@ -183,8 +183,8 @@ impl BcpayApi {
         vec![config.timeout_ms() as f64, config.max_response_bytes() as f64]
     }
 
-    /// A payment flow for `order_id` with JSON `payments`; `options_json` (or `undefined` for
-    /// the session's) replaces the default options.
+    /// A payment flow for `order_id` with JSON `payments`; `options_json` (or `undefined`)
+    /// overrides some of the session's options.
     #[wasm_bindgen(js_name = newFlow)]
     pub fn new_flow(
         &self,
@@ -198,7 +198,10 @@ impl BcpayApi {
         // numbers by JavaScript's coercion.
         let order_id: u64 = input(order_id_json, "order_id")?;
         let payments: Vec<Payment> = input(payments_json, "payments")?;
-        let options = options_json.map(|o| input::<FlowOptions>(&o, "options")).transpose()?;
+        let options = options_json
+            .map(|o| json_api::options_over(self.session.options(), &o))
+            .transpose()
+            .map_err(|e| js_error(&e))?;
         self.session
             .pay(order_id, payments, options, now_ms as u64, seed.map(|s| s as u64))
             .map(|flow| BcpayFlow::of(Operation::Pay(flow)))

@@ -120,7 +120,7 @@ final class ClientTests: XCTestCase {
         _ = try await s.admin("faults", "{}")
     }
 
-    func testCancellingBeforeAnyPaymentIsATransportError() async throws {
+    func testCancellingBeforeAnyPaymentIsCancelled() async throws {
         let s = try Sandbox()
         defer { s.stop() }
         let id = try await s.order()
