@@ -2,8 +2,6 @@
 //! stateless API and through `PaymentFlow`. Responses are canned, so this measures only bcpay.
 
 use bcpay_core::api::MethodsQuery;
-use bcpay_core::http::{Header, HttpResponse};
-use bcpay_core::model::Payment;
 use bcpay_core::rng::Entropy;
 use bcpay_core::secret::ApiToken;
 use bcpay_core::{Action, Api, ClientConfig, FlowOptions, PaymentFlow, RateLimitConfig, RateLimiter};
