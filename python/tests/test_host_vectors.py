@@ -63,7 +63,7 @@ class AsyncScripted(Scripted):
 
 def _token(pat: str) -> PaymentAccessToken:
     now = int(time.time() * 1000)
-    return PaymentAccessToken(pat, None, now, now + 3_600_000)  # type: ignore[call-arg]
+    return PaymentAccessToken(pat, None, now, now + 3_600_000)
 
 
 def _calls(client: Any, c: Dict[str, Any]) -> Any:

@@ -159,4 +159,10 @@ def test_no_secret_in_exceptions_or_reprs() -> None:
     request = c.build_request("get_order", {"order_id": 1})
     assert "sentinel-api-token" not in repr(request)
     token = bcpay.PaymentAccessToken(secret="eyJsecret.jwt.value", claims=None)
-    assert "eyJsecret" not in repr(token)
+    assert "eyJsecret" not in repr(token) and "eyJsecret" not in str(token) and "eyJsecret" not in f"{token}"
+    # Not a tuple: json.dumps refuses it rather than printing the secret.
+    import json
+
+    with pytest.raises(TypeError):
+        json.dumps(token)
+    assert not isinstance(token, tuple)

@@ -404,7 +404,7 @@ class Client(_Base):
         return [load(PaymentMethod, m) for m in self._call("get_payment_methods", _methods_query(order_id, checkout_id))]
 
     def create_access_token(self, order_id: int, is_recurring: bool = False) -> PaymentAccessToken:
-        return load(PaymentAccessToken, self._call("create_payment_access_token", {"order_id": order_id, "is_recurring": is_recurring}))
+        return PaymentAccessToken._from_core(self._call("create_payment_access_token", {"order_id": order_id, "is_recurring": is_recurring}))
 
     def process_payment(self, token: PaymentAccessToken, payment: Payment) -> ProcessedPayment:
         """Process Payment once: no reconciliation (``pay`` does that)."""
@@ -503,7 +503,7 @@ class AsyncClient(_Base):
         return [load(PaymentMethod, m) for m in await self._call("get_payment_methods", _methods_query(order_id, checkout_id))]
 
     async def create_access_token(self, order_id: int, is_recurring: bool = False) -> PaymentAccessToken:
-        return load(PaymentAccessToken, await self._call("create_payment_access_token", {"order_id": order_id, "is_recurring": is_recurring}))
+        return PaymentAccessToken._from_core(await self._call("create_payment_access_token", {"order_id": order_id, "is_recurring": is_recurring}))
 
     async def process_payment(self, token: PaymentAccessToken, payment: Payment) -> ProcessedPayment:
         """Process Payment once: no reconciliation (``pay`` does that)."""

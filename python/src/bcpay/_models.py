@@ -117,19 +117,28 @@ class PatClaims(NamedTuple):
     currency: Optional[str] = None
 
 
-class PaymentAccessToken(NamedTuple):
-    """A payment access token. ``secret`` (the JWT) is never shown by ``repr``."""
+class PaymentAccessToken:
+    """A payment access token. ``secret`` (the JWT) is never shown by ``repr`` or ``str``, and the
+    token is not a tuple or a dict: ``json.dumps``, ``_asdict`` and unpacking cannot carry the
+    secret into a log. When it is stale is the core's call (a payment flow replaces it)."""
 
-    secret: str
-    claims: Optional[PatClaims] = None
-    received_at_ms: int = 0
-    expires_at_ms: int = 0
+    __slots__ = ("secret", "claims", "received_at_ms", "expires_at_ms")
 
-    def is_expired(self, now_ms: int) -> bool:
-        return now_ms >= self.expires_at_ms
+    def __init__(self, secret: str, claims: Optional[PatClaims] = None, received_at_ms: int = 0, expires_at_ms: int = 0) -> None:
+        self.secret = secret
+        self.claims = claims
+        self.received_at_ms = received_at_ms
+        self.expires_at_ms = expires_at_ms
+
+    @classmethod
+    def _from_core(cls, data: Dict[str, Any]) -> "PaymentAccessToken":
+        claims = data.get("claims")
+        return cls(data["secret"], load(PatClaims, claims) if claims else None, data.get("received_at_ms", 0), data.get("expires_at_ms", 0))
 
     def __repr__(self) -> str:
         return f"PaymentAccessToken(secret='[redacted]', claims={self.claims!r}, expires_at_ms={self.expires_at_ms!r})"
+
+    __str__ = __repr__
 
 
 class ProcessedPayment(NamedTuple):
