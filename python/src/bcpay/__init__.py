@@ -16,6 +16,17 @@ from ._client import (
     classify_httpx_error,
 )
 from ._core import version as _core_version
+from ._inputs import (
+    CardInstrument,
+    GiftCertificateInstrument,
+    Instrument,
+    Payment,
+    StoreCreditInstrument,
+    StoredBankAccountInstrument,
+    StoredCardInstrument,
+    StoredPaypalAccountInstrument,
+    TokenizedCardInstrument,
+)
 from ._errors import (
     AmbiguousOutcomeError,
     ApiError,
@@ -58,6 +69,8 @@ from ._models import (
 __version__ = _core_version()
 
 __all__ = [
+    "CardInstrument", "GiftCertificateInstrument", "Instrument", "Payment", "StoreCreditInstrument", "StoredBankAccountInstrument",
+    "StoredCardInstrument", "StoredPaypalAccountInstrument", "TokenizedCardInstrument",
     "AmbiguousOutcomeError", "ApiError", "AsyncClient", "AsyncHttpxTransport", "AsyncTransport", "AuthenticationError",
     "BcpayError", "CancelledError", "Client", "ConfigurationError", "ConflictError", "DeclinedError", "DuplicatePaymentError", "FieldError", "HttpRequest", "InvalidRequestError", "InvalidResponseError", "MerchantSetupError", "NoResponseError", "NotFoundError", "ServerError",
     "HttpResponse", "HttpxTransport", "NoResponse", "Order", "OrderStateError", "PatClaims", "PaymentAccessToken",

@@ -62,8 +62,7 @@ from ._models import (
 
 T = TypeVar("T")
 Json = Any
-Payment = Mapping[str, Any]
-"""A payment, as the API spells it: ``{"instrument": {...}, "payment_method_id": "stripe.card", "save_instrument": False}``."""
+from ._inputs import Payment
 
 
 def _timeout_ms(seconds: Any) -> Any:
