@@ -869,6 +869,22 @@ impl crate::read::FromJson for FlowOptions {
 }
 
 impl FlowOptions {
+    /// The keys the options' JSON may have (the fields' names).
+    pub const KEYS: &'static [&'static str] = &[
+        "fetch_methods",
+        "reconcile",
+        "max_attempts",
+        "backoff_base_ms",
+        "backoff_cap_ms",
+        "pat_refresh_margin_ms",
+        "reconcile_delay_ms",
+        "settle_window_ms",
+        "resend_when_unrecorded",
+        "max_transaction_pages",
+        "is_recurring",
+        "time_budget_ms",
+    ];
+
     /// Options read from JSON, each absent key taken from `base` (a client's defaults, so that a
     /// call's `{is_recurring: true}` keeps the client's other settings).
     pub fn read_over(
@@ -878,20 +894,7 @@ impl FlowOptions {
     ) -> Result<FlowOptions, crate::read::ShapeError> {
         use crate::read::FromJson;
         let f = crate::read::Fields::of(v, at, Self::EXPECTED)?;
-        f.deny_unknown(&[
-            "fetch_methods",
-            "reconcile",
-            "max_attempts",
-            "backoff_base_ms",
-            "backoff_cap_ms",
-            "pat_refresh_margin_ms",
-            "reconcile_delay_ms",
-            "settle_window_ms",
-            "resend_when_unrecorded",
-            "max_transaction_pages",
-            "is_recurring",
-            "time_budget_ms",
-        ])?;
+        f.deny_unknown(FlowOptions::KEYS)?;
         let d = base;
         Ok(FlowOptions {
             fetch_methods: f.or("fetch_methods", d.fetch_methods)?,

@@ -67,6 +67,24 @@ pub fn options_over(base: &crate::FlowOptions, json: &str) -> Result<crate::Flow
     crate::FlowOptions::read_over(base, &doc.0, &Path::Root("options")).map_err(|e| input_error(&e))
 }
 
+/// The keys each input the hosts type may have, as JSON: `{"flow_options": [...], "payment":
+/// [...], "instruments": {"card": [...], ...}}` — what the hosts' own type declarations (TypeScript
+/// interfaces, Python TypedDicts) are checked against in their tests, so they cannot drift.
+pub fn input_keys() -> String {
+    // Written by hand: a map type here would cost the wasm module more than the rest of this file.
+    let list = |keys: &[&str]| to_json(keys);
+    let instruments: Vec<String> = crate::model::INSTRUMENT_KEYS
+        .iter()
+        .map(|(t, keys)| format!("{}:{}", to_json(t), list(keys)))
+        .collect();
+    format!(
+        r#"{{"flow_options":{},"payment":{},"instruments":{{{}}}}}"#,
+        list(crate::FlowOptions::KEYS),
+        list(crate::model::PAYMENT_KEYS),
+        instruments.join(",")
+    )
+}
+
 /// A unit enumeration (`Endpoint`, `TransportFailure`, …) from its wire name.
 pub fn enum_named<T: serde::de::DeserializeOwned>(name: &str, path: &str) -> Result<T, PaymentError> {
     use serde::de::IntoDeserializer;

@@ -757,39 +757,70 @@ pub struct Refund {
 // Reading (see `read`): each type's fields and the leniency each field gets.
 // ---------------------------------------------------------------------------------------------
 
+/// The keys a payment input may have, and each instrument by its `type` (the `type` key
+/// included): the one list the readers enforce and the hosts' type checks compare against
+/// ([`crate::json_api::input_keys`]).
+pub const PAYMENT_KEYS: &[&str] = &["instrument", "payment_method_id", "save_instrument"];
+
+/// See [`PAYMENT_KEYS`].
+pub const INSTRUMENT_KEYS: &[(&str, &[&str])] = &[
+    (
+        "card",
+        &[
+            "type",
+            "number",
+            "cardholder_name",
+            "expiry_month",
+            "expiry_year",
+            "verification_value",
+            "issue_month",
+            "issue_year",
+            "issue_number",
+        ],
+    ),
+    ("stored_card", &["type", "token", "verification_value"]),
+    ("stored_paypal_account", &["type", "token"]),
+    ("stored_bank_account", &["type", "token"]),
+    ("gift_certificate", &["type", "gift_certificate_code"]),
+    ("store_credit", &["type"]),
+    (
+        "tokenized_card",
+        &["type", "token", "iin", "last_four_digits", "expiration_month", "expiration_year"],
+    ),
+];
+
+/// The keys of a known instrument type; an unknown type has none (its reader reports the type).
+fn instrument_keys(instrument_type: &str) -> &'static [&'static str] {
+    INSTRUMENT_KEYS
+        .iter()
+        .find(|(t, _)| *t == instrument_type)
+        .map_or(&["type"], |(_, keys)| keys)
+}
+
 impl FromJson for PaymentInstrument {
     const EXPECTED: &'static str = "an instrument object with a `type`";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         // Inputs, not responses: a key bcpay does not know (a stray `cvv`, a misspelling) is an
         // error naming it, never dropped while the payment goes through.
-        let instrument = match f.req::<String>("type")?.as_str() {
+        let instrument_type = f.req::<String>("type")?;
+        // Cards read their own keys; an unknown type is reported as such below.
+        let known = INSTRUMENT_KEYS.iter().any(|(t, _)| *t == instrument_type);
+        if known && !matches!(instrument_type.as_str(), "card" | "tokenized_card") {
+            f.deny_unknown(instrument_keys(&instrument_type))?;
+        }
+        let instrument = match instrument_type.as_str() {
             "card" => PaymentInstrument::Card(Card::from_json(v, at)?),
-            "stored_card" => {
-                f.deny_unknown(&["type", "token", "verification_value"])?;
-                PaymentInstrument::StoredCard {
-                    token: f.req("token")?,
-                    verification_value: f.opt("verification_value")?,
-                }
-            }
-            "stored_paypal_account" => {
-                f.deny_unknown(&["type", "token"])?;
-                PaymentInstrument::StoredPaypalAccount { token: f.req("token")? }
-            }
-            "stored_bank_account" => {
-                f.deny_unknown(&["type", "token"])?;
-                PaymentInstrument::StoredBankAccount { token: f.req("token")? }
-            }
-            "gift_certificate" => {
-                f.deny_unknown(&["type", "gift_certificate_code"])?;
-                PaymentInstrument::GiftCertificate {
-                    gift_certificate_code: f.req("gift_certificate_code")?,
-                }
-            }
-            "store_credit" => {
-                f.deny_unknown(&["type"])?;
-                PaymentInstrument::StoreCredit
-            }
+            "stored_card" => PaymentInstrument::StoredCard {
+                token: f.req("token")?,
+                verification_value: f.opt("verification_value")?,
+            },
+            "stored_paypal_account" => PaymentInstrument::StoredPaypalAccount { token: f.req("token")? },
+            "stored_bank_account" => PaymentInstrument::StoredBankAccount { token: f.req("token")? },
+            "gift_certificate" => PaymentInstrument::GiftCertificate {
+                gift_certificate_code: f.req("gift_certificate_code")?,
+            },
+            "store_credit" => PaymentInstrument::StoreCredit,
             "tokenized_card" => PaymentInstrument::TokenizedCard(TokenizedCard::from_json(v, at)?),
             _ => {
                 return Err(ShapeError {
@@ -807,17 +838,7 @@ impl FromJson for Card {
     const EXPECTED: &'static str = "a card object";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
-        f.deny_unknown(&[
-            "type",
-            "number",
-            "cardholder_name",
-            "expiry_month",
-            "expiry_year",
-            "verification_value",
-            "issue_month",
-            "issue_year",
-            "issue_number",
-        ])?;
+        f.deny_unknown(instrument_keys("card"))?;
         Ok(Card {
             number: f.req("number")?,
             cardholder_name: f.req("cardholder_name")?,
@@ -835,7 +856,7 @@ impl FromJson for TokenizedCard {
     const EXPECTED: &'static str = "a tokenized card object";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
-        f.deny_unknown(&["type", "token", "iin", "last_four_digits", "expiration_month", "expiration_year"])?;
+        f.deny_unknown(instrument_keys("tokenized_card"))?;
         Ok(TokenizedCard {
             token: f.req("token")?,
             iin: f.text("iin")?,
@@ -850,7 +871,7 @@ impl FromJson for Payment {
     const EXPECTED: &'static str = "a payment object";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
-        f.deny_unknown(&["instrument", "payment_method_id", "save_instrument"])?;
+        f.deny_unknown(PAYMENT_KEYS)?;
         Ok(Payment {
             instrument: f.req("instrument")?,
             payment_method_id: f.req("payment_method_id")?,

@@ -273,6 +273,8 @@ export interface FlowOptions {
   resendWhenUnrecorded?: boolean;
   maxTransactionPages?: number;
   isRecurring?: boolean;
+  /** The most time (ms) a payment or call may take, waits and retries included (none by default). */
+  timeBudgetMs?: number;
 }
 
 /** Process Payment rate limit (the documented 50 per 4 s by default). */

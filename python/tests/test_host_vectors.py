@@ -172,3 +172,22 @@ def test_every_kind_the_core_names_has_its_class() -> None:
     assert sorted(_BY_CLASS_NAME) == sorted(VECTORS["class_names"])
     for name in VECTORS["class_names"]:
         assert issubclass(getattr(bcpay, name), BcpayError)
+
+
+def test_typed_inputs_declare_exactly_the_keys_the_core_reads() -> None:
+    """The TypedDicts are checked against the core's own list of input keys, so they cannot
+    drift from the readers (bcpay_core::json_api::input_keys is the rule)."""
+    from typing import get_args, get_type_hints
+
+    from bcpay import _core, _inputs
+
+    keys = json.loads(_core.input_keys())
+
+    def declared(t: Any) -> List[str]:
+        return sorted(t.__required_keys__ | t.__optional_keys__)
+
+    assert declared(_inputs.Payment) == sorted(keys["payment"])
+    by_type = {get_args(get_type_hints(t)["type"])[0]: t for t in get_args(_inputs.Instrument)}
+    assert sorted(by_type) == sorted(keys["instruments"])
+    for instrument_type, core_keys in keys["instruments"].items():
+        assert declared(by_type[instrument_type]) == sorted(core_keys), instrument_type

@@ -207,6 +207,12 @@ impl CoreFlow {
     }
 }
 
+/// The keys each input may have, as JSON (for the package's check of its TypedDicts).
+#[pyfunction]
+fn input_keys() -> String {
+    json_api::input_keys()
+}
+
 /// The version of bcpay-core.
 #[pyfunction]
 fn version() -> &'static str {
@@ -218,6 +224,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CoreApi>()?;
     m.add_class::<CoreFlow>()?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(input_keys, m)?)?;
     m.add("CoreError", m.py().get_type::<CoreError>())?;
     Ok(())
 }

@@ -303,6 +303,13 @@ impl BcpayFlow {
     }
 }
 
+/// The keys each input may have (`bcpay_core::json_api::input_keys`), for the package's type
+/// check against its TypeScript declarations.
+#[wasm_bindgen(js_name = inputKeys)]
+pub fn input_keys() -> String {
+    json_api::input_keys()
+}
+
 /// The SDK version.
 #[wasm_bindgen]
 pub fn version() -> String {
