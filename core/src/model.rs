@@ -342,6 +342,9 @@ pub struct StoredInstrument {
     /// Issuer, for stored bank accounts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
+    /// The token as shown to people (`••••` and its last four characters), to tell instruments
+    /// apart in reprs and logs; [`InstrumentToken`]'s rule, so hosts need none of their own.
+    pub token_hint: String,
 }
 
 impl Serialize for InstrumentToken {
@@ -910,9 +913,11 @@ impl FromJson for StoredInstrument {
     const EXPECTED: &'static str = "a stored instrument object";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
+        let token: InstrumentToken = f.req("token")?;
         Ok(StoredInstrument {
             instrument_type: f.or("type", "stored_card".to_owned())?,
-            token: f.req("token")?,
+            token_hint: token.redacted(),
+            token,
             is_default: f.or_default("is_default")?,
             brand: f.opt("brand")?,
             expiry_month: f.int("expiry_month")?,

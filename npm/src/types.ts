@@ -90,6 +90,8 @@ export interface StoredInstrument {
   email?: string;
   maskedAccountNumber?: string;
   issuer?: string;
+  /** The token as the core shows it (`••••` and its last four characters), for logs and lists. */
+  tokenHint: string;
 }
 
 export interface PaymentMethod {

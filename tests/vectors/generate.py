@@ -240,7 +240,8 @@ p("stored instruments bare array", "get_stored_instruments", 200, [
     {"type": "stored_card", "token": STORED, "is_default": True, "brand": "VISA", "expiry_month": 1, "expiry_year": 2030, "issuer_identification_number": "411111", "last_4": "1111"},
     {"type": "stored_paypal_account", "token": PAYPAL, "is_default": False, "email": "bc@example.com"},
     {"type": "stored_bank_account", "token": PAYPAL, "is_default": False, "masked_account_number": "12XXX56", "issuer": "DE001"}],
-  ok=[{"type": "stored_card", "brand": "VISA"}, {"type": "stored_paypal_account", "email": "bc@example.com"}, {"type": "stored_bank_account", "issuer": "DE001"}])
+  ok=[{"type": "stored_card", "brand": "VISA", "token_hint": "••••" + STORED[-4:]}, {"type": "stored_paypal_account", "email": "bc@example.com"},
+      {"type": "stored_bank_account", "issuer": "DE001"}])
 
 # Every documented code, on Process Payment.
 CODES = {

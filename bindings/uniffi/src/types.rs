@@ -200,6 +200,7 @@ pub struct StoredInstrument {
     pub email: Option<String>,
     pub masked_account_number: Option<String>,
     pub issuer: Option<String>,
+    pub token_hint: String,
 }
 
 /// Claims read (not verified) from a payment access token.

@@ -53,10 +53,6 @@ def load(cls: Type[T], data: Any) -> T:
     return _converter(cls)(data)  # type: ignore[no-any-return]
 
 
-def _hint(token: str) -> str:
-    return f"••••{token[-4:]}" if len(token) >= 16 else "••••"
-
-
 class FieldError(NamedTuple):
     """One problem with one field. ``description`` never contains the value."""
 
@@ -84,13 +80,11 @@ class StoredInstrument(NamedTuple):
     email: Optional[str] = None
     masked_account_number: Optional[str] = None
     issuer: Optional[str] = None
-
-    @property
-    def token_hint(self) -> str:
-        return _hint(self.token)
+    #: The token as the core shows it (``••••`` and its last four characters).
+    token_hint: str = "••••"
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._fields if k != "token" and getattr(self, k) is not None)
+        shown = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._fields if k not in ("token", "token_hint") and getattr(self, k) is not None)
         return f"StoredInstrument({shown}, token={self.token_hint!r})"
 
 
