@@ -263,25 +263,15 @@ pub fn parse(api: &Api, name: &str, id: &RequestId, r: &HttpResponse, context_js
     let root = Path::Root("context");
     let c = Fields::of(&doc.0, &root, "an object").map_err(|e| input_error(&e))?;
     let shape = |e: ShapeError| input_error(&e);
-    match endpoint {
-        Endpoint::GetPaymentMethods => json(api.parse_get_payment_methods(id, r)),
-        Endpoint::CreatePaymentAccessToken => api
-            .parse_create_access_token(id, r, c.req("now_ms").map_err(shape)?)
-            .map(|t| to_json(&TokenJson::of(&t, true))),
-        Endpoint::ProcessPayment => json(api.parse_process_payment(id, r, &c.req::<String>("payment_method_id").map_err(shape)?)),
-        Endpoint::CreateOrder => json(api.parse_create_order(id, r)),
-        Endpoint::GetOrder => json(api.parse_get_order(id, r)),
-        Endpoint::GetOrderTransactions => json(api.parse_get_transactions(id, r)),
-        Endpoint::CapturePayment | Endpoint::VoidPayment => api.parse_payment_action(endpoint, id, r).map(|()| "null".to_owned()),
-        Endpoint::CreateRefundQuote => json(api.parse_create_refund_quote(id, r)),
-        Endpoint::CreateRefund => json(api.parse_create_refund(id, r)),
-        Endpoint::ListRefunds => json(api.parse_list_refunds(id, r)),
-        Endpoint::GetStoredInstruments => json(api.parse_get_stored_instruments(id, r)),
-    }
-}
-
-fn json<T: Serialize>(v: Result<T, PaymentError>) -> Result<String, PaymentError> {
-    v.map(|x| to_json(&x))
+    let (now_ms, method) = match endpoint {
+        Endpoint::CreatePaymentAccessToken => (c.req("now_ms").map_err(shape)?, String::new()),
+        Endpoint::ProcessPayment => (0, c.req::<String>("payment_method_id").map_err(shape)?),
+        _ => (0, String::new()),
+    };
+    Ok(match crate::session::parse_answer(api, endpoint, id, r, now_ms, &method)? {
+        CallOutput::AccessToken(t) => to_json(&TokenJson::of(&t, true)),
+        output => to_json(&output),
+    })
 }
 
 /// Validates a JSON list of payments at `now_ms` (optionally against JSON `methods`); returns the

@@ -248,23 +248,43 @@ impl Call {
 
     /// The answer to one request of this call.
     pub fn parse(&self, api: &Api, id: &RequestId, response: &HttpResponse, now_ms: u64) -> Result<CallOutput, PaymentError> {
-        Ok(match self {
-            Call::GetPaymentMethods { .. } => CallOutput::PaymentMethods(api.parse_get_payment_methods(id, response)?),
-            Call::CreatePaymentAccessToken { .. } => CallOutput::AccessToken(api.parse_create_access_token(id, response, now_ms)?),
-            Call::ProcessPayment { pat, payment, .. } => CallOutput::Payment(api.parse_process_payment_sent(id, response, pat, payment)?),
-            Call::CreateOrder { .. } => CallOutput::Order(api.parse_create_order(id, response)?),
-            Call::GetOrder { .. } => CallOutput::Order(api.parse_get_order(id, response)?),
-            Call::GetOrderTransactions { .. } => CallOutput::TransactionPage(api.parse_get_transactions(id, response)?),
-            Call::CapturePayment { .. } | Call::VoidPayment { .. } => {
-                api.parse_payment_action(self.endpoint(), id, response)?;
-                CallOutput::Nothing
+        match self {
+            // A payment this client sent: an error also loses every secret it carried.
+            Call::ProcessPayment { pat, payment, .. } => {
+                Ok(CallOutput::Payment(api.parse_process_payment_sent(id, response, pat, payment)?))
             }
-            Call::CreateRefundQuote { .. } => CallOutput::RefundQuote(api.parse_create_refund_quote(id, response)?),
-            Call::CreateRefund { .. } => CallOutput::Refund(api.parse_create_refund(id, response)?),
-            Call::ListRefunds { .. } => CallOutput::Refunds(api.parse_list_refunds(id, response)?),
-            Call::GetStoredInstruments { .. } => CallOutput::StoredInstruments(api.parse_get_stored_instruments(id, response)?),
-        })
+            _ => parse_answer(api, self.endpoint(), id, response, now_ms, ""),
+        }
     }
+}
+
+/// The answer to a request to `endpoint`, as its output: the one mapping of endpoints to parsers,
+/// for single calls and for the stateless JSON API. `now_ms` dates a token's receipt;
+/// `payment_method_id` is the one a Process Payment went through.
+pub fn parse_answer(
+    api: &Api,
+    endpoint: Endpoint,
+    id: &RequestId,
+    response: &HttpResponse,
+    now_ms: u64,
+    payment_method_id: &str,
+) -> Result<CallOutput, PaymentError> {
+    Ok(match endpoint {
+        Endpoint::GetPaymentMethods => CallOutput::PaymentMethods(api.parse_get_payment_methods(id, response)?),
+        Endpoint::CreatePaymentAccessToken => CallOutput::AccessToken(api.parse_create_access_token(id, response, now_ms)?),
+        Endpoint::ProcessPayment => CallOutput::Payment(api.parse_process_payment(id, response, payment_method_id)?),
+        Endpoint::CreateOrder => CallOutput::Order(api.parse_create_order(id, response)?),
+        Endpoint::GetOrder => CallOutput::Order(api.parse_get_order(id, response)?),
+        Endpoint::GetOrderTransactions => CallOutput::TransactionPage(api.parse_get_transactions(id, response)?),
+        Endpoint::CapturePayment | Endpoint::VoidPayment => {
+            api.parse_payment_action(endpoint, id, response)?;
+            CallOutput::Nothing
+        }
+        Endpoint::CreateRefundQuote => CallOutput::RefundQuote(api.parse_create_refund_quote(id, response)?),
+        Endpoint::CreateRefund => CallOutput::Refund(api.parse_create_refund(id, response)?),
+        Endpoint::ListRefunds => CallOutput::Refunds(api.parse_list_refunds(id, response)?),
+        Endpoint::GetStoredInstruments => CallOutput::StoredInstruments(api.parse_get_stored_instruments(id, response)?),
+    })
 }
 
 /// What an [`Operation`] ends with. Serializes as the bare value (the host knows which call it

@@ -17,7 +17,10 @@ fun main(args: Array<String>) {
         val address = BillingAddress("Jane", "Doe", null, "1 Main St", null, "Austin", "Texas", "78751", "United States", "US", "jane@example.com", null)
         val order = client.createOrder(NewOrder(0, address, listOf(OrderProduct(null, null, "Poster", 1, 40.0, 40.0, null)), null))
         val card = Payment(
-            PaymentInstrument.Card(CardNumber("4242424242424242"), "Jane Doe", 12, 2030, VerificationValue("123"), null, null, null),
+            PaymentInstrument.Card(
+                number = CardNumber("4242424242424242"), cardholderName = "Jane Doe", expiryMonth = 12, expiryYear = 2030,
+                verificationValue = VerificationValue("123"), issueMonth = null, issueYear = null, issueNumber = null,
+            ),
             paymentMethodId = "stripe.card",
         )
         try {

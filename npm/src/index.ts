@@ -591,6 +591,16 @@ export class Client {
    * come after sending: it counts as `maybe_sent`, so a payment is reconciled, not resent.
    */
   async #send(request: HttpRequest, deadlineMs: number | undefined, signal: AbortSignal | undefined): Promise<Exchange> {
+    if (deadlineMs === undefined && signal === undefined) {
+      // Nothing can stop the wait: no controller, timer or race per request.
+      try {
+        return { response: await this.#transport(request) };
+      } catch (err) {
+        return { failure: err instanceof TransportError ? err.failure : "maybe_sent" };
+      } finally {
+        request.body?.fill(0);
+      }
+    }
     const abort = new AbortController();
     const stop = () => abort.abort();
     signal?.addEventListener("abort", stop, { once: true });
