@@ -134,8 +134,11 @@ class Client @JvmOverloads constructor(
         val result = OperationFuture<CallOutput>()
         var inFlight: CompletableFuture<HttpResponse>? = null
         result.onCancel = {
-            synchronized(result) { inFlight?.cancel(true) }
-            op.cancel(now())
+            // The core ends the operation first, so that the aborted request's failure, reported
+            // as it unwinds, is ignored (its id is no longer in flight) and nothing is resent.
+            val error = op.cancel(now())
+            synchronized(result) { inFlight }?.cancel(true)
+            error
         }
         fun step() {
             if (result.isDone) return
@@ -339,7 +342,8 @@ private class OperationFuture<T> : CompletableFuture<T>() {
     override fun cancel(mayInterruptIfRunning: Boolean): Boolean {
         if (isDone) return false
         val error = onCancel() ?: return super.cancel(mayInterruptIfRunning)
-        return completeExceptionally(error)
+        completeExceptionally(error)
+        return isCompletedExceptionally
     }
 }
 
