@@ -4069,10 +4069,11 @@ public struct StoredInstrument: Equatable, Hashable {
     public var email: String?
     public var maskedAccountNumber: String?
     public var issuer: String?
+    public var tokenHint: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(instrumentType: String, token: InstrumentToken, isDefault: Bool, brand: String?, expiryMonth: Int64?, expiryYear: Int64?, issuerIdentificationNumber: String?, last4: String?, email: String?, maskedAccountNumber: String?, issuer: String?) {
+    public init(instrumentType: String, token: InstrumentToken, isDefault: Bool, brand: String?, expiryMonth: Int64?, expiryYear: Int64?, issuerIdentificationNumber: String?, last4: String?, email: String?, maskedAccountNumber: String?, issuer: String?, tokenHint: String) {
         self.instrumentType = instrumentType
         self.token = token
         self.isDefault = isDefault
@@ -4084,6 +4085,7 @@ public struct StoredInstrument: Equatable, Hashable {
         self.email = email
         self.maskedAccountNumber = maskedAccountNumber
         self.issuer = issuer
+        self.tokenHint = tokenHint
     }
 
     
@@ -4112,7 +4114,8 @@ public struct FfiConverterTypeStoredInstrument: FfiConverterRustBuffer {
                 last4: FfiConverterOptionString.read(from: &buf), 
                 email: FfiConverterOptionString.read(from: &buf), 
                 maskedAccountNumber: FfiConverterOptionString.read(from: &buf), 
-                issuer: FfiConverterOptionString.read(from: &buf)
+                issuer: FfiConverterOptionString.read(from: &buf), 
+                tokenHint: FfiConverterString.read(from: &buf)
         )
     }
 
@@ -4128,6 +4131,7 @@ public struct FfiConverterTypeStoredInstrument: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.email, into: &buf)
         FfiConverterOptionString.write(value.maskedAccountNumber, into: &buf)
         FfiConverterOptionString.write(value.issuer, into: &buf)
+        FfiConverterString.write(value.tokenHint, into: &buf)
     }
 }
 
