@@ -191,3 +191,19 @@ def test_typed_inputs_declare_exactly_the_keys_the_core_reads() -> None:
     assert sorted(by_type) == sorted(keys["instruments"])
     for instrument_type, core_keys in keys["instruments"].items():
         assert declared(by_type[instrument_type]) == sorted(core_keys), instrument_type
+
+
+def test_results_are_plain_json_objects_and_read_only() -> None:
+    """A receipt serializes as the JSON object it reads as (a named tuple printed bare arrays)."""
+    from bcpay._models import PaymentReceipt, load
+
+    receipt = load(PaymentReceipt, {"order_id": 215, "payments": [{"id": "tx-1", "status": "success", "transaction_type": "purchase",
+                                                                   "payment_method_id": "stripe.card", "reconciled": False}], "requests_sent": 3})
+    assert json.loads(json.dumps(receipt)) == {"order_id": 215, "requests_sent": 3, "payments": [
+        {"id": "tx-1", "status": "success", "transaction_type": "purchase", "payment_method_id": "stripe.card", "reconciled": False}]}
+    assert receipt.payments[0].status == "success" and receipt.requests_sent == 3
+    with pytest.raises(AttributeError):
+        receipt.order_id = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        receipt["order_id"] = 1
+    assert repr(receipt).startswith("PaymentReceipt(order_id=215, payments=(ProcessedPayment(id='tx-1'")

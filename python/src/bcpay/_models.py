@@ -1,14 +1,64 @@
-"""Typed, immutable results (named tuples: cheap to define, so `import bcpay` stays fast). Field
-names are the API's (snake_case)."""
+"""Typed, immutable results. Field names are the API's (snake_case). A result is a `Record`:
+fields read as attributes, and it is a plain JSON object to ``json.dumps`` (a named tuple would
+print as a bare array). The transport's own types stay named tuples (built positionally)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Type, TypeVar, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, NamedTuple, Optional, Tuple, Type, TypeVar, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
 
 
+class Record(Dict[str, Any]):
+    """A result record: ``receipt.payments``, equal by value, read-only, and ``json.dumps(receipt)``
+    writes ``{"order_id": …, "payments": […]}``. Fields are declared as class annotations, with
+    defaults for the optional ones."""
+
+    _fields: ClassVar[Tuple[str, ...]] = ()
+    _defaults: ClassVar[Dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        names = tuple(cls.__dict__.get("__annotations__", {}))
+        cls._fields = names
+        cls._defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
+        for n in cls._defaults:
+            # Defaults live in `_defaults`, so that attribute lookup reaches the record's values.
+            delattr(cls, n)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        values = dict(self._defaults)
+        values.update(zip(self._fields, args))
+        values.update(kwargs)
+        missing = [f for f in self._fields if f not in values]
+        if missing:
+            raise TypeError(f"{type(self).__name__} needs {', '.join(missing)}")
+        dict.__init__(self, ((f, values[f]) for f in self._fields))
+
+    if not TYPE_CHECKING:  # type checkers see the declared fields, not a catch-all
+
+        def __getattr__(self, name: str) -> Any:
+            try:
+                return self[name]
+            except KeyError:
+                raise AttributeError(f"{type(self).__name__} has no field {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{type(self).__name__} is read-only")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _read_only
+
+    def _asdict(self) -> Dict[str, Any]:
+        return dict(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.items())})"
+
+
 def _is_record(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
+    return isinstance(tp, type) and (issubclass(tp, Record) or (issubclass(tp, tuple) and hasattr(tp, "_fields")))
 
 
 Converter = Callable[[Any], Any]
@@ -53,7 +103,7 @@ def load(cls: Type[T], data: Any) -> T:
     return _converter(cls)(data)  # type: ignore[no-any-return]
 
 
-class FieldError(NamedTuple):
+class FieldError(Record):
     """One problem with one field. ``description`` never contains the value."""
 
     path: str
@@ -61,12 +111,12 @@ class FieldError(NamedTuple):
     description: str
 
 
-class SupportedInstrument(NamedTuple):
+class SupportedInstrument(Record):
     instrument_type: str
     verification_value_required: bool = False
 
 
-class StoredInstrument(NamedTuple):
+class StoredInstrument(Record):
     """A stored card, PayPal account or bank account. The token is hidden from ``repr``."""
 
     type: str
@@ -88,7 +138,7 @@ class StoredInstrument(NamedTuple):
         return f"StoredInstrument({shown}, token={self.token_hint!r})"
 
 
-class PaymentMethod(NamedTuple):
+class PaymentMethod(Record):
     id: str
     name: str = ""
     test_mode: bool = False
@@ -97,7 +147,7 @@ class PaymentMethod(NamedTuple):
     stored_instruments: Tuple[StoredInstrument, ...] = ()
 
 
-class PatClaims(NamedTuple):
+class PatClaims(Record):
     exp: Optional[int] = None
     nbf: Optional[int] = None
     iat: Optional[int] = None
@@ -135,7 +185,7 @@ class PaymentAccessToken:
     __str__ = __repr__
 
 
-class ProcessedPayment(NamedTuple):
+class ProcessedPayment(Record):
     id: Optional[str]
     status: str
     transaction_type: str
@@ -144,13 +194,13 @@ class ProcessedPayment(NamedTuple):
     reconciled: bool = False
 
 
-class PaymentReceipt(NamedTuple):
+class PaymentReceipt(Record):
     order_id: int
     payments: Tuple[ProcessedPayment, ...]
     requests_sent: int = 0
 
 
-class Order(NamedTuple):
+class Order(Record):
     id: int
     status_id: Optional[int] = None
     status: str = ""
@@ -160,7 +210,7 @@ class Order(NamedTuple):
     currency_code: Optional[str] = None
 
 
-class Transaction(NamedTuple):
+class Transaction(Record):
     event: str
     amount: float
     id: Optional[int] = None
@@ -176,7 +226,7 @@ class Transaction(NamedTuple):
     reference_transaction_id: Optional[int] = None
 
 
-class RefundPaymentOption(NamedTuple):
+class RefundPaymentOption(Record):
     provider_id: str
     amount: float
     provider_description: Optional[str] = None
@@ -185,7 +235,7 @@ class RefundPaymentOption(NamedTuple):
     offline_reason: Optional[str] = None
 
 
-class RefundQuote(NamedTuple):
+class RefundQuote(Record):
     total_refund_amount: float
     order_id: Optional[int] = None
     total_refund_tax_amount: float = 0.0
@@ -195,7 +245,7 @@ class RefundQuote(NamedTuple):
     refund_methods: Tuple[Tuple[RefundPaymentOption, ...], ...] = ()
 
 
-class RefundPayment(NamedTuple):
+class RefundPayment(Record):
     provider_id: str
     amount: float
     id: Optional[int] = None
@@ -204,7 +254,7 @@ class RefundPayment(NamedTuple):
     declined_message: Optional[str] = None
 
 
-class Refund(NamedTuple):
+class Refund(Record):
     id: Optional[int] = None
     order_id: Optional[int] = None
     created: Optional[str] = None
