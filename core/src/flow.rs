@@ -31,9 +31,9 @@ use crate::model::{
     Order, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, PaymentStatus, ProcessedPayment, Transaction, TransactionType,
     order_status,
 };
-use crate::ratelimit::{LimitClass, Permit, RateLimiter, SharedRateLimiter};
+use crate::ratelimit::{RateLimiter, SharedRateLimiter};
 use crate::rng::Entropy;
-use crate::session::{Failure, Stop, may_resend};
+use crate::session::{Admission, Failure, InFlight, Stop, admit, backoff, finish, lock, may_resend, out_of_time, wake_at};
 use crate::validate;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -227,7 +227,7 @@ pub struct PaymentFlow {
     requests_sent: u32,
     not_before: u64,
     /// The request in flight, its endpoint, and its rate-limit ticket.
-    in_flight: Option<(RequestId, Endpoint, u64)>,
+    in_flight: InFlight,
     /// Why the current reconciliation started, and the payment request it is about.
     unclear: Option<(PaymentError, RequestId)>,
     /// When the current unclear outcome happened (the settle window counts from it).
@@ -367,13 +367,13 @@ impl PaymentFlow {
         if let Some((id, _, _)) = &self.in_flight {
             return Action::Awaiting { request_id: id.clone() };
         }
-        if self.deadline_ms.is_some_and(|d| now_ms >= d) {
+        if out_of_time(self.deadline_ms, now_ms) {
             let error = self.stop(Stop::OutOfTime, now_ms);
             return Action::Failed { error };
         }
         if now_ms < self.not_before {
             return Action::Wait {
-                until_ms: self.wake_at(self.not_before),
+                until_ms: wake_at(self.deadline_ms, self.not_before),
             };
         }
         // A stale or spent token is replaced before paying.
@@ -391,22 +391,15 @@ impl PaymentFlow {
             return self.fail_at_step(e);
         }
         let endpoint = self.stage.endpoint();
-        let permit = self.lock_limiter().acquire(LimitClass::of(endpoint), now_ms);
-        let ticket = match permit {
-            Permit::WaitUntil { at_ms } if at_ms.saturating_sub(now_ms) > MAX_SERVER_WAIT_MS => {
-                return self.fail_at_step(server_wait_too_long(endpoint, at_ms - now_ms));
-            }
-            Permit::WaitUntil { at_ms } => {
-                return Action::Wait {
-                    until_ms: self.wake_at(at_ms.max(now_ms + 1)),
-                };
-            }
-            Permit::Ready { ticket } => ticket,
+        let ticket = match admit(&self.limiter, endpoint, now_ms, self.deadline_ms) {
+            Admission::Ready(ticket) => ticket,
+            Admission::Wait(until_ms) => return Action::Wait { until_ms },
+            Admission::Refused(e) => return self.fail_at_step(*e),
         };
         let request = match self.build() {
             Ok(r) => r,
             Err(e) => {
-                self.lock_limiter().release(ticket, now_ms);
+                lock(&self.limiter).release(ticket, now_ms);
                 return self.fail_at_step(e);
             }
         };
@@ -417,11 +410,6 @@ impl PaymentFlow {
         self.requests_sent += 1;
         self.in_flight = Some((request.id.clone(), endpoint, ticket));
         Action::Send { request }
-    }
-
-    /// A wait never runs past the deadline: the caller hears at the deadline, not after.
-    fn wake_at(&self, at_ms: u64) -> u64 {
-        self.deadline_ms.map_or(at_ms, |d| at_ms.min(d))
     }
 
     fn build(&self) -> Result<HttpRequest, PaymentError> {
@@ -440,26 +428,15 @@ impl PaymentFlow {
         }
     }
 
-    fn lock_limiter(&self) -> std::sync::MutexGuard<'_, RateLimiter> {
-        self.limiter.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// Ends the request `id` if it is the one in flight, releasing its rate-limit slot.
     fn take_in_flight(&mut self, id: &RequestId, now_ms: u64) -> Option<Endpoint> {
-        match self.in_flight {
-            Some((ref current, endpoint, ticket)) if current == id => {
-                self.in_flight = None;
-                self.lock_limiter().release(ticket, now_ms);
-                Some(endpoint)
-            }
-            _ => None,
-        }
+        finish(&self.limiter, &mut self.in_flight, id, now_ms)
     }
 
     /// Feeds the response to request `id`. Responses to other ids (stale, duplicated) are ignored.
     pub fn on_response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
         let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
-        self.lock_limiter().observe(endpoint, response, now_ms);
+        lock(&self.limiter).observe(endpoint, response, now_ms);
         let api = Arc::clone(&self.api);
         match self.stage.clone() {
             Stage::Methods => match api.parse_get_payment_methods(id, response) {
@@ -536,12 +513,7 @@ impl PaymentFlow {
     /// outcome is `AmbiguousOutcome`: the money may have moved. Otherwise nothing unclear was
     /// sent, and the error is `Cancelled` (payments already taken are listed, as always).
     pub fn cancel(&mut self, now_ms: u64) -> PaymentError {
-        let why = if self.deadline_ms.is_some_and(|d| now_ms >= d) {
-            Stop::OutOfTime
-        } else {
-            Stop::Cancelled
-        };
-        self.stop(why, now_ms)
+        self.stop(Stop::at(self.deadline_ms, now_ms), now_ms)
     }
 
     fn stop(&mut self, why: Stop, now_ms: u64) -> PaymentError {
@@ -782,8 +754,7 @@ impl PaymentFlow {
 
     /// Full-jitter exponential backoff for the `n`-th retry.
     fn backoff(&mut self, n: u32) -> u64 {
-        let exp = self.options.backoff_base_ms.saturating_mul(1u64 << n.min(20));
-        self.entropy.below_or_equal(exp.min(self.options.backoff_cap_ms))
+        backoff(&self.options, &mut self.entropy, n)
     }
 
     fn enter(&mut self, stage: Stage) {

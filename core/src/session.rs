@@ -362,6 +362,15 @@ pub enum Stop {
 }
 
 impl Stop {
+    /// Why an operation is stopped at `now_ms`: its time budget, if that has run out, else its caller.
+    pub(crate) fn at(deadline_ms: Option<u64>, now_ms: u64) -> Stop {
+        if out_of_time(deadline_ms, now_ms) {
+            Stop::OutOfTime
+        } else {
+            Stop::Cancelled
+        }
+    }
+
     /// Why, in words.
     pub fn reason(self) -> &'static str {
         match self {
@@ -369,6 +378,71 @@ impl Stop {
             Stop::OutOfTime => "the time budget ran out",
         }
     }
+}
+
+// -------------------------------------------------------------------------------------------
+// Pacing shared by payment flows and single calls: the deadline, the limiter, the request in
+// flight and the backoff, so that both wait, send and give up by the same rules.
+// -------------------------------------------------------------------------------------------
+
+/// Whether the time budget (a deadline, if any) has run out at `now_ms`.
+pub(crate) fn out_of_time(deadline_ms: Option<u64>, now_ms: u64) -> bool {
+    deadline_ms.is_some_and(|d| now_ms >= d)
+}
+
+/// A wait never runs past the deadline: the caller hears at the deadline, not after.
+pub(crate) fn wake_at(deadline_ms: Option<u64>, at_ms: u64) -> u64 {
+    deadline_ms.map_or(at_ms, |d| at_ms.min(d))
+}
+
+/// What the store's limiter says about sending to an endpoint now.
+pub(crate) enum Admission {
+    /// Send now, holding this slot.
+    Ready(u64),
+    /// Poll again then.
+    Wait(u64),
+    /// The limiter asks for a longer wait than bcpay accepts ([`MAX_SERVER_WAIT_MS`]).
+    Refused(Box<PaymentError>),
+}
+
+/// Asks `limiter` for a slot for `endpoint` at `now_ms`; a wait ends at the deadline at the latest.
+pub(crate) fn admit(limiter: &SharedRateLimiter, endpoint: Endpoint, now_ms: u64, deadline_ms: Option<u64>) -> Admission {
+    match lock(limiter).acquire(LimitClass::of(endpoint), now_ms) {
+        Permit::WaitUntil { at_ms } if at_ms.saturating_sub(now_ms) > MAX_SERVER_WAIT_MS => {
+            Admission::Refused(Box::new(server_wait_too_long(endpoint, at_ms - now_ms)))
+        }
+        Permit::WaitUntil { at_ms } => Admission::Wait(wake_at(deadline_ms, at_ms.max(now_ms + 1))),
+        Permit::Ready { ticket } => Admission::Ready(ticket),
+    }
+}
+
+/// The request in flight: its id, endpoint and rate-limit slot.
+pub(crate) type InFlight = Option<(RequestId, Endpoint, u64)>;
+
+/// Ends the request `id` if it is the one in flight, releasing its slot; other ids (stale,
+/// duplicated) give `None`.
+pub(crate) fn finish(limiter: &SharedRateLimiter, in_flight: &mut InFlight, id: &RequestId, now_ms: u64) -> Option<Endpoint> {
+    match in_flight {
+        Some((current, endpoint, ticket)) if current == id => {
+            let (endpoint, ticket) = (*endpoint, *ticket);
+            *in_flight = None;
+            lock(limiter).release(ticket, now_ms);
+            Some(endpoint)
+        }
+        _ => None,
+    }
+}
+
+/// Full-jitter exponential backoff before the `n`-th retry: a random wait in
+/// `0..=min(cap, base·2ⁿ)`.
+pub(crate) fn backoff(options: &FlowOptions, entropy: &mut Entropy, n: u32) -> u64 {
+    let exp = options.backoff_base_ms.saturating_mul(1u64 << n.min(20));
+    entropy.below_or_equal(exp.min(options.backoff_cap_ms))
+}
+
+/// The limiter, even after a panic elsewhere poisoned its lock.
+pub(crate) fn lock(limiter: &SharedRateLimiter) -> std::sync::MutexGuard<'_, RateLimiter> {
+    limiter.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One single call as a sans-IO state machine: waits for the limiter, retries by [`may_resend`]
@@ -386,7 +460,7 @@ pub struct CallFlow {
     attempts: u32,
     requests_sent: u32,
     not_before: u64,
-    in_flight: Option<(RequestId, Endpoint, u64)>,
+    in_flight: InFlight,
     outcome: Option<Action<CallOutput>>,
 }
 
@@ -460,27 +534,20 @@ impl CallFlow {
         if let Some((id, _, _)) = &self.in_flight {
             return Action::Awaiting { request_id: id.clone() };
         }
-        if self.deadline_ms.is_some_and(|d| now_ms >= d) {
+        if out_of_time(self.deadline_ms, now_ms) {
             let e = self.stop(Stop::OutOfTime, now_ms);
             return Action::Failed { error: e };
         }
         if now_ms < self.not_before {
             return Action::Wait {
-                until_ms: self.wake_at(self.not_before),
+                until_ms: wake_at(self.deadline_ms, self.not_before),
             };
         }
         let endpoint = self.call.endpoint();
-        let permit = lock(&self.limiter).acquire(LimitClass::of(endpoint), now_ms);
-        let ticket = match permit {
-            Permit::WaitUntil { at_ms } if at_ms.saturating_sub(now_ms) > MAX_SERVER_WAIT_MS => {
-                return self.fail(server_wait_too_long(endpoint, at_ms - now_ms));
-            }
-            Permit::WaitUntil { at_ms } => {
-                return Action::Wait {
-                    until_ms: self.wake_at(at_ms.max(now_ms + 1)),
-                };
-            }
-            Permit::Ready { ticket } => ticket,
+        let ticket = match admit(&self.limiter, endpoint, now_ms, self.deadline_ms) {
+            Admission::Ready(ticket) => ticket,
+            Admission::Wait(until_ms) => return Action::Wait { until_ms },
+            Admission::Refused(e) => return self.fail(*e),
         };
         let request = match self.call.request(&self.api, self.page, self.now_at_start) {
             Ok(r) => r,
@@ -495,20 +562,8 @@ impl CallFlow {
         Action::Send { request }
     }
 
-    /// A wait never runs past the deadline: the caller hears at the deadline, not after.
-    fn wake_at(&self, at_ms: u64) -> u64 {
-        self.deadline_ms.map_or(at_ms, |d| at_ms.min(d))
-    }
-
     fn take_in_flight(&mut self, id: &RequestId, now_ms: u64) -> Option<Endpoint> {
-        match self.in_flight {
-            Some((ref current, endpoint, ticket)) if current == id => {
-                self.in_flight = None;
-                lock(&self.limiter).release(ticket, now_ms);
-                Some(endpoint)
-            }
-            _ => None,
-        }
+        finish(&self.limiter, &mut self.in_flight, id, now_ms)
     }
 
     /// Feeds the response to request `id`; other ids are ignored.
@@ -564,12 +619,7 @@ impl CallFlow {
     /// Ends the call because its caller gave up or its time ran out, and returns the error. A
     /// call that moves money and was in flight may have been acted on: `AmbiguousOutcome`.
     pub fn cancel(&mut self, now_ms: u64) -> PaymentError {
-        let why = if self.deadline_ms.is_some_and(|d| now_ms >= d) {
-            Stop::OutOfTime
-        } else {
-            Stop::Cancelled
-        };
-        self.stop(why, now_ms)
+        self.stop(Stop::at(self.deadline_ms, now_ms), now_ms)
     }
 
     fn stop(&mut self, why: Stop, now_ms: u64) -> PaymentError {
@@ -610,18 +660,13 @@ impl CallFlow {
     }
 
     fn back_off(&mut self, now_ms: u64) {
-        let exp = self.options.backoff_base_ms.saturating_mul(1u64 << self.attempts.min(20));
-        self.not_before = now_ms.saturating_add(self.entropy.below_or_equal(exp.min(self.options.backoff_cap_ms)));
+        self.not_before = now_ms.saturating_add(backoff(&self.options, &mut self.entropy, self.attempts));
     }
 
     fn fail(&mut self, error: PaymentError) -> Action<CallOutput> {
         self.outcome = Some(Action::Failed { error: error.clone() });
         Action::Failed { error }
     }
-}
-
-fn lock(limiter: &SharedRateLimiter) -> std::sync::MutexGuard<'_, RateLimiter> {
-    limiter.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A payment flow or a single call, for hosts that drive both with one loop (every binding).
@@ -639,12 +684,7 @@ impl Operation {
     /// What to do next at `now_ms`; a payment's receipt ends as [`CallOutput::Receipt`].
     pub fn poll(&mut self, now_ms: u64) -> Action<CallOutput> {
         match self {
-            Operation::Pay(flow) => match flow.poll(now_ms) {
-                Action::Done { output } => Action::Done {
-                    output: CallOutput::Receipt(output),
-                },
-                other => other.map_output(|_| unreachable!("done is mapped above")),
-            },
+            Operation::Pay(flow) => flow.poll(now_ms).map_output(CallOutput::Receipt),
             Operation::Call(call) => call.poll(now_ms),
         }
     }

@@ -160,8 +160,7 @@ impl<T: Transport> Client<T> {
     /// with retries, rate limiting and reconciliation. Dropping the future cancels nothing
     /// safely: to stop a payment, set a time budget (`FlowOptions::time_budget_ms`).
     pub async fn pay(&self, order_id: u64, payments: Vec<Payment>) -> Result<PaymentReceipt, PaymentError> {
-        let flow = self.session.pay(order_id, payments, None, now_ms(), None)?;
-        self.run(flow).await
+        self.pay_until(order_id, payments, std::future::pending()).await
     }
 
     /// [`pay`](Self::pay) that ends when `cancel` completes first: with `Cancelled` when nothing

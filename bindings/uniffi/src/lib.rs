@@ -946,23 +946,7 @@ mod tests {
 
     #[test]
     fn every_error_kind_maps_to_its_own_variant() {
-        let kinds = [
-            ErrorKind::Validation,
-            ErrorKind::Configuration,
-            ErrorKind::Authentication,
-            ErrorKind::MerchantSetup,
-            ErrorKind::OrderState,
-            ErrorKind::Declined,
-            ErrorKind::DuplicatePayment,
-            ErrorKind::InvalidRequest,
-            ErrorKind::NotFound,
-            ErrorKind::Conflict,
-            ErrorKind::RateLimited,
-            ErrorKind::Server,
-            ErrorKind::InvalidResponse,
-            ErrorKind::Transport,
-            ErrorKind::AmbiguousOutcome,
-        ];
+        let kinds = ErrorKind::ALL;
         let mut variants = std::collections::HashSet::new();
         for kind in kinds {
             let e = BcpayError::from(PaymentError::new(kind, "t"));
