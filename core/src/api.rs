@@ -64,11 +64,60 @@ struct WirePaymentRequest<'a> {
 }
 
 #[derive(Serialize)]
-struct WirePayment<'a> {
+pub(crate) struct WirePayment<'a> {
     instrument: WireInstrument<'a>,
     payment_method_id: &'a str,
     #[serde(skip_serializing_if = "is_false")]
     save_instrument: bool,
+}
+
+/// The card number's digits when the payment carries a card (the wire form borrows them).
+pub(crate) fn payment_digits(payment: &Payment) -> Zeroizing<String> {
+    match &payment.instrument {
+        PaymentInstrument::Card(c) => c.number.digits(),
+        _ => Zeroizing::new(String::new()),
+    }
+}
+
+impl<'a> WirePayment<'a> {
+    /// A payment's wire form: the secrets exposed, straight from their types; `digits` from
+    /// [`payment_digits`].
+    pub(crate) fn of(payment: &'a Payment, digits: &'a str) -> Self {
+        let instrument = match &payment.instrument {
+            PaymentInstrument::Card(c) => WireInstrument::Card {
+                number: digits,
+                cardholder_name: c.cardholder_name.trim(),
+                expiry_month: c.expiry_month.unwrap_or_default(),
+                expiry_year: c.expiry_year.unwrap_or_default(),
+                verification_value: c.verification_value.as_ref().map(|v| v.expose()),
+                issue_month: c.issue_month,
+                issue_year: c.issue_year,
+                issue_number: c.issue_number,
+            },
+            PaymentInstrument::StoredCard { token, verification_value } => WireInstrument::StoredCard {
+                token: token.expose(),
+                verification_value: verification_value.as_ref().map(|v| v.expose()),
+            },
+            PaymentInstrument::StoredPaypalAccount { token } => WireInstrument::StoredPaypalAccount { token: token.expose() },
+            PaymentInstrument::StoredBankAccount { token } => WireInstrument::StoredBankAccount { token: token.expose() },
+            PaymentInstrument::GiftCertificate { gift_certificate_code } => WireInstrument::GiftCertificate {
+                gift_certificate_code: gift_certificate_code.expose().trim(),
+            },
+            PaymentInstrument::StoreCredit => WireInstrument::StoreCredit,
+            PaymentInstrument::TokenizedCard(t) => WireInstrument::TokenizedCard {
+                token: t.token.expose(),
+                iin: t.iin.as_deref(),
+                last_four_digits: t.last_four_digits.as_deref(),
+                expiration_month: t.expiration_month.as_deref(),
+                expiration_year: t.expiration_year.as_deref(),
+            },
+        };
+        WirePayment {
+            instrument,
+            payment_method_id: &payment.payment_method_id,
+            save_instrument: payment.save_instrument,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -349,45 +398,9 @@ impl Api {
 
     /// Builds the request for an already validated payment.
     pub(crate) fn process_payment_request(&self, pat: &PatSecret, payment: &Payment) -> HttpRequest {
-        let digits;
-        let instrument = match &payment.instrument {
-            PaymentInstrument::Card(c) => {
-                digits = c.number.digits();
-                WireInstrument::Card {
-                    number: digits.as_str(),
-                    cardholder_name: c.cardholder_name.trim(),
-                    expiry_month: c.expiry_month.unwrap_or_default(),
-                    expiry_year: c.expiry_year.unwrap_or_default(),
-                    verification_value: c.verification_value.as_ref().map(|v| v.expose()),
-                    issue_month: c.issue_month,
-                    issue_year: c.issue_year,
-                    issue_number: c.issue_number,
-                }
-            }
-            PaymentInstrument::StoredCard { token, verification_value } => WireInstrument::StoredCard {
-                token: token.expose(),
-                verification_value: verification_value.as_ref().map(|v| v.expose()),
-            },
-            PaymentInstrument::StoredPaypalAccount { token } => WireInstrument::StoredPaypalAccount { token: token.expose() },
-            PaymentInstrument::StoredBankAccount { token } => WireInstrument::StoredBankAccount { token: token.expose() },
-            PaymentInstrument::GiftCertificate { gift_certificate_code } => WireInstrument::GiftCertificate {
-                gift_certificate_code: gift_certificate_code.expose().trim(),
-            },
-            PaymentInstrument::StoreCredit => WireInstrument::StoreCredit,
-            PaymentInstrument::TokenizedCard(t) => WireInstrument::TokenizedCard {
-                token: t.token.expose(),
-                iin: t.iin.as_deref(),
-                last_four_digits: t.last_four_digits.as_deref(),
-                expiration_month: t.expiration_month.as_deref(),
-                expiration_year: t.expiration_year.as_deref(),
-            },
-        };
+        let digits = payment_digits(payment);
         let wire = WirePaymentRequest {
-            payment: WirePayment {
-                instrument,
-                payment_method_id: &payment.payment_method_id,
-                save_instrument: payment.save_instrument,
-            },
+            payment: WirePayment::of(payment, &digits),
         };
         let body = Self::json_body(&wire);
         let authorization = Zeroizing::new(format!("PAT {}", pat.expose()));

@@ -37,6 +37,7 @@ pub mod json_api;
 pub mod model;
 pub mod ratelimit;
 pub mod read;
+pub mod relay;
 pub mod rng;
 pub mod secret;
 pub mod session;

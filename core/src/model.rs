@@ -276,6 +276,48 @@ pub struct Payment {
     pub save_instrument: bool,
 }
 
+/// A card form as the shopper has typed it so far ([`crate::validate::check_card_form`]): every
+/// field is text, possibly empty. Used on the device (no token, no request) to show each field's state while typing; submitting goes
+/// through the full [`crate::validate::validate_payment`] rules, here or on the server.
+#[derive(Clone, Debug, Default)]
+pub struct CardForm {
+    /// The card number, spaces and dashes allowed.
+    pub number: CardNumber,
+    /// The cardholder's name.
+    pub cardholder_name: String,
+    /// `1`–`12`, one or two digits.
+    pub expiry_month: String,
+    /// Two digits (`30` is 2030) or four.
+    pub expiry_year: String,
+    /// The CVV/CVC.
+    pub verification_value: VerificationValue,
+}
+
+/// The keys a card form may have.
+pub const CARD_FORM_KEYS: &[&str] = &["number", "cardholder_name", "expiry_month", "expiry_year", "verification_value"];
+
+impl FromJson for CardForm {
+    const EXPECTED: &'static str = "a card form object";
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        f.deny_unknown(CARD_FORM_KEYS)?;
+        // Month and year as typed: text, or a number from a numeric input.
+        let typed = |key| -> Result<String, ShapeError> {
+            match f.get(key) {
+                Some(Json::Number(n)) => Ok(n.to_string()),
+                _ => f.or_default(key),
+            }
+        };
+        Ok(CardForm {
+            number: f.or_default("number")?,
+            cardholder_name: f.or_default("cardholder_name")?,
+            expiry_month: typed("expiry_month")?,
+            expiry_year: typed("expiry_year")?,
+            verification_value: f.or_default("verification_value")?,
+        })
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Get Payment Methods
 // ---------------------------------------------------------------------------------------------
@@ -1184,6 +1226,7 @@ impl FromJson for Refund {
 }
 
 deserialize_with_reader!(
+    CardForm,
     PaymentInstrument,
     Card,
     TokenizedCard,

@@ -29,7 +29,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 macro_rules! secret_string {
     ($(#[$doc:meta])* $name:ident, $redact:expr) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+        #[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
         pub struct $name(String);
 
         impl $name {

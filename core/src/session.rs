@@ -118,6 +118,34 @@ impl Session {
         )
     }
 
+    /// A payment an app relayed to its server (see [`crate::relay`]): reads and validates the
+    /// request envelope `body`, then pays with `options` (else the session's), the app's time
+    /// budget capping the server's. With `expect_order_id` (the order the server knows this
+    /// shopper is paying), a request for another order is refused. The operation always ends
+    /// with [`CallOutput::RelayOutcome`]: a refused request, a decline or an ambiguous outcome is
+    /// an envelope for the app, not an error for the server.
+    pub fn pay_from_app(
+        &self,
+        body: &[u8],
+        options: Option<FlowOptions>,
+        expect_order_id: Option<u64>,
+        now_ms: u64,
+        seed: Option<u64>,
+    ) -> Operation {
+        let flow = crate::relay::PaymentRequest::read(body, now_ms).and_then(|request| {
+            if expect_order_id.is_some_and(|id| id != request.order_id) {
+                return Err(PaymentError::validation(vec![crate::error::FieldError::new(
+                    "order_id",
+                    "order_mismatch",
+                    "This payment is for another order than the one being checked out.",
+                )]));
+            }
+            let options = request.options_over(options.as_ref().unwrap_or(&self.options));
+            self.pay(request.order_id, request.payments, Some(options), now_ms, seed)
+        });
+        Operation::Relay(Box::new(flow))
+    }
+
     /// A single call (see [`CallFlow`]), validated now.
     pub fn call(&self, call: Call, options: Option<FlowOptions>, now_ms: u64, seed: Option<u64>) -> Result<CallFlow, PaymentError> {
         CallFlow::new(
@@ -317,6 +345,9 @@ pub enum CallOutput {
     Refunds(Vec<Refund>),
     /// Stored instruments.
     StoredInstruments(Vec<StoredInstrument>),
+    /// [`Session::pay_from_app`]: the outcome envelope to answer the app with (HTTP 200), a
+    /// receipt or an error alike (see [`crate::relay`]).
+    RelayOutcome(String),
 }
 
 fn redacted_token<S: serde::Serializer>(t: &PaymentAccessToken, s: S) -> Result<S::Ok, S::Error> {
@@ -678,6 +709,8 @@ pub enum Operation {
     Pay(PaymentFlow),
     /// [`Session::call`].
     Call(CallFlow),
+    /// [`Session::pay_from_app`]: the flow, or why the request was refused before it began.
+    Relay(Box<Result<PaymentFlow, PaymentError>>),
 }
 
 impl Operation {
@@ -686,6 +719,19 @@ impl Operation {
         match self {
             Operation::Pay(flow) => flow.poll(now_ms).map_output(CallOutput::Receipt),
             Operation::Call(call) => call.poll(now_ms),
+            Operation::Relay(relay) => {
+                let outcome = match relay.as_mut() {
+                    Ok(flow) => match flow.poll(now_ms) {
+                        Action::Done { output } => Ok(output),
+                        Action::Failed { error } => Err(error),
+                        other => return other.map_output(CallOutput::Receipt),
+                    },
+                    Err(refused) => Err(refused.clone()),
+                };
+                Action::Done {
+                    output: CallOutput::RelayOutcome(crate::relay::outcome_body(&outcome)),
+                }
+            }
         }
     }
 
@@ -694,6 +740,11 @@ impl Operation {
         match self {
             Operation::Pay(flow) => flow.on_response(id, response, now_ms),
             Operation::Call(call) => call.on_response(id, response, now_ms),
+            Operation::Relay(relay) => {
+                if let Ok(flow) = relay.as_mut() {
+                    flow.on_response(id, response, now_ms);
+                }
+            }
         }
     }
 
@@ -702,14 +753,29 @@ impl Operation {
         match self {
             Operation::Pay(flow) => flow.on_transport_failure(id, failure, now_ms),
             Operation::Call(call) => call.on_transport_failure(id, failure, now_ms),
+            Operation::Relay(relay) => {
+                if let Ok(flow) = relay.as_mut() {
+                    flow.on_transport_failure(id, failure, now_ms);
+                }
+            }
         }
     }
 
-    /// Ends the operation for a caller that gave up (see [`PaymentFlow::cancel`]).
+    /// Ends the operation for a caller that gave up (see [`PaymentFlow::cancel`]). A relayed
+    /// payment then answers the next poll with the envelope of the error returned here.
     pub fn cancel(&mut self, now_ms: u64) -> PaymentError {
         match self {
             Operation::Pay(flow) => flow.cancel(now_ms),
             Operation::Call(call) => call.cancel(now_ms),
+            Operation::Relay(relay) => {
+                // Kept, so that polling again answers the app with this error's envelope.
+                let error = match relay.as_mut() {
+                    Ok(flow) => flow.cancel(now_ms),
+                    Err(refused) => refused.clone(),
+                };
+                **relay = Err(error.clone());
+                error
+            }
         }
     }
 
@@ -719,6 +785,7 @@ impl Operation {
         match self {
             Operation::Pay(flow) => flow.deadline_ms(),
             Operation::Call(call) => call.deadline_ms(),
+            Operation::Relay(relay) => relay.as_ref().as_ref().ok().and_then(PaymentFlow::deadline_ms),
         }
     }
 }

@@ -46,31 +46,58 @@ fn prefix_in(digits: &str, len: usize, lo: u32, hi: u32) -> bool {
         .is_some_and(|p| (lo..=hi).contains(&p))
 }
 
-/// The brand for a card number's IIN, or `None` if it matches no supported brand.
+/// Each brand's issuer identification number ranges: `(brand, prefix length, low, high)`.
 ///
 /// Order matters where ranges nest: Dankort's 5019 sits inside Maestro's 50, and Discover's
-/// 6011/644–649/65/622126–622925 inside Maestro's 6.
+/// 6011/644–649/65/622126–622925 inside Maestro's 6; the first match wins.
+const IIN_RANGES: &[(CardBrand, usize, u32, u32)] = &[
+    (CardBrand::Dankort, 4, 5019, 5019),
+    (CardBrand::Visa, 1, 4, 4),
+    (CardBrand::Amex, 2, 34, 34),
+    (CardBrand::Amex, 2, 37, 37),
+    (CardBrand::Mastercard, 2, 51, 55),
+    (CardBrand::Mastercard, 4, 2221, 2720),
+    (CardBrand::Discover, 4, 6011, 6011),
+    (CardBrand::Discover, 3, 644, 649),
+    (CardBrand::Discover, 2, 65, 65),
+    (CardBrand::Discover, 6, 622126, 622925),
+    (CardBrand::Jcb, 4, 3528, 3589),
+    (CardBrand::DinersClub, 3, 300, 305),
+    (CardBrand::DinersClub, 2, 36, 36),
+    (CardBrand::DinersClub, 2, 38, 39),
+    (CardBrand::Maestro, 2, 50, 50),
+    (CardBrand::Maestro, 2, 56, 58),
+    (CardBrand::Maestro, 2, 67, 67),
+    (CardBrand::Maestro, 4, 6304, 6304),
+    (CardBrand::Maestro, 4, 6759, 6759),
+    (CardBrand::Maestro, 4, 6761, 6763),
+    (CardBrand::Maestro, 4, 5893, 5893),
+];
+
+/// The brand for a card number's IIN, or `None` if it matches no supported brand. A partial
+/// number gets the brand its digits so far match, which may change as more are typed
+/// (`50` is Maestro, `5019` Dankort).
 pub fn detect_brand(digits: &str) -> Option<CardBrand> {
-    let p = |len, lo, hi| prefix_in(digits, len, lo, hi);
-    if p(4, 5019, 5019) {
-        Some(CardBrand::Dankort)
-    } else if p(1, 4, 4) {
-        Some(CardBrand::Visa)
-    } else if p(2, 34, 34) || p(2, 37, 37) {
-        Some(CardBrand::Amex)
-    } else if p(2, 51, 55) || p(4, 2221, 2720) {
-        Some(CardBrand::Mastercard)
-    } else if p(4, 6011, 6011) || p(3, 644, 649) || p(2, 65, 65) || p(6, 622126, 622925) {
-        Some(CardBrand::Discover)
-    } else if p(4, 3528, 3589) {
-        Some(CardBrand::Jcb)
-    } else if p(3, 300, 305) || p(2, 36, 36) || p(2, 38, 39) {
-        Some(CardBrand::DinersClub)
-    } else if p(2, 50, 50) || p(2, 56, 58) || p(2, 67, 67) || p(4, 6304, 6304) || p(4, 6759, 6759) || p(4, 6761, 6763) || p(4, 5893, 5893) {
-        Some(CardBrand::Maestro)
-    } else {
-        None
-    }
+    IIN_RANGES
+        .iter()
+        .find(|&&(_, len, lo, hi)| prefix_in(digits, len, lo, hi))
+        .map(|&(brand, ..)| brand)
+}
+
+/// Whether more digits could still make `digits` a supported brand's prefix (`3` may become
+/// Amex, Diners Club or JCB; `9` never becomes anything).
+fn may_become_brand(digits: &str) -> bool {
+    let Ok(typed) = digits.parse::<u64>() else {
+        return digits.is_empty();
+    };
+    IIN_RANGES.iter().any(|&(_, len, lo, hi)| {
+        let Some(missing) = len.checked_sub(digits.len()).filter(|m| *m > 0) else {
+            return false;
+        };
+        let scale = 10u64.pow(missing as u32);
+        let (first, last) = (typed * scale, (typed + 1) * scale - 1);
+        first <= u64::from(hi) && last >= u64::from(lo)
+    })
 }
 
 /// Valid number lengths for a brand.
@@ -151,19 +178,19 @@ fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn check_cvv(errors: &mut Vec<FieldError>, base: &str, cvv: &str, brand: Option<CardBrand>) {
-    let want: &[usize] = match brand {
-        Some(CardBrand::Amex) => &[4],
-        Some(_) => &[3],
+/// The verification value's possible lengths for a brand, with the sentence that says so.
+fn cvv_rule(brand: Option<CardBrand>) -> (&'static [usize], &'static str) {
+    match brand {
+        Some(CardBrand::Amex) => (&[4], "The verification value must be 4 digits for American Express."),
+        Some(_) => (&[3], "The verification value must be 3 digits."),
         // Stored cards: brand unknown here; the spec allows 3–4.
-        None => &[3, 4],
-    };
-    if !is_digits(cvv) || !want.contains(&cvv.len()) {
-        let description = match brand {
-            Some(CardBrand::Amex) => "The verification value must be 4 digits for American Express.",
-            Some(_) => "The verification value must be 3 digits.",
-            None => "The verification value must be 3 or 4 digits.",
-        };
+        None => (&[3, 4], "The verification value must be 3 or 4 digits."),
+    }
+}
+
+fn check_cvv(errors: &mut Vec<FieldError>, base: &str, cvv: &str, brand: Option<CardBrand>) {
+    let (lengths, description) = cvv_rule(brand);
+    if !is_digits(cvv) || !lengths.contains(&cvv.len()) {
         errors.push(FieldError::new(
             at(base, "verification_value"),
             "invalid_verification_value",
@@ -171,6 +198,52 @@ fn check_cvv(errors: &mut Vec<FieldError>, base: &str, cvv: &str, brand: Option<
         ));
     }
 }
+
+/// What is wrong with a card number's digits (spaces and dashes removed), as `(code,
+/// description)` pairs; empty when it is a valid number of a supported brand.
+fn number_problems(digits: &str) -> Vec<(&'static str, &'static str)> {
+    if !is_digits(digits) {
+        return vec![("invalid_card_number", "The card number must contain only digits.")];
+    }
+    let mut problems = Vec::new();
+    match detect_brand(digits) {
+        None => problems.push((
+            "unsupported_card_brand",
+            "The card number does not belong to a supported card brand.",
+        )),
+        Some(b) if !brand_lengths(b).contains(&digits.len()) => problems.push((
+            "invalid_card_length",
+            "The card number has the wrong number of digits for its brand.",
+        )),
+        Some(_) => {}
+    }
+    if !luhn_valid(digits) {
+        problems.push(("luhn_check_failed", "The card number is not valid (check digit mismatch)."));
+    }
+    problems
+}
+
+/// What is wrong with a cardholder name, if anything.
+fn name_problem(name: &str) -> Option<(&'static str, &'static str)> {
+    let name = name.trim();
+    if name.is_empty() {
+        Some(("missing", "The cardholder name is required."))
+    } else if name.chars().count() > MAX_CARDHOLDER_NAME || name.chars().any(is_invisible_or_control) {
+        Some((
+            "invalid_cardholder_name",
+            "The cardholder name must be at most 255 characters, with no control, bidirectional-override or zero-width characters.",
+        ))
+    } else {
+        None
+    }
+}
+
+/// Whether a card expiring at the end of `month`/`year` has expired at `now_ms` (UTC).
+fn has_expired(year: i64, month: i64, now_ms: u64) -> bool {
+    (1..=12).contains(&month) && (1000..=9999).contains(&year) && (year, month) < year_month_utc(now_ms)
+}
+
+const CARD_EXPIRED: (&str, &str) = ("card_expired", "The card's expiry date has passed.");
 
 fn check_stored_token(errors: &mut Vec<FieldError>, base: &str, token: &str) {
     if token.len() != STORED_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -202,11 +275,6 @@ fn check_year(errors: &mut Vec<FieldError>, base: &str, field: &str, year: Optio
     }
 }
 
-/// The brand of a card number, if it has one; used by validation against accepted methods.
-fn card_brand(number: &str) -> Option<CardBrand> {
-    detect_brand(number)
-}
-
 /// Validates one payment. `prefix` is the path of the payment object (`payment` or
 /// `payments[1]`); `now_ms` dates the expiry check; `methods`, when at hand, adds the checks
 /// against the store's accepted methods.
@@ -217,60 +285,18 @@ pub fn validate_payment(prefix: &str, payment: &Payment, now_ms: u64, methods: O
     match &payment.instrument {
         PaymentInstrument::Card(card) => {
             let digits = zeroize::Zeroizing::new(card.number.digits());
-            let path = || at(&ip, "number");
-            if !is_digits(&digits) {
-                errors.push(FieldError::new(
-                    path(),
-                    "invalid_card_number",
-                    "The card number must contain only digits.",
-                ));
-            } else {
-                brand = card_brand(&digits);
-                match brand {
-                    None => errors.push(FieldError::new(
-                        path(),
-                        "unsupported_card_brand",
-                        "The card number does not belong to a supported card brand.",
-                    )),
-                    Some(b) if !brand_lengths(b).contains(&digits.len()) => errors.push(FieldError::new(
-                        path(),
-                        "invalid_card_length",
-                        "The card number has the wrong number of digits for its brand.",
-                    )),
-                    Some(_) => {}
-                }
-                if !luhn_valid(&digits) {
-                    errors.push(FieldError::new(
-                        path(),
-                        "luhn_check_failed",
-                        "The card number is not valid (check digit mismatch).",
-                    ));
-                }
+            brand = is_digits(&digits).then(|| detect_brand(&digits)).flatten();
+            for (code, description) in number_problems(&digits) {
+                errors.push(FieldError::new(at(&ip, "number"), code, description));
             }
-            let name = card.cardholder_name.trim();
-            if name.is_empty() {
-                errors.push(FieldError::new(
-                    format!("{ip}.cardholder_name"),
-                    "missing",
-                    "The cardholder name is required.",
-                ));
-            } else if name.chars().count() > MAX_CARDHOLDER_NAME || name.chars().any(is_invisible_or_control) {
-                errors.push(FieldError::new(
-                    format!("{ip}.cardholder_name"),
-                    "invalid_cardholder_name",
-                    "The cardholder name must be at most 255 characters, with no control, bidirectional-override or zero-width characters.",
-                ));
+            if let Some((code, description)) = name_problem(&card.cardholder_name) {
+                errors.push(FieldError::new(format!("{ip}.cardholder_name"), code, description));
             }
             check_month(&mut errors, &ip, "expiry_month", card.expiry_month, true);
             check_year(&mut errors, &ip, "expiry_year", card.expiry_year, true);
             if let (Some(m), Some(y)) = (card.expiry_month, card.expiry_year) {
-                let (now_y, now_m) = year_month_utc(now_ms);
-                if (1..=12).contains(&m) && (1000..=9999).contains(&y) && (y, m) < (now_y, now_m) {
-                    errors.push(FieldError::new(
-                        format!("{ip}.expiry_year"),
-                        "card_expired",
-                        "The card's expiry date has passed.",
-                    ));
+                if has_expired(y, m, now_ms) {
+                    errors.push(FieldError::new(format!("{ip}.expiry_year"), CARD_EXPIRED.0, CARD_EXPIRED.1));
                 }
             }
             if let Some(cvv) = &card.verification_value {
@@ -586,6 +612,189 @@ pub fn validate_refund_items(items: &[RefundItem]) -> Vec<FieldError> {
         }
     }
     errors
+}
+
+// ---------------------------------------------------------------------------------------------
+// As the shopper types: a card form checked field by field, on the device
+// ---------------------------------------------------------------------------------------------
+
+/// How far a field is from valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldState {
+    /// Nothing typed yet.
+    Empty,
+    /// Not valid yet, but more typing could make it valid (`4111 11`): show no error yet.
+    Incomplete,
+    /// Valid as it stands.
+    Valid,
+    /// Wrong whatever is typed next: show `code` / `description`.
+    Invalid,
+}
+
+/// One field's state in a [`CardFormCheck`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FieldCheck {
+    /// The field: `number`, `cardholder_name`, `expiry_month`, `expiry_year`, `verification_value`.
+    pub field: &'static str,
+    /// Its state.
+    pub state: FieldState,
+    /// For `invalid`: the same code [`validate_payment`] gives (`luhn_check_failed`, …).
+    pub code: Option<&'static str>,
+    /// For `invalid`: a sentence for the shopper; never repeats the value.
+    pub description: Option<&'static str>,
+}
+
+/// What [`check_card_form`] found. Holds no card data.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CardFormCheck {
+    /// The brand the number's digits so far belong to, if any.
+    pub brand: Option<CardBrand>,
+    /// With the order's accepted methods: the method that accepts this brand (the payment's
+    /// `payment_method_id`).
+    pub payment_method_id: Option<String>,
+    /// Whether this brand needs the verification value (without methods: always).
+    pub verification_value_required: bool,
+    /// The expiry as numbers for a payment (`30` → 2030), when readable.
+    pub expiry_month: Option<i64>,
+    /// See `expiry_month`.
+    pub expiry_year: Option<i64>,
+    /// One entry per field, in the form's order.
+    pub fields: Vec<FieldCheck>,
+    /// Every field is valid (an optional, empty CVV counts): the form may be submitted.
+    pub complete: bool,
+}
+
+/// Checks a card form as typed, at `now_ms` on the device's clock, against the order's accepted
+/// `methods` when the server passed them (brand accepted, CVV required). The same rules as
+/// [`validate_payment`]; a field is `incomplete` rather than `invalid` while more typing could
+/// still fix it.
+pub fn check_card_form(form: &crate::model::CardForm, now_ms: u64, methods: Option<&[PaymentMethod]>) -> CardFormCheck {
+    let digits = zeroize::Zeroizing::new(form.number.digits());
+    let brand = is_digits(&digits).then(|| detect_brand(&digits)).flatten();
+    let accepting = |b: CardBrand| {
+        methods?.iter().find_map(|m| {
+            let s = m.supported_instruments.iter().find(|s| s.instrument_type == b.instrument_type())?;
+            Some((m.id.clone(), s.verification_value_required))
+        })
+    };
+    let accepted = brand.and_then(accepting);
+    let mut fields = Vec::with_capacity(5);
+
+    // The number: invalid now, but still growing towards a valid length (or brand), is incomplete.
+    let problems = number_problems(&digits);
+    let may_grow = is_digits(&digits)
+        && match brand {
+            Some(b) => brand_lengths(b).iter().any(|&l| l > digits.len()),
+            None => may_become_brand(&digits),
+        };
+    let not_accepted = ("card_brand_not_accepted", "This card brand is not accepted for this order.");
+    fields.push(match (digits.is_empty(), problems.first()) {
+        (true, _) => FieldCheck::of("number", FieldState::Empty),
+        (false, _) if methods.is_some() && brand.is_some() && accepted.is_none() => FieldCheck::invalid("number", not_accepted),
+        (false, None) => FieldCheck::of("number", FieldState::Valid),
+        (false, Some(_)) if may_grow => FieldCheck::of("number", FieldState::Incomplete),
+        (false, Some(&p)) => FieldCheck::invalid("number", p),
+    });
+
+    fields.push(match (form.cardholder_name.is_empty(), name_problem(&form.cardholder_name)) {
+        (true, _) => FieldCheck::of("cardholder_name", FieldState::Empty),
+        (false, Some(p)) => FieldCheck::invalid("cardholder_name", p),
+        (false, None) => FieldCheck::of("cardholder_name", FieldState::Valid),
+    });
+
+    let (month_check, month) = typed_number(&form.expiry_month, "expiry_month", |t| match t.len() {
+        1 if t == "0" => TypedNumber::Partial,
+        1 | 2 => t
+            .parse()
+            .ok()
+            .filter(|m| (1..=12).contains(m))
+            .map_or(TypedNumber::Wrong, TypedNumber::Whole),
+        _ => TypedNumber::Wrong,
+    });
+    let (mut year_check, year) = typed_number(&form.expiry_year, "expiry_year", |t| match t.len() {
+        1 | 3 => TypedNumber::Partial,
+        2 => t.parse().map_or(TypedNumber::Wrong, |y: i64| TypedNumber::Whole(2000 + y)),
+        4 => t.parse().map_or(TypedNumber::Wrong, TypedNumber::Whole),
+        _ => TypedNumber::Wrong,
+    });
+    if let (Some(m), Some(y)) = (month, year) {
+        if has_expired(y, m, now_ms) {
+            year_check = FieldCheck::invalid("expiry_year", CARD_EXPIRED);
+        }
+    }
+    fields.push(month_check);
+    fields.push(year_check);
+
+    let cvv_required = accepted.as_ref().is_none_or(|(_, required)| *required);
+    let cvv = form.verification_value.expose();
+    let (lengths, description) = cvv_rule(brand);
+    fields.push(if cvv.is_empty() {
+        FieldCheck::of("verification_value", FieldState::Empty)
+    } else if !is_digits(cvv) || cvv.len() > lengths[lengths.len() - 1] {
+        FieldCheck::invalid("verification_value", ("invalid_verification_value", description))
+    } else if lengths.contains(&cvv.len()) {
+        FieldCheck::of("verification_value", FieldState::Valid)
+    } else {
+        FieldCheck::of("verification_value", FieldState::Incomplete)
+    });
+
+    let complete = fields
+        .iter()
+        .all(|f| f.state == FieldState::Valid || (f.field == "verification_value" && f.state == FieldState::Empty && !cvv_required));
+    CardFormCheck {
+        brand,
+        payment_method_id: accepted.map(|(id, _)| id),
+        verification_value_required: cvv_required,
+        expiry_month: month,
+        expiry_year: year,
+        fields,
+        complete,
+    }
+}
+
+enum TypedNumber {
+    Partial,
+    Whole(i64),
+    Wrong,
+}
+
+/// A numeric form field: its check, and its value when whole. `read` sees digits only.
+fn typed_number(text: &str, field: &'static str, read: impl Fn(&str) -> TypedNumber) -> (FieldCheck, Option<i64>) {
+    let text = text.trim();
+    let (code, description) = if field == "expiry_month" {
+        ("invalid_month", "The month must be 1 to 12.")
+    } else {
+        ("invalid_year", "The year must have two or four digits (e.g. 30 or 2030).")
+    };
+    if text.is_empty() {
+        return (FieldCheck::of(field, FieldState::Empty), None);
+    }
+    match if is_digits(text) { read(text) } else { TypedNumber::Wrong } {
+        TypedNumber::Partial => (FieldCheck::of(field, FieldState::Incomplete), None),
+        TypedNumber::Whole(n) => (FieldCheck::of(field, FieldState::Valid), Some(n)),
+        TypedNumber::Wrong => (FieldCheck::invalid(field, (code, description)), None),
+    }
+}
+
+impl FieldCheck {
+    fn of(field: &'static str, state: FieldState) -> Self {
+        FieldCheck {
+            field,
+            state,
+            code: None,
+            description: None,
+        }
+    }
+
+    fn invalid(field: &'static str, (code, description): (&'static str, &'static str)) -> Self {
+        FieldCheck {
+            field,
+            state: FieldState::Invalid,
+            code: Some(code),
+            description: Some(description),
+        }
+    }
 }
 
 /// Control characters, and the format characters that change how text reads without being

@@ -366,3 +366,83 @@ fn flow_vectors() {
     let n = run_all("flow.json", run_flow_case);
     assert!(n >= 15);
 }
+
+/// A field's state as the relay vectors write it: `valid`, or `invalid:<code>`.
+fn field_states(check: &Value) -> serde_json::Map<String, Value> {
+    check["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let state = f["state"].as_str().unwrap();
+            let shown = match f["code"].as_str() {
+                Some(code) => format!("{state}:{code}"),
+                None => state.to_owned(),
+            };
+            (f["field"].as_str().unwrap().to_owned(), Value::String(shown))
+        })
+        .collect()
+}
+
+fn body_of(case: &Value) -> Vec<u8> {
+    match case.get("body_text") {
+        Some(text) => text.as_str().unwrap().as_bytes().to_vec(),
+        None => serde_json::to_vec(&case["body"]).unwrap(),
+    }
+}
+
+fn run_card_form_case(case: &Value) -> Result<(), String> {
+    let form: bcpay_core::model::CardForm = serde_json::from_value(case["form"].clone()).map_err(|e| e.to_string())?;
+    let methods: Option<Vec<PaymentMethod>> = case.get("methods").map(|m| serde_json::from_value(m.clone()).unwrap());
+    let check = validate::check_card_form(&form, case["now_ms"].as_u64().unwrap(), methods.as_deref());
+    let mut actual = serde_json::to_value(&check).unwrap();
+    actual["fields"] = Value::Object(field_states(&actual));
+    subset(&case["expect"], &actual, "check")
+}
+
+fn run_read_request_case(case: &Value) -> Result<(), String> {
+    let read = bcpay_core::relay::PaymentRequest::read(&body_of(case), case["now_ms"].as_u64().unwrap());
+    match (read, &case["expect"]) {
+        (Ok(r), Value::Object(e)) if e.contains_key("ok") => subset(
+            &e["ok"],
+            &json!({"order_id": r.order_id, "payments": r.payments.len(), "time_budget_ms": r.time_budget_ms}),
+            "ok",
+        ),
+        (Err(err), Value::Object(e)) if e.contains_key("error") => check_error(&e["error"], &err),
+        (other, _) => Err(format!("unexpected {other:?}")),
+    }
+}
+
+fn run_read_outcome_case(case: &Value) -> Result<(), String> {
+    match (bcpay_core::relay::read_outcome(&body_of(case)), &case["expect"]) {
+        (Ok(receipt), Value::Object(e)) if e.contains_key("ok") => subset(&e["ok"], &serde_json::to_value(&receipt).unwrap(), "ok"),
+        (Err(err), Value::Object(e)) if e.contains_key("error") => check_error(&e["error"], &err),
+        (other, _) => Err(format!("unexpected {other:?}")),
+    }
+}
+
+#[test]
+fn relay_vectors() {
+    let doc = load("relay.json");
+    type Run = fn(&Value) -> Result<(), String>;
+    let sections: [(&str, Run, usize); 3] = [
+        ("card_form", run_card_form_case, 30),
+        ("read_request", run_read_request_case, 15),
+        ("read_outcome", run_read_outcome_case, 10),
+    ];
+    for (section, run, at_least) in sections {
+        let cases = doc[section].as_array().unwrap();
+        let failures: Vec<String> = cases
+            .iter()
+            .filter_map(|c| run(c).err().map(|e| format!("{}: {e}", c["name"])))
+            .collect();
+        assert!(
+            failures.is_empty(),
+            "relay.json {section}: {} of {} failed:\n{}",
+            failures.len(),
+            cases.len(),
+            failures.join("\n")
+        );
+        assert!(cases.len() >= at_least, "{section}");
+    }
+}

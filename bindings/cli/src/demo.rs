@@ -31,7 +31,7 @@ fn card(number: &str) -> serde_json::Value {
     json!({"type": "card", "number": number, "cardholder_name": "Jane Doe", "expiry_month": 12, "expiry_year": 2030, "verification_value": "123"})
 }
 
-async fn new_order(client: &Client<ReqwestTransport>, price: f64) -> Result<u64, PaymentError> {
+pub(crate) async fn new_order(client: &Client<ReqwestTransport>, price: f64) -> Result<u64, PaymentError> {
     let order = NewOrder {
         customer_id: CUSTOMER,
         billing_address: BillingAddress {

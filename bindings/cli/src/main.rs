@@ -1,6 +1,7 @@
 //! `bcpay`: the command-line host of bcpay. `bcpay demo` tells the whole story against an
 //! embedded sandbox; the other commands work against any store (or `bcpay sandbox`).
 
+mod app_server;
 mod charge;
 mod demo;
 
@@ -49,6 +50,17 @@ struct StoreArgs {
 enum Command {
     /// Start an embedded sandbox and walk through the whole API as a story.
     Demo,
+    /// Stand in for a merchant's server while building an app: an embedded sandbox behind
+    /// `POST /checkout` (a new order and its accepted methods) and `POST /pay` (a payment the
+    /// app relays; the app holds no token).
+    AppServer {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 8090)]
+        port: u16,
+        /// How long an unclear payment is settled before it is reported ambiguous.
+        #[arg(long, default_value_t = 60_000)]
+        settle_window_ms: u64,
+    },
     /// Serve the sandbox until interrupted.
     Sandbox {
         /// Port on 127.0.0.1 (0 picks a free one).
@@ -193,6 +205,7 @@ fn print_json(value: &impl serde::Serialize) {
 async fn run(cli: Cli) -> Result<(), PaymentError> {
     match cli.command {
         Command::Demo => demo::run().await,
+        Command::AppServer { port, settle_window_ms } => app_server::run(port, settle_window_ms).await,
         Command::Sandbox { port, faults, seed } => {
             let faults = Faults::parse(&faults).map_err(|e| PaymentError::configuration("faults", "invalid_faults", &e))?;
             let config = SandboxConfig {

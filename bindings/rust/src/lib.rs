@@ -179,6 +179,19 @@ impl<T: Transport> Client<T> {
         }
     }
 
+    /// Pays for an app that relayed the payment to this server (see [`relay`]): `body` is the
+    /// app's `bcpay.payment_request` envelope; the answer is the `bcpay.payment_outcome`
+    /// envelope to send back with HTTP 200, whatever happened (a refused request, a decline, an
+    /// ambiguous outcome). With `expect_order_id`, a request for another order is refused.
+    pub async fn pay_from_app(&self, body: &[u8], expect_order_id: Option<u64>) -> String {
+        let op = self.session.pay_from_app(body, None, expect_order_id, now_ms(), None);
+        match self.drive(op).await {
+            Ok(CallOutput::RelayOutcome(outcome)) => outcome,
+            Ok(other) => relay::outcome_body(&Err(unexpected(&other))),
+            Err(error) => relay::outcome_body(&Err(error)),
+        }
+    }
+
     /// Drives any flow to its end.
     pub async fn run(&self, flow: PaymentFlow) -> Result<PaymentReceipt, PaymentError> {
         match self.drive(Operation::Pay(flow)).await? {

@@ -8,13 +8,13 @@
 //! is async. Every failure is a [`BcpayError`] (Kotlin `BcpayException`, Swift `throws`); nothing
 //! here panics on bad input.
 
-use bcpay_core::json_api;
 use bcpay_core::model::{self, Card, TokenizedCard};
 use bcpay_core::secret::{self, ApiToken, InstrumentToken};
 use bcpay_core::{
     Api, Call, ClientConfig, ClientSettings, Endpoint, ErrorKind, FieldError, FlowOptions, HttpResponse, MethodsQuery, Operation,
     PaymentError, RateLimitConfig, RequestId, Session, TransportFailure,
 };
+use bcpay_core::{json_api, validate};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -722,12 +722,151 @@ impl CoreApi {
         Ok(CoreOperation::of(Operation::Pay(flow)))
     }
 
+    /// A payment an app relayed to this server (`body`: its `bcpay.payment_request` envelope):
+    /// ends with `CallOutput.RelayOutcome`, the envelope to answer with, whatever happened. After
+    /// `cancel`, `poll` once more for the envelope of the cancellation. With `expect_order_id`,
+    /// a request for another order is refused.
+    pub fn pay_from_app(&self, body: Vec<u8>, expect_order_id: Option<u64>, now_ms: u64, seed: Option<u64>) -> Arc<CoreOperation> {
+        let body = zeroize::Zeroizing::new(body);
+        CoreOperation::of(self.session.pay_from_app(&body, None, expect_order_id, now_ms, seed))
+    }
+
     /// A single call: waits for the rate limiter, retries what is safe to retry, follows
     /// transaction pages, and honours the time budget, like a payment flow.
     pub fn new_call(&self, call: CallInput, now_ms: u64, seed: Option<u64>) -> Result<Arc<CoreOperation>> {
         let op = self.session.call(call.into(), None, now_ms, seed)?;
         Ok(CoreOperation::of(Operation::Call(op)))
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The relay: an app's half, with no token and no request to BigCommerce
+// ---------------------------------------------------------------------------------------------
+
+/// A card form as typed (every field text, possibly empty), card data as objects.
+#[derive(uniffi::Record)]
+pub struct CardFormInput {
+    pub number: Arc<CardNumber>,
+    pub cardholder_name: String,
+    pub expiry_month: String,
+    pub expiry_year: String,
+    pub verification_value: Arc<VerificationValue>,
+}
+
+/// One field's state in a `CardFormCheck`: `code` and `description` say what is wrong when
+/// `state` is `Invalid`.
+#[derive(uniffi::Record)]
+pub struct FieldCheck {
+    pub field: String,
+    pub state: validate::FieldState,
+    pub code: Option<String>,
+    pub description: Option<String>,
+}
+
+/// What `checkCardForm` found (see the core's `validate::CardFormCheck`). Holds no card data.
+#[derive(uniffi::Record)]
+pub struct CardFormCheck {
+    pub brand: Option<model::CardBrand>,
+    pub payment_method_id: Option<String>,
+    pub verification_value_required: bool,
+    pub expiry_month: Option<i64>,
+    pub expiry_year: Option<i64>,
+    pub fields: Vec<FieldCheck>,
+    pub complete: bool,
+}
+
+/// Checks a card form as the shopper types, on the device's clock `now_ms`, against the order's
+/// accepted `methods` when the server passed them.
+#[uniffi::export]
+pub fn check_card_form(form: CardFormInput, now_ms: u64, methods: Option<Vec<model::PaymentMethod>>) -> CardFormCheck {
+    let form = model::CardForm {
+        number: form.number.0.clone(),
+        cardholder_name: form.cardholder_name,
+        expiry_month: form.expiry_month,
+        expiry_year: form.expiry_year,
+        verification_value: form.verification_value.0.clone(),
+    };
+    let c = validate::check_card_form(&form, now_ms, methods.as_deref());
+    CardFormCheck {
+        brand: c.brand,
+        payment_method_id: c.payment_method_id,
+        verification_value_required: c.verification_value_required,
+        expiry_month: c.expiry_month,
+        expiry_year: c.expiry_year,
+        fields: c
+            .fields
+            .into_iter()
+            .map(|f| FieldCheck {
+                field: f.field.to_owned(),
+                state: f.state,
+                code: f.code.map(str::to_owned),
+                description: f.description.map(str::to_owned),
+            })
+            .collect(),
+        complete: c.complete,
+    }
+}
+
+/// The accepted methods a server passed to the app, read from its JSON (a Get Payment Methods
+/// `data` array, as `bcpay app-server`'s `/checkout` answers).
+#[uniffi::export]
+pub fn payment_methods_from_json(json: String) -> Result<Vec<model::PaymentMethod>> {
+    Ok(json_api::input::<Vec<model::PaymentMethod>>(&json, "methods")?)
+}
+
+/// A `bcpay.payment_request` envelope's body, for the app to post to its server. Holds card
+/// data: its `Debug`/`toString` shows none, and the Rust copy is wiped when it is dropped.
+#[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct PaymentRequestBody(zeroize::Zeroizing<Vec<u8>>);
+
+impl fmt::Debug for PaymentRequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PaymentRequestBody([redacted, {} bytes])", self.0.len())
+    }
+}
+
+#[uniffi::export]
+impl PaymentRequestBody {
+    /// The bytes to send (`Content-Type: application/json`). Wipe your copy once sent.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.0.to_vec()
+    }
+}
+
+/// Builds the request envelope for paying `order_id` with `payments`, validated on the device
+/// by the rules the server applies again; `time_budget_ms` is how long the app will wait.
+#[uniffi::export]
+pub fn build_payment_request(
+    order_id: u64,
+    payments: Vec<Payment>,
+    time_budget_ms: Option<u64>,
+    now_ms: u64,
+) -> Result<Arc<PaymentRequestBody>> {
+    let request = bcpay_core::relay::PaymentRequest {
+        order_id,
+        payments: core_payments(&payments),
+        time_budget_ms,
+    };
+    let problems = request.problems(now_ms);
+    if !problems.is_empty() {
+        return Err(PaymentError::validation(problems).into());
+    }
+    Ok(Arc::new(PaymentRequestBody(request.to_body())))
+}
+
+/// Reads the server's `bcpay.payment_outcome` envelope: the receipt, or the error the server's
+/// flow ended with. An answer that is not an envelope is `AmbiguousOutcome`.
+#[uniffi::export]
+pub fn read_payment_outcome(body: Vec<u8>) -> Result<model::PaymentReceipt> {
+    Ok(bcpay_core::relay::read_outcome(&body)?)
+}
+
+/// The error for a relay request the app's transport could not complete (`AmbiguousOutcome`
+/// unless it was certainly not sent).
+#[uniffi::export]
+pub fn relay_failure(failure: TransportFailure) -> BcpayError {
+    bcpay_core::relay::relay_failure(failure).into()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -816,18 +955,44 @@ impl From<CallInput> for Call {
 /// What an operation ends with: a payment's receipt, or a single call's answer.
 #[derive(uniffi::Enum)]
 pub enum CallOutput {
-    Receipt { receipt: model::PaymentReceipt },
-    PaymentMethods { methods: Vec<model::PaymentMethod> },
-    AccessToken { token: Arc<PaymentAccessToken> },
-    Payment { payment: model::ProcessedPayment },
-    Order { order: model::Order },
-    Transactions { transactions: Vec<model::Transaction> },
-    TransactionPage { page: model::TransactionPage },
+    Receipt {
+        receipt: model::PaymentReceipt,
+    },
+    PaymentMethods {
+        methods: Vec<model::PaymentMethod>,
+    },
+    AccessToken {
+        token: Arc<PaymentAccessToken>,
+    },
+    Payment {
+        payment: model::ProcessedPayment,
+    },
+    Order {
+        order: model::Order,
+    },
+    Transactions {
+        transactions: Vec<model::Transaction>,
+    },
+    TransactionPage {
+        page: model::TransactionPage,
+    },
     Nothing,
-    RefundQuote { quote: model::RefundQuote },
-    Refund { refund: model::Refund },
-    Refunds { refunds: Vec<model::Refund> },
-    StoredInstruments { instruments: Vec<model::StoredInstrument> },
+    RefundQuote {
+        quote: model::RefundQuote,
+    },
+    Refund {
+        refund: model::Refund,
+    },
+    Refunds {
+        refunds: Vec<model::Refund>,
+    },
+    StoredInstruments {
+        instruments: Vec<model::StoredInstrument>,
+    },
+    /// `CoreApi.payFromApp`: the outcome envelope to answer the app with (HTTP 200).
+    RelayOutcome {
+        body: Vec<u8>,
+    },
 }
 
 impl From<bcpay_core::CallOutput> for CallOutput {
@@ -848,6 +1013,7 @@ impl From<bcpay_core::CallOutput> for CallOutput {
             O::Refund(refund) => CallOutput::Refund { refund },
             O::Refunds(refunds) => CallOutput::Refunds { refunds },
             O::StoredInstruments(instruments) => CallOutput::StoredInstruments { instruments },
+            O::RelayOutcome(body) => CallOutput::RelayOutcome { body: body.into_bytes() },
         }
     }
 }

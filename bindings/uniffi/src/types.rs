@@ -9,12 +9,13 @@ use bcpay_core::error::{ErrorKind, FieldError, PaymentError, RetryAdvice};
 use bcpay_core::flow::FlowOptions;
 use bcpay_core::http::{Endpoint, Header, HttpResponse, RequestId, TransportFailure};
 use bcpay_core::model::{
-    BillingAddress, InstrumentType, NewOrder, Order, OrderProduct, PatClaims, PaymentMethod, PaymentReceipt, PaymentStatus,
+    BillingAddress, CardBrand, InstrumentType, NewOrder, Order, OrderProduct, PatClaims, PaymentMethod, PaymentReceipt, PaymentStatus,
     ProcessedPayment, Refund, RefundItem, RefundPayment, RefundPaymentOption, RefundPaymentRequest, RefundQuote, RefundQuoteRequest,
     RefundRequest, StoredInstrument, SupportedInstrument, Transaction, TransactionPage, TransactionType,
 };
 use bcpay_core::ratelimit::RateLimitConfig;
 use bcpay_core::secret::InstrumentToken;
+use bcpay_core::validate::FieldState;
 
 // Open enumerations (values the API may extend) cross as their wire text.
 uniffi::custom_type!(InstrumentType, String, {
@@ -43,6 +44,28 @@ uniffi::custom_type!(InstrumentToken, String, {
     lower: |v| v.expose().to_owned(),
     try_lift: |s| Ok(InstrumentToken::new(s)),
 });
+
+/// A card brand, from the number's first digits.
+#[uniffi::remote(Enum)]
+pub enum CardBrand {
+    Visa,
+    Mastercard,
+    Amex,
+    Discover,
+    Jcb,
+    DinersClub,
+    Maestro,
+    Dankort,
+}
+
+/// How far a card form field is from valid: `Incomplete` while more typing could fix it.
+#[uniffi::remote(Enum)]
+pub enum FieldState {
+    Empty,
+    Incomplete,
+    Valid,
+    Invalid,
+}
 
 /// Which API call a request makes.
 #[uniffi::remote(Enum)]
