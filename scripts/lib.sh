@@ -49,7 +49,20 @@ build_kotlin_jar() {
   local ffi="$out/generated/dev/bcpay/ffi/bcpay.kt"
   grep -q 'get() = "details=${ `details` }"' "$ffi" || { echo "uniffi changed how it words BcpayException messages" >&2; return 1; }
   sed -i 's/get() = "details=${ `details` }"/get() = describeError(`details`)/' "$ffi"
-  "$KOTLINC" -nowarn -cp /usr/share/java/jna.jar "$out"/generated/dev/bcpay/ffi/*.kt kotlin/src/main/kotlin/dev/bcpay/*.kt "$@" -d "$out/bcpay.jar"
+  "$KOTLINC" -nowarn -cp /usr/share/java/jna.jar "$out"/generated/dev/bcpay/ffi/*.kt kotlin/src/main/kotlin/dev/bcpay/*.kt \
+    kotlin/src/main/kotlin/dev/bcpay/app/*.kt "$@" -d "$out/bcpay.jar"
+}
+
+# The app-side API (dev.bcpay.app) compiled against Java 8's class library with only the
+# generated bindings on the class path: what an Android app can call. A use of java.net.http, of
+# dev.bcpay.Client or of a Java 9+ API fails this compile. (The bindings themselves pick JNA's
+# cleaner at run time where java.lang.ref.Cleaner is missing, as on Android before API 33.)
+build_kotlin_app_jar() {
+  local out=$1
+  rm -rf "$out/ffi-classes" && mkdir -p "$out/ffi-classes"
+  (cd "$out/ffi-classes" && jar xf ../bcpay.jar dev/bcpay/ffi META-INF)
+  "$KOTLINC" -nowarn -jvm-target 1.8 -Xjdk-release=1.8 -cp "$out/ffi-classes:/usr/share/java/jna.jar" \
+    kotlin/src/main/kotlin/dev/bcpay/app/*.kt -d "$out/bcpay-app.jar"
 }
 
 # Starts the sandbox binary $1 with the remaining arguments on an ephemeral port, sets

@@ -13,6 +13,7 @@ cargo build --quiet --locked -p bcpay-uniffi -p uniffi-bindgen
 cargo build --quiet --locked -p bcpay-sandbox
 out=target/kotlin
 build_kotlin_jar target/debug "$out"
+build_kotlin_app_jar "$out"
 
 jna=/usr/share/java/jna.jar
 test_cp="$out/bcpay.jar:$jna:/usr/share/java/gson.jar:/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar:$KOTLIN_LIB/kotlin-reflect.jar"
@@ -20,7 +21,7 @@ test_cp="$out/bcpay.jar:$jna:/usr/share/java/gson.jar:/usr/share/java/junit4.jar
 
 java -Djna.library.path=target/debug -Dbcpay.vectors=tests/vectors -Dbcpay.sandbox=target/debug/bcpay-sandbox \
   -cp "$out/tests.jar:$test_cp:$KOTLIN_LIB/kotlin-stdlib.jar" \
-  org.junit.runner.JUnitCore dev.bcpay.VectorsTest dev.bcpay.BoundaryTest dev.bcpay.TransportTest dev.bcpay.ClientTest dev.bcpay.HostileTest dev.bcpay.HostVectorsTest
+  org.junit.runner.JUnitCore dev.bcpay.VectorsTest dev.bcpay.BoundaryTest dev.bcpay.TransportTest dev.bcpay.ClientTest dev.bcpay.HostileTest dev.bcpay.HostVectorsTest dev.bcpay.RelayTest
 
 # The README's example compiles against the package and pays on a sandbox.
 "$KOTLINC" -nowarn -cp "$out/bcpay.jar:$jna" kotlin/examples/Example.kt -d "$out/example.jar"

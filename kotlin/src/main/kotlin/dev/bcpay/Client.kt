@@ -79,7 +79,9 @@ class Client @JvmOverloads constructor(
      * Drives [op] to its end, blocking. A request still in flight when the time budget runs out,
      * or when the thread is interrupted, is abandoned and the operation told so.
      */
-    private fun drive(op: CoreOperation): CallOutput = op.use {
+    private fun drive(op: CoreOperation): CallOutput = op.use { run(op) }
+
+    private fun run(op: CoreOperation): CallOutput {
         while (true) {
             when (val action = op.poll(now())) {
                 is Action.Send -> action.request.use { request ->
@@ -196,6 +198,25 @@ class Client @JvmOverloads constructor(
     @JvmOverloads
     fun pay(orderId: Long, payments: List<Payment>, options: FlowOptions? = null): PaymentReceipt =
         receiptOf(drive(newFlow(orderId, payments, options)))
+
+    /**
+     * Pays for a shopper-facing app that relayed the payment to this server (the app holds no
+     * token; see `dev.bcpay.app.PaymentRelay`): [body] is the app's `bcpay.payment_request`
+     * envelope, the answer the `bcpay.payment_outcome` envelope to send back with HTTP 200,
+     * whatever happened — a refused request, a decline, an ambiguous outcome. Pass the order
+     * this shopper is checking out as [expectOrderId] to refuse any other. Blocks.
+     */
+    @JvmOverloads
+    fun payFromApp(body: ByteArray, expectOrderId: Long? = null): ByteArray =
+        core.payFromApp(body, expectOrderId?.toULong(), now(), null).use { op ->
+            val output = try {
+                run(op)
+            } catch (e: BcpayException) {
+                // A cancelled or timed-out payment still answers the app, with its envelope.
+                (op.poll(now()) as? Action.Done)?.output ?: throw e
+            }
+            (output as? CallOutput.RelayOutcome)?.body ?: unexpected<CallOutput.RelayOutcome>(output)
+        }
 
     /** Pays one payment. Blocks. */
     fun pay(orderId: Long, payment: Payment): PaymentReceipt = pay(orderId, listOf(payment))
