@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 
-cargo build --quiet --locked -p bcpay-uniffi -p bcpay-sandbox
+cargo build --quiet --locked -p bcpay-uniffi -p bcpay-sandbox -p bcpay-cli
 libdir=$root/target/debug
 
 # The committed bindings are exactly what uniffi-bindgen makes of the current library.
@@ -22,7 +22,7 @@ rm -rf "$fresh"
 # does not yet build its discovered tests in Swift 6 mode) with complete concurrency checking.
 SWIFT6="-Xswiftc -swift-version -Xswiftc 6 -Xswiftc -warnings-as-errors"
 if command -v swift >/dev/null 2>&1; then
-  (cd swift && export BCPAY_RUST_LIB_DIR="$libdir" LD_LIBRARY_PATH="$libdir" DYLD_LIBRARY_PATH="$libdir" BCPAY_SANDBOX_BIN="$libdir/bcpay-sandbox" \
+  (cd swift && export BCPAY_RUST_LIB_DIR="$libdir" LD_LIBRARY_PATH="$libdir" DYLD_LIBRARY_PATH="$libdir" BCPAY_SANDBOX_BIN="$libdir/bcpay-sandbox" BCPAY_APP_SERVER_BIN="$libdir/bcpay" \
     && swift build --target Bcpay $SWIFT6 && swift test -Xswiftc -strict-concurrency=complete "$@")
   exit
 fi
@@ -50,5 +50,5 @@ mount -t proc proc "$chroot_dir/proc" && mounts+=("$chroot_dir/proc")
 mount --bind /dev "$chroot_dir/dev" && mounts+=("$chroot_dir/dev")
 mount --bind "$root" "$chroot_dir/src" && mounts+=("$chroot_dir/src")
 chroot "$chroot_dir" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin \
-  BCPAY_RUST_LIB_DIR=/src/target/debug LD_LIBRARY_PATH=/src/target/debug BCPAY_SANDBOX_BIN=/src/target/debug/bcpay-sandbox \
+  BCPAY_RUST_LIB_DIR=/src/target/debug LD_LIBRARY_PATH=/src/target/debug BCPAY_SANDBOX_BIN=/src/target/debug/bcpay-sandbox BCPAY_APP_SERVER_BIN=/src/target/debug/bcpay \
   SWIFT6="$SWIFT6" bash -c 'cd /src/swift && swift build --target Bcpay $SWIFT6 2>&1 && swift test -Xswiftc -strict-concurrency=complete "$@" 2>&1' swift-test "$@"

@@ -925,6 +925,14 @@ public protocol CoreApiProtocol: AnyObject, Sendable {
     func parseProcessPayment(requestId: String, response: HttpResponse, paymentMethodId: String) throws  -> ProcessedPayment
     
     /**
+     * A payment an app relayed to this server (`body`: its `bcpay.payment_request` envelope):
+     * ends with `CallOutput.RelayOutcome`, the envelope to answer with, whatever happened. After
+     * `cancel`, `poll` once more for the envelope of the cancellation. With `expect_order_id`,
+     * a request for another order is refused.
+     */
+    func payFromApp(body: Data, expectOrderId: UInt64?, nowMs: UInt64, seed: UInt64?)  -> CoreOperation
+    
+    /**
      * What the default transports need: the total deadline of one request (ms) and the largest
      * body to read (bytes; they stop one byte past it).
      */
@@ -1380,6 +1388,25 @@ open func parseProcessPayment(requestId: String, response: HttpResponse, payment
         FfiConverterString.lower(requestId),
         FfiConverterTypeHttpResponse_lower(response),
         FfiConverterString.lower(paymentMethodId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A payment an app relayed to this server (`body`: its `bcpay.payment_request` envelope):
+     * ends with `CallOutput.RelayOutcome`, the envelope to answer with, whatever happened. After
+     * `cancel`, `poll` once more for the envelope of the cancellation. With `expect_order_id`,
+     * a request for another order is refused.
+     */
+open func payFromApp(body: Data, expectOrderId: UInt64?, nowMs: UInt64, seed: UInt64?) -> CoreOperation  {
+    return try!  FfiConverterTypeCoreOperation_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreapi_pay_from_app(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(body),
+        FfiConverterOptionUInt64.lower(expectOrderId),
+        FfiConverterUInt64.lower(nowMs),
+        FfiConverterOptionUInt64.lower(seed),uniffiCallStatus
     )
 })
 }
@@ -2143,6 +2170,148 @@ public func FfiConverterTypePaymentAccessToken_lower(_ value: PaymentAccessToken
 
 
 /**
+ * A `bcpay.payment_request` envelope's body, for the app to post to its server. Holds card
+ * data: its `Debug`/`toString` shows none, and the Rust copy is wiped when it is dropped.
+ */
+public protocol PaymentRequestBodyProtocol: AnyObject, Sendable {
+    
+    /**
+     * The bytes to send (`Content-Type: application/json`). Wipe your copy once sent.
+     */
+    func bytes()  -> Data
+    
+}
+/**
+ * A `bcpay.payment_request` envelope's body, for the app to post to its server. Holds card
+ * data: its `Debug`/`toString` shows none, and the Rust copy is wiped when it is dropped.
+ */
+open class PaymentRequestBody: PaymentRequestBodyProtocol, @unchecked Sendable, CustomDebugStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_bcpay_uniffi_fn_clone_paymentrequestbody(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_bcpay_uniffi_fn_free_paymentrequestbody(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The bytes to send (`Content-Type: application/json`). Wipe your copy once sent.
+     */
+open func bytes() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_paymentrequestbody_bytes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_paymentrequestbody_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePaymentRequestBody: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = PaymentRequestBody
+
+    public static func lift(_ handle: UInt64) throws -> PaymentRequestBody {
+        return PaymentRequestBody(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: PaymentRequestBody) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PaymentRequestBody {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PaymentRequestBody, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentRequestBody_lift(_ handle: UInt64) throws -> PaymentRequestBody {
+    return try FfiConverterTypePaymentRequestBody.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentRequestBody_lower(_ value: PaymentRequestBody) -> UInt64 {
+    return FfiConverterTypePaymentRequestBody.lower(value)
+}
+
+
+
+
+
+
+/**
  * A card verification value (CVV/CVC). Never shown; wiped from memory on drop.
  */
 public protocol VerificationValueProtocol: AnyObject, Sendable {
@@ -2384,6 +2553,152 @@ public func FfiConverterTypeBillingAddress_lower(_ value: BillingAddress) -> Rus
 
 
 /**
+ * What `checkCardForm` found (see the core's `validate::CardFormCheck`). Holds no card data.
+ */
+public struct CardFormCheck: Equatable, Hashable {
+    public var brand: CardBrand?
+    public var paymentMethodId: String?
+    public var verificationValueRequired: Bool
+    public var expiryMonth: Int64?
+    public var expiryYear: Int64?
+    public var fields: [FieldCheck]
+    public var complete: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(brand: CardBrand?, paymentMethodId: String?, verificationValueRequired: Bool, expiryMonth: Int64?, expiryYear: Int64?, fields: [FieldCheck], complete: Bool) {
+        self.brand = brand
+        self.paymentMethodId = paymentMethodId
+        self.verificationValueRequired = verificationValueRequired
+        self.expiryMonth = expiryMonth
+        self.expiryYear = expiryYear
+        self.fields = fields
+        self.complete = complete
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CardFormCheck: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCardFormCheck: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CardFormCheck {
+        return
+            try CardFormCheck(
+                brand: FfiConverterOptionTypeCardBrand.read(from: &buf), 
+                paymentMethodId: FfiConverterOptionString.read(from: &buf), 
+                verificationValueRequired: FfiConverterBool.read(from: &buf), 
+                expiryMonth: FfiConverterOptionInt64.read(from: &buf), 
+                expiryYear: FfiConverterOptionInt64.read(from: &buf), 
+                fields: FfiConverterSequenceTypeFieldCheck.read(from: &buf), 
+                complete: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CardFormCheck, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeCardBrand.write(value.brand, into: &buf)
+        FfiConverterOptionString.write(value.paymentMethodId, into: &buf)
+        FfiConverterBool.write(value.verificationValueRequired, into: &buf)
+        FfiConverterOptionInt64.write(value.expiryMonth, into: &buf)
+        FfiConverterOptionInt64.write(value.expiryYear, into: &buf)
+        FfiConverterSequenceTypeFieldCheck.write(value.fields, into: &buf)
+        FfiConverterBool.write(value.complete, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardFormCheck_lift(_ buf: RustBuffer) throws -> CardFormCheck {
+    return try FfiConverterTypeCardFormCheck.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardFormCheck_lower(_ value: CardFormCheck) -> RustBuffer {
+    return FfiConverterTypeCardFormCheck.lower(value)
+}
+
+
+/**
+ * A card form as typed (every field text, possibly empty), card data as objects.
+ */
+public struct CardFormInput {
+    public var number: CardNumber
+    public var cardholderName: String
+    public var expiryMonth: String
+    public var expiryYear: String
+    public var verificationValue: VerificationValue
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(number: CardNumber, cardholderName: String, expiryMonth: String, expiryYear: String, verificationValue: VerificationValue) {
+        self.number = number
+        self.cardholderName = cardholderName
+        self.expiryMonth = expiryMonth
+        self.expiryYear = expiryYear
+        self.verificationValue = verificationValue
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CardFormInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCardFormInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CardFormInput {
+        return
+            try CardFormInput(
+                number: FfiConverterTypeCardNumber.read(from: &buf), 
+                cardholderName: FfiConverterString.read(from: &buf), 
+                expiryMonth: FfiConverterString.read(from: &buf), 
+                expiryYear: FfiConverterString.read(from: &buf), 
+                verificationValue: FfiConverterTypeVerificationValue.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CardFormInput, into buf: inout [UInt8]) {
+        FfiConverterTypeCardNumber.write(value.number, into: &buf)
+        FfiConverterString.write(value.cardholderName, into: &buf)
+        FfiConverterString.write(value.expiryMonth, into: &buf)
+        FfiConverterString.write(value.expiryYear, into: &buf)
+        FfiConverterTypeVerificationValue.write(value.verificationValue, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardFormInput_lift(_ buf: RustBuffer) throws -> CardFormInput {
+    return try FfiConverterTypeCardFormInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardFormInput_lower(_ value: CardFormInput) -> RustBuffer {
+    return FfiConverterTypeCardFormInput.lower(value)
+}
+
+
+/**
  * Optional client settings.
  */
 public struct ClientOptions: Equatable, Hashable {
@@ -2602,6 +2917,72 @@ public func FfiConverterTypeErrorDetails_lift(_ buf: RustBuffer) throws -> Error
 #endif
 public func FfiConverterTypeErrorDetails_lower(_ value: ErrorDetails) -> RustBuffer {
     return FfiConverterTypeErrorDetails.lower(value)
+}
+
+
+/**
+ * One field's state in a `CardFormCheck`: `code` and `description` say what is wrong when
+ * `state` is `Invalid`.
+ */
+public struct FieldCheck: Equatable, Hashable {
+    public var field: String
+    public var state: FieldState
+    public var code: String?
+    public var description: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(field: String, state: FieldState, code: String?, description: String?) {
+        self.field = field
+        self.state = state
+        self.code = code
+        self.description = description
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FieldCheck: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFieldCheck: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FieldCheck {
+        return
+            try FieldCheck(
+                field: FfiConverterString.read(from: &buf), 
+                state: FfiConverterTypeFieldState.read(from: &buf), 
+                code: FfiConverterOptionString.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FieldCheck, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.field, into: &buf)
+        FfiConverterTypeFieldState.write(value.state, into: &buf)
+        FfiConverterOptionString.write(value.code, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFieldCheck_lift(_ buf: RustBuffer) throws -> FieldCheck {
+    return try FfiConverterTypeFieldCheck.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFieldCheck_lower(_ value: FieldCheck) -> RustBuffer {
+    return FfiConverterTypeFieldCheck.lower(value)
 }
 
 
@@ -5060,6 +5441,11 @@ public enum CallOutput {
     )
     case storedInstruments(instruments: [StoredInstrument]
     )
+    /**
+     * `CoreApi.payFromApp`: the outcome envelope to answer the app with (HTTP 200).
+     */
+    case relayOutcome(body: Data
+    )
 
 
 
@@ -5114,6 +5500,9 @@ public struct FfiConverterTypeCallOutput: FfiConverterRustBuffer {
         )
         
         case 12: return .storedInstruments(instruments: try FfiConverterSequenceTypeStoredInstrument.read(from: &buf)
+        )
+        
+        case 13: return .relayOutcome(body: try FfiConverterData.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5182,6 +5571,11 @@ public struct FfiConverterTypeCallOutput: FfiConverterRustBuffer {
             writeInt(&buf, Int32(12))
             FfiConverterSequenceTypeStoredInstrument.write(instruments, into: &buf)
             
+        
+        case let .relayOutcome(body):
+            writeInt(&buf, Int32(13))
+            FfiConverterData.write(body, into: &buf)
+            
         }
     }
 }
@@ -5199,6 +5593,117 @@ public func FfiConverterTypeCallOutput_lift(_ buf: RustBuffer) throws -> CallOut
 #endif
 public func FfiConverterTypeCallOutput_lower(_ value: CallOutput) -> RustBuffer {
     return FfiConverterTypeCallOutput.lower(value)
+}
+
+
+
+/**
+ * A card brand, from the number's first digits.
+ */
+
+public enum CardBrand: Equatable, Hashable {
+    
+    case visa
+    case mastercard
+    case amex
+    case discover
+    case jcb
+    case dinersClub
+    case maestro
+    case dankort
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CardBrand: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCardBrand: FfiConverterRustBuffer {
+    typealias SwiftType = CardBrand
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CardBrand {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .visa
+        
+        case 2: return .mastercard
+        
+        case 3: return .amex
+        
+        case 4: return .discover
+        
+        case 5: return .jcb
+        
+        case 6: return .dinersClub
+        
+        case 7: return .maestro
+        
+        case 8: return .dankort
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CardBrand, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .visa:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .mastercard:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .amex:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .discover:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .jcb:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .dinersClub:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .maestro:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .dankort:
+            writeInt(&buf, Int32(8))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardBrand_lift(_ buf: RustBuffer) throws -> CardBrand {
+    return try FfiConverterTypeCardBrand.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardBrand_lower(_ value: CardBrand) -> RustBuffer {
+    return FfiConverterTypeCardBrand.lower(value)
 }
 
 
@@ -5505,6 +6010,89 @@ public func FfiConverterTypeErrorKind_lift(_ buf: RustBuffer) throws -> ErrorKin
 #endif
 public func FfiConverterTypeErrorKind_lower(_ value: ErrorKind) -> RustBuffer {
     return FfiConverterTypeErrorKind.lower(value)
+}
+
+
+
+/**
+ * How far a card form field is from valid: `Incomplete` while more typing could fix it.
+ */
+
+public enum FieldState: Equatable, Hashable {
+    
+    case empty
+    case incomplete
+    case valid
+    case invalid
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FieldState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFieldState: FfiConverterRustBuffer {
+    typealias SwiftType = FieldState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FieldState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .empty
+        
+        case 2: return .incomplete
+        
+        case 3: return .valid
+        
+        case 4: return .invalid
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FieldState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .empty:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .incomplete:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .valid:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .invalid:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFieldState_lift(_ buf: RustBuffer) throws -> FieldState {
+    return try FfiConverterTypeFieldState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFieldState_lower(_ value: FieldState) -> RustBuffer {
+    return FfiConverterTypeFieldState.lower(value)
 }
 
 
@@ -6092,6 +6680,30 @@ fileprivate struct FfiConverterOptionTypeRateLimitConfig: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeCardBrand: FfiConverterRustBuffer {
+    typealias SwiftType = CardBrand?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCardBrand.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCardBrand.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeEndpoint: FfiConverterRustBuffer {
     typealias SwiftType = Endpoint?
 
@@ -6181,6 +6793,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeFieldCheck: FfiConverterRustBuffer {
+    typealias SwiftType = [FieldCheck]
+
+    public static func write(_ value: [FieldCheck], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFieldCheck.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FieldCheck] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [FieldCheck]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFieldCheck.read(from: &buf))
         }
         return seq
     }
@@ -6761,6 +7398,35 @@ public func FfiConverterTypeTransactionType_lower(_ value: TransactionType) -> R
 }
 
 /**
+ * Builds the request envelope for paying `order_id` with `payments`, validated on the device
+ * by the rules the server applies again; `time_budget_ms` is how long the app will wait.
+ */
+public func buildPaymentRequest(orderId: UInt64, payments: [Payment], timeBudgetMs: UInt64?, nowMs: UInt64)throws  -> PaymentRequestBody  {
+    return try  FfiConverterTypePaymentRequestBody_lift(try rustCallWithError(FfiConverterTypeBcpayError_lift) {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_func_build_payment_request(
+        FfiConverterUInt64.lower(orderId),
+        FfiConverterSequenceTypePayment.lower(payments),
+        FfiConverterOptionUInt64.lower(timeBudgetMs),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+/**
+ * Checks a card form as the shopper types, on the device's clock `now_ms`, against the order's
+ * accepted `methods` when the server passed them.
+ */
+public func checkCardForm(form: CardFormInput, nowMs: UInt64, methods: [PaymentMethod]?) -> CardFormCheck  {
+    return try!  FfiConverterTypeCardFormCheck_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_func_check_card_form(
+        FfiConverterTypeCardFormInput_lower(form),
+        FfiConverterUInt64.lower(nowMs),
+        FfiConverterOptionSequenceTypePaymentMethod.lower(methods),uniffiCallStatus
+    )
+})
+}
+/**
  * The version of bcpay-core.
  */
 public func coreVersion() -> String  {
@@ -6812,6 +7478,42 @@ public func hasNextPage(page: TransactionPage) -> Bool  {
 })
 }
 /**
+ * The accepted methods a server passed to the app, read from its JSON (a Get Payment Methods
+ * `data` array, as `bcpay app-server`'s `/checkout` answers).
+ */
+public func paymentMethodsFromJson(json: String)throws  -> [PaymentMethod]  {
+    return try  FfiConverterSequenceTypePaymentMethod.lift(try rustCallWithError(FfiConverterTypeBcpayError_lift) {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_func_payment_methods_from_json(
+        FfiConverterString.lower(json),uniffiCallStatus
+    )
+})
+}
+/**
+ * Reads the server's `bcpay.payment_outcome` envelope: the receipt, or the error the server's
+ * flow ended with. An answer that is not an envelope is `AmbiguousOutcome`.
+ */
+public func readPaymentOutcome(body: Data)throws  -> PaymentReceipt  {
+    return try  FfiConverterTypePaymentReceipt_lift(try rustCallWithError(FfiConverterTypeBcpayError_lift) {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_func_read_payment_outcome(
+        FfiConverterData.lower(body),uniffiCallStatus
+    )
+})
+}
+/**
+ * The error for a relay request the app's transport could not complete (`AmbiguousOutcome`
+ * unless it was certainly not sent).
+ */
+public func relayFailure(failure: TransportFailure) -> BcpayError  {
+    return try!  FfiConverterTypeBcpayError_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_func_relay_failure(
+        FfiConverterTypeTransportFailure_lower(failure),uniffiCallStatus
+    )
+})
+}
+/**
  * Every problem with `payments` at `now_ms` (optionally against the store's methods), as field
  * errors; empty when valid.
  */
@@ -6855,6 +7557,12 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_bcpay_uniffi_checksum_func_build_payment_request() != 52234) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_func_check_card_form() != 26222) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_bcpay_uniffi_checksum_func_core_version() != 16791) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6868,6 +7576,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_func_has_next_page() != 186) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_func_payment_methods_from_json() != 11281) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_func_read_payment_outcome() != 10524) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_func_relay_failure() != 1501) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_func_validate_payments() != 62421) {
@@ -6957,6 +7674,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_process_payment() != 1164) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_pay_from_app() != 50077) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_bcpay_uniffi_checksum_method_coreapi_transport_limits() != 27499) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -7009,6 +7729,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_paymentaccesstoken_received_at_ms() != 19081) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_paymentrequestbody_bytes() != 50630) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_constructor_cardnumber_new() != 4472) {

@@ -418,6 +418,11 @@ void uniffi_bcpay_uniffi_fn_method_coreapi_parse_payment_action(uint64_t ptr, Ru
 RustBuffer uniffi_bcpay_uniffi_fn_method_coreapi_parse_process_payment(uint64_t ptr, RustBuffer request_id, RustBuffer response, RustBuffer payment_method_id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_PAY_FROM_APP
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_PAY_FROM_APP
+uint64_t uniffi_bcpay_uniffi_fn_method_coreapi_pay_from_app(uint64_t ptr, RustBuffer body, RustBuffer expect_order_id, uint64_t now_ms, RustBuffer seed, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_TRANSPORT_LIMITS
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_TRANSPORT_LIMITS
 RustBuffer uniffi_bcpay_uniffi_fn_method_coreapi_transport_limits(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -558,6 +563,26 @@ uint64_t uniffi_bcpay_uniffi_fn_method_paymentaccesstoken_received_at_ms(uint64_
 RustBuffer uniffi_bcpay_uniffi_fn_method_paymentaccesstoken_uniffi_trait_debug(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_PAYMENTREQUESTBODY
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_PAYMENTREQUESTBODY
+uint64_t uniffi_bcpay_uniffi_fn_clone_paymentrequestbody(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FREE_PAYMENTREQUESTBODY
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FREE_PAYMENTREQUESTBODY
+void uniffi_bcpay_uniffi_fn_free_paymentrequestbody(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTREQUESTBODY_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTREQUESTBODY_BYTES
+RustBuffer uniffi_bcpay_uniffi_fn_method_paymentrequestbody_bytes(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTREQUESTBODY_UNIFFI_TRAIT_DEBUG
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_PAYMENTREQUESTBODY_UNIFFI_TRAIT_DEBUG
+RustBuffer uniffi_bcpay_uniffi_fn_method_paymentrequestbody_uniffi_trait_debug(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_VERIFICATIONVALUE
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_VERIFICATIONVALUE
 uint64_t uniffi_bcpay_uniffi_fn_clone_verificationvalue(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -581,6 +606,16 @@ RustBuffer uniffi_bcpay_uniffi_fn_method_verificationvalue_uniffi_trait_debug(ui
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_VERIFICATIONVALUE_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_VERIFICATIONVALUE_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_bcpay_uniffi_fn_method_verificationvalue_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_BUILD_PAYMENT_REQUEST
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_BUILD_PAYMENT_REQUEST
+uint64_t uniffi_bcpay_uniffi_fn_func_build_payment_request(uint64_t order_id, RustBuffer payments, RustBuffer time_budget_ms, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_CHECK_CARD_FORM
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_CHECK_CARD_FORM
+RustBuffer uniffi_bcpay_uniffi_fn_func_check_card_form(RustBuffer form, uint64_t now_ms, RustBuffer methods, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_CORE_VERSION
@@ -609,6 +644,21 @@ RustBuffer uniffi_bcpay_uniffi_fn_func_describe_error(RustBuffer details, RustCa
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_HAS_NEXT_PAGE
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_HAS_NEXT_PAGE
 int8_t uniffi_bcpay_uniffi_fn_func_has_next_page(RustBuffer page, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_PAYMENT_METHODS_FROM_JSON
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_PAYMENT_METHODS_FROM_JSON
+RustBuffer uniffi_bcpay_uniffi_fn_func_payment_methods_from_json(RustBuffer json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_READ_PAYMENT_OUTCOME
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_READ_PAYMENT_OUTCOME
+RustBuffer uniffi_bcpay_uniffi_fn_func_read_payment_outcome(RustBuffer body, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_RELAY_FAILURE
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_RELAY_FAILURE
+RustBuffer uniffi_bcpay_uniffi_fn_func_relay_failure(RustBuffer failure, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_VALIDATE_PAYMENTS
@@ -881,6 +931,18 @@ void ffi_bcpay_uniffi_rust_future_free_void(uint64_t handle
 void ffi_bcpay_uniffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_BUILD_PAYMENT_REQUEST
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_BUILD_PAYMENT_REQUEST
+uint16_t uniffi_bcpay_uniffi_checksum_func_build_payment_request(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_CHECK_CARD_FORM
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_CHECK_CARD_FORM
+uint16_t uniffi_bcpay_uniffi_checksum_func_check_card_form(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_CORE_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_CORE_VERSION
 uint16_t uniffi_bcpay_uniffi_checksum_func_core_version(void
@@ -908,6 +970,24 @@ uint16_t uniffi_bcpay_uniffi_checksum_func_describe_error(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_HAS_NEXT_PAGE
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_HAS_NEXT_PAGE
 uint16_t uniffi_bcpay_uniffi_checksum_func_has_next_page(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_PAYMENT_METHODS_FROM_JSON
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_PAYMENT_METHODS_FROM_JSON
+uint16_t uniffi_bcpay_uniffi_checksum_func_payment_methods_from_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_READ_PAYMENT_OUTCOME
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_READ_PAYMENT_OUTCOME
+uint16_t uniffi_bcpay_uniffi_checksum_func_read_payment_outcome(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_RELAY_FAILURE
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_RELAY_FAILURE
+uint16_t uniffi_bcpay_uniffi_checksum_func_relay_failure(void
     
 );
 #endif
@@ -1085,6 +1165,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_coreapi_parse_process_payment(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_PAY_FROM_APP
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_PAY_FROM_APP
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreapi_pay_from_app(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_TRANSPORT_LIMITS
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_TRANSPORT_LIMITS
 uint16_t uniffi_bcpay_uniffi_checksum_method_coreapi_transport_limits(void
@@ -1190,6 +1276,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_paymentaccesstoken_is_expired(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTACCESSTOKEN_RECEIVED_AT_MS
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTACCESSTOKEN_RECEIVED_AT_MS
 uint16_t uniffi_bcpay_uniffi_checksum_method_paymentaccesstoken_received_at_ms(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTREQUESTBODY_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_PAYMENTREQUESTBODY_BYTES
+uint16_t uniffi_bcpay_uniffi_checksum_method_paymentrequestbody_bytes(void
     
 );
 #endif

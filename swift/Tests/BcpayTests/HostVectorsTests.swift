@@ -51,14 +51,6 @@ final class HostVectorsTests: XCTestCase {
         }
     }
 
-    private static func wireName(_ e: Any) -> String {
-        var out = ""
-        for c in "\(e)" {
-            if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
-        }
-        return out
-    }
-
     private static func newOrderOf(_ o: JSON) -> NewOrder {
         let a = o["billing_address"]!
         let address = BillingAddress(

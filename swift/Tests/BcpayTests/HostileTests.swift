@@ -13,8 +13,8 @@ final class HostileTests: XCTestCase {
     private static func run(_ scenario: JSON, payment: JSON, secrets: [String]) async throws -> String? {
         let name = scenario["name"]!.string!
         let expect = scenario["expect"]!
-        let s = try Sandbox()
-        defer { s.stop() }
+        let s = try await Sandbox.start()
+        defer { s.stopDetached() }
         let id = try await s.order(price: 20)
         let before = try await s.admin("ledger")
         _ = try await s.admin("faults", scenario["faults"]!.text)

@@ -25,6 +25,20 @@ final class Sandbox: @unchecked Sendable {
         process = p
     }
 
+    /// Starts a sandbox on a thread of its own: `init` blocks reading the process's first line, and
+    /// a blocked thread of Swift's small cooperative pool (two threads on a two-core machine)
+    /// stalls every other task, such as the hostile scenarios' clients, for as long.
+    static func start() async throws -> Sandbox {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try Sandbox() }) }.start()
+        }
+    }
+
+    /// ``stop()`` on a thread of its own (see ``start()``).
+    func stopDetached() {
+        Thread { self.stop() }.start()
+    }
+
     /// SIGKILL, not `terminate()`'s SIGTERM: a process spawned from a Dispatch worker thread
     /// inherits its blocked signals, SIGTERM among them, and would never stop.
     func stop() {

@@ -207,3 +207,12 @@ func assertError(_ expected: JSON, _ error: Error?, file: StaticString = #filePa
         }
     }
 }
+
+/// A Swift enum case's wire name (`ambiguousOutcome` → `ambiguous_outcome`).
+func wireName(_ e: Any) -> String {
+    var out = ""
+    for c in "\(e)" {
+        if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+    }
+    return out
+}
