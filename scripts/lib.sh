@@ -15,6 +15,15 @@ ensure_wasm_bindgen() {
   fi
 }
 
+# Headless Chromium for bcpay/app's browser test (shared/TOOLCHAIN.md): Debian's package, driven
+# by the npm package playwright-core (a dev dependency).
+ensure_chromium() {
+  [ -x "${BCPAY_CHROMIUM:-/usr/bin/chromium}" ] && return
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null
+}
+
 # The Kotlin toolchain (shared/TOOLCHAIN.md): kotlinc from the npm package `kotlin-compiler`, and
 # from Debian JNA (needed by the generated bindings) plus gson and JUnit 4 (tests only).
 KOTLIN_TOOLS=target/kotlin-tools

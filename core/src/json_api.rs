@@ -73,15 +73,17 @@ pub fn options_over(base: &crate::FlowOptions, json: &str) -> Result<crate::Flow
 pub fn input_keys() -> String {
     // Written by hand: a map type here would cost the wasm module more than the rest of this file.
     let list = |keys: &[&str]| to_json(keys);
-    let instruments: Vec<String> = crate::model::INSTRUMENT_KEYS
-        .iter()
-        .map(|(t, keys)| format!("{}:{}", to_json(t), list(keys)))
-        .collect();
+    let instruments = crate::error::joined(
+        crate::model::INSTRUMENT_KEYS
+            .iter()
+            .map(|(t, keys)| format!("{}:{}", to_json(t), list(keys))),
+        ",",
+    );
     format!(
         r#"{{"flow_options":{},"payment":{},"instruments":{{{}}}}}"#,
         list(crate::FlowOptions::KEYS),
         list(crate::model::PAYMENT_KEYS),
-        instruments.join(",")
+        instruments
     )
 }
 

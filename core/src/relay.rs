@@ -36,7 +36,7 @@
 use crate::error::{ErrorKind, FieldError, PaymentError, RetryAdvice};
 use crate::http::TransportFailure;
 use crate::model::{Payment, PaymentReceipt};
-use crate::read::{self, Fields, FromJson, Json, Path, ShapeError};
+use crate::read::{Fields, FromJson, Json, Path, ShapeError};
 use crate::secret::to_json_wiping;
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -108,19 +108,13 @@ impl PaymentRequest {
         Zeroizing::new(to_json_wiping(&envelope).unwrap_or_default())
     }
 
-    /// Reads and validates a request envelope (the server's side). Anything wrong is a
-    /// validation error naming the field: a missing or other `type` or `version`, an option
-    /// the app may not set, an unknown key, a card that fails the rules.
-    pub fn read(body: &[u8], now_ms: u64) -> Result<PaymentRequest, PaymentError> {
-        let doc = read::document(body)
-            .map_err(|e| PaymentError::validation(vec![FieldError::new("", "invalid_input", format!("the body is not JSON: {e}"))]))?;
-        let request = PaymentRequest::from_json(&doc.0, &Path::Root("")).map_err(|e| crate::json_api::input_error(&e))?;
-        let problems = request.problems(now_ms);
-        if problems.is_empty() {
-            Ok(request)
-        } else {
-            Err(PaymentError::validation(problems))
-        }
+    /// Reads a request envelope (the server's side). Anything wrong with its shape is a
+    /// validation error naming the field: a missing or other `type` or `version`, an option the
+    /// app may not set, an unknown key. The values are checked by [`problems`](Self::problems),
+    /// which `pay` runs anyway.
+    pub fn read(body: &[u8]) -> Result<PaymentRequest, PaymentError> {
+        // Bytes that are not UTF-8 cannot be JSON: the reader's syntax error says so.
+        crate::json_api::input(std::str::from_utf8(body).unwrap_or("\u{0}"), "")
     }
 
     /// The flow options for this request: the server's, with the app's time budget when shorter.
@@ -139,16 +133,18 @@ impl FromJson for PaymentRequest {
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         f.deny_unknown(REQUEST_KEYS)?;
-        let wrong = |path: &str, expected| ShapeError {
-            path: path.to_owned(),
-            expected,
-            found: "another value",
-        };
-        if f.req::<String>("type")? != REQUEST_TYPE {
-            return Err(wrong("type", "\"bcpay.payment_request\""));
-        }
-        if f.req::<u64>("version")? != VERSION {
-            return Err(wrong("version", "version 1"));
+        let kind_ok = f.req::<String>("type")? == REQUEST_TYPE;
+        let version_ok = f.req::<u64>("version")? == VERSION;
+        if let Some(key) = [("type", kind_ok), ("version", version_ok)]
+            .iter()
+            .find(|(_, ok)| !ok)
+            .map(|(key, _)| *key)
+        {
+            return Err(ShapeError {
+                path: key.to_owned(),
+                expected: "a bcpay.payment_request envelope, version 1",
+                found: "another",
+            });
         }
         let time_budget_ms = match f.get("options") {
             None | Some(Json::Null) => None,
@@ -273,7 +269,7 @@ mod tests {
             text.starts_with(r#"{"type":"bcpay.payment_request","version":1,"order_id":215,"#),
             "{text}"
         );
-        let read = PaymentRequest::read(&body, NOW).unwrap();
+        let read = PaymentRequest::read(&body).unwrap();
         assert_eq!(read.order_id, 215);
         assert_eq!(read.time_budget_ms, Some(20_000));
         let PaymentInstrument::Card(c) = &read.payments[0].instrument else {

@@ -132,7 +132,7 @@ impl Session {
         now_ms: u64,
         seed: Option<u64>,
     ) -> Operation {
-        let flow = crate::relay::PaymentRequest::read(body, now_ms).and_then(|request| {
+        let flow = crate::relay::PaymentRequest::read(body).and_then(|request| {
             if expect_order_id.is_some_and(|id| id != request.order_id) {
                 return Err(PaymentError::validation(vec![crate::error::FieldError::new(
                     "order_id",

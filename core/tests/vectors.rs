@@ -401,7 +401,12 @@ fn run_card_form_case(case: &Value) -> Result<(), String> {
 }
 
 fn run_read_request_case(case: &Value) -> Result<(), String> {
-    let read = bcpay_core::relay::PaymentRequest::read(&body_of(case), case["now_ms"].as_u64().unwrap());
+    let now_ms = case["now_ms"].as_u64().unwrap();
+    // What a server does: read the envelope, then the values by pay's rules.
+    let read = bcpay_core::relay::PaymentRequest::read(&body_of(case)).and_then(|r| match r.problems(now_ms) {
+        problems if problems.is_empty() => Ok(r),
+        problems => Err(PaymentError::validation(problems)),
+    });
     match (read, &case["expect"]) {
         (Ok(r), Value::Object(e)) if e.contains_key("ok") => subset(
             &e["ok"],

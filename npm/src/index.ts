@@ -32,7 +32,20 @@ import type {
   Endpoint,
 } from "./types.js";
 
+import {
+  BcpayError,
+  camelKey,
+  classifyFetchError,
+  fromCore,
+  toCamel,
+  toJson,
+  toSnake,
+  TransportError,
+  type Json,
+} from "./errors.js";
+
 export * from "./types.js";
+export * from "./errors.js";
 
 // ---------------------------------------------------------------------------------------------
 // Loading: the module is inlined, so Node, Deno, Bun and workers load it the same way, with no
@@ -55,138 +68,6 @@ export function version(): string {
   return wasmVersion();
 }
 
-// ---------------------------------------------------------------------------------------------
-// Names: camelCase here, snake_case in the core. Only object keys change; values never do.
-// ---------------------------------------------------------------------------------------------
-
-type Json = unknown;
-// Wire names put an underscore before a trailing digit (`last_4`, `street_1`) except `country_iso2`.
-const SNAKE_EXCEPTIONS: Record<string, string> = { countryIso2: "country_iso2" };
-const toSnakeKey = (k: string): string =>
-  SNAKE_EXCEPTIONS[k] ?? k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()).replace(/([a-z])(\d)/g, "$1_$2");
-const toCamelKey = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-/** Key conversions are pure and the key set is small: compute each once. */
-function memo(f: (k: string) => string): (k: string) => string {
-  const cache = new Map<string, string>();
-  return (k) => {
-    let v = cache.get(k);
-    if (v === undefined) {
-      v = f(k);
-      if (cache.size < 4096) cache.set(k, v);
-    }
-    return v;
-  };
-}
-const snakeKey = memo(toSnakeKey);
-const camelKey = memo(toCamelKey);
-
-function convertKeys(value: Json, key: (k: string) => string): Json {
-  if (Array.isArray(value)) return value.map((v) => convertKeys(v, key));
-  if (value instanceof Uint8Array || value === null || typeof value !== "object") return value;
-  const out: Record<string, Json> = {};
-  for (const k in value as Record<string, Json>) out[key(k)] = convertKeys((value as Record<string, Json>)[k], key);
-  return out;
-}
-
-/** camelCase keys → snake_case (for the core). */
-export const toSnake = <T = Json>(value: Json): T => convertKeys(value, snakeKey) as T;
-
-/**
- * JSON for the core. `JSON.stringify` would turn NaN and ±Infinity into `null` (read as "not
- * given") and an absent value into nothing at all: they go as text, so the core names the field
- * that holds them.
- */
-const toJson = (value: unknown): string =>
-  JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)) ?? "null";
-/** snake_case keys → camelCase (for callers). */
-export const toCamel = <T = Json>(value: Json): T => convertKeys(value, camelKey) as T;
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------------------------
-
-/** Every failure bcpay reports. Safe to log: it never contains card data or tokens. Catch a
- * subclass by meaning (`DeclinedError`, `AmbiguousOutcomeError`, …): one per `kind`, named by
- * the core. */
-export class BcpayError extends Error {
-  override name = "BcpayError";
-  readonly kind: ErrorKind;
-  readonly status: number | null;
-  /** The API's numeric error code (30102, …). */
-  readonly code: number | null;
-  readonly codeText: string | null;
-  readonly title: string;
-  readonly detail: string | null;
-  /** Field problems; paths use this package's (camelCase) names: `payments[0].instrument.verificationValue`. */
-  readonly fieldErrors: FieldError[];
-  /** Safe to show the shopper. */
-  readonly shopperMessage: string;
-  /** What the developer or merchant should do. */
-  readonly remedy: string;
-  readonly endpoint: Endpoint | null;
-  readonly requestId: string | null;
-  readonly retry: RetryAdvice;
-  /** Split payments already taken before the failure. */
-  readonly paymentsTaken: ProcessedPayment[];
-
-  /** `details`: the core's error fields (snake_case), as the core wrote them. */
-  constructor(details: Record<string, Json>) {
-    super(typeof details.message === "string" ? details.message : String(details.title ?? "bcpay error"));
-    if (typeof details.class_name === "string") this.name = details.class_name;
-    const d = toCamel<Record<string, Json>>(details);
-    this.kind = d.kind as ErrorKind;
-    this.status = (d.status as number | null) ?? null;
-    this.code = (d.code as number | null) ?? null;
-    this.codeText = (d.codeText as string | null) ?? null;
-    this.title = d.title as string;
-    this.detail = (d.detail as string | null) ?? null;
-    this.fieldErrors = ((d.fieldErrors as FieldError[]) ?? []).map((f) => ({ ...f, path: camelKey(f.path) }));
-    this.shopperMessage = d.shopperMessage as string;
-    this.remedy = d.remedy as string;
-    this.endpoint = (d.endpoint as Endpoint | null) ?? null;
-    this.requestId = (d.requestId as string | null) ?? null;
-    this.retry = (d.retry as RetryAdvice) ?? { type: "never" };
-    this.paymentsTaken = (d.paymentsTaken as ProcessedPayment[]) ?? [];
-  }
-
-  /** Whether the shopper's card or account was refused. */
-  get isDecline(): boolean {
-    return this.kind === "declined";
-  }
-
-  /** The error of the class the core names for the fields `details` (as the core wrote them). */
-  static fromDetails(details: Record<string, Json>): BcpayError {
-    const Class = ERROR_CLASSES[details.class_name as string] ?? BcpayError;
-    return new Class(details);
-  }
-}
-
-export class ValidationError extends BcpayError {}
-export class ConfigurationError extends BcpayError {}
-export class AuthenticationError extends BcpayError {}
-export class MerchantSetupError extends BcpayError {}
-export class OrderStateError extends BcpayError {}
-export class DeclinedError extends BcpayError {}
-export class DuplicatePaymentError extends BcpayError {}
-export class InvalidRequestError extends BcpayError {}
-export class NotFoundError extends BcpayError {}
-export class ConflictError extends BcpayError {}
-export class RateLimitedError extends BcpayError {}
-export class ServerError extends BcpayError {}
-export class InvalidResponseError extends BcpayError {}
-export class NoResponseError extends BcpayError {}
-export class AmbiguousOutcomeError extends BcpayError {}
-export class CancelledError extends BcpayError {}
-
-/** The classes by the names the core gives them (`ErrorKind::class_name`); the host vectors check
- * that every kind has one. */
-export const ERROR_CLASSES: Readonly<Record<string, new (details: Record<string, Json>) => BcpayError>> = {
-  ValidationError, ConfigurationError, AuthenticationError, MerchantSetupError, OrderStateError, DeclinedError,
-  DuplicatePaymentError, InvalidRequestError, NotFoundError, ConflictError, RateLimitedError, ServerError,
-  InvalidResponseError, NoResponseError, AmbiguousOutcomeError, CancelledError,
-};
-
 /**
  * Response headers as the core's binding reads them: `name\nvalue\n` per header. HTTP forbids
  * line breaks in names and values; any a custom transport lets through become spaces.
@@ -197,12 +78,6 @@ function headerLines(headers: Header[]): string {
   return text;
 }
 const oneLine = (s: string): string => (s.includes("\n") || s.includes("\r") ? s.replace(/[\r\n]/g, " ") : s);
-
-/** A core `Error` (named `BcpayError`, fields under `details`) as its `BcpayError` class. */
-function fromCore(err: unknown): unknown {
-  const e = err as { name?: string; details?: Record<string, Json> };
-  return e && e.name === "BcpayError" && e.details ? BcpayError.fromDetails(e.details) : err;
-}
 
 /** Runs a core call, turning its `Error`s into `BcpayError`s. */
 function core<T>(call: () => T): T {
@@ -218,17 +93,6 @@ function core<T>(call: () => T): T {
 // Transport
 // ---------------------------------------------------------------------------------------------
 
-/** Thrown by transports when no response arrived; `failure` says whether the server saw it. */
-export class TransportError extends Error {
-  override name = "TransportError";
-  constructor(
-    readonly failure: TransportFailure,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Sends one request. Throw `TransportError` when there is no response. `options.signal` aborts
  * when bcpay stops waiting (the caller's signal, the time budget): stop the request then. bcpay
@@ -236,25 +100,6 @@ export class TransportError extends Error {
  * it afterwards.
  */
 export type Transport = (request: HttpRequest, options?: { signal?: AbortSignal }) => Promise<HttpResponse>;
-
-// Connection-level errors raised before any byte of the request is written (Node's undici).
-const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT", "CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"]);
-
-/**
- * Maps what `fetch` threw onto what the server may have seen. Only errors that certainly happen
- * before the request is written (DNS, refused connection, TLS verification, connect timeout)
- * are `not_sent`; a timeout is `timed_out`; everything else — resets, closed sockets, unknown
- * errors — is `maybe_sent`, which makes bcpay reconcile instead of resending.
- */
-export function classifyFetchError(err: unknown): TransportFailure {
-  const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string } };
-  if (e?.name === "TimeoutError" || e?.cause?.name === "TimeoutError") return "timed_out";
-  const code = e?.cause?.code ?? e?.code;
-  if (code && NOT_SENT_CODES.has(code)) return "not_sent";
-  // fetch refuses blocked ports (the Fetch standard's "bad port" list) before connecting.
-  if ((e?.cause as { message?: string } | undefined)?.message === "bad port") return "not_sent";
-  return "maybe_sent";
-}
 
 /**
  * The default transport: global `fetch` that never follows a redirect (one could carry the API
@@ -495,6 +340,12 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** A validation error about an argument JavaScript handed over with the wrong type. */
+function inputError(path: string, expected: string): BcpayError {
+  return BcpayError.fromDetails({ kind: "validation", class_name: "ValidationError", title: "The input is invalid", message: `validation: The input is invalid — ${path}: invalid_input`,
+    field_errors: [{ path, code: "invalid_input", description: `${path}: ${expected}` }], retry: { type: "never" } });
+}
+
 /** Resolves after `ms`, or early (with `true`) when `signal` aborts. */
 function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
@@ -551,6 +402,27 @@ export class Client {
     const { signal, ...flowOptions } = options;
     const op = this.#newFlow(orderId, payments, flowOptions, Date.now());
     return toCamel<PaymentReceipt>(await this.#drive(op, signal));
+  }
+
+  /**
+   * Pays for a shopper-facing app that relayed the payment to this server: the app holds no
+   * token (see `bcpay/app`). `body` is the app's `bcpay.payment_request` envelope (the request
+   * body, as bytes or text); resolves with the `bcpay.payment_outcome` envelope to answer with,
+   * status 200 and `Content-Type: application/json`, whatever happened: a refused request, a
+   * decline, an ambiguous outcome (it never rejects for those). Pass the order this shopper is
+   * checking out as `expectOrderId` to refuse any other; `signal` ends it early (the answer then
+   * says whether a payment may have been taken). The body holds card data: wipe your buffer.
+   */
+  async payFromApp(body: Uint8Array | string, options: { expectOrderId?: number } & CallOptions = {}): Promise<string> {
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    if (!(bytes instanceof Uint8Array)) throw inputError("body", "expected the request body as a Uint8Array or a string");
+    const expect = options.expectOrderId === undefined ? undefined : toJson(options.expectOrderId);
+    try {
+      const op = new Operation(core(() => this.#api.payFromApp(bytes, expect, Date.now())));
+      return (await this.#drive(op, options.signal, true)) as string;
+    } finally {
+      if (bytes !== body) bytes.fill(0);
+    }
   }
 
   /** A payment flow to drive yourself (see `PaymentFlow`). `seed` makes retry jitter repeatable. */
@@ -621,8 +493,19 @@ export class Client {
     }
   }
 
+  /**
+   * Ends an operation whose caller gave up: throws the core's error, unless the operation
+   * answers even then (a relayed payment's envelope, from one more poll).
+   */
+  static #stopped(op: Operation, answersAfterCancel: boolean): Json {
+    const error = op.cancel(Date.now());
+    const after = answersAfterCancel ? op.poll(Date.now()) : undefined;
+    if (after?.type === "done") return after.output;
+    throw error;
+  }
+
   /** Drives an operation to its end: the one loop behind `pay` and every single call. */
-  async #drive(op: Operation, signal?: AbortSignal): Promise<Json> {
+  async #drive(op: Operation, signal?: AbortSignal, answersAfterCancel = false): Promise<Json> {
     try {
       let step = op.poll(Date.now());
       for (;;) {
@@ -630,7 +513,7 @@ export class Client {
           case "send": {
             const { request } = step;
             const outcome = await this.#send(request, op.deadlineMs, signal);
-            if ("stopped" in outcome) throw op.cancel(Date.now());
+            if ("stopped" in outcome) return Client.#stopped(op, answersAfterCancel);
             if ("response" in outcome) {
               step = op.respond(request.id, outcome.response, Date.now());
             } else {
@@ -640,7 +523,7 @@ export class Client {
             break;
           }
           case "wait":
-            if (await sleep(step.untilMs - Date.now(), signal)) throw op.cancel(Date.now());
+            if (await sleep(step.untilMs - Date.now(), signal)) return Client.#stopped(op, answersAfterCancel);
             step = op.poll(Date.now());
             break;
           case "awaiting":
@@ -674,10 +557,7 @@ export class Client {
 
   /** Process Payment once: no reconciliation (use `pay` for that). */
   processPayment(token: PaymentAccessToken, payment: Payment, options?: CallOptions): Promise<ProcessedPayment> {
-    if (!(token instanceof PaymentAccessToken)) {
-      throw BcpayError.fromDetails({ kind: "validation", class_name: "ValidationError", title: "The input is invalid", message: "validation: The input is invalid — token: invalid_input",
-        field_errors: [{ path: "token", code: "invalid_input", description: "token: expected a PaymentAccessToken from createAccessToken" }], retry: { type: "never" } });
-    }
+    if (!(token instanceof PaymentAccessToken)) throw inputError("token", "expected a PaymentAccessToken from createAccessToken");
     return this.#call("process_payment", { pat: token.expose(), payment }, options);
   }
 

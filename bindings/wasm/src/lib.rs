@@ -208,6 +208,27 @@ impl BcpayApi {
             .map_err(|e| js_error(&e))
     }
 
+    /// A payment an app relayed to this server (see `bcpay_core::relay`): `body` is the app's
+    /// request envelope; the operation ends with the outcome envelope as its output, whatever
+    /// happened; after `cancel`, poll once more for the envelope of the cancellation.
+    #[wasm_bindgen(js_name = payFromApp)]
+    pub fn pay_from_app(
+        &self,
+        body: &[u8],
+        expect_order_id_json: Option<String>,
+        now_ms: f64,
+        seed: Option<f64>,
+    ) -> Result<BcpayFlow, JsValue> {
+        let expect = expect_order_id_json.map(|id| input::<u64>(&id, "expect_order_id")).transpose()?;
+        Ok(BcpayFlow::of(self.session.pay_from_app(
+            body,
+            None,
+            expect,
+            now_ms as u64,
+            seed.map(|s| s as u64),
+        )))
+    }
+
     /// A single call named by its endpoint, with JSON `input` (see `bcpay_core::json_api::call`).
     #[wasm_bindgen(js_name = newCall)]
     pub fn new_call(&self, call: &str, input_json: &str, now_ms: f64, seed: Option<f64>) -> Result<BcpayFlow, JsValue> {
