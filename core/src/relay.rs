@@ -270,6 +270,7 @@ mod tests {
             "{text}"
         );
         let read = PaymentRequest::read(&body).unwrap();
+        assert_eq!(read.problems(NOW), vec![]);
         assert_eq!(read.order_id, 215);
         assert_eq!(read.time_budget_ms, Some(20_000));
         let PaymentInstrument::Card(c) = &read.payments[0].instrument else {
