@@ -137,6 +137,18 @@ impl CoreApi {
         Ok(CoreFlow::of(Operation::Pay(flow)))
     }
 
+    /// A payment an app relayed to this server (see `bcpay_core::relay`): ends with the outcome
+    /// envelope as its output, whatever happened; after `cancel`, poll once more for the
+    /// envelope of the cancellation.
+    #[pyo3(signature = (body, expect_order_id_json, now_ms, seed=None))]
+    fn pay_from_app(&self, body: &[u8], expect_order_id_json: Option<&str>, now_ms: u64, seed: Option<u64>) -> PyResult<CoreFlow> {
+        let expect = expect_order_id_json
+            .map(|id| json_api::input::<u64>(id, "expect_order_id"))
+            .transpose()
+            .map_err(err)?;
+        Ok(CoreFlow::of(self.session.pay_from_app(body, None, expect, now_ms, seed)))
+    }
+
     #[pyo3(signature = (call, input_json, now_ms, seed=None))]
     fn new_call(&self, call: &str, input_json: &str, now_ms: u64, seed: Option<u64>) -> PyResult<CoreFlow> {
         let (call, _) = json_api::call(call, input_json).map_err(err)?;

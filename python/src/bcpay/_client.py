@@ -258,6 +258,16 @@ class _Operation:
     def deadline_ms(self) -> Optional[int]:
         return self._op.deadline_ms()
 
+    def stop(self, answers_after_cancel: bool) -> Json:
+        """Ends the operation for a caller that gave up: raises the core's error, unless the
+        operation answers even then (a relayed payment's envelope, from one more poll)."""
+        error = self.cancel()
+        if answers_after_cancel:
+            kind, value = self.poll()
+            if kind == "done":
+                return value
+        raise error
+
 
 class PaymentFlow:
     """The payment state machine, for hosts that drive HTTP themselves: ``poll(now_ms)`` returns
@@ -310,6 +320,16 @@ class _Base:
         items = [payments] if isinstance(payments, Mapping) else payments
         opts = _dumps(dict(options)) if options else None
         return _Operation(_core_call(lambda: self._api.new_flow(_dumps(order_id), _dumps(items), opts, _now_ms() if now_ms is None else now_ms, seed)))
+
+    def _relay_op(self, body: Union[bytes, bytearray, memoryview, str], expect_order_id: Optional[int]) -> _Operation:
+        if isinstance(body, str):
+            body = body.encode()
+        if not isinstance(body, (bytes, bytearray, memoryview)):
+            raise from_details("validation: The input is invalid — body: invalid_input", _dumps({
+                "kind": "validation", "class_name": "ValidationError", "title": "The input is invalid", "retry": {"type": "never"},
+                "field_errors": [{"path": "body", "code": "invalid_input", "description": "body: expected the request body as bytes or str"}]}))
+        expect = None if expect_order_id is None else _dumps(expect_order_id)
+        return _Operation(_core_call(lambda: self._api.pay_from_app(bytes(body), expect, _now_ms())))
 
     def _call_op(self, call: str, input: Mapping[str, Any]) -> _Operation:
         return _Operation(_core_call(lambda: self._api.new_call(call, _dumps(input), _now_ms())))
@@ -396,6 +416,15 @@ class Client(_Base):
         ``options`` replace the client's flow options for this payment."""
         return load(PaymentReceipt, self._drive(self._flow(order_id, payments, None, None, options)))
 
+    def pay_from_app(self, body: Union[bytes, bytearray, memoryview, str], *, expect_order_id: Optional[int] = None) -> bytes:
+        """Pays for a shopper-facing app that relayed the payment to this server (the app holds
+        no token; see the README, "Apps"): ``body`` is the app's ``bcpay.payment_request``
+        envelope; returns the ``bcpay.payment_outcome`` envelope to answer with, HTTP 200 and
+        ``Content-Type: application/json``, whatever happened — a refused request, a decline,
+        an ambiguous outcome (it never raises for those). Pass the order this shopper is checking
+        out as ``expect_order_id`` to refuse any other."""
+        return str(self._drive(self._relay_op(body, expect_order_id))).encode()
+
     def _call(self, call: str, input: Mapping[str, Any]) -> Json:
         return self._drive(self._call_op(call, input))
 
@@ -459,7 +488,7 @@ class AsyncClient(_Base):
         if self._own_transport and isinstance(self._transport, AsyncHttpxTransport):
             await self._transport.aclose()
 
-    async def _drive(self, op: _Operation) -> Json:
+    async def _drive(self, op: _Operation, answers_after_cancel: bool = False) -> Json:
         """Drives an operation to its end: the one loop behind ``pay`` and every single call."""
         import asyncio
 
@@ -474,7 +503,7 @@ class AsyncClient(_Base):
                         else:
                             response = await asyncio.wait_for(self._transport(value), max(0, deadline - _now_ms()) / 1000)
                     except asyncio.TimeoutError:
-                        raise op.cancel() from None
+                        return op.stop(answers_after_cancel)
                     except Exception as e:
                         op.on_exception(value, e)
                         continue
@@ -494,6 +523,10 @@ class AsyncClient(_Base):
         """Pays the order: methods → token → process, with retries and reconciliation;
         ``options`` replace the client's flow options for this payment."""
         return load(PaymentReceipt, await self._drive(self._flow(order_id, payments, None, None, options)))
+
+    async def pay_from_app(self, body: Union[bytes, bytearray, memoryview, str], *, expect_order_id: Optional[int] = None) -> bytes:
+        """``Client.pay_from_app`` for asyncio: the outcome envelope to answer the app with."""
+        return str(await self._drive(self._relay_op(body, expect_order_id), answers_after_cancel=True)).encode()
 
     async def _call(self, call: str, input: Mapping[str, Any]) -> Json:
         return await self._drive(self._call_op(call, input))
