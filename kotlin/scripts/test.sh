@@ -10,7 +10,7 @@ ensure_kotlin
 # The library and the bindgen in one invocation, as swift/scripts/generate.sh does, so that both
 # resolve the same features and reuse one build.
 cargo build --quiet --locked -p bcpay-uniffi -p uniffi-bindgen
-cargo build --quiet --locked -p bcpay-sandbox
+cargo build --quiet --locked -p bcpay-sandbox -p bcpay-cli
 out=target/kotlin
 build_kotlin_jar target/debug "$out"
 build_kotlin_app_jar "$out"
@@ -28,3 +28,15 @@ java -Djna.library.path=target/debug -Dbcpay.vectors=tests/vectors -Dbcpay.sandb
 start_sandbox target/debug/bcpay-sandbox
 java -Djna.library.path=target/debug -cp "$out/example.jar:$out/bcpay.jar:$jna:$KOTLIN_LIB/kotlin-stdlib.jar" ExampleKt "$SANDBOX_URL" | tee "$out/example.txt"
 grep -q "^paid order" "$out/example.txt"
+
+# The app quickstart compiles against the app side alone (the bindings and dev.bcpay.app, Java 8)
+# and pays through `bcpay app-server`, holding no token.
+"$KOTLINC" -nowarn -jvm-target 1.8 -Xjdk-release=1.8 -cp "$out/ffi-classes:$out/bcpay-app.jar:$jna" kotlin/examples/AppExample.kt -d "$out/app-example.jar"
+log=$(mktemp)
+target/debug/bcpay app-server --port 0 >"$log" &
+server_pid=$!
+trap 'kill $SANDBOX_PID $server_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do grep -q "listening on" "$log" && break; sleep 0.1; done
+server_url=$(grep -o 'http://[0-9.:]*' "$log" | head -1)
+java -Djna.library.path=target/debug -cp "$out/app-example.jar:$out/ffi-classes:$out/bcpay-app.jar:$jna:$KOTLIN_LIB/kotlin-stdlib.jar" AppExampleKt "$server_url" | tee "$out/app-example.txt"
+grep -q "^paid order" "$out/app-example.txt"

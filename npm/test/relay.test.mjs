@@ -160,3 +160,23 @@ test("relay vectors: outcomes", () => {
     }
   }
 });
+
+test("relay vectors: request envelopes a server reads (through payFromApp)", async () => {
+  const { TransportError } = await import("../dist/esm/index.js");
+  // No network: an accepted envelope starts the flow, whose first request then finds no server.
+  const offline = new Client({ storeHash: "abc123", apiToken: "t", flowOptions: { maxAttempts: 1 }, transport: async () => {
+    throw new TransportError("not_sent", "offline");
+  } });
+  assert.ok(vectors.read_request.length >= 15);
+  for (const c of vectors.read_request) {
+    const body = c.body_text ?? JSON.stringify(c.body);
+    const outcome = JSON.parse(await offline.payFromApp(body));
+    assert.equal(outcome.status, "failed", c.name);
+    if (c.expect.ok) {
+      assert.equal(outcome.error.kind, "transport", `${c.name}: ${outcome.error.message}`);
+    } else {
+      assert.equal(outcome.error.kind, "validation", c.name);
+      assert.deepEqual(outcome.error.field_errors.map((f) => [f.path, f.code]).sort(), c.expect.error.field_errors.map((f) => [f.path, f.code]).sort(), c.name);
+    }
+  }
+});

@@ -152,3 +152,26 @@ def test_an_app_time_budget_still_answers_with_an_envelope(sandbox_url: str) -> 
     assert outcome["status"] == "failed"
     assert outcome["error"]["kind"] in ("ambiguous_outcome", "cancelled"), outcome
     assert outcome["payment_may_have_been_taken"] is (outcome["error"]["kind"] == "ambiguous_outcome")
+
+
+def test_relay_vectors_request_envelopes() -> None:
+    """Every request envelope of tests/vectors/relay.json through ``pay_from_app``, with no
+    network: an accepted envelope starts the flow, whose first request then finds no server."""
+    from pathlib import Path
+
+    def offline(request: bcpay.HttpRequest) -> bcpay.HttpResponse:
+        raise bcpay.NoResponse("not_sent", "offline")
+
+    vectors = json.loads((Path(__file__).resolve().parents[2] / "tests" / "vectors" / "relay.json").read_text())
+    cases = vectors["read_request"]
+    assert len(cases) >= 15
+    client = bcpay.Client("abc123", "t", transport=offline, flow_options={"max_attempts": 1})
+    for c in cases:
+        body = c["body_text"].encode() if "body_text" in c else json.dumps(c["body"]).encode()
+        outcome = json.loads(client.pay_from_app(body))
+        assert outcome["status"] == "failed", c["name"]
+        if "ok" in c["expect"]:
+            assert outcome["error"]["kind"] == "transport", (c["name"], outcome["error"]["message"])
+        else:
+            want = sorted((f["path"], f["code"]) for f in c["expect"]["error"]["field_errors"])
+            assert sorted((f["path"], f["code"]) for f in outcome["error"]["field_errors"]) == want, c["name"]

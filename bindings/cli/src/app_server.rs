@@ -30,10 +30,11 @@ async fn checkout(State(client): State<Shared>) -> impl IntoResponse {
     let answer = async {
         let order_id = crate::demo::new_order(&client, 30.0).await?;
         let methods = client.get_payment_methods(&MethodsQuery::OrderId(order_id)).await?;
-        Ok::<_, PaymentError>(serde_json::json!({"order_id": order_id, "methods": methods}))
+        // `methods` last, so that an app without a JSON library can cut it out.
+        Ok::<_, PaymentError>(format!(r#"{{"order_id":{order_id},"methods":{}}}"#, bcpay::json_api::to_json(&methods)))
     };
     match answer.await {
-        Ok(body) => (axum::http::StatusCode::OK, JSON, body.to_string()),
+        Ok(body) => (axum::http::StatusCode::OK, JSON, body),
         Err(e) => (axum::http::StatusCode::BAD_GATEWAY, JSON, bcpay::json_api::error_json(&e)),
     }
 }
