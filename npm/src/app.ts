@@ -10,7 +10,7 @@
  * file converts names and nothing else. It uses no Node API.
  */
 import { buildPaymentRequest, checkCardForm, initSync, readPaymentOutcome, relayFailure } from "./generated/bcpay_app_wasm.js";
-import { APP_WASM_BASE64 } from "./generated/app_wasm_bytes.js";
+import { APP_WASM_BASE64 } from "./generated/bcpay_app_wasm_bytes.js";
 import { BcpayError, camelKey, classifyFetchError, fromCore, toCamel, toJson, toSnake, type Json } from "./errors.js";
 import type { Payment, PaymentMethod, PaymentReceipt, TransportFailure } from "./types.js";
 

@@ -5,7 +5,7 @@
  * `BcpayError`s.
  */
 import { BcpayApi, BcpayFlow, initSync, version as wasmVersion } from "./generated/bcpay_wasm.js";
-import { WASM_BASE64 } from "./generated/wasm_bytes.js";
+import { WASM_BASE64 } from "./generated/bcpay_wasm_bytes.js";
 import type {
   FieldError,
   FlowOptions,

@@ -31,7 +31,10 @@ async fn checkout(State(client): State<Shared>) -> impl IntoResponse {
         let order_id = crate::demo::new_order(&client, 30.0).await?;
         let methods = client.get_payment_methods(&MethodsQuery::OrderId(order_id)).await?;
         // `methods` last, so that an app without a JSON library can cut it out.
-        Ok::<_, PaymentError>(format!(r#"{{"order_id":{order_id},"methods":{}}}"#, bcpay::json_api::to_json(&methods)))
+        Ok::<_, PaymentError>(format!(
+            r#"{{"order_id":{order_id},"methods":{}}}"#,
+            bcpay::json_api::to_json(&methods)
+        ))
     };
     match answer.await {
         Ok(body) => (axum::http::StatusCode::OK, JSON, body),

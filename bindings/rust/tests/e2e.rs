@@ -6,7 +6,7 @@ use bcpay::model::*;
 use bcpay::secret::ApiToken;
 use bcpay::{Client, ClientConfig, ErrorKind, FlowOptions, ReqwestTransport, RetryAdvice};
 use bcpay_sandbox::{Faults, Sandbox, SandboxConfig};
-use common::{client as client_for, order};
+use common::{charges, client as client_for, order};
 use serde_json::{Value, json};
 
 mod common;
@@ -29,15 +29,6 @@ fn pay(instrument: Value, method: &str) -> Payment {
 fn card(number: &str) -> Value {
     let cvv = if number.starts_with("37") { "1234" } else { "123" };
     json!({"type": "card", "number": number, "cardholder_name": "Jane Doe", "expiry_month": 12, "expiry_year": 2030, "verification_value": cvv})
-}
-
-fn charges(sandbox: &Sandbox, order_id: u64) -> usize {
-    sandbox.ledger()["orders"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["order_id"] == json!(order_id))
-        .map_or(0, |o| o["charges"].as_array().unwrap().len())
 }
 
 async fn stored(client: &Client<ReqwestTransport>, order_id: u64, method: &str, kind: &str, email: Option<&str>) -> String {

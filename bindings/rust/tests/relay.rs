@@ -6,7 +6,7 @@ use bcpay::model::{CardForm, Payment};
 use bcpay::relay::{self, PaymentRequest};
 use bcpay::{ErrorKind, FlowOptions, RetryAdvice, now_ms, validate};
 use bcpay_sandbox::{Sandbox, SandboxConfig};
-use common::{client, order};
+use common::{charges, client, order};
 use serde_json::json;
 
 mod common;
@@ -28,15 +28,6 @@ fn app_request(order_id: u64, payment: Payment) -> Vec<u8> {
     };
     assert_eq!(request.problems(now_ms()), vec![]);
     request.to_body().to_vec()
-}
-
-fn charges(sandbox: &Sandbox, order_id: u64) -> usize {
-    sandbox.ledger()["orders"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["order_id"] == json!(order_id))
-        .map_or(0, |o| o["charges"].as_array().unwrap().len())
 }
 
 #[tokio::test]

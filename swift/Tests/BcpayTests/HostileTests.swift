@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 
 /// The hostile world (tests/hostile/scenarios.json) against the Swift client and its default
-/// URLSession transport: each scenario on its own sandbox, all at once.
+/// URLSession transport: each scenario on its own sandbox.
 final class HostileTests: XCTestCase {
     private func world() throws -> JSON {
         try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: vectorsDir.appendingPathComponent("../hostile/scenarios.json")))
@@ -64,13 +64,12 @@ final class HostileTests: XCTestCase {
         let doc = try world()
         let payment = doc["payment"]!
         let secrets = doc["secrets"]!.array.compactMap(\.string)
-        let failures = try await withThrowingTaskGroup(of: String?.self) { group in
-            for scenario in doc["scenarios"]!.array {
-                group.addTask { try await Self.run(scenario, payment: payment, secrets: secrets) }
-            }
-            var failures: [String] = []
-            for try await f in group { if let f { failures.append(f) } }
-            return failures
+        // One scenario at a time: Linux Foundation delivers every URLSession's events on shared
+        // threads, so the endless-body scenario, run alongside, starved the others' requests for
+        // up to a minute on a loaded two-core machine and broke their time ceilings.
+        var failures: [String] = []
+        for scenario in doc["scenarios"]!.array {
+            if let f = try await Self.run(scenario, payment: payment, secrets: secrets) { failures.append(f) }
         }
         XCTAssertEqual(failures, [], failures.joined(separator: "\n"))
     }

@@ -14,16 +14,8 @@ final class AppServer: @unchecked Sendable {
     init() throws {
         let binary = ProcessInfo.processInfo.environment["BCPAY_APP_SERVER_BIN"]
             ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../target/debug/bcpay").standardizedFileURL.path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["app-server", "--port", "0", "--settle-window-ms", "600"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), let b = byte.first, b != 10 { line.append(b) }
-        let words = String(decoding: line, as: UTF8.self).components(separatedBy: " ")
-        url = words.first { $0.hasPrefix("http://") } ?? ""
+        let (p, line) = try spawn(binary, ["app-server", "--port", "0", "--settle-window-ms", "600"])
+        url = line.components(separatedBy: " ").first { $0.hasPrefix("http://") } ?? ""
         process = p
     }
 

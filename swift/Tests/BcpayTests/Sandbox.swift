@@ -5,6 +5,19 @@ import FoundationNetworking
 #endif
 import XCTest
 
+/// Starts `binary` with `arguments` and returns it with the first line it prints (where it listens).
+func spawn(_ binary: String, _ arguments: [String]) throws -> (Process, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    var line = Data()
+    while let byte = try out.fileHandleForReading.read(upToCount: 1), let b = byte.first, b != 10 { line.append(b) }
+    return (p, String(decoding: line, as: UTF8.self))
+}
+
 /// A sandbox process of its own (BCPAY_SANDBOX_BIN names the binary), stopped on `stop()`.
 final class Sandbox: @unchecked Sendable {
     let url: String
@@ -13,15 +26,8 @@ final class Sandbox: @unchecked Sendable {
     init() throws {
         let binary = ProcessInfo.processInfo.environment["BCPAY_SANDBOX_BIN"]
             ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../target/debug/bcpay-sandbox").standardizedFileURL.path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["--port", "0"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), let b = byte.first, b != 10 { line.append(b) }
-        url = String(decoding: line, as: UTF8.self).components(separatedBy: " ").last ?? ""
+        let (p, line) = try spawn(binary, ["--port", "0"])
+        url = line.components(separatedBy: " ").last ?? ""
         process = p
     }
 

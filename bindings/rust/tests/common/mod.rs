@@ -76,3 +76,13 @@ pub fn write_report(name: &str, report: &Value) {
     let _ = std::fs::write(dir.join(name), serde_json::to_string_pretty(report).unwrap());
     eprintln!("{name}: {}", serde_json::to_string_pretty(report).unwrap());
 }
+
+/// How many charges the sandbox's ledger holds for `order_id`.
+pub fn charges(sandbox: &Sandbox, order_id: u64) -> usize {
+    sandbox.ledger()["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["order_id"] == json!(order_id))
+        .map_or(0, |o| o["charges"].as_array().unwrap().len())
+}
