@@ -1,5 +1,5 @@
 /**
- * `bcpay/app`: the app's half of a payment, for browsers and React Native. It holds no API
+ * `bcpay/app`: the app's half of a payment, for browser apps. It holds no API
  * token and makes no request to BigCommerce — the store's API token opens the whole store, and
  * the Payments API is called server-to-server. The app checks the card form as the shopper types
  * (`checkCard`), sends the payment to its own server (`payThroughServer`, or `paymentRequest`

@@ -240,4 +240,29 @@ class RelayTest {
             }
         }
     }
+
+    @Test
+    fun readRequestVectorsThroughPayFromApp() {
+        // No network: an accepted envelope starts the flow, whose first request then finds no server.
+        val offline = Transport { throw TransportException(TransportFailure.NOT_SENT) }
+        val options = defaultFlowOptions().also { it.maxAttempts = 1u }
+        val cases = vectors.getAsJsonArray("read_request").map { it.asJsonObject }
+        assertTrue(cases.size >= 15)
+        Client("abc123", "t", transport = offline, flowOptions = options).use { c ->
+            for (case in cases) {
+                val body = if (case.has("body_text")) case.str("body_text")!! else case.get("body").toString()
+                val outcome = com.google.gson.JsonParser.parseString(String(c.payFromApp(body.toByteArray()))).asJsonObject
+                val name = case.str("name")
+                assertEquals(name, "failed", outcome.str("status"))
+                val error = outcome.getAsJsonObject("error")
+                val expect = case.getAsJsonObject("expect")
+                if (expect.has("ok")) {
+                    assertEquals("$name: ${error.str("message")}", "transport", error.str("kind"))
+                } else {
+                    assertEquals(name, pairs(expect.getAsJsonObject("error").getAsJsonArray("field_errors"), camel = false),
+                        pairs(error.getAsJsonArray("field_errors"), camel = false))
+                }
+            }
+        }
+    }
 }
