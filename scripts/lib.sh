@@ -24,6 +24,18 @@ ensure_chromium() {
   $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null
 }
 
+# React Native's engine and transform for bcpay/app's Hermes test, from npm, kept outside the
+# package (they are large): Hermes (hermes-engine-cli, the VM), esbuild (bundling) and React
+# Native's Babel preset (the transform Metro applies).
+RN_TOOLS=target/rn-tools
+ensure_rn_tools() {
+  [ -x "$RN_TOOLS/node_modules/hermes-engine-cli/linux64-bin/hermes" ] && [ -d "$RN_TOOLS/node_modules/@react-native/babel-preset" ] && return
+  mkdir -p "$RN_TOOLS"
+  (cd "$RN_TOOLS" && [ -f package.json ] || echo '{"private":true}' > package.json)
+  (cd "$RN_TOOLS" && npm install --no-audit --no-fund --silent --save-exact hermes-engine-cli@0.12.0 esbuild@0.25.10 @babel/core@7.29.16 @react-native/babel-preset@0.81.6)
+  chmod +x "$RN_TOOLS"/node_modules/hermes-engine-cli/linux64-bin/*
+}
+
 # The Kotlin toolchain (shared/TOOLCHAIN.md): kotlinc from the npm package `kotlin-compiler`, and
 # from Debian JNA (needed by the generated bindings) plus gson and JUnit 4 (tests only).
 KOTLIN_TOOLS=target/kotlin-tools

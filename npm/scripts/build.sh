@@ -40,8 +40,26 @@ cp build/bcpay_wasm.wasm build/bcpay.wasm
 build_module bcpay-wasm-app bcpay_app_wasm -Oz APP_WASM_BASE64
 cp build/bcpay_app_wasm.wasm build/bcpay_app.wasm
 
+# The same app module as JavaScript, for engines without WebAssembly (React Native's Hermes):
+# built without reference types (wasm2js takes one table), lowered to what wasm2js reads, then
+# translated. An ES module whose imports are wasm-bindgen's bundler glue.
+RUSTFLAGS="-C target-feature=-reference-types,-multivalue" CARGO_TARGET_DIR="$target/wasm2js" \
+  cargo build --quiet --locked -p bcpay-wasm-app --target wasm32-unknown-unknown --profile wasm-release --manifest-path "$root/Cargo.toml"
+features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals"
+node_modules/.bin/wasm-opt $features --strip-target-features "$target/wasm2js/wasm32-unknown-unknown/wasm-release/bcpay_wasm_app.wasm" -o build/wasm/app_js_in.wasm
+wasm-bindgen --target bundler --out-dir build/wasm --out-name bcpay_app_js build/wasm/app_js_in.wasm 2>/dev/null
+node_modules/.bin/wasm-opt $features -Oz --strip-debug --llvm-nontrapping-fptoint-lowering --signext-lowering --llvm-memory-copy-fill-lowering \
+  build/wasm/bcpay_app_js_bg.wasm -o build/wasm/bcpay_app_js_low.wasm
+node_modules/.bin/wasm2js -O build/wasm/bcpay_app_js_low.wasm -o src/generated/bcpay_app_js_bg.wasm.js
+sed -e 's#"./bcpay_app_js_bg.wasm"#"./bcpay_app_js_bg.wasm.js"#' build/wasm/bcpay_app_js.js > src/generated/bcpay_app_js.js
+cp build/wasm/bcpay_app_js_bg.js src/generated/bcpay_app_js_bg.js
+cp build/wasm/bcpay_app_js.d.ts build/wasm/bcpay_app_js_bg.wasm.d.ts src/generated/
+
 rm -rf dist
 node_modules/.bin/tsc -p tsconfig.esm.json
 node_modules/.bin/tsc -p tsconfig.cjs.json
 echo '{"type":"commonjs"}' > dist/cjs/package.json
-echo "built: $(wc -c < build/bcpay.wasm) bytes wasm, $(gzip -9c build/bcpay.wasm | wc -c) gzipped; app: $(wc -c < build/bcpay_app.wasm) bytes, $(gzip -9c build/bcpay_app.wasm | wc -c) gzipped"
+# tsc reads the translated module's declarations; the module itself (1.3 MB) ships as written,
+# and only as ESM (React Native's Metro and every bundler read ESM).
+cp src/generated/bcpay_app_js_bg.wasm.js dist/esm/generated/
+echo "built: $(wc -c < build/bcpay.wasm) bytes wasm, $(gzip -9c build/bcpay.wasm | wc -c) gzipped; app: $(wc -c < build/bcpay_app.wasm) bytes, $(gzip -9c build/bcpay_app.wasm | wc -c) gzipped; app as JavaScript: $(gzip -9c src/generated/bcpay_app_js_bg.wasm.js | wc -c) gzipped"

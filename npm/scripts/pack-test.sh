@@ -18,6 +18,7 @@ url=$(sed -n 's/listening on //p' "$project/sandbox.log")
 (cd "$project" && node example.mjs "$url" && node example.cjs)
 # The app entry resolves from the tarball, as ESM and as CommonJS.
 (cd "$project" && node --input-type=module -e 'import { checkCard } from "bcpay/app"; if (checkCard({ number: "4" }).brand !== "VISA") process.exit(1);' \
-  && node -e 'if (require("bcpay/app").checkCard({ number: "34" }).brand !== "AMEX") process.exit(1);')
+  && node -e 'if (require("bcpay/app").checkCard({ number: "34" }).brand !== "AMEX") process.exit(1);' \
+  && node --input-type=module -e 'import { checkCard } from "bcpay/app-js"; if (checkCard({ number: "5019" }).brand !== "DANKORT") process.exit(1);')
 (cd "$project" && node_modules/.bin/tsc --strict --noEmit --module nodenext --moduleResolution nodenext --target es2022 --types node example.ts)
-echo "pack test passed: tarball installs, ESM and CJS run (bcpay and bcpay/app), TypeScript example type-checks"
+echo "pack test passed: tarball installs, ESM and CJS run (bcpay and bcpay/app; bcpay/app-js as ESM), TypeScript example type-checks"
