@@ -1,9 +1,9 @@
 //! The wasm-bindgen binding of bcpay-core's app side for the npm entry `bcpay/app`: what a
-//! browser app needs to pay through its own server without the store's API
-//! token (see `bcpay_core::relay`); npm also ships it translated to JavaScript by wasm2js, for
-//! engines without WebAssembly (React Native). A module of its own, so that an app ships none of the
-//! token-holding client (and a smaller download). It converts types and nothing else; errors are JS `Error`s named `BcpayError` with the core's fields
-//! under `details`, as in `bcpay-wasm`.
+//! browser app needs to pay through its own server without the store's API token (see
+//! `bcpay_core::relay`); npm also ships it translated to JavaScript by wasm2js, for engines
+//! without WebAssembly (React Native). A module of its own, so that an app ships none of the
+//! token-holding client (and a smaller download). It converts types and nothing else; errors are
+//! JS `Error`s named `BcpayError` with the core's fields under `details`, as in `bcpay-wasm`.
 
 use bcpay_core::json_api::{self, error_json, input, to_json};
 use bcpay_core::model::PaymentMethod;
