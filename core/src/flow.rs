@@ -78,7 +78,9 @@ pub struct FlowOptions {
     pub resend_when_unrecorded: bool,
     /// Most pages of transactions read during one reconciliation.
     pub max_transaction_pages: u32,
-    /// Sent as `order.is_recurring` when creating the access token.
+    /// Sent as `order.is_recurring` when creating the access token: a merchant-initiated
+    /// charge, as a billing job makes. Its stored cards then need no CVV (the rule is in
+    /// `validate`, `check_against_methods`).
     pub is_recurring: bool,
     /// The most time (ms) the whole operation may take, waits and retries included; `None`: no
     /// limit beyond the settle window and the attempts. When it runs out the operation ends with
@@ -442,7 +444,7 @@ impl PaymentFlow {
             Stage::Methods => match api.parse_get_payment_methods(id, response) {
                 Ok(methods) => {
                     // The structural rules ran at construction; only the methods checks are new.
-                    let errors = validate::validate_against_methods(&self.payments, &methods);
+                    let errors = validate::validate_against_methods(&self.payments, &methods, self.options.is_recurring);
                     self.methods = Some(methods);
                     if errors.is_empty() {
                         self.enter(Stage::Token);

@@ -372,14 +372,14 @@ pub fn validate_payment(prefix: &str, payment: &Payment, now_ms: u64, methods: O
         ));
     }
     if let Some(methods) = methods {
-        check_against_methods(&mut errors, prefix, payment, brand, methods);
+        check_against_methods(&mut errors, prefix, payment, brand, methods, false);
     }
     errors
 }
 
 /// Checks already validated payments against the store's accepted methods only (the checks
 /// [`validate_payments`] adds when given methods), without repeating the structural rules.
-pub fn validate_against_methods(payments: &[Payment], methods: &[PaymentMethod]) -> Vec<FieldError> {
+pub fn validate_against_methods(payments: &[Payment], methods: &[PaymentMethod], recurring: bool) -> Vec<FieldError> {
     let mut errors = Vec::new();
     for (i, p) in payments.iter().enumerate() {
         let prefix = if payments.len() == 1 {
@@ -391,18 +391,26 @@ pub fn validate_against_methods(payments: &[Payment], methods: &[PaymentMethod])
             PaymentInstrument::Card(card) => detect_brand(&zeroize::Zeroizing::new(card.number.digits())),
             _ => None,
         };
-        check_against_methods(&mut errors, &prefix, p, brand, methods);
+        check_against_methods(&mut errors, &prefix, p, brand, methods, recurring);
     }
     errors
 }
 
 /// Checks a payment against the store's accepted methods (from Get Payment Methods).
+///
+/// `recurring`: the payment is made under a token created with `is_recurring` — a
+/// merchant-initiated charge of a stored card, as a billing job makes. No shopper is present to
+/// give a CVV and PCI DSS forbids keeping one after authorization, and `is_recurring` tells the
+/// gateway so ("to let the payment gateway know", Create Payment Access Token): such a stored
+/// card needs no verification value even where the method's `verification_value_required` says
+/// so for shopper-present payments. This is the one place that rule lives.
 fn check_against_methods(
     errors: &mut Vec<FieldError>,
     prefix: &str,
     payment: &Payment,
     brand: Option<CardBrand>,
     methods: &[PaymentMethod],
+    recurring: bool,
 ) {
     let Some(method) = methods.iter().find(|m| m.id == payment.payment_method_id) else {
         errors.push(FieldError::new(
@@ -434,7 +442,7 @@ fn check_against_methods(
         }
         PaymentInstrument::StoredCard { token, verification_value } => {
             check_stored_instrument_known(errors, &ip, method, token);
-            let cvv_required = supported(&InstrumentType::StoredCard).is_some_and(|s| s.verification_value_required);
+            let cvv_required = !recurring && supported(&InstrumentType::StoredCard).is_some_and(|s| s.verification_value_required);
             if cvv_required && verification_value.is_none() {
                 errors.push(FieldError::new(
                     format!("{ip}.verification_value"),

@@ -502,6 +502,14 @@ f("duplicate is never retried", [send("create_payment_access_token", resp(OK_TOK
                                  {"expect": {"failed": {"kind": "duplicate_payment", "retry": {"type": "never"}}}}], options={"fetch_methods": False})
 f("methods rule out the card", [send("get_payment_methods", resp(OK_METHODS)), {"expect": {"failed": {"kind": "validation"}}}],
   payments=[payment(card(number="378282246310005", cvv="1234"))])
+STORED_NO_CVV = [payment({"type": "stored_card", "token": STORED})]
+f("a recurring charge of a stored card needs no CVV (merchant-initiated, is_recurring)",
+  [send("get_payment_methods", resp(OK_METHODS)), send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", resp(OK_PAY)),
+   {"expect": {"done": {"requests_sent": 3}}}], payments=STORED_NO_CVV, options={"is_recurring": True})
+f("a shopper-present stored card needs its CVV where the method asks",
+  [send("get_payment_methods", resp(OK_METHODS)),
+   {"expect": {"failed": {"kind": "validation", "field_errors": [{"path": "payment.instrument.verification_value", "code": "missing"}]}}}],
+  payments=STORED_NO_CVV)
 f("backoff is jittered within the cap", [send("get_payment_methods", resp({"status": 500, "body_text": ""})),
                                          {"expect": {"send": "get_payment_methods", "not_after_ms": NOW + 400}, "respond": OK_METHODS}], options={"backoff_base_ms": 200})
 f("polling while in flight", [{"expect": {"send": "get_payment_methods"}}, {"expect": {"awaiting": True}}])

@@ -393,3 +393,28 @@ async fn real_reset_after_commit_is_reconciled_and_refused_connection_is_not_sen
     assert_eq!(e.kind, ErrorKind::Transport);
     assert_eq!(e.detail.as_deref(), Some("transport failure: not_sent"));
 }
+
+#[tokio::test]
+async fn a_recurring_charge_of_a_stored_card_needs_no_cvv() {
+    let Env { sandbox, client } = env().await;
+    let o = order(&client, 11, 30.0).await;
+    let token = stored(&client, o, "stripe.card", "stored_card", None).await;
+    let no_cvv = || pay(json!({"type": "stored_card", "token": token}), "stripe.card");
+
+    // Shopper present: the method asks for the CVV, so the flow refuses before any payment.
+    let e = client.pay(o, vec![no_cvv()]).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Validation);
+    assert_eq!(e.field_errors[0].path, "payment.instrument.verification_value");
+
+    // A billing job: merchant-initiated under an is_recurring token, no CVV to give.
+    let billing = client_for(
+        &sandbox,
+        10_000,
+        FlowOptions {
+            is_recurring: true,
+            ..FlowOptions::default()
+        },
+    );
+    billing.pay(o, vec![no_cvv()]).await.unwrap();
+    assert_eq!(charges(&sandbox, o), 1);
+}

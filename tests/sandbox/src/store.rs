@@ -451,6 +451,9 @@ pub struct Store {
     customers: HashMap<u64, Customer>,
     gift_certificates: HashMap<String, i64>,
     used_tokens: HashSet<String>,
+    /// Tokens created with `order.is_recurring`: their stored-card payments are merchant-initiated
+    /// and need no CVV.
+    recurring_tokens: HashSet<String>,
     early_expiry: HashMap<String, u64>,
     payment_window: VecDeque<u64>,
     management_window: (u64, u32),
@@ -528,6 +531,7 @@ impl Store {
             customers,
             gift_certificates,
             used_tokens: HashSet::new(),
+            recurring_tokens: HashSet::new(),
             early_expiry: HashMap::new(),
             payment_window: VecDeque::new(),
             management_window: (0, 0),
@@ -966,6 +970,9 @@ impl Store {
         let jti = format!("{:016x}-{serial}", self.rng);
         let claims = json!({"exp": iat + life, "nbf": iat, "iat": iat, "iss": "payments.bigcommerce.com", "sub": req.path.split('/').nth(2).unwrap_or(""), "jti": jti,
                             "data": {"store_id": 1_025_646, "order_id": order_id, "amount": due, "currency": "USD"}});
+        if body.pointer("/order/is_recurring").and_then(Value::as_bool) == Some(true) {
+            self.recurring_tokens.insert(jti.clone());
+        }
         if self.roll(self.config.faults.pat_expire_early, "pat_expire_early") {
             self.early_expiry.insert(jti, now_ms + self.config.faults.pat_early_ms);
         }
@@ -1044,6 +1051,7 @@ impl Store {
             }
             return error(422, Some(30101), "Order is invalid.");
         }
+        let recurring = self.recurring_tokens.remove(&jti);
         self.used_tokens.insert(jti);
 
         let Some(method) = METHODS.iter().find(|m| m.id == method_id) else {
@@ -1051,7 +1059,7 @@ impl Store {
         };
         let save = payment["save_instrument"].as_bool().unwrap_or(false);
         let kind = instrument.get("type").and_then(Value::as_str).unwrap_or("");
-        let outcome = self.charge(method, kind, instrument, due, customer_id, save, now_ms);
+        let outcome = self.charge(method, kind, instrument, due, customer_id, save, recurring, now_ms);
         let (amount, tx_method) = match outcome {
             Ok(x) => x,
             Err(reply) => return reply,
@@ -1153,6 +1161,7 @@ impl Store {
         due: i64,
         customer_id: u64,
         save: bool,
+        recurring: bool,
         now_ms: u64,
     ) -> Result<(i64, &'static str), ApiReply> {
         let text = |k: &str| i.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
@@ -1291,7 +1300,8 @@ impl Store {
                 if stored.revoked {
                     return Err(error(422, Some(30107), "The authorization for this transaction has been revoked."));
                 }
-                if kind == "stored_card" && text("verification_value").is_empty() {
+                // A recurring (merchant-initiated) charge has no shopper to give a CVV.
+                if kind == "stored_card" && !recurring && text("verification_value").is_empty() {
                     return Err(field_error("payment.instrument.verification_value", "is required"));
                 }
                 Ok((due, if kind == "stored_card" { "credit_card" } else { "token" }))
