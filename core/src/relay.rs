@@ -73,6 +73,17 @@ impl PaymentRequest {
         errors
     }
 
+    /// The envelope's body after the app-side check: a [`PaymentError`] of kind `validation`
+    /// naming every problem ([`problems`](Self::problems)), so nothing is sent for a bad card.
+    pub fn validated_body(&self, now_ms: u64) -> Result<Zeroizing<Vec<u8>>, PaymentError> {
+        let problems = self.problems(now_ms);
+        if problems.is_empty() {
+            Ok(self.to_body())
+        } else {
+            Err(PaymentError::validation(problems))
+        }
+    }
+
     /// The envelope's body, for the app to post. Holds card data: the buffer wipes itself when
     /// dropped; hosts copy it into a body they wipe once sent.
     pub fn to_body(&self) -> Zeroizing<Vec<u8>> {

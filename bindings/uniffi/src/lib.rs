@@ -848,11 +848,7 @@ pub fn build_payment_request(
         payments: core_payments(&payments),
         time_budget_ms,
     };
-    let problems = request.problems(now_ms);
-    if !problems.is_empty() {
-        return Err(PaymentError::validation(problems).into());
-    }
-    Ok(Arc::new(PaymentRequestBody(request.to_body())))
+    Ok(Arc::new(PaymentRequestBody(request.validated_body(now_ms)?)))
 }
 
 /// Reads the server's `bcpay.payment_outcome` envelope: the receipt, or the error the server's

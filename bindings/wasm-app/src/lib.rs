@@ -54,11 +54,7 @@ pub fn build_payment_request(
             payments: input(payments_json, "payments")?,
             time_budget_ms: time_budget_ms_json.as_deref().map(|t| input(t, "time_budget_ms")).transpose()?,
         };
-        let problems = request.problems(now_ms as u64);
-        if !problems.is_empty() {
-            return Err(PaymentError::validation(problems));
-        }
-        Ok(request.to_body().to_vec())
+        Ok(request.validated_body(now_ms as u64)?.to_vec())
     };
     build().map_err(|e| js_error(&e))
 }
