@@ -243,6 +243,9 @@ pub struct PaymentFlow {
     /// When the time budget runs out.
     deadline_ms: Option<u64>,
     outcome: Option<Action>,
+    /// This flow's hold on its order in its session (one payment per order at a time), released
+    /// when the flow finishes or is dropped.
+    claim: Option<crate::session::OrderClaim>,
 }
 
 impl std::fmt::Debug for PaymentFlow {
@@ -324,7 +327,35 @@ impl PaymentFlow {
             order_moved: false,
             unusable_tokens: 0,
             outcome: None,
+            claim: None,
         })
+    }
+
+    /// Holds `claim` until the flow finishes.
+    pub(crate) fn holding(mut self, claim: crate::session::OrderClaim) -> PaymentFlow {
+        self.claim = Some(claim);
+        self
+    }
+
+    /// Turns a new flow into one that settles a Process Payment an earlier run may have sent
+    /// and never recorded the outcome of (see [`crate::journal`]). It starts where an unclear
+    /// outcome in this run would be — reading the order's transactions and status — with the
+    /// settle window counted from `sent_at_ms`, when that payment was about to be sent, and ends
+    /// the same way: paid when a transaction is recorded, else `AmbiguousOutcome` (or, with
+    /// `resend_when_unrecorded`, a new token and payment). Settle reads whose time has passed are
+    /// not made, except the latest, which is made now.
+    pub(crate) fn resume_unclear(mut self, sent_at_ms: u64, attempt_id: RequestId, now_ms: u64) -> PaymentFlow {
+        let cause = PaymentError::new(ErrorKind::Transport, "the run that sent it stopped before recording its outcome");
+        self.pay_sends = 1;
+        self.start_reconcile(cause, attempt_id, sent_at_ms);
+        if self.outcome.is_none() {
+            let due = settle_schedule(&self.options)
+                .take_while(|offset| sent_at_ms.saturating_add(*offset) <= now_ms)
+                .count();
+            self.settle_reads = due.saturating_sub(1) as u32;
+            self.schedule_settle_read();
+        }
+        self
     }
 
     /// The order being paid.
@@ -722,6 +753,7 @@ impl PaymentFlow {
         self.step += 1;
         self.pay_sends = 0;
         if self.step == self.payments.len() {
+            self.claim = None;
             self.outcome = Some(Action::Done {
                 output: PaymentReceipt {
                     order_id: self.order_id,
@@ -767,6 +799,7 @@ impl PaymentFlow {
     fn fail_at_step(&mut self, mut error: PaymentError) -> Action {
         error.payments_taken = self.taken.clone();
         let action = Action::Failed { error };
+        self.claim = None;
         self.outcome = Some(action.clone());
         action
     }

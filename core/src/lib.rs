@@ -33,6 +33,7 @@ pub mod config;
 pub mod error;
 pub mod flow;
 pub mod http;
+pub mod journal;
 pub mod json_api;
 pub mod model;
 pub mod ratelimit;

@@ -41,6 +41,10 @@ pub struct Session {
     /// Seeds each operation's jitter: one OS read per session, not per call.
     entropy: Mutex<Entropy>,
     options: FlowOptions,
+    /// Orders with a payment flow under way: two flows for one order could both reach Process
+    /// Payment, so a second is refused until the first finishes. (Across processes, the billing
+    /// journal's claim does the same.)
+    busy_orders: Arc<Mutex<Vec<u64>>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -62,6 +66,7 @@ impl Session {
             limiter: RateLimiter::shared(rate_limit),
             entropy: Mutex::new(entropy),
             options: FlowOptions::default(),
+            busy_orders: Arc::default(),
         }
     }
 
@@ -107,7 +112,7 @@ impl Session {
         now_ms: u64,
         seed: Option<u64>,
     ) -> Result<PaymentFlow, PaymentError> {
-        PaymentFlow::with_limiter(
+        let flow = PaymentFlow::with_limiter(
             Arc::clone(&self.api),
             self.limiter.clone(),
             self.entropy(seed),
@@ -115,7 +120,8 @@ impl Session {
             payments,
             options.unwrap_or_else(|| self.options.clone()),
             now_ms,
-        )
+        )?;
+        Ok(flow.holding(OrderClaim::take(&self.busy_orders, order_id)?))
     }
 
     /// A payment an app relayed to its server (see [`crate::relay`]): reads and validates the
@@ -146,6 +152,24 @@ impl Session {
         Operation::Relay(Box::new(flow))
     }
 
+    /// The payment of `order_id` with `payment` under the billing journal (see
+    /// [`crate::journal`]), given the order's stored `record`: paid, settled or skipped by the
+    /// journal's rules, every Process Payment waiting for its `sending` record to be written.
+    pub fn pay_journaled(
+        &self,
+        order_id: u64,
+        payment: Payment,
+        record: Option<crate::journal::JournalRecord>,
+        options: Option<FlowOptions>,
+        now_ms: u64,
+        seed: Option<u64>,
+    ) -> crate::journal::JournaledPayment {
+        let instrument = crate::journal::InstrumentRef::of(&payment);
+        crate::journal::JournaledPayment::new(order_id, instrument, record, now_ms, || {
+            self.pay(order_id, vec![payment], options, now_ms, seed)
+        })
+    }
+
     /// A single call (see [`CallFlow`]), validated now.
     pub fn call(&self, call: Call, options: Option<FlowOptions>, now_ms: u64, seed: Option<u64>) -> Result<CallFlow, PaymentError> {
         CallFlow::new(
@@ -156,6 +180,40 @@ impl Session {
             options.unwrap_or_else(|| self.options.clone()),
             now_ms,
         )
+    }
+}
+
+/// A flow's hold on its order: while it lives, [`Session::pay`] refuses another payment of the
+/// same order with a `conflict` error (`payment_in_progress`).
+pub struct OrderClaim {
+    busy_orders: Arc<Mutex<Vec<u64>>>,
+    order_id: u64,
+}
+
+impl OrderClaim {
+    fn take(busy_orders: &Arc<Mutex<Vec<u64>>>, order_id: u64) -> Result<OrderClaim, PaymentError> {
+        let mut busy = busy_orders.lock().unwrap_or_else(|p| p.into_inner());
+        if busy.contains(&order_id) {
+            let mut e = PaymentError::new(ErrorKind::Conflict, "A payment of this order is already in progress");
+            e.code_text = Some("payment_in_progress".to_owned());
+            e.detail = Some(format!(
+                "Order {order_id} is being paid by another call of this client; two payments at once could both be charged."
+            ));
+            e.remedy = "Wait for the other payment's outcome (a receipt, or an error that says whether it may have been taken) before paying this order again.".to_owned();
+            return Err(e);
+        }
+        busy.push(order_id);
+        Ok(OrderClaim {
+            busy_orders: Arc::clone(busy_orders),
+            order_id,
+        })
+    }
+}
+
+impl Drop for OrderClaim {
+    fn drop(&mut self) {
+        let mut busy = self.busy_orders.lock().unwrap_or_else(|p| p.into_inner());
+        busy.retain(|id| *id != self.order_id);
     }
 }
 

@@ -155,6 +155,20 @@ enum Command {
         /// Flows in flight at once.
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
+        /// The journal (SQLite) that makes the run resumable: a rerun skips finished rows and
+        /// settles the ones a stopped run left in flight. Default: `<file>.journal.db`.
+        #[arg(long)]
+        journal: Option<std::path::PathBuf>,
+        /// Merchant-initiated charges of stored instruments (`is_recurring`): no CVV needed.
+        #[arg(long)]
+        recurring: bool,
+        /// Flow options as JSON, e.g. `{"settle_window_ms":120000}` (keys as in the core's
+        /// `FlowOptions`).
+        #[arg(long)]
+        options: Option<String>,
+        /// Process Payment requests the store allows per 4 s window (BigCommerce's default is 50).
+        #[arg(long, default_value_t = 50)]
+        payments_quota: u32,
     },
 }
 
@@ -316,7 +330,36 @@ async fn run(cli: Cli) -> Result<(), PaymentError> {
             print_json(&refund);
             Ok(())
         }
-        Command::Charge { store, file, concurrency } => charge::run(client(&store)?, &file, concurrency).await,
+        Command::Charge {
+            store,
+            file,
+            concurrency,
+            journal,
+            recurring,
+            options,
+            payments_quota,
+        } => {
+            let mut options = match options {
+                Some(text) => bcpay::json_api::input::<bcpay::FlowOptions>(&text, "options")?,
+                None => bcpay::FlowOptions::default(),
+            };
+            options.is_recurring |= recurring;
+            let limits = bcpay::RateLimitConfig {
+                payments_quota,
+                ..Default::default()
+            };
+            let client = client(&store)?.with_limiter(bcpay::RateLimiter::shared(limits));
+            charge::run(
+                client,
+                charge::ChargeArgs {
+                    file,
+                    concurrency,
+                    journal,
+                    options,
+                },
+            )
+            .await
+        }
     }
 }
 

@@ -153,8 +153,21 @@ fn charge_a_csv_file() {
     let path = std::env::temp_dir().join(format!("bcpay-charge-{}.csv", std::process::id()));
     std::fs::write(&path, csv).unwrap();
     let (ok, out, err) = bcpay(&sb, &["charge", "--file", path.to_str().unwrap(), "--concurrency", "3"], None);
+    // Without --journal, the journal sits next to the CSV, and the run says so.
+    let journal = path.with_file_name(format!("{}.journal.db", path.file_name().unwrap().to_str().unwrap()));
+    assert!(
+        err.contains(&format!("journal: {}", journal.display())) && err.contains("the default"),
+        "{err}"
+    );
+    assert!(journal.exists());
+    // Run again: the same summary, the paid rows taken from the journal.
+    let (again_ok, again, _) = bcpay(&sb, &["charge", "--file", path.to_str().unwrap()], None);
     let _ = std::fs::remove_file(&path);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", journal.display()));
+    }
     assert!(ok, "{err}");
+    assert!(again_ok && again.contains("(6 finished by an earlier run"), "{again}");
     let count = |label: &str| {
         out.lines()
             .find(|l| l.trim_start().starts_with(label))

@@ -14,6 +14,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod journal;
 mod transport;
 
 pub use bcpay_core::*;
