@@ -243,9 +243,15 @@ pub struct PaymentFlow {
     /// When the time budget runs out.
     deadline_ms: Option<u64>,
     outcome: Option<Action>,
-    /// This flow's hold on its order in its session (one payment per order at a time), released
-    /// when the flow finishes or is dropped.
-    claim: Option<crate::session::OrderClaim>,
+    /// The flow holds its order's claim in the limiter (see [`RateLimiter::claim_order`]),
+    /// released when it finishes or is dropped.
+    claimed: bool,
+}
+
+impl Drop for PaymentFlow {
+    fn drop(&mut self) {
+        self.release_claim();
+    }
 }
 
 impl std::fmt::Debug for PaymentFlow {
@@ -327,14 +333,27 @@ impl PaymentFlow {
             order_moved: false,
             unusable_tokens: 0,
             outcome: None,
-            claim: None,
+            claimed: false,
         })
     }
 
-    /// Holds `claim` until the flow finishes.
-    pub(crate) fn holding(mut self, claim: crate::session::OrderClaim) -> PaymentFlow {
-        self.claim = Some(claim);
-        self
+    /// Claims the order in the limiter for this flow (one payment per order at a time), or
+    /// refuses with a `conflict` error (`payment_in_progress`) while another flow holds it.
+    pub(crate) fn claiming(mut self) -> Result<PaymentFlow, PaymentError> {
+        if !lock(&self.limiter).claim_order(self.order_id) {
+            let mut e = PaymentError::new(ErrorKind::Conflict, "A payment of this order is already in progress");
+            e.code_text = Some("payment_in_progress".to_owned());
+            e.remedy = "Wait for the other payment's outcome before paying this order again.".to_owned();
+            return Err(e);
+        }
+        self.claimed = true;
+        Ok(self)
+    }
+
+    fn release_claim(&mut self) {
+        if std::mem::take(&mut self.claimed) {
+            lock(&self.limiter).release_order(self.order_id);
+        }
     }
 
     /// Turns a new flow into one that settles a Process Payment an earlier run may have sent
@@ -753,7 +772,7 @@ impl PaymentFlow {
         self.step += 1;
         self.pay_sends = 0;
         if self.step == self.payments.len() {
-            self.claim = None;
+            self.release_claim();
             self.outcome = Some(Action::Done {
                 output: PaymentReceipt {
                     order_id: self.order_id,
@@ -799,7 +818,7 @@ impl PaymentFlow {
     fn fail_at_step(&mut self, mut error: PaymentError) -> Action {
         error.payments_taken = self.taken.clone();
         let action = Action::Failed { error };
-        self.claim = None;
+        self.release_claim();
         self.outcome = Some(action.clone());
         action
     }

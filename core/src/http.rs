@@ -78,6 +78,12 @@ impl Endpoint {
         Endpoint::GetStoredInstruments,
     ];
 
+    /// The endpoint named `name` (its [`as_str`](Self::as_str)). A lookup in [`ALL`](Self::ALL)
+    /// rather than serde's: the derived visitor costs the wasm module half a kilobyte.
+    pub fn named(name: &str) -> Option<Endpoint> {
+        Endpoint::ALL.into_iter().find(|e| e.as_str() == name)
+    }
+
     /// The snake_case name used in vectors, logs and metrics.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -314,6 +320,13 @@ pub enum TransportFailure {
 }
 
 impl TransportFailure {
+    /// The failure named `name` (its [`as_str`](Self::as_str)); see [`Endpoint::named`].
+    pub fn named(name: &str) -> Option<TransportFailure> {
+        [TransportFailure::NotSent, TransportFailure::MaybeSent, TransportFailure::TimedOut]
+            .into_iter()
+            .find(|f| f.as_str() == name)
+    }
+
     /// Whether the server might have received and acted on the request.
     pub fn may_have_reached_server(self) -> bool {
         !matches!(self, TransportFailure::NotSent)

@@ -232,7 +232,9 @@ pub enum JournalStep {
         /// When.
         until_ms: u64,
     },
-    /// Finished: the order's record as stored (written already, or unchanged when skipped).
+    /// Finished: the order's record as stored — written already, or unchanged when skipped —
+    /// except for a payment that could not start (invalid input, the order busy), whose
+    /// `failed` record is reported and not written.
     Finished {
         /// The final record.
         record: JournalRecord,
@@ -260,7 +262,7 @@ pub struct JournaledPayment {
 impl JournaledPayment {
     /// The journaled payment of `order_id` with `payment`, given the order's stored `record`.
     /// `make_flow` makes the flow (the session's `pay`, with its claim and options); a flow that
-    /// cannot start (invalid input, the order busy) is recorded as failed.
+    /// cannot start (invalid input, the order busy) finishes as failed without writing.
     pub(crate) fn new(
         order_id: u64,
         instrument: InstrumentRef,
@@ -300,7 +302,7 @@ impl JournaledPayment {
                 "order_mismatch",
                 "The journal record is for another order.",
             )]);
-            journaled.settle(Err(e), now_ms);
+            journaled.refuse(e, now_ms);
             return journaled;
         }
         match make_flow() {
@@ -314,9 +316,18 @@ impl JournaledPayment {
                 };
                 journaled.flow = Some(flow);
             }
-            Err(e) => journaled.settle(Err(e), now_ms),
+            Err(e) => journaled.refuse(e, now_ms),
         }
         journaled
+    }
+
+    /// Ends a payment that could not start (invalid input, the order busy in this session)
+    /// without writing: the stored record, if any, still holds what an earlier run left — a
+    /// `sending` to settle must not become `failed` — and another payment of the order may be
+    /// writing its own.
+    fn refuse(&mut self, error: PaymentError, now_ms: u64) {
+        self.settle(Err(error), now_ms);
+        self.unwritten = false;
     }
 
     /// What to do next at `now_ms`.
@@ -381,17 +392,20 @@ impl JournaledPayment {
         }
     }
 
-    /// Ends the payment for a caller that gave up; poll on for the record to write. A Process
-    /// Payment still held (its `sending` record unwritten) was never sent.
-    pub fn cancel(&mut self, now_ms: u64) {
-        let Some(flow) = self.flow.as_mut() else { return };
+    /// Ends the payment for a caller that gave up and returns why (see
+    /// [`PaymentFlow::cancel`]); poll on for the record to write. A Process Payment still held
+    /// (its `sending` record unwritten) was never sent.
+    pub fn cancel(&mut self, now_ms: u64) -> PaymentError {
+        let Some(flow) = self.flow.as_mut().filter(|_| !self.settled) else {
+            let detail = format!("Order {} had finished.", self.record.order_id);
+            return PaymentError::stopped(crate::session::Stop::Cancelled, &detail);
+        };
         if let Some(request) = self.held.take() {
             flow.on_transport_failure(&request.id, TransportFailure::NotSent, now_ms);
         }
-        if !self.settled {
-            let error = flow.cancel(now_ms);
-            self.settle(Err(error), now_ms);
-        }
+        let error = flow.cancel(now_ms);
+        self.settle(Err(error.clone()), now_ms);
+        error
     }
 
     /// The order's record as it stands.

@@ -90,8 +90,16 @@ pub fn input_keys() -> String {
 /// A unit enumeration (`Endpoint`, `TransportFailure`, …) from its wire name.
 pub fn enum_named<T: serde::de::DeserializeOwned>(name: &str, path: &str) -> Result<T, PaymentError> {
     use serde::de::IntoDeserializer;
-    T::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(name))
-        .map_err(|_| PaymentError::validation(vec![FieldError::new(path, "invalid_input", format!("{path}: not a known name"))]))
+    T::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(name)).map_err(|_| not_a_name(path))
+}
+
+/// A transport failure by name (`not_sent`, `maybe_sent`, `timed_out`), as hosts report them.
+pub fn transport_failure(name: &str, path: &str) -> Result<crate::http::TransportFailure, PaymentError> {
+    crate::http::TransportFailure::named(name).ok_or_else(|| not_a_name(path))
+}
+
+fn not_a_name(path: &str) -> PaymentError {
+    PaymentError::validation(vec![FieldError::new(path, "invalid_input", format!("{path}: not a known name"))])
 }
 
 fn unknown(call: &str) -> PaymentError {
@@ -156,7 +164,7 @@ pub fn action_json(action: &Action<CallOutput>) -> String {
 /// a validation error naming them. `now_ms` dates a payment's card-expiry check unless the input
 /// gives `now_ms`.
 pub fn call(name: &str, input_json: &str) -> Result<(Call, Option<u64>), PaymentError> {
-    let endpoint: Endpoint = enum_named(name, "call").map_err(|_| unknown(name))?;
+    let endpoint = Endpoint::named(name).ok_or_else(|| unknown(name))?;
     let doc = parse_document(input_json, "input")?;
     let root = Path::Root("");
     let i = Fields::of(&doc.0, &root, "an object").map_err(|e| input_error(&e))?;
@@ -260,7 +268,7 @@ pub fn build(api: &Api, name: &str, input_json: &str) -> Result<HttpRequest, Pay
 /// create_payment_access_token. A payment access token comes back with its secret (see
 /// [`TokenJson`]): the host must keep it out of its reprs and logs.
 pub fn parse(api: &Api, name: &str, id: &RequestId, r: &HttpResponse, context_json: &str) -> Result<String, PaymentError> {
-    let endpoint: Endpoint = enum_named(name, "call").map_err(|_| unknown(name))?;
+    let endpoint = Endpoint::named(name).ok_or_else(|| unknown(name))?;
     let doc = parse_document(context_json, "context")?;
     let root = Path::Root("context");
     let c = Fields::of(&doc.0, &root, "an object").map_err(|e| input_error(&e))?;

@@ -102,6 +102,9 @@ pub struct RateLimiter {
     management_left: Option<u64>,
     management_reset_at: u64,
     management_blocked_until: u64,
+    /// Orders with a payment flow under way, by every session sharing this limiter (one store):
+    /// see [`RateLimiter::claim_order`].
+    orders_in_payment: Vec<u64>,
 }
 
 /// A limiter shared by several flows (and threads) of one store.
@@ -122,6 +125,7 @@ impl RateLimiter {
                 ..config
             },
             payment_slots: VecDeque::new(),
+            orders_in_payment: Vec::new(),
             next_ticket: 1,
             last_payment_grant: None,
             payments_blocked_until: 0,
@@ -134,6 +138,22 @@ impl RateLimiter {
     /// A limiter ready to share between flows.
     pub fn shared(config: RateLimitConfig) -> SharedRateLimiter {
         Arc::new(Mutex::new(RateLimiter::new(config)))
+    }
+
+    /// Claims `order_id` for one payment flow; `false` when another holds it. One payment per
+    /// order at a time: two flows for one order could both reach Process Payment. It lives with
+    /// the limiter because both are the store's state, shared by all of its flows.
+    pub fn claim_order(&mut self, order_id: u64) -> bool {
+        if self.orders_in_payment.contains(&order_id) {
+            return false;
+        }
+        self.orders_in_payment.push(order_id);
+        true
+    }
+
+    /// Releases a claim of [`claim_order`](Self::claim_order).
+    pub fn release_order(&mut self, order_id: u64) {
+        self.orders_in_payment.retain(|id| *id != order_id);
     }
 
     /// The settings.

@@ -41,10 +41,6 @@ pub struct Session {
     /// Seeds each operation's jitter: one OS read per session, not per call.
     entropy: Mutex<Entropy>,
     options: FlowOptions,
-    /// Orders with a payment flow under way: two flows for one order could both reach Process
-    /// Payment, so a second is refused until the first finishes. (Across processes, the billing
-    /// journal's claim does the same.)
-    busy_orders: Arc<Mutex<Vec<u64>>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -66,7 +62,6 @@ impl Session {
             limiter: RateLimiter::shared(rate_limit),
             entropy: Mutex::new(entropy),
             options: FlowOptions::default(),
-            busy_orders: Arc::default(),
         }
     }
 
@@ -121,7 +116,8 @@ impl Session {
             options.unwrap_or_else(|| self.options.clone()),
             now_ms,
         )?;
-        Ok(flow.holding(OrderClaim::take(&self.busy_orders, order_id)?))
+        // One payment per order at a time, across every flow of the store.
+        flow.claiming()
     }
 
     /// A payment an app relayed to its server (see [`crate::relay`]): reads and validates the
@@ -180,40 +176,6 @@ impl Session {
             options.unwrap_or_else(|| self.options.clone()),
             now_ms,
         )
-    }
-}
-
-/// A flow's hold on its order: while it lives, [`Session::pay`] refuses another payment of the
-/// same order with a `conflict` error (`payment_in_progress`).
-pub struct OrderClaim {
-    busy_orders: Arc<Mutex<Vec<u64>>>,
-    order_id: u64,
-}
-
-impl OrderClaim {
-    fn take(busy_orders: &Arc<Mutex<Vec<u64>>>, order_id: u64) -> Result<OrderClaim, PaymentError> {
-        let mut busy = busy_orders.lock().unwrap_or_else(|p| p.into_inner());
-        if busy.contains(&order_id) {
-            let mut e = PaymentError::new(ErrorKind::Conflict, "A payment of this order is already in progress");
-            e.code_text = Some("payment_in_progress".to_owned());
-            e.detail = Some(format!(
-                "Order {order_id} is being paid by another call of this client; two payments at once could both be charged."
-            ));
-            e.remedy = "Wait for the other payment's outcome (a receipt, or an error that says whether it may have been taken) before paying this order again.".to_owned();
-            return Err(e);
-        }
-        busy.push(order_id);
-        Ok(OrderClaim {
-            busy_orders: Arc::clone(busy_orders),
-            order_id,
-        })
-    }
-}
-
-impl Drop for OrderClaim {
-    fn drop(&mut self) {
-        let mut busy = self.busy_orders.lock().unwrap_or_else(|p| p.into_inner());
-        busy.retain(|id| *id != self.order_id);
     }
 }
 

@@ -287,12 +287,20 @@ fn one_payment_per_order_at_a_time_in_a_session() {
         s.pay(ORDER, vec![stored_card()], None, NOW, None).is_ok(),
         "a finished flow frees its order"
     );
-    // A journaled payment of a busy order is recorded as failed, nothing sent.
+    // A journaled payment of a busy order fails, nothing sent, and writes nothing: the stored
+    // record (here a `sending` a killed run left) is the other payment's to settle.
+    let mut sending = run(&s, &mut FakeStore::with_order(ORDER, 1), None, &[], None, NOW).stored.unwrap();
+    sending.state = JournalState::Sending;
     let _busy = s.pay(ORDER, vec![stored_card()], None, NOW, None).unwrap();
     let mut store = FakeStore::with_order(ORDER, 1);
-    let r = run(&s, &mut store, None, &[], None, NOW);
-    assert_eq!(finished(&r).state, JournalState::Failed);
+    let mut op = s.pay_journaled(ORDER, stored_card(), Some(sending), None, NOW, None);
+    let JournalStep::Finished { record, skipped: false } = op.poll(NOW) else {
+        panic!("no write, no send")
+    };
+    assert_eq!(record.state, JournalState::Failed);
+    assert_eq!(record.error.as_ref().unwrap().kind, "conflict");
     assert_eq!(store.requests, 0);
+    let _ = &mut store;
 }
 
 fn fault_strategy() -> impl Strategy<Value = Fault> {

@@ -6,6 +6,7 @@
 //! `CoreError(message, details_json)`, which the Python layer re-raises as the matching
 //! `BcpayError` subclass. Nothing here panics on bad input: it is a validation error.
 
+use bcpay_core::journal::{JournalRecord, JournalStep, JournaledPayment};
 use bcpay_core::json_api;
 use bcpay_core::model::Payment;
 use bcpay_core::{
@@ -149,6 +150,29 @@ impl CoreApi {
         Ok(CoreFlow::of(self.session.pay_from_app(body, None, expect, now_ms, seed)))
     }
 
+    /// A payment under the billing journal (see `bcpay_core::journal`), given the order's stored
+    /// record (JSON) if any.
+    #[pyo3(signature = (order_id_json, payment_json, record_json, options_json, now_ms, seed=None))]
+    fn pay_journaled(
+        &self,
+        order_id_json: &str,
+        payment_json: &str,
+        record_json: Option<&str>,
+        options_json: Option<&str>,
+        now_ms: u64,
+        seed: Option<u64>,
+    ) -> PyResult<CoreJournaled> {
+        let order_id: u64 = json_api::input(order_id_json, "order_id").map_err(err)?;
+        let payment: Payment = json_api::input(payment_json, "payment").map_err(err)?;
+        let record = record_json.map(JournalRecord::read).transpose().map_err(err)?;
+        let options = options_json
+            .map(|o| json_api::input::<FlowOptions>(o, "options"))
+            .transpose()
+            .map_err(err)?;
+        let op = self.session.pay_journaled(order_id, payment, record, options, now_ms, seed);
+        Ok(CoreJournaled { op: Mutex::new(op) })
+    }
+
     #[pyo3(signature = (call, input_json, now_ms, seed=None))]
     fn new_call(&self, call: &str, input_json: &str, now_ms: u64, seed: Option<u64>) -> PyResult<CoreFlow> {
         let (call, _) = json_api::call(call, input_json).map_err(err)?;
@@ -219,6 +243,67 @@ impl CoreFlow {
     }
 }
 
+/// A journaled payment: `poll(now)` gives `("write", record_json)` — store it, then call
+/// `written()` —, `("send", request_tuple)`, `("wait", action_json)` or `("finished",
+/// {"record", "skipped"} as JSON)`.
+#[pyclass(module = "bcpay._core", frozen)]
+struct CoreJournaled {
+    op: Mutex<JournaledPayment>,
+}
+
+impl CoreJournaled {
+    fn op(&self) -> std::sync::MutexGuard<'_, JournaledPayment> {
+        self.op.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[pymethods]
+impl CoreJournaled {
+    fn poll<'py>(&self, py: Python<'py>, now_ms: u64) -> PyResult<(&'static str, Bound<'py, PyAny>)> {
+        let step = self.op().poll(now_ms);
+        Ok(match step {
+            JournalStep::Write { record } => ("write", record.to_json().into_pyobject(py)?.into_any()),
+            JournalStep::Send { request } => ("send", request_tuple(py, &request).into_pyobject(py)?.into_any()),
+            JournalStep::Wait { until_ms } => (
+                "wait",
+                json_api::action_json(&Action::Wait { until_ms }).into_pyobject(py)?.into_any(),
+            ),
+            JournalStep::Finished { record, skipped } => {
+                let json = format!(r#"{{"record":{},"skipped":{skipped}}}"#, record.to_json());
+                ("finished", json.into_pyobject(py)?.into_any())
+            }
+        })
+    }
+
+    /// The record `poll` gave is stored.
+    fn written(&self) {
+        self.op().written();
+    }
+
+    fn on_response(&self, request_id: String, status: u16, headers: Vec<(String, String)>, body: &[u8], now_ms: u64) {
+        self.op()
+            .on_response(&RequestId(request_id), &response(status, headers, body), now_ms);
+    }
+
+    fn on_transport_failure(&self, request_id: String, failure: &str, now_ms: u64) -> PyResult<()> {
+        let failure: TransportFailure = enum_from_str(failure, "failure")?;
+        self.op().on_transport_failure(&RequestId(request_id), failure, now_ms);
+        Ok(())
+    }
+
+    /// Ends the payment for a caller that gave up: `(message, details_json)` of the error; poll
+    /// on for the record to write.
+    fn cancel(&self, now_ms: u64) -> (String, String) {
+        let e = self.op().cancel(now_ms);
+        (e.to_string(), json_api::error_json(&e))
+    }
+
+    /// No deadline of its own: a journaled payment's time budget is its flow's.
+    fn deadline_ms(&self) -> Option<u64> {
+        None
+    }
+}
+
 /// The keys each input may have, as JSON (for the package's check of its TypedDicts).
 #[pyfunction]
 fn input_keys() -> String {
@@ -235,6 +320,7 @@ fn version() -> &'static str {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CoreApi>()?;
     m.add_class::<CoreFlow>()?;
+    m.add_class::<CoreJournaled>()?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(input_keys, m)?)?;
     m.add("CoreError", m.py().get_type::<CoreError>())?;

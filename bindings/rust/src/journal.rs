@@ -53,7 +53,7 @@ impl<T: Transport> Client<T> {
                     Err(e) if storage_error.is_none() => {
                         // Nothing more goes out; the error is reported once the run has stopped.
                         storage_error = Some(e);
-                        op.cancel(now_ms());
+                        let _ = op.cancel(now_ms());
                         if journal.put(op.record()).is_ok() {
                             op.written();
                         } else {

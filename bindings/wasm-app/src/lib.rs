@@ -71,6 +71,6 @@ pub fn read_payment_outcome(body: &[u8]) -> String {
 /// The error for a relay request that got no answer, as JSON.
 #[wasm_bindgen(js_name = relayFailure)]
 pub fn relay_failure(failure: &str) -> Result<String, JsValue> {
-    let failure = json_api::enum_named(failure, "failure").map_err(|e| js_error(&e))?;
+    let failure = json_api::transport_failure(failure, "failure").map_err(|e| js_error(&e))?;
     Ok(error_json(&relay::relay_failure(failure)))
 }

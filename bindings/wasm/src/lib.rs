@@ -15,7 +15,6 @@ use bcpay_core::model::Payment;
 use bcpay_core::read::FromJson;
 use bcpay_core::{
     Action, Endpoint, FlowOptions, Header, HttpRequest, HttpResponse, Method, Operation, PaymentError, RateLimitConfig, RequestId, Session,
-    TransportFailure,
 };
 use wasm_bindgen::prelude::*;
 
@@ -306,7 +305,7 @@ impl BcpayFlow {
     /// Feeds a transport failure (`not_sent`, `maybe_sent`, `timed_out`) for request `id`.
     #[wasm_bindgen(js_name = onTransportFailure)]
     pub fn on_transport_failure(&mut self, id: String, failure: &str, now_ms: f64) -> Result<(), JsValue> {
-        let failure: TransportFailure = json_api::enum_named(failure, "failure").map_err(|e| js_error(&e))?;
+        let failure = json_api::transport_failure(failure, "failure").map_err(|e| js_error(&e))?;
         self.op.on_transport_failure(&RequestId(id), failure, now_ms as u64);
         Ok(())
     }

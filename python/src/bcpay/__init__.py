@@ -15,6 +15,7 @@ from ._client import (
     SyncTransport,
     classify_httpx_error,
 )
+from ._batch import AsyncBatch, Batch, BatchResult, BatchSummary, RecordedError, SqliteJournal
 from ._core import version as _core_version
 from ._inputs import (
     CardInstrument,
@@ -69,6 +70,7 @@ from ._models import (
 __version__ = _core_version()
 
 __all__ = [
+    "AsyncBatch", "Batch", "BatchResult", "BatchSummary", "RecordedError", "SqliteJournal",
     "CardInstrument", "GiftCertificateInstrument", "Instrument", "Payment", "StoreCreditInstrument", "StoredBankAccountInstrument",
     "StoredCardInstrument", "StoredPaypalAccountInstrument", "TokenizedCardInstrument",
     "AmbiguousOutcomeError", "ApiError", "AsyncClient", "AsyncHttpxTransport", "AsyncTransport", "AuthenticationError",

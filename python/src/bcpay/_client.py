@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from ._batch import BatchResult, Journal
+
 
 def _json_default(value: Any) -> Any:
     """What `json.dumps` cannot write: mappings and sequences as JSON objects and arrays; anything
@@ -269,6 +271,43 @@ class _Operation:
         raise error
 
 
+class _JournaledOperation(_Operation):
+    """A payment under the billing journal, as an `_Operation` the clients' loops drive: each
+    record the core asks for is put in the journal (durably) inside ``poll``, before the
+    Process Payment it precedes goes out; ``done`` carries ``{"record", "skipped"}``."""
+
+    __slots__ = ("_journal", "_journaled")
+
+    def __init__(self, op: _core.CoreJournaled, journal: "Journal") -> None:
+        super().__init__(op)  # type: ignore[arg-type]  # the same interface, plus `written`
+        self._journaled = op
+        self._journal = journal
+
+    def poll(self, now_ms: Optional[int] = None) -> Tuple[str, Any]:
+        while True:
+            kind, payload = self._op.poll(_now_ms() if now_ms is None else now_ms)
+            if kind == "write":
+                self._write(payload)  # type: ignore[arg-type]
+            elif kind == "finished":
+                return "done", _loads(payload)  # type: ignore[arg-type]
+            elif kind == "send":
+                return kind, _request(payload)  # type: ignore[arg-type]
+            else:
+                return kind, _loads(payload)["until_ms"]  # type: ignore[arg-type]
+
+    def _write(self, record: str) -> None:
+        fields = _loads(record)
+        self._journal.put(fields["order_id"], fields["state"], record)
+        self._journaled.written()
+
+    def cancel(self, now_ms: Optional[int] = None) -> BcpayError:
+        error = _error(self._op.cancel(_now_ms() if now_ms is None else now_ms))
+        kind, payload = self._op.poll(_now_ms())
+        if kind == "write" and isinstance(payload, str):
+            self._write(payload)
+        return error
+
+
 class PaymentFlow:
     """The payment state machine, for hosts that drive HTTP themselves: ``poll(now_ms)`` returns
     ``("send", HttpRequest)``, ``("wait", until_ms)``, ``("awaiting", request_id)``,
@@ -330,6 +369,12 @@ class _Base:
                 "field_errors": [{"path": "body", "code": "invalid_input", "description": "body: expected the request body as bytes or str"}]}))
         expect = None if expect_order_id is None else _dumps(expect_order_id)
         return _Operation(_core_call(lambda: self._api.pay_from_app(bytes(body), expect, _now_ms())))
+
+    def _journaled_op(self, order_id: Any, payment: Payment, journal: "Journal", options: Mapping[str, Any]) -> _JournaledOperation:
+        stored = journal.get(order_id) if isinstance(order_id, int) and not isinstance(order_id, bool) else None
+        opts = _dumps(dict(options)) if options else None
+        op = _core_call(lambda: self._api.pay_journaled(_dumps(order_id), _dumps(payment), stored, opts, _now_ms()))
+        return _JournaledOperation(op, journal)
 
     def _call_op(self, call: str, input: Mapping[str, Any]) -> _Operation:
         return _Operation(_core_call(lambda: self._api.new_call(call, _dumps(input), _now_ms())))
@@ -415,6 +460,15 @@ class Client(_Base):
         """Pays the order: methods → token → process, with retries and reconciliation;
         ``options`` replace the client's flow options for this payment."""
         return load(PaymentReceipt, self._drive(self._flow(order_id, payments, None, None, options)))
+
+    def pay_journaled(self, order_id: int, payment: Payment, journal: "Journal", **options: Any) -> "BatchResult":
+        """Pays the order under ``journal`` (see `Batch`): skipped when its record is final,
+        settled from the order's transactions when an earlier run may have sent it, else paid,
+        the ``sending`` record put before Process Payment goes out. Never raises for the
+        payment's outcome: it is the result's ``state``."""
+        from ._batch import BatchResult
+
+        return BatchResult._from_core(self._drive(self._journaled_op(order_id, payment, journal, options)))
 
     def pay_from_app(self, body: Union[bytes, bytearray, memoryview, str], *, expect_order_id: Optional[int] = None) -> bytes:
         """Pays for a shopper-facing app that relayed the payment to this server (the app holds
@@ -523,6 +577,13 @@ class AsyncClient(_Base):
         """Pays the order: methods → token → process, with retries and reconciliation;
         ``options`` replace the client's flow options for this payment."""
         return load(PaymentReceipt, await self._drive(self._flow(order_id, payments, None, None, options)))
+
+    async def pay_journaled(self, order_id: int, payment: Payment, journal: "Journal", **options: Any) -> "BatchResult":
+        """``Client.pay_journaled`` for asyncio. The journal's writes run on the event loop's
+        thread: SQLite's take a few milliseconds each."""
+        from ._batch import BatchResult
+
+        return BatchResult._from_core(await self._drive(self._journaled_op(order_id, payment, journal, options)))
 
     async def pay_from_app(self, body: Union[bytes, bytearray, memoryview, str], *, expect_order_id: Optional[int] = None) -> bytes:
         """``Client.pay_from_app`` for asyncio: the outcome envelope to answer the app with."""
