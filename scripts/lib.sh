@@ -36,6 +36,29 @@ ensure_rn_tools() {
   chmod +x "$RN_TOOLS"/node_modules/hermes-engine-cli/linux64-bin/*
 }
 
+# PostgreSQL and Redis on 127.0.0.1 for the billing workers' tests (shared/TOOLCHAIN.md): Debian's
+# packages, started when not running; exports BCPAY_TEST_POSTGRES_DSN and BCPAY_TEST_REDIS_URL.
+ensure_services() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  if ! command -v pg_ctlcluster >/dev/null || ! command -v redis-server >/dev/null; then
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq postgresql redis-server >/dev/null
+  fi
+  local cluster
+  cluster=$(pg_lsclusters --no-header 2>/dev/null | awk 'NR==1 {print $1" "$2}')
+  [ -n "$cluster" ] || { $sudo pg_createcluster 15 main >/dev/null; cluster="15 main"; }
+  pg_lsclusters --no-header | awk 'NR==1 {print $4}' | grep -q online || $sudo pg_ctlcluster $cluster start
+  local port
+  port=$(pg_lsclusters --no-header | awk 'NR==1 {print $3}')
+  $sudo su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_roles WHERE rolname='bcpay'\" | grep -q 1 || psql -q -p $port -c \"CREATE ROLE bcpay LOGIN PASSWORD 'bcpay'\"" >/dev/null
+  $sudo su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_database WHERE datname='bcpay_test'\" | grep -q 1 || psql -q -p $port -c \"CREATE DATABASE bcpay_test OWNER bcpay\"" >/dev/null
+  export BCPAY_TEST_POSTGRES_DSN="postgresql://bcpay:bcpay@127.0.0.1:$port/bcpay_test"
+  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 \
+    || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no >/dev/null
+  for _ in $(seq 50); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
+  export BCPAY_TEST_REDIS_URL="redis://127.0.0.1:6379/0"
+}
+
 # The Kotlin toolchain (shared/TOOLCHAIN.md): kotlinc from the npm package `kotlin-compiler`, and
 # from Debian JNA (needed by the generated bindings) plus gson and JUnit 4 (tests only).
 KOTLIN_TOOLS=target/kotlin-tools

@@ -202,6 +202,18 @@ pub fn plan(record: Option<&JournalRecord>) -> Plan {
     }
 }
 
+/// How long (ms) a worker's claim on an order lasts (the lease of a shared journal, such as
+/// PostgreSQL's): longer than the longest a journaled payment may take — its time budget when it
+/// has one, else the settle window plus two of the longest waits bcpay accepts from a server —
+/// and a minute more. An order whose lease runs out is taken by another worker, which settles
+/// what the first may have sent; set `time_budget_ms` to bound it.
+pub fn lease_ms(options: &crate::flow::FlowOptions) -> u64 {
+    let longest = options
+        .time_budget_ms
+        .unwrap_or(options.settle_window_ms.saturating_add(2 * crate::flow::MAX_SERVER_WAIT_MS));
+    longest.saturating_add(60_000)
+}
+
 /// The state an operation's result is recorded as: the one classification of outcomes for
 /// journals and batch summaries.
 pub fn state_of(result: &Result<PaymentReceipt, PaymentError>) -> JournalState {

@@ -93,6 +93,16 @@ pub fn enum_named<T: serde::de::DeserializeOwned>(name: &str, path: &str) -> Res
     T::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(name)).map_err(|_| not_a_name(path))
 }
 
+/// Which budget the call named `name` draws on: `payments` or `management`
+/// ([`crate::ratelimit::LimitClass::of`]), for hosts that share a budget between processes.
+pub fn limit_class(name: &str) -> Result<&'static str, PaymentError> {
+    let endpoint = Endpoint::named(name).ok_or_else(|| unknown(name))?;
+    Ok(match crate::ratelimit::LimitClass::of(endpoint) {
+        crate::ratelimit::LimitClass::Payments => "payments",
+        crate::ratelimit::LimitClass::Management => "management",
+    })
+}
+
 /// A transport failure by name (`not_sent`, `maybe_sent`, `timed_out`), as hosts report them.
 pub fn transport_failure(name: &str, path: &str) -> Result<crate::http::TransportFailure, PaymentError> {
     crate::http::TransportFailure::named(name).ok_or_else(|| not_a_name(path))

@@ -25,6 +25,72 @@ pub const PAYMENTS_WINDOW_MS: u64 = 4_000;
 /// TLS and one network crossing.
 pub const TRANSIT_ALLOWANCE_MS: u64 = 250;
 
+/// One store's Process Payment budget shared by several processes (billing workers on many
+/// machines), kept in Redis: the same sliding log as [`RateLimiter`] — a slot from its grant
+/// until one window after the earlier of its answer and grant + transit allowance, grants paced
+/// at half the mean interval — run atomically by [`SHARED_ACQUIRE_LUA`] and
+/// [`SHARED_RELEASE_LUA`] on Redis's clock, so that workers' clocks do not matter. A host calls
+/// acquire before each request of [`LimitClass::Payments`] (waiting the milliseconds it answers
+/// until it answers 0) and release when the answer arrives. Each process's own limiter still
+/// runs; the shared one only adds waits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SharedPaymentsLimit {
+    /// Redis keys: the log of slots (a sorted set scored by arrival bound), then the last grant.
+    pub keys: [String; 2],
+    /// The scripts' arguments after the slot's id: window, quota, transit allowance (ms).
+    pub args: [u64; 3],
+    /// [`SHARED_ACQUIRE_LUA`].
+    pub acquire_script: &'static str,
+    /// [`SHARED_RELEASE_LUA`].
+    pub release_script: &'static str,
+}
+
+/// `KEYS`: the log, the last grant. `ARGV`: slot id, window, quota, transit (ms). Answers 0 when
+/// the slot is granted, else how many ms to wait before asking again.
+pub const SHARED_ACQUIRE_LUA: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window, quota, transit = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local pace = math.floor(window / quota / 2)
+local seen = redis.call('GET', KEYS[2])
+local last = seen and tonumber(seen)
+if last and now < last + pace then return last + pace - now end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= quota then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(1, tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', KEYS[1], now + transit, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], window + transit)
+redis.call('SET', KEYS[2], now, 'PX', window)
+return 0
+"#;
+
+/// `KEYS`: the log. `ARGV`: slot id. The answer came: the request arrived by now, so its slot
+/// frees one window from now if that is sooner than the bound it was granted with.
+pub const SHARED_RELEASE_LUA: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', 'LT', now, ARGV[1])
+return 0
+"#;
+
+impl RateLimitConfig {
+    /// The Redis form of this budget for the store `store_hash` (see [`SharedPaymentsLimit`]).
+    pub fn shared(&self, store_hash: &str) -> SharedPaymentsLimit {
+        SharedPaymentsLimit {
+            keys: [format!("bcpay:{store_hash}:payments"), format!("bcpay:{store_hash}:payments:last")],
+            args: [
+                self.payments_window_ms,
+                u64::from(self.payments_quota.max(1)),
+                self.transit_allowance_ms,
+            ],
+            acquire_script: SHARED_ACQUIRE_LUA,
+            release_script: SHARED_RELEASE_LUA,
+        }
+    }
+}
+
 /// Whether a request may go now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -87,6 +87,12 @@ impl Session {
         &self.limiter
     }
 
+    /// The store's Process Payment budget in the form processes share it in (Redis; see
+    /// [`crate::ratelimit::SharedPaymentsLimit`]).
+    pub fn shared_payments_limit(&self) -> crate::ratelimit::SharedPaymentsLimit {
+        lock(&self.limiter).config().shared(self.api.config().store_hash().as_str())
+    }
+
     /// The default options.
     pub fn options(&self) -> &FlowOptions {
         &self.options

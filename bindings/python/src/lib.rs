@@ -173,6 +173,27 @@ impl CoreApi {
         Ok(CoreJournaled { op: Mutex::new(op) })
     }
 
+    /// The store's Process Payment budget in Redis form, as JSON (see
+    /// `bcpay_core::ratelimit::SharedPaymentsLimit`).
+    fn shared_payments_limit(&self) -> String {
+        json_api::to_json(&self.session.shared_payments_limit())
+    }
+
+    /// Which budget a call draws on: `payments` or `management`.
+    fn limit_class(&self, call: &str) -> PyResult<&'static str> {
+        json_api::limit_class(call).map_err(err)
+    }
+
+    /// How long (ms) a worker's lease on an order lasts under `options` (else the session's).
+    #[pyo3(signature = (options_json=None))]
+    fn lease_ms(&self, options_json: Option<&str>) -> PyResult<u64> {
+        let options = match options_json {
+            Some(o) => json_api::input::<FlowOptions>(o, "options").map_err(err)?,
+            None => self.session.options().clone(),
+        };
+        Ok(bcpay_core::journal::lease_ms(&options))
+    }
+
     #[pyo3(signature = (call, input_json, now_ms, seed=None))]
     fn new_call(&self, call: &str, input_json: &str, now_ms: u64, seed: Option<u64>) -> PyResult<CoreFlow> {
         let (call, _) = json_api::call(call, input_json).map_err(err)?;

@@ -16,6 +16,7 @@ from ._client import (
     classify_httpx_error,
 )
 from ._batch import AsyncBatch, Batch, BatchResult, BatchSummary, RecordedError, SqliteJournal
+from ._shared import PostgresJournal, RedisLimiter
 from ._core import version as _core_version
 from ._inputs import (
     CardInstrument,
@@ -70,7 +71,7 @@ from ._models import (
 __version__ = _core_version()
 
 __all__ = [
-    "AsyncBatch", "Batch", "BatchResult", "BatchSummary", "RecordedError", "SqliteJournal",
+    "AsyncBatch", "Batch", "BatchResult", "BatchSummary", "PostgresJournal", "RecordedError", "RedisLimiter", "SqliteJournal",
     "CardInstrument", "GiftCertificateInstrument", "Instrument", "Payment", "StoreCreditInstrument", "StoredBankAccountInstrument",
     "StoredCardInstrument", "StoredPaypalAccountInstrument", "TokenizedCardInstrument",
     "AmbiguousOutcomeError", "ApiError", "AsyncClient", "AsyncHttpxTransport", "AsyncTransport", "AuthenticationError",

@@ -5,6 +5,7 @@ module stores records and runs payments side by side."""
 from __future__ import annotations
 
 import os
+import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from ._errors import BcpayError, from_details
@@ -87,7 +88,7 @@ class SqliteJournal:
 
         self.path = os.fspath(path)
         self._lock = threading.Lock()
-        with _storage(f"opening {self.path}"):
+        with _storage_error(f"opening {self.path}"):
             self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
@@ -96,14 +97,12 @@ class SqliteJournal:
             )
 
     def get(self, order_id: int) -> Optional[str]:
-        with self._lock, _storage("reading a record"):
+        with self._lock, _storage_error("reading a record"):
             row = self._db.execute("SELECT record FROM bcpay_journal WHERE order_id = ?", (order_id,)).fetchone()
         return None if row is None else str(row[0])
 
     def put(self, order_id: int, state: str, record: str) -> None:
-        import time
-
-        with self._lock, _storage("writing a record"):
+        with self._lock, _storage_error("writing a record"):
             self._db.execute(
                 "INSERT INTO bcpay_journal (order_id, state, record, updated_at_ms) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(order_id) DO UPDATE SET state = excluded.state, record = excluded.record, updated_at_ms = excluded.updated_at_ms",
@@ -123,9 +122,9 @@ class SqliteJournal:
         return f"SqliteJournal({self.path!r})"
 
 
-class _storage:
-    """Turns a storage failure into a `ConfigurationError` (``journal_unavailable``): a payment
-    whose ``sending`` record was not put was not sent."""
+class _storage_error:
+    """Turns a storage failure (sqlite3's or psycopg's) into a `ConfigurationError`
+    (``journal_unavailable``): a payment whose ``sending`` record was not put was not sent."""
 
     def __init__(self, what: str) -> None:
         self._what = what
@@ -135,13 +134,22 @@ class _storage:
 
     def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
         import sqlite3
+        import sys
 
-        if isinstance(error, sqlite3.Error):
-            text = f"{self._what}: {error}"
-            raise from_details(f"configuration: The billing journal cannot be used — {text}", _dumps({
-                "kind": "configuration", "class_name": "ConfigurationError", "title": "The billing journal cannot be used", "detail": text,
-                "code_text": "journal_unavailable", "retry": {"type": "never"},
-                "remedy": "Check the journal's path, permissions and disk space; a payment whose sending record was not written was not sent."})) from error
+        psycopg = sys.modules.get("psycopg")
+        if isinstance(error, sqlite3.Error) or (psycopg is not None and isinstance(error, psycopg.Error)):
+            raise _journal_error("journal_unavailable", f"{self._what}: {error}") from error
+
+    @staticmethod
+    def lost(order_id: int) -> BcpayError:
+        return _journal_error("lease_lost", f"order {order_id} is claimed by another worker (this worker's lease ran out)")
+
+
+def _journal_error(code: str, text: str) -> BcpayError:
+    return from_details(f"configuration: The billing journal cannot be used — {text}", _dumps({
+        "kind": "configuration", "class_name": "ConfigurationError", "title": "The billing journal cannot be used", "detail": text,
+        "code_text": code, "retry": {"type": "never"},
+        "remedy": "Check the journal (path, permissions, disk space, database); a payment whose sending record was not written was not sent."}))
 
 
 def _journal(journal: Union[Journal, str, "os.PathLike[str]"]) -> Journal:
@@ -170,7 +178,7 @@ Progress = Callable[[BatchResult], None]
 def _refused(order_id: Any, error: BcpayError) -> BatchResult:
     """A row whose payment could not start (invalid input): failed, nothing sent or written. A
     journal that cannot be used stops the run instead."""
-    if error.code_text == "journal_unavailable":
+    if error.code_text in ("journal_unavailable", "lease_lost"):
         raise error
     return BatchResult(order_id=order_id, state="failed", skipped=False, error=RecordedError(kind=error.kind, text=str(error)))
 
@@ -221,6 +229,65 @@ class Batch:
             return self._client.pay_journaled(order_id, payment, self.journal, **self._options)
         except BcpayError as e:
             return _refused(order_id, e)
+
+    def work(self, payment_for: Callable[[int], "Payment"], *, poll_s: float = 0.25) -> BatchSummary:
+        """One worker of many over a shared journal (`bcpay.PostgresJournal`) whose orders were
+        queued with ``journal.enqueue(order_ids)``: claims ``concurrency`` orders at a time under
+        a lease, pays each with ``payment_for(order_id)`` (your billing data: which stored
+        instrument pays this order), and returns when no order is queued — including orders a
+        dead worker held, claimed once their lease runs out and settled before anything else.
+        The summary covers the orders this worker finished."""
+        import threading
+
+        journal: Any = self.journal
+        lease_ms = journal.lease_ms or self._client._lease_ms(self._options)
+        journal.lease_ms = lease_ms
+        results: List[BatchResult] = []
+        stop = threading.Event()
+
+        def heartbeat() -> None:
+            while not stop.wait(lease_ms / 3000):
+                journal.renew()
+
+        beating = threading.Thread(target=heartbeat, name="bcpay-lease", daemon=True)
+        beating.start()
+        try:
+            self._work(journal, lease_ms, payment_for, poll_s, results)
+        finally:
+            stop.set()
+            beating.join()
+        return BatchSummary.of(results)
+
+    def _work(self, journal: Any, lease_ms: int, payment_for: Callable[[int], "Payment"], poll_s: float, results: List[BatchResult]) -> None:
+        from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+        with ThreadPoolExecutor(max_workers=self._concurrency) as pool:
+            running: "set[Future[Optional[BatchResult]]]" = set()
+            while True:
+                for order_id in journal.claim(self._concurrency - len(running), lease_ms):
+                    running.add(pool.submit(self._work_one, journal, order_id, payment_for))
+                if not running:
+                    if journal.remaining() == 0:
+                        break
+                    time.sleep(poll_s)  # other workers hold the rest: wait for them, or for their leases to run out
+                    continue
+                done, running = wait(running, timeout=poll_s, return_when=FIRST_COMPLETED)
+                for f in done:
+                    result = f.result()
+                    if result is not None:
+                        results.append(result)
+                        if self._on_progress is not None:
+                            self._on_progress(result)
+
+    def _work_one(self, journal: Any, order_id: int, payment_for: Callable[[int], "Payment"]) -> Optional[BatchResult]:
+        try:
+            result = self._pay(order_id, payment_for(order_id))
+        except BcpayError as e:
+            if e.code_text == "lease_lost":
+                return None  # another worker holds the order now
+            raise
+        journal.finish(order_id)
+        return result
 
 
 class AsyncBatch:

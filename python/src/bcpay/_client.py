@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ._batch import BatchResult, Journal
+    from ._shared import RedisLimiter, SharedBudget
 
 
 def _json_default(value: Any) -> Any:
@@ -346,6 +347,7 @@ class _Base:
         host: str = "python",
         max_response_bytes: Optional[int] = None,
         timeout: float = 30.0,
+        shared_limiter: Optional["RedisLimiter"] = None,
     ) -> None:
         settings = {"store_hash": store_hash, "api_token": api_token, "api_base": api_base, "payments_base": payments_base, "host": host, "max_response_bytes": max_response_bytes,
                     "timeout_ms": _timeout_ms(timeout)}
@@ -354,6 +356,14 @@ class _Base:
         # The core checked both; the default transports enforce them.
         timeout_ms, self._max_body_bytes = self._api.transport_limits()
         self._timeout = timeout_ms / 1000
+        self._shared = None if shared_limiter is None else shared_limiter.bind(_loads(self._api.shared_payments_limit()))
+
+    def _shared_budget(self, request: HttpRequest) -> "Optional[SharedBudget]":
+        """The store budget shared through ``shared_limiter`` that ``request`` draws on, if any."""
+        return self._shared if self._shared is not None and self._api.limit_class(request.endpoint) == "payments" else None
+
+    def _lease_ms(self, options: Mapping[str, Any]) -> int:
+        return self._api.lease_ms(_dumps(dict(options)) if options else None)
 
     def _flow(self, order_id: Any, payments: Union[Payment, Sequence[Payment]], now_ms: Optional[int], seed: Optional[int], options: Mapping[str, Any]) -> _Operation:
         items = [payments] if isinstance(payments, Mapping) else payments
@@ -436,6 +446,9 @@ class Client(_Base):
             kind, value = op.poll()
             if kind == "send":
                 _log().debug("bcpay %s %s %s", value.id, value.endpoint, value.method)
+                shared = self._shared_budget(value)
+                if shared is not None:
+                    shared.acquire(value.id)
                 try:
                     deadline = op.deadline_ms()
                     if deadline is not None and isinstance(self._transport, HttpxTransport):
@@ -445,6 +458,9 @@ class Client(_Base):
                 except Exception as e:
                     op.on_exception(value, e)
                     continue
+                finally:
+                    if shared is not None:
+                        shared.release(value.id)
                 _log().debug("bcpay %s answered %s", value.id, response.status)
                 op.on_response(value.id, response)
             elif kind == "wait":
@@ -551,6 +567,9 @@ class AsyncClient(_Base):
                 kind, value = op.poll()
                 if kind == "send":
                     deadline = op.deadline_ms()
+                    shared = self._shared_budget(value)
+                    if shared is not None:
+                        await shared.aacquire(value.id)
                     try:
                         if deadline is None:
                             response = await self._transport(value)
@@ -561,6 +580,9 @@ class AsyncClient(_Base):
                     except Exception as e:
                         op.on_exception(value, e)
                         continue
+                    finally:
+                        if shared is not None:
+                            await shared.arelease(value.id)
                     op.on_response(value.id, response)
                 elif kind == "wait":
                     await asyncio.sleep(max(0, value - _now_ms()) / 1000)
