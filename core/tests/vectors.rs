@@ -451,3 +451,64 @@ fn relay_vectors() {
         assert!(cases.len() >= at_least, "{section}");
     }
 }
+
+/// journal.json's `plan`: the first step a journaled payment takes for each stored record.
+fn run_journal_plan_case(doc: &Value, case: &Value) -> Result<(), String> {
+    use bcpay_core::journal::{JournalRecord, JournalStep};
+    let config = ClientConfig::new("abc123", bcpay_core::secret::ApiToken::new("test-api-token")).unwrap();
+    let options: FlowOptions = serde_json::from_value(case["options"].clone()).map_err(|e| e.to_string())?;
+    let session = bcpay_core::Session::with_entropy(config, Default::default(), Entropy::from_seed(1));
+    let record = match &case["record"] {
+        Value::Null => None,
+        r => Some(JournalRecord::read(&r.to_string()).map_err(|e| e.to_string())?),
+    };
+    let payment: Payment = serde_json::from_value(doc["stored_card"].clone()).unwrap();
+    let now = case["now_ms"].as_u64().unwrap();
+    let order_id = doc["order_id"].as_u64().unwrap();
+    let mut op = session.pay_journaled(order_id, payment, record, Some(options), now, Some(1));
+    let expect = &case["expect"];
+    let mut step = op.poll(now);
+    while let JournalStep::Write { .. } = step {
+        op.written();
+        step = op.poll(now);
+    }
+    match (expect["first"].as_str().unwrap(), step) {
+        ("finished", JournalStep::Finished { record, skipped }) => {
+            if expect["skipped"].as_bool() != Some(skipped) {
+                return Err(format!("skipped {skipped}"));
+            }
+            if let Some(state) = expect["state"].as_str()
+                && state != record.state.as_str()
+            {
+                return Err(format!("state {:?}", record.state));
+            }
+            if let Some(kind) = expect["error_kind"].as_str()
+                && record.error.as_ref().map(|e| e.kind.as_str()) != Some(kind)
+            {
+                return Err(format!("error {:?}", record.error));
+            }
+            Ok(())
+        }
+        ("wait", JournalStep::Wait { until_ms }) if Some(until_ms) == expect["until_ms"].as_u64() => Ok(()),
+        (endpoint, JournalStep::Send { request }) if request.endpoint.as_str() == endpoint => Ok(()),
+        (want, got) => Err(format!("expected {want}, got {got:?}")),
+    }
+}
+
+#[test]
+fn journal_vectors() {
+    let doc = load("journal.json");
+    let plans = doc["plan"].as_array().unwrap();
+    let failures: Vec<String> = plans
+        .iter()
+        .filter_map(|c| run_journal_plan_case(&doc, c).err().map(|e| format!("{}: {e}", c["name"])))
+        .collect();
+    assert!(failures.is_empty(), "journal.json plan:\n{}", failures.join("\n"));
+    for case in doc["read"].as_array().unwrap() {
+        let e = bcpay_core::journal::JournalRecord::read(case["text"].as_str().unwrap()).expect_err(case["name"].as_str().unwrap());
+        let got = (e.field_errors[0].path.as_str(), e.field_errors[0].code.as_str());
+        let want = (case["expect"]["path"].as_str().unwrap(), case["expect"]["code"].as_str().unwrap());
+        assert_eq!(got, want, "{}", case["name"]);
+    }
+    assert!(plans.len() >= 10 && doc["read"].as_array().unwrap().len() >= 6);
+}

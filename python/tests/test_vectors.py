@@ -166,3 +166,50 @@ def test_no_secret_in_exceptions_or_reprs() -> None:
     with pytest.raises(TypeError):
         json.dumps(token)
     assert not isinstance(token, tuple)
+
+
+class _OneRecord:
+    """A journal holding one record (the vector's), as a host's storage hands it back."""
+
+    def __init__(self, record: Any) -> None:
+        self.record = None if record is None else json.dumps(record)
+        self.puts: List[str] = []
+
+    def get(self, order_id: int) -> Any:
+        return self.record
+
+    def put(self, order_id: int, state: str, record: str) -> None:
+        self.puts.append(state)
+
+
+@pytest.mark.parametrize("case", load("journal.json")["plan"], ids=lambda c: c["name"])
+def test_journal_plan(case: Dict[str, Any]) -> None:
+    doc = load("journal.json")
+    with bcpay.Client("abc123", "test-api-token") as c:
+        op = c._journaled_op(doc["order_id"], doc["stored_card"], _OneRecord(case["record"]), case["options"], now_ms=case["now_ms"])
+        kind, value = op.poll(case["now_ms"])
+    expect = case["expect"]
+    if expect["first"] == "finished":
+        assert kind == "done" and value["skipped"] == expect["skipped"]
+        if "state" in expect:
+            assert value["record"]["state"] == expect["state"]
+        if "error_kind" in expect:
+            assert value["record"]["error"]["kind"] == expect["error_kind"]
+    elif expect["first"] == "wait":
+        assert (kind, value) == ("wait", expect["until_ms"])
+    else:
+        assert kind == "send" and value.endpoint == expect["first"]
+
+
+@pytest.mark.parametrize("case", load("journal.json")["read"], ids=lambda c: c["name"])
+def test_journal_unreadable_records(case: Dict[str, Any]) -> None:
+    doc = load("journal.json")
+    with bcpay.Client("abc123", "test-api-token") as c, pytest.raises(bcpay.ValidationError) as e:
+        c.pay_journaled(doc["order_id"], doc["stored_card"], _Raw(case["text"]))
+    assert (e.value.field_errors[0].path, e.value.field_errors[0].code) == (case["expect"]["path"], case["expect"]["code"])
+
+
+class _Raw(_OneRecord):
+    def __init__(self, text: str) -> None:
+        super().__init__(None)
+        self.record = text

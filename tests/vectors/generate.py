@@ -11,6 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from relay_cases import RELAY  # noqa: E402
+from journal_cases import JOURNAL  # noqa: E402
 from fixtures import METHODS, PAYPAL, STORED, TX, b64, card, jwt, luhn_complete, payment  # noqa: E402
 
 HERE = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
@@ -609,3 +610,5 @@ with open(os.path.join(HERE, "flow.json"), "w") as fh:
 print(f"build {len(build)}, parse {len(parse)}, validate {len(validate)}, flow {len(flow)}, total {len(build) + len(parse) + len(validate) + len(flow)}")
 with open(os.path.join(HERE, "relay.json"), "w") as fh:
     json.dump(RELAY, fh, indent=1)
+with open(os.path.join(HERE, "journal.json"), "w") as fh:
+    json.dump(JOURNAL, fh, indent=1)

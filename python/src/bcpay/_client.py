@@ -380,10 +380,11 @@ class _Base:
         expect = None if expect_order_id is None else _dumps(expect_order_id)
         return _Operation(_core_call(lambda: self._api.pay_from_app(bytes(body), expect, _now_ms())))
 
-    def _journaled_op(self, order_id: Any, payment: Payment, journal: "Journal", options: Mapping[str, Any]) -> _JournaledOperation:
+    def _journaled_op(self, order_id: Any, payment: Payment, journal: "Journal", options: Mapping[str, Any], now_ms: Optional[int] = None) -> _JournaledOperation:
         stored = journal.get(order_id) if isinstance(order_id, int) and not isinstance(order_id, bool) else None
         opts = _dumps(dict(options)) if options else None
-        op = _core_call(lambda: self._api.pay_journaled(_dumps(order_id), _dumps(payment), stored, opts, _now_ms()))
+        at = _now_ms() if now_ms is None else now_ms
+        op = _core_call(lambda: self._api.pay_journaled(_dumps(order_id), _dumps(payment), stored, opts, at))
         return _JournaledOperation(op, journal)
 
     def _call_op(self, call: str, input: Mapping[str, Any]) -> _Operation:
