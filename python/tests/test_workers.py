@@ -71,10 +71,12 @@ class Store:
         return ledger
 
     def payments_per_s(self, ledger: Dict[str, Any]) -> float:
-        """The steady rate of charges by the sandbox's commit times: the first window's burst
-        (a full quota at once) left out, the rest over the time from the first to the last."""
+        """The steady rate of charges by the sandbox's commit times, over whole windows: grants
+        come in paced runs of a quota (50 over 2 s, the limiter's pacing) each one window after
+        the last, so the rate is measured from the 50th charge to the last 50th."""
         at = sorted(c["at_ms"] for o in ledger["orders"] for c in o["charges"])
-        return (len(at) - 50) / ((at[-1] - at[0]) / 1000)
+        last = (len(at) - 1) // 50 * 50
+        return (last - 50) / ((at[last] - at[50]) / 1000)
 
 
 def finish(p: "subprocess.Popen[str]", timeout: float = 400) -> Dict[str, Any]:
