@@ -28,14 +28,15 @@
 use crate::error::PaymentError;
 use crate::flow::{Action, PaymentFlow};
 use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId, TransportFailure};
-use crate::model::{Payment, PaymentInstrument, PaymentReceipt};
-use serde::{Deserialize, Serialize};
+use crate::model::{Payment, PaymentInstrument, PaymentReceipt, ProcessedPayment};
+use crate::read::{Fields, FromJson, Json, Path, ShapeError};
+use serde::Serialize;
 
 /// The record format's version, written in every record.
 pub const RECORD_VERSION: u32 = 1;
 
 /// Where an order's payment stands in the journal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JournalState {
     /// A Process Payment was about to be sent; its outcome is not recorded.
@@ -64,7 +65,7 @@ impl JournalState {
 }
 
 /// Which instrument a record is about, without anything that could charge it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct InstrumentRef {
     /// `stored_card`, `gift_certificate`, … (as on the wire).
     #[serde(rename = "type")]
@@ -73,7 +74,7 @@ pub struct InstrumentRef {
     pub payment_method_id: String,
     /// For instruments named by a token or code: a 64-bit FNV-1a fingerprint of it (hex), to
     /// tell two instruments apart in a report. It does not reveal the token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
 }
 
@@ -105,20 +106,19 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Why a record is not paid: the error's kind, code and the core's sentence (secret-free, as
 /// every error is).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RecordedError {
     /// [`ErrorKind`] as snake_case.
     pub kind: String,
     /// The API's numeric code, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// What went wrong, in the core's words (`Display` of the error).
     pub text: String,
 }
 
 /// One order's record.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JournalRecord {
     /// [`RECORD_VERSION`].
     pub version: u32,
@@ -131,33 +131,135 @@ pub struct JournalRecord {
     /// Process Payment sends recorded for the order, over every run.
     pub attempts: u32,
     /// The request id of the latest Process Payment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempt_id: Option<String>,
     /// When (ms since the epoch) the latest Process Payment was about to be sent: a later run's
     /// settle window counts from it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_at_ms: Option<u64>,
     /// When the record was last written.
     pub updated_at_ms: u64,
     /// The receipt, when paid.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub receipt: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<PaymentReceipt>,
     /// Why, when declined, ambiguous or failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RecordedError>,
+}
+
+impl FromJson for JournalState {
+    const EXPECTED: &'static str = "a journal state";
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let states = [
+            JournalState::Sending,
+            JournalState::Paid,
+            JournalState::Declined,
+            JournalState::Ambiguous,
+            JournalState::Failed,
+        ];
+        v.as_str()
+            .and_then(|text| states.into_iter().find(|s| s.as_str() == text))
+            .ok_or_else(|| Self::mismatch(v, at))
+    }
+}
+
+impl FromJson for InstrumentRef {
+    const EXPECTED: &'static str = "an instrument reference";
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        f.deny_unknown(&["type", "payment_method_id", "fingerprint"])?;
+        Ok(InstrumentRef {
+            instrument_type: f.req("type")?,
+            payment_method_id: f.req("payment_method_id")?,
+            fingerprint: f.opt("fingerprint")?,
+        })
+    }
+}
+
+impl FromJson for RecordedError {
+    const EXPECTED: &'static str = "a recorded error";
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        f.deny_unknown(&["kind", "code", "text"])?;
+        Ok(RecordedError {
+            kind: f.req("kind")?,
+            code: f.int("code")?,
+            text: f.req("text")?,
+        })
+    }
+}
+
+/// A receipt as a record keeps it (the shape `PaymentReceipt` serializes to).
+fn read_receipt(v: &Json<'_>, at: &Path<'_>) -> Result<PaymentReceipt, ShapeError> {
+    let f = Fields::of(v, at, "a receipt")?;
+    let mut payments = Vec::new();
+    if let Some(Json::Array(items)) = f.get("payments") {
+        for (i, item) in items.iter().enumerate() {
+            let at = Path::Index(at, i);
+            let p = Fields::of(item, &at, "a payment")?;
+            payments.push(ProcessedPayment {
+                id: p.opt("id")?,
+                status: p.req("status")?,
+                transaction_type: p.req("transaction_type")?,
+                payment_method_id: p.req("payment_method_id")?,
+                reconciled: p.or_default("reconciled")?,
+            });
+        }
+    }
+    Ok(PaymentReceipt {
+        order_id: f.req("order_id")?,
+        payments,
+        requests_sent: f.or_default("requests_sent")?,
+    })
+}
+
+impl FromJson for JournalRecord {
+    const EXPECTED: &'static str = "a journal record";
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
+        let f = Fields::of(v, at, Self::EXPECTED)?;
+        f.deny_unknown(&[
+            "version",
+            "order_id",
+            "state",
+            "instrument",
+            "attempts",
+            "attempt_id",
+            "sent_at_ms",
+            "updated_at_ms",
+            "receipt",
+            "error",
+        ])?;
+        Ok(JournalRecord {
+            version: f.req("version")?,
+            order_id: f.req("order_id")?,
+            state: f.req("state")?,
+            instrument: f.req("instrument")?,
+            attempts: f.req("attempts")?,
+            attempt_id: f.opt("attempt_id")?,
+            sent_at_ms: f.opt("sent_at_ms")?,
+            updated_at_ms: f.req("updated_at_ms")?,
+            receipt: match f.get("receipt") {
+                Some(r) if !r.is_null() => Some(read_receipt(r, &Path::Key(at, "receipt"))?),
+                _ => None,
+            },
+            error: f.opt("error")?,
+        })
+    }
 }
 
 impl JournalRecord {
     /// Reads a record a host stored; a record this version cannot read is a typed error naming
     /// what is wrong, never a guess.
     pub fn read(text: &str) -> Result<JournalRecord, PaymentError> {
-        let record: JournalRecord = serde_json::from_str(text).map_err(|e| {
+        let unreadable = |why: String| {
             PaymentError::validation(vec![crate::error::FieldError::new(
                 "journal_record",
                 "unreadable_record",
-                format!("The journal record cannot be read: {e}."),
+                format!("The journal record cannot be read: {why}."),
             )])
-        })?;
+        };
+        let doc = crate::read::document(text.as_bytes()).map_err(|e| unreadable(e.to_string()))?;
+        let record = JournalRecord::from_json(&doc.0, &Path::Root("journal_record")).map_err(|e| unreadable(e.to_string()))?;
         if record.version != RECORD_VERSION {
             return Err(PaymentError::validation(vec![crate::error::FieldError::new(
                 "journal_record.version",
@@ -170,7 +272,7 @@ impl JournalRecord {
 
     /// The record as the host stores it.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a record always serializes")
+        crate::json_api::to_json(self)
     }
 }
 
@@ -430,7 +532,7 @@ impl JournaledPayment {
         self.record.updated_at_ms = now_ms;
         match result {
             Ok(receipt) => {
-                self.record.receipt = serde_json::to_value(&receipt).ok();
+                self.record.receipt = Some(receipt);
                 self.record.error = None;
             }
             Err(e) => {

@@ -169,7 +169,7 @@ fn a_payment_sent_by_a_killed_run_is_settled_not_sent_again() {
     let rerun = run(&s, &mut store, killed.stored, &[], None, killed.now + 60_000);
     let record = finished(&rerun);
     assert_eq!(record.state, JournalState::Paid);
-    assert_eq!(record.receipt.as_ref().unwrap()["payments"][0]["reconciled"], true);
+    assert!(record.receipt.as_ref().unwrap().payments[0].reconciled);
     assert_eq!(store.process_payment_requests, 1, "settled from the ledger, not sent again");
     // Long after the window: one settle read (transactions, order), no waiting.
     assert_eq!(rerun.now, killed.now + 60_000 + 2 * 5);

@@ -14,8 +14,8 @@ wasm-bindgen --version 2>/dev/null | grep -q ' 0.2.130' || cargo install wasm-bi
 # default loader (which fetches relative to import.meta.url: not portable, and a syntax error in
 # CommonJS; we always call initSync with the inlined bytes), and its bytes as base64 constant $4.
 build_module() {
-  local crate=$1 name=$2 level=$3 constant=$4
-  cargo build --quiet --locked -p "$crate" --target wasm32-unknown-unknown --profile wasm-release --manifest-path "$root/Cargo.toml"
+  local crate=$1 name=$2 level=$3 constant=$4 features=${5:-}
+  cargo build --quiet --locked -p "$crate" ${features:+--features "$features"} --target wasm32-unknown-unknown --profile wasm-release --manifest-path "$root/Cargo.toml"
   wasm-bindgen --target web --out-dir build/wasm --out-name "$name" "$target/wasm32-unknown-unknown/wasm-release/${crate//-/_}.wasm"
   node_modules/.bin/wasm-opt "$level" --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
     "build/wasm/${name}_bg.wasm" -o "build/$name.wasm"
@@ -36,6 +36,9 @@ rm -rf build/wasm src/generated && mkdir -p build/wasm src/generated
 # module (see README, "Size").
 build_module bcpay-wasm bcpay_wasm "${WASM_OPT_FLAG:--Os}" WASM_BASE64
 cp build/bcpay_wasm.wasm build/bcpay.wasm
+# The billing entry's module (bcpay/billing, Node): the client's module with the billing journal.
+# Importing bcpay/billing makes every client created afterwards use it.
+build_module bcpay-wasm bcpay_billing "${WASM_OPT_FLAG:--Os}" BILLING_WASM_BASE64 journal
 # The app entry's module (bcpay/app): card forms and relay envelopes, without the client.
 build_module bcpay-wasm-app bcpay_app_wasm -Oz APP_WASM_BASE64
 cp build/bcpay_app_wasm.wasm build/bcpay_app.wasm
@@ -62,4 +65,4 @@ echo '{"type":"commonjs"}' > dist/cjs/package.json
 # tsc reads the translated module's declarations; the module itself (1.3 MB) ships as written,
 # and only as ESM (React Native's Metro and every bundler read ESM).
 cp src/generated/bcpay_app_js_bg.wasm.js dist/esm/generated/
-echo "built: $(wc -c < build/bcpay.wasm) bytes wasm, $(gzip -9c build/bcpay.wasm | wc -c) gzipped; app: $(wc -c < build/bcpay_app.wasm) bytes, $(gzip -9c build/bcpay_app.wasm | wc -c) gzipped; app as JavaScript: $(gzip -9c src/generated/bcpay_app_js_bg.wasm.js | wc -c) gzipped"
+echo "built: $(wc -c < build/bcpay.wasm) bytes wasm, $(gzip -9c build/bcpay.wasm | wc -c) gzipped; billing: $(gzip -9c build/bcpay_billing.wasm | wc -c) gzipped; app: $(wc -c < build/bcpay_app.wasm) bytes, $(gzip -9c build/bcpay_app.wasm | wc -c) gzipped; app as JavaScript: $(gzip -9c src/generated/bcpay_app_js_bg.wasm.js | wc -c) gzipped"

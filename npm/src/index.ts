@@ -4,7 +4,8 @@
  * to WebAssembly; this layer supplies `fetch`, converts names to camelCase, and throws
  * `BcpayError`s.
  */
-import { BcpayApi, BcpayFlow, initSync, version as wasmVersion } from "./generated/bcpay_wasm.js";
+import * as mainModule from "./generated/bcpay_wasm.js";
+import type { BcpayApi, BcpayFlow } from "./generated/bcpay_wasm.js";
 import { WASM_BASE64 } from "./generated/bcpay_wasm_bytes.js";
 import type {
   FieldError,
@@ -52,20 +53,37 @@ export * from "./errors.js";
 // file system or network access.
 // ---------------------------------------------------------------------------------------------
 
-let loaded = false;
-function ensureLoaded(): void {
-  if (loaded) return;
-  const binary = atob(WASM_BASE64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  initSync({ module: bytes });
-  loaded = true;
+/** A build of the core module: its glue and its bytes. */
+interface CoreModule {
+  glue: typeof mainModule;
+  base64: string;
+  loaded: boolean;
+}
+
+let current: CoreModule = { glue: mainModule, base64: WASM_BASE64, loaded: false };
+
+function ensureLoaded(): typeof mainModule {
+  if (!current.loaded) {
+    const binary = atob(current.base64);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    current.glue.initSync({ module: bytes });
+    current.loaded = true;
+  }
+  return current.glue;
+}
+
+/**
+ * @internal `bcpay/billing` switches clients created afterwards to its module (the same core
+ * with the billing journal). Not part of the API.
+ */
+export function _useCoreModule(glue: typeof mainModule, base64: string): void {
+  if (current.glue !== glue) current = { glue, base64, loaded: false };
 }
 
 /** The SDK version (of bcpay-core). */
 export function version(): string {
-  ensureLoaded();
-  return wasmVersion();
+  return ensureLoaded().version();
 }
 
 /**
@@ -364,6 +382,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
 
 type Exchange = { response: HttpResponse } | { failure: TransportFailure } | { stopped: true };
 
+/** @internal Stores a journal record (`bcpay/billing`). */
+export type JournalPut = (orderId: number, state: string, record: string) => void;
+type JournaledFactory = (orderId: string, payment: string, record: string | undefined, options: string | undefined, nowMs: number, put: JournalPut) => BcpayFlow;
+
 /** Pays orders and makes every Payments API call for one store. */
 export class Client {
   readonly #api: BcpayApi;
@@ -381,7 +403,7 @@ export class Client {
     };
     this.#api = core(
       () =>
-        new BcpayApi(
+        new current.glue.BcpayApi(
           toJson(settings),
           options.rateLimit ? toJson(toSnake(options.rateLimit)) : undefined,
           options.flowOptions ? toJson(toSnake(options.flowOptions)) : undefined,
@@ -423,6 +445,26 @@ export class Client {
     } finally {
       if (bytes !== body) bytes.fill(0);
     }
+  }
+
+  /**
+   * @internal Pays `orderId` under a billing journal: `bcpay/billing`'s `payJournaled`, which
+   * documents it. Not part of the API.
+   */
+  static async _payJournaled(client: Client, orderId: number, payment: Payment, record: string | undefined, put: JournalPut, options: FlowOptions & CallOptions): Promise<Json> {
+    const api = client.#api as BcpayApi & { payJournaled?: JournaledFactory };
+    const payJournaled = api.payJournaled;
+    if (typeof payJournaled !== "function") {
+      throw BcpayError.fromDetails({ kind: "configuration", class_name: "ConfigurationError", title: "This client cannot keep a billing journal",
+        message: "configuration: This client cannot keep a billing journal — it was created before bcpay/billing was imported",
+        code_text: "journal_unavailable", retry: { type: "never" }, remedy: "Import bcpay/billing before creating the client." });
+    }
+    const { signal, ...flowOptions } = options;
+    let custom = false;
+    for (const _ in flowOptions) custom = true;
+    const optionsJson = custom ? toJson(toSnake(flowOptions)) : undefined;
+    const op = new Operation(core(() => payJournaled.call(api, toJson(orderId), toJson(toSnake(payment)), record, optionsJson, Date.now(), put)));
+    return client.#drive(op, signal);
   }
 
   /** A payment flow to drive yourself (see `PaymentFlow`). `seed` makes retry jitter repeatable. */

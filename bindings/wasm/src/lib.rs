@@ -228,6 +228,39 @@ impl BcpayApi {
         )))
     }
 
+    /// A payment under the billing journal (see `bcpay_core::journal`): `record_json` is the
+    /// order's stored record, if any; `put(order_id, state, record_json)` stores a record
+    /// durably and synchronously (better-sqlite3 does) before the payment it precedes is sent. The
+    /// operation ends with `{record, skipped}`; a `put` that throws stops it (nothing unrecorded
+    /// is sent) with a `configuration` error (`journal_unavailable`).
+    #[cfg(feature = "journal")]
+    #[wasm_bindgen(js_name = payJournaled)]
+    pub fn pay_journaled(
+        &self,
+        order_id_json: &str,
+        payment_json: &str,
+        record_json: Option<String>,
+        options_json: Option<String>,
+        now_ms: f64,
+        put: js_sys::Function,
+    ) -> Result<BcpayFlow, JsValue> {
+        let order_id: u64 = input(order_id_json, "order_id")?;
+        let payment: Payment = input(payment_json, "payment")?;
+        let record = record_json
+            .map(|r| bcpay_core::journal::JournalRecord::read(&r))
+            .transpose()
+            .map_err(|e| js_error(&e))?;
+        let options = options_json
+            .map(|o| json_api::options_over(self.session.options(), &o))
+            .transpose()
+            .map_err(|e| js_error(&e))?;
+        let op = self.session.pay_journaled(order_id, payment, record, options, now_ms as u64, None);
+        Ok(BcpayFlow {
+            op: Op::Journaled(Box::new(op), put, None),
+            sending: None,
+        })
+    }
+
     /// A single call named by its endpoint, with JSON `input` (see `bcpay_core::json_api::call`).
     #[wasm_bindgen(js_name = newCall)]
     pub fn new_call(&self, call: &str, input_json: &str, now_ms: f64, seed: Option<f64>) -> Result<BcpayFlow, JsValue> {
@@ -243,15 +276,96 @@ impl BcpayApi {
 /// `onTransportFailure`; `cancel`.
 #[wasm_bindgen]
 pub struct BcpayFlow {
-    op: Operation,
+    op: Op,
     /// The request the last `poll` returned, until JS takes its body.
     sending: Option<HttpRequest>,
 }
 
+/// A core operation, or a journaled payment with the journal's `put` and the storage error that
+/// stopped it, if one did. (Every payment is the first kind: it stays unboxed.)
+#[cfg_attr(feature = "journal", allow(clippy::large_enum_variant))]
+enum Op {
+    Core(Operation),
+    #[cfg(feature = "journal")]
+    Journaled(Box<bcpay_core::journal::JournaledPayment>, js_sys::Function, Option<PaymentError>),
+}
+
 impl BcpayFlow {
     fn of(op: Operation) -> BcpayFlow {
-        BcpayFlow { op, sending: None }
+        BcpayFlow {
+            op: Op::Core(op),
+            sending: None,
+        }
     }
+
+    /// The next action of the operation, as the core's `Action` (a `Done` carrying the action's
+    /// JSON); a journaled payment's records are put on the way.
+    fn next(&mut self, now_ms: u64) -> Action<String> {
+        match &mut self.op {
+            Op::Core(op) => match op.poll(now_ms) {
+                Action::Done { output } => Action::Done {
+                    output: json_api::action_json(&Action::Done { output }),
+                },
+                other => other.map_output(|_| unreachable!("Done is matched above")),
+            },
+            #[cfg(feature = "journal")]
+            Op::Journaled(op, put, failed) => journaled_next(op, put, failed, now_ms),
+        }
+    }
+}
+
+/// The next action of a journaled payment, each record it asks for put with `put` first; a put
+/// that throws cancels the payment (nothing unrecorded goes out) and ends it with the storage
+/// error once the cancellation's record is put (or that put failed too).
+#[cfg(feature = "journal")]
+fn journaled_next(
+    op: &mut bcpay_core::journal::JournaledPayment,
+    put: &js_sys::Function,
+    failed: &mut Option<PaymentError>,
+    now_ms: u64,
+) -> Action<String> {
+    use bcpay_core::journal::JournalStep;
+    loop {
+        match op.poll(now_ms) {
+            JournalStep::Write { record } => {
+                let (order_id, state, text) = (record.order_id as f64, record.state.as_str(), record.to_json());
+                match put.call3(&JsValue::NULL, &order_id.into(), &state.into(), &text.into()) {
+                    Ok(_) => op.written(),
+                    Err(thrown) if failed.is_none() => {
+                        let why = js_sys::Error::from(thrown).message().as_string().unwrap_or_default();
+                        *failed = Some(journal_unavailable(&why));
+                        let _ = op.cancel(now_ms);
+                    }
+                    Err(_) => {
+                        return Action::Failed {
+                            error: failed.clone().expect("set by the first failed put"),
+                        };
+                    }
+                }
+            }
+            JournalStep::Send { request } => return Action::Send { request },
+            JournalStep::Wait { until_ms } => return Action::Wait { until_ms },
+            JournalStep::Finished { record, skipped } => {
+                if let Some(error) = failed.clone() {
+                    return Action::Failed { error };
+                }
+                let output = format!(
+                    r#"{{"type":"done","output":{{"record":{},"skipped":{skipped}}}}}"#,
+                    record.to_json()
+                );
+                return Action::Done { output };
+            }
+        }
+    }
+}
+
+/// The journal could not store a record: a `configuration` error, `journal_unavailable`.
+#[cfg(feature = "journal")]
+fn journal_unavailable(why: &str) -> PaymentError {
+    let mut e = PaymentError::new(bcpay_core::ErrorKind::Configuration, "The billing journal cannot be used");
+    e.code_text = Some("journal_unavailable".to_owned());
+    e.detail = Some(format!("writing a record: {why}"));
+    e
 }
 
 #[wasm_bindgen]
@@ -260,7 +374,7 @@ impl BcpayFlow {
     /// [`take_body`](Self::take_body)), otherwise JSON as `bcpay_core::json_api::action_json`
     /// writes it (`{type: "send", request}` for a request `send_lines` cannot carry).
     pub fn poll(&mut self, now_ms: f64) -> String {
-        match self.op.poll(now_ms as u64) {
+        match self.next(now_ms as u64) {
             Action::Send { request } => {
                 let text = send_lines(&request).unwrap_or_else(|| {
                     #[derive(serde::Serialize)]
@@ -276,7 +390,8 @@ impl BcpayFlow {
                 self.sending = Some(request);
                 text
             }
-            other => json_api::action_json(&other),
+            Action::Done { output } => output,
+            other => json_api::action_json(&other.map_output(|_| unreachable!("Done is matched above"))),
         }
     }
 
@@ -292,8 +407,12 @@ impl BcpayFlow {
     #[wasm_bindgen(js_name = onResponse)]
     pub fn on_response(&mut self, id: String, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) {
         let headers = header_lines(headers);
-        self.op
-            .on_response(&RequestId(id), &HttpResponse { status, headers, body }, now_ms as u64);
+        let (id, response) = (RequestId(id), HttpResponse { status, headers, body });
+        match &mut self.op {
+            Op::Core(op) => op.on_response(&id, &response, now_ms as u64),
+            #[cfg(feature = "journal")]
+            Op::Journaled(op, ..) => op.on_response(&id, &response, now_ms as u64),
+        }
     }
 
     /// `onResponse` then `poll`: the next action, in one call per response.
@@ -306,20 +425,44 @@ impl BcpayFlow {
     #[wasm_bindgen(js_name = onTransportFailure)]
     pub fn on_transport_failure(&mut self, id: String, failure: &str, now_ms: f64) -> Result<(), JsValue> {
         let failure = json_api::transport_failure(failure, "failure").map_err(|e| js_error(&e))?;
-        self.op.on_transport_failure(&RequestId(id), failure, now_ms as u64);
+        match &mut self.op {
+            Op::Core(op) => op.on_transport_failure(&RequestId(id), failure, now_ms as u64),
+            #[cfg(feature = "journal")]
+            Op::Journaled(op, ..) => op.on_transport_failure(&RequestId(id), failure, now_ms as u64),
+        }
         Ok(())
     }
 
     /// Ends the operation for a caller that gave up (an aborted signal, a passed deadline): the
     /// error to throw.
     pub fn cancel(&mut self, now_ms: f64) -> JsValue {
-        js_error(&self.op.cancel(now_ms as u64))
+        let error = match &mut self.op {
+            Op::Core(op) => op.cancel(now_ms as u64),
+            #[cfg(feature = "journal")]
+            Op::Journaled(op, put, _) => {
+                let error = op.cancel(now_ms as u64);
+                // The record of the cancellation, for the next run.
+                let record = op.record();
+                let _ = put.call3(
+                    &JsValue::NULL,
+                    &(record.order_id as f64).into(),
+                    &record.state.as_str().into(),
+                    &record.to_json().into(),
+                );
+                error
+            }
+        };
+        js_error(&error)
     }
 
     /// When the time budget runs out (ms), or `undefined`.
     #[wasm_bindgen(js_name = deadlineMs)]
     pub fn deadline_ms(&self) -> Option<f64> {
-        self.op.deadline_ms().map(|d| d as f64)
+        match &self.op {
+            Op::Core(op) => op.deadline_ms().map(|d| d as f64),
+            #[cfg(feature = "journal")]
+            Op::Journaled(..) => None,
+        }
     }
 }
 
