@@ -67,7 +67,9 @@ export interface SqliteDatabase {
 /**
  * The embedded journal: a table in a SQLite database opened with better-sqlite3@12
  * (`new SqliteJournal(new Database("billing.db"))`), in WAL mode with `synchronous=FULL`, so a
- * put is on disk when it returns.
+ * put is on disk when it returns. One run at a time: it holds the file's lock (SQLite's
+ * exclusive locking mode) until you close the database, so a second run on the same file throws
+ * a `ConfigurationError` (`codeText` `journal_in_use`) instead of paying the same orders.
  */
 export class SqliteJournal implements Journal {
   readonly #get: ReturnType<SqliteDatabase["prepare"]>;
@@ -75,6 +77,15 @@ export class SqliteJournal implements Journal {
   readonly #states: ReturnType<SqliteDatabase["prepare"]>;
 
   constructor(db: SqliteDatabase) {
+    db.pragma("locking_mode = EXCLUSIVE");
+    try {
+      // Takes the lock now, and keeps it until the database is closed.
+      db.exec("BEGIN EXCLUSIVE; COMMIT;");
+    } catch (err) {
+      throw BcpayError.fromDetails({ kind: "configuration", class_name: "ConfigurationError", title: "The billing journal cannot be used",
+        message: `configuration: The billing journal cannot be used — another run holds it (${(err as Error).message})`,
+        code_text: "journal_in_use", retry: { type: "never" }, remedy: "Wait for the other run to end: a journal serves one run at a time." });
+    }
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.exec("CREATE TABLE IF NOT EXISTS bcpay_journal (order_id INTEGER PRIMARY KEY, state TEXT NOT NULL, record TEXT NOT NULL, updated_at_ms INTEGER NOT NULL)");

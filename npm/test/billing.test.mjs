@@ -44,13 +44,17 @@ test("a batch charges stored cards, and a rerun skips them", async () => {
   const c = clientFor(base);
   const rows = await storedCardRows(c, 10);
   const dir = mkdtempSync(join(tmpdir(), "bcpay-billing-"));
+  const db = new Database(join(dir, "billing.db"));
   const seen = [];
-  const summary = await new Batch(c, journalAt(dir), { concurrency: 4, isRecurring: true, onProgress: (r) => seen.push(r) }).run(rows);
+  const summary = await new Batch(c, new SqliteJournal(db), { concurrency: 4, isRecurring: true, onProgress: (r) => seen.push(r) }).run(rows);
   assert.deepEqual([summary.paid, summary.failed, summary.ambiguous, summary.skipped], [10, 0, 0, 0]);
   assert.equal(seen.length, 10);
   assert.ok(seen.every((r) => r.attempts === 1 && r.receipt.payments.length === 1));
   assert.ok(!JSON.stringify(summary).includes(rows[0][1].instrument.token), "no token in the results");
   const before = (await admin(base, "ledger")).requests.process_payment;
+  // One run at a time: a second journal on the same file is refused while the first is open.
+  assert.throws(() => journalAt(dir), (e) => e instanceof BcpayError && e.codeText === "journal_in_use");
+  db.close();
   const again = await new Batch(c, journalAt(dir), { isRecurring: true }).run(rows);
   assert.deepEqual([again.paid, again.skipped], [10, 10]);
   assert.equal((await admin(base, "ledger")).requests.process_payment, before);

@@ -65,6 +65,15 @@ def test_async_batch_and_bad_rows(sandbox_url: str, tmp_path: Path) -> None:
     assert e.value.field_errors[0].path == "payments[0]"
 
 
+def test_one_run_at_a_time_per_sqlite_journal(tmp_path: Path) -> None:
+    first = bcpay.SqliteJournal(tmp_path / "billing.db")
+    with pytest.raises(bcpay.ConfigurationError) as e:
+        bcpay.SqliteJournal(tmp_path / "billing.db")
+    assert e.value.code_text == "journal_in_use"
+    first.close()
+    bcpay.SqliteJournal(tmp_path / "billing.db").close()
+
+
 def test_a_journal_that_cannot_be_opened_is_a_typed_error(tmp_path: Path) -> None:
     with pytest.raises(bcpay.ConfigurationError) as e:
         bcpay.SqliteJournal(tmp_path / "no-such-dir" / "billing.db")
@@ -96,7 +105,8 @@ def test_a_batch_killed_in_the_middle_resumes_without_double_charges(tmp_path: P
     options = dict(SETTLE_FAST, resend_when_unrecorded=resend)
     child = subprocess.run([sys.executable, "-c", CHILD, url, journal, json.dumps(rows), "15", json.dumps(options)], capture_output=True, text=True, timeout=120)
     assert child.returncode == -signal.SIGKILL, child.stderr
-    states = bcpay.SqliteJournal(journal).states()
+    with bcpay.SqliteJournal(journal) as j:
+        states = j.states()
     assert 15 <= len(states) < 40, states  # killed in the middle
     admin(url, "faults", {})
 

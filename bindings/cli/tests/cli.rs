@@ -162,6 +162,11 @@ fn charge_a_csv_file() {
     assert!(journal.exists());
     // Run again: the same summary, the paid rows taken from the journal.
     let (again_ok, again, _) = bcpay(&sb, &["charge", "--file", path.to_str().unwrap()], None);
+    // One run at a time: while another holds the journal, a run refuses to start.
+    let held = bcpay::journal::SqliteJournal::open(&journal).unwrap();
+    let (busy_ok, _, busy_err) = bcpay(&sb, &["charge", "--file", path.to_str().unwrap()], None);
+    drop(held);
+    assert!(!busy_ok && busy_err.contains("Another run holds this journal"), "{busy_err}");
     let _ = std::fs::remove_file(&path);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", journal.display()));

@@ -91,7 +91,10 @@ mod sqlite {
     use std::sync::Mutex;
 
     /// The embedded journal: one SQLite file (WAL, `synchronous=FULL`, so a put is on disk when
-    /// it returns). Safe to share between the tasks of one run.
+    /// it returns). Safe to share between the tasks of one run; one run at a time: it holds the
+    /// file's lock (SQLite's exclusive locking mode) while open, so a second run on the same
+    /// journal fails to open it (`journal_in_use`) instead of paying the same orders. Many
+    /// workers share a PostgreSQL journal instead.
     pub struct SqliteJournal {
         db: Mutex<Connection>,
     }
@@ -101,7 +104,15 @@ mod sqlite {
         pub fn open(path: &Path) -> Result<SqliteJournal, PaymentError> {
             let fail = |e: rusqlite::Error| journal_error(&format!("opening {}", path.display()), e);
             let db = Connection::open(path).map_err(fail)?;
-            db.busy_timeout(std::time::Duration::from_secs(10)).map_err(fail)?;
+            db.busy_timeout(std::time::Duration::from_secs(2)).map_err(fail)?;
+            db.pragma_update(None, "locking_mode", "EXCLUSIVE").map_err(fail)?;
+            // Takes the lock now, and keeps it until the journal is closed.
+            db.execute_batch("BEGIN EXCLUSIVE; COMMIT;").map_err(|e| {
+                let mut error = journal_error(&format!("opening {}", path.display()), e);
+                error.code_text = Some("journal_in_use".to_owned());
+                error.remedy = "Another run holds this journal: wait for it to end (a journal serves one run at a time).".to_owned();
+                error
+            })?;
             db.pragma_update(None, "journal_mode", "WAL").map_err(fail)?;
             db.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
             db.execute_batch(

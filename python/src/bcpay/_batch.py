@@ -80,7 +80,10 @@ class BatchSummary(Record):
 class SqliteJournal:
     """The embedded journal: one SQLite file (``sqlite3`` from the standard library; WAL,
     ``synchronous=FULL``, so a put is on disk when it returns). Safe to share between the
-    threads of one run; several processes may share the file (each put is one transaction)."""
+    threads of one run; one run at a time: it holds the file's lock (SQLite's exclusive locking
+    mode) while open, so a second run on the same file fails to open it (`ConfigurationError`,
+    ``journal_in_use``) instead of paying the same orders. Many workers share a
+    `bcpay.PostgresJournal` instead."""
 
     def __init__(self, path: Union[str, "os.PathLike[str]"]) -> None:
         import sqlite3
@@ -89,7 +92,16 @@ class SqliteJournal:
         self.path = os.fspath(path)
         self._lock = threading.Lock()
         with _storage_error(f"opening {self.path}"):
-            self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
+            self._db = sqlite3.connect(self.path, timeout=2, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        try:
+            # Takes the lock now, and keeps it until the journal is closed.
+            self._db.execute("BEGIN EXCLUSIVE")
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            self._db.close()
+            raise _journal_error("journal_in_use", f"opening {self.path}: another run holds it ({e})") from e
+        with _storage_error(f"opening {self.path}"):
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute(
@@ -115,8 +127,15 @@ class SqliteJournal:
             return {int(o): str(s) for o, s in self._db.execute("SELECT order_id, state FROM bcpay_journal")}
 
     def close(self) -> None:
+        """Closes the file, letting another run open it."""
         with self._lock:
             self._db.close()
+
+    def __enter__(self) -> "SqliteJournal":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"SqliteJournal({self.path!r})"
@@ -152,8 +171,20 @@ def _journal_error(code: str, text: str) -> BcpayError:
         "remedy": "Check the journal (path, permissions, disk space, database); a payment whose sending record was not written was not sent."}))
 
 
-def _journal(journal: Union[Journal, str, "os.PathLike[str]"]) -> Journal:
-    return SqliteJournal(journal) if isinstance(journal, (str, os.PathLike)) else journal
+class _RunJournal:
+    """The journal of one run: a `Journal` the caller gave, or a `SqliteJournal` at a path the
+    caller gave, opened for the run and closed after it (so that the next run can open it)."""
+
+    def __init__(self, journal: Union[Journal, str, "os.PathLike[str]"]) -> None:
+        self._given = journal
+
+    def __enter__(self) -> Any:
+        self._opened = SqliteJournal(self._given) if isinstance(self._given, (str, os.PathLike)) else None
+        return self._opened or self._given
+
+    def __exit__(self, *exc: object) -> None:
+        if self._opened is not None:
+            self._opened.close()
 
 
 def _item(index: int, item: Any) -> Tuple[Any, Any]:
@@ -187,8 +218,9 @@ class Batch:
     """Charges many orders under a journal: a rerun after a crash skips what is finished,
     settles what a stopped run may have sent (from the orders' transactions, never by sending
     again), and pays the rest. ``payments`` are ``(order_id, payment)`` pairs, one per order;
-    ``journal`` is a `Journal` or a path for a `SqliteJournal`; ``concurrency`` payments run at
-    once (threads), sharing the client's rate limiter; ``on_progress`` hears each result;
+    ``journal`` is a `Journal`, or a path for a `SqliteJournal` opened for each run and closed
+    after it; ``concurrency`` payments run at once (threads), sharing the client's rate limiter;
+    ``on_progress`` hears each result;
     ``options`` are flow options (e.g. ``is_recurring=True`` for stored cards without a CVV).
 
     >>> summary = Batch(client, "billing.db", is_recurring=True).run(rows)  # doctest: +SKIP
@@ -196,7 +228,7 @@ class Batch:
 
     def __init__(self, client: "Client", journal: Union[Journal, str, "os.PathLike[str]"], *, concurrency: int = 4, on_progress: Optional[Progress] = None, **options: Any) -> None:
         self._client = client
-        self.journal = _journal(journal)
+        self._journal = journal
         self._concurrency = max(1, int(concurrency))
         self._on_progress = on_progress
         self._options = options
@@ -205,7 +237,7 @@ class Batch:
         from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
         results: List[BatchResult] = []
-        with ThreadPoolExecutor(max_workers=self._concurrency) as pool:
+        with _RunJournal(self._journal) as journal, ThreadPoolExecutor(max_workers=self._concurrency) as pool:
             running: "set[Future[BatchResult]]" = set()
 
             def collect(futures: Iterable["Future[BatchResult]"]) -> None:
@@ -220,13 +252,13 @@ class Batch:
                 if len(running) >= self._concurrency:
                     done, running = wait(running, return_when=FIRST_COMPLETED)
                     collect(done)
-                running.add(pool.submit(self._pay, order_id, payment))
+                running.add(pool.submit(self._pay, journal, order_id, payment))
             collect(wait(running).done)
         return BatchSummary.of(results)
 
-    def _pay(self, order_id: Any, payment: Any) -> BatchResult:
+    def _pay(self, journal: Any, order_id: Any, payment: Any) -> BatchResult:
         try:
-            return self._client.pay_journaled(order_id, payment, self.journal, **self._options)
+            return self._client.pay_journaled(order_id, payment, journal, **self._options)
         except BcpayError as e:
             return _refused(order_id, e)
 
@@ -239,7 +271,7 @@ class Batch:
         The summary covers the orders this worker finished."""
         import threading
 
-        journal: Any = self.journal
+        journal: Any = self._journal
         lease_ms = journal.lease_ms or self._client._lease_ms(self._options)
         journal.lease_ms = lease_ms
         results: List[BatchResult] = []
@@ -281,7 +313,7 @@ class Batch:
 
     def _work_one(self, journal: Any, order_id: int, payment_for: Callable[[int], "Payment"]) -> Optional[BatchResult]:
         try:
-            result = self._pay(order_id, payment_for(order_id))
+            result = self._pay(journal, order_id, payment_for(order_id))
         except BcpayError as e:
             if e.code_text == "lease_lost":
                 return None  # another worker holds the order now
@@ -296,12 +328,16 @@ class AsyncBatch:
 
     def __init__(self, client: "AsyncClient", journal: Union[Journal, str, "os.PathLike[str]"], *, concurrency: int = 8, on_progress: Optional[Progress] = None, **options: Any) -> None:
         self._client = client
-        self.journal = _journal(journal)
+        self._journal = journal
         self._concurrency = max(1, int(concurrency))
         self._on_progress = on_progress
         self._options = options
 
     async def run(self, payments: Iterable[Tuple[int, "Payment"]]) -> BatchSummary:
+        with _RunJournal(self._journal) as journal:
+            return await self._run(journal, payments)
+
+    async def _run(self, journal: Any, payments: Iterable[Tuple[int, "Payment"]]) -> BatchSummary:
         import asyncio
 
         results: List[BatchResult] = []
@@ -309,7 +345,7 @@ class AsyncBatch:
 
         async def one(order_id: Any, payment: Any) -> None:
             try:
-                result = await self._client.pay_journaled(order_id, payment, self.journal, **self._options)
+                result = await self._client.pay_journaled(order_id, payment, journal, **self._options)
             except BcpayError as e:
                 result = _refused(order_id, e)
             finally:
