@@ -50,8 +50,9 @@ ensure_services() {
   pg_lsclusters --no-header | awk 'NR==1 {print $4}' | grep -q online || $sudo pg_ctlcluster $cluster start
   local port
   port=$(pg_lsclusters --no-header | awk 'NR==1 {print $3}')
-  $sudo su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_roles WHERE rolname='bcpay'\" | grep -q 1 || psql -q -p $port -c \"CREATE ROLE bcpay LOGIN PASSWORD 'bcpay'\"" >/dev/null
-  $sudo su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_database WHERE datname='bcpay_test'\" | grep -q 1 || psql -q -p $port -c \"CREATE DATABASE bcpay_test OWNER bcpay\"" >/dev/null
+  # From /, which the postgres user can read (psql would warn about the current directory).
+  (cd / && $sudo su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_roles WHERE rolname='bcpay'\" | grep -q 1 || psql -q -p $port -c \"CREATE ROLE bcpay LOGIN PASSWORD 'bcpay'\"" >/dev/null)
+  (cd / && $sudo su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_database WHERE datname='bcpay_test'\" | grep -q 1 || psql -q -p $port -c \"CREATE DATABASE bcpay_test OWNER bcpay\"" >/dev/null)
   export BCPAY_TEST_POSTGRES_DSN="postgresql://bcpay:bcpay@127.0.0.1:$port/bcpay_test"
   redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 \
     || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no >/dev/null
