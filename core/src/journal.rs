@@ -251,21 +251,21 @@ impl JournalRecord {
     /// Reads a record a host stored; a record this version cannot read is a typed error naming
     /// what is wrong, never a guess.
     pub fn read(text: &str) -> Result<JournalRecord, PaymentError> {
+        let refused = |path: &str, code: &str, description: String| {
+            PaymentError::validation(vec![crate::error::FieldError::new(path, code, description)])
+        };
         let unreadable = |why: String| {
-            PaymentError::validation(vec![crate::error::FieldError::new(
+            refused(
                 "journal_record",
                 "unreadable_record",
                 format!("The journal record cannot be read: {why}."),
-            )])
+            )
         };
         let doc = crate::read::document(text.as_bytes()).map_err(|e| unreadable(e.to_string()))?;
         let record = JournalRecord::from_json(&doc.0, &Path::Root("journal_record")).map_err(|e| unreadable(e.to_string()))?;
         if record.version != RECORD_VERSION {
-            return Err(PaymentError::validation(vec![crate::error::FieldError::new(
-                "journal_record.version",
-                "unsupported_version",
-                format!("Journal record version {} is not {RECORD_VERSION}.", record.version),
-            )]));
+            let why = format!("Journal record version {} is not {RECORD_VERSION}.", record.version);
+            return Err(refused("journal_record.version", "unsupported_version", why));
         }
         Ok(record)
     }
@@ -274,6 +274,18 @@ impl JournalRecord {
     pub fn to_json(&self) -> String {
         crate::json_api::to_json(self)
     }
+}
+
+/// The error a host reports when its journal cannot be used (`what` it was doing, and the
+/// storage's own `cause`): a `configuration` error, `journal_unavailable`. The one statement of
+/// what it means for the money: a payment whose `sending` record was not written was not sent.
+pub fn journal_error(what: &str, cause: impl std::fmt::Display) -> PaymentError {
+    let mut e = PaymentError::new(crate::error::ErrorKind::Configuration, "The billing journal cannot be used");
+    e.code_text = Some("journal_unavailable".to_owned());
+    e.detail = Some(format!("{what}: {cause}"));
+    e.remedy =
+        "Check the journal's path, permissions and disk space; a payment whose `sending` record was not written was not sent.".to_owned();
+    e
 }
 
 /// What a run does with an order, given its record.

@@ -6,7 +6,7 @@ pub use bcpay_core::journal::*;
 
 use crate::{Client, Transport, now_ms};
 use bcpay_core::model::Payment;
-use bcpay_core::{ErrorKind, FlowOptions, PaymentError};
+use bcpay_core::{FlowOptions, PaymentError};
 use zeroize::Zeroizing;
 
 /// Where a billing run keeps its records, one per order. `put` must be durable when it returns:
@@ -18,16 +18,6 @@ pub trait Journal: Send + Sync {
     fn put(&self, record: &JournalRecord) -> Result<(), PaymentError>;
     /// Every record, by order id.
     fn all(&self) -> Result<Vec<JournalRecord>, PaymentError>;
-}
-
-/// A storage failure, as the error a billing run reports.
-pub fn journal_error(what: &str, cause: impl std::fmt::Display) -> PaymentError {
-    let mut e = PaymentError::new(ErrorKind::Configuration, "The billing journal cannot be used");
-    e.code_text = Some("journal_unavailable".to_owned());
-    e.detail = Some(format!("{what}: {cause}"));
-    e.remedy =
-        "Check the journal's path, permissions and disk space; a payment whose `sending` record was not written was not sent.".to_owned();
-    e
 }
 
 impl<T: Transport> Client<T> {

@@ -333,7 +333,7 @@ fn journaled_next(
                     Ok(_) => op.written(),
                     Err(thrown) if failed.is_none() => {
                         let why = js_sys::Error::from(thrown).message().as_string().unwrap_or_default();
-                        *failed = Some(journal_unavailable(&why));
+                        *failed = Some(bcpay_core::journal::journal_error("writing a record", why));
                         let _ = op.cancel(now_ms);
                     }
                     Err(_) => {
@@ -357,15 +357,6 @@ fn journaled_next(
             }
         }
     }
-}
-
-/// The journal could not store a record: a `configuration` error, `journal_unavailable`.
-#[cfg(feature = "journal")]
-fn journal_unavailable(why: &str) -> PaymentError {
-    let mut e = PaymentError::new(bcpay_core::ErrorKind::Configuration, "The billing journal cannot be used");
-    e.code_text = Some("journal_unavailable".to_owned());
-    e.detail = Some(format!("writing a record: {why}"));
-    e
 }
 
 #[wasm_bindgen]
