@@ -383,6 +383,56 @@ mod tests {
         ready(l.acquire(LimitClass::Payments, 1050));
     }
 
+    /// A saturating batch in virtual time against a server that counts arrivals in a sliding
+    /// window: the server never sees more than the quota in any window, and the limiter uses the
+    /// quota to the full but for the server's own latency (the answer is the client's only proof
+    /// of arrival). Deterministic: this is the throughput claim, which the HTTP test only reports.
+    #[test]
+    fn a_saturating_batch_never_overruns_and_uses_the_quota() {
+        const REQUESTS: usize = 600;
+        const WORKERS: usize = 16;
+        let (quota, window) = (50u32, 4_000u64);
+        let mut l = limiter(quota, window, 250);
+        // Each worker: when it may next ask. Transit to the server varies 1..=40 ms; the answer
+        // comes 25 ms after arrival.
+        let mut next_ask = [0u64; WORKERS];
+        let mut arrivals: Vec<u64> = Vec::new();
+        let mut step = 0u64;
+        while arrivals.len() < REQUESTS {
+            let w = (0..WORKERS).min_by_key(|w| next_ask[*w]).unwrap();
+            let now = next_ask[w];
+            match l.acquire(LimitClass::Payments, now) {
+                Permit::Ready { ticket } => {
+                    step += 1;
+                    let arrival = now + 1 + (step * 7919) % 40;
+                    let answer = arrival + 25;
+                    arrivals.push(arrival);
+                    l.release(ticket, answer);
+                    next_ask[w] = answer;
+                }
+                Permit::WaitUntil { at_ms } => {
+                    assert!(at_ms > now, "a wait must move time forward");
+                    next_ask[w] = at_ms;
+                }
+            }
+        }
+        arrivals.sort_unstable();
+        let q = quota as usize;
+        for k in q..arrivals.len() {
+            assert!(
+                arrivals[k] - arrivals[k - q] >= window,
+                "{} arrivals within one window at {}",
+                q + 1,
+                arrivals[k]
+            );
+        }
+        // At full use, arrival k + quota comes exactly one window after arrival k.
+        let gaps = (0..arrivals.len() - q).map(|k| arrivals[k + q] - arrivals[k]);
+        let mean_gap = gaps.sum::<u64>() as f64 / (arrivals.len() - q) as f64;
+        let use_of_quota = window as f64 / mean_gap;
+        assert!(use_of_quota >= 0.98, "uses {use_of_quota:.3} of the quota");
+    }
+
     #[test]
     fn management_learns_budget_from_headers() {
         let mut l = RateLimiter::default();

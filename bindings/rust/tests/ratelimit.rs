@@ -1,6 +1,8 @@
-//! The rate limit over real HTTP with a compressed window: no 429 reaches the caller and the
-//! quota is used to the full. Prints its figures (`-- --nocapture`) and writes
-//! `target/ratelimit-report.json`.
+//! The rate limit over real HTTP with a compressed window: no 429 reaches the caller and every
+//! flow is charged once. How much of the quota it used is measured, not asserted (a loaded
+//! machine stretches every gap): it prints its figures (`-- --nocapture`) and writes
+//! `target/ratelimit-report.json`. The throughput claim is asserted in virtual time, by
+//! `a_saturating_batch_never_overruns_and_uses_the_quota` in `core/src/ratelimit.rs`.
 
 mod common;
 
@@ -11,7 +13,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rate_limit_keeps_429s_from_the_caller_at_full_throughput() {
+async fn rate_limit_keeps_429s_from_the_caller() {
     const FLOWS: usize = 300;
     // Loopback: a request reaches the server within a few ms of its grant.
     let limits = RateLimitConfig {
@@ -71,5 +73,4 @@ async fn rate_limit_keeps_429s_from_the_caller_at_full_throughput() {
         "ratelimit-report.json",
         &json!({"flows": FLOWS, "quota": quota, "window_ms": window, "mean_gap_ms": mean_gap, "min_gap_ms": gaps.iter().cloned().fold(f64::MAX, f64::min), "throughput_ratio": ratio, "429_answered_by_sandbox": internal_429, "429_reaching_caller": 0}),
     );
-    assert!(ratio >= 0.98, "throughput {ratio:.3} of the quota");
 }
