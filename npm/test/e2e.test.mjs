@@ -4,7 +4,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { startSandbox, stopSandboxes } from "../test-support/sandbox.mjs";
-import { Client, BcpayError } from "../dist/esm/index.js";
+import { readFileSync } from "node:fs";
+import { Client, BcpayError, toCamel } from "../dist/esm/index.js";
 
 let base;
 before(async () => {
@@ -150,4 +151,25 @@ test("capture, void, refunds, stored instruments", async () => {
   const token = await c.createAccessToken(await order(c));
   assert.equal(JSON.stringify(token).includes(token.expose()), false);
   assert.equal(token.claims.iss, "payments.bigcommerce.com");
+});
+
+test("documented codes from the sandbox's trigger cards and orders (shared with every host)", async () => {
+  const { cases } = JSON.parse(readFileSync(new URL("../../tests/sandbox/documented_codes.json", import.meta.url), "utf8"));
+  const c = clientFor(base, { flowOptions: { backoffBaseMs: 1, backoffCapMs: 5 } });
+  for (const { name, order: extra, payment, expect } of cases) {
+    // The triggers are sandbox fields, not bcpay inputs: the order is created over plain HTTP.
+    const body = {
+      customer_id: 0, products: [{ name: "Poster", quantity: 1, price_inc_tax: 40, price_ex_tax: 40 }],
+      billing_address: { first_name: "Jane", last_name: "Doe", street_1: "1 Main St", city: "Austin", state: "Texas", zip: "78751", country: "United States", country_iso2: "US", email: "jane@example.com" },
+      ...extra,
+    };
+    const created = await (await fetch(`${base}/stores/abc123/v2/orders`, { method: "POST", headers: { "content-type": "application/json", "x-auth-token": "sandbox-token" }, body: JSON.stringify(body) })).json();
+    await assert.rejects(c.pay(created.id, toCamel(payment)), (e) => {
+      assert.ok(e instanceof BcpayError, name);
+      assert.deepEqual([e.kind, e.code, e.retry.type], [expect.kind, expect.code, expect.retry], `${name}: ${e.message}`);
+      assert.equal(e.shopperMessage, expect.shopper_message, name);
+      return true;
+    });
+    assert.equal(await ledgerCharges(base, created.id), expect.charged, name);
+  }
 });

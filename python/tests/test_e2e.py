@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
@@ -168,3 +169,25 @@ def test_refunds_and_stored_instruments(sandbox_url: str) -> None:
         token = c.create_access_token(order(c))
         assert token.claims is not None and token.claims.iss == "payments.bigcommerce.com"
         assert token.secret not in repr(token)
+
+
+DOCUMENTED_CODES = json.loads((Path(__file__).resolve().parents[2] / "tests" / "sandbox" / "documented_codes.json").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", DOCUMENTED_CODES, ids=[c["name"][:5] for c in DOCUMENTED_CODES])
+def test_documented_codes_from_the_sandbox_s_triggers(sandbox_url: str, case: Dict[str, Any]) -> None:
+    """Codes only the sandbox's trigger cards and orders reach, shared with every host."""
+    body = {"customer_id": 0, "products": [{"name": "Poster", "quantity": 1, "price_inc_tax": 40.0, "price_ex_tax": 40.0}],
+            "billing_address": {"first_name": "Jane", "last_name": "Doe", "street_1": "1 Main St", "city": "Austin", "state": "Texas", "zip": "78751", "country": "United States", "country_iso2": "US", "email": "jane@example.com"},
+            **case["order"]}
+    req = urllib.request.Request(f"{sandbox_url}/stores/abc123/v2/orders", data=json.dumps(body).encode(),
+                                 headers={"content-type": "application/json", "x-auth-token": "sandbox-token"}, method="POST")
+    with urllib.request.urlopen(req) as r:
+        oid = json.loads(r.read())["id"]
+    expect = case["expect"]
+    with client(sandbox_url, flow_options={"backoff_base_ms": 1, "backoff_cap_ms": 5}) as c:
+        with pytest.raises(bcpay.BcpayError) as e:
+            c.pay(oid, case["payment"])
+    assert (e.value.kind, e.value.code, e.value.retry.type) == (expect["kind"], expect["code"], expect["retry"]), str(e.value)
+    assert e.value.shopper_message == expect["shopper_message"]
+    assert charges(sandbox_url, oid) == expect["charged"]

@@ -418,3 +418,87 @@ async fn a_recurring_charge_of_a_stored_card_needs_no_cvv() {
     billing.pay(o, vec![no_cvv()]).await.unwrap();
     assert_eq!(charges(&sandbox, o), 1);
 }
+
+/// The documented codes that only the sandbox's trigger cards and orders reach
+/// (`tests/sandbox/documented_codes.json`, shared with every host's end-to-end tests).
+#[tokio::test]
+async fn documented_codes_from_the_sandbox_s_triggers() {
+    let Env { sandbox, .. } = env().await;
+    let cases: Value = serde_json::from_str(include_str!("../../../tests/sandbox/documented_codes.json")).unwrap();
+    let options = FlowOptions {
+        backoff_base_ms: 1,
+        backoff_cap_ms: 5,
+        ..FlowOptions::default()
+    };
+    let c = client_for(&sandbox, 10_000, options);
+    let http = reqwest::Client::new();
+    for case in cases["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let mut body = json!({"customer_id": 0, "products": [{"name": "Poster", "quantity": 1, "price_inc_tax": 40.0, "price_ex_tax": 40.0}],
+                              "billing_address": {"first_name": "Jane", "last_name": "Doe", "street_1": "1 Main St", "city": "Austin", "state": "Texas", "zip": "78751", "country": "United States", "country_iso2": "US", "email": "jane@example.com"}});
+        for (k, v) in case["order"].as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let created: Value = http
+            .post(format!("{}/stores/abc123/v2/orders", sandbox.base_url()))
+            .header("x-auth-token", sandbox.api_token())
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .map(|b| serde_json::from_slice(&b).unwrap())
+            .unwrap();
+        let o = created["id"].as_u64().unwrap();
+        let payment: Payment = serde_json::from_value(case["payment"].clone()).unwrap();
+        let e = c.pay(o, vec![payment]).await.unwrap_err();
+        let expect = &case["expect"];
+        assert_eq!(json!(e.kind), expect["kind"], "{name}: {e}");
+        assert_eq!(e.code, expect["code"].as_i64(), "{name}");
+        assert_eq!(json!(e.retry)["type"], expect["retry"], "{name}");
+        assert_eq!(e.shopper_message, expect["shopper_message"].as_str().unwrap(), "{name}");
+        assert_eq!(charges(&sandbox, o), expect["charged"].as_u64().unwrap() as usize, "{name}");
+    }
+}
+
+/// Refunds follow the quote: a split order's refund goes back through each provider for the
+/// quoted part, and a quote that allows only offline refunds is refused, nothing refunded.
+#[tokio::test]
+async fn refunds_follow_the_quote() {
+    let Env { sandbox: _running, client } = env().await;
+    let o = order(&client, 0, 80.0).await;
+    client
+        .pay(
+            o,
+            vec![
+                pay(
+                    json!({"type": "gift_certificate", "gift_certificate_code": "GC-25-OFF"}),
+                    "bigcommerce.gift_certificate",
+                ),
+                pay(card("4242424242424242"), "stripe.card"),
+            ],
+        )
+        .await
+        .unwrap();
+    let items = |amount: f64, reason: Option<&str>| {
+        vec![RefundItem {
+            item_type: "ORDER".into(),
+            item_id: o as i64,
+            quantity: None,
+            amount: Some(amount),
+            reason: reason.map(str::to_owned),
+        }]
+    };
+    let refund = client.refund(o, items(60.0, None)).await.unwrap();
+    let parts: Vec<(String, f64)> = refund.payments.iter().map(|p| (p.provider_id.clone(), p.amount)).collect();
+    assert_eq!(parts, vec![("stripe".to_owned(), 55.0), ("giftcertificate".to_owned(), 5.0)]);
+    let e = client.refund(o, items(10.0, Some("sandbox:offline"))).await.unwrap_err();
+    assert_eq!(
+        (e.kind, e.code_text.as_deref()),
+        (ErrorKind::InvalidRequest, Some("offline_refund_required")),
+        "{e}"
+    );
+    assert_eq!(client.list_refunds(o).await.unwrap().len(), 1);
+}

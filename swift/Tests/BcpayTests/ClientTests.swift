@@ -65,6 +65,38 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(charges.count, 0)
     }
 
+    /// The documented codes only the sandbox's trigger cards and orders reach
+    /// (`tests/sandbox/documented_codes.json`, shared with every host).
+    func testDocumentedCodesFromTheSandboxTriggers() async throws {
+        let s = try Sandbox()
+        defer { s.stop() }
+        var options = defaultFlowOptions()
+        options.backoffBaseMs = 1
+        options.backoffCapMs = 5
+        let c = try s.client(flowOptions: options)
+        let cases = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: vectorsDir.appendingPathComponent("../sandbox/documented_codes.json")))
+        for one in cases["cases"]!.array {
+            let name = one["name"]!.string!
+            let id = try await s.rawOrder(one["order"]!.object)
+            let p = one["payment"]!
+            var payment = card(p["instrument"]!["number"]!.string!)
+            payment.saveInstrument = p["save_instrument"]?.bool ?? false
+            let expect = one["expect"]!
+            do {
+                _ = try await c.pay(orderId: id, payment: payment)
+                XCTFail("\(name): paid")
+            } catch let e as BcpayError {
+                let d = e.details
+                XCTAssertEqual(wireName(d.kind), expect["kind"]!.string!, name)
+                XCTAssertEqual(d.code, expect["code"]!.int!, name)
+                XCTAssertEqual(String(wireName(d.retry).prefix { $0 != "(" }), expect["retry"]!.string!, name)
+                XCTAssertEqual(d.shopperMessage, expect["shopper_message"]!.string!, name)
+            }
+            let charges = try await s.charges(id)
+            XCTAssertEqual(charges.count, Int(expect["charged"]!.int!), name)
+        }
+    }
+
     func testA429IsWaitedOut() async throws {
         let s = try Sandbox()
         defer { s.stop() }

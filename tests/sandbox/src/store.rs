@@ -224,6 +224,10 @@ struct Order {
     payment_status: String,
     customer_id: u64,
     total_minor: i64,
+    /// The grand total does not match the line items (`total_inc_tax` given, and different).
+    totals_mismatch: bool,
+    /// `staff_notes` is `sandbox:30100`: no payment access token can be created for it.
+    refuses_tokens: bool,
     paid_minor: i64,
     products: Vec<Product>,
     charges: Vec<Charge>,
@@ -374,6 +378,20 @@ pub const TEST_CARDS: &[(&str, &str)] = &[
         "4000000000000341",
         "30050 cannot be saved (with save_instrument; charges otherwise)",
     ),
+    ("4000000000003006", "30001 the gateway rejects the store's payment configuration"),
+    (
+        "4000000000003014",
+        "30002 vaulting unavailable (with save_instrument; charges otherwise)",
+    ),
+];
+
+/// Orders that provoke the documented codes no card can (documented in the README).
+pub const TEST_ORDERS: &[(&str, &str)] = &[
+    (
+        "total_inc_tax differing from the sum of its products",
+        "30004 line items and grand total do not match (Process Payment; nothing charged)",
+    ),
+    ("staff_notes \"sandbox:30100\"", "30100 payment access token could not be created"),
 ];
 
 const JWT_SECRET: &[u8] = b"bcpay-sandbox-signing-key";
@@ -410,6 +428,28 @@ fn brand(digits: &str) -> Option<&'static str> {
         _ if (300..=305).contains(&p(3)) || p(2) == 36 || p(2) == 38 || p(2) == 39 => Some("DINERS_CLUB"),
         _ => None,
     }
+}
+
+/// A transaction's `gateway`, from the spec's enum: BigCommerce's own methods are
+/// `giftcertificate` and `storecredit`; a gateway the enum does not list is `custom`.
+fn gateway_of(payment_method_id: &str) -> &'static str {
+    match payment_method_id {
+        "bigcommerce.gift_certificate" => "giftcertificate",
+        "bigcommerce.store_credit" => "storecredit",
+        id => match id.split('.').next().unwrap_or("") {
+            "stripe" => "stripe",
+            "braintree" => "braintree",
+            "authorizenet" => "authorizenet",
+            _ => "custom",
+        },
+    }
+}
+
+/// `http://<host>/stores/<hash>`: where this request's API lives, for links in answers.
+fn api_root(req: &ApiRequest) -> String {
+    let host = req.headers.get("host").map_or("127.0.0.1", String::as_str);
+    let hash = req.path.split('/').nth(2).unwrap_or("");
+    format!("http://{host}/stores/{hash}")
 }
 
 fn major(minor: i64) -> f64 {
@@ -463,6 +503,46 @@ pub struct Store {
     requests: BTreeMap<&'static str, u64>,
     /// Requests that followed a redirect to the trap: what they carried.
     trap: Vec<Value>,
+    /// Where honest exchanges are written for the spec check (`BCPAY_SANDBOX_RECORD`).
+    recorder: Option<Recorder>,
+}
+
+/// Writes honest exchanges — no fault fired, no hostile setting on — as JSON lines to a file of
+/// this sandbox's own in the directory `BCPAY_SANDBOX_RECORD` names, at most
+/// [`Recorder::PER_KIND`] per call and status: `tests/sandbox/spec_check.py` validates them
+/// against the official OpenAPI files.
+struct Recorder {
+    file: std::fs::File,
+    seen: HashMap<(&'static str, u16), u32>,
+}
+
+impl Recorder {
+    const PER_KIND: u32 = 25;
+
+    fn from_env() -> Option<Recorder> {
+        static SANDBOXES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let dir = std::path::PathBuf::from(std::env::var_os("BCPAY_SANDBOX_RECORD").filter(|d| !d.is_empty())?);
+        std::fs::create_dir_all(&dir).ok()?;
+        let n = SANDBOXES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir.join(format!("sandbox-{}-{n}.jsonl", std::process::id()));
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(path).ok()?;
+        Some(Recorder {
+            file,
+            seen: HashMap::new(),
+        })
+    }
+
+    fn write(&mut self, req: &ApiRequest, reply: &ApiReply) {
+        use std::io::Write;
+        let seen = self.seen.entry((call_name(&req.method, &req.path), reply.status)).or_default();
+        if *seen >= Self::PER_KIND {
+            return;
+        }
+        *seen += 1;
+        let line = json!({"method": req.method, "path": req.path, "query": req.query, "request_body": String::from_utf8_lossy(&req.body),
+                          "status": reply.status, "response_body": String::from_utf8_lossy(&reply.body)});
+        let _ = writeln!(self.file, "{line}");
+    }
 }
 
 impl Store {
@@ -538,6 +618,7 @@ impl Store {
             faults_injected: BTreeMap::new(),
             requests: BTreeMap::new(),
             trap: Vec::new(),
+            recorder: Recorder::from_env(),
         }
     }
 
@@ -598,7 +679,17 @@ impl Store {
         if let Some(reply) = self.hostile(req, is_payment) {
             return reply;
         }
+        let faults_before: u64 = self.faults_injected.values().sum();
         let mut reply = self.answer(req, now_ms);
+        if self.recorder.is_some()
+            && self.is_honest()
+            && faults_before == self.faults_injected.values().sum::<u64>()
+            && matches!(reply.effect, Effect::Respond)
+        {
+            if let Some(r) = self.recorder.as_mut() {
+                r.write(req, &reply);
+            }
+        }
         let faults = &self.config.faults;
         let trickled = is_payment || req.path.ends_with("/payments/methods");
         if faults.trickle_ms > 0 && trickled && matches!(reply.effect, Effect::Respond) {
@@ -615,6 +706,21 @@ impl Store {
                 .push(("X-Rate-Limit-Time-Reset-Ms".into(), faults.budget_reset_ms.to_string()));
         }
         reply
+    }
+
+    /// No hostile setting is on: every answer is the API's own (faults by probability are
+    /// counted as they fire).
+    fn is_honest(&self) -> bool {
+        let f = &self.config.faults;
+        f.redirect_payments == 0
+            && f.redirect_management == 0
+            && f.trickle_ms == 0
+            && f.huge_body_bytes == 0
+            && f.echo == 0
+            && f.retry_after_s == 0
+            && f.budget_reset_ms == 0
+            && f.pat_expired_at_issue == 0
+            && f.pat_clock_skew_s == 0
     }
 
     /// The answers of a hostile server that come before any work.
@@ -781,9 +887,12 @@ impl Store {
         }
     }
 
-    fn order_json(&self, o: &Order, now_ms: u64) -> Value {
+    fn order_json(&self, o: &Order, req: &ApiRequest, now_ms: u64) -> Value {
         let v = self.view(o, now_ms);
-        json!({
+        // The spec gives the order's products as a link to them, not as line items.
+        let products =
+            json!({"url": format!("{}/v2/orders/{}/products", api_root(req), o.id), "resource": format!("/orders/{}/products", o.id)});
+        json!({"products": products,
             "id": o.id, "status_id": v.status_id, "status": status_name(v.status_id), "payment_status": v.payment_status,
             "customer_id": o.customer_id, "total_inc_tax": format!("{:.4}", major(o.total_minor)), "total_ex_tax": format!("{:.4}", major(o.total_minor)),
             "currency_code": "USD", "order_source": "external", "items_total": o.products.iter().map(|p| p.quantity).sum::<i64>(),
@@ -798,7 +907,15 @@ impl Store {
             ("POST", ["v3", "payments", "access_tokens"]) => self.create_token(req, now_ms),
             ("POST", ["v2", "orders"]) => self.create_order(req),
             ("GET", ["v2", "orders", _]) => match id(2).and_then(|i| self.orders.get(&i)) {
-                Some(o) => reply(200, self.order_json(o, now_ms)),
+                Some(o) => reply(200, self.order_json(o, req, now_ms)),
+                None => reply(404, json!([{"status": 404, "message": "The requested resource was not found."}])),
+            },
+            ("GET", ["v2", "orders", _, "products"]) => match id(2).and_then(|i| self.orders.get(&i)) {
+                Some(o) => reply(
+                    200,
+                    json!(o.products.iter().map(|p| json!({"id": p.id, "order_id": o.id, "product_id": p.product_id.unwrap_or(0), "name": p.name, "quantity": p.quantity,
+                                                            "price_inc_tax": format!("{:.4}", major(p.price_minor)), "price_ex_tax": format!("{:.4}", major(p.price_minor))})).collect::<Vec<_>>()),
+                ),
                 None => reply(404, json!([{"status": 404, "message": "The requested resource was not found."}])),
             },
             ("GET", ["v3", "orders", _, "transactions"]) => self.transactions(req, id(2), now_ms),
@@ -901,7 +1018,16 @@ impl Store {
                 price_minor,
             });
         }
-        let total_minor = products.iter().map(|p| p.price_minor * p.quantity).sum();
+        let items_minor: i64 = products.iter().map(|p| p.price_minor * p.quantity).sum();
+        // The V2 API takes explicit totals; one that differs from the line items is kept, and
+        // Process Payment answers 30004 for it.
+        let total_minor = match body.get("total_inc_tax") {
+            None => items_minor,
+            Some(t) => match t.as_f64().or_else(|| t.as_str().and_then(|s| s.parse().ok())) {
+                Some(t) if t >= 0.0 => (t * 100.0).round() as i64,
+                _ => return v2_error("The field 'total_inc_tax' must be a non-negative number."),
+            },
+        };
         self.next_order += 1;
         let order = Order {
             id: self.next_order,
@@ -909,6 +1035,8 @@ impl Store {
             payment_status: String::new(),
             customer_id: body.get("customer_id").and_then(Value::as_u64).unwrap_or(0),
             total_minor,
+            totals_mismatch: total_minor != items_minor,
+            refuses_tokens: body.get("staff_notes").and_then(Value::as_str) == Some("sandbox:30100"),
             paid_minor: 0,
             products,
             charges: Vec::new(),
@@ -918,8 +1046,7 @@ impl Store {
             duplicate_attempts: 0,
             commits: Vec::new(),
         };
-        let mut json = self.order_json(&order, 0);
-        json["products"] = json!(order.products.iter().map(|p| json!({"id": p.id, "product_id": p.product_id, "name": p.name, "quantity": p.quantity, "price_inc_tax": format!("{:.4}", major(p.price_minor))})).collect::<Vec<_>>());
+        let json = self.order_json(&order, req, 0);
         self.orders.insert(order.id, order);
         reply(200, json)
     }
@@ -962,6 +1089,9 @@ impl Store {
         let due = order.total_minor - view.paid_minor;
         if !(view.status_id == 0 || (view.status_id == 1 && due > 0)) {
             return error(422, Some(30101), "Order is invalid.");
+        }
+        if order.refuses_tokens {
+            return error(422, Some(30100), "Payment access token could not be created.");
         }
         // The issuer's clock, which may be skewed from the client's (and the sandbox's).
         let iat = (now_ms / 1000).saturating_add_signed(self.config.faults.pat_clock_skew_s);
@@ -1053,6 +1183,9 @@ impl Store {
         }
         let recurring = self.recurring_tokens.remove(&jti);
         self.used_tokens.insert(jti);
+        if order.totals_mismatch {
+            return error(422, Some(30004), "The validation on line item and grand total does not match.");
+        }
 
         let Some(method) = METHODS.iter().find(|m| m.id == method_id) else {
             return error(422, Some(30000), "Merchant payment configuration could not be found.");
@@ -1117,7 +1250,8 @@ impl Store {
             .into();
         } else {
             order.status_id = 1;
-            order.payment_status = "partially paid".into();
+            // The V2 spec's enum has no "partially paid": the order waits for the rest.
+            order.payment_status = "pending".into();
         }
 
         let status = if event == "pending" { "pending" } else { "success" };
@@ -1248,6 +1382,14 @@ impl Store {
                         ));
                     }
                     "4000000000000341" if save => return Err(error(422, Some(30050), "Payment instrument could not be saved.")),
+                    "4000000000003006" => {
+                        return Err(error(
+                            422,
+                            Some(30001),
+                            "Merchant payment configuration is not configured correctly.",
+                        ));
+                    }
+                    "4000000000003014" if save => return Err(error(422, Some(30002), "Vaulting service is currently not available.")),
                     _ => {}
                 }
                 if save {
@@ -1368,7 +1510,7 @@ impl Store {
             .take(limit)
             .map(|t| {
                 json!({"id": t.id, "order_id": order.id.to_string(), "event": t.event, "method": t.method, "amount": major(t.amount_minor), "currency": "USD",
-                       "gateway": t.payment_method_id.split('.').next().unwrap_or(""), "gateway_transaction_id": t.gateway_transaction_id, "status": "ok", "test": true,
+                       "gateway": gateway_of(&t.payment_method_id), "gateway_transaction_id": t.gateway_transaction_id, "status": "ok", "test": true,
                        "fraud_review": false, "payment_method_id": t.payment_method_id, "date_created": "2026-11-21T00:00:00+00:00"})
             })
             .collect();
@@ -1440,16 +1582,41 @@ impl Store {
                         json!({"status": 422, "title": "The refund amount is not refundable.", "type": "x", "errors": {"items": "exceed the refundable amount"}}),
                     );
                 }
-                let provider = order
-                    .charges
-                    .last()
-                    .map(|c| c.payment_method_id.split('.').next().unwrap_or("").to_owned())
-                    .unwrap_or_default();
                 if action == "refund_quotes" {
+                    // The money goes back the way it came, newest payment first: a split order's
+                    // refund is a method of several parts, one per provider.
+                    let mut parts: Vec<(&'static str, i64)> = Vec::new();
+                    let mut left = total;
+                    for c in order.charges.iter().rev() {
+                        let take = left.min(c.amount_minor);
+                        if take <= 0 {
+                            break;
+                        }
+                        left -= take;
+                        let provider = gateway_of(&c.payment_method_id);
+                        match parts.iter_mut().find(|(p, _)| *p == provider) {
+                            Some((_, a)) => *a += take,
+                            None => parts.push((provider, take)),
+                        }
+                    }
+                    let online: Vec<Value> = parts
+                        .iter()
+                        .map(|(p, a)| json!({"provider_id": p, "provider_description": p, "amount": major(*a), "offline": false, "offline_provider": false, "offline_reason": ""}))
+                        .collect();
+                    // An item with the reason `sandbox:offline` gets a quote a merchant can only
+                    // refund outside BigCommerce (a custom, offline provider).
+                    let offline_only = body["items"]
+                        .as_array()
+                        .is_some_and(|items| items.iter().any(|i| i["reason"] == "sandbox:offline"));
+                    let methods = if offline_only {
+                        json!([[{"provider_id": "custom", "provider_description": "Custom", "amount": major(total), "offline": true, "offline_provider": true, "offline_reason": "This is an offline payment provider."}]])
+                    } else {
+                        json!([online])
+                    };
                     return reply(
                         201,
                         json!({"data": {"order_id": order.id, "total_refund_amount": major(total), "total_refund_tax_amount": 0, "rounding": 0, "adjustment": 0, "tax_inclusive": true,
-                        "refund_methods": [[{"provider_id": provider, "provider_description": provider, "amount": major(total), "offline": false, "offline_provider": false, "offline_reason": ""}]]}, "meta": {}}),
+                        "refund_methods": methods}, "meta": {}}),
                     );
                 }
                 let paid: i64 = body["payments"]
@@ -1476,8 +1643,13 @@ impl Store {
                     payment_method_id: order.charges.last().map(|c| c.payment_method_id.clone()).unwrap_or_default(),
                     gateway_transaction_id: format!("gw_{next}"),
                 });
-                let refund = json!({"id": next, "order_id": order.id, "user_id": 0, "created": "2026-11-21T00:00:00Z", "reason": body["items"][0]["reason"], "total_amount": major(total), "total_tax": 0,
+                let refund = json!({"id": next, "order_id": order.id, "user_id": 0, "created": "2026-11-21T00:00:00Z", "total_amount": major(total), "total_tax": 0,
                                     "uses_merchant_override_values": false, "items": body["items"], "payments": body["payments"].as_array().cloned().unwrap_or_default().into_iter().enumerate().map(|(i, mut p)| { p["id"] = json!(next * 10 + i as u64); p["is_declined"] = json!(false); p["declined_message"] = json!(""); p }).collect::<Vec<_>>()});
+                let mut refund = refund;
+                // The spec's `reason` is a string, never null: absent when the items give none.
+                if let Some(reason) = body["items"][0]["reason"].as_str() {
+                    refund["reason"] = json!(reason);
+                }
                 order.refunds.push(refund.clone());
                 reply(201, json!({"data": refund, "meta": {}}))
             }
