@@ -585,7 +585,7 @@ pub struct Order {
     pub status_id: Option<i64>,
     /// Status name.
     pub status: String,
-    /// Payment status (`captured`, `authorized`, `partially paid`, `""`, …).
+    /// Payment status (`captured`, `authorized`, `pending`, `""`, …: the V2 enum).
     pub payment_status: String,
     /// Customer id (0 for guests).
     pub customer_id: Option<i64>,
@@ -760,6 +760,60 @@ pub struct RefundQuote {
     pub tax_inclusive: bool,
     /// Each refund method is a list of payment options that together refund the total.
     pub refund_methods: Vec<Vec<RefundPaymentOption>>,
+}
+
+impl RefundQuote {
+    /// The refund of `items` that this quote allows: the first refund method whose every part
+    /// can be refunded online, each part for the amount the quote gives it. The amounts come from
+    /// the quote, never from the caller: the API refuses a refund whose payments do not add up to
+    /// the quoted total (which rounding, tax and adjustments may move from the items' sum).
+    ///
+    /// A quote whose every method has an offline part (`offline: true`: a provider BigCommerce
+    /// cannot refund through, such as a bank deposit) is refused with `invalid_request` /
+    /// `offline_refund_required`, naming the providers and why: that money must go back outside
+    /// BigCommerce, and recording it as refunded is the merchant's decision, not a default.
+    pub fn refund_request(&self, items: Vec<RefundItem>) -> Result<RefundRequest, crate::error::PaymentError> {
+        let online = self.refund_methods.iter().find(|m| !m.is_empty() && m.iter().all(|p| !p.offline));
+        if let Some(method) = online {
+            let payments = method
+                .iter()
+                .map(|p| RefundPaymentRequest {
+                    provider_id: p.provider_id.clone(),
+                    amount: p.amount,
+                    offline: false,
+                })
+                .collect();
+            return Ok(RefundRequest { items, payments });
+        }
+        let offline: Vec<String> = self
+            .refund_methods
+            .iter()
+            .flatten()
+            .filter(|p| p.offline)
+            .map(|p| match p.offline_reason.as_deref().filter(|r| !r.is_empty()) {
+                Some(reason) => format!("{} ({reason})", p.provider_id),
+                None => p.provider_id.clone(),
+            })
+            .collect();
+        let mut e = if offline.is_empty() {
+            crate::error::PaymentError::new(crate::error::ErrorKind::InvalidRequest, "The refund quote offers no refund method")
+        } else {
+            crate::error::PaymentError::new(
+                crate::error::ErrorKind::InvalidRequest,
+                format!("The refund quote allows only offline refunds: {}", offline.join(", ")),
+            )
+        };
+        e.code_text = Some(
+            if offline.is_empty() {
+                "no_refund_method"
+            } else {
+                "offline_refund_required"
+            }
+            .to_owned(),
+        );
+        e.remedy = "Refund the payment outside BigCommerce (with the provider), then record it with create_refund and offline: true if the store should show it.".to_owned();
+        Err(e)
+    }
 }
 
 /// One payment of a refund.
@@ -1252,3 +1306,73 @@ deserialize_with_reader!(
     RefundPayment,
     Refund,
 );
+
+#[cfg(test)]
+mod refund_by_quote {
+    use super::*;
+
+    fn option(provider: &str, amount: f64, offline: bool) -> RefundPaymentOption {
+        RefundPaymentOption {
+            provider_id: provider.into(),
+            provider_description: None,
+            amount,
+            offline,
+            offline_provider: offline,
+            offline_reason: offline.then(|| "This is an offline payment provider.".into()),
+        }
+    }
+
+    fn quote(methods: Vec<Vec<RefundPaymentOption>>) -> RefundQuote {
+        RefundQuote {
+            order_id: Some(7),
+            total_refund_amount: 9.99,
+            total_refund_tax_amount: 0.0,
+            rounding: 0.0,
+            adjustment: 0.0,
+            tax_inclusive: true,
+            refund_methods: methods,
+        }
+    }
+
+    fn items() -> Vec<RefundItem> {
+        vec![RefundItem {
+            item_type: "ORDER".into(),
+            item_id: 7,
+            quantity: None,
+            amount: Some(10.50),
+            reason: None,
+        }]
+    }
+
+    #[test]
+    fn the_amounts_come_from_the_quote_and_the_first_online_method() {
+        let q = quote(vec![
+            vec![option("bankdeposit", 5.0, true), option("storecredit", 4.99, false)],
+            vec![option("stripe", 9.99, false)],
+        ]);
+        let r = q.refund_request(items()).unwrap();
+        assert_eq!(
+            r.payments,
+            vec![RefundPaymentRequest {
+                provider_id: "stripe".into(),
+                amount: 9.99,
+                offline: false
+            }]
+        );
+        assert_eq!(r.items, items());
+        // A method of several online parts refunds through each of them.
+        let q = quote(vec![vec![option("storecredit", 4.0, false), option("stripe", 5.99, false)]]);
+        let amounts: Vec<f64> = q.refund_request(items()).unwrap().payments.iter().map(|p| p.amount).collect();
+        assert_eq!(amounts, vec![4.0, 5.99]);
+    }
+
+    #[test]
+    fn a_quote_that_allows_only_offline_refunds_is_refused_by_name() {
+        let e = quote(vec![vec![option("custom", 9.99, true)]]).refund_request(items()).unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::InvalidRequest);
+        assert_eq!(e.code_text.as_deref(), Some("offline_refund_required"));
+        assert!(e.title.contains("custom (This is an offline payment provider.)"), "{}", e.title);
+        let e = quote(vec![]).refund_request(items()).unwrap_err();
+        assert_eq!(e.code_text.as_deref(), Some("no_refund_method"));
+    }
+}

@@ -303,23 +303,14 @@ pub async fn run() -> Result<(), PaymentError> {
         amount: Some(20.0),
         reason: Some("damaged in transit".into()),
     }];
-    let quote = client
-        .create_refund_quote(order_id, &bcpay::model::RefundQuoteRequest { items: items.clone() })
-        .await?;
-    let provider = quote.refund_methods[0][0].provider_id.clone();
-    let refund = client
-        .create_refund(
-            order_id,
-            &bcpay::model::RefundRequest {
-                items,
-                payments: vec![bcpay::model::RefundPaymentRequest {
-                    provider_id: provider.clone(),
-                    amount: 20.0,
-                    offline: false,
-                }],
-            },
-        )
-        .await?;
+    // The quote decides the providers and amounts (`Client::refund`).
+    let refund = client.refund(order_id, items).await?;
+    let provider = refund
+        .payments
+        .iter()
+        .map(|p| p.provider_id.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
     ok(&format!(
         "refunded ${:.2} through {provider} (refund #{})",
         refund.total_amount,

@@ -7,7 +7,7 @@ mod demo;
 
 use anstream::{eprintln, println};
 use bcpay::api::MethodsQuery;
-use bcpay::model::{Payment, RefundItem, RefundPaymentRequest, RefundRequest};
+use bcpay::model::{Payment, RefundItem};
 use bcpay::secret::ApiToken;
 use bcpay::{Client, ClientConfig, PaymentError, ReqwestTransport};
 use bcpay_sandbox::{Faults, Sandbox, SandboxConfig};
@@ -306,27 +306,7 @@ async fn run(cli: Cli) -> Result<(), PaymentError> {
                 amount: Some(amount),
                 reason: Some(reason),
             }];
-            let quote = c
-                .create_refund_quote(order_id, &bcpay::model::RefundQuoteRequest { items: items.clone() })
-                .await?;
-            let option = quote
-                .refund_methods
-                .first()
-                .and_then(|m| m.first())
-                .ok_or_else(|| PaymentError::new(bcpay::ErrorKind::InvalidRequest, "The refund quote offers no refund method"))?;
-            let refund = c
-                .create_refund(
-                    order_id,
-                    &RefundRequest {
-                        items,
-                        payments: vec![RefundPaymentRequest {
-                            provider_id: option.provider_id.clone(),
-                            amount,
-                            offline: false,
-                        }],
-                    },
-                )
-                .await?;
+            let refund = c.refund(order_id, items).await?;
             print_json(&refund);
             Ok(())
         }

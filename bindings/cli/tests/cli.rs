@@ -121,6 +121,15 @@ fn single_calls_and_pay_from_stdin() {
     assert!(ok && out.contains("capture"), "{out}");
     let (ok, out, err) = bcpay(&sb, &["refund", "--order-id", &order, "--amount", "5.50"], None);
     assert!(ok && out.contains("5.5"), "{out}{err}");
+    // A quote that allows only an offline refund: refused by name, nothing refunded.
+    let (ok, out, err) = bcpay(
+        &sb,
+        &["refund", "--order-id", &order, "--amount", "1.00", "--reason", "sandbox:offline"],
+        None,
+    );
+    assert!(!ok && err.contains("only offline refunds: custom"), "{out}{err}");
+    let (_, out, _) = bcpay(&sb, &["transactions", "--order-id", &order], None);
+    assert_eq!(out.matches("\"refund\"").count(), 1, "{out}");
 
     // A decline: non-zero exit, the error with shopper message and remedy on stderr.
     let order = create_order(&sb, 0).to_string();

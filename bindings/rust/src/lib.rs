@@ -331,6 +331,17 @@ impl<T: Transport> Client<T> {
         }
     }
 
+    /// Refund `items` of an order as its refund quote allows: the quote first, then the refund
+    /// with the quote's providers and amounts. A quote that allows only offline refunds fails
+    /// with `offline_refund_required` (the rule is [`RefundQuote::refund_request`]).
+    pub async fn refund(&self, order_id: u64, items: Vec<RefundItem>) -> Result<Refund, PaymentError> {
+        let quote = self
+            .create_refund_quote(order_id, &RefundQuoteRequest { items: items.clone() })
+            .await?;
+        let request = quote.refund_request(items)?;
+        self.create_refund(order_id, &request).await
+    }
+
     /// List an order's refunds.
     pub async fn list_refunds(&self, order_id: u64) -> Result<Vec<Refund>, PaymentError> {
         match self.call(Call::ListRefunds { order_id }).await? {
