@@ -7,7 +7,7 @@ use crate::api::{Api, MethodsQuery};
 use crate::error::{FieldError, PaymentError};
 use crate::flow::Action;
 use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId};
-use crate::model::{NewOrder, Payment, PaymentMethod, RefundQuoteRequest, RefundRequest};
+use crate::model::{NewOrder, Payment, PaymentMethod, RefundItem, RefundQuoteRequest, RefundRequest};
 use crate::read::{self, Document, Fields, FromJson, Path, ShapeError};
 use crate::secret::PatSecret;
 use crate::session::{Call, CallOutput};
@@ -174,11 +174,32 @@ pub fn action_json(action: &Action<CallOutput>) -> String {
 /// a validation error naming them. `now_ms` dates a payment's card-expiry check unless the input
 /// gives `now_ms`.
 pub fn call(name: &str, input_json: &str) -> Result<(Call, Option<u64>), PaymentError> {
-    let endpoint = Endpoint::named(name).ok_or_else(|| unknown(name))?;
+    let endpoint = Endpoint::named(name);
+    if endpoint.is_none() && name != REFUND {
+        return Err(unknown(name));
+    }
     let doc = parse_document(input_json, "input")?;
     let root = Path::Root("");
     let i = Fields::of(&doc.0, &root, "an object").map_err(|e| input_error(&e))?;
-    read_call(endpoint, &i).map_err(|e| input_error(&e))
+    match endpoint {
+        Some(endpoint) => read_call(endpoint, &i),
+        None => read_refund(&i),
+    }
+    .map_err(|e| input_error(&e))
+}
+
+/// The one call that is not one endpoint: [`Call::Refund`] (quote, then refund), `{order_id, items}`.
+pub const REFUND: &str = "refund";
+
+fn read_refund(i: &Fields<'_>) -> Result<(Call, Option<u64>), ShapeError> {
+    i.deny_unknown(&["order_id", "items"])?;
+    Ok((
+        Call::Refund {
+            order_id: i.req("order_id")?,
+            items: i.req::<Vec<RefundItem>>("items")?,
+        },
+        None,
+    ))
 }
 
 fn read_call(endpoint: Endpoint, i: &Fields<'_>) -> Result<(Call, Option<u64>), ShapeError> {

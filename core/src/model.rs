@@ -769,50 +769,34 @@ impl RefundQuote {
     /// the quoted total (which rounding, tax and adjustments may move from the items' sum).
     ///
     /// A quote whose every method has an offline part (`offline: true`: a provider BigCommerce
-    /// cannot refund through, such as a bank deposit) is refused with `invalid_request` /
-    /// `offline_refund_required`, naming the providers and why: that money must go back outside
-    /// BigCommerce, and recording it as refunded is the merchant's decision, not a default.
+    /// cannot refund through, such as a bank deposit), or that has no method, is refused with
+    /// `invalid_request` / `offline_refund_required`: that money must go back outside
+    /// BigCommerce, and recording it as refunded is the merchant's decision, not a default. (The
+    /// quote names the providers; the error does not repeat them, to keep the npm module within
+    /// its size budget.)
     pub fn refund_request(&self, items: Vec<RefundItem>) -> Result<RefundRequest, crate::error::PaymentError> {
-        let online = self.refund_methods.iter().find(|m| !m.is_empty() && m.iter().all(|p| !p.offline));
-        if let Some(method) = online {
-            let payments = method
-                .iter()
-                .map(|p| RefundPaymentRequest {
-                    provider_id: p.provider_id.clone(),
-                    amount: p.amount,
-                    offline: false,
-                })
-                .collect();
-            return Ok(RefundRequest { items, payments });
-        }
-        let offline: Vec<String> = self
-            .refund_methods
-            .iter()
-            .flatten()
-            .filter(|p| p.offline)
-            .map(|p| match p.offline_reason.as_deref().filter(|r| !r.is_empty()) {
-                Some(reason) => format!("{} ({reason})", p.provider_id),
-                None => p.provider_id.clone(),
-            })
-            .collect();
-        let mut e = if offline.is_empty() {
-            crate::error::PaymentError::new(crate::error::ErrorKind::InvalidRequest, "The refund quote offers no refund method")
-        } else {
-            crate::error::PaymentError::new(
-                crate::error::ErrorKind::InvalidRequest,
-                format!("The refund quote allows only offline refunds: {}", offline.join(", ")),
-            )
-        };
-        e.code_text = Some(
-            if offline.is_empty() {
-                "no_refund_method"
-            } else {
-                "offline_refund_required"
+        match self.refund_methods.iter().find(|m| !m.is_empty() && m.iter().all(|p| !p.offline)) {
+            Some(method) => Ok(RefundRequest {
+                items,
+                payments: method
+                    .iter()
+                    .map(|p| RefundPaymentRequest {
+                        provider_id: p.provider_id.clone(),
+                        amount: p.amount,
+                        offline: false,
+                    })
+                    .collect(),
+            }),
+            None => {
+                let mut e = crate::error::PaymentError::new(
+                    crate::error::ErrorKind::InvalidRequest,
+                    "The refund quote allows only offline refunds",
+                );
+                e.code_text = Some("offline_refund_required".to_owned());
+                e.remedy = "Refund outside BigCommerce, through the provider the quote names; then record it with create_refund and offline: true.".to_owned();
+                Err(e)
             }
-            .to_owned(),
-        );
-        e.remedy = "Refund the payment outside BigCommerce (with the provider), then record it with create_refund and offline: true if the store should show it.".to_owned();
-        Err(e)
+        }
     }
 }
 
@@ -1371,8 +1355,8 @@ mod refund_by_quote {
         let e = quote(vec![vec![option("custom", 9.99, true)]]).refund_request(items()).unwrap_err();
         assert_eq!(e.kind, crate::error::ErrorKind::InvalidRequest);
         assert_eq!(e.code_text.as_deref(), Some("offline_refund_required"));
-        assert!(e.title.contains("custom (This is an offline payment provider.)"), "{}", e.title);
+        assert_eq!(e.title, "The refund quote allows only offline refunds");
         let e = quote(vec![]).refund_request(items()).unwrap_err();
-        assert_eq!(e.code_text.as_deref(), Some("no_refund_method"));
+        assert_eq!(e.code_text.as_deref(), Some("offline_refund_required"));
     }
 }

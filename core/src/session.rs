@@ -25,8 +25,8 @@ use crate::error::{ErrorKind, PaymentError, RetryAdvice};
 use crate::flow::{Action, FlowOptions, MAX_SERVER_WAIT_MS, PaymentFlow, refused_wait, server_wait_too_long};
 use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId, TransportFailure};
 use crate::model::{
-    NewOrder, Order, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, ProcessedPayment, Refund, RefundQuote, RefundQuoteRequest,
-    RefundRequest, StoredInstrument, Transaction, TransactionPage,
+    NewOrder, Order, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, ProcessedPayment, Refund, RefundItem, RefundQuote,
+    RefundQuoteRequest, RefundRequest, StoredInstrument, Transaction, TransactionPage,
 };
 use crate::ratelimit::{LimitClass, Permit, RateLimitConfig, RateLimiter, SharedRateLimiter};
 use crate::rng::Entropy;
@@ -251,6 +251,16 @@ pub enum Call {
         /// What to refund, and how.
         request: RefundRequest,
     },
+    /// Refund items of an order as its refund quote allows: Create Refund Quote, then Create
+    /// Refund with the quote's providers and amounts ([`RefundQuote::refund_request`], which
+    /// refuses an offline-only quote). Two requests, one operation: each keeps its own resend
+    /// rule (a quote may be asked again; a refund that may have been acted on is not resent).
+    Refund {
+        /// The order.
+        order_id: u64,
+        /// What to refund.
+        items: Vec<RefundItem>,
+    },
     /// An order's refunds.
     ListRefunds {
         /// The order.
@@ -264,9 +274,10 @@ pub enum Call {
 }
 
 impl Call {
-    /// The call's name.
+    /// The call's name: the endpoint of its (first) request.
     pub fn endpoint(&self) -> Endpoint {
         match self {
+            Call::Refund { .. } => Endpoint::CreateRefundQuote,
             Call::GetPaymentMethods { .. } => Endpoint::GetPaymentMethods,
             Call::CreatePaymentAccessToken { .. } => Endpoint::CreatePaymentAccessToken,
             Call::ProcessPayment { .. } => Endpoint::ProcessPayment,
@@ -295,6 +306,7 @@ impl Call {
             Call::VoidPayment { order_id } => api.build_void(*order_id),
             Call::CreateRefundQuote { order_id, request } => api.build_create_refund_quote(*order_id, request),
             Call::CreateRefund { order_id, request } => api.build_create_refund(*order_id, request),
+            Call::Refund { order_id, items } => api.build_create_refund_quote(*order_id, &RefundQuoteRequest { items: items.clone() }),
             Call::ListRefunds { order_id } => api.build_list_refunds(*order_id),
             Call::GetStoredInstruments { customer_id } => api.build_get_stored_instruments(*customer_id),
         }
@@ -648,7 +660,23 @@ impl CallFlow {
                     self.attempts = 0;
                 }
             }
-            Ok(output) => self.outcome = Some(Action::Done { output }),
+            Ok(output) => match (output, &mut self.call) {
+                // The quote of a refund: the refund it allows is the call from now on, with its
+                // own attempts and resend rule.
+                (CallOutput::RefundQuote(quote), Call::Refund { order_id, items }) => match quote.refund_request(std::mem::take(items)) {
+                    Ok(request) => {
+                        self.call = Call::CreateRefund {
+                            order_id: *order_id,
+                            request,
+                        };
+                        self.attempts = 0;
+                    }
+                    Err(e) => {
+                        self.fail(e.at(endpoint, id));
+                    }
+                },
+                (output, _) => self.outcome = Some(Action::Done { output }),
+            },
             Err(e) => {
                 if let Some(refused) = refused_wait(endpoint, &e) {
                     self.fail(refused);

@@ -581,7 +581,7 @@ export class Client {
     }
   }
 
-  async #call<T>(call: Endpoint, input: Record<string, Json>, options: CallOptions = {}): Promise<T> {
+  async #call<T>(call: Endpoint | "refund", input: Record<string, Json>, options: CallOptions = {}): Promise<T> {
     const op = new Operation(core(() => this.#api.newCall(call, toJson(toSnake(input)), Date.now())));
     return toCamel<T>(await this.#drive(op, options.signal));
   }
@@ -632,6 +632,11 @@ export class Client {
   createRefund(orderId: number, request: RefundRequest, options?: CallOptions): Promise<Refund> {
     return this.#call("create_refund", { orderId, request }, options);
   }
+  /** Refund items of an order as its refund quote allows: the quote, then the refund through the quote's providers for its amounts. A quote that allows only offline refunds fails with `offline_refund_required` (invalid_request). */
+  refund(orderId: number, items: RefundItem[], options?: CallOptions): Promise<Refund> {
+    return this.#call("refund", { orderId, items }, options);
+  }
+
 
   listRefunds(orderId: number, options?: CallOptions): Promise<Refund[]> {
     return this.#call("list_refunds", { orderId }, options);

@@ -60,6 +60,8 @@ async function run(client, c, signal) {
       return client.createRefundQuote(a.orderId, a.request.items);
     case "create_refund":
       return client.createRefund(a.orderId, a.request);
+    case "refund":
+      return client.refund(a.orderId, a.items);
     case "list_refunds":
       return client.listRefunds(a.orderId);
     case "get_stored_instruments":

@@ -79,6 +79,7 @@ def _calls(client: Any, c: Dict[str, Any]) -> Any:
         "capture_payment": lambda: client.capture(a["order_id"]),
         "create_refund_quote": lambda: client.create_refund_quote(a["order_id"], a["request"]["items"]),
         "create_refund": lambda: client.create_refund(a["order_id"], a["request"]["items"], a["request"]["payments"]),
+        "refund": lambda: client.refund(a["order_id"], a["items"]),
         "list_refunds": lambda: client.list_refunds(a["order_id"]),
         "get_stored_instruments": lambda: client.get_stored_instruments(a["customer_id"]),
     }[c["call"]]

@@ -160,6 +160,24 @@ s("a refund quote answered 503 is retried (a quote changes nothing)", "create_re
   [R_503, ok(201, {"data": {"order_id": 215, "total_refund_amount": 10, "total_refund_tax_amount": 0, "rounding": 0, "adjustment": 0,
                             "tax_inclusive": False, "refund_methods": []}})],
   {"ok": {"order_id": 215}, "requests": requests("create_refund_quote", "create_refund_quote")}, FAST)
+# --- refund by the quote: one operation, two requests, each with its own resend rule ---------
+def quote_of(*methods):
+    return ok(201, {"data": {"order_id": 215, "total_refund_amount": 10, "total_refund_tax_amount": 0, "rounding": 0, "adjustment": 0,
+                             "tax_inclusive": False, "refund_methods": [list(m) for m in methods]}})
+def part(provider, amount, offline=False):
+    return {"provider_id": provider, "provider_description": provider, "amount": amount, "offline": offline, "offline_provider": offline,
+            "offline_reason": "This is an offline payment provider." if offline else ""}
+R_REFUNDED = ok(201, {"data": {"id": 1, "order_id": 215, "total_amount": 10, "payments": [{"id": 10, "provider_id": "stripe", "amount": 6, "offline": False, "is_declined": False}, {"id": 11, "provider_id": "storecredit", "amount": 4, "offline": False, "is_declined": False}]}})
+s("a refund follows its quote: the first method that is online throughout", "refund", {"order_id": 215, "items": QUOTE["items"]},
+  [quote_of([part("bankdeposit", 10, True)], [part("stripe", 6), part("storecredit", 4)]), R_REFUNDED],
+  {"ok": {"id": 1}, "requests": requests("create_refund_quote", "create_refund")}, FAST)
+s("a quote that allows only offline refunds is refused by name, nothing refunded", "refund", {"order_id": 215, "items": QUOTE["items"]},
+  [quote_of([part("custom", 10, True)])],
+  {"error": error("InvalidRequestError", "invalid_request", NEVER, message="invalid_request: The refund quote allows only offline refunds"),
+   "requests": requests("create_refund_quote")}, FAST)
+s("a refund's quote answered 503 is asked again; the refund that timed out is not resent", "refund", {"order_id": 215, "items": QUOTE["items"]},
+  [R_503, quote_of([part("stripe", 10)]), throw("timed_out")],
+  {"error": error("NoResponseError", "transport", RECONCILE), "requests": requests("create_refund_quote", "create_refund_quote", "create_refund")}, FAST)
 s("payment methods", "get_payment_methods", {"order_id": 215}, [R_METHODS], {"ok": {"len": 3}, "requests": requests("get_payment_methods")}, FAST)
 s("refunds", "list_refunds", {"order_id": 215}, [ok(200, {"data": [{"id": 1, "order_id": 215, "total_amount": 10, "payments": []}]})],
   {"ok": {"len": 1}, "requests": requests("list_refunds")}, FAST)

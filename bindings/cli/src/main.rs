@@ -72,6 +72,9 @@ enum Command {
         /// Seed for fault decisions.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Delay (ms) before each API request is handled: a network's round trip.
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
     },
     /// List the accepted payment methods for an order.
     Methods {
@@ -220,11 +223,17 @@ async fn run(cli: Cli) -> Result<(), PaymentError> {
     match cli.command {
         Command::Demo => demo::run().await,
         Command::AppServer { port, settle_window_ms } => app_server::run(port, settle_window_ms).await,
-        Command::Sandbox { port, faults, seed } => {
+        Command::Sandbox {
+            port,
+            faults,
+            seed,
+            latency_ms,
+        } => {
             let faults = Faults::parse(&faults).map_err(|e| PaymentError::configuration("faults", "invalid_faults", &e))?;
             let config = SandboxConfig {
                 faults,
                 seed,
+                latency_ms,
                 ..SandboxConfig::default()
             };
             let sandbox = Sandbox::start(config, port)

@@ -127,7 +127,7 @@ fn single_calls_and_pay_from_stdin() {
         &["refund", "--order-id", &order, "--amount", "1.00", "--reason", "sandbox:offline"],
         None,
     );
-    assert!(!ok && err.contains("only offline refunds: custom"), "{out}{err}");
+    assert!(!ok && err.contains("allows only offline refunds"), "{out}{err}");
     let (_, out, _) = bcpay(&sb, &["transactions", "--order-id", &order], None);
     assert_eq!(out.matches("\"refund\"").count(), 1, "{out}");
 

@@ -332,14 +332,14 @@ impl<T: Transport> Client<T> {
     }
 
     /// Refund `items` of an order as its refund quote allows: the quote first, then the refund
-    /// with the quote's providers and amounts. A quote that allows only offline refunds fails
-    /// with `offline_refund_required` (the rule is [`RefundQuote::refund_request`]).
+    /// with the quote's providers and amounts (one operation, [`Call::Refund`]). A quote that
+    /// allows only offline refunds fails with `offline_refund_required` (the rule is
+    /// [`RefundQuote::refund_request`]). Never resent after an unclear refund.
     pub async fn refund(&self, order_id: u64, items: Vec<RefundItem>) -> Result<Refund, PaymentError> {
-        let quote = self
-            .create_refund_quote(order_id, &RefundQuoteRequest { items: items.clone() })
-            .await?;
-        let request = quote.refund_request(items)?;
-        self.create_refund(order_id, &request).await
+        match self.call(Call::Refund { order_id, items }).await? {
+            CallOutput::Refund(r) => Ok(r),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// List an order's refunds.

@@ -502,3 +502,27 @@ async fn refunds_follow_the_quote() {
     );
     assert_eq!(client.list_refunds(o).await.unwrap().len(), 1);
 }
+
+/// `latency_ms` delays every API answer (for latency benchmarks), never the admin paths. A lower
+/// bound only: a loaded machine can be slower, never faster.
+#[tokio::test]
+async fn latency_delays_each_api_answer() {
+    let sandbox = Sandbox::start(
+        SandboxConfig {
+            latency_ms: 150,
+            ..SandboxConfig::default()
+        },
+        0,
+    )
+    .await
+    .unwrap();
+    let c = client_for(&sandbox, 10_000, FlowOptions::default());
+    let started = std::time::Instant::now();
+    let o = order(&c, 0, 10.0).await;
+    c.get_order(o).await.unwrap();
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -2,7 +2,7 @@
 //! scripted transport. Typed input a Rust caller cannot write (`dynamic_only`) is skipped.
 
 use bcpay::json_api::input;
-use bcpay::model::{NewOrder, Payment, RefundQuoteRequest, RefundRequest};
+use bcpay::model::{NewOrder, Payment, RefundItem, RefundQuoteRequest, RefundRequest};
 use bcpay::secret::ApiToken;
 use bcpay::{Client, ClientConfig, FlowOptions, HttpRequest, HttpResponse, MethodsQuery, PaymentError, Transport, TransportFailure};
 use serde_json::{Value, json};
@@ -92,6 +92,7 @@ async fn run(client: &Client<Scripted>, case: &Value) -> Result<Value, PaymentEr
             .create_refund_quote(order_id()?, &arg::<RefundQuoteRequest>(args, "request")?)
             .await?),
         "create_refund" => v(&client.create_refund(order_id()?, &arg::<RefundRequest>(args, "request")?).await?),
+        "refund" => v(&client.refund(order_id()?, arg::<Vec<RefundItem>>(args, "items")?).await?),
         "list_refunds" => v(&client.list_refunds(order_id()?).await?),
         "get_stored_instruments" => v(&client.get_stored_instruments(arg(args, "customer_id")?).await?),
         other => panic!("no call {other}"),

@@ -912,6 +912,11 @@ pub enum CallInput {
         order_id: u64,
         request: model::RefundRequest,
     },
+    /// The quote, then the refund it allows (`bcpay_core::session::Call::Refund`).
+    Refund {
+        order_id: u64,
+        items: Vec<model::RefundItem>,
+    },
     ListRefunds {
         order_id: u64,
     },
@@ -942,6 +947,7 @@ impl From<CallInput> for Call {
             CallInput::VoidPayment { order_id } => Call::VoidPayment { order_id },
             CallInput::CreateRefundQuote { order_id, request } => Call::CreateRefundQuote { order_id, request },
             CallInput::CreateRefund { order_id, request } => Call::CreateRefund { order_id, request },
+            CallInput::Refund { order_id, items } => Call::Refund { order_id, items },
             CallInput::ListRefunds { order_id } => Call::ListRefunds { order_id },
             CallInput::GetStoredInstruments { customer_id } => Call::GetStoredInstruments { customer_id },
         }

@@ -531,6 +531,10 @@ class Client(_Base):
     def create_refund(self, order_id: int, items: Sequence[Mapping[str, Any]], payments: Sequence[Mapping[str, Any]]) -> Refund:
         return load(Refund, self._call("create_refund", {"order_id": order_id, "request": {"items": items, "payments": payments}}))
 
+    def refund(self, order_id: int, items: Sequence[Mapping[str, Any]]) -> Refund:
+        """Refund items of an order as its refund quote allows: the quote, then the refund through the quote's providers for its amounts. A quote that allows only offline refunds fails with `offline_refund_required` (invalid_request)."""
+        return load(Refund, self._call("refund", {"order_id": order_id, "items": items}))
+
     def list_refunds(self, order_id: int) -> List[Refund]:
         return [load(Refund, r) for r in self._call("list_refunds", {"order_id": order_id})]
 
@@ -646,6 +650,10 @@ class AsyncClient(_Base):
 
     async def create_refund(self, order_id: int, items: Sequence[Mapping[str, Any]], payments: Sequence[Mapping[str, Any]]) -> Refund:
         return load(Refund, await self._call("create_refund", {"order_id": order_id, "request": {"items": items, "payments": payments}}))
+
+    async def refund(self, order_id: int, items: Sequence[Mapping[str, Any]]) -> Refund:
+        """Refund items of an order as its refund quote allows: the quote, then the refund through the quote's providers for its amounts. A quote that allows only offline refunds fails with `offline_refund_required` (invalid_request)."""
+        return load(Refund, await self._call("refund", {"order_id": order_id, "items": items}))
 
     async def list_refunds(self, order_id: int) -> List[Refund]:
         return [load(Refund, r) for r in await self._call("list_refunds", {"order_id": order_id})]

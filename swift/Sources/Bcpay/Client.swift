@@ -221,6 +221,13 @@ public final class Client: @unchecked Sendable {
         return refund
     }
 
+    /// Refund items of an order as its refund quote allows: the quote, then the refund through the quote's providers for its amounts. A quote that allows only offline refunds fails with `offline_refund_required` (invalid_request). Never resent after an unclear refund: check ``listRefunds(orderId:)`` then.
+    public func refund(orderId: UInt64, items: [RefundItem]) async throws -> Refund {
+        let output = try await call(.refund(orderId: orderId, items: items))
+        guard case .refund(let refund) = output else { throw unexpected(output) }
+        return refund
+    }
+
     /// The order's refunds.
     public func listRefunds(orderId: UInt64) async throws -> [Refund] {
         let output = try await call(.listRefunds(orderId: orderId))

@@ -5249,6 +5249,11 @@ public enum CallInput {
     )
     case createRefund(orderId: UInt64, request: RefundRequest
     )
+    /**
+     * The quote, then the refund it allows (`bcpay_core::session::Call::Refund`).
+     */
+    case refund(orderId: UInt64, items: [RefundItem]
+    )
     case listRefunds(orderId: UInt64
     )
     case getStoredInstruments(customerId: UInt64
@@ -5307,10 +5312,13 @@ public struct FfiConverterTypeCallInput: FfiConverterRustBuffer {
         case 11: return .createRefund(orderId: try FfiConverterUInt64.read(from: &buf), request: try FfiConverterTypeRefundRequest.read(from: &buf)
         )
         
-        case 12: return .listRefunds(orderId: try FfiConverterUInt64.read(from: &buf)
+        case 12: return .refund(orderId: try FfiConverterUInt64.read(from: &buf), items: try FfiConverterSequenceTypeRefundItem.read(from: &buf)
         )
         
-        case 13: return .getStoredInstruments(customerId: try FfiConverterUInt64.read(from: &buf)
+        case 13: return .listRefunds(orderId: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 14: return .getStoredInstruments(customerId: try FfiConverterUInt64.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5382,13 +5390,19 @@ public struct FfiConverterTypeCallInput: FfiConverterRustBuffer {
             FfiConverterTypeRefundRequest.write(request, into: &buf)
             
         
-        case let .listRefunds(orderId):
+        case let .refund(orderId,items):
             writeInt(&buf, Int32(12))
+            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterSequenceTypeRefundItem.write(items, into: &buf)
+            
+        
+        case let .listRefunds(orderId):
+            writeInt(&buf, Int32(13))
             FfiConverterUInt64.write(orderId, into: &buf)
             
         
         case let .getStoredInstruments(customerId):
-            writeInt(&buf, Int32(13))
+            writeInt(&buf, Int32(14))
             FfiConverterUInt64.write(customerId, into: &buf)
             
         }

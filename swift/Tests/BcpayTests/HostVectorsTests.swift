@@ -99,6 +99,7 @@ final class HostVectorsTests: XCTestCase {
                 RefundPaymentRequest(providerId: $0["provider_id"]!.string!, amount: $0["amount"]!.double!, offline: $0["offline"]!.bool!)
             }
             return try await client.createRefund(orderId: orderId(), request: RefundRequest(items: itemsOf(r), payments: payments))
+        case "refund": return try await client.refund(orderId: orderId(), items: itemsOf(a))
         case "list_refunds": return try await client.listRefunds(orderId: orderId())
         case "get_stored_instruments": return try await client.getStoredInstruments(customerId: a["customer_id"]!.u64!)
         default: throw CocoaError(.featureUnsupported)

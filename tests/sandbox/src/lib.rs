@@ -94,6 +94,10 @@ async fn handle(
             .collect::<HashMap<_, _>>(),
         body: body.to_vec(),
     };
+    let latency_ms = store.lock().unwrap_or_else(|p| p.into_inner()).config().latency_ms;
+    if latency_ms > 0 && !request.path.starts_with("/__sandbox/") {
+        tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+    }
     let reply = {
         let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
         store.handle(&request, now_ms())

@@ -1,4 +1,4 @@
-//! `bcpay-sandbox [--port N] [--faults SPEC] [--seed N] [--api-token T] [--payments-quota N] [--payments-window-ms N] [--management-quota N]`
+//! `bcpay-sandbox [--port N] [--faults SPEC] [--seed N] [--api-token T] [--payments-quota N] [--payments-window-ms N] [--management-quota N] [--latency-ms N]`
 //!
 //! Prints `listening on http://127.0.0.1:<port>` once ready, then serves until killed.
 //! `BCPAY_SANDBOX_FAULTS` supplies faults when `--faults` is absent.
@@ -30,9 +30,10 @@ fn run() -> Result<(), String> {
             "--payments-quota" => config.payments_quota = number(value()?)? as u32,
             "--management-quota" => config.management_quota = number(value()?)? as u32,
             "--payments-window-ms" => config.payments_window_ms = number(value()?)?,
+            "--latency-ms" => config.latency_ms = number(value()?)?,
             "-h" | "--help" => {
                 println!(
-                    "bcpay-sandbox [--port N] [--faults name=p,...] [--seed N] [--api-token T] [--payments-quota N] [--payments-window-ms N] [--management-quota N]"
+                    "bcpay-sandbox [--port N] [--faults name=p,...] [--seed N] [--api-token T] [--payments-quota N] [--payments-window-ms N] [--management-quota N] [--latency-ms N]"
                 );
                 return Ok(());
             }

@@ -97,6 +97,9 @@ pub struct SandboxConfig {
     pub faults: Faults,
     /// Seed for fault decisions.
     pub seed: u64,
+    /// Each API request waits this long (ms) before it is handled: a network's round trip, for
+    /// latency benchmarks (`--latency-ms`). Admin paths answer at once.
+    pub latency_ms: u64,
 }
 
 impl Default for SandboxConfig {
@@ -109,6 +112,7 @@ impl Default for SandboxConfig {
             management_window_ms: 30_000,
             faults: Faults::default(),
             seed: 1,
+            latency_ms: 0,
         }
     }
 }

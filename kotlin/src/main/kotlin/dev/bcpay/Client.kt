@@ -19,6 +19,7 @@ import dev.bcpay.ffi.PaymentMethod
 import dev.bcpay.ffi.PaymentReceipt
 import dev.bcpay.ffi.ProcessedPayment
 import dev.bcpay.ffi.Refund
+import dev.bcpay.ffi.RefundItem
 import dev.bcpay.ffi.RefundQuote
 import dev.bcpay.ffi.RefundQuoteRequest
 import dev.bcpay.ffi.RefundRequest
@@ -335,6 +336,13 @@ class Client @JvmOverloads constructor(
     /** Refunds the order. Never resent after an unclear outcome: check [listRefunds] then. */
     fun createRefund(orderId: Long, request: RefundRequest): Refund =
         when (val o = call(CallInput.CreateRefund(orderId.toULong(), request))) {
+            is CallOutput.Refund -> o.refund
+            else -> unexpected<CallOutput.Refund>(o)
+        }
+
+    /** Refund items of an order as its refund quote allows: the quote, then the refund through the quote's providers for its amounts. A quote that allows only offline refunds fails with `offline_refund_required` (invalid_request). Never resent after an unclear refund: check [listRefunds] then. */
+    fun refund(orderId: Long, items: List<RefundItem>): Refund =
+        when (val o = call(CallInput.Refund(orderId.toULong(), items))) {
             is CallOutput.Refund -> o.refund
             else -> unexpected<CallOutput.Refund>(o)
         }

@@ -124,6 +124,7 @@ class HostVectorsTest {
             "get_order_transactions" -> client.getTransactions(orderId())
             "capture_payment" -> client.capture(orderId())
             "create_refund_quote" -> client.createRefundQuote(orderId(), RefundQuoteRequest(itemsOf(a.getAsJsonObject("request"))))
+            "refund" -> client.refund(orderId(), itemsOf(a))
             "create_refund" -> a.getAsJsonObject("request").let { r ->
                 client.createRefund(orderId(), RefundRequest(itemsOf(r), r.getAsJsonArray("payments").map { it.asJsonObject }.map {
                     RefundPaymentRequest(it.str("provider_id")!!, it.get("amount").asDouble, it.bool("offline")!!)
