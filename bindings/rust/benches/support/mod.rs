@@ -1,0 +1,73 @@
+//! What the benches share: the hand-written three-call flow they compare bcpay with, and orders.
+
+use bcpay::model::{BillingAddress, NewOrder, OrderProduct};
+use bcpay::{Client, ReqwestTransport};
+use serde_json::{Value, json};
+
+pub const CARD: &str = r#"{"type":"card","number":"4242424242424242","cardholder_name":"Jane Doe","expiry_month":12,"expiry_year":2030,"verification_value":"123"}"#;
+
+pub async fn hand_written(http: &reqwest::Client, base: &str, token: &str, order_id: u64) {
+    let store = format!("{base}/stores/abc123");
+    let methods = http
+        .get(format!("{store}/v3/payments/methods?order_id={order_id}"))
+        .header("Accept", "application/json")
+        .header("X-Auth-Token", token)
+        .send()
+        .await
+        .unwrap();
+    assert!(methods.status().is_success());
+    let _: Value = serde_json::from_slice(&methods.bytes().await.unwrap()).unwrap();
+    let pat = http
+        .post(format!("{store}/v3/payments/access_tokens"))
+        .header("Accept", "application/json")
+        .header("Content-Type", "application/json")
+        .header("X-Auth-Token", token)
+        .body(json!({"order": {"id": order_id}}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let pat: Value = serde_json::from_slice(&pat.bytes().await.unwrap()).unwrap();
+    let pat = pat["data"]["id"].as_str().unwrap();
+    let body = format!(r#"{{"payment":{{"instrument":{CARD},"payment_method_id":"stripe.card"}}}}"#);
+    let paid = http
+        .post(format!("{store}/payments"))
+        .header("Accept", "application/vnd.bc.v1+json")
+        .header("Content-Type", "application/json")
+        .header("Authorization", format!("PAT {pat}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status().as_u16(), 201);
+    let _: Value = serde_json::from_slice(&paid.bytes().await.unwrap()).unwrap();
+}
+
+pub async fn orders(client: &Client<ReqwestTransport>, n: usize) -> Vec<u64> {
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        let order = NewOrder {
+            billing_address: BillingAddress {
+                first_name: "J".into(),
+                last_name: "D".into(),
+                street_1: "1".into(),
+                city: "A".into(),
+                state: "T".into(),
+                zip: "1".into(),
+                country: "US".into(),
+                country_iso2: "US".into(),
+                email: "j@d.com".into(),
+                ..Default::default()
+            },
+            products: vec![OrderProduct {
+                name: Some("x".into()),
+                quantity: 1,
+                price_inc_tax: Some(5.0),
+                price_ex_tax: Some(5.0),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        ids.push(client.create_order(&order).await.unwrap().id as u64);
+    }
+    ids
+}
