@@ -17,6 +17,7 @@ use hyper_util::service::TowerToHyperService;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use store::{ApiRequest, Effect, Store};
@@ -149,15 +150,26 @@ impl Sandbox {
                 let control = ConnectionControl::default();
                 let service = TowerToHyperService::new(router.clone().layer(Extension(control.clone())));
                 tokio::spawn(async move {
-                    // Linger 0: dropping the socket sends RST, as a crashed server would.
-                    let _ = socket2_linger_zero(&stream);
+                    // A second handle on the socket, to reset it (linger 0: closing sends RST, as
+                    // a crashed server would) only when a reply says so. Linger 0 on every
+                    // connection would also cut off the tail of large bodies sent before an
+                    // ordinary close (seen: a client reading a 2,000-order ledger got ECONNRESET).
+                    let reset_handle = stream
+                        .as_fd()
+                        .try_clone_to_owned()
+                        .ok()
+                        .and_then(|fd| tokio::net::TcpStream::from_std(std::net::TcpStream::from(fd)).ok());
                     let conn = hyper::server::conn::http1::Builder::new()
                         .keep_alive(true)
                         .serve_connection(TokioIo::new(stream), service);
                     tokio::pin!(conn);
                     tokio::select! {
                         _ = conn.as_mut() => {}
-                        _ = control.0.notified() => {}
+                        _ = control.0.notified() => {
+                            if let Some(handle) = &reset_handle {
+                                let _ = socket2_linger_zero(handle);
+                            }
+                        }
                     }
                 });
             }
