@@ -1351,7 +1351,7 @@ mod refund_by_quote {
     }
 
     #[test]
-    fn a_quote_that_allows_only_offline_refunds_is_refused_by_name() {
+    fn a_quote_that_allows_only_offline_refunds_is_refused() {
         let e = quote(vec![vec![option("custom", 9.99, true)]]).refund_request(items()).unwrap_err();
         assert_eq!(e.kind, crate::error::ErrorKind::InvalidRequest);
         assert_eq!(e.code_text.as_deref(), Some("offline_refund_required"));

@@ -171,15 +171,14 @@ def test_refunds_and_stored_instruments(sandbox_url: str) -> None:
         assert token.secret not in repr(token)
 
 
-DOCUMENTED_CODES = json.loads((Path(__file__).resolve().parents[2] / "tests" / "sandbox" / "documented_codes.json").read_text())["cases"]
+DOCUMENTED = json.loads((Path(__file__).resolve().parents[2] / "tests" / "sandbox" / "documented_codes.json").read_text())
+DOCUMENTED_CODES = DOCUMENTED["cases"]
 
 
 @pytest.mark.parametrize("case", DOCUMENTED_CODES, ids=[c["name"][:5] for c in DOCUMENTED_CODES])
 def test_documented_codes_from_the_sandbox_s_triggers(sandbox_url: str, case: Dict[str, Any]) -> None:
     """Codes only the sandbox's trigger cards and orders reach, shared with every host."""
-    body = {"customer_id": 0, "products": [{"name": "Poster", "quantity": 1, "price_inc_tax": 40.0, "price_ex_tax": 40.0}],
-            "billing_address": {"first_name": "Jane", "last_name": "Doe", "street_1": "1 Main St", "city": "Austin", "state": "Texas", "zip": "78751", "country": "United States", "country_iso2": "US", "email": "jane@example.com"},
-            **case["order"]}
+    body = {**DOCUMENTED["base_order"], **case["order"]}
     req = urllib.request.Request(f"{sandbox_url}/stores/abc123/v2/orders", data=json.dumps(body).encode(),
                                  headers={"content-type": "application/json", "x-auth-token": "sandbox-token"}, method="POST")
     with urllib.request.urlopen(req) as r:

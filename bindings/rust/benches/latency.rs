@@ -9,20 +9,14 @@
 mod support;
 
 use bcpay::model::Payment;
-use bcpay::secret::ApiToken;
-use bcpay::{Client, ClientConfig, FlowOptions, ReqwestTransport};
+use bcpay::{Client, FlowOptions, ReqwestTransport};
 use bcpay_sandbox::{Sandbox, SandboxConfig};
 use std::time::Instant;
-use support::{CARD, hand_written, orders};
+use support::{CARD, hand_written, median, orders, sandbox_config};
 
 const LATENCY_MS: u64 = 50;
 const ROUNDS: usize = 7;
 const PER_ROUND: usize = 10;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -41,12 +35,7 @@ fn main() {
         .await
         .unwrap();
         let base = sandbox.base_url();
-        let config = ClientConfig::new("abc123", ApiToken::new(sandbox.api_token()))
-            .unwrap()
-            .with_api_base(&base)
-            .unwrap()
-            .with_payments_base(&base)
-            .unwrap();
+        let config = sandbox_config(&sandbox);
         let client = |options: FlowOptions| Client::with_transport(config.clone(), ReqwestTransport::new(30_000)).with_options(options);
         let full = client(FlowOptions::default());
         let known_method = client(FlowOptions {

@@ -8,8 +8,7 @@
 mod support;
 
 use bcpay::model::Payment;
-use bcpay::secret::ApiToken;
-use bcpay::{Client, ClientConfig, RateLimitConfig, RateLimiter, ReqwestTransport};
+use bcpay::{Client, RateLimitConfig, RateLimiter, ReqwestTransport};
 use bcpay_sandbox::{Sandbox, SandboxConfig};
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,7 +16,7 @@ use std::time::Instant;
 const PER_ROUND: usize = 600;
 const ROUNDS: usize = 9;
 const CONCURRENCY: usize = 8;
-use support::{CARD, hand_written, orders};
+use support::{CARD, hand_written, median, orders, sandbox_config};
 /// Process CPU time (user + system) in seconds: unlike wall time, not inflated by other tenants.
 fn cpu_seconds() -> f64 {
     // SAFETY: getrusage only writes the struct it is given.
@@ -59,11 +58,6 @@ where
     )
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -82,12 +76,7 @@ fn main() {
         .await
         .unwrap();
         let base = sandbox.base_url();
-        let config = ClientConfig::new("abc123", ApiToken::new(sandbox.api_token()))
-            .unwrap()
-            .with_api_base(&base)
-            .unwrap()
-            .with_payments_base(&base)
-            .unwrap();
+        let config = sandbox_config(&sandbox);
         let limits = RateLimitConfig {
             payments_quota: u32::MAX,
             ..RateLimitConfig::default()

@@ -434,8 +434,7 @@ async fn documented_codes_from_the_sandbox_s_triggers() {
     let http = reqwest::Client::new();
     for case in cases["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
-        let mut body = json!({"customer_id": 0, "products": [{"name": "Poster", "quantity": 1, "price_inc_tax": 40.0, "price_ex_tax": 40.0}],
-                              "billing_address": {"first_name": "Jane", "last_name": "Doe", "street_1": "1 Main St", "city": "Austin", "state": "Texas", "zip": "78751", "country": "United States", "country_iso2": "US", "email": "jane@example.com"}});
+        let mut body = cases["base_order"].clone();
         for (k, v) in case["order"].as_object().unwrap() {
             body[k] = v.clone();
         }

@@ -77,7 +77,7 @@ final class ClientTests: XCTestCase {
         let cases = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: vectorsDir.appendingPathComponent("../sandbox/documented_codes.json")))
         for one in cases["cases"]!.array {
             let name = one["name"]!.string!
-            let id = try await s.rawOrder(one["order"]!.object)
+            let id = try await s.rawOrder(cases["base_order"]!.object, one["order"]!.object)
             let p = one["payment"]!
             var payment = card(p["instrument"]!["number"]!.string!)
             payment.saveInstrument = p["save_instrument"]?.bool ?? false

@@ -80,13 +80,10 @@ final class Sandbox: @unchecked Sendable {
         try await admin("ledger")["orders"]!.array.first { $0["order_id"]?.u64 == orderId }?["charges"]?.array ?? []
     }
 
-    /// A $40 guest order created over plain HTTP with `extra` fields merged in: the sandbox's
+    /// The order `base` created over plain HTTP with `extra` fields merged in: the sandbox's
     /// triggers (`total_inc_tax`, `staff_notes`), which are not bcpay inputs.
-    func rawOrder(_ extra: [String: JSON]) async throws -> UInt64 {
-        var body = parseJSON(Data("""
-            {"customer_id": 0, "products": [{"name": "Poster", "quantity": 1, "price_inc_tax": 40, "price_ex_tax": 40}],
-             "billing_address": {"first_name": "Jane", "last_name": "Doe", "street_1": "1 Main St", "city": "Austin", "state": "Texas", "zip": "78751", "country": "United States", "country_iso2": "US", "email": "jane@example.com"}}
-            """.utf8))!.object
+    func rawOrder(_ base: [String: JSON], _ extra: [String: JSON]) async throws -> UInt64 {
+        var body = base
         body.merge(extra) { $1 }
         var request = URLRequest(url: URL(string: "\(url)/stores/abc123/v2/orders")!)
         request.httpMethod = "POST"

@@ -1,8 +1,26 @@
 //! What the benches share: the hand-written three-call flow they compare bcpay with, and orders.
 
 use bcpay::model::{BillingAddress, NewOrder, OrderProduct};
-use bcpay::{Client, ReqwestTransport};
+use bcpay::secret::ApiToken;
+use bcpay::{Client, ClientConfig, ReqwestTransport};
+use bcpay_sandbox::Sandbox;
 use serde_json::{Value, json};
+
+/// The client settings for `sandbox` (both API hosts at its address).
+pub fn sandbox_config(sandbox: &Sandbox) -> ClientConfig {
+    let base = sandbox.base_url();
+    ClientConfig::new("abc123", ApiToken::new(sandbox.api_token()))
+        .unwrap()
+        .with_api_base(&base)
+        .unwrap()
+        .with_payments_base(&base)
+        .unwrap()
+}
+
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
 
 pub const CARD: &str = r#"{"type":"card","number":"4242424242424242","cardholder_name":"Jane Doe","expiry_month":12,"expiry_year":2030,"verification_value":"123"}"#;
 

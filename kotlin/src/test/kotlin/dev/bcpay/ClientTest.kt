@@ -141,14 +141,11 @@ class ClientTest {
     /** The documented codes only the sandbox's trigger cards and orders reach (`tests/sandbox/documented_codes.json`, shared with every host). */
     @Test
     fun documentedCodesFromTheSandboxTriggers(): Unit = client(flow = defaultFlowOptions().apply { backoffBaseMs = 1u; backoffCapMs = 5u }).use { c ->
-        val cases = JsonParser.parseString(java.io.File("tests/sandbox/documented_codes.json").readText()).asJsonObject.getAsJsonArray("cases")
-        for (case in cases.map { it.asJsonObject }) {
+        val file = JsonParser.parseString(java.io.File("tests/sandbox/documented_codes.json").readText()).asJsonObject
+        for (case in file.getAsJsonArray("cases").map { it.asJsonObject }) {
             val name = case.get("name").asString
             // The triggers are sandbox fields, not bcpay inputs: the order is created over plain HTTP.
-            val body = JsonParser.parseString(
-                """{"customer_id": 0, "products": [{"name": "Poster", "quantity": 1, "price_inc_tax": 40, "price_ex_tax": 40}],
-                   "billing_address": {"first_name": "Jane", "last_name": "Doe", "street_1": "1 Main St", "city": "Austin", "state": "Texas", "zip": "78751", "country": "United States", "country_iso2": "US", "email": "jane@example.com"}}""",
-            ).asJsonObject
+            val body = file.getAsJsonObject("base_order").deepCopy()
             case.getAsJsonObject("order").entrySet().forEach { (k, v) -> body.add(k, v) }
             val req = java.net.http.HttpRequest.newBuilder(URI.create("$url/stores/abc123/v2/orders"))
                 .header("content-type", "application/json").header("x-auth-token", "sandbox-token")
@@ -163,13 +160,7 @@ class ClientTest {
             val expect = case.getAsJsonObject("expect")
             assertEquals(name, expect.get("kind").asString, d.kind.name.lowercase())
             assertEquals(name, expect.get("code").asLong, d.code)
-            val retry = when (d.retry) {
-                is RetryAdvice.Never -> "never"
-                is RetryAdvice.After -> "after"
-                is RetryAdvice.WithNewToken -> "with_new_token"
-                is RetryAdvice.Reconcile -> "reconcile"
-            }
-            assertEquals(name, expect.get("retry").asString, retry)
+            assertEquals(name, expect.get("retry").asString, retryName(d.retry))
             assertEquals(name, expect.get("shopper_message").asString, d.shopperMessage)
             assertEquals(name, expect.get("charged").asInt, charges(id))
         }

@@ -143,7 +143,8 @@ fun pairs(errors: JsonArray, camel: Boolean = true): List<Pair<String, String>> 
 /** A core field path in the names Kotlin gives the fields (`verification_value` → `verificationValue`). */
 fun camelPath(path: String): String = Regex("_([a-z0-9])").replace(path) { it.groupValues[1].uppercase() }
 
-private fun retryName(r: RetryAdvice): String =
+/** The core's name of a retry advice's type (`with_new_token`, …). */
+fun retryName(r: RetryAdvice): String =
     r::class.simpleName!!.replace(Regex("([a-z])([A-Z])"), "$1_$2").lowercase()
 
 /** Checks a [BcpayException] against a vector's expected error (a subset of the core's error). */
