@@ -18,6 +18,18 @@
 //!                        └─ window over, order status moved ──────────→ Failed(AmbiguousOutcome)
 //! ```
 //!
+//! The flow ends when the order is settled, not merely when the list is done
+//! ([`OrderPaymentStatus::judge`] tells from the order and its transactions):
+//!
+//! ```text
+//! last payment taken ─ a card, PayPal, a bank account ─→ Done(paid): it pays what is due
+//!                    └ a gift certificate, store credit ─→ read order + transactions
+//!                                                           → Done(paid | partially_paid, amount remaining)
+//! token or payment refused with 30101 (order invalid) ──→ read order + transactions
+//!                    paid ─→ Done(already_paid, nothing taken) or Done(paid, the rest not needed)
+//!                    else ─→ Failed(the refusal)
+//! ```
+//!
 //! The rule that protects shoppers from double charges lives in [`PaymentFlow::on_pay_failure`]
 //! and [`PaymentFlow::decide_after_reconcile`]: a Process Payment that may have reached the
 //! server is never sent again on the strength of one read that shows nothing, because absent
@@ -28,8 +40,8 @@ use crate::api::{Api, MethodsQuery};
 use crate::error::{ErrorKind, PaymentError, RetryAdvice};
 use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId, TransportFailure};
 use crate::model::{
-    Order, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, PaymentStatus, ProcessedPayment, Transaction, TransactionType,
-    order_status,
+    Amount, Order, OrderPaymentState, OrderPaymentStatus, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, PaymentStatus,
+    ProcessedPayment, Transaction, TransactionType, order_status,
 };
 use crate::ratelimit::{RateLimiter, SharedRateLimiter};
 use crate::rng::Entropy;
@@ -179,15 +191,27 @@ enum Stage {
     Methods,
     Token,
     Pay,
-    ReconcileTransactions {
+    /// Reading the order's transactions (every page), then the order itself, for `why`.
+    ReadTransactions {
+        why: Read,
         page: u32,
-        recorded: u32,
-        found: Option<Transaction>,
+        collected: Vec<Transaction>,
     },
-    ReconcileOrder {
-        recorded: u32,
-        found: Option<Transaction>,
+    ReadOrder {
+        why: Read,
+        transactions: Vec<Transaction>,
     },
+}
+
+/// Why the flow reads the order and its transactions.
+#[derive(Clone, Debug)]
+enum Read {
+    /// Settling a Process Payment that may have been taken (see [`PaymentFlow::decide_after_reconcile`]).
+    Reconcile,
+    /// The last payment was a partial tender: how much is still due?
+    AfterLastPayment,
+    /// The order was refused as invalid (30101): paid already, or the refusal stands.
+    Refused(Box<PaymentError>),
 }
 
 impl Stage {
@@ -196,13 +220,9 @@ impl Stage {
             Stage::Methods => Endpoint::GetPaymentMethods,
             Stage::Token => Endpoint::CreatePaymentAccessToken,
             Stage::Pay => Endpoint::ProcessPayment,
-            Stage::ReconcileTransactions { .. } => Endpoint::GetOrderTransactions,
-            Stage::ReconcileOrder { .. } => Endpoint::GetOrder,
+            Stage::ReadTransactions { .. } => Endpoint::GetOrderTransactions,
+            Stage::ReadOrder { .. } => Endpoint::GetOrder,
         }
-    }
-
-    fn is_reconciling(&self) -> bool {
-        matches!(self, Stage::ReconcileTransactions { .. } | Stage::ReconcileOrder { .. })
     }
 }
 
@@ -242,6 +262,8 @@ pub struct PaymentFlow {
     unusable_tokens: u32,
     /// When the time budget runs out.
     deadline_ms: Option<u64>,
+    /// What was due when the flow's first token was issued (its claims), and in what currency.
+    due_at_start: Option<(Amount, String)>,
     outcome: Option<Action>,
     /// The flow holds its order's claim in the limiter (see [`RateLimiter::claim_order`]),
     /// released when it finishes or is dropped.
@@ -332,6 +354,7 @@ impl PaymentFlow {
             settle_reads: 0,
             order_moved: false,
             unusable_tokens: 0,
+            due_at_start: None,
             outcome: None,
             claimed: false,
         })
@@ -408,7 +431,8 @@ impl PaymentFlow {
         let a = self.options.max_attempts;
         let per_reconcile = settle_schedule(&self.options).count() as u32 * a * (self.options.max_transaction_pages + 1);
         let per_send = a /* token */ + 1 /* pay */ + per_reconcile;
-        a + (self.payments.len() as u32) * a * per_send
+        let status_read = a * (self.options.max_transaction_pages + 1);
+        a + (self.payments.len() as u32) * a * per_send + status_read
     }
 
     /// What to do next at `now_ms`.
@@ -475,8 +499,8 @@ impl PaymentFlow {
                     .ok_or_else(|| PaymentError::new(ErrorKind::Authentication, "No payment access token"))?;
                 Ok(self.api.process_payment_request(&pat.secret, &self.payments[self.step]))
             }
-            Stage::ReconcileTransactions { page, .. } => self.api.build_get_transactions(self.order_id, *page),
-            Stage::ReconcileOrder { .. } => self.api.build_get_order(self.order_id),
+            Stage::ReadTransactions { page, .. } => self.api.build_get_transactions(self.order_id, *page),
+            Stage::ReadOrder { .. } => self.api.build_get_order(self.order_id),
         }
     }
 
@@ -507,10 +531,17 @@ impl PaymentFlow {
             Stage::Token => match api.parse_create_access_token(id, response, now_ms) {
                 Ok(pat) if pat.is_expired(now_ms) => self.on_unusable_token(id, now_ms),
                 Ok(pat) => {
+                    if self.due_at_start.is_none() {
+                        self.due_at_start = pat.claims.as_ref().and_then(|c| {
+                            let currency = c.currency.clone()?;
+                            Some((Amount::from_minor(c.amount?, &currency), currency))
+                        });
+                    }
                     self.pat = Some(pat);
                     self.pat_spent = false;
                     self.enter(Stage::Pay);
                 }
+                Err(e) if order_may_be_paid(&e) => self.read(Read::Refused(Box::new(e))),
                 Err(e) => self.retry_or_fail(e, None, now_ms),
             },
             Stage::Pay => {
@@ -523,39 +554,74 @@ impl PaymentFlow {
                     Err(e) => self.on_pay_failure(e, id, now_ms),
                 }
             }
-            Stage::ReconcileTransactions {
-                page,
-                mut recorded,
-                mut found,
-            } => match api.parse_get_transactions(id, response) {
+            Stage::ReadTransactions { why, page, mut collected } => match api.parse_get_transactions(id, response) {
                 Ok(txs) => {
-                    let method_id = &self.payments[self.step].payment_method_id;
-                    for tx in txs
-                        .transactions
-                        .iter()
-                        .filter(|t| t.records_payment() && matches_method(t, method_id))
-                    {
-                        recorded += 1;
-                        found = Some(tx.clone());
-                    }
-                    if txs.has_next() && page < self.options.max_transaction_pages {
-                        self.enter(Stage::ReconcileTransactions {
-                            page: page + 1,
-                            recorded,
-                            found,
+                    let more = txs.has_next();
+                    collected.extend(txs.transactions);
+                    if !more {
+                        self.enter(Stage::ReadOrder {
+                            why,
+                            transactions: collected,
                         });
-                    } else if txs.has_next() {
-                        self.fail_ambiguous("the order has more transaction pages than the flow reads");
+                    } else if page < self.options.max_transaction_pages {
+                        self.enter(Stage::ReadTransactions {
+                            why,
+                            page: page + 1,
+                            collected,
+                        });
                     } else {
-                        self.enter(Stage::ReconcileOrder { recorded, found });
+                        self.unreadable(why, "the order has more transaction pages than the flow reads");
                     }
                 }
                 Err(e) => self.retry_or_fail(e, None, now_ms),
             },
-            Stage::ReconcileOrder { recorded, found } => match api.parse_get_order(id, response) {
-                Ok(order) => self.decide_after_reconcile(&order, recorded, found, now_ms),
+            Stage::ReadOrder { why, transactions } => match api.parse_get_order(id, response) {
+                Ok(order) if matches!(why, Read::Reconcile) => {
+                    let method_id = &self.payments[self.step].payment_method_id;
+                    let recorded: Vec<&Transaction> = transactions
+                        .iter()
+                        .filter(|t| t.records_payment() && matches_method(t, method_id))
+                        .collect();
+                    let (count, last) = (recorded.len() as u32, recorded.last().map(|t| (*t).clone()));
+                    self.decide_after_reconcile(&order, count, last, now_ms);
+                }
+                Ok(order) => self.on_status(why, Some(OrderPaymentStatus::judge(&order, transactions))),
                 Err(e) => self.retry_or_fail(e, None, now_ms),
             },
+        }
+    }
+
+    /// Reads the order's transactions and the order, for `why`.
+    fn read(&mut self, why: Read) {
+        self.enter(Stage::ReadTransactions {
+            why,
+            page: 1,
+            collected: Vec::new(),
+        });
+    }
+
+    /// The order or its transactions could not be read (`reason`): an unclear payment stays
+    /// unclear; the other reads end as [`on_status`](Self::on_status) says without a status.
+    fn unreadable(&mut self, why: Read, reason: &str) {
+        match why {
+            Read::Reconcile => self.fail_ambiguous(reason),
+            why => self.on_status(why, None),
+        }
+    }
+
+    /// The order's payment status is read (`None`: it could not be): the flow ends by it. A
+    /// refusal stands unless the order is paid; payments taken are reported whatever the read.
+    fn on_status(&mut self, why: Read, status: Option<OrderPaymentStatus>) {
+        use OrderPaymentState::*;
+        match (why, status) {
+            (Read::Refused(_), Some(s)) if s.state == Paid => {
+                self.finish(if self.taken.is_empty() { AlreadyPaid } else { Paid }, Some(s));
+            }
+            (Read::Refused(refusal), _) => {
+                self.fail_at_step(*refusal);
+            }
+            // After the last payment (a reconciliation decides by its own rule instead).
+            (_, s) => self.finish(s.as_ref().map_or(Ambiguous, |s| s.state), s),
         }
     }
 
@@ -625,6 +691,8 @@ impl PaymentFlow {
                 self.pat = None;
                 self.enter(Stage::Token);
             }
+            // Nothing was processed; the order may have been paid meanwhile (or before).
+            _ if order_may_be_paid(&error) => self.read(Read::Refused(Box::new(error))),
             // Includes every answer that could not be read: on a call that moves money, the core
             // advises reconciling those (`PaymentError::invalid_response`).
             _ if error.retry == RetryAdvice::Reconcile => self.start_reconcile(error, id.clone(), now_ms),
@@ -653,11 +721,7 @@ impl PaymentFlow {
         let offset = settle_schedule(&self.options)
             .nth(self.settle_reads as usize)
             .unwrap_or(self.options.settle_window_ms);
-        self.enter(Stage::ReconcileTransactions {
-            page: 1,
-            recorded: 0,
-            found: None,
-        });
+        self.read(Read::Reconcile);
         self.not_before = self.unclear_since_ms.saturating_add(offset);
     }
 
@@ -771,18 +835,48 @@ impl PaymentFlow {
         self.unclear = None;
         self.step += 1;
         self.pay_sends = 0;
-        if self.step == self.payments.len() {
-            self.release_claim();
-            self.outcome = Some(Action::Done {
-                output: PaymentReceipt {
-                    order_id: self.order_id,
-                    payments: self.taken.clone(),
-                    requests_sent: self.requests_sent,
-                },
-            });
-        } else {
+        if self.step < self.payments.len() {
             self.enter(Stage::Token);
+        } else if self.payments[self.step - 1].instrument.is_partial_tender() {
+            // A gift certificate or store credit pays what it holds, not what is due.
+            self.read(Read::AfterLastPayment);
+        } else {
+            // Any other instrument pays the amount due, which its token carried.
+            self.finish(OrderPaymentState::Paid, None);
         }
+    }
+
+    /// Ends the flow with its receipt: the order's `state`, and its amounts from `status` when
+    /// it was read, else from the first token's claims.
+    fn finish(&mut self, state: OrderPaymentState, status: Option<OrderPaymentStatus>) {
+        let remaining = match &status {
+            Some(s) => s.remaining,
+            None if state == OrderPaymentState::Paid => Some(Amount::ZERO),
+            None => None,
+        };
+        let (due, token_currency) = self.due_at_start.clone().unzip();
+        let amount_paid = match (state == OrderPaymentState::AlreadyPaid, due, remaining) {
+            (true, ..) => Some(Amount::ZERO),
+            (false, Some(due), Some(left)) => Some(Amount(due.0 - left.0)),
+            _ => None,
+        };
+        let (currency, transactions) = match status {
+            Some(s) => (s.currency.or(token_currency), s.transactions),
+            None => (token_currency, Vec::new()),
+        };
+        self.release_claim();
+        self.outcome = Some(Action::Done {
+            output: PaymentReceipt {
+                order_id: self.order_id,
+                payments: self.taken.clone(),
+                requests_sent: self.requests_sent,
+                order_state: state,
+                amount_paid,
+                amount_remaining: remaining,
+                currency,
+                transactions,
+            },
+        });
     }
 
     /// Retries a call that cannot move money (by [`may_resend`]), or gives up.
@@ -798,8 +892,9 @@ impl PaymentFlow {
             }
             return;
         }
-        if self.stage.is_reconciling() {
-            self.fail_ambiguous("the order's transactions could not be read");
+        if let Stage::ReadTransactions { why, .. } | Stage::ReadOrder { why, .. } = &mut self.stage {
+            let why = std::mem::replace(why, Read::AfterLastPayment);
+            self.unreadable(why, "the order's transactions could not be read");
         } else {
             self.fail_at_step(error);
         }
@@ -878,6 +973,12 @@ pub(crate) fn server_wait_too_long(endpoint: Endpoint, asked_ms: u64) -> Payment
     e.retry = RetryAdvice::After { ms: asked_ms };
     e.endpoint = Some(endpoint);
     e
+}
+
+/// Whether a refusal may mean the order is paid already: 30101 ("Order is invalid"), which the
+/// Payments API answers for an order that is no longer Incomplete or Pending with money due.
+fn order_may_be_paid(error: &PaymentError) -> bool {
+    error.code == Some(30101)
 }
 
 /// Whether a transaction belongs to the payment method being reconciled. Transactions without a

@@ -28,7 +28,7 @@
 use crate::error::PaymentError;
 use crate::flow::{Action, PaymentFlow};
 use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId, TransportFailure};
-use crate::model::{Payment, PaymentInstrument, PaymentReceipt, ProcessedPayment};
+use crate::model::{Payment, PaymentInstrument, PaymentReceipt};
 use crate::read::{Fields, FromJson, Json, Path, ShapeError};
 use serde::Serialize;
 
@@ -189,30 +189,6 @@ impl FromJson for RecordedError {
     }
 }
 
-/// A receipt as a record keeps it (the shape `PaymentReceipt` serializes to).
-fn read_receipt(v: &Json<'_>, at: &Path<'_>) -> Result<PaymentReceipt, ShapeError> {
-    let f = Fields::of(v, at, "a receipt")?;
-    let mut payments = Vec::new();
-    if let Some(Json::Array(items)) = f.get("payments") {
-        for (i, item) in items.iter().enumerate() {
-            let at = Path::Index(at, i);
-            let p = Fields::of(item, &at, "a payment")?;
-            payments.push(ProcessedPayment {
-                id: p.opt("id")?,
-                status: p.req("status")?,
-                transaction_type: p.req("transaction_type")?,
-                payment_method_id: p.req("payment_method_id")?,
-                reconciled: p.or_default("reconciled")?,
-            });
-        }
-    }
-    Ok(PaymentReceipt {
-        order_id: f.req("order_id")?,
-        payments,
-        requests_sent: f.or_default("requests_sent")?,
-    })
-}
-
 impl FromJson for JournalRecord {
     const EXPECTED: &'static str = "a journal record";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
@@ -239,7 +215,7 @@ impl FromJson for JournalRecord {
             sent_at_ms: f.opt("sent_at_ms")?,
             updated_at_ms: f.req("updated_at_ms")?,
             receipt: match f.get("receipt") {
-                Some(r) if !r.is_null() => Some(read_receipt(r, &Path::Key(at, "receipt"))?),
+                Some(r) if !r.is_null() => Some(PaymentReceipt::from_json(r, &Path::Key(at, "receipt"))?),
                 _ => None,
             },
             error: f.opt("error")?,

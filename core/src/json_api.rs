@@ -175,7 +175,7 @@ pub fn action_json(action: &Action<CallOutput>) -> String {
 /// gives `now_ms`.
 pub fn call(name: &str, input_json: &str) -> Result<(Call, Option<u64>), PaymentError> {
     let endpoint = Endpoint::named(name);
-    if endpoint.is_none() && name != REFUND {
+    if endpoint.is_none() && ![REFUND, GET_ORDER_PAYMENT_STATUS].contains(&name) {
         return Err(unknown(name));
     }
     let doc = parse_document(input_json, "input")?;
@@ -183,13 +183,23 @@ pub fn call(name: &str, input_json: &str) -> Result<(Call, Option<u64>), Payment
     let i = Fields::of(&doc.0, &root, "an object").map_err(|e| input_error(&e))?;
     match endpoint {
         Some(endpoint) => read_call(endpoint, &i),
-        None => read_refund(&i),
+        None if name == REFUND => read_refund(&i),
+        None => read_order_id(&i).map(|order_id| (Call::GetOrderPaymentStatus { order_id }, None)),
     }
     .map_err(|e| input_error(&e))
 }
 
-/// The one call that is not one endpoint: [`Call::Refund`] (quote, then refund), `{order_id, items}`.
+/// A call that is not one endpoint: [`Call::Refund`] (quote, then refund), `{order_id, items}`.
 pub const REFUND: &str = "refund";
+
+/// A call that is not one endpoint: [`Call::GetOrderPaymentStatus`] (order, then transactions),
+/// `{order_id}`.
+pub const GET_ORDER_PAYMENT_STATUS: &str = "get_order_payment_status";
+
+fn read_order_id(i: &Fields<'_>) -> Result<u64, ShapeError> {
+    i.deny_unknown(&["order_id"])?;
+    i.req("order_id")
+}
 
 fn read_refund(i: &Fields<'_>) -> Result<(Call, Option<u64>), ShapeError> {
     i.deny_unknown(&["order_id", "items"])?;
@@ -220,11 +230,7 @@ fn read_call(endpoint: Endpoint, i: &Fields<'_>) -> Result<(Call, Option<u64>), 
                 (Some(id), _) => MethodsQuery::OrderId(id),
                 (None, Some(c)) => MethodsQuery::CheckoutId(c),
                 (None, None) => {
-                    return Err(ShapeError {
-                        path: "order_id".to_owned(),
-                        expected: "an order id (or a checkout_id)",
-                        found: "nothing",
-                    });
+                    return Err(ShapeError::at("order_id".to_owned(), "an order id (or a checkout_id)", "nothing"));
                 }
             },
         },

@@ -477,15 +477,215 @@ pub struct ProcessedPayment {
     pub reconciled: bool,
 }
 
-/// The outcome of a whole [`PaymentFlow`](crate::flow::PaymentFlow).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The outcome of a whole [`PaymentFlow`](crate::flow::PaymentFlow): what it took, and where that
+/// leaves the order.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PaymentReceipt {
     /// The order paid.
     pub order_id: u64,
-    /// One entry per instrument, in order.
+    /// One entry per instrument taken, in order. Fewer than given when the order was paid before
+    /// the last (a gift certificate that covered it); none when it was already paid.
     pub payments: Vec<ProcessedPayment>,
     /// How many HTTP requests the flow made.
     pub requests_sent: u32,
+    /// The order's payment state at the end: `paid`, `partially_paid` (the payments did not cover
+    /// it: `amount_remaining` is still due), `already_paid` (paid before this flow, which took
+    /// nothing), or `ambiguous` (the last payment was taken but the order could not be read).
+    pub order_state: OrderPaymentState,
+    /// What this flow paid, when the token said what was due (see [`Amount`]).
+    pub amount_paid: Option<Amount>,
+    /// What the order still owes: `"0.00"` when paid; `None` when it could not be told.
+    pub amount_remaining: Option<Amount>,
+    /// The currency of those amounts (ISO 4217).
+    pub currency: Option<String>,
+    /// The order's transactions, when the flow read them to tell the state (`already_paid`,
+    /// `partially_paid`); else empty.
+    pub transactions: Vec<Transaction>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Money and settlement
+// ---------------------------------------------------------------------------------------------
+
+/// An amount of money, exact to 1/10000 of a unit (the V2 API's precision). It serializes as a
+/// decimal string in major units with at least two decimals — `"19.99"`, `"12.00"`, `"0.125"` —
+/// the one form money takes in bcpay's results, whatever form the API gave it in (`"19.9900"`,
+/// `12`, or a token's minor units).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Amount(pub i64);
+
+impl Amount {
+    /// Zero.
+    pub const ZERO: Amount = Amount(0);
+
+    /// From the API's decimal string or number in major units.
+    pub fn from_major(major: f64) -> Amount {
+        Amount((major * 10_000.0).round() as i64)
+    }
+
+    /// From minor units of `currency` (a token's `data.amount`, its ISO 4217 code in capitals):
+    /// the ISO exponent, 2 unless the currency is one of the zero- or three-decimal ones.
+    pub fn from_minor(minor: i64, currency: &str) -> Amount {
+        // Byte comparison, not `str::contains`: a substring search costs the wasm module 2 KB.
+        let among = |codes: &[u8]| codes.chunks(3).any(|c| c == currency.as_bytes());
+        let exponent = if among(b"BIFCLPDJFGNFISKJPYKMFKRWPYGRWFUGXUYIVNDVUVXAFXOFXPF") {
+            0
+        } else if among(b"BHDIQDJODKWDLYDOMRTND") {
+            3
+        } else {
+            2
+        };
+        Amount(minor.saturating_mul(10i64.pow(4 - exponent)))
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let (units, mut frac, mut places) = (self.0.unsigned_abs() / 10_000, self.0.unsigned_abs() % 10_000, 4);
+        while places > 2 && frac % 10 == 0 {
+            frac /= 10;
+            places -= 1;
+        }
+        write!(f, "{sign}{units}.{frac:0places$}")
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl FromJson for Amount {
+    const EXPECTED: &'static str = "an amount";
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
+        match v {
+            Json::String(s) => crate::read::decimal(s),
+            n => n.as_f64(),
+        }
+        .map(Amount::from_major)
+        .ok_or_else(|| Self::mismatch(v, at))
+    }
+}
+
+/// Whether an order is paid, judged from its own totals and transactions
+/// ([`OrderPaymentStatus::judge`]). bcpay's own classification, so a closed set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OrderPaymentState {
+    /// Nothing paid.
+    Unpaid,
+    /// Some paid (a gift certificate, store credit), some still due.
+    PartiallyPaid,
+    /// Paid in full (purchased or authorized).
+    Paid,
+    /// Paid in full before this flow; it took nothing (a receipt's state only).
+    AlreadyPaid,
+    /// The order and its transactions disagree, or could not be read: check before paying.
+    Ambiguous,
+}
+
+impl OrderPaymentState {
+    const NAMES: [&'static str; 5] = ["unpaid", "partially_paid", "paid", "already_paid", "ambiguous"];
+
+    /// The wire text (`partially_paid`, …).
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl fmt::Display for OrderPaymentState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for OrderPaymentState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl FromJson for OrderPaymentState {
+    const EXPECTED: &'static str = "an order payment state";
+    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
+        use OrderPaymentState::*;
+        let found = Self::NAMES.iter().position(|n| Some(*n) == v.as_str());
+        found
+            .map(|i| [Unpaid, PartiallyPaid, Paid, AlreadyPaid, Ambiguous][i])
+            .ok_or_else(|| Self::mismatch(v, at))
+    }
+}
+
+/// An order's payment status: its state and amounts, from the order and its transactions.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OrderPaymentStatus {
+    /// The order.
+    pub order_id: u64,
+    /// Paid, unpaid, partially paid or ambiguous.
+    pub state: OrderPaymentState,
+    /// The order's total including tax.
+    pub total: Option<Amount>,
+    /// Taken or reserved by its transactions (purchases, authorizations and pending payments,
+    /// less voids).
+    pub paid: Amount,
+    /// Still due: the total less what is paid, never below zero; `None` without a total.
+    pub remaining: Option<Amount>,
+    /// The order's currency.
+    pub currency: Option<String>,
+    /// The order's V2 status id.
+    pub order_status_id: Option<i64>,
+    /// Every transaction of the order.
+    pub transactions: Vec<Transaction>,
+}
+
+impl OrderPaymentStatus {
+    /// The one rule that says whether an order is paid. Money is what its transactions record;
+    /// the order's status must not contradict it: a status past Pending with nothing recorded
+    /// (the ledger may lag), or a transaction in another currency, is `ambiguous`.
+    pub fn judge(order: &Order, transactions: Vec<Transaction>) -> OrderPaymentStatus {
+        let mut paid = Amount::ZERO;
+        let mut foreign = false;
+        for t in &transactions {
+            let sign = match t.event.as_str() {
+                _ if t.status == "error" => 0,
+                "void" => -1,
+                _ if t.records_payment() => 1,
+                _ => 0,
+            };
+            paid.0 += sign * Amount::from_major(t.amount).0;
+            foreign |= sign != 0 && order.currency_code.as_deref().is_some_and(|c| !c.eq_ignore_ascii_case(&t.currency));
+        }
+        let total = order
+            .total_inc_tax
+            .as_deref()
+            .and_then(crate::read::decimal)
+            .map(Amount::from_major);
+        let remaining = total.map(|t| Amount((t.0 - paid.0).max(0)));
+        // Statuses an unpaid order may have: Incomplete, and those of orders that never got paid.
+        let status_unpaid = matches!(
+            order.status_id,
+            Some(order_status::INCOMPLETE | order_status::CANCELLED | order_status::DECLINED | order_status::AWAITING_PAYMENT)
+        );
+        let state = match remaining {
+            _ if foreign => OrderPaymentState::Ambiguous,
+            None => OrderPaymentState::Ambiguous,
+            Some(r) if r.0 == 0 && (paid.0 > 0 || !status_unpaid) => OrderPaymentState::Paid,
+            Some(_) if paid.0 > 0 => OrderPaymentState::PartiallyPaid,
+            Some(_) if status_unpaid => OrderPaymentState::Unpaid,
+            Some(_) => OrderPaymentState::Ambiguous,
+        };
+        OrderPaymentStatus {
+            order_id: order.id.max(0) as u64,
+            state,
+            total,
+            paid,
+            remaining,
+            currency: order.currency_code.clone(),
+            order_status_id: order.status_id,
+            transactions,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -498,6 +698,10 @@ pub mod order_status {
     pub const INCOMPLETE: i64 = 0;
     /// Pending: partly paid (gift certificate / store credit), awaiting the rest.
     pub const PENDING: i64 = 1;
+    /// Cancelled.
+    pub const CANCELLED: i64 = 5;
+    /// Declined.
+    pub const DECLINED: i64 = 6;
     /// Awaiting Payment.
     pub const AWAITING_PAYMENT: i64 = 7;
     /// Awaiting Fulfillment: fully paid.
@@ -906,11 +1110,11 @@ impl FromJson for PaymentInstrument {
             "store_credit" => PaymentInstrument::StoreCredit,
             "tokenized_card" => PaymentInstrument::TokenizedCard(TokenizedCard::from_json(v, at)?),
             _ => {
-                return Err(ShapeError {
-                    path: Path::Key(at, "type").to_string(),
-                    expected: "card, stored_card, stored_paypal_account, stored_bank_account, gift_certificate, store_credit or tokenized_card",
-                    found: "another value",
-                });
+                return Err(ShapeError::at(
+                    Path::Key(at, "type").to_string(),
+                    "card, stored_card, stored_paypal_account, stored_bank_account, gift_certificate, store_credit or tokenized_card",
+                    "another value",
+                ));
             }
         };
         Ok(instrument)
@@ -1039,7 +1243,7 @@ impl FromJson for ProcessedPayment {
             status: f.req("status")?,
             transaction_type: f.req("transaction_type")?,
             payment_method_id: f.req("payment_method_id")?,
-            reconciled: f.req("reconciled")?,
+            reconciled: f.or_default("reconciled")?,
         })
     }
 }
@@ -1051,7 +1255,13 @@ impl FromJson for PaymentReceipt {
         Ok(PaymentReceipt {
             order_id: f.req("order_id")?,
             payments: f.req("payments")?,
-            requests_sent: f.req("requests_sent")?,
+            requests_sent: f.or_default("requests_sent")?,
+            // Receipts written before these fields (journals, relays) were of paid orders.
+            order_state: f.or("order_state", OrderPaymentState::Paid)?,
+            amount_paid: f.opt("amount_paid")?,
+            amount_remaining: f.opt("amount_remaining")?,
+            currency: f.opt("currency")?,
+            transactions: f.or_default("transactions")?,
         })
     }
 }

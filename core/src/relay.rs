@@ -151,11 +151,11 @@ impl FromJson for PaymentRequest {
             .find(|(_, ok)| !ok)
             .map(|(key, _)| *key)
         {
-            return Err(ShapeError {
-                path: key.to_owned(),
-                expected: "a bcpay.payment_request envelope, version 1",
-                found: "another",
-            });
+            return Err(ShapeError::at(
+                key.to_owned(),
+                "a bcpay.payment_request envelope, version 1",
+                "another",
+            ));
         }
         let time_budget_ms = match f.get("options") {
             None | Some(Json::Null) => None,
@@ -323,6 +323,11 @@ mod tests {
                 reconciled: true,
             }],
             requests_sent: 5,
+            order_state: crate::model::OrderPaymentState::PartiallyPaid,
+            amount_paid: Some(crate::model::Amount(199_900)),
+            amount_remaining: Some(crate::model::Amount(5_000)),
+            currency: Some("USD".into()),
+            transactions: Vec::new(),
         };
         assert_eq!(read_outcome(outcome_body(&Ok(receipt.clone())).as_bytes()), Ok(receipt));
         let mut decline = PaymentError::new(ErrorKind::Declined, "Card declined");

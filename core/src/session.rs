@@ -25,8 +25,8 @@ use crate::error::{ErrorKind, PaymentError, RetryAdvice};
 use crate::flow::{Action, FlowOptions, MAX_SERVER_WAIT_MS, PaymentFlow, refused_wait, server_wait_too_long};
 use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId, TransportFailure};
 use crate::model::{
-    NewOrder, Order, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, ProcessedPayment, Refund, RefundItem, RefundQuote,
-    RefundQuoteRequest, RefundRequest, StoredInstrument, Transaction, TransactionPage,
+    NewOrder, Order, OrderPaymentStatus, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, ProcessedPayment, Refund, RefundItem,
+    RefundQuote, RefundQuoteRequest, RefundRequest, StoredInstrument, Transaction, TransactionPage,
 };
 use crate::ratelimit::{LimitClass, Permit, RateLimitConfig, RateLimiter, SharedRateLimiter};
 use crate::rng::Entropy;
@@ -271,6 +271,12 @@ pub enum Call {
         /// The customer.
         customer_id: u64,
     },
+    /// Whether an order is paid, and how much is due: V2 get order, then every page of its
+    /// transactions, judged by [`OrderPaymentStatus::judge`] (the rule payment flows end by).
+    GetOrderPaymentStatus {
+        /// The order.
+        order_id: u64,
+    },
 }
 
 impl Call {
@@ -282,7 +288,7 @@ impl Call {
             Call::CreatePaymentAccessToken { .. } => Endpoint::CreatePaymentAccessToken,
             Call::ProcessPayment { .. } => Endpoint::ProcessPayment,
             Call::CreateOrder { .. } => Endpoint::CreateOrder,
-            Call::GetOrder { .. } => Endpoint::GetOrder,
+            Call::GetOrder { .. } | Call::GetOrderPaymentStatus { .. } => Endpoint::GetOrder,
             Call::GetOrderTransactions { .. } => Endpoint::GetOrderTransactions,
             Call::CapturePayment { .. } => Endpoint::CapturePayment,
             Call::VoidPayment { .. } => Endpoint::VoidPayment,
@@ -300,7 +306,7 @@ impl Call {
             Call::CreatePaymentAccessToken { order_id, is_recurring } => api.build_create_access_token(*order_id, *is_recurring),
             Call::ProcessPayment { pat, payment, methods } => api.build_process_payment(pat, payment, now_ms, methods.as_deref()),
             Call::CreateOrder { order } => api.build_create_order(order),
-            Call::GetOrder { order_id } => api.build_get_order(*order_id),
+            Call::GetOrder { order_id } | Call::GetOrderPaymentStatus { order_id } => api.build_get_order(*order_id),
             Call::GetOrderTransactions { order_id, .. } => api.build_get_transactions(*order_id, page),
             Call::CapturePayment { order_id } => api.build_capture(*order_id),
             Call::VoidPayment { order_id } => api.build_void(*order_id),
@@ -312,14 +318,21 @@ impl Call {
         }
     }
 
-    /// The answer to one request of this call.
-    pub fn parse(&self, api: &Api, id: &RequestId, response: &HttpResponse, now_ms: u64) -> Result<CallOutput, PaymentError> {
+    /// The answer to one request of this call, sent to `endpoint`.
+    pub fn parse(
+        &self,
+        api: &Api,
+        endpoint: Endpoint,
+        id: &RequestId,
+        response: &HttpResponse,
+        now_ms: u64,
+    ) -> Result<CallOutput, PaymentError> {
         match self {
             // A payment this client sent: an error also loses every secret it carried.
             Call::ProcessPayment { pat, payment, .. } => {
                 Ok(CallOutput::Payment(api.parse_process_payment_sent(id, response, pat, payment)?))
             }
-            _ => parse_answer(api, self.endpoint(), id, response, now_ms, ""),
+            _ => parse_answer(api, endpoint, id, response, now_ms, ""),
         }
     }
 }
@@ -383,6 +396,8 @@ pub enum CallOutput {
     Refunds(Vec<Refund>),
     /// Stored instruments.
     StoredInstruments(Vec<StoredInstrument>),
+    /// An order's payment status.
+    PaymentStatus(OrderPaymentStatus),
     /// [`Session::pay_from_app`]: the outcome envelope to answer the app with (HTTP 200), a
     /// receipt or an error alike (see [`crate::relay`]).
     RelayOutcome(String),
@@ -526,6 +541,8 @@ pub struct CallFlow {
     deadline_ms: Option<u64>,
     page: u32,
     collected: Vec<Transaction>,
+    /// [`Call::GetOrderPaymentStatus`]'s order, once read: its transactions come next.
+    status_order: Option<Order>,
     attempts: u32,
     requests_sent: u32,
     not_before: u64,
@@ -570,6 +587,7 @@ impl CallFlow {
             now_at_start: now_ms,
             page,
             collected: Vec::new(),
+            status_order: None,
             attempts: 0,
             requests_sent: 0,
             not_before: 0,
@@ -581,6 +599,21 @@ impl CallFlow {
     /// The call being made.
     pub fn endpoint(&self) -> Endpoint {
         self.call.endpoint()
+    }
+
+    /// The endpoint of the call's next request.
+    fn endpoint_now(&self) -> Endpoint {
+        match self.status_order {
+            Some(_) => Endpoint::GetOrderTransactions,
+            None => self.call.endpoint(),
+        }
+    }
+
+    fn request(&self) -> Result<HttpRequest, PaymentError> {
+        match &self.status_order {
+            Some(order) => self.api.build_get_transactions(order.id.max(0) as u64, self.page),
+            None => self.call.request(&self.api, self.page, self.now_at_start),
+        }
     }
 
     /// When the time budget runs out, if there is one.
@@ -612,13 +645,13 @@ impl CallFlow {
                 until_ms: wake_at(self.deadline_ms, self.not_before),
             };
         }
-        let endpoint = self.call.endpoint();
+        let endpoint = self.endpoint_now();
         let ticket = match admit(&self.limiter, endpoint, now_ms, self.deadline_ms) {
             Admission::Ready(ticket) => ticket,
             Admission::Wait(until_ms) => return Action::Wait { until_ms },
             Admission::Refused(e) => return self.fail(*e),
         };
-        let request = match self.call.request(&self.api, self.page, self.now_at_start) {
+        let request = match self.request() {
             Ok(r) => r,
             Err(e) => {
                 lock(&self.limiter).release(ticket, now_ms);
@@ -639,15 +672,25 @@ impl CallFlow {
     pub fn on_response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
         let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
         lock(&self.limiter).observe(endpoint, response, now_ms);
-        match self.call.parse(&self.api, id, response, now_ms) {
-            Ok(CallOutput::TransactionPage(page)) if matches!(self.call, Call::GetOrderTransactions { page: None, .. }) => {
+        let all_pages = matches!(
+            self.call,
+            Call::GetOrderTransactions { page: None, .. } | Call::GetOrderPaymentStatus { .. }
+        );
+        match self.call.parse(&self.api, endpoint, id, response, now_ms) {
+            Ok(CallOutput::Order(order)) if matches!(self.call, Call::GetOrderPaymentStatus { .. }) => {
+                self.status_order = Some(order);
+                self.attempts = 0;
+            }
+            Ok(CallOutput::TransactionPage(page)) if all_pages => {
                 let more = page.has_next();
                 self.collected.extend(page.transactions);
                 if !more {
                     let all = std::mem::take(&mut self.collected);
-                    self.outcome = Some(Action::Done {
-                        output: CallOutput::Transactions(all),
-                    });
+                    let output = match &self.status_order {
+                        Some(order) => CallOutput::PaymentStatus(OrderPaymentStatus::judge(order, all)),
+                        None => CallOutput::Transactions(all),
+                    };
+                    self.outcome = Some(Action::Done { output });
                 } else if self.page >= self.options.max_transaction_pages {
                     let mut e = PaymentError::new(ErrorKind::InvalidResponse, "The order has more transaction pages than bcpay reads");
                     e.detail = Some(format!(

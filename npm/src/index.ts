@@ -15,6 +15,7 @@ import type {
   HttpResponse,
   NewOrder,
   Order,
+  OrderPaymentStatus,
   Payment,
   PaymentMethod,
   PaymentReceipt,
@@ -581,7 +582,7 @@ export class Client {
     }
   }
 
-  async #call<T>(call: Endpoint | "refund", input: Record<string, Json>, options: CallOptions = {}): Promise<T> {
+  async #call<T>(call: Endpoint | "refund" | "get_order_payment_status", input: Record<string, Json>, options: CallOptions = {}): Promise<T> {
     const op = new Operation(core(() => this.#api.newCall(call, toJson(toSnake(input)), Date.now())));
     return toCamel<T>(await this.#drive(op, options.signal));
   }
@@ -610,6 +611,11 @@ export class Client {
 
   getOrder(orderId: number, options?: CallOptions): Promise<Order> {
     return this.#call("get_order", { orderId }, options);
+  }
+
+  /** Whether an order is paid and how much is due: the order, then all its transactions, judged by the rule `pay` ends by. */
+  getOrderPaymentStatus(orderId: number, options?: CallOptions): Promise<OrderPaymentStatus> {
+    return this.#call("get_order_payment_status", { orderId }, options);
   }
 
   /** Every transaction of an order (all pages, at most `maxTransactionPages`). */

@@ -126,10 +126,43 @@ export interface ProcessedPayment {
   reconciled: boolean;
 }
 
+/**
+ * Money in results: a decimal string in major units with at least two decimals (`"19.99"`,
+ * `"12.00"`), whatever form the API gave it in.
+ */
+export type Amount = string;
+
+/** Whether an order is paid, judged from its totals and transactions (the core's rule). */
+export type OrderPaymentState = "unpaid" | "partially_paid" | "paid" | "already_paid" | "ambiguous";
+
 export interface PaymentReceipt {
   orderId: number;
+  /** The payments taken, in order: fewer than given when the order was paid before the last (a gift certificate that covered it), none when it was already paid. */
   payments: ProcessedPayment[];
   requestsSent: number;
+  /** `paid`; `partially_paid` (the payments did not cover the order: `amountRemaining` is still due); `already_paid` (paid before, nothing taken); `ambiguous` (the last payment was taken but the order could not be read). */
+  orderState: OrderPaymentState;
+  /** What this payment took, when its token said what was due. */
+  amountPaid: Amount | null;
+  /** What the order still owes: `"0.00"` when paid. */
+  amountRemaining: Amount | null;
+  currency: string | null;
+  /** The order's transactions when the flow read them (`already_paid`, `partially_paid`). */
+  transactions: Transaction[];
+}
+
+/** `getOrderPaymentStatus`: the order's state and amounts, from the order and all its transactions. */
+export interface OrderPaymentStatus {
+  orderId: number;
+  /** Never `already_paid` (that is a receipt's state). */
+  state: OrderPaymentState;
+  total: Amount | null;
+  /** Taken or reserved by its transactions (purchases, authorizations, pending payments, less voids). */
+  paid: Amount;
+  remaining: Amount | null;
+  currency: string | null;
+  orderStatusId: number | null;
+  transactions: Transaction[];
 }
 
 export interface Order {

@@ -39,8 +39,12 @@ function scripted(script) {
 async function run(client, c, signal) {
   const a = toCamel(c.args);
   switch (c.call) {
-    case "pay":
-      return { payments: (await client.pay(a.orderId, a.payments, { signal })).payments.length };
+    case "pay": {
+      const r = await client.pay(a.orderId, a.payments, { signal });
+      return { payments: r.payments.length, orderState: r.orderState, amountPaid: r.amountPaid, amountRemaining: r.amountRemaining };
+    }
+    case "get_order_payment_status":
+      return client.getOrderPaymentStatus(a.orderId);
     case "get_order":
       return client.getOrder(a.orderId);
     case "create_order":

@@ -70,6 +70,7 @@ def _calls(client: Any, c: Dict[str, Any]) -> Any:
     a = c["args"]
     return {
         "pay": lambda: client.pay(a["order_id"], a["payments"]),
+        "get_order_payment_status": lambda: client.get_order_payment_status(a["order_id"]),
         "get_order": lambda: client.get_order(a["order_id"]),
         "create_order": lambda: client.create_order(a["order"]),
         "get_payment_methods": lambda: client.get_payment_methods(a["order_id"]),
@@ -201,7 +202,8 @@ def test_results_are_plain_json_objects_and_read_only() -> None:
     receipt = load(PaymentReceipt, {"order_id": 215, "payments": [{"id": "tx-1", "status": "success", "transaction_type": "purchase",
                                                                    "payment_method_id": "stripe.card", "reconciled": False}], "requests_sent": 3})
     assert json.loads(json.dumps(receipt)) == {"order_id": 215, "requests_sent": 3, "payments": [
-        {"id": "tx-1", "status": "success", "transaction_type": "purchase", "payment_method_id": "stripe.card", "reconciled": False}]}
+        {"id": "tx-1", "status": "success", "transaction_type": "purchase", "payment_method_id": "stripe.card", "reconciled": False}],
+        "order_state": "paid", "amount_paid": None, "amount_remaining": None, "currency": None, "transactions": []}
     assert receipt.payments[0].status == "success" and receipt.requests_sent == 3
     with pytest.raises(AttributeError):
         receipt.order_id = 1  # type: ignore[misc]

@@ -221,6 +221,49 @@ s("a duplicate is DuplicatePaymentError, never a decline", "pay", {"order_id": 2
   {"error": error("DuplicatePaymentError", "duplicate_payment", code=30105),
    "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment")}, FAST)
 
+# --- settlement: a payment ends when the order is paid, judged from its totals and transactions --
+GIFT = {"instrument": {"type": "gift_certificate", "gift_certificate_code": "GC-10"}, "payment_method_id": "bigcommerce.gift_certificate"}
+R_INVALID = problem(422, "Order is invalid.", 30101)
+def txs(*parts):
+    return ok(200, {"data": [{**TX, "id": i + 1, "method": m, "amount": a, "payment_method_id": pm} for i, (m, a, pm) in enumerate(parts)],
+                    "meta": {"pagination": {"current_page": 1, "total_pages": 1}}})
+def order_at(status_id):
+    return ok(200, {**ORDER, "status_id": status_id, "currency_code": "USD"})
+GIFT_TX = ("gift_certificate", 10.0, "bigcommerce.gift_certificate")
+s("a card pays what its token says is due: the receipt says paid and how much", "pay", {"order_id": 215, "payments": [CARD]},
+  [R_METHODS, R_TOKEN, R_PAID],
+  {"ok": {"payments": 1, "order_state": "paid", "amount_paid": "60.98", "amount_remaining": "0.00"},
+   "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment")}, FAST)
+s("a payment of an order already paid answers already_paid: nothing is charged", "pay", {"order_id": 215, "payments": [CARD]},
+  [R_METHODS, R_INVALID, txs(("credit_card", 60.98, "stripe.card")), order_at(11)],
+  {"ok": {"payments": 0, "order_state": "already_paid", "amount_paid": "0.00", "amount_remaining": "0.00"},
+   "requests": requests("get_payment_methods", "create_payment_access_token", "get_order_transactions", "get_order")}, FAST)
+s("an invalid order that is not paid keeps its 30101", "pay", {"order_id": 215, "payments": [CARD]},
+  [R_METHODS, R_INVALID, text(204, ""), order_at(5)],
+  {"error": error("OrderStateError", "order_state", code=30101),
+   "requests": requests("get_payment_methods", "create_payment_access_token", "get_order_transactions", "get_order")}, FAST)
+s("a gift certificate that covers the order ends the payment: the card is not needed", "pay", {"order_id": 215, "payments": [GIFT, CARD]},
+  [R_METHODS, R_TOKEN, R_PAID, R_INVALID, txs(("gift_certificate", 60.98, "bigcommerce.gift_certificate")), order_at(11)],
+  {"ok": {"payments": 1, "order_state": "paid", "amount_paid": "60.98", "amount_remaining": "0.00"},
+   "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment", "create_payment_access_token",
+                        "get_order_transactions", "get_order")}, FAST)
+s("a last gift certificate that does not cover the order ends partially_paid with what is due", "pay", {"order_id": 215, "payments": [GIFT]},
+  [R_METHODS, R_TOKEN, R_PAID, txs(GIFT_TX), order_at(1)],
+  {"ok": {"payments": 1, "order_state": "partially_paid", "amount_paid": "10.00", "amount_remaining": "50.98"},
+   "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment", "get_order_transactions", "get_order")}, FAST)
+s("a taken gift certificate whose order cannot be read is reported, state ambiguous", "pay", {"order_id": 215, "payments": [GIFT]},
+  [R_METHODS, R_TOKEN, R_PAID] + [R_503] * 4,
+  {"ok": {"payments": 1, "order_state": "ambiguous", "amount_remaining": None},
+   "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment", *["get_order_transactions"] * 4)}, FAST)
+s("the payment status reads the order and every page of its transactions", "get_order_payment_status", {"order_id": 215},
+  [order_at(1), page(1, 2), R_503, ok(200, {"data": [], "meta": {"pagination": {"current_page": 2, "total_pages": 2}}})],
+  {"ok": {"state": "paid", "paid": "60.98", "remaining": "0.00"},
+   "requests": requests("get_order", "get_order_transactions", "get_order_transactions", "get_order_transactions")}, FAST)
+s("the payment status of a partly paid order says what is still due", "get_order_payment_status", {"order_id": 215},
+  [order_at(1), txs(GIFT_TX)],
+  {"ok": {"state": "partially_paid", "paid": "10.00", "remaining": "50.98", "total": "60.98"},
+   "requests": requests("get_order", "get_order_transactions")}, FAST)
+
 # --- bad input: a validation error naming the path, nothing sent -------------------------------
 s("an order id of 0 names order_id", "get_order", {"order_id": 0}, [],
   {"error": error("ValidationError", "validation", NEVER, field="order_id", field_code="invalid_order_id"), "requests": []})

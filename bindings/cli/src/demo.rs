@@ -73,7 +73,15 @@ fn show_receipt(receipt: &PaymentReceipt) {
             p.status
         ));
     }
-    note(&format!("{} HTTP requests", receipt.requests_sent));
+    let money = |a: Option<bcpay::model::Amount>| a.map_or_else(|| "?".to_owned(), |a| a.to_string());
+    let currency = receipt.currency.as_deref().unwrap_or("");
+    note(&format!(
+        "order {}: {} {currency} paid, {} {currency} due — {} HTTP requests",
+        receipt.order_state,
+        money(receipt.amount_paid),
+        money(receipt.amount_remaining),
+        receipt.requests_sent
+    ));
 }
 
 fn stored_token(methods: &[PaymentMethod], method: &str, kind: &str, skip_revoked: bool) -> String {

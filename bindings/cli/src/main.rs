@@ -121,6 +121,13 @@ enum Command {
         #[arg(long)]
         order_id: u64,
     },
+    /// Whether an order is paid and how much is due (the order and all its transactions).
+    Status {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        order_id: u64,
+    },
     /// Capture an authorized payment.
     Capture {
         #[command(flatten)]
@@ -289,6 +296,10 @@ async fn run(cli: Cli) -> Result<(), PaymentError> {
         }
         Command::Transactions { store, order_id } => {
             print_json(&client(&store)?.get_transactions(order_id).await?);
+            Ok(())
+        }
+        Command::Status { store, order_id } => {
+            print_json(&client(&store)?.get_order_payment_status(order_id).await?);
             Ok(())
         }
         Command::Capture { store, order_id } => {

@@ -119,6 +119,11 @@ fn single_calls_and_pay_from_stdin() {
     assert!(bcpay(&sb, &["capture", "--order-id", &order], None).0);
     let (ok, out, _) = bcpay(&sb, &["transactions", "--order-id", &order], None);
     assert!(ok && out.contains("capture"), "{out}");
+    let (ok, out, _) = bcpay(&sb, &["status", "--order-id", &order], None);
+    assert!(
+        ok && out.contains(r#""state": "paid""#) && out.contains(r#""remaining": "0.00""#),
+        "{out}"
+    );
     let (ok, out, err) = bcpay(&sb, &["refund", "--order-id", &order, "--amount", "5.50"], None);
     assert!(ok && out.contains("5.5"), "{out}{err}");
     // A quote that allows only an offline refund: refused by name, nothing refunded.

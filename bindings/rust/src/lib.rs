@@ -285,6 +285,15 @@ impl<T: Transport> Client<T> {
         }
     }
 
+    /// Whether an order is paid and how much is due, from the order and all its transactions
+    /// (the rule a payment flow ends by).
+    pub async fn get_order_payment_status(&self, order_id: u64) -> Result<OrderPaymentStatus, PaymentError> {
+        match self.call(Call::GetOrderPaymentStatus { order_id }).await? {
+            CallOutput::PaymentStatus(s) => Ok(s),
+            other => Err(unexpected(&other)),
+        }
+    }
+
     /// Every transaction of an order (all pages, at most `max_transaction_pages`).
     pub async fn get_transactions(&self, order_id: u64) -> Result<Vec<Transaction>, PaymentError> {
         match self.call(Call::GetOrderTransactions { order_id, page: None }).await? {

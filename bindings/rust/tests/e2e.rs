@@ -136,15 +136,48 @@ async fn gift_certificate_partial_leaves_order_pending() {
         json!({"type": "gift_certificate", "gift_certificate_code": "GC-25-OFF"}),
         "bigcommerce.gift_certificate",
     )];
-    client.pay(o, only_gift).await.unwrap();
-    let after = client.get_order(o).await.unwrap();
-    assert_eq!(after.status_id, Some(order_status::PENDING));
+    let r = client.pay(o, only_gift).await.unwrap();
+    // The receipt says the order is not paid yet, and what is still due.
+    assert_eq!(r.order_state, OrderPaymentState::PartiallyPaid);
+    let money = |a: Option<Amount>| a.map(|a| a.to_string());
+    assert_eq!(
+        (money(r.amount_paid), money(r.amount_remaining)),
+        (Some("25.00".into()), Some("55.00".into()))
+    );
+    let status = client.get_order_payment_status(o).await.unwrap();
+    assert_eq!(
+        (status.state, money(status.remaining)),
+        (OrderPaymentState::PartiallyPaid, Some("55.00".into()))
+    );
+    assert_eq!(client.get_order(o).await.unwrap().status_id, Some(order_status::PENDING));
     // The rest, in a second flow, on the Pending order.
-    client.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
+    let r = client.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
+    assert_eq!(
+        (r.order_state, money(r.amount_paid)),
+        (OrderPaymentState::Paid, Some("55.00".into()))
+    );
+    assert_eq!(client.get_order_payment_status(o).await.unwrap().state, OrderPaymentState::Paid);
     assert_eq!(
         client.get_order(o).await.unwrap().status_id,
         Some(order_status::AWAITING_FULFILLMENT)
     );
+}
+
+#[tokio::test]
+async fn a_gift_certificate_that_covers_the_order_ends_the_payment() {
+    let Env { client, sandbox } = env().await;
+    let o = order(&client, 0, 30.0).await;
+    let split = vec![
+        pay(
+            json!({"type": "gift_certificate", "gift_certificate_code": "GC-500"}),
+            "bigcommerce.gift_certificate",
+        ),
+        pay(card("4242424242424242"), "stripe.card"),
+    ];
+    let r = client.pay(o, split).await.unwrap();
+    assert_eq!((r.order_state, r.payments.len()), (OrderPaymentState::Paid, 1));
+    assert_eq!(r.amount_paid.map(|a| a.to_string()).as_deref(), Some("30.00"));
+    assert_eq!(charges(&sandbox, o), 1, "the card was not charged");
 }
 
 #[tokio::test]
@@ -243,12 +276,14 @@ async fn saved_card_can_pay_the_next_order() {
 }
 
 #[tokio::test]
-async fn paid_order_cannot_be_paid_again() {
+async fn paying_a_paid_order_again_answers_already_paid() {
     let Env { sandbox, client } = env().await;
     let o = order(&client, 0, 20.0).await;
     client.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
-    let e = client.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap_err();
-    assert_eq!((e.kind, e.code), (ErrorKind::OrderState, Some(30101)));
+    let again = client.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
+    assert_eq!(again.order_state, OrderPaymentState::AlreadyPaid);
+    assert!(again.payments.is_empty());
+    assert_eq!(again.transactions.len(), 1);
     assert_eq!(charges(&sandbox, o), 1);
 }
 

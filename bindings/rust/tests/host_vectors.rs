@@ -73,8 +73,10 @@ async fn run(client: &Client<Scripted>, case: &Value) -> Result<Value, PaymentEr
                 }
                 None => client.pay(order_id()?, payments).await?,
             };
-            json!({"payments": receipt.payments.len()})
+            json!({"payments": receipt.payments.len(), "order_state": receipt.order_state, "amount_paid": receipt.amount_paid,
+                   "amount_remaining": receipt.amount_remaining})
         }
+        "get_order_payment_status" => v(&client.get_order_payment_status(order_id()?).await?),
         "get_order" => v(&client.get_order(order_id()?).await?),
         "create_order" => v(&client.create_order(&arg::<NewOrder>(args, "order")?).await?),
         "get_payment_methods" => v(&client.get_payment_methods(&MethodsQuery::OrderId(order_id()?)).await?),

@@ -923,6 +923,10 @@ pub enum CallInput {
     GetStoredInstruments {
         customer_id: u64,
     },
+    /// The order, then its transactions, judged paid or not (`Call::GetOrderPaymentStatus`).
+    GetOrderPaymentStatus {
+        order_id: u64,
+    },
 }
 
 impl From<CallInput> for Call {
@@ -950,6 +954,7 @@ impl From<CallInput> for Call {
             CallInput::Refund { order_id, items } => Call::Refund { order_id, items },
             CallInput::ListRefunds { order_id } => Call::ListRefunds { order_id },
             CallInput::GetStoredInstruments { customer_id } => Call::GetStoredInstruments { customer_id },
+            CallInput::GetOrderPaymentStatus { order_id } => Call::GetOrderPaymentStatus { order_id },
         }
     }
 }
@@ -991,6 +996,9 @@ pub enum CallOutput {
     StoredInstruments {
         instruments: Vec<model::StoredInstrument>,
     },
+    PaymentStatus {
+        status: model::OrderPaymentStatus,
+    },
     /// `CoreApi.payFromApp`: the outcome envelope to answer the app with (HTTP 200).
     RelayOutcome {
         body: Vec<u8>,
@@ -1015,6 +1023,7 @@ impl From<bcpay_core::CallOutput> for CallOutput {
             O::Refund(refund) => CallOutput::Refund { refund },
             O::Refunds(refunds) => CallOutput::Refunds { refunds },
             O::StoredInstruments(instruments) => CallOutput::StoredInstruments { instruments },
+            O::PaymentStatus(status) => CallOutput::PaymentStatus { status },
             O::RelayOutcome(body) => CallOutput::RelayOutcome { body: body.into_bytes() },
         }
     }

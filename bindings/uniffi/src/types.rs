@@ -9,9 +9,10 @@ use bcpay_core::error::{ErrorKind, FieldError, PaymentError, RetryAdvice};
 use bcpay_core::flow::FlowOptions;
 use bcpay_core::http::{Endpoint, Header, HttpResponse, RequestId, TransportFailure};
 use bcpay_core::model::{
-    BillingAddress, CardBrand, InstrumentType, NewOrder, Order, OrderProduct, PatClaims, PaymentMethod, PaymentReceipt, PaymentStatus,
-    ProcessedPayment, Refund, RefundItem, RefundPayment, RefundPaymentOption, RefundPaymentRequest, RefundQuote, RefundQuoteRequest,
-    RefundRequest, StoredInstrument, SupportedInstrument, Transaction, TransactionPage, TransactionType,
+    Amount, BillingAddress, CardBrand, InstrumentType, NewOrder, Order, OrderPaymentState, OrderPaymentStatus, OrderProduct, PatClaims,
+    PaymentMethod, PaymentReceipt, PaymentStatus, ProcessedPayment, Refund, RefundItem, RefundPayment, RefundPaymentOption,
+    RefundPaymentRequest, RefundQuote, RefundQuoteRequest, RefundRequest, StoredInstrument, SupportedInstrument, Transaction,
+    TransactionPage, TransactionType,
 };
 use bcpay_core::ratelimit::RateLimitConfig;
 use bcpay_core::secret::InstrumentToken;
@@ -33,6 +34,12 @@ uniffi::custom_type!(TransactionType, String, {
     lower: |v| v.as_str().to_owned(),
     try_lift: |s| Ok(TransactionType::parse(&s)),
 });
+// Money crosses as the core's decimal string ("19.99"), the one form it has in results.
+uniffi::custom_type!(Amount, String, {
+    remote,
+    lower: |v| v.to_string(),
+    try_lift: |s| bcpay_core::read::decimal(&s).map(Amount::from_major).ok_or_else(|| uniffi::deps::anyhow::anyhow!("not an amount")),
+});
 uniffi::custom_type!(RequestId, String, {
     remote,
     lower: |v| v.0,
@@ -44,6 +51,16 @@ uniffi::custom_type!(InstrumentToken, String, {
     lower: |v| v.expose().to_owned(),
     try_lift: |s| Ok(InstrumentToken::new(s)),
 });
+
+/// Whether an order is paid (`OrderPaymentStatus::judge` in the core).
+#[uniffi::remote(Enum)]
+pub enum OrderPaymentState {
+    Unpaid,
+    PartiallyPaid,
+    Paid,
+    AlreadyPaid,
+    Ambiguous,
+}
 
 /// A card brand, from the number's first digits.
 #[uniffi::remote(Enum)]
@@ -257,6 +274,23 @@ pub struct PaymentReceipt {
     pub order_id: u64,
     pub payments: Vec<ProcessedPayment>,
     pub requests_sent: u32,
+    pub order_state: OrderPaymentState,
+    pub amount_paid: Option<Amount>,
+    pub amount_remaining: Option<Amount>,
+    pub currency: Option<String>,
+    pub transactions: Vec<Transaction>,
+}
+
+#[uniffi::remote(Record)]
+pub struct OrderPaymentStatus {
+    pub order_id: u64,
+    pub state: OrderPaymentState,
+    pub total: Option<Amount>,
+    pub paid: Amount,
+    pub remaining: Option<Amount>,
+    pub currency: Option<String>,
+    pub order_status_id: Option<i64>,
+    pub transactions: Vec<Transaction>,
 }
 
 /// A billing address for creating an order.

@@ -52,6 +52,7 @@ from ._models import (
     HttpRequest,
     HttpResponse,
     Order,
+    OrderPaymentStatus,
     PaymentAccessToken,
     PaymentMethod,
     PaymentReceipt,
@@ -515,6 +516,11 @@ class Client(_Base):
     def get_order(self, order_id: int) -> Order:
         return load(Order, self._call("get_order", {"order_id": order_id}))
 
+    def get_order_payment_status(self, order_id: int) -> OrderPaymentStatus:
+        """Whether the order is paid and how much is due: the order, then all its transactions,
+        judged by the rule ``pay`` ends by."""
+        return load(OrderPaymentStatus, self._call("get_order_payment_status", {"order_id": order_id}))
+
     def get_transactions(self, order_id: int) -> List[Transaction]:
         """Every transaction of the order (all pages, at most ``max_transaction_pages``)."""
         return [load(Transaction, t) for t in self._call("get_order_transactions", {"order_id": order_id})]
@@ -634,6 +640,11 @@ class AsyncClient(_Base):
 
     async def get_order(self, order_id: int) -> Order:
         return load(Order, await self._call("get_order", {"order_id": order_id}))
+
+    async def get_order_payment_status(self, order_id: int) -> OrderPaymentStatus:
+        """Whether the order is paid and how much is due: the order, then all its transactions,
+        judged by the rule ``pay`` ends by."""
+        return load(OrderPaymentStatus, await self._call("get_order_payment_status", {"order_id": order_id}))
 
     async def get_transactions(self, order_id: int) -> List[Transaction]:
         """Every transaction of the order (all pages, at most ``max_transaction_pages``)."""

@@ -3,7 +3,7 @@ fields read as attributes, and it is a plain JSON object to ``json.dumps`` (a na
 print as a bare array). The transport's own types stay named tuples (built positionally)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, NamedTuple, Optional, Tuple, Type, TypeVar, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Literal, NamedTuple, Optional, Tuple, Type, TypeVar, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
 
@@ -194,10 +194,28 @@ class ProcessedPayment(Record):
     reconciled: bool = False
 
 
+Amount = str
+"""Money in results: a decimal string in major units with at least two decimals (``"19.99"``,
+``"12.00"``), whatever form the API gave it in."""
+
+OrderPaymentState = Literal["unpaid", "partially_paid", "paid", "already_paid", "ambiguous"]
+"""Whether an order is paid, judged from its totals and transactions (the core's rule)."""
+
+
 class PaymentReceipt(Record):
+    """What a payment took and where that leaves the order. ``order_state`` is ``paid``,
+    ``partially_paid`` (the payments did not cover the order: ``amount_remaining`` is still due),
+    ``already_paid`` (paid before this payment, which took nothing) or ``ambiguous`` (the last
+    payment was taken but the order could not be read)."""
+
     order_id: int
     payments: Tuple[ProcessedPayment, ...]
     requests_sent: int = 0
+    order_state: OrderPaymentState = "paid"
+    amount_paid: Optional[Amount] = None
+    amount_remaining: Optional[Amount] = None
+    currency: Optional[str] = None
+    transactions: Tuple[Transaction, ...] = ()
 
 
 class Order(Record):
@@ -224,6 +242,20 @@ class Transaction(Record):
     payment_method_id: Optional[str] = None
     date_created: Optional[str] = None
     reference_transaction_id: Optional[int] = None
+
+
+class OrderPaymentStatus(Record):
+    """``get_order_payment_status``: the order's state and amounts, from the order and all its
+    transactions. ``paid`` counts purchases, authorizations and pending payments, less voids."""
+
+    order_id: int
+    state: OrderPaymentState
+    paid: Amount
+    total: Optional[Amount] = None
+    remaining: Optional[Amount] = None
+    currency: Optional[str] = None
+    order_status_id: Optional[int] = None
+    transactions: Tuple[Transaction, ...] = ()
 
 
 class RefundPaymentOption(Record):

@@ -191,6 +191,13 @@ public final class Client: @unchecked Sendable {
     }
 
     /// All of the order's transactions (every page, at most `maxTransactionPages`).
+    /// Whether an order is paid and how much is due: the order, then all its transactions, judged by the rule `pay` ends by.
+    public func getOrderPaymentStatus(orderId: UInt64) async throws -> OrderPaymentStatus {
+        let output = try await call(.getOrderPaymentStatus(orderId: orderId))
+        guard case .paymentStatus(let status) = output else { throw unexpected(output) }
+        return status
+    }
+
     public func getTransactions(orderId: UInt64) async throws -> [Transaction] {
         let output = try await call(.getOrderTransactions(orderId: orderId, page: nil))
         guard case .transactions(let transactions) = output else { throw unexpected(output) }

@@ -3404,6 +3404,84 @@ public func FfiConverterTypeOrder_lower(_ value: Order) -> RustBuffer {
 }
 
 
+public struct OrderPaymentStatus: Equatable, Hashable {
+    public var orderId: UInt64
+    public var state: OrderPaymentState
+    public var total: Amount?
+    public var paid: Amount
+    public var remaining: Amount?
+    public var currency: String?
+    public var orderStatusId: Int64?
+    public var transactions: [Transaction]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(orderId: UInt64, state: OrderPaymentState, total: Amount?, paid: Amount, remaining: Amount?, currency: String?, orderStatusId: Int64?, transactions: [Transaction]) {
+        self.orderId = orderId
+        self.state = state
+        self.total = total
+        self.paid = paid
+        self.remaining = remaining
+        self.currency = currency
+        self.orderStatusId = orderStatusId
+        self.transactions = transactions
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OrderPaymentStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrderPaymentStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderPaymentStatus {
+        return
+            try OrderPaymentStatus(
+                orderId: FfiConverterUInt64.read(from: &buf), 
+                state: FfiConverterTypeOrderPaymentState.read(from: &buf), 
+                total: FfiConverterOptionTypeAmount.read(from: &buf), 
+                paid: FfiConverterTypeAmount.read(from: &buf), 
+                remaining: FfiConverterOptionTypeAmount.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf), 
+                orderStatusId: FfiConverterOptionInt64.read(from: &buf), 
+                transactions: FfiConverterSequenceTypeTransaction.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OrderPaymentStatus, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.orderId, into: &buf)
+        FfiConverterTypeOrderPaymentState.write(value.state, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.total, into: &buf)
+        FfiConverterTypeAmount.write(value.paid, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.remaining, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterOptionInt64.write(value.orderStatusId, into: &buf)
+        FfiConverterSequenceTypeTransaction.write(value.transactions, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderPaymentStatus_lift(_ buf: RustBuffer) throws -> OrderPaymentStatus {
+    return try FfiConverterTypeOrderPaymentStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderPaymentStatus_lower(_ value: OrderPaymentStatus) -> RustBuffer {
+    return FfiConverterTypeOrderPaymentStatus.lower(value)
+}
+
+
 /**
  * A line item for creating an order.
  */
@@ -3711,13 +3789,23 @@ public struct PaymentReceipt: Equatable, Hashable {
     public var orderId: UInt64
     public var payments: [ProcessedPayment]
     public var requestsSent: UInt32
+    public var orderState: OrderPaymentState
+    public var amountPaid: Amount?
+    public var amountRemaining: Amount?
+    public var currency: String?
+    public var transactions: [Transaction]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(orderId: UInt64, payments: [ProcessedPayment], requestsSent: UInt32) {
+    public init(orderId: UInt64, payments: [ProcessedPayment], requestsSent: UInt32, orderState: OrderPaymentState, amountPaid: Amount?, amountRemaining: Amount?, currency: String?, transactions: [Transaction]) {
         self.orderId = orderId
         self.payments = payments
         self.requestsSent = requestsSent
+        self.orderState = orderState
+        self.amountPaid = amountPaid
+        self.amountRemaining = amountRemaining
+        self.currency = currency
+        self.transactions = transactions
     }
 
     
@@ -3738,7 +3826,12 @@ public struct FfiConverterTypePaymentReceipt: FfiConverterRustBuffer {
             try PaymentReceipt(
                 orderId: FfiConverterUInt64.read(from: &buf), 
                 payments: FfiConverterSequenceTypeProcessedPayment.read(from: &buf), 
-                requestsSent: FfiConverterUInt32.read(from: &buf)
+                requestsSent: FfiConverterUInt32.read(from: &buf), 
+                orderState: FfiConverterTypeOrderPaymentState.read(from: &buf), 
+                amountPaid: FfiConverterOptionTypeAmount.read(from: &buf), 
+                amountRemaining: FfiConverterOptionTypeAmount.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf), 
+                transactions: FfiConverterSequenceTypeTransaction.read(from: &buf)
         )
     }
 
@@ -3746,6 +3839,11 @@ public struct FfiConverterTypePaymentReceipt: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.orderId, into: &buf)
         FfiConverterSequenceTypeProcessedPayment.write(value.payments, into: &buf)
         FfiConverterUInt32.write(value.requestsSent, into: &buf)
+        FfiConverterTypeOrderPaymentState.write(value.orderState, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.amountPaid, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.amountRemaining, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterSequenceTypeTransaction.write(value.transactions, into: &buf)
     }
 }
 
@@ -5258,6 +5356,11 @@ public enum CallInput {
     )
     case getStoredInstruments(customerId: UInt64
     )
+    /**
+     * The order, then its transactions, judged paid or not (`Call::GetOrderPaymentStatus`).
+     */
+    case getOrderPaymentStatus(orderId: UInt64
+    )
 
 
 
@@ -5319,6 +5422,9 @@ public struct FfiConverterTypeCallInput: FfiConverterRustBuffer {
         )
         
         case 14: return .getStoredInstruments(customerId: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 15: return .getOrderPaymentStatus(orderId: try FfiConverterUInt64.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5405,6 +5511,11 @@ public struct FfiConverterTypeCallInput: FfiConverterRustBuffer {
             writeInt(&buf, Int32(14))
             FfiConverterUInt64.write(customerId, into: &buf)
             
+        
+        case let .getOrderPaymentStatus(orderId):
+            writeInt(&buf, Int32(15))
+            FfiConverterUInt64.write(orderId, into: &buf)
+            
         }
     }
 }
@@ -5454,6 +5565,8 @@ public enum CallOutput {
     case refunds(refunds: [Refund]
     )
     case storedInstruments(instruments: [StoredInstrument]
+    )
+    case paymentStatus(status: OrderPaymentStatus
     )
     /**
      * `CoreApi.payFromApp`: the outcome envelope to answer the app with (HTTP 200).
@@ -5516,7 +5629,10 @@ public struct FfiConverterTypeCallOutput: FfiConverterRustBuffer {
         case 12: return .storedInstruments(instruments: try FfiConverterSequenceTypeStoredInstrument.read(from: &buf)
         )
         
-        case 13: return .relayOutcome(body: try FfiConverterData.read(from: &buf)
+        case 13: return .paymentStatus(status: try FfiConverterTypeOrderPaymentStatus.read(from: &buf)
+        )
+        
+        case 14: return .relayOutcome(body: try FfiConverterData.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5586,8 +5702,13 @@ public struct FfiConverterTypeCallOutput: FfiConverterRustBuffer {
             FfiConverterSequenceTypeStoredInstrument.write(instruments, into: &buf)
             
         
-        case let .relayOutcome(body):
+        case let .paymentStatus(status):
             writeInt(&buf, Int32(13))
+            FfiConverterTypeOrderPaymentStatus.write(status, into: &buf)
+            
+        
+        case let .relayOutcome(body):
+            writeInt(&buf, Int32(14))
             FfiConverterData.write(body, into: &buf)
             
         }
@@ -6107,6 +6228,96 @@ public func FfiConverterTypeFieldState_lift(_ buf: RustBuffer) throws -> FieldSt
 #endif
 public func FfiConverterTypeFieldState_lower(_ value: FieldState) -> RustBuffer {
     return FfiConverterTypeFieldState.lower(value)
+}
+
+
+
+/**
+ * Whether an order is paid (`OrderPaymentStatus::judge` in the core).
+ */
+
+public enum OrderPaymentState: Equatable, Hashable {
+    
+    case unpaid
+    case partiallyPaid
+    case paid
+    case alreadyPaid
+    case ambiguous
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension OrderPaymentState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrderPaymentState: FfiConverterRustBuffer {
+    typealias SwiftType = OrderPaymentState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderPaymentState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .unpaid
+        
+        case 2: return .partiallyPaid
+        
+        case 3: return .paid
+        
+        case 4: return .alreadyPaid
+        
+        case 5: return .ambiguous
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OrderPaymentState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .unpaid:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .partiallyPaid:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .paid:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .alreadyPaid:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .ambiguous:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderPaymentState_lift(_ buf: RustBuffer) throws -> OrderPaymentState {
+    return try FfiConverterTypeOrderPaymentState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderPaymentState_lower(_ value: OrderPaymentState) -> RustBuffer {
+    return FfiConverterTypeOrderPaymentState.lower(value)
 }
 
 
@@ -6766,6 +6977,30 @@ fileprivate struct FfiConverterOptionSequenceTypePaymentMethod: FfiConverterRust
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeAmount: FfiConverterRustBuffer {
+    typealias SwiftType = Amount?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeAmount.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeAmount.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeRequestId: FfiConverterRustBuffer {
     typealias SwiftType = RequestId?
 
@@ -7211,6 +7446,46 @@ fileprivate struct FfiConverterSequenceSequenceTypeRefundPaymentOption: FfiConve
         return seq
     }
 }
+
+
+public typealias Amount = String
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAmount: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Amount {
+        return try FfiConverterString.read(from: &buf)
+    }
+
+    public static func write(_ value: Amount, into buf: inout [UInt8]) {
+        return FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> Amount {
+        return try FfiConverterString.lift(value)
+    }
+
+    public static func lower(_ value: Amount) -> RustBuffer {
+        return FfiConverterString.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAmount_lift(_ value: RustBuffer) throws -> Amount {
+    return try FfiConverterTypeAmount.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAmount_lower(_ value: Amount) -> RustBuffer {
+    return FfiConverterTypeAmount.lower(value)
+}
+
 
 
 public typealias InstrumentToken = String

@@ -13,6 +13,7 @@ import dev.bcpay.ffi.FlowOptions
 import dev.bcpay.ffi.HttpResponse
 import dev.bcpay.ffi.NewOrder
 import dev.bcpay.ffi.Order
+import dev.bcpay.ffi.OrderPaymentStatus
 import dev.bcpay.ffi.Payment
 import dev.bcpay.ffi.PaymentAccessToken
 import dev.bcpay.ffi.PaymentMethod
@@ -310,6 +311,13 @@ class Client @JvmOverloads constructor(
         }
 
     /** All of the order's transactions (every page, at most `maxTransactionPages`). */
+    /** Whether an order is paid and how much is due: the order, then all its transactions, judged by the rule [pay] ends by. */
+    fun getOrderPaymentStatus(orderId: Long): OrderPaymentStatus =
+        when (val o = call(CallInput.GetOrderPaymentStatus(orderId.toULong()))) {
+            is CallOutput.PaymentStatus -> o.status
+            else -> unexpected<CallOutput.PaymentStatus>(o)
+        }
+
     fun getTransactions(orderId: Long): List<Transaction> =
         when (val o = call(CallInput.GetOrderTransactions(orderId.toULong(), null))) {
             is CallOutput.Transactions -> o.transactions
