@@ -360,6 +360,35 @@ impl PaymentFlow {
         })
     }
 
+    /// What stands against paying with `methods` (those a [`Call::Prepare`](crate::session::Call::Prepare)
+    /// fetched): the checks a flow makes after Get Payment Methods, when it fetches them.
+    pub(crate) fn problems_against(&self, methods: &[PaymentMethod]) -> Vec<crate::error::FieldError> {
+        match self.options.fetch_methods {
+            true => validate::validate_against_methods(&self.payments, methods, self.options.is_recurring),
+            false => Vec::new(),
+        }
+    }
+
+    /// Starts from a prepared token (its methods already checked, [`problems_against`](Self::problems_against)),
+    /// so that the flow's first request is Process Payment. A token due for renewal is replaced
+    /// at the first poll, as always.
+    pub(crate) fn use_prepared(&mut self, token: PaymentAccessToken) {
+        self.take_token(token);
+    }
+
+    /// A token for the current payment: its claims date the amount due at the start.
+    fn take_token(&mut self, pat: PaymentAccessToken) {
+        if self.due_at_start.is_none() {
+            self.due_at_start = pat.claims.as_ref().and_then(|c| {
+                let currency = c.currency.clone()?;
+                Some((Amount::from_minor(c.amount?, &currency), currency))
+            });
+        }
+        self.pat = Some(pat);
+        self.pat_spent = false;
+        self.enter(Stage::Pay);
+    }
+
     /// Claims the order in the limiter for this flow (one payment per order at a time), or
     /// refuses with a `conflict` error (`payment_in_progress`) while another flow holds it.
     pub(crate) fn claiming(mut self) -> Result<PaymentFlow, PaymentError> {
@@ -530,17 +559,7 @@ impl PaymentFlow {
             },
             Stage::Token => match api.parse_create_access_token(id, response, now_ms) {
                 Ok(pat) if pat.is_expired(now_ms) => self.on_unusable_token(id, now_ms),
-                Ok(pat) => {
-                    if self.due_at_start.is_none() {
-                        self.due_at_start = pat.claims.as_ref().and_then(|c| {
-                            let currency = c.currency.clone()?;
-                            Some((Amount::from_minor(c.amount?, &currency), currency))
-                        });
-                    }
-                    self.pat = Some(pat);
-                    self.pat_spent = false;
-                    self.enter(Stage::Pay);
-                }
+                Ok(pat) => self.take_token(pat),
                 Err(e) if order_may_be_paid(&e) => self.read(Read::Refused(Box::new(e))),
                 Err(e) => self.retry_or_fail(e, None, now_ms),
             },

@@ -175,7 +175,7 @@ pub fn action_json(action: &Action<CallOutput>) -> String {
 /// gives `now_ms`.
 pub fn call(name: &str, input_json: &str) -> Result<(Call, Option<u64>), PaymentError> {
     let endpoint = Endpoint::named(name);
-    if endpoint.is_none() && ![REFUND, GET_ORDER_PAYMENT_STATUS].contains(&name) {
+    if endpoint.is_none() && ![REFUND, GET_ORDER_PAYMENT_STATUS, PREPARE].contains(&name) {
         return Err(unknown(name));
     }
     let doc = parse_document(input_json, "input")?;
@@ -184,6 +184,7 @@ pub fn call(name: &str, input_json: &str) -> Result<(Call, Option<u64>), Payment
     match endpoint {
         Some(endpoint) => read_call(endpoint, &i),
         None if name == REFUND => read_refund(&i),
+        None if name == PREPARE => read_order_id(&i).map(|order_id| (Call::Prepare { order_id }, None)),
         None => read_order_id(&i).map(|order_id| (Call::GetOrderPaymentStatus { order_id }, None)),
     }
     .map_err(|e| input_error(&e))
@@ -195,6 +196,10 @@ pub const REFUND: &str = "refund";
 /// A call that is not one endpoint: [`Call::GetOrderPaymentStatus`] (order, then transactions),
 /// `{order_id}`.
 pub const GET_ORDER_PAYMENT_STATUS: &str = "get_order_payment_status";
+
+/// A call that is not one endpoint: [`Call::Prepare`] (methods, then a token kept for the
+/// order's payment), `{order_id}`.
+pub const PREPARE: &str = "prepare";
 
 fn read_order_id(i: &Fields<'_>) -> Result<u64, ShapeError> {
     i.deny_unknown(&["order_id"])?;

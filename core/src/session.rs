@@ -38,6 +38,8 @@ use std::sync::{Arc, Mutex};
 pub struct Session {
     api: Arc<Api>,
     limiter: SharedRateLimiter,
+    /// What [`Call::Prepare`] fetched, until the order's payment takes it.
+    prepared: SharedPrepared,
     /// Seeds each operation's jitter: one OS read per session, not per call.
     entropy: Mutex<Entropy>,
     options: FlowOptions,
@@ -60,6 +62,7 @@ impl Session {
         Session {
             api: Arc::new(Api::with_entropy(config, &mut entropy)),
             limiter: RateLimiter::shared(rate_limit),
+            prepared: SharedPrepared::default(),
             entropy: Mutex::new(entropy),
             options: FlowOptions::default(),
         }
@@ -113,15 +116,26 @@ impl Session {
         now_ms: u64,
         seed: Option<u64>,
     ) -> Result<PaymentFlow, PaymentError> {
-        let flow = PaymentFlow::with_limiter(
+        let options = options.unwrap_or_else(|| self.options.clone());
+        let prepared = self.prepared.take(order_id, options.is_recurring, now_ms);
+        let mut flow = PaymentFlow::with_limiter(
             Arc::clone(&self.api),
             self.limiter.clone(),
             self.entropy(seed),
             order_id,
             payments,
-            options.unwrap_or_else(|| self.options.clone()),
+            options,
             now_ms,
         )?;
+        if let Some(prepared) = prepared {
+            let problems = flow.problems_against(&prepared.methods);
+            if !problems.is_empty() {
+                // Refused before anything was sent: the preparation still serves the next try.
+                self.prepared.put(prepared, now_ms);
+                return Err(PaymentError::validation(problems));
+            }
+            flow.use_prepared(prepared.token);
+        }
         // One payment per order at a time, across every flow of the store.
         flow.claiming()
     }
@@ -174,15 +188,72 @@ impl Session {
 
     /// A single call (see [`CallFlow`]), validated now.
     pub fn call(&self, call: Call, options: Option<FlowOptions>, now_ms: u64, seed: Option<u64>) -> Result<CallFlow, PaymentError> {
-        CallFlow::new(
+        let mut flow = CallFlow::new(
             Arc::clone(&self.api),
             self.limiter.clone(),
             self.entropy(seed),
             call,
             options.unwrap_or_else(|| self.options.clone()),
             now_ms,
-        )
+        )?;
+        if matches!(flow.call, Call::Prepare { .. }) {
+            flow.prepare_into = Some(self.prepared.clone());
+        }
+        Ok(flow)
     }
+}
+
+/// Payments prepared ahead ([`Call::Prepare`]), one per order, shared by a session's operations.
+/// The tokens stay here: `prepare` answers with the methods and the token's expiry, never the
+/// token, and the order's next payment takes it.
+#[derive(Clone, Default)]
+pub struct SharedPrepared(Arc<Mutex<Vec<Prepared>>>);
+
+/// One prepared payment.
+struct Prepared {
+    order_id: u64,
+    methods: Arc<Vec<PaymentMethod>>,
+    token: PaymentAccessToken,
+    is_recurring: bool,
+}
+
+/// Most payments a session keeps prepared; the oldest goes first.
+const MAX_PREPARED: usize = 1_000;
+
+impl SharedPrepared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Prepared>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn put(&self, p: Prepared, now_ms: u64) {
+        let mut all = self.lock();
+        all.retain(|q| q.order_id != p.order_id && !q.token.is_expired(now_ms));
+        if all.len() >= MAX_PREPARED {
+            all.remove(0);
+        }
+        all.push(p);
+    }
+
+    /// The payment prepared for `order_id`, if its token was made for the same kind of charge
+    /// (`is_recurring`) and is not expired; it is removed either way (a token pays once).
+    fn take(&self, order_id: u64, is_recurring: bool, now_ms: u64) -> Option<Prepared> {
+        let mut all = self.lock();
+        let i = all.iter().position(|p| p.order_id == order_id)?;
+        let p = all.remove(i);
+        (p.is_recurring == is_recurring && !p.token.is_expired(now_ms)).then_some(p)
+    }
+}
+
+/// What [`Call::Prepare`] answers: the order's accepted methods (to show the checkout) and when
+/// the token it holds for the payment expires.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PreparedPayment {
+    /// The order.
+    pub order_id: u64,
+    /// Get Payment Methods for the order (shared with the session's copy, not cloned).
+    pub methods: Arc<Vec<PaymentMethod>>,
+    /// When the prepared token expires (host clock, ms); a payment after it makes a new one.
+    pub token_expires_at_ms: u64,
 }
 
 /// One Payments API call with its arguments. Its name is its [`Endpoint`].
@@ -271,6 +342,15 @@ pub enum Call {
         /// The customer.
         customer_id: u64,
     },
+    /// A payment prepared ahead: Get Payment Methods and Create Payment Access Token for the
+    /// order (as the session's options say: `is_recurring`), kept in the session so that the
+    /// order's next `pay` sends only Process Payment — one round trip when the shopper presses
+    /// "pay". Call it when the order is created or the checkout opens; a token lives an hour, and
+    /// one that is spent, expired or due for renewal is replaced as usual.
+    Prepare {
+        /// The order.
+        order_id: u64,
+    },
     /// Whether an order is paid, and how much is due: V2 get order, then every page of its
     /// transactions, judged by [`OrderPaymentStatus::judge`] (the rule payment flows end by).
     GetOrderPaymentStatus {
@@ -284,7 +364,7 @@ impl Call {
     pub fn endpoint(&self) -> Endpoint {
         match self {
             Call::Refund { .. } => Endpoint::CreateRefundQuote,
-            Call::GetPaymentMethods { .. } => Endpoint::GetPaymentMethods,
+            Call::GetPaymentMethods { .. } | Call::Prepare { .. } => Endpoint::GetPaymentMethods,
             Call::CreatePaymentAccessToken { .. } => Endpoint::CreatePaymentAccessToken,
             Call::ProcessPayment { .. } => Endpoint::ProcessPayment,
             Call::CreateOrder { .. } => Endpoint::CreateOrder,
@@ -303,6 +383,7 @@ impl Call {
     pub fn request(&self, api: &Api, page: u32, now_ms: u64) -> Result<HttpRequest, PaymentError> {
         match self {
             Call::GetPaymentMethods { query } => api.build_get_payment_methods(query),
+            Call::Prepare { order_id } => api.build_get_payment_methods(&MethodsQuery::OrderId(*order_id)),
             Call::CreatePaymentAccessToken { order_id, is_recurring } => api.build_create_access_token(*order_id, *is_recurring),
             Call::ProcessPayment { pat, payment, methods } => api.build_process_payment(pat, payment, now_ms, methods.as_deref()),
             Call::CreateOrder { order } => api.build_create_order(order),
@@ -396,6 +477,8 @@ pub enum CallOutput {
     Refunds(Vec<Refund>),
     /// Stored instruments.
     StoredInstruments(Vec<StoredInstrument>),
+    /// A payment prepared ahead.
+    Prepared(PreparedPayment),
     /// An order's payment status.
     PaymentStatus(OrderPaymentStatus),
     /// [`Session::pay_from_app`]: the outcome envelope to answer the app with (HTTP 200), a
@@ -543,6 +626,9 @@ pub struct CallFlow {
     collected: Vec<Transaction>,
     /// [`Call::GetOrderPaymentStatus`]'s order, once read: its transactions come next.
     status_order: Option<Order>,
+    /// [`Call::Prepare`]'s methods, once read: the token comes next, then both go here.
+    prepared_methods: Option<Vec<PaymentMethod>>,
+    prepare_into: Option<SharedPrepared>,
     attempts: u32,
     requests_sent: u32,
     not_before: u64,
@@ -588,6 +674,8 @@ impl CallFlow {
             page,
             collected: Vec::new(),
             status_order: None,
+            prepared_methods: None,
+            prepare_into: None,
             attempts: 0,
             requests_sent: 0,
             not_before: 0,
@@ -603,16 +691,20 @@ impl CallFlow {
 
     /// The endpoint of the call's next request.
     fn endpoint_now(&self) -> Endpoint {
-        match self.status_order {
-            Some(_) => Endpoint::GetOrderTransactions,
-            None => self.call.endpoint(),
+        match (&self.status_order, &self.prepared_methods) {
+            (Some(_), _) => Endpoint::GetOrderTransactions,
+            (_, Some(_)) => Endpoint::CreatePaymentAccessToken,
+            _ => self.call.endpoint(),
         }
     }
 
     fn request(&self) -> Result<HttpRequest, PaymentError> {
-        match &self.status_order {
-            Some(order) => self.api.build_get_transactions(order.id.max(0) as u64, self.page),
-            None => self.call.request(&self.api, self.page, self.now_at_start),
+        match (&self.status_order, &self.call) {
+            (Some(order), _) => self.api.build_get_transactions(order.id.max(0) as u64, self.page),
+            (None, Call::Prepare { order_id }) if self.prepared_methods.is_some() => {
+                self.api.build_create_access_token(*order_id, self.options.is_recurring)
+            }
+            _ => self.call.request(&self.api, self.page, self.now_at_start),
         }
     }
 
@@ -680,6 +772,33 @@ impl CallFlow {
             Ok(CallOutput::Order(order)) if matches!(self.call, Call::GetOrderPaymentStatus { .. }) => {
                 self.status_order = Some(order);
                 self.attempts = 0;
+            }
+            Ok(CallOutput::PaymentMethods(methods)) if matches!(self.call, Call::Prepare { .. }) => {
+                self.prepared_methods = Some(methods);
+                self.attempts = 0;
+            }
+            Ok(CallOutput::AccessToken(token)) if matches!(self.call, Call::Prepare { .. }) => {
+                let methods = Arc::new(self.prepared_methods.take().unwrap_or_default());
+                let Call::Prepare { order_id } = self.call else {
+                    unreachable!("guarded")
+                };
+                let output = PreparedPayment {
+                    order_id,
+                    methods: Arc::clone(&methods),
+                    token_expires_at_ms: token.expires_at_ms,
+                };
+                if let Some(store) = &self.prepare_into {
+                    let p = Prepared {
+                        order_id: output.order_id,
+                        methods,
+                        token,
+                        is_recurring: self.options.is_recurring,
+                    };
+                    store.put(p, now_ms);
+                }
+                self.outcome = Some(Action::Done {
+                    output: CallOutput::Prepared(output),
+                });
             }
             Ok(CallOutput::TransactionPage(page)) if all_pages => {
                 let more = page.has_next();

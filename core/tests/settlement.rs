@@ -391,3 +391,101 @@ fn money_is_one_decimal_string_whatever_form_it_came_in() {
     assert_eq!(Amount::from_minor(2500, "KWD").to_string(), "2.50");
     assert_eq!(serde_json::to_string(&Amount::from_major(0.1)).unwrap(), "\"0.10\"");
 }
+
+// --- payments prepared ahead: the shopper's wait is one round trip --------------------------------
+
+fn drive_call(s: &Session, shop: &mut Shop, call: Call, now: u64) -> Action<CallOutput> {
+    let mut op = s.call(call, None, now, Some(1)).unwrap();
+    loop {
+        match op.poll(now) {
+            Action::Send { request } => {
+                let r = shop.answer(&request);
+                op.on_response(&request.id, &r, now);
+            }
+            other => return other,
+        }
+    }
+}
+
+fn pay_in(
+    s: &Session,
+    shop: &mut Shop,
+    payments: Vec<Payment>,
+    options: Option<FlowOptions>,
+    now: u64,
+) -> Result<Action, bcpay_core::PaymentError> {
+    let mut flow = s.pay(ORDER, payments, options, now, Some(1))?;
+    let mut now = now;
+    loop {
+        match flow.poll(now) {
+            Action::Send { request } => {
+                let r = shop.answer(&request);
+                flow.on_response(&request.id, &r, now);
+            }
+            Action::Wait { until_ms } => now = until_ms,
+            done => return Ok(done),
+        }
+    }
+}
+
+#[test]
+fn a_prepared_payment_sends_only_process_payment() {
+    let (s, mut shop) = (session(), Shop::new());
+    match drive_call(&s, &mut shop, Call::Prepare { order_id: ORDER }, NOW) {
+        Action::Done {
+            output: CallOutput::Prepared(p),
+        } => {
+            assert_eq!((p.order_id, p.methods.len(), p.token_expires_at_ms), (ORDER, 2, NOW + 3_600_000));
+        }
+        other => panic!("{other:?}"),
+    }
+    shop.sent.clear();
+    let r = receipt(pay_in(&s, &mut shop, vec![card()], None, NOW + 1_000).unwrap());
+    assert_eq!(shop.sent, [Endpoint::ProcessPayment]);
+    assert_eq!(
+        (r.order_state, text(r.amount_paid).as_deref()),
+        (OrderPaymentState::Paid, Some("60.98"))
+    );
+    // The token paid once: it is gone from the session.
+    shop.transactions.clear();
+    shop.sent.clear();
+    receipt(pay_in(&s, &mut shop, vec![card()], None, NOW + 2_000).unwrap());
+    use Endpoint::*;
+    assert_eq!(shop.sent, [GetPaymentMethods, CreatePaymentAccessToken, ProcessPayment]);
+}
+
+#[test]
+fn a_prepared_token_near_expiry_is_replaced_and_the_methods_are_kept() {
+    let (s, mut shop) = (session(), Shop::new());
+    drive_call(&s, &mut shop, Call::Prepare { order_id: ORDER }, NOW);
+    shop.sent.clear();
+    // 59 minutes later the token is within the refresh margin (60 s).
+    receipt(pay_in(&s, &mut shop, vec![card()], None, NOW + 3_590_000).unwrap());
+    assert_eq!(shop.sent, [Endpoint::CreatePaymentAccessToken, Endpoint::ProcessPayment]);
+}
+
+#[test]
+fn a_prepared_payment_is_checked_against_its_methods_and_matches_the_charge_kind() {
+    let (s, mut shop) = (session(), Shop::new());
+    drive_call(&s, &mut shop, Call::Prepare { order_id: ORDER }, NOW);
+    shop.sent.clear();
+    let mut paypal = card();
+    paypal.payment_method_id = "braintree.paypal".into();
+    let e = pay_in(&s, &mut shop, vec![paypal], None, NOW).unwrap_err();
+    assert_eq!(e.field_errors[0].code, "payment_method_not_accepted");
+    assert!(shop.sent.is_empty(), "nothing sent");
+    // The preparation still serves the corrected payment.
+    receipt(pay_in(&s, &mut shop, vec![card()], None, NOW).unwrap());
+    assert_eq!(shop.sent, [Endpoint::ProcessPayment]);
+    shop.transactions.clear();
+    // A token prepared for a shopper's payment is not used for a merchant-initiated one.
+    drive_call(&s, &mut shop, Call::Prepare { order_id: ORDER }, NOW);
+    shop.sent.clear();
+    let recurring = FlowOptions {
+        is_recurring: true,
+        fetch_methods: false,
+        ..FlowOptions::default()
+    };
+    receipt(pay_in(&s, &mut shop, vec![card()], Some(recurring), NOW).unwrap());
+    assert_eq!(shop.sent, [Endpoint::CreatePaymentAccessToken, Endpoint::ProcessPayment]);
+}

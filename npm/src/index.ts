@@ -19,6 +19,7 @@ import type {
   Payment,
   PaymentMethod,
   PaymentReceipt,
+  PreparedPayment,
   PatClaims,
   ProcessedPayment,
   RateLimitConfig,
@@ -393,15 +394,10 @@ export class Client {
   readonly #transport: Transport;
 
   constructor(options: ClientOptions) {
-    const settings = {
-      store_hash: options.storeHash,
-      api_token: options.apiToken,
-      api_base: options.apiBase,
-      payments_base: options.paymentsBase,
-      host: options.host ?? "node",
-      max_response_bytes: options.maxResponseBytes,
-      timeout_ms: options.timeoutMs,
-    };
+    // Everything but the host's own objects goes to the core, which refuses a key it does not
+    // know (a misspelled `flowOption` would otherwise be dropped and its defaults used).
+    const { transport: _transport, rateLimit: _rateLimit, flowOptions: _flowOptions, host, ...settingsIn } = options;
+    const settings = { ...(toSnake(settingsIn) as Record<string, Json>), host: host ?? "node" };
     this.#api = core(
       () =>
         new current.glue.BcpayApi(
@@ -582,7 +578,7 @@ export class Client {
     }
   }
 
-  async #call<T>(call: Endpoint | "refund" | "get_order_payment_status", input: Record<string, Json>, options: CallOptions = {}): Promise<T> {
+  async #call<T>(call: Endpoint | "refund" | "get_order_payment_status" | "prepare", input: Record<string, Json>, options: CallOptions = {}): Promise<T> {
     const op = new Operation(core(() => this.#api.newCall(call, toJson(toSnake(input)), Date.now())));
     return toCamel<T>(await this.#drive(op, options.signal));
   }
@@ -611,6 +607,11 @@ export class Client {
 
   getOrder(orderId: number, options?: CallOptions): Promise<Order> {
     return this.#call("get_order", { orderId }, options);
+  }
+
+  /** Prepares the payment of an order ahead (when the order is created or the checkout opens): its methods and a payment access token, kept by this client, so that the order's next `pay` sends only Process Payment. Answers with the methods (to show the checkout) and the token's expiry, never the token. */
+  prepare(orderId: number, options?: CallOptions): Promise<PreparedPayment> {
+    return this.#call("prepare", { orderId }, options);
   }
 
   /** Whether an order is paid and how much is due: the order, then all its transactions, judged by the rule `pay` ends by. */

@@ -151,6 +151,13 @@ export interface PaymentReceipt {
   transactions: Transaction[];
 }
 
+/** `prepare`: the order's accepted methods and when the token the client keeps for its payment expires. */
+export interface PreparedPayment {
+  orderId: number;
+  methods: PaymentMethod[];
+  tokenExpiresAtMs: number;
+}
+
 /** `getOrderPaymentStatus`: the order's state and amounts, from the order and all its transactions. */
 export interface OrderPaymentStatus {
   orderId: number;

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { version } from "../dist/esm/index.js";
+import { version, Client, BcpayError } from "../dist/esm/index.js";
 import { inputKeys } from "../dist/esm/generated/bcpay_wasm.js";
 
 const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
@@ -37,4 +37,13 @@ test("TypeScript inputs declare exactly the keys the core reads", () => {
   } catch (e) {
     assert.fail(`the declarations drifted from the core's keys:\n${e.stdout}`);
   }
+});
+
+test("a client option the core does not know is a ConfigurationError naming it, not dropped", () => {
+  // `options` is not an option (`flowOptions` is): dropped, its fetchMethods: false was ignored.
+  assert.throws(
+    () => new Client({ storeHash: "abc123", apiToken: "t", options: { fetchMethods: false } }),
+    (e) => e instanceof BcpayError && e.name === "ConfigurationError" && e.fieldErrors[0].path === "options" && e.fieldErrors[0].code === "unknown_field",
+  );
+  new Client({ storeHash: "abc123", apiToken: "t", timeoutMs: 5000, maxResponseBytes: 1000, flowOptions: { fetchMethods: false } });
 });

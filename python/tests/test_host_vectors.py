@@ -66,10 +66,21 @@ def _token(pat: str) -> PaymentAccessToken:
     return PaymentAccessToken(pat, None, now, now + 3_600_000)
 
 
+def _prepare_and_pay(client: Any, a: Dict[str, Any]) -> Any:
+    if isinstance(client, AsyncClient):
+        async def both() -> Any:
+            await client.prepare(a["order_id"])
+            return await client.pay(a["order_id"], a["payments"])
+        return both()
+    client.prepare(a["order_id"])
+    return client.pay(a["order_id"], a["payments"])
+
+
 def _calls(client: Any, c: Dict[str, Any]) -> Any:
     a = c["args"]
     return {
         "pay": lambda: client.pay(a["order_id"], a["payments"]),
+        "prepare_and_pay": lambda: _prepare_and_pay(client, a),
         "get_order_payment_status": lambda: client.get_order_payment_status(a["order_id"]),
         "get_order": lambda: client.get_order(a["order_id"]),
         "create_order": lambda: client.create_order(a["order"]),

@@ -120,3 +120,11 @@ def test_misspelled_flow_options_are_named() -> None:
     with pytest.raises(bcpay.BcpayError) as e:
         c.new_flow(215, WORLD["payment"], reconcle=False)
     assert e.value.field_errors[0].code == "unknown_field"
+
+
+@pytest.mark.parametrize("make", [bcpay.Client, bcpay.AsyncClient])
+def test_a_client_setting_the_core_does_not_know_is_named_not_a_type_error(make: Any) -> None:
+    # `options` is not a setting (`flow_options` is): it was a raw TypeError.
+    with pytest.raises(bcpay.ConfigurationError) as e:
+        make("abc123", "t", options={"fetch_methods": False})
+    assert (e.value.field_errors[0].path, e.value.field_errors[0].code) == ("options", "unknown_field")

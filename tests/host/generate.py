@@ -255,6 +255,15 @@ s("a taken gift certificate whose order cannot be read is reported, state ambigu
   [R_METHODS, R_TOKEN, R_PAID] + [R_503] * 4,
   {"ok": {"payments": 1, "order_state": "ambiguous", "amount_remaining": None},
    "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment", *["get_order_transactions"] * 4)}, FAST)
+s("a prepared payment sends only Process Payment when the shopper pays", "prepare_and_pay", {"order_id": 215, "payments": [CARD]},
+  [R_METHODS, R_TOKEN, R_PAID],
+  {"ok": {"payments": 1, "requests_sent": 1, "order_state": "paid", "amount_paid": "60.98"},
+   "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment")}, FAST)
+s("a prepared payment whose token the server rejects makes a new one", "prepare_and_pay", {"order_id": 215, "payments": [CARD]},
+  [R_METHODS, R_TOKEN, problem(401, "Unauthorized"), R_TOKEN, R_PAID],
+  {"ok": {"payments": 1, "requests_sent": 3},
+   "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment", "create_payment_access_token",
+                        "process_payment")}, FAST)
 s("the payment status reads the order and every page of its transactions", "get_order_payment_status", {"order_id": 215},
   [order_at(1), page(1, 2), R_503, ok(200, {"data": [], "meta": {"pagination": {"current_page": 2, "total_pages": 2}}})],
   {"ok": {"state": "paid", "paid": "60.98", "remaining": "0.00"},

@@ -2,7 +2,8 @@
 //! `--latency-ms` (50) before handling each request. One payment at a time, rounds interleaved
 //! in one run, so machine noise hits every variant alike. Prints the median latency per payment
 //! of each variant and its ratio to the hand-written three-call flow (#17's goals: ≤ 0.70
-//! unprepared, ≤ 0.40 prepared — `prepare` does not exist yet).
+//! unprepared, ≤ 0.40 prepared). "Prepared" times `pay` alone — what the shopper waits for
+//! after pressing "pay" — on an order `prepare`d beforehand (when the checkout opened).
 //!
 //! `cargo bench -p bcpay --bench latency`
 
@@ -49,21 +50,29 @@ fn main() {
         let token = sandbox.api_token();
         let payment: Payment = serde_json::from_str(&format!(r#"{{"instrument":{CARD},"payment_method_id":"stripe.card"}}"#)).unwrap();
 
-        let names = ["hand-written (3 calls)", "bcpay", "bcpay, fetch_methods: false"];
-        let mut ms: [Vec<f64>; 3] = Default::default();
+        let names = [
+            "hand-written (3 calls)",
+            "bcpay",
+            "bcpay, fetch_methods: false",
+            "bcpay prepared (pay only)",
+        ];
+        let mut ms: [Vec<f64>; 4] = Default::default();
         // Warm-up: connections.
         for id in orders(&full, 3).await {
             full.pay(id, vec![payment.clone()]).await.unwrap();
         }
         for round in 0..ROUNDS {
-            for k in 0..3 {
+            for k in 0..4 {
                 // Rotate which variant goes first, so drift favours none.
-                let variant = (k + round) % 3;
+                let variant = (k + round) % 4;
                 for id in orders(&full, PER_ROUND).await {
+                    if variant == 3 {
+                        full.prepare(id).await.unwrap();
+                    }
                     let start = Instant::now();
                     match variant {
                         0 => hand_written(&http, &base, &token, id).await,
-                        1 => drop(full.pay(id, vec![payment.clone()]).await.unwrap()),
+                        1 | 3 => drop(full.pay(id, vec![payment.clone()]).await.unwrap()),
                         _ => drop(known_method.pay(id, vec![payment.clone()]).await.unwrap()),
                     }
                     ms[variant].push(start.elapsed().as_secs_f64() * 1000.0);

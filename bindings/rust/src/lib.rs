@@ -22,6 +22,7 @@ pub use bcpay_core::*;
 pub use transport::{ReqwestTransport, Transport};
 
 use bcpay_core::model::*;
+use bcpay_core::session::PreparedPayment;
 use zeroize::Zeroizing;
 
 /// Milliseconds since the Unix epoch from the host clock.
@@ -281,6 +282,17 @@ impl<T: Transport> Client<T> {
     pub async fn get_order(&self, order_id: u64) -> Result<Order, PaymentError> {
         match self.call(Call::GetOrder { order_id }).await? {
             CallOutput::Order(o) => Ok(o),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Prepares the payment of `order_id` ahead (when the order is created or the checkout opens):
+    /// fetches its methods and a payment access token, which this client keeps, so that the
+    /// order's next [`pay`](Self::pay) sends only Process Payment. Answers with the methods (to
+    /// show the checkout) and the token's expiry; the token itself is never handed out.
+    pub async fn prepare(&self, order_id: u64) -> Result<PreparedPayment, PaymentError> {
+        match self.call(Call::Prepare { order_id }).await? {
+            CallOutput::Prepared(p) => Ok(p),
             other => Err(unexpected(&other)),
         }
     }

@@ -560,3 +560,15 @@ async fn latency_delays_each_api_answer() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_prepared_payment_is_one_request_when_the_shopper_pays() {
+    let Env { sandbox, client } = env().await;
+    let o = order(&client, 0, 25.0).await;
+    let prepared = client.prepare(o).await.unwrap();
+    assert!(prepared.methods.iter().any(|m| m.id == "stripe.card"));
+    let r = client.pay(o, vec![pay(card("4242424242424242"), "stripe.card")]).await.unwrap();
+    assert_eq!((r.requests_sent, r.order_state), (1, OrderPaymentState::Paid));
+    assert_eq!(r.amount_paid.map(|a| a.to_string()).as_deref(), Some("25.00"));
+    assert_eq!(charges(&sandbox, o), 1);
+}

@@ -927,6 +927,10 @@ pub enum CallInput {
     GetOrderPaymentStatus {
         order_id: u64,
     },
+    /// Methods and a token kept for the order's next payment (`Call::Prepare`).
+    Prepare {
+        order_id: u64,
+    },
 }
 
 impl From<CallInput> for Call {
@@ -955,6 +959,7 @@ impl From<CallInput> for Call {
             CallInput::ListRefunds { order_id } => Call::ListRefunds { order_id },
             CallInput::GetStoredInstruments { customer_id } => Call::GetStoredInstruments { customer_id },
             CallInput::GetOrderPaymentStatus { order_id } => Call::GetOrderPaymentStatus { order_id },
+            CallInput::Prepare { order_id } => Call::Prepare { order_id },
         }
     }
 }
@@ -999,6 +1004,9 @@ pub enum CallOutput {
     PaymentStatus {
         status: model::OrderPaymentStatus,
     },
+    Prepared {
+        prepared: PreparedPayment,
+    },
     /// `CoreApi.payFromApp`: the outcome envelope to answer the app with (HTTP 200).
     RelayOutcome {
         body: Vec<u8>,
@@ -1024,9 +1032,25 @@ impl From<bcpay_core::CallOutput> for CallOutput {
             O::Refunds(refunds) => CallOutput::Refunds { refunds },
             O::StoredInstruments(instruments) => CallOutput::StoredInstruments { instruments },
             O::PaymentStatus(status) => CallOutput::PaymentStatus { status },
+            O::Prepared(p) => CallOutput::Prepared {
+                prepared: PreparedPayment {
+                    order_id: p.order_id,
+                    methods: p.methods.to_vec(),
+                    token_expires_at_ms: p.token_expires_at_ms,
+                },
+            },
             O::RelayOutcome(body) => CallOutput::RelayOutcome { body: body.into_bytes() },
         }
     }
+}
+
+/// A payment prepared ahead (`bcpay_core::session::PreparedPayment`): the order's methods and
+/// when the token the client keeps for it expires.
+#[derive(uniffi::Record)]
+pub struct PreparedPayment {
+    pub order_id: u64,
+    pub methods: Vec<model::PaymentMethod>,
+    pub token_expires_at_ms: u64,
 }
 
 /// What the host should do next.

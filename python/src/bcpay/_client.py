@@ -56,6 +56,7 @@ from ._models import (
     PaymentAccessToken,
     PaymentMethod,
     PaymentReceipt,
+    PreparedPayment,
     ProcessedPayment,
     Refund,
     RefundQuote,
@@ -349,9 +350,12 @@ class _Base:
         max_response_bytes: Optional[int] = None,
         timeout: float = 30.0,
         shared_limiter: Optional["RedisLimiter"] = None,
+        **unknown: Any,
     ) -> None:
-        settings = {"store_hash": store_hash, "api_token": api_token, "api_base": api_base, "payments_base": payments_base, "host": host, "max_response_bytes": max_response_bytes,
-                    "timeout_ms": _timeout_ms(timeout)}
+        # Any other keyword goes to the core, which refuses it by name (a ConfigurationError, not
+        # a TypeError; a misspelled ``flow_option`` is never dropped).
+        settings = {**unknown, "store_hash": store_hash, "api_token": api_token, "api_base": api_base, "payments_base": payments_base, "host": host,
+                    "max_response_bytes": max_response_bytes, "timeout_ms": _timeout_ms(timeout)}
         options = _dumps(dict(flow_options)) if flow_options else None
         self._api = _core_call(lambda: _core.CoreApi(_dumps(settings), _dumps(dict(rate_limit)) if rate_limit else None, options))
         # The core checked both; the default transports enforce them.
@@ -516,6 +520,12 @@ class Client(_Base):
     def get_order(self, order_id: int) -> Order:
         return load(Order, self._call("get_order", {"order_id": order_id}))
 
+    def prepare(self, order_id: int) -> PreparedPayment:
+        """Prepares the order's payment ahead (when the order is created or the checkout opens):
+        its methods and a payment access token, kept by this client, so that the order's next
+        ``pay`` sends only Process Payment."""
+        return load(PreparedPayment, self._call("prepare", {"order_id": order_id}))
+
     def get_order_payment_status(self, order_id: int) -> OrderPaymentStatus:
         """Whether the order is paid and how much is due: the order, then all its transactions,
         judged by the rule ``pay`` ends by."""
@@ -640,6 +650,10 @@ class AsyncClient(_Base):
 
     async def get_order(self, order_id: int) -> Order:
         return load(Order, await self._call("get_order", {"order_id": order_id}))
+
+    async def prepare(self, order_id: int) -> PreparedPayment:
+        """Prepares the order's payment ahead (see :meth:`Client.prepare`)."""
+        return load(PreparedPayment, await self._call("prepare", {"order_id": order_id}))
 
     async def get_order_payment_status(self, order_id: int) -> OrderPaymentStatus:
         """Whether the order is paid and how much is due: the order, then all its transactions,

@@ -244,6 +244,15 @@ class Transaction(Record):
     reference_transaction_id: Optional[int] = None
 
 
+class PreparedPayment(Record):
+    """``prepare``: the order's accepted methods and when the token the client keeps for its
+    payment expires (the token itself is never handed out)."""
+
+    order_id: int
+    methods: Tuple[PaymentMethod, ...]
+    token_expires_at_ms: int
+
+
 class OrderPaymentStatus(Record):
     """``get_order_payment_status``: the order's state and amounts, from the order and all its
     transactions. ``paid`` counts purchases, authorizations and pending payments, less voids."""

@@ -191,6 +191,14 @@ public final class Client: @unchecked Sendable {
     }
 
     /// All of the order's transactions (every page, at most `maxTransactionPages`).
+    /// Prepares the payment of `orderId` ahead (when the order is created or the checkout opens): its methods and a
+    /// payment access token, kept by this client, so that the order's next `pay` sends only Process Payment.
+    public func prepare(orderId: UInt64) async throws -> PreparedPayment {
+        let output = try await call(.prepare(orderId: orderId))
+        guard case .prepared(let prepared) = output else { throw unexpected(output) }
+        return prepared
+    }
+
     /// Whether an order is paid and how much is due: the order, then all its transactions, judged by the rule `pay` ends by.
     public func getOrderPaymentStatus(orderId: UInt64) async throws -> OrderPaymentStatus {
         let output = try await call(.getOrderPaymentStatus(orderId: orderId))

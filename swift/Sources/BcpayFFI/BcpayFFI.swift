@@ -3864,6 +3864,68 @@ public func FfiConverterTypePaymentReceipt_lower(_ value: PaymentReceipt) -> Rus
 
 
 /**
+ * A payment prepared ahead (`bcpay_core::session::PreparedPayment`): the order's methods and
+ * when the token the client keeps for it expires.
+ */
+public struct PreparedPayment: Equatable, Hashable {
+    public var orderId: UInt64
+    public var methods: [PaymentMethod]
+    public var tokenExpiresAtMs: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(orderId: UInt64, methods: [PaymentMethod], tokenExpiresAtMs: UInt64) {
+        self.orderId = orderId
+        self.methods = methods
+        self.tokenExpiresAtMs = tokenExpiresAtMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PreparedPayment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePreparedPayment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PreparedPayment {
+        return
+            try PreparedPayment(
+                orderId: FfiConverterUInt64.read(from: &buf), 
+                methods: FfiConverterSequenceTypePaymentMethod.read(from: &buf), 
+                tokenExpiresAtMs: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PreparedPayment, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.orderId, into: &buf)
+        FfiConverterSequenceTypePaymentMethod.write(value.methods, into: &buf)
+        FfiConverterUInt64.write(value.tokenExpiresAtMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePreparedPayment_lift(_ buf: RustBuffer) throws -> PreparedPayment {
+    return try FfiConverterTypePreparedPayment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePreparedPayment_lower(_ value: PreparedPayment) -> RustBuffer {
+    return FfiConverterTypePreparedPayment.lower(value)
+}
+
+
+/**
  * A payment the server accepted (or reconciliation found recorded).
  */
 public struct ProcessedPayment: Equatable, Hashable {
@@ -5361,6 +5423,11 @@ public enum CallInput {
      */
     case getOrderPaymentStatus(orderId: UInt64
     )
+    /**
+     * Methods and a token kept for the order's next payment (`Call::Prepare`).
+     */
+    case prepare(orderId: UInt64
+    )
 
 
 
@@ -5425,6 +5492,9 @@ public struct FfiConverterTypeCallInput: FfiConverterRustBuffer {
         )
         
         case 15: return .getOrderPaymentStatus(orderId: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 16: return .prepare(orderId: try FfiConverterUInt64.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5516,6 +5586,11 @@ public struct FfiConverterTypeCallInput: FfiConverterRustBuffer {
             writeInt(&buf, Int32(15))
             FfiConverterUInt64.write(orderId, into: &buf)
             
+        
+        case let .prepare(orderId):
+            writeInt(&buf, Int32(16))
+            FfiConverterUInt64.write(orderId, into: &buf)
+            
         }
     }
 }
@@ -5567,6 +5642,8 @@ public enum CallOutput {
     case storedInstruments(instruments: [StoredInstrument]
     )
     case paymentStatus(status: OrderPaymentStatus
+    )
+    case prepared(prepared: PreparedPayment
     )
     /**
      * `CoreApi.payFromApp`: the outcome envelope to answer the app with (HTTP 200).
@@ -5632,7 +5709,10 @@ public struct FfiConverterTypeCallOutput: FfiConverterRustBuffer {
         case 13: return .paymentStatus(status: try FfiConverterTypeOrderPaymentStatus.read(from: &buf)
         )
         
-        case 14: return .relayOutcome(body: try FfiConverterData.read(from: &buf)
+        case 14: return .prepared(prepared: try FfiConverterTypePreparedPayment.read(from: &buf)
+        )
+        
+        case 15: return .relayOutcome(body: try FfiConverterData.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5707,8 +5787,13 @@ public struct FfiConverterTypeCallOutput: FfiConverterRustBuffer {
             FfiConverterTypeOrderPaymentStatus.write(status, into: &buf)
             
         
-        case let .relayOutcome(body):
+        case let .prepared(prepared):
             writeInt(&buf, Int32(14))
+            FfiConverterTypePreparedPayment.write(prepared, into: &buf)
+            
+        
+        case let .relayOutcome(body):
+            writeInt(&buf, Int32(15))
             FfiConverterData.write(body, into: &buf)
             
         }

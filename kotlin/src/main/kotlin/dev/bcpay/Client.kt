@@ -18,6 +18,7 @@ import dev.bcpay.ffi.Payment
 import dev.bcpay.ffi.PaymentAccessToken
 import dev.bcpay.ffi.PaymentMethod
 import dev.bcpay.ffi.PaymentReceipt
+import dev.bcpay.ffi.PreparedPayment
 import dev.bcpay.ffi.ProcessedPayment
 import dev.bcpay.ffi.Refund
 import dev.bcpay.ffi.RefundItem
@@ -311,6 +312,15 @@ class Client @JvmOverloads constructor(
         }
 
     /** All of the order's transactions (every page, at most `maxTransactionPages`). */
+    /**
+     * Prepares the payment of [orderId] ahead (when the order is created or the checkout opens): its methods and a
+     * payment access token, kept by this client, so that the order's next [pay] sends only Process Payment.
+     */
+    fun prepare(orderId: Long): PreparedPayment = when (val o = call(CallInput.Prepare(orderId.toULong()))) {
+        is CallOutput.Prepared -> o.prepared
+        else -> unexpected<CallOutput.Prepared>(o)
+    }
+
     /** Whether an order is paid and how much is due: the order, then all its transactions, judged by the rule [pay] ends by. */
     fun getOrderPaymentStatus(orderId: Long): OrderPaymentStatus =
         when (val o = call(CallInput.GetOrderPaymentStatus(orderId.toULong()))) {

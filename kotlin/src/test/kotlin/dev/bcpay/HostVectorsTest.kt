@@ -10,6 +10,7 @@ import dev.bcpay.ffi.HttpResponse
 import dev.bcpay.ffi.NewOrder
 import dev.bcpay.ffi.OrderProduct
 import dev.bcpay.ffi.PaymentAccessToken
+import dev.bcpay.ffi.PaymentReceipt
 import dev.bcpay.ffi.RefundItem
 import dev.bcpay.ffi.RefundPaymentRequest
 import dev.bcpay.ffi.RefundQuoteRequest
@@ -114,8 +115,11 @@ class HostVectorsTest {
                         throw e.cause!!
                     }
                 }
-                mapOf("payments" to receipt.payments.size.toString(), "order_state" to receipt.orderState.name.lowercase(),
-                    "amount_paid" to receipt.amountPaid, "amount_remaining" to receipt.amountRemaining)
+                summary(receipt)
+            }
+            "prepare_and_pay" -> {
+                client.prepare(orderId())
+                summary(client.pay(orderId(), a.getAsJsonArray("payments").map { paymentOf(it.asJsonObject) }))
             }
             "get_order_payment_status" -> client.getOrderPaymentStatus(orderId()).let {
                 mapOf("state" to it.state.name.lowercase(), "paid" to it.paid, "remaining" to it.remaining, "total" to it.total)
@@ -140,6 +144,10 @@ class HostVectorsTest {
             else -> error("no call ${c.str("call")}")
         }
     }
+
+    /** A receipt as the vectors check it. */
+    private fun summary(r: PaymentReceipt) = mapOf("payments" to r.payments.size.toString(), "requests_sent" to r.requestsSent.toString(),
+        "order_state" to r.orderState.name.lowercase(), "amount_paid" to r.amountPaid, "amount_remaining" to r.amountRemaining)
 
     private fun checkOk(want: JsonObject, got: Any?) {
         for ((k, w) in want.entrySet()) {
