@@ -523,6 +523,11 @@ impl Amount {
         Amount((major * 10_000.0).round() as i64)
     }
 
+    /// In major units, for a request body (the API's amounts are JSON numbers).
+    pub fn as_major(self) -> f64 {
+        self.0 as f64 / 10_000.0
+    }
+
     /// From minor units of `currency` (a token's `data.amount`, its ISO 4217 code in capitals):
     /// the ISO exponent, 2 unless the currency is one of the zero- or three-decimal ones.
     pub fn from_minor(minor: i64, currency: &str) -> Amount {
@@ -653,14 +658,10 @@ impl OrderPaymentStatus {
                 _ if t.records_payment() => 1,
                 _ => 0,
             };
-            paid.0 += sign * Amount::from_major(t.amount).0;
+            paid.0 += sign * t.amount.0;
             foreign |= sign != 0 && order.currency_code.as_deref().is_some_and(|c| !c.eq_ignore_ascii_case(&t.currency));
         }
-        let total = order
-            .total_inc_tax
-            .as_deref()
-            .and_then(crate::read::decimal)
-            .map(Amount::from_major);
+        let total = order.total_inc_tax;
         let remaining = total.map(|t| Amount((t.0 - paid.0).max(0)));
         // Statuses an unpaid order may have: Incomplete, and those of orders that never got paid.
         let status_unpaid = matches!(
@@ -793,8 +794,8 @@ pub struct Order {
     pub payment_status: String,
     /// Customer id (0 for guests).
     pub customer_id: Option<i64>,
-    /// Total including tax, as the V2 API's decimal string.
-    pub total_inc_tax: Option<String>,
+    /// Total including tax (see [`Amount`]); `None` when absent or not an amount.
+    pub total_inc_tax: Option<Amount>,
     /// Currency code.
     pub currency_code: Option<String>,
 }
@@ -814,8 +815,8 @@ pub struct Transaction {
     pub event: String,
     /// `credit_card`, `gift_certificate`, `store_credit`, …
     pub method: String,
-    /// Amount in major units.
-    pub amount: f64,
+    /// Amount (see [`Amount`]).
+    pub amount: Amount,
     /// ISO 4217 currency.
     pub currency: String,
     /// Gateway name.
@@ -938,7 +939,7 @@ pub struct RefundPaymentOption {
     /// Provider's display name.
     pub provider_description: Option<String>,
     /// Refundable amount through it.
-    pub amount: f64,
+    pub amount: Amount,
     /// Offline provider.
     pub offline: bool,
     /// Whether the provider itself is offline.
@@ -953,13 +954,13 @@ pub struct RefundQuote {
     /// Order id.
     pub order_id: Option<i64>,
     /// Total refundable.
-    pub total_refund_amount: f64,
+    pub total_refund_amount: Amount,
     /// Tax in the total.
-    pub total_refund_tax_amount: f64,
+    pub total_refund_tax_amount: Amount,
     /// Rounding applied.
-    pub rounding: f64,
+    pub rounding: Amount,
     /// Adjustment.
-    pub adjustment: f64,
+    pub adjustment: Amount,
     /// Whether the total includes tax.
     pub tax_inclusive: bool,
     /// Each refund method is a list of payment options that together refund the total.
@@ -986,7 +987,7 @@ impl RefundQuote {
                     .iter()
                     .map(|p| RefundPaymentRequest {
                         provider_id: p.provider_id.clone(),
-                        amount: p.amount,
+                        amount: p.amount.as_major(),
                         offline: false,
                     })
                     .collect(),
@@ -1012,7 +1013,7 @@ pub struct RefundPayment {
     /// Provider.
     pub provider_id: String,
     /// Amount.
-    pub amount: f64,
+    pub amount: Amount,
     /// Offline.
     pub offline: bool,
     /// Whether the provider declined it.
@@ -1033,9 +1034,9 @@ pub struct Refund {
     /// Reason.
     pub reason: Option<String>,
     /// Total refunded.
-    pub total_amount: f64,
+    pub total_amount: Amount,
     /// Tax refunded.
-    pub total_tax: f64,
+    pub total_tax: Amount,
     /// Payments made back.
     pub payments: Vec<RefundPayment>,
 }
@@ -1326,7 +1327,11 @@ impl FromJson for Order {
             status: f.or_default("status")?,
             payment_status: f.or_default("payment_status")?,
             customer_id: f.int("customer_id")?,
-            total_inc_tax: f.text("total_inc_tax")?,
+            total_inc_tax: f
+                .text("total_inc_tax")?
+                .as_deref()
+                .and_then(crate::read::decimal)
+                .map(Amount::from_major),
             currency_code: f.opt("currency_code")?,
         })
     }
@@ -1374,7 +1379,7 @@ impl FromJson for RefundItem {
             item_type: f.req("item_type")?,
             item_id: f.req("item_id")?,
             quantity: f.opt("quantity")?,
-            amount: f.opt("amount")?,
+            amount: f.opt::<Amount>("amount")?.map(Amount::as_major),
             reason: f.opt("reason")?,
         })
     }
@@ -1394,7 +1399,7 @@ impl FromJson for RefundPaymentRequest {
         let f = Fields::of(v, at, Self::EXPECTED)?;
         Ok(RefundPaymentRequest {
             provider_id: f.req("provider_id")?,
-            amount: f.req("amount")?,
+            amount: f.req::<Amount>("amount")?.as_major(),
             offline: f.or_default("offline")?,
         })
     }
@@ -1509,7 +1514,7 @@ mod refund_by_quote {
         RefundPaymentOption {
             provider_id: provider.into(),
             provider_description: None,
-            amount,
+            amount: Amount::from_major(amount),
             offline,
             offline_provider: offline,
             offline_reason: offline.then(|| "This is an offline payment provider.".into()),
@@ -1519,10 +1524,10 @@ mod refund_by_quote {
     fn quote(methods: Vec<Vec<RefundPaymentOption>>) -> RefundQuote {
         RefundQuote {
             order_id: Some(7),
-            total_refund_amount: 9.99,
-            total_refund_tax_amount: 0.0,
-            rounding: 0.0,
-            adjustment: 0.0,
+            total_refund_amount: Amount::from_major(9.99),
+            total_refund_tax_amount: Amount::ZERO,
+            rounding: Amount::ZERO,
+            adjustment: Amount::ZERO,
             tax_inclusive: true,
             refund_methods: methods,
         }

@@ -13,6 +13,7 @@
 //! Errors name the path and the kind of value found, never the value itself: an input error must
 //! not echo a card number.
 
+use crate::model::Amount;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 use std::borrow::Cow;
@@ -532,17 +533,18 @@ impl<'a> Fields<'a> {
 
     /// An amount sent as a number or as V2's decimal text (`"10.9800"`); `null` and unreadable
     /// text are 0. Absent is an error.
-    pub fn money(&self, key: &str) -> Result<f64, ShapeError> {
+    pub fn money(&self, key: &str) -> Result<Amount, ShapeError> {
         self.require(key, "an amount")?;
         self.money_or_zero(key)
     }
 
     /// [`money`](Self::money), with absence meaning 0.
-    pub fn money_or_zero(&self, key: &str) -> Result<f64, ShapeError> {
-        Ok(self.scalar(key, "an amount")?.map_or(0.0, |v| match v {
+    pub fn money_or_zero(&self, key: &str) -> Result<Amount, ShapeError> {
+        let major = self.scalar(key, "an amount")?.map_or(0.0, |v| match v {
             Json::String(s) => decimal(s).unwrap_or(0.0),
             n => n.as_f64().unwrap_or(0.0),
-        }))
+        });
+        Ok(Amount::from_major(major))
     }
 }
 
@@ -649,16 +651,16 @@ mod tests {
                 assert_eq!(f.int("g").unwrap_err().path, "input.g");
                 assert_eq!(f.text("f").unwrap().as_deref(), Some("7"));
                 assert_eq!(f.text("e").unwrap().as_deref(), Some("12.5"));
-                assert_eq!(f.money("a").unwrap(), 12.0);
+                assert_eq!(f.money("a").unwrap(), Amount::from_major(12.0));
                 assert_eq!(decimal(" 10.9800 "), Some(10.98));
                 assert_eq!(decimal("1.5e1"), Some(15.0));
                 assert_eq!(decimal("NaN"), None);
                 assert_eq!(decimal("\"1\""), None);
                 assert_eq!(decimal("1 2"), None);
-                assert_eq!(f.money("c").unwrap(), 0.0);
-                assert_eq!(f.money("d").unwrap(), 0.0);
+                assert_eq!(f.money("c").unwrap(), Amount::ZERO);
+                assert_eq!(f.money("d").unwrap(), Amount::ZERO);
                 assert!(f.money("zz").unwrap_err().is_missing());
-                assert_eq!(f.money_or_zero("zz").unwrap(), 0.0);
+                assert_eq!(f.money_or_zero("zz").unwrap(), Amount::ZERO);
             },
         );
     }

@@ -174,20 +174,7 @@ fn gift() -> Payment {
 }
 
 fn pay(shop: &mut Shop, payments: Vec<Payment>) -> Action {
-    let s = session();
-    let mut flow = s.pay(ORDER, payments, None, NOW, Some(1)).unwrap();
-    let mut now = NOW;
-    loop {
-        match flow.poll(now) {
-            Action::Send { request } => {
-                let r = shop.answer(&request);
-                flow.on_response(&request.id, &r, now);
-            }
-            Action::Wait { until_ms } => now = until_ms,
-            Action::Awaiting { .. } => unreachable!(),
-            done => return done,
-        }
-    }
+    pay_in(&session(), shop, payments, None, NOW).unwrap()
 }
 
 fn receipt(a: Action) -> PaymentReceipt {
@@ -290,19 +277,11 @@ fn a_taken_payment_whose_order_cannot_be_read_is_reported_ambiguous_not_failed()
 }
 
 fn status_call(shop: &mut Shop) -> OrderPaymentStatus {
-    let s = session();
-    let mut op = s.call(Call::GetOrderPaymentStatus { order_id: ORDER }, None, NOW, Some(1)).unwrap();
-    loop {
-        match op.poll(NOW) {
-            Action::Send { request } => {
-                let r = shop.answer(&request);
-                op.on_response(&request.id, &r, NOW);
-            }
-            Action::Done {
-                output: CallOutput::PaymentStatus(status),
-            } => return status,
-            other => panic!("unexpected {other:?}"),
-        }
+    match drive_call(&session(), shop, Call::GetOrderPaymentStatus { order_id: ORDER }, NOW) {
+        Action::Done {
+            output: CallOutput::PaymentStatus(status),
+        } => status,
+        other => panic!("unexpected {other:?}"),
     }
 }
 
@@ -330,7 +309,7 @@ fn order(status_id: i64, total: &str) -> Order {
         status: String::new(),
         payment_status: String::new(),
         customer_id: Some(0),
-        total_inc_tax: Some(total.into()),
+        total_inc_tax: bcpay_core::read::decimal(total).map(Amount::from_major),
         currency_code: Some("USD".into()),
     }
 }
@@ -341,7 +320,7 @@ fn tx(event: &str, amount: f64, currency: &str) -> Transaction {
         order_id: None,
         event: event.into(),
         method: "credit_card".into(),
-        amount,
+        amount: Amount::from_major(amount),
         currency: currency.into(),
         gateway: "x".into(),
         gateway_transaction_id: None,

@@ -219,7 +219,7 @@ export interface Transaction {
   orderId: string | null;
   event: string;
   method: string;
-  amount: number;
+  amount: Amount;
   currency: string;
   gateway: string;
   gatewayTransactionId: string | null;
@@ -234,14 +234,15 @@ export interface RefundItem {
   itemType: "PRODUCT" | "GIFT_WRAPPING" | "SHIPPING" | "HANDLING" | "ORDER" | "FEE";
   itemId: number;
   quantity?: number;
-  amount?: number;
+  /** A number, or a decimal string such as a quote's `"10.50"`. */
+  amount?: number | Amount;
   reason?: string;
 }
 
 export interface RefundPaymentOption {
   providerId: string;
   providerDescription: string | null;
-  amount: number;
+  amount: Amount;
   offline: boolean;
   offlineProvider: boolean;
   offlineReason: string | null;
@@ -249,17 +250,17 @@ export interface RefundPaymentOption {
 
 export interface RefundQuote {
   orderId: number | null;
-  totalRefundAmount: number;
-  totalRefundTaxAmount: number;
-  rounding: number;
-  adjustment: number;
+  totalRefundAmount: Amount;
+  totalRefundTaxAmount: Amount;
+  rounding: Amount;
+  adjustment: Amount;
   taxInclusive: boolean;
   refundMethods: RefundPaymentOption[][];
 }
 
 export interface RefundRequest {
   items: RefundItem[];
-  payments: { providerId: string; amount: number; offline?: boolean }[];
+  payments: { providerId: string; amount: number | Amount; offline?: boolean }[];
 }
 
 export interface Refund {
@@ -267,9 +268,9 @@ export interface Refund {
   orderId: number | null;
   created: string | null;
   reason: string | null;
-  totalAmount: number;
-  totalTax: number;
-  payments: { id: number | null; providerId: string; amount: number; offline: boolean; isDeclined: boolean; declinedMessage: string | null }[];
+  totalAmount: Amount;
+  totalTax: Amount;
+  payments: { id: number | null; providerId: string; amount: Amount; offline: boolean; isDeclined: boolean; declinedMessage: string | null }[];
 }
 
 /** One problem with one field. `description` never contains the value. */

@@ -57,7 +57,7 @@ test("every instrument type", async () => {
   ]);
   assert.equal(r.payments.length, 2);
   const tx = await c.getTransactions(id);
-  assert.deepEqual(tx.map((t) => [t.method, t.amount]), [["gift_certificate", 25], ["credit_card", 55]]);
+  assert.deepEqual(tx.map((t) => [t.method, t.amount]), [["gift_certificate", "25.00"], ["credit_card", "55.00"]]);
 
   id = await order(c, 11, 40);
   r = await c.pay(id, [{ instrument: { type: "store_credit" }, paymentMethodId: "bigcommerce.store_credit" }, { instrument: card("4242424242424242"), paymentMethodId: "stripe.card" }]);
@@ -139,9 +139,9 @@ test("capture, void, refunds, stored instruments", async () => {
   await c.capture(id);
   assert.equal((await c.getOrder(id)).paymentStatus, "captured");
   const quote = await c.createRefundQuote(id, [{ itemType: "ORDER", itemId: id, amount: 30 }]);
-  assert.equal(quote.totalRefundAmount, 30);
+  assert.equal(quote.totalRefundAmount, "30.00");
   const refund = await c.createRefund(id, { items: [{ itemType: "ORDER", itemId: id, amount: 30 }], payments: [{ providerId: quote.refundMethods[0][0].providerId, amount: 30 }] });
-  assert.equal(refund.totalAmount, 30);
+  assert.equal(refund.totalAmount, "30.00");
   assert.equal((await c.listRefunds(id)).length, 1);
   const id2 = await order(c, 0, 50);
   await c.pay(id2, { instrument: card("4242424242424242"), paymentMethodId: "authorizenet.card" });

@@ -71,7 +71,7 @@ def test_every_instrument_type(sandbox_url: str) -> None:
 
         oid = order(c, 0, 80)
         r = c.pay(oid, [{"instrument": {"type": "gift_certificate", "gift_certificate_code": "GC-25-OFF"}, "payment_method_id": "bigcommerce.gift_certificate"}, {"instrument": card("5555555555554444"), "payment_method_id": "stripe.card"}])
-        assert [(t.method, t.amount) for t in c.get_transactions(oid)] == [("gift_certificate", 25.0), ("credit_card", 55.0)]
+        assert [(t.method, t.amount) for t in c.get_transactions(oid)] == [("gift_certificate", "25.00"), ("credit_card", "55.00")]
 
         oid = order(c, 11)
         c.pay(oid, [{"instrument": {"type": "store_credit"}, "payment_method_id": "bigcommerce.store_credit"}, {"instrument": CARD, "payment_method_id": "stripe.card"}])
@@ -161,10 +161,10 @@ def test_refunds_and_stored_instruments(sandbox_url: str) -> None:
         oid = order(c, 0, 100)
         c.pay(oid, {"instrument": CARD, "payment_method_id": "stripe.card"})
         quote = c.create_refund_quote(oid, [{"item_type": "ORDER", "item_id": oid, "amount": 30}])
-        assert quote.total_refund_amount == 30
+        assert quote.total_refund_amount == "30.00"
         provider = quote.refund_methods[0][0].provider_id
         refund = c.create_refund(oid, [{"item_type": "ORDER", "item_id": oid, "amount": 30}], [{"provider_id": provider, "amount": 30}])
-        assert refund.total_amount == 30 and len(c.list_refunds(oid)) == 1
+        assert refund.total_amount == "30.00" and len(c.list_refunds(oid)) == 1
         assert c.get_stored_instruments(11)[0].type == "stored_card"
         token = c.create_access_token(order(c))
         assert token.claims is not None and token.claims.iss == "payments.bigcommerce.com"

@@ -217,25 +217,25 @@ p("payment unknown status preserved", "process_payment", 201, {"data": {"id": "1
   context=PP, ok={"status": "review"})
 p("payment numeric id", "process_payment", 201, {"data": {"id": 123, "status": "success", "transaction_type": "purchase"}}, context=PP, ok={"id": "123"})
 p("order", "get_order", 200, {"id": 215, "status_id": 11, "status": "Awaiting Fulfillment", "payment_status": "captured", "customer_id": 0,
-  "total_inc_tax": "60.9800", "currency_code": "USD"}, ok={"id": 215, "status_id": 11, "status": "Awaiting Fulfillment", "payment_status": "captured", "total_inc_tax": "60.9800"})
+  "total_inc_tax": "60.9800", "currency_code": "USD"}, ok={"id": 215, "status_id": 11, "status": "Awaiting Fulfillment", "payment_status": "captured", "total_inc_tax": "60.98"})
 p("created order", "create_order", 201, {"id": 216, "status_id": 0, "status": "Incomplete", "payment_status": "", "customer_id": 0, "total_inc_tax": 60.98},
   ok={"id": 216, "status_id": 0, "total_inc_tax": "60.98"})
 p("transactions one page", "get_order_transactions", 200, {"data": [TX], "meta": {"pagination": {"total": 1, "count": 1, "per_page": 250, "current_page": 1, "total_pages": 1}}},
-  ok={"transactions": [{"event": "purchase", "amount": 60.98, "payment_method_id": "stripe.card"}], "current_page": 1, "total_pages": 1})
+  ok={"transactions": [{"event": "purchase", "amount": "60.98", "payment_method_id": "stripe.card"}], "current_page": 1, "total_pages": 1})
 p("transactions page 1 of 3", "get_order_transactions", 200, {"data": [TX], "meta": {"pagination": {"current_page": 1, "total_pages": 3}}},
   ok={"current_page": 1, "total_pages": 3})
 p("transactions 204 is empty", "get_order_transactions", 204, body_text="", ok={"transactions": [], "current_page": 1, "total_pages": 1})
 p("transactions without meta", "get_order_transactions", 200, {"data": [TX]}, ok={"current_page": 1, "total_pages": 1})
-p("transactions amount as string", "get_order_transactions", 200, {"data": [dict(TX, amount="12.50")]}, ok={"transactions": [{"amount": 12.5}]})
+p("transactions amount as string", "get_order_transactions", 200, {"data": [dict(TX, amount="12.50")]}, ok={"transactions": [{"amount": "12.50"}]})
 p("capture accepted", "capture_payment", 201, {}, ok=None)
 p("void accepted with empty body", "void_payment", 201, body_text="", ok=None)
 p("refund quote", "create_refund_quote", 201, {"data": {"order_id": 215, "total_refund_amount": 10.98, "total_refund_tax_amount": 0.98, "rounding": 0,
   "adjustment": 0, "tax_inclusive": True, "refund_methods": [[{"provider_id": "storecredit", "provider_description": "Store Credit", "amount": 10.98,
   "offline": False, "offline_provider": False, "offline_reason": ""}]]}, "meta": {}},
-  ok={"order_id": 215, "total_refund_amount": 10.98, "refund_methods": [[{"provider_id": "storecredit", "amount": 10.98}]]})
+  ok={"order_id": 215, "total_refund_amount": "10.98", "refund_methods": [[{"provider_id": "storecredit", "amount": "10.98"}]]})
 p("refund", "create_refund", 201, {"data": {"id": 1, "order_id": 215, "user_id": 0, "created": "2026-11-21T00:00:00Z", "reason": "x", "total_amount": 10,
   "total_tax": 0, "uses_merchant_override_values": False, "items": [], "payments": [{"id": 1, "provider_id": "authorizenet", "amount": 10, "offline": False,
-  "is_declined": False, "declined_message": ""}]}, "meta": {}}, ok={"id": 1, "total_amount": 10.0, "payments": [{"provider_id": "authorizenet", "is_declined": False}]})
+  "is_declined": False, "declined_message": ""}]}, "meta": {}}, ok={"id": 1, "total_amount": "10.00", "payments": [{"provider_id": "authorizenet", "amount": "10.00", "is_declined": False}]})
 p("refunds list", "list_refunds", 200, {"data": [{"id": 1, "order_id": 215, "total_amount": 10, "payments": []}, {"id": 2, "order_id": 215, "total_amount": 5, "payments": []}], "meta": {}},
   ok=[{"id": 1}, {"id": 2}])
 p("stored instruments bare array", "get_stored_instruments", 200, [

@@ -123,9 +123,9 @@ pub async fn run() -> Result<(), PaymentError> {
     chapter(1, "Create an order (V2 Orders API, status Incomplete)");
     let order_id = new_order(&client, 60.98).await?;
     let order = client.get_order(order_id).await?;
-    let total: f64 = order.total_inc_tax.as_deref().and_then(|t| t.parse().ok()).unwrap_or(0.0);
+    let total = order.total_inc_tax.unwrap_or_default();
     ok(&format!(
-        "order #{order_id}: {} (status_id {}), total ${total:.2}",
+        "order #{order_id}: {} (status_id {}), total ${total}",
         order.status,
         order.status_id.unwrap_or(-1)
     ));
@@ -207,7 +207,7 @@ pub async fn run() -> Result<(), PaymentError> {
     show_receipt(&client.pay(order_id, split).await?);
     for t in client.get_transactions(order_id).await? {
         note(&format!(
-            "transaction: {} {} ${:.2} ({})",
+            "transaction: {} {} ${} ({})",
             t.event,
             t.method,
             t.amount,
@@ -320,7 +320,7 @@ pub async fn run() -> Result<(), PaymentError> {
         .collect::<Vec<_>>()
         .join(" + ");
     ok(&format!(
-        "refunded ${:.2} through {provider} (refund #{})",
+        "refunded ${} through {provider} (refund #{})",
         refund.total_amount,
         refund.id.unwrap_or(0)
     ));

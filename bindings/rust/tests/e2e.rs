@@ -115,10 +115,8 @@ async fn every_instrument_type() {
     assert_eq!(r.payments.len(), 2);
     let tx = client.get_transactions(o).await.unwrap();
     assert_eq!(
-        tx.iter()
-            .map(|t| (t.method.as_str(), (t.amount * 100.0).round() as i64))
-            .collect::<Vec<_>>(),
-        vec![("store_credit", 1500), ("credit_card", 2500)]
+        tx.iter().map(|t| (t.method.as_str(), t.amount.to_string())).collect::<Vec<_>>(),
+        vec![("store_credit", "15.00".to_owned()), ("credit_card", "25.00".to_owned())]
     );
 
     let o = order(&client, 0, 30.0).await;
@@ -321,7 +319,7 @@ async fn authorize_capture_void_refund() {
         .create_refund_quote(o, &RefundQuoteRequest { items: items.clone() })
         .await
         .unwrap();
-    assert_eq!(quote.total_refund_amount, 30.0);
+    assert_eq!(quote.total_refund_amount.to_string(), "30.00");
     let provider = quote.refund_methods[0][0].provider_id.clone();
     let refund = client
         .create_refund(
@@ -337,7 +335,7 @@ async fn authorize_capture_void_refund() {
         )
         .await
         .unwrap();
-    assert_eq!(refund.total_amount, 30.0);
+    assert_eq!(refund.total_amount.to_string(), "30.00");
     assert_eq!(client.list_refunds(o).await.unwrap().len(), 1);
     let events: Vec<String> = client.get_transactions(o).await.unwrap().into_iter().map(|t| t.event).collect();
     assert_eq!(events, vec!["authorization", "capture", "refund"]);
@@ -526,8 +524,18 @@ async fn refunds_follow_the_quote() {
         }]
     };
     let refund = client.refund(o, items(60.0, None)).await.unwrap();
-    let parts: Vec<(String, f64)> = refund.payments.iter().map(|p| (p.provider_id.clone(), p.amount)).collect();
-    assert_eq!(parts, vec![("stripe".to_owned(), 55.0), ("giftcertificate".to_owned(), 5.0)]);
+    let parts: Vec<(String, String)> = refund
+        .payments
+        .iter()
+        .map(|p| (p.provider_id.clone(), p.amount.to_string()))
+        .collect();
+    assert_eq!(
+        parts,
+        vec![
+            ("stripe".to_owned(), "55.00".to_owned()),
+            ("giftcertificate".to_owned(), "5.00".to_owned())
+        ]
+    );
     let e = client.refund(o, items(10.0, Some("sandbox:offline"))).await.unwrap_err();
     assert_eq!(
         (e.kind, e.code_text.as_deref()),

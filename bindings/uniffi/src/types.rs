@@ -339,7 +339,7 @@ pub struct Order {
     pub status: String,
     pub payment_status: String,
     pub customer_id: Option<i64>,
-    pub total_inc_tax: Option<String>,
+    pub total_inc_tax: Option<Amount>,
     pub currency_code: Option<String>,
 }
 
@@ -350,7 +350,7 @@ pub struct Transaction {
     pub order_id: Option<String>,
     pub event: String,
     pub method: String,
-    pub amount: f64,
+    pub amount: Amount,
     pub currency: String,
     pub gateway: String,
     pub gateway_transaction_id: Option<String>,
@@ -405,7 +405,7 @@ pub struct RefundRequest {
 pub struct RefundPaymentOption {
     pub provider_id: String,
     pub provider_description: Option<String>,
-    pub amount: f64,
+    pub amount: Amount,
     pub offline: bool,
     pub offline_provider: bool,
     pub offline_reason: Option<String>,
@@ -415,10 +415,10 @@ pub struct RefundPaymentOption {
 #[uniffi::remote(Record)]
 pub struct RefundQuote {
     pub order_id: Option<i64>,
-    pub total_refund_amount: f64,
-    pub total_refund_tax_amount: f64,
-    pub rounding: f64,
-    pub adjustment: f64,
+    pub total_refund_amount: Amount,
+    pub total_refund_tax_amount: Amount,
+    pub rounding: Amount,
+    pub adjustment: Amount,
     pub tax_inclusive: bool,
     pub refund_methods: Vec<Vec<RefundPaymentOption>>,
 }
@@ -428,7 +428,7 @@ pub struct RefundQuote {
 pub struct RefundPayment {
     pub id: Option<i64>,
     pub provider_id: String,
-    pub amount: f64,
+    pub amount: Amount,
     pub offline: bool,
     pub is_declined: bool,
     pub declined_message: Option<String>,
@@ -441,7 +441,7 @@ pub struct Refund {
     pub order_id: Option<i64>,
     pub created: Option<String>,
     pub reason: Option<String>,
-    pub total_amount: f64,
-    pub total_tax: f64,
+    pub total_amount: Amount,
+    pub total_tax: Amount,
     pub payments: Vec<RefundPayment>,
 }

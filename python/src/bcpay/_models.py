@@ -230,7 +230,7 @@ class Order(Record):
 
 class Transaction(Record):
     event: str
-    amount: float
+    amount: Amount
     id: Optional[int] = None
     order_id: Optional[str] = None
     method: str = ""
@@ -269,7 +269,7 @@ class OrderPaymentStatus(Record):
 
 class RefundPaymentOption(Record):
     provider_id: str
-    amount: float
+    amount: Amount
     provider_description: Optional[str] = None
     offline: bool = False
     offline_provider: bool = False
@@ -277,18 +277,18 @@ class RefundPaymentOption(Record):
 
 
 class RefundQuote(Record):
-    total_refund_amount: float
+    total_refund_amount: Amount
     order_id: Optional[int] = None
-    total_refund_tax_amount: float = 0.0
-    rounding: float = 0.0
-    adjustment: float = 0.0
+    total_refund_tax_amount: Amount = "0.00"
+    rounding: Amount = "0.00"
+    adjustment: Amount = "0.00"
     tax_inclusive: bool = False
     refund_methods: Tuple[Tuple[RefundPaymentOption, ...], ...] = ()
 
 
 class RefundPayment(Record):
     provider_id: str
-    amount: float
+    amount: Amount
     id: Optional[int] = None
     offline: bool = False
     is_declined: bool = False
@@ -300,8 +300,8 @@ class Refund(Record):
     order_id: Optional[int] = None
     created: Optional[str] = None
     reason: Optional[str] = None
-    total_amount: float = 0.0
-    total_tax: float = 0.0
+    total_amount: Amount = "0.00"
+    total_tax: Amount = "0.00"
     payments: Tuple[RefundPayment, ...] = ()
 
 

@@ -3336,12 +3336,12 @@ public struct Order: Equatable, Hashable {
     public var status: String
     public var paymentStatus: String
     public var customerId: Int64?
-    public var totalIncTax: String?
+    public var totalIncTax: Amount?
     public var currencyCode: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: Int64, statusId: Int64?, status: String, paymentStatus: String, customerId: Int64?, totalIncTax: String?, currencyCode: String?) {
+    public init(id: Int64, statusId: Int64?, status: String, paymentStatus: String, customerId: Int64?, totalIncTax: Amount?, currencyCode: String?) {
         self.id = id
         self.statusId = statusId
         self.status = status
@@ -3372,7 +3372,7 @@ public struct FfiConverterTypeOrder: FfiConverterRustBuffer {
                 status: FfiConverterString.read(from: &buf), 
                 paymentStatus: FfiConverterString.read(from: &buf), 
                 customerId: FfiConverterOptionInt64.read(from: &buf), 
-                totalIncTax: FfiConverterOptionString.read(from: &buf), 
+                totalIncTax: FfiConverterOptionTypeAmount.read(from: &buf), 
                 currencyCode: FfiConverterOptionString.read(from: &buf)
         )
     }
@@ -3383,7 +3383,7 @@ public struct FfiConverterTypeOrder: FfiConverterRustBuffer {
         FfiConverterString.write(value.status, into: &buf)
         FfiConverterString.write(value.paymentStatus, into: &buf)
         FfiConverterOptionInt64.write(value.customerId, into: &buf)
-        FfiConverterOptionString.write(value.totalIncTax, into: &buf)
+        FfiConverterOptionTypeAmount.write(value.totalIncTax, into: &buf)
         FfiConverterOptionString.write(value.currencyCode, into: &buf)
     }
 }
@@ -4063,13 +4063,13 @@ public struct Refund: Equatable, Hashable {
     public var orderId: Int64?
     public var created: String?
     public var reason: String?
-    public var totalAmount: Double
-    public var totalTax: Double
+    public var totalAmount: Amount
+    public var totalTax: Amount
     public var payments: [RefundPayment]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: Int64?, orderId: Int64?, created: String?, reason: String?, totalAmount: Double, totalTax: Double, payments: [RefundPayment]) {
+    public init(id: Int64?, orderId: Int64?, created: String?, reason: String?, totalAmount: Amount, totalTax: Amount, payments: [RefundPayment]) {
         self.id = id
         self.orderId = orderId
         self.created = created
@@ -4099,8 +4099,8 @@ public struct FfiConverterTypeRefund: FfiConverterRustBuffer {
                 orderId: FfiConverterOptionInt64.read(from: &buf), 
                 created: FfiConverterOptionString.read(from: &buf), 
                 reason: FfiConverterOptionString.read(from: &buf), 
-                totalAmount: FfiConverterDouble.read(from: &buf), 
-                totalTax: FfiConverterDouble.read(from: &buf), 
+                totalAmount: FfiConverterTypeAmount.read(from: &buf), 
+                totalTax: FfiConverterTypeAmount.read(from: &buf), 
                 payments: FfiConverterSequenceTypeRefundPayment.read(from: &buf)
         )
     }
@@ -4110,8 +4110,8 @@ public struct FfiConverterTypeRefund: FfiConverterRustBuffer {
         FfiConverterOptionInt64.write(value.orderId, into: &buf)
         FfiConverterOptionString.write(value.created, into: &buf)
         FfiConverterOptionString.write(value.reason, into: &buf)
-        FfiConverterDouble.write(value.totalAmount, into: &buf)
-        FfiConverterDouble.write(value.totalTax, into: &buf)
+        FfiConverterTypeAmount.write(value.totalAmount, into: &buf)
+        FfiConverterTypeAmount.write(value.totalTax, into: &buf)
         FfiConverterSequenceTypeRefundPayment.write(value.payments, into: &buf)
     }
 }
@@ -4207,14 +4207,14 @@ public func FfiConverterTypeRefundItem_lower(_ value: RefundItem) -> RustBuffer 
 public struct RefundPayment: Equatable, Hashable {
     public var id: Int64?
     public var providerId: String
-    public var amount: Double
+    public var amount: Amount
     public var offline: Bool
     public var isDeclined: Bool
     public var declinedMessage: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: Int64?, providerId: String, amount: Double, offline: Bool, isDeclined: Bool, declinedMessage: String?) {
+    public init(id: Int64?, providerId: String, amount: Amount, offline: Bool, isDeclined: Bool, declinedMessage: String?) {
         self.id = id
         self.providerId = providerId
         self.amount = amount
@@ -4241,7 +4241,7 @@ public struct FfiConverterTypeRefundPayment: FfiConverterRustBuffer {
             try RefundPayment(
                 id: FfiConverterOptionInt64.read(from: &buf), 
                 providerId: FfiConverterString.read(from: &buf), 
-                amount: FfiConverterDouble.read(from: &buf), 
+                amount: FfiConverterTypeAmount.read(from: &buf), 
                 offline: FfiConverterBool.read(from: &buf), 
                 isDeclined: FfiConverterBool.read(from: &buf), 
                 declinedMessage: FfiConverterOptionString.read(from: &buf)
@@ -4251,7 +4251,7 @@ public struct FfiConverterTypeRefundPayment: FfiConverterRustBuffer {
     public static func write(_ value: RefundPayment, into buf: inout [UInt8]) {
         FfiConverterOptionInt64.write(value.id, into: &buf)
         FfiConverterString.write(value.providerId, into: &buf)
-        FfiConverterDouble.write(value.amount, into: &buf)
+        FfiConverterTypeAmount.write(value.amount, into: &buf)
         FfiConverterBool.write(value.offline, into: &buf)
         FfiConverterBool.write(value.isDeclined, into: &buf)
         FfiConverterOptionString.write(value.declinedMessage, into: &buf)
@@ -4280,14 +4280,14 @@ public func FfiConverterTypeRefundPayment_lower(_ value: RefundPayment) -> RustB
 public struct RefundPaymentOption: Equatable, Hashable {
     public var providerId: String
     public var providerDescription: String?
-    public var amount: Double
+    public var amount: Amount
     public var offline: Bool
     public var offlineProvider: Bool
     public var offlineReason: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(providerId: String, providerDescription: String?, amount: Double, offline: Bool, offlineProvider: Bool, offlineReason: String?) {
+    public init(providerId: String, providerDescription: String?, amount: Amount, offline: Bool, offlineProvider: Bool, offlineReason: String?) {
         self.providerId = providerId
         self.providerDescription = providerDescription
         self.amount = amount
@@ -4314,7 +4314,7 @@ public struct FfiConverterTypeRefundPaymentOption: FfiConverterRustBuffer {
             try RefundPaymentOption(
                 providerId: FfiConverterString.read(from: &buf), 
                 providerDescription: FfiConverterOptionString.read(from: &buf), 
-                amount: FfiConverterDouble.read(from: &buf), 
+                amount: FfiConverterTypeAmount.read(from: &buf), 
                 offline: FfiConverterBool.read(from: &buf), 
                 offlineProvider: FfiConverterBool.read(from: &buf), 
                 offlineReason: FfiConverterOptionString.read(from: &buf)
@@ -4324,7 +4324,7 @@ public struct FfiConverterTypeRefundPaymentOption: FfiConverterRustBuffer {
     public static func write(_ value: RefundPaymentOption, into buf: inout [UInt8]) {
         FfiConverterString.write(value.providerId, into: &buf)
         FfiConverterOptionString.write(value.providerDescription, into: &buf)
-        FfiConverterDouble.write(value.amount, into: &buf)
+        FfiConverterTypeAmount.write(value.amount, into: &buf)
         FfiConverterBool.write(value.offline, into: &buf)
         FfiConverterBool.write(value.offlineProvider, into: &buf)
         FfiConverterOptionString.write(value.offlineReason, into: &buf)
@@ -4413,16 +4413,16 @@ public func FfiConverterTypeRefundPaymentRequest_lower(_ value: RefundPaymentReq
  */
 public struct RefundQuote: Equatable, Hashable {
     public var orderId: Int64?
-    public var totalRefundAmount: Double
-    public var totalRefundTaxAmount: Double
-    public var rounding: Double
-    public var adjustment: Double
+    public var totalRefundAmount: Amount
+    public var totalRefundTaxAmount: Amount
+    public var rounding: Amount
+    public var adjustment: Amount
     public var taxInclusive: Bool
     public var refundMethods: [[RefundPaymentOption]]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(orderId: Int64?, totalRefundAmount: Double, totalRefundTaxAmount: Double, rounding: Double, adjustment: Double, taxInclusive: Bool, refundMethods: [[RefundPaymentOption]]) {
+    public init(orderId: Int64?, totalRefundAmount: Amount, totalRefundTaxAmount: Amount, rounding: Amount, adjustment: Amount, taxInclusive: Bool, refundMethods: [[RefundPaymentOption]]) {
         self.orderId = orderId
         self.totalRefundAmount = totalRefundAmount
         self.totalRefundTaxAmount = totalRefundTaxAmount
@@ -4449,10 +4449,10 @@ public struct FfiConverterTypeRefundQuote: FfiConverterRustBuffer {
         return
             try RefundQuote(
                 orderId: FfiConverterOptionInt64.read(from: &buf), 
-                totalRefundAmount: FfiConverterDouble.read(from: &buf), 
-                totalRefundTaxAmount: FfiConverterDouble.read(from: &buf), 
-                rounding: FfiConverterDouble.read(from: &buf), 
-                adjustment: FfiConverterDouble.read(from: &buf), 
+                totalRefundAmount: FfiConverterTypeAmount.read(from: &buf), 
+                totalRefundTaxAmount: FfiConverterTypeAmount.read(from: &buf), 
+                rounding: FfiConverterTypeAmount.read(from: &buf), 
+                adjustment: FfiConverterTypeAmount.read(from: &buf), 
                 taxInclusive: FfiConverterBool.read(from: &buf), 
                 refundMethods: FfiConverterSequenceSequenceTypeRefundPaymentOption.read(from: &buf)
         )
@@ -4460,10 +4460,10 @@ public struct FfiConverterTypeRefundQuote: FfiConverterRustBuffer {
 
     public static func write(_ value: RefundQuote, into buf: inout [UInt8]) {
         FfiConverterOptionInt64.write(value.orderId, into: &buf)
-        FfiConverterDouble.write(value.totalRefundAmount, into: &buf)
-        FfiConverterDouble.write(value.totalRefundTaxAmount, into: &buf)
-        FfiConverterDouble.write(value.rounding, into: &buf)
-        FfiConverterDouble.write(value.adjustment, into: &buf)
+        FfiConverterTypeAmount.write(value.totalRefundAmount, into: &buf)
+        FfiConverterTypeAmount.write(value.totalRefundTaxAmount, into: &buf)
+        FfiConverterTypeAmount.write(value.rounding, into: &buf)
+        FfiConverterTypeAmount.write(value.adjustment, into: &buf)
         FfiConverterBool.write(value.taxInclusive, into: &buf)
         FfiConverterSequenceSequenceTypeRefundPaymentOption.write(value.refundMethods, into: &buf)
     }
@@ -4757,7 +4757,7 @@ public struct Transaction: Equatable, Hashable {
     public var orderId: String?
     public var event: String
     public var method: String
-    public var amount: Double
+    public var amount: Amount
     public var currency: String
     public var gateway: String
     public var gatewayTransactionId: String?
@@ -4769,7 +4769,7 @@ public struct Transaction: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: Int64?, orderId: String?, event: String, method: String, amount: Double, currency: String, gateway: String, gatewayTransactionId: String?, status: String, test: Bool, paymentMethodId: String?, dateCreated: String?, referenceTransactionId: Int64?) {
+    public init(id: Int64?, orderId: String?, event: String, method: String, amount: Amount, currency: String, gateway: String, gatewayTransactionId: String?, status: String, test: Bool, paymentMethodId: String?, dateCreated: String?, referenceTransactionId: Int64?) {
         self.id = id
         self.orderId = orderId
         self.event = event
@@ -4805,7 +4805,7 @@ public struct FfiConverterTypeTransaction: FfiConverterRustBuffer {
                 orderId: FfiConverterOptionString.read(from: &buf), 
                 event: FfiConverterString.read(from: &buf), 
                 method: FfiConverterString.read(from: &buf), 
-                amount: FfiConverterDouble.read(from: &buf), 
+                amount: FfiConverterTypeAmount.read(from: &buf), 
                 currency: FfiConverterString.read(from: &buf), 
                 gateway: FfiConverterString.read(from: &buf), 
                 gatewayTransactionId: FfiConverterOptionString.read(from: &buf), 
@@ -4822,7 +4822,7 @@ public struct FfiConverterTypeTransaction: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.orderId, into: &buf)
         FfiConverterString.write(value.event, into: &buf)
         FfiConverterString.write(value.method, into: &buf)
-        FfiConverterDouble.write(value.amount, into: &buf)
+        FfiConverterTypeAmount.write(value.amount, into: &buf)
         FfiConverterString.write(value.currency, into: &buf)
         FfiConverterString.write(value.gateway, into: &buf)
         FfiConverterOptionString.write(value.gatewayTransactionId, into: &buf)

@@ -42,7 +42,7 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(split.payments.count, 2)
         let tx = try await c.getTransactions(orderId: id)
         XCTAssertEqual(tx.map(\.method), ["gift_certificate", "credit_card"])
-        XCTAssertEqual(tx.map(\.amount), [25, 55])
+        XCTAssertEqual(tx.map(\.amount), ["25.00", "55.00"])
     }
 
     func testDeclineIsTypedAndShowsNoCardNumber() async throws {

@@ -112,7 +112,7 @@ class ClientTest {
                 card("5555555555554444"),
             ),
         )
-        assertEquals(listOf("gift_certificate" to 25.0, "credit_card" to 55.0), c.getTransactions(id).map { it.method to it.amount })
+        assertEquals(listOf("gift_certificate" to "25.00", "credit_card" to "55.00"), c.getTransactions(id).map { it.method to it.amount })
 
         id = order(c, 11)
         c.pay(id, listOf(Payment(PaymentInstrument.StoreCredit, "bigcommerce.store_credit"), card()))
@@ -198,9 +198,9 @@ class ClientTest {
         assertEquals("captured", c.getOrder(id).paymentStatus)
         val items = listOf(RefundItem("ORDER", id, null, 30.0, null))
         val quote = c.createRefundQuote(id, RefundQuoteRequest(items))
-        assertEquals(30.0, quote.totalRefundAmount, 0.0)
+        assertEquals("30.00", quote.totalRefundAmount)
         val refund = c.createRefund(id, RefundRequest(items, listOf(RefundPaymentRequest(quote.refundMethods[0][0].providerId, 30.0, false))))
-        assertEquals(30.0, refund.totalAmount, 0.0)
+        assertEquals("30.00", refund.totalAmount)
         assertEquals(1, c.listRefunds(id).size)
         assertEquals("stored_card", c.getStoredInstruments(11)[0].instrumentType)
 
