@@ -309,6 +309,9 @@ pub fn lease_ms(options: &crate::flow::FlowOptions) -> u64 {
 pub fn state_of(result: &Result<PaymentReceipt, PaymentError>) -> JournalState {
     match result {
         Ok(_) => JournalState::Paid,
+        // The order's one payment was taken; only what came after it (reading the order's state
+        // after a gift certificate) was cut short: paid, never sent again.
+        Err(e) if !e.payments_taken.is_empty() => JournalState::Paid,
         Err(e) if e.needs_confirmation() => JournalState::Ambiguous,
         Err(e) if e.is_decline() => JournalState::Declined,
         Err(_) => JournalState::Failed,
@@ -522,6 +525,19 @@ impl JournaledPayment {
             Ok(receipt) => {
                 self.record.receipt = Some(receipt);
                 self.record.error = None;
+            }
+            Err(e) if !e.payments_taken.is_empty() => {
+                // What was taken, the order's state unknown (see `state_of`).
+                self.record.receipt = Some(PaymentReceipt {
+                    order_id: self.record.order_id,
+                    payments: e.payments_taken,
+                    requests_sent: 0,
+                    order_state: crate::model::OrderPaymentState::Ambiguous,
+                    amount_paid: None,
+                    amount_remaining: None,
+                    currency: None,
+                    transactions: Vec::new(),
+                });
             }
             Err(e) => {
                 self.record.error = Some(RecordedError {

@@ -468,3 +468,37 @@ fn a_prepared_payment_is_checked_against_its_methods_and_matches_the_charge_kind
     receipt(pay_in(&s, &mut shop, vec![card()], Some(recurring), NOW).unwrap());
     assert_eq!(shop.sent, [Endpoint::CreatePaymentAccessToken, Endpoint::ProcessPayment]);
 }
+
+#[test]
+fn a_journaled_gift_certificate_whose_status_read_is_cut_short_is_recorded_paid_not_failed() {
+    use bcpay_core::journal::{JournalState, JournalStep};
+    // The time budget runs out while the order is read after the gift certificate was taken: a
+    // `failed` record would be paid again by the next run.
+    let options = FlowOptions {
+        fetch_methods: false,
+        time_budget_ms: Some(1_000),
+        ..FlowOptions::default()
+    };
+    let (s, mut shop) = (session(), Shop::new());
+    let mut op = s.pay_journaled(ORDER, gift(), None, Some(options), NOW, Some(1));
+    let mut now = NOW;
+    let record = loop {
+        match op.poll(now) {
+            JournalStep::Write { .. } => op.written(),
+            JournalStep::Send { request } => {
+                let r = shop.answer(&request);
+                // The payment answers at once; the read after it, only once the budget is gone.
+                if request.endpoint != Endpoint::ProcessPayment && shop.transactions.len() == 1 {
+                    now += 2_000;
+                }
+                op.on_response(&request.id, &r, now);
+            }
+            JournalStep::Wait { until_ms } => now = until_ms,
+            JournalStep::Finished { record, .. } => break record,
+        }
+    };
+    assert_eq!(shop.transactions.len(), 1);
+    assert_eq!(record.state, JournalState::Paid, "{record:?}");
+    let receipt = record.receipt.expect("what was taken");
+    assert_eq!((receipt.payments.len(), receipt.order_state), (1, OrderPaymentState::Ambiguous));
+}
