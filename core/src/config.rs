@@ -56,6 +56,16 @@ pub struct ClientConfig {
     timeout_ms: u64,
 }
 
+/// The environment variables a host reads a setting from when its caller does not give it
+/// (the CLI, the Node and Python clients): `(setting, variable)`. A setting given explicitly
+/// always wins. The core reads no environment itself (it does no IO).
+pub const SETTINGS_FROM_ENV: &[(&str, &str)] = &[
+    ("store_hash", "BCPAY_STORE_HASH"),
+    ("api_token", "BCPAY_API_TOKEN"),
+    ("api_base", "BCPAY_API_BASE"),
+    ("payments_base", "BCPAY_PAYMENTS_BASE"),
+];
+
 /// The plain settings a host passes in (JSON, JS object, Python kwargs, …).
 #[derive(Clone, Debug)]
 pub struct ClientSettings {

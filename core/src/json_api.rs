@@ -68,7 +68,9 @@ pub fn options_over(base: &crate::FlowOptions, json: &str) -> Result<crate::Flow
 }
 
 /// The keys each input the hosts type may have, as JSON: `{"flow_options": [...], "payment":
-/// [...], "instruments": {"card": [...], ...}}` — what the hosts' own type declarations (TypeScript
+/// [...], "instruments": {"card": [...], ...}, "settings_from_env": {"store_hash":
+/// "BCPAY_STORE_HASH", ...}}` (the last, [`crate::config::SETTINGS_FROM_ENV`], read by hosts at run
+/// time) — what the hosts' own type declarations (TypeScript
 /// interfaces, Python TypedDicts) are checked against in their tests, so they cannot drift.
 pub fn input_keys() -> String {
     // Written by hand: a map type here would cost the wasm module more than the rest of this file.
@@ -79,11 +81,18 @@ pub fn input_keys() -> String {
             .map(|(t, keys)| format!("{}:{}", to_json(t), list(keys))),
         ",",
     );
+    let from_env = crate::error::joined(
+        crate::config::SETTINGS_FROM_ENV
+            .iter()
+            .map(|(setting, variable)| format!("{}:{}", to_json(setting), to_json(variable))),
+        ",",
+    );
     format!(
-        r#"{{"flow_options":{},"payment":{},"instruments":{{{}}}}}"#,
+        r#"{{"flow_options":{},"payment":{},"instruments":{{{}}},"settings_from_env":{{{}}}}}"#,
         list(crate::FlowOptions::KEYS),
         list(crate::model::PAYMENT_KEYS),
-        instruments
+        instruments,
+        from_env
     )
 }
 

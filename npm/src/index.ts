@@ -83,6 +83,20 @@ export function _useCoreModule(glue: typeof mainModule, base64: string): void {
   if (current.glue !== glue) current = { glue, base64, loaded: false };
 }
 
+/**
+ * The settings the environment gives (`BCPAY_STORE_HASH`, `BCPAY_API_TOKEN`, `BCPAY_API_BASE`,
+ * `BCPAY_PAYMENTS_BASE`: the core names them), where there is a `process.env` (Node, Bun);
+ * explicit options win over them.
+ */
+function settingsFromEnv(): Record<string, Json> {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (!env) return {};
+  const names = (JSON.parse(ensureLoaded().inputKeys()) as { settings_from_env: Record<string, string> }).settings_from_env;
+  const out: Record<string, Json> = {};
+  for (const [setting, variable] of Object.entries(names)) if (env[variable] !== undefined && env[variable] !== "") out[setting] = env[variable];
+  return out;
+}
+
 /** The SDK version (of bcpay-core). */
 export function version(): string {
   return ensureLoaded().version();
@@ -203,12 +217,13 @@ async function readCapped(response: Response, limit: number): Promise<Uint8Array
 
 /** Client settings. */
 export interface ClientOptions {
-  storeHash: string;
-  /** The API account's access token (`X-Auth-Token`). */
-  apiToken: string;
-  /** Defaults to https://api.bigcommerce.com */
+  /** Defaults to `BCPAY_STORE_HASH` from the environment (Node, Bun). */
+  storeHash?: string;
+  /** The API account's access token (`X-Auth-Token`); defaults to `BCPAY_API_TOKEN`. */
+  apiToken?: string;
+  /** Defaults to `BCPAY_API_BASE`, else https://api.bigcommerce.com */
   apiBase?: string;
-  /** Defaults to https://payments.bigcommerce.com */
+  /** Defaults to `BCPAY_PAYMENTS_BASE`, else https://payments.bigcommerce.com */
   paymentsBase?: string;
   /** Your own transport; defaults to `fetchTransport({ timeoutMs })`. */
   transport?: Transport;
@@ -393,11 +408,12 @@ export class Client {
   readonly #api: BcpayApi;
   readonly #transport: Transport;
 
-  constructor(options: ClientOptions) {
+  constructor(options: ClientOptions = {}) {
     // Everything but the host's own objects goes to the core, which refuses a key it does not
     // know (a misspelled `flowOption` would otherwise be dropped and its defaults used).
     const { transport: _transport, rateLimit: _rateLimit, flowOptions: _flowOptions, host, ...settingsIn } = options;
-    const settings = { ...(toSnake(settingsIn) as Record<string, Json>), host: host ?? "node" };
+    const given = Object.entries(toSnake(settingsIn) as Record<string, Json>).filter(([, v]) => v !== undefined);
+    const settings = { ...settingsFromEnv(), ...Object.fromEntries(given), host: host ?? "node" };
     this.#api = core(
       () =>
         new current.glue.BcpayApi(

@@ -169,3 +169,20 @@ test("documented codes from the sandbox's trigger cards and orders (shared with 
     assert.equal(await ledgerCharges(base, created.id), expect.charged, name);
   }
 });
+
+test("a client with no settings reads BCPAY_* from the environment; explicit settings win", async () => {
+  const saved = { ...process.env };
+  try {
+    Object.assign(process.env, { BCPAY_STORE_HASH: "abc123", BCPAY_API_TOKEN: "sandbox-token", BCPAY_API_BASE: base, BCPAY_PAYMENTS_BASE: base });
+    const fromEnv = new Client();
+    const id = await order(fromEnv);
+    assert.equal((await fromEnv.pay(id, { instrument: card("4242424242424242"), paymentMethodId: "stripe.card" })).orderState, "paid");
+    // An explicit base wins over the environment's (this one refuses plain http off loopback).
+    assert.throws(() => new Client({ apiBase: "http://example.com" }), (e) => e instanceof BcpayError && e.name === "ConfigurationError");
+    delete process.env.BCPAY_API_TOKEN;
+    assert.throws(() => new Client(), (e) => e instanceof BcpayError && e.fieldErrors[0].path === "apiToken");
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+});

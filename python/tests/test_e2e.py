@@ -190,3 +190,18 @@ def test_documented_codes_from_the_sandbox_s_triggers(sandbox_url: str, case: Di
     assert (e.value.kind, e.value.code, e.value.retry.type) == (expect["kind"], expect["code"], expect["retry"]), str(e.value)
     assert e.value.shopper_message == expect["shopper_message"]
     assert charges(sandbox_url, oid) == expect["charged"]
+
+
+def test_a_client_with_no_settings_reads_bcpay_variables_and_explicit_ones_win(sandbox_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var, value in {"BCPAY_STORE_HASH": "abc123", "BCPAY_API_TOKEN": "sandbox-token", "BCPAY_API_BASE": sandbox_url,
+                       "BCPAY_PAYMENTS_BASE": sandbox_url}.items():
+        monkeypatch.setenv(var, value)
+    with bcpay.Client() as c:
+        assert c.pay(order(c), {"instrument": CARD, "payment_method_id": "stripe.card"}).order_state == "paid"
+    # An explicit base wins over the environment's (plain http off loopback is refused).
+    with pytest.raises(bcpay.ConfigurationError):
+        bcpay.Client(api_base="http://example.com")
+    monkeypatch.delenv("BCPAY_API_TOKEN")
+    with pytest.raises(bcpay.ConfigurationError) as e:
+        bcpay.AsyncClient()
+    assert e.value.field_errors[0].path == "api_token"

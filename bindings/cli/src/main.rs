@@ -377,3 +377,22 @@ async fn main() {
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The CLI's environment variables are the core's (`SETTINGS_FROM_ENV`), which the Node and
+    /// Python clients read too: clap wants them as literals, so this keeps the two lists one.
+    #[test]
+    fn the_store_flags_read_the_core_s_environment_variables() {
+        use clap::CommandFactory;
+        let cli = super::Cli::command();
+        let methods = cli.find_subcommand("methods").expect("a store command");
+        for (setting, variable) in bcpay::config::SETTINGS_FROM_ENV {
+            let arg = methods
+                .get_arguments()
+                .find(|a| a.get_id().as_str() == *setting)
+                .unwrap_or_else(|| panic!("no --{setting}"));
+            assert_eq!(arg.get_env().and_then(|e| e.to_str()), Some(*variable), "{setting}");
+        }
+    }
+}

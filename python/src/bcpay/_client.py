@@ -334,13 +334,22 @@ class PaymentFlow:
         return self._op.cancel(now_ms)
 
 
+def _settings_from_env() -> Dict[str, str]:
+    """The settings the environment gives (``BCPAY_STORE_HASH``, ``BCPAY_API_TOKEN``,
+    ``BCPAY_API_BASE``, ``BCPAY_PAYMENTS_BASE``: the core names them); explicit arguments win."""
+    import os
+
+    names: Dict[str, str] = _loads(_core.input_keys())["settings_from_env"]
+    return {setting: os.environ[var] for setting, var in names.items() if os.environ.get(var)}
+
+
 class _Base:
     """What the sync and async clients share: configuration, the core session, (de)serialization."""
 
     def __init__(
         self,
-        store_hash: str,
-        api_token: str,
+        store_hash: Optional[str] = None,
+        api_token: Optional[str] = None,
         *,
         api_base: Optional[str] = None,
         payments_base: Optional[str] = None,
@@ -354,7 +363,8 @@ class _Base:
     ) -> None:
         # Any other keyword goes to the core, which refuses it by name (a ConfigurationError, not
         # a TypeError; a misspelled ``flow_option`` is never dropped).
-        settings = {**unknown, "store_hash": store_hash, "api_token": api_token, "api_base": api_base, "payments_base": payments_base, "host": host,
+        given = {"store_hash": store_hash, "api_token": api_token, "api_base": api_base, "payments_base": payments_base}
+        settings = {**unknown, **_settings_from_env(), **{k: v for k, v in given.items() if v is not None}, "host": host,
                     "max_response_bytes": max_response_bytes, "timeout_ms": _timeout_ms(timeout)}
         options = _dumps(dict(flow_options)) if flow_options else None
         self._api = _core_call(lambda: _core.CoreApi(_dumps(settings), _dumps(dict(rate_limit)) if rate_limit else None, options))
@@ -429,7 +439,8 @@ def _token_pat(token: Any) -> Any:
 class Client(_Base):
     """A synchronous client for one store. Use as a context manager to close its connections."""
 
-    def __init__(self, store_hash: str, api_token: str, *, transport: Optional[SyncTransport] = None, timeout: float = 30.0, **settings: Any) -> None:
+    def __init__(self, store_hash: Optional[str] = None, api_token: Optional[str] = None, *, transport: Optional[SyncTransport] = None, timeout: float = 30.0,
+                 **settings: Any) -> None:
         super().__init__(store_hash, api_token, timeout=timeout, **settings)
         self._own_transport = transport is None
         self._transport: SyncTransport = transport or HttpxTransport(self._timeout, max_body_bytes=self._max_body_bytes)
@@ -564,7 +575,8 @@ class AsyncClient(_Base):
     payment may have been sent (`CancelledError` or `AmbiguousOutcomeError`), raised from the
     task's ``asyncio.CancelledError``."""
 
-    def __init__(self, store_hash: str, api_token: str, *, transport: Optional[AsyncTransport] = None, timeout: float = 30.0, **settings: Any) -> None:
+    def __init__(self, store_hash: Optional[str] = None, api_token: Optional[str] = None, *, transport: Optional[AsyncTransport] = None, timeout: float = 30.0,
+                 **settings: Any) -> None:
         super().__init__(store_hash, api_token, timeout=timeout, **settings)
         self._own_transport = transport is None
         self._transport: AsyncTransport = transport or AsyncHttpxTransport(self._timeout, max_body_bytes=self._max_body_bytes)
