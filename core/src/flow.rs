@@ -876,7 +876,7 @@ impl PaymentFlow {
         let (due, token_currency) = self.due_at_start.clone().unzip();
         let amount_paid = match (state == OrderPaymentState::AlreadyPaid, due, remaining) {
             (true, ..) => Some(Amount::ZERO),
-            (false, Some(due), Some(left)) => Some(Amount(due.0 - left.0)),
+            (false, Some(due), Some(left)) => Some(Amount((due.0 - left.0).max(0))),
             _ => None,
         };
         let (currency, transactions) = match status {

@@ -117,7 +117,7 @@ impl Session {
         seed: Option<u64>,
     ) -> Result<PaymentFlow, PaymentError> {
         let options = options.unwrap_or_else(|| self.options.clone());
-        let prepared = self.prepared.take(order_id, options.is_recurring, now_ms);
+        let is_recurring = options.is_recurring;
         let mut flow = PaymentFlow::with_limiter(
             Arc::clone(&self.api),
             self.limiter.clone(),
@@ -127,7 +127,8 @@ impl Session {
             options,
             now_ms,
         )?;
-        if let Some(prepared) = prepared {
+        // Taken only once the payments are valid, so that a mistyped card keeps the preparation.
+        if let Some(prepared) = self.prepared.take(order_id, is_recurring, now_ms) {
             let problems = flow.problems_against(&prepared.methods);
             if !problems.is_empty() {
                 // Refused before anything was sent: the preparation still serves the next try.

@@ -453,6 +453,15 @@ fn a_prepared_payment_is_checked_against_its_methods_and_matches_the_charge_kind
     let e = pay_in(&s, &mut shop, vec![paypal], None, NOW).unwrap_err();
     assert_eq!(e.field_errors[0].code, "payment_method_not_accepted");
     assert!(shop.sent.is_empty(), "nothing sent");
+    // A mistyped card number is refused before the preparation is looked at.
+    let mut typo = card();
+    typo.instrument = serde_json::from_value(json!({"type": "card", "number": "4242424242424241", "cardholder_name": "Jane Doe",
+        "expiry_month": 12, "expiry_year": 2030, "verification_value": "123"}))
+    .unwrap();
+    assert_eq!(
+        pay_in(&s, &mut shop, vec![typo], None, NOW).unwrap_err().kind,
+        ErrorKind::Validation
+    );
     // The preparation still serves the corrected payment.
     receipt(pay_in(&s, &mut shop, vec![card()], None, NOW).unwrap());
     assert_eq!(shop.sent, [Endpoint::ProcessPayment]);
