@@ -369,15 +369,11 @@ impl PaymentFlow {
         }
     }
 
-    /// Starts from a prepared token (its methods already checked, [`problems_against`](Self::problems_against)),
-    /// so that the flow's first request is Process Payment. A token due for renewal is replaced
-    /// at the first poll, as always.
-    pub(crate) fn use_prepared(&mut self, token: PaymentAccessToken) {
-        self.take_token(token);
-    }
-
-    /// A token for the current payment: its claims date the amount due at the start.
-    fn take_token(&mut self, pat: PaymentAccessToken) {
+    /// A token for the current payment — one just created, or a prepared one (its methods
+    /// checked with [`problems_against`](Self::problems_against)) — so that the next request is
+    /// Process Payment; one due for renewal is replaced at that poll, as always. The first
+    /// token's claims say what was due at the start.
+    pub(crate) fn take_token(&mut self, pat: PaymentAccessToken) {
         if self.due_at_start.is_none() {
             self.due_at_start = pat.claims.as_ref().and_then(|c| {
                 let currency = c.currency.clone()?;

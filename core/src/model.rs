@@ -523,6 +523,20 @@ impl Amount {
         Amount((major * 10_000.0).round() as i64)
     }
 
+    /// From decimal text in major units (`"19.9900"`, `"12.5"`); `None` when it is not a number.
+    pub fn parse(text: &str) -> Option<Amount> {
+        crate::read::decimal(text).map(Amount::from_major)
+    }
+
+    /// From a JSON value: decimal text or a number, in major units — the one way an amount is
+    /// read, strictly for inputs (its `FromJson`) and leniently for responses (`Fields::money`).
+    pub fn of_json(v: &Json<'_>) -> Option<Amount> {
+        match v {
+            Json::String(s) => Amount::parse(s),
+            n => n.as_f64().map(Amount::from_major),
+        }
+    }
+
     /// In major units, for a request body (the API's amounts are JSON numbers).
     pub fn as_major(self) -> f64 {
         self.0 as f64 / 10_000.0
@@ -565,12 +579,7 @@ impl Serialize for Amount {
 impl FromJson for Amount {
     const EXPECTED: &'static str = "an amount";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        match v {
-            Json::String(s) => crate::read::decimal(s),
-            n => n.as_f64(),
-        }
-        .map(Amount::from_major)
-        .ok_or_else(|| Self::mismatch(v, at))
+        Amount::of_json(v).ok_or_else(|| Self::mismatch(v, at))
     }
 }
 
@@ -1327,11 +1336,7 @@ impl FromJson for Order {
             status: f.or_default("status")?,
             payment_status: f.or_default("payment_status")?,
             customer_id: f.int("customer_id")?,
-            total_inc_tax: f
-                .text("total_inc_tax")?
-                .as_deref()
-                .and_then(crate::read::decimal)
-                .map(Amount::from_major),
+            total_inc_tax: f.opt_money("total_inc_tax")?,
             currency_code: f.opt("currency_code")?,
         })
     }

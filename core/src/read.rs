@@ -540,11 +540,12 @@ impl<'a> Fields<'a> {
 
     /// [`money`](Self::money), with absence meaning 0.
     pub fn money_or_zero(&self, key: &str) -> Result<Amount, ShapeError> {
-        let major = self.scalar(key, "an amount")?.map_or(0.0, |v| match v {
-            Json::String(s) => decimal(s).unwrap_or(0.0),
-            n => n.as_f64().unwrap_or(0.0),
-        });
-        Ok(Amount::from_major(major))
+        Ok(self.opt_money(key)?.unwrap_or_default())
+    }
+
+    /// An optional amount, leniently: absent, `null` or unreadable text is `None`.
+    pub fn opt_money(&self, key: &str) -> Result<Option<Amount>, ShapeError> {
+        Ok(self.scalar(key, "an amount")?.and_then(Amount::of_json))
     }
 }
 

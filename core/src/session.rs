@@ -135,7 +135,7 @@ impl Session {
                 self.prepared.put(prepared, now_ms);
                 return Err(PaymentError::validation(problems));
             }
-            flow.use_prepared(prepared.token);
+            flow.take_token(prepared.token);
         }
         // One payment per order at a time, across every flow of the store.
         flow.claiming()

@@ -309,7 +309,7 @@ fn order(status_id: i64, total: &str) -> Order {
         status: String::new(),
         payment_status: String::new(),
         customer_id: Some(0),
-        total_inc_tax: bcpay_core::read::decimal(total).map(Amount::from_major),
+        total_inc_tax: Amount::parse(total),
         currency_code: Some("USD".into()),
     }
 }

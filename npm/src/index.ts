@@ -85,7 +85,7 @@ export function _useCoreModule(glue: typeof mainModule, base64: string): void {
 
 /**
  * The settings the environment gives (`BCPAY_STORE_HASH`, `BCPAY_API_TOKEN`, `BCPAY_API_BASE`,
- * `BCPAY_PAYMENTS_BASE`: the core names them), where there is a `process.env` (Node, Bun);
+ * `BCPAY_PAYMENTS_BASE`: the core names them), where there is a `process.env` (Node);
  * explicit options win over them.
  */
 function settingsFromEnv(): Record<string, Json> {
@@ -217,7 +217,7 @@ async function readCapped(response: Response, limit: number): Promise<Uint8Array
 
 /** Client settings. */
 export interface ClientOptions {
-  /** Defaults to `BCPAY_STORE_HASH` from the environment (Node, Bun). */
+  /** Defaults to `BCPAY_STORE_HASH` from the environment (Node). */
   storeHash?: string;
   /** The API account's access token (`X-Auth-Token`); defaults to `BCPAY_API_TOKEN`. */
   apiToken?: string;

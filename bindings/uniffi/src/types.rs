@@ -38,7 +38,7 @@ uniffi::custom_type!(TransactionType, String, {
 uniffi::custom_type!(Amount, String, {
     remote,
     lower: |v| v.to_string(),
-    try_lift: |s| bcpay_core::read::decimal(&s).map(Amount::from_major).ok_or_else(|| uniffi::deps::anyhow::anyhow!("not an amount")),
+    try_lift: |s| Amount::parse(&s).ok_or_else(|| uniffi::deps::anyhow::anyhow!("not an amount")),
 });
 uniffi::custom_type!(RequestId, String, {
     remote,
