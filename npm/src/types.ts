@@ -298,7 +298,8 @@ export type ErrorKind =
   | "server"
   | "invalid_response"
   | "transport"
-  | "ambiguous_outcome";
+  | "ambiguous_outcome"
+  | "cancelled";
 
 /** Tunables of `Client.pay`. */
 export interface FlowOptions {

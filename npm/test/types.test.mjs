@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,4 +46,52 @@ test("a client option the core does not know is a ConfigurationError naming it, 
     (e) => e instanceof BcpayError && e.name === "ConfigurationError" && e.fieldErrors[0].path === "options" && e.fieldErrors[0].code === "unknown_field",
   );
   new Client({ storeHash: "abc123", apiToken: "t", timeoutMs: 5000, maxResponseBytes: 1000, flowOptions: { fetchMethods: false } });
+});
+
+// Results checked against the core's own shapes (tests/types/outputs.json, written by
+// core/tests/output_types.rs): each sample, renamed as the package renames results, must be
+// assignable to its declaration as an object literal — so a field the core sends that the
+// declaration lacks (excess property), a declared field the core never sends (missing
+// property) and a `null` where the declaration says never null all fail `tsc --strict`.
+test("TypeScript results and unions declare exactly what the core produces", async () => {
+  const { toCamel } = await import("../dist/esm/errors.js");
+  const shapes = JSON.parse(readFileSync(fileURLToPath(new URL("../../tests/types/outputs.json", import.meta.url)), "utf8"));
+  // Records npm does not hand out: it has no single-page transactions call.
+  const notExposed = new Set(["TransactionPage"]);
+  const index = fileURLToPath(new URL("../dist/esm/index.js", import.meta.url));
+  const app = fileURLToPath(new URL("../dist/esm/app.js", import.meta.url));
+  const lines = [
+    `import type * as T from ${JSON.stringify(index)};`,
+    `import type * as A from ${JSON.stringify(app)};`,
+    "type Eq<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;",
+  ];
+  const fromApp = new Set(["FieldCheck", "CardFormCheck", "CardBrand"]);
+  const ref = (name) => `${fromApp.has(name) ? "A" : "T"}.${name}`;
+  let checked = 0;
+  for (const [name, samples] of Object.entries(shapes.records)) {
+    if (notExposed.has(name)) continue;
+    samples.forEach((sample, i) => {
+      let value = toCamel(sample);
+      // The package renames field names inside a card form check, as in its results.
+      if (name === "FieldCheck") value = { ...value, field: camel(value.field) };
+      if (name === "CardFormCheck") value = { ...value, fields: value.fields.map((f) => ({ ...f, field: camel(f.field) })) };
+      lines.push(`export const ${name}_${i}: ${ref(name)} = ${JSON.stringify(value)};`);
+      checked++;
+    });
+  }
+  for (const [name, values] of Object.entries(shapes.enums)) {
+    lines.push(`export const ${name}_names: Eq<${ref(name)}, ${values.map((v) => JSON.stringify(v)).join(" | ")}> = true;`);
+    checked++;
+  }
+  assert.ok(checked > 30, `only ${checked} shapes checked`);
+  const dir = mkdtempSync(join(tmpdir(), "bcpay-outputs-"));
+  const file = join(dir, "check.ts");
+  writeFileSync(file, lines.join("\n") + "\n");
+  const tsc = fileURLToPath(new URL("../node_modules/.bin/tsc", import.meta.url));
+  try {
+    execFileSync(tsc, ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", file], { encoding: "utf8" });
+  } catch (e) {
+    const at = [...e.stdout.matchAll(/check\.ts\((\d+),/g)].map((m) => lines[Number(m[1]) - 1].slice(0, 160));
+    assert.fail(`the result declarations drifted from the core's shapes:\n${e.stdout}\n${at.join("\n")}`);
+  }
 });

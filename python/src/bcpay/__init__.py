@@ -64,6 +64,8 @@ from ._models import (
     PreparedPayment,
     ProcessedPayment,
     Refund,
+    RefundPayment,
+    RefundPaymentOption,
     RefundQuote,
     StoredInstrument,
     SupportedInstrument,
@@ -79,7 +81,7 @@ __all__ = [
     "AmbiguousOutcomeError", "ApiError", "AsyncClient", "AsyncHttpxTransport", "AsyncTransport", "AuthenticationError",
     "BcpayError", "CancelledError", "Client", "ConfigurationError", "ConflictError", "DeclinedError", "DuplicatePaymentError", "FieldError", "HttpRequest", "InvalidRequestError", "InvalidResponseError", "MerchantSetupError", "NoResponseError", "NotFoundError", "ServerError",
     "HttpResponse", "HttpxTransport", "NoResponse", "Order", "OrderPaymentStatus", "OrderStateError", "PatClaims", "PaymentAccessToken", "PreparedPayment",
-    "PaymentFlow", "PaymentMethod", "PaymentReceipt", "ProcessedPayment", "RateLimitedError", "Refund", "RefundQuote",
+    "PaymentFlow", "PaymentMethod", "PaymentReceipt", "ProcessedPayment", "RateLimitedError", "Refund", "RefundPayment", "RefundPaymentOption", "RefundQuote",
     "RetryAdvice", "StoredInstrument", "SupportedInstrument", "SyncTransport", "Transaction", "TransportError",
     "ValidationError", "classify_httpx_error",
 ]
