@@ -52,13 +52,27 @@ pub fn input<T: FromJson>(json: &str, path: &str) -> Result<T, PaymentError> {
 /// A client configuration from JSON settings (`ClientSettings`' fields). A setting of the wrong
 /// shape is a configuration error naming it, like every other bad setting.
 pub fn client_config(settings_json: &str) -> Result<crate::ClientConfig, PaymentError> {
-    let settings: crate::ClientSettings = input(settings_json, "").map_err(|e| {
-        let f = &e.field_errors[0];
-        let mut c = PaymentError::configuration(&f.path, &f.code, &f.description);
-        c.field_errors = e.field_errors;
-        c
-    })?;
+    let settings: crate::ClientSettings = input(settings_json, "").map_err(as_configuration)?;
     crate::ClientConfig::from_settings(settings)
+}
+
+/// A validation error of a client setting, as the configuration error it is.
+pub fn as_configuration(e: PaymentError) -> PaymentError {
+    match e.field_errors.first() {
+        Some(f) => {
+            let mut c = PaymentError::configuration(&f.path, &f.code, &f.description);
+            c.field_errors = e.field_errors;
+            c
+        }
+        None => e,
+    }
+}
+
+/// A count or duration that Kotlin or Swift hand over as a signed integer (their idiomatic type),
+/// read by the JSON reader's rule for `T`: `maxAttempts = -1` is the same `invalid_input` error,
+/// naming the field, as in every other host.
+pub fn whole_number<T: FromJson>(value: i64, path: &str) -> Result<T, PaymentError> {
+    T::from_json(&read::Json::Number(value.into()), &Path::Root(path)).map_err(|e| input_error(&e))
 }
 
 /// Flow options from JSON over `base` (see [`crate::FlowOptions::read_over`]).

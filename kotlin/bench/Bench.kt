@@ -29,7 +29,7 @@ fun card() = Payment(
     "stripe.card",
 )
 
-fun json(status: Int, body: String) = HttpResponse(status.toUShort(), listOf(Header("content-type", "application/json")), body.toByteArray())
+fun json(status: Int, body: String) = HttpResponse(status, listOf(Header("content-type", "application/json")), body.toByteArray())
 
 fun cpuPerPayment() {
     val b64 = { s: String -> Base64.getUrlEncoder().withoutPadding().encodeToString(s.toByteArray()) }
@@ -40,7 +40,7 @@ fun cpuPerPayment() {
         Endpoint.CREATE_PAYMENT_ACCESS_TOKEN to json(201, """{"data":{"id":"$pat"},"meta":{}}"""),
         Endpoint.PROCESS_PAYMENT to json(201, """{"data":{"id":"tx-1","status":"success","transaction_type":"purchase"}}"""),
     )
-    val options = ClientOptions(rateLimit = RateLimitConfig(1_000_000_000u, 4000u, 250u))
+    val options = ClientOptions(rateLimit = RateLimitConfig(1_000_000_000, 4000, 250))
     val client = Client("abc123", "t", options, Transport { canned.getValue(it.endpoint()) })
     val threads = ManagementFactory.getThreadMXBean()
     repeat(20_000) { client.pay(215, listOf(card())) }
@@ -53,7 +53,7 @@ fun cpuPerPayment() {
 }
 
 fun throughput(base: String) {
-    val options = ClientOptions(apiBase = base, paymentsBase = base, rateLimit = RateLimitConfig(1_000_000_000u, 4000u, 250u))
+    val options = ClientOptions(apiBase = base, paymentsBase = base, rateLimit = RateLimitConfig(1_000_000_000, 4000, 250))
     val client = Client("abc123", "sandbox-token", options)
     val http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
     val store = "$base/stores/abc123"

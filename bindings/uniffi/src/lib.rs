@@ -1,7 +1,10 @@
 //! The uniffi binding of bcpay-core for the Kotlin and Swift packages.
 //!
 //! It converts types and nothing else; every rule lives in the core. Plain records and enums are
-//! the core's own, declared as remote types in [`types`]. What holds card data or a token crosses
+//! the core's own, declared as remote types in [`types`]; those that count in unsigned integers
+//! cross as signed mirrors ([`signed`]), since Kotlin's `ULong` and Swift's `UInt64` are awkward
+//! in apps, and ids, counts and milliseconds are signed here too (a negative one is refused by
+//! the core's rules). What holds card data or a token crosses
 //! as an object instead — [`CardNumber`], [`VerificationValue`], [`PaymentAccessToken`],
 //! [`HttpRequest`] — so that no generated data class can print it, and the secret stays in Rust
 //! memory that is wiped on drop. The host drives [`CoreOperation`] and owns HTTP, so nothing here
@@ -11,8 +14,8 @@
 use bcpay_core::model::{self, Card, TokenizedCard};
 use bcpay_core::secret::{self, ApiToken, InstrumentToken};
 use bcpay_core::{
-    Api, Call, ClientConfig, ClientSettings, Endpoint, ErrorKind, FieldError, FlowOptions, HttpResponse, MethodsQuery, Operation,
-    PaymentError, RateLimitConfig, RequestId, Session, TransportFailure,
+    Api, Call, ClientConfig, ClientSettings, Endpoint, ErrorKind, FieldError, MethodsQuery, Operation, PaymentError, RequestId, Session,
+    TransportFailure,
 };
 use bcpay_core::{json_api, validate};
 use std::fmt;
@@ -22,9 +25,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 #[global_allocator]
 static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> = zeroizing_alloc::ZeroAlloc(std::alloc::System);
 
+mod signed;
 pub mod types;
 
-pub use types::ErrorDetails;
+pub use signed::{
+    ErrorDetails, FlowOptions, HttpResponse, OrderPaymentStatus, PaymentReceipt, RateLimitConfig, RetryAdvice, TransactionPage,
+};
 
 uniffi::setup_scaffolding!("bcpay");
 
@@ -98,7 +104,9 @@ impl From<PaymentError> for BcpayError {
         for f in &mut details.field_errors {
             f.path = camel_case_path(&f.path);
         }
-        match details.kind {
+        let kind = details.kind;
+        let details = ErrorDetails::from(details);
+        match kind {
             ErrorKind::Validation => BcpayError::Validation { details },
             ErrorKind::Configuration => BcpayError::Configuration { details },
             ErrorKind::Authentication => BcpayError::Authentication { details },
@@ -145,7 +153,7 @@ impl BcpayError {
 
 impl fmt::Display for BcpayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self.details(), f)
+        fmt::Display::fmt(&PaymentError::from(self.details().clone()), f)
     }
 }
 
@@ -427,24 +435,24 @@ fn core_payments(payments: &[Payment]) -> Vec<model::Payment> {
 /// what a host shows as the exception's message. Never contains card data or tokens.
 #[uniffi::export]
 pub fn describe_error(details: ErrorDetails) -> String {
-    details.to_string()
+    PaymentError::from(details).to_string()
 }
 
 #[uniffi::export]
 pub fn default_flow_options() -> FlowOptions {
-    FlowOptions::default()
+    bcpay_core::FlowOptions::default().into()
 }
 
 /// The documented Process Payment rate limit.
 #[uniffi::export]
 pub fn default_rate_limit() -> RateLimitConfig {
-    RateLimitConfig::default()
+    bcpay_core::RateLimitConfig::default().into()
 }
 
 /// Whether a later page of transactions exists.
 #[uniffi::export]
-pub fn has_next_page(page: &model::TransactionPage) -> bool {
-    page.has_next()
+pub fn has_next_page(page: TransactionPage) -> bool {
+    model::TransactionPage::from(page).has_next()
 }
 
 /// Every problem with `payments` at `now_ms` (optionally against the store's methods), as field
@@ -479,9 +487,9 @@ pub fn core_version() -> String {
 #[derive(uniffi::Record)]
 pub struct TransportLimits {
     /// Total deadline of one request, headers and body (ms).
-    pub timeout_ms: u64,
+    pub timeout_ms: i64,
     /// Largest response body accepted (bytes).
-    pub max_body_bytes: u64,
+    pub max_body_bytes: i64,
 }
 
 /// Optional client settings.
@@ -498,13 +506,13 @@ pub struct ClientOptions {
     pub host: Option<String>,
     /// Largest accepted response body, bytes.
     #[uniffi(default = None)]
-    pub max_response_bytes: Option<u64>,
+    pub max_response_bytes: Option<i64>,
     /// Process Payment rate limit shared by this client's flows.
     #[uniffi(default = None)]
     pub rate_limit: Option<RateLimitConfig>,
     /// Total deadline of one request, headers and body (ms; default 30 000).
     #[uniffi(default = None)]
-    pub timeout_ms: Option<u64>,
+    pub timeout_ms: Option<i64>,
     /// The options every payment and single call uses unless given others (a time budget,
     /// attempts, backoff, …); `defaultFlowOptions()` when absent.
     #[uniffi(default = None)]
@@ -530,12 +538,20 @@ impl CoreApi {
     /// A client for `store_hash` using API account token `api_token`.
     #[uniffi::constructor]
     pub fn new(store_hash: String, api_token: String, options: ClientOptions) -> Result<Self> {
-        let max_response_bytes = match options.max_response_bytes {
-            Some(n) => Some(
-                usize::try_from(n)
-                    .map_err(|_| PaymentError::configuration("max_response_bytes", "out_of_range", "max_response_bytes is too large."))?,
-            ),
-            None => None,
+        // Settings are read by the core's rules, so a bad one is the configuration error it is
+        // in every host.
+        fn setting<T: bcpay_core::read::FromJson>(value: Option<i64>, name: &str) -> Result<Option<T>> {
+            Ok(value
+                .map(|v| json_api::whole_number(v, name))
+                .transpose()
+                .map_err(json_api::as_configuration)?)
+        }
+        let max_response_bytes = setting(options.max_response_bytes, "max_response_bytes")?;
+        let timeout_ms = setting(options.timeout_ms, "timeout_ms")?;
+        let rate_limit = options.rate_limit.map(RateLimitConfig::to_core).transpose()?.unwrap_or_default();
+        let flow_options = match options.flow_options {
+            Some(o) => o.to_core("flow_options").map_err(json_api::as_configuration)?,
+            None => bcpay_core::FlowOptions::default(),
         };
         let config = ClientConfig::from_settings(ClientSettings {
             store_hash,
@@ -544,9 +560,9 @@ impl CoreApi {
             payments_base: options.payments_base,
             host: options.host,
             max_response_bytes,
-            timeout_ms: options.timeout_ms,
+            timeout_ms,
         })?;
-        let session = Session::new(config, options.rate_limit.unwrap_or_default()).with_options(options.flow_options.unwrap_or_default());
+        let session = Session::new(config, rate_limit).with_options(flow_options);
         Ok(CoreApi {
             api: Arc::clone(session.api()),
             session,
@@ -558,8 +574,8 @@ impl CoreApi {
     pub fn transport_limits(&self) -> TransportLimits {
         let config = self.api.config();
         TransportLimits {
-            timeout_ms: config.timeout_ms(),
-            max_body_bytes: config.max_response_bytes() as u64,
+            timeout_ms: i64::try_from(config.timeout_ms()).unwrap_or(i64::MAX),
+            max_body_bytes: i64::try_from(config.max_response_bytes()).unwrap_or(i64::MAX),
         }
     }
 
@@ -575,7 +591,7 @@ impl CoreApi {
 
     /// The accepted payment methods.
     pub fn parse_get_payment_methods(&self, request_id: String, response: HttpResponse) -> Result<Vec<model::PaymentMethod>> {
-        Ok(self.api.parse_get_payment_methods(&RequestId(request_id), &response)?)
+        Ok(self.api.parse_get_payment_methods(&RequestId(request_id), &response.into())?)
     }
 
     /// `POST /v3/payments/access_tokens`.
@@ -585,7 +601,9 @@ impl CoreApi {
 
     /// The token; `now_ms` is when the response arrived.
     pub fn parse_create_access_token(&self, request_id: String, response: HttpResponse, now_ms: u64) -> Result<Arc<PaymentAccessToken>> {
-        let token = self.api.parse_create_access_token(&RequestId(request_id), &response, now_ms)?;
+        let token = self
+            .api
+            .parse_create_access_token(&RequestId(request_id), &response.into(), now_ms)?;
         Ok(Arc::new(PaymentAccessToken(token)))
     }
 
@@ -614,7 +632,7 @@ impl CoreApi {
     ) -> Result<model::ProcessedPayment> {
         Ok(self
             .api
-            .parse_process_payment(&RequestId(request_id), &response, &payment_method_id)?)
+            .parse_process_payment(&RequestId(request_id), &response.into(), &payment_method_id)?)
     }
 
     /// `POST /v2/orders`, created Incomplete.
@@ -624,7 +642,7 @@ impl CoreApi {
 
     /// The created order.
     pub fn parse_create_order(&self, request_id: String, response: HttpResponse) -> Result<model::Order> {
-        Ok(self.api.parse_create_order(&RequestId(request_id), &response)?)
+        Ok(self.api.parse_create_order(&RequestId(request_id), &response.into())?)
     }
 
     /// `GET /v2/orders/{id}`.
@@ -634,7 +652,7 @@ impl CoreApi {
 
     /// The order.
     pub fn parse_get_order(&self, request_id: String, response: HttpResponse) -> Result<model::Order> {
-        Ok(self.api.parse_get_order(&RequestId(request_id), &response)?)
+        Ok(self.api.parse_get_order(&RequestId(request_id), &response.into())?)
     }
 
     /// `GET /v3/orders/{id}/transactions?page=`.
@@ -643,8 +661,8 @@ impl CoreApi {
     }
 
     /// One page of transactions.
-    pub fn parse_get_transactions(&self, request_id: String, response: HttpResponse) -> Result<model::TransactionPage> {
-        Ok(self.api.parse_get_transactions(&RequestId(request_id), &response)?)
+    pub fn parse_get_transactions(&self, request_id: String, response: HttpResponse) -> Result<TransactionPage> {
+        Ok(self.api.parse_get_transactions(&RequestId(request_id), &response.into())?.into())
     }
 
     /// `POST /v3/orders/{id}/payment_actions/capture`.
@@ -659,7 +677,7 @@ impl CoreApi {
 
     /// Checks the answer to a capture or void (`endpoint` says which).
     pub fn parse_payment_action(&self, endpoint: Endpoint, request_id: String, response: HttpResponse) -> Result<()> {
-        Ok(self.api.parse_payment_action(endpoint, &RequestId(request_id), &response)?)
+        Ok(self.api.parse_payment_action(endpoint, &RequestId(request_id), &response.into())?)
     }
 
     /// `POST /v3/orders/{id}/payment_actions/refund_quotes`.
@@ -669,7 +687,7 @@ impl CoreApi {
 
     /// The refund quote.
     pub fn parse_create_refund_quote(&self, request_id: String, response: HttpResponse) -> Result<model::RefundQuote> {
-        Ok(self.api.parse_create_refund_quote(&RequestId(request_id), &response)?)
+        Ok(self.api.parse_create_refund_quote(&RequestId(request_id), &response.into())?)
     }
 
     /// `POST /v3/orders/{id}/payment_actions/refunds`.
@@ -679,7 +697,7 @@ impl CoreApi {
 
     /// The refund.
     pub fn parse_create_refund(&self, request_id: String, response: HttpResponse) -> Result<model::Refund> {
-        Ok(self.api.parse_create_refund(&RequestId(request_id), &response)?)
+        Ok(self.api.parse_create_refund(&RequestId(request_id), &response.into())?)
     }
 
     /// `GET /v3/orders/{id}/payment_actions/refunds`.
@@ -689,7 +707,7 @@ impl CoreApi {
 
     /// The order's refunds.
     pub fn parse_list_refunds(&self, request_id: String, response: HttpResponse) -> Result<Vec<model::Refund>> {
-        Ok(self.api.parse_list_refunds(&RequestId(request_id), &response)?)
+        Ok(self.api.parse_list_refunds(&RequestId(request_id), &response.into())?)
     }
 
     /// `GET /v3/customers/{id}/stored-instruments`.
@@ -699,7 +717,7 @@ impl CoreApi {
 
     /// The customer's stored instruments.
     pub fn parse_get_stored_instruments(&self, request_id: String, response: HttpResponse) -> Result<Vec<model::StoredInstrument>> {
-        Ok(self.api.parse_get_stored_instruments(&RequestId(request_id), &response)?)
+        Ok(self.api.parse_get_stored_instruments(&RequestId(request_id), &response.into())?)
     }
 
     /// Builds the request for `call` (snake_case name) from JSON input, for hosts that hold
@@ -712,13 +730,14 @@ impl CoreApi {
     /// client's. `seed` fixes the retry jitter (tests); without it, jitter is random.
     pub fn new_flow(
         &self,
-        order_id: u64,
+        order_id: i64,
         payments: Vec<Payment>,
         options: Option<FlowOptions>,
         now_ms: u64,
         seed: Option<u64>,
     ) -> Result<Arc<CoreOperation>> {
-        let flow = self.session.pay(order_id, core_payments(&payments), options, now_ms, seed)?;
+        let options = options.map(|o| o.to_core("options")).transpose()?;
+        let flow = self.session.pay(id(order_id), core_payments(&payments), options, now_ms, seed)?;
         Ok(CoreOperation::of(Operation::Pay(flow)))
     }
 
@@ -726,9 +745,9 @@ impl CoreApi {
     /// ends with `CallOutput.RelayOutcome`, the envelope to answer with, whatever happened. After
     /// `cancel`, `poll` once more for the envelope of the cancellation. With `expect_order_id`,
     /// a request for another order is refused.
-    pub fn pay_from_app(&self, body: Vec<u8>, expect_order_id: Option<u64>, now_ms: u64, seed: Option<u64>) -> Arc<CoreOperation> {
+    pub fn pay_from_app(&self, body: Vec<u8>, expect_order_id: Option<i64>, now_ms: u64, seed: Option<u64>) -> Arc<CoreOperation> {
         let body = zeroize::Zeroizing::new(body);
-        CoreOperation::of(self.session.pay_from_app(&body, None, expect_order_id, now_ms, seed))
+        CoreOperation::of(self.session.pay_from_app(&body, None, expect_order_id.map(id), now_ms, seed))
     }
 
     /// A single call: waits for the rate limiter, retries what is safe to retry, follows
@@ -838,15 +857,15 @@ impl PaymentRequestBody {
 /// by the rules the server applies again; `time_budget_ms` is how long the app will wait.
 #[uniffi::export]
 pub fn build_payment_request(
-    order_id: u64,
+    order_id: i64,
     payments: Vec<Payment>,
-    time_budget_ms: Option<u64>,
+    time_budget_ms: Option<i64>,
     now_ms: u64,
 ) -> Result<Arc<PaymentRequestBody>> {
     let request = bcpay_core::relay::PaymentRequest {
-        order_id,
+        order_id: id(order_id),
         payments: core_payments(&payments),
-        time_budget_ms,
+        time_budget_ms: time_budget_ms.map(|ms| json_api::whole_number(ms, "time_budget_ms")).transpose()?,
     };
     Ok(Arc::new(PaymentRequestBody(request.validated_body(now_ms)?)))
 }
@@ -854,8 +873,8 @@ pub fn build_payment_request(
 /// Reads the server's `bcpay.payment_outcome` envelope: the receipt, or the error the server's
 /// flow ended with. An answer that is not an envelope is `AmbiguousOutcome`.
 #[uniffi::export]
-pub fn read_payment_outcome(body: Vec<u8>) -> Result<model::PaymentReceipt> {
-    Ok(bcpay_core::relay::read_outcome(&body)?)
+pub fn read_payment_outcome(body: Vec<u8>) -> Result<PaymentReceipt> {
+    Ok(bcpay_core::relay::read_outcome(&body)?.into())
 }
 
 /// The error for a relay request the app's transport could not complete (`AmbiguousOutcome`
@@ -869,17 +888,23 @@ pub fn relay_failure(failure: TransportFailure) -> BcpayError {
 // Operations: payment flows and single calls
 // ---------------------------------------------------------------------------------------------
 
+/// An order or customer id as Kotlin and Swift hold it (signed), for the core: a negative one
+/// stays out of range, so the core's id rule refuses it with the error naming the field.
+fn id(value: i64) -> u64 {
+    value as u64
+}
+
 /// A single call and its arguments (the core's `Call`, one case per endpoint).
 #[derive(uniffi::Enum)]
 pub enum CallInput {
     GetPaymentMethods {
-        order_id: u64,
+        order_id: i64,
     },
     GetPaymentMethodsForCheckout {
         checkout_id: String,
     },
     CreatePaymentAccessToken {
-        order_id: u64,
+        order_id: i64,
         is_recurring: bool,
     },
     ProcessPayment {
@@ -891,45 +916,45 @@ pub enum CallInput {
         order: model::NewOrder,
     },
     GetOrder {
-        order_id: u64,
+        order_id: i64,
     },
     /// Every page (`page` absent), or one page.
     GetOrderTransactions {
-        order_id: u64,
-        page: Option<u32>,
+        order_id: i64,
+        page: Option<i32>,
     },
     CapturePayment {
-        order_id: u64,
+        order_id: i64,
     },
     VoidPayment {
-        order_id: u64,
+        order_id: i64,
     },
     CreateRefundQuote {
-        order_id: u64,
+        order_id: i64,
         request: model::RefundQuoteRequest,
     },
     CreateRefund {
-        order_id: u64,
+        order_id: i64,
         request: model::RefundRequest,
     },
     /// The quote, then the refund it allows (`bcpay_core::session::Call::Refund`).
     Refund {
-        order_id: u64,
+        order_id: i64,
         items: Vec<model::RefundItem>,
     },
     ListRefunds {
-        order_id: u64,
+        order_id: i64,
     },
     GetStoredInstruments {
-        customer_id: u64,
+        customer_id: i64,
     },
     /// The order, then its transactions, judged paid or not (`Call::GetOrderPaymentStatus`).
     GetOrderPaymentStatus {
-        order_id: u64,
+        order_id: i64,
     },
     /// Methods and a token kept for the order's next payment (`Call::Prepare`).
     Prepare {
-        order_id: u64,
+        order_id: i64,
     },
 }
 
@@ -937,29 +962,46 @@ impl From<CallInput> for Call {
     fn from(c: CallInput) -> Call {
         match c {
             CallInput::GetPaymentMethods { order_id } => Call::GetPaymentMethods {
-                query: MethodsQuery::OrderId(order_id),
+                query: MethodsQuery::OrderId(id(order_id)),
             },
             CallInput::GetPaymentMethodsForCheckout { checkout_id } => Call::GetPaymentMethods {
                 query: MethodsQuery::CheckoutId(checkout_id),
             },
-            CallInput::CreatePaymentAccessToken { order_id, is_recurring } => Call::CreatePaymentAccessToken { order_id, is_recurring },
+            CallInput::CreatePaymentAccessToken { order_id, is_recurring } => Call::CreatePaymentAccessToken {
+                order_id: id(order_id),
+                is_recurring,
+            },
             CallInput::ProcessPayment { token, payment, methods } => Call::ProcessPayment {
                 pat: token.0.secret.clone(),
                 payment: (&payment).into(),
                 methods,
             },
             CallInput::CreateOrder { order } => Call::CreateOrder { order },
-            CallInput::GetOrder { order_id } => Call::GetOrder { order_id },
-            CallInput::GetOrderTransactions { order_id, page } => Call::GetOrderTransactions { order_id, page },
-            CallInput::CapturePayment { order_id } => Call::CapturePayment { order_id },
-            CallInput::VoidPayment { order_id } => Call::VoidPayment { order_id },
-            CallInput::CreateRefundQuote { order_id, request } => Call::CreateRefundQuote { order_id, request },
-            CallInput::CreateRefund { order_id, request } => Call::CreateRefund { order_id, request },
-            CallInput::Refund { order_id, items } => Call::Refund { order_id, items },
-            CallInput::ListRefunds { order_id } => Call::ListRefunds { order_id },
-            CallInput::GetStoredInstruments { customer_id } => Call::GetStoredInstruments { customer_id },
-            CallInput::GetOrderPaymentStatus { order_id } => Call::GetOrderPaymentStatus { order_id },
-            CallInput::Prepare { order_id } => Call::Prepare { order_id },
+            CallInput::GetOrder { order_id } => Call::GetOrder { order_id: id(order_id) },
+            CallInput::GetOrderTransactions { order_id, page } => Call::GetOrderTransactions {
+                order_id: id(order_id),
+                page: page.map(|p| u32::try_from(p).unwrap_or(0)),
+            },
+            CallInput::CapturePayment { order_id } => Call::CapturePayment { order_id: id(order_id) },
+            CallInput::VoidPayment { order_id } => Call::VoidPayment { order_id: id(order_id) },
+            CallInput::CreateRefundQuote { order_id, request } => Call::CreateRefundQuote {
+                order_id: id(order_id),
+                request,
+            },
+            CallInput::CreateRefund { order_id, request } => Call::CreateRefund {
+                order_id: id(order_id),
+                request,
+            },
+            CallInput::Refund { order_id, items } => Call::Refund {
+                order_id: id(order_id),
+                items,
+            },
+            CallInput::ListRefunds { order_id } => Call::ListRefunds { order_id: id(order_id) },
+            CallInput::GetStoredInstruments { customer_id } => Call::GetStoredInstruments {
+                customer_id: id(customer_id),
+            },
+            CallInput::GetOrderPaymentStatus { order_id } => Call::GetOrderPaymentStatus { order_id: id(order_id) },
+            CallInput::Prepare { order_id } => Call::Prepare { order_id: id(order_id) },
         }
     }
 }
@@ -968,7 +1010,7 @@ impl From<CallInput> for Call {
 #[derive(uniffi::Enum)]
 pub enum CallOutput {
     Receipt {
-        receipt: model::PaymentReceipt,
+        receipt: PaymentReceipt,
     },
     PaymentMethods {
         methods: Vec<model::PaymentMethod>,
@@ -986,7 +1028,7 @@ pub enum CallOutput {
         transactions: Vec<model::Transaction>,
     },
     TransactionPage {
-        page: model::TransactionPage,
+        page: TransactionPage,
     },
     Nothing,
     RefundQuote {
@@ -1002,7 +1044,7 @@ pub enum CallOutput {
         instruments: Vec<model::StoredInstrument>,
     },
     PaymentStatus {
-        status: model::OrderPaymentStatus,
+        status: OrderPaymentStatus,
     },
     Prepared {
         prepared: PreparedPayment,
@@ -1017,7 +1059,7 @@ impl From<bcpay_core::CallOutput> for CallOutput {
     fn from(o: bcpay_core::CallOutput) -> CallOutput {
         use bcpay_core::CallOutput as O;
         match o {
-            O::Receipt(receipt) => CallOutput::Receipt { receipt },
+            O::Receipt(receipt) => CallOutput::Receipt { receipt: receipt.into() },
             O::PaymentMethods(methods) => CallOutput::PaymentMethods { methods },
             O::AccessToken(t) => CallOutput::AccessToken {
                 token: Arc::new(PaymentAccessToken(t)),
@@ -1025,18 +1067,18 @@ impl From<bcpay_core::CallOutput> for CallOutput {
             O::Payment(payment) => CallOutput::Payment { payment },
             O::Order(order) => CallOutput::Order { order },
             O::Transactions(transactions) => CallOutput::Transactions { transactions },
-            O::TransactionPage(page) => CallOutput::TransactionPage { page },
+            O::TransactionPage(page) => CallOutput::TransactionPage { page: page.into() },
             O::Nothing => CallOutput::Nothing,
             O::RefundQuote(quote) => CallOutput::RefundQuote { quote },
             O::Refund(refund) => CallOutput::Refund { refund },
             O::Refunds(refunds) => CallOutput::Refunds { refunds },
             O::StoredInstruments(instruments) => CallOutput::StoredInstruments { instruments },
-            O::PaymentStatus(status) => CallOutput::PaymentStatus { status },
+            O::PaymentStatus(status) => CallOutput::PaymentStatus { status: status.into() },
             O::Prepared(p) => CallOutput::Prepared {
                 prepared: PreparedPayment {
-                    order_id: p.order_id,
+                    order_id: i64::try_from(p.order_id).unwrap_or(i64::MAX),
                     methods: p.methods.to_vec(),
-                    token_expires_at_ms: p.token_expires_at_ms,
+                    token_expires_at_ms: i64::try_from(p.token_expires_at_ms).unwrap_or(i64::MAX),
                 },
             },
             O::RelayOutcome(body) => CallOutput::RelayOutcome { body: body.into_bytes() },
@@ -1048,9 +1090,9 @@ impl From<bcpay_core::CallOutput> for CallOutput {
 /// when the token the client keeps for it expires.
 #[derive(uniffi::Record)]
 pub struct PreparedPayment {
-    pub order_id: u64,
+    pub order_id: i64,
     pub methods: Vec<model::PaymentMethod>,
-    pub token_expires_at_ms: u64,
+    pub token_expires_at_ms: i64,
 }
 
 /// What the host should do next.
@@ -1098,7 +1140,7 @@ impl CoreOperation {
 
     /// Feeds the response to request `request_id`, received at `now_ms`.
     pub fn on_response(&self, request_id: String, response: HttpResponse, now_ms: u64) {
-        lock(&self.op).on_response(&RequestId(request_id), &response, now_ms);
+        lock(&self.op).on_response(&RequestId(request_id), &response.into(), now_ms);
     }
 
     /// Feeds the failure of request `request_id` at `now_ms`.
@@ -1273,5 +1315,67 @@ mod tests {
             validate_payments_json("{".into(), 1, None),
             Err(BcpayError::Validation { .. })
         ));
+    }
+
+    #[test]
+    fn negative_counts_and_ids_are_typed_errors_naming_the_field() {
+        // Kotlin and Swift hold counts, milliseconds and ids as signed numbers; a negative one
+        // is refused by the core's rules, never wrapped to a huge unsigned value.
+        let paths = |e: BcpayError| e.details().field_errors.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+        let mut options = default_flow_options();
+        options.max_attempts = -1;
+        let Err(e @ BcpayError::Validation { .. }) = api().new_flow(101, vec![card("4242424242424242")], Some(options), 1, None) else {
+            panic!("expected a validation error")
+        };
+        assert_eq!(paths(e), ["options.maxAttempts"]);
+
+        let settings = ClientOptions {
+            timeout_ms: Some(-5),
+            ..Default::default()
+        };
+        let Err(e @ BcpayError::Configuration { .. }) = CoreApi::new("abc123".into(), "t".into(), settings) else {
+            panic!("expected a configuration error")
+        };
+        assert_eq!(paths(e), ["timeoutMs"]);
+        let mut flow_options = default_flow_options();
+        flow_options.settle_window_ms = -1;
+        let settings = ClientOptions {
+            flow_options: Some(flow_options),
+            ..Default::default()
+        };
+        let Err(e @ BcpayError::Configuration { .. }) = CoreApi::new("abc123".into(), "t".into(), settings) else {
+            panic!("expected a configuration error")
+        };
+        assert_eq!(paths(e), ["flowOptions.settleWindowMs"]);
+
+        let Err(e @ BcpayError::Validation { .. }) = api().new_flow(-1, vec![card("4242424242424242")], None, 1, None) else {
+            panic!("expected a validation error")
+        };
+        assert_eq!(paths(e), ["orderId"]);
+        let Err(e @ BcpayError::Validation { .. }) = api().new_call(CallInput::GetStoredInstruments { customer_id: -3 }, 1, None) else {
+            panic!("expected a validation error")
+        };
+        assert_eq!(paths(e), ["customerId"]);
+    }
+
+    #[test]
+    fn signed_records_keep_the_cores_values() {
+        let options = default_flow_options();
+        assert_eq!(options.to_core("options").unwrap(), bcpay_core::FlowOptions::default());
+        assert_eq!(default_rate_limit().to_core().unwrap(), bcpay_core::RateLimitConfig::default());
+        let e = PaymentError::new(ErrorKind::RateLimited, "slow down");
+        let mut e = e;
+        e.status = Some(429);
+        e.retry = bcpay_core::RetryAdvice::After { ms: 4000 };
+        let details = ErrorDetails::from(e.clone());
+        assert_eq!(details.status, Some(429));
+        assert_eq!(details.retry, RetryAdvice::After { ms: 4000 });
+        assert_eq!(PaymentError::from(details), e);
+        let response = HttpResponse {
+            status: 70_000,
+            headers: vec![],
+            body: vec![],
+        };
+        assert_eq!(bcpay_core::HttpResponse::from(response).status, 0);
     }
 }

@@ -5,16 +5,13 @@
 //! Types that hold card data or tokens are not here: they cross as objects (see `lib.rs`), so
 //! that a generated data class's `toString` can never print them.
 
-use bcpay_core::error::{ErrorKind, FieldError, PaymentError, RetryAdvice};
-use bcpay_core::flow::FlowOptions;
-use bcpay_core::http::{Endpoint, Header, HttpResponse, RequestId, TransportFailure};
+use bcpay_core::error::{ErrorKind, FieldError};
+use bcpay_core::http::{Endpoint, Header, RequestId, TransportFailure};
 use bcpay_core::model::{
-    Amount, BillingAddress, CardBrand, InstrumentType, NewOrder, Order, OrderPaymentState, OrderPaymentStatus, OrderProduct, PatClaims,
-    PaymentMethod, PaymentReceipt, PaymentStatus, ProcessedPayment, Refund, RefundItem, RefundPayment, RefundPaymentOption,
-    RefundPaymentRequest, RefundQuote, RefundQuoteRequest, RefundRequest, StoredInstrument, SupportedInstrument, Transaction,
-    TransactionPage, TransactionType,
+    Amount, BillingAddress, CardBrand, InstrumentType, NewOrder, Order, OrderPaymentState, OrderProduct, PatClaims, PaymentMethod,
+    PaymentStatus, ProcessedPayment, Refund, RefundItem, RefundPayment, RefundPaymentOption, RefundPaymentRequest, RefundQuote,
+    RefundQuoteRequest, RefundRequest, StoredInstrument, SupportedInstrument, Transaction, TransactionType,
 };
-use bcpay_core::ratelimit::RateLimitConfig;
 use bcpay_core::secret::InstrumentToken;
 use bcpay_core::validate::FieldState;
 
@@ -116,14 +113,6 @@ pub struct Header {
     pub value: String,
 }
 
-/// What the server answered, as the host hands it to the core.
-#[uniffi::remote(Record)]
-pub struct HttpResponse {
-    pub status: u16,
-    pub headers: Vec<Header>,
-    pub body: Vec<u8>,
-}
-
 /// What went wrong, by meaning.
 #[uniffi::remote(Enum)]
 pub enum ErrorKind {
@@ -145,67 +134,12 @@ pub enum ErrorKind {
     Cancelled,
 }
 
-/// What a caller may do about an error.
-#[uniffi::remote(Enum)]
-pub enum RetryAdvice {
-    Never,
-    After { ms: u64 },
-    WithNewToken,
-    Reconcile,
-}
-
 /// One problem with one input field.
 #[uniffi::remote(Record)]
 pub struct FieldError {
     pub path: String,
     pub code: String,
     pub description: String,
-}
-
-/// The core's `PaymentError`, carried by every `BcpayError` variant.
-pub type ErrorDetails = PaymentError;
-
-/// Everything known about a failure; no card data or tokens.
-#[uniffi::remote(Record)]
-pub struct ErrorDetails {
-    pub kind: ErrorKind,
-    pub status: Option<u16>,
-    pub code: Option<i64>,
-    pub code_text: Option<String>,
-    pub title: String,
-    pub detail: Option<String>,
-    pub field_errors: Vec<FieldError>,
-    pub shopper_message: String,
-    pub remedy: String,
-    pub endpoint: Option<Endpoint>,
-    pub request_id: Option<RequestId>,
-    pub retry: RetryAdvice,
-    pub payments_taken: Vec<ProcessedPayment>,
-}
-
-/// Tunables of a payment flow; start from `defaultFlowOptions()`.
-#[uniffi::remote(Record)]
-pub struct FlowOptions {
-    pub fetch_methods: bool,
-    pub reconcile: bool,
-    pub max_attempts: u32,
-    pub backoff_base_ms: u64,
-    pub backoff_cap_ms: u64,
-    pub pat_refresh_margin_ms: u64,
-    pub reconcile_delay_ms: u64,
-    pub settle_window_ms: u64,
-    pub resend_when_unrecorded: bool,
-    pub max_transaction_pages: u32,
-    pub is_recurring: bool,
-    pub time_budget_ms: Option<u64>,
-}
-
-/// Process Payment rate-limit settings; start from `defaultRateLimit()`.
-#[uniffi::remote(Record)]
-pub struct RateLimitConfig {
-    pub payments_quota: u32,
-    pub payments_window_ms: u64,
-    pub transit_allowance_ms: u64,
 }
 
 /// One accepted payment method.
@@ -266,31 +200,6 @@ pub struct ProcessedPayment {
     pub transaction_type: TransactionType,
     pub payment_method_id: String,
     pub reconciled: bool,
-}
-
-/// The outcome of a whole payment flow.
-#[uniffi::remote(Record)]
-pub struct PaymentReceipt {
-    pub order_id: u64,
-    pub payments: Vec<ProcessedPayment>,
-    pub requests_sent: u32,
-    pub order_state: OrderPaymentState,
-    pub amount_paid: Option<Amount>,
-    pub amount_remaining: Option<Amount>,
-    pub currency: Option<String>,
-    pub transactions: Vec<Transaction>,
-}
-
-#[uniffi::remote(Record)]
-pub struct OrderPaymentStatus {
-    pub order_id: u64,
-    pub state: OrderPaymentState,
-    pub total: Option<Amount>,
-    pub paid: Amount,
-    pub remaining: Option<Amount>,
-    pub currency: Option<String>,
-    pub order_status_id: Option<i64>,
-    pub transactions: Vec<Transaction>,
 }
 
 /// A billing address for creating an order.
@@ -359,14 +268,6 @@ pub struct Transaction {
     pub payment_method_id: Option<String>,
     pub date_created: Option<String>,
     pub reference_transaction_id: Option<i64>,
-}
-
-/// One page of transactions; `hasNextPage(page)` says whether another follows.
-#[uniffi::remote(Record)]
-pub struct TransactionPage {
-    pub transactions: Vec<Transaction>,
-    pub current_page: u32,
-    pub total_pages: u32,
 }
 
 /// One item to refund.

@@ -42,7 +42,7 @@ public final class Client: @unchecked Sendable {
     // MARK: The one loop: payments and single calls
 
     /// A payment flow for the caller to drive itself (see `CoreOperation.poll`).
-    public func newFlow(orderId: UInt64, payments: [Payment], options: FlowOptions? = nil, seed: UInt64? = nil) throws -> CoreOperation {
+    public func newFlow(orderId: Int64, payments: [Payment], options: FlowOptions? = nil, seed: UInt64? = nil) throws -> CoreOperation {
         try core.newFlow(orderId: orderId, payments: payments, options: options, nowMs: clock(), seed: seed)
     }
 
@@ -122,14 +122,14 @@ public final class Client: @unchecked Sendable {
     }
 
     /// Pays `orderId` with `payments` in order (gift certificates and store credit first).
-    public func pay(orderId: UInt64, payments: [Payment], options: FlowOptions? = nil) async throws -> PaymentReceipt {
+    public func pay(orderId: Int64, payments: [Payment], options: FlowOptions? = nil) async throws -> PaymentReceipt {
         let output = try await drive(newFlow(orderId: orderId, payments: payments, options: options))
         guard case .receipt(let receipt) = output else { throw unexpected(output) }
         return receipt
     }
 
     /// Pays one payment.
-    public func pay(orderId: UInt64, payment: Payment) async throws -> PaymentReceipt {
+    public func pay(orderId: Int64, payment: Payment) async throws -> PaymentReceipt {
         try await pay(orderId: orderId, payments: [payment])
     }
 
@@ -141,7 +141,7 @@ public final class Client: @unchecked Sendable {
     // MARK: Single calls
 
     /// The payment methods the order can be paid with, with the shopper's stored instruments.
-    public func getPaymentMethods(orderId: UInt64) async throws -> [PaymentMethod] {
+    public func getPaymentMethods(orderId: Int64) async throws -> [PaymentMethod] {
         let output = try await call(.getPaymentMethods(orderId: orderId))
         guard case .paymentMethods(let methods) = output else { throw unexpected(output) }
         return methods
@@ -155,7 +155,7 @@ public final class Client: @unchecked Sendable {
     }
 
     /// A payment access token for `orderId`; it lives one hour and pays one payment.
-    public func createAccessToken(orderId: UInt64, isRecurring: Bool = false) async throws -> PaymentAccessToken {
+    public func createAccessToken(orderId: Int64, isRecurring: Bool = false) async throws -> PaymentAccessToken {
         let output = try await call(.createPaymentAccessToken(orderId: orderId, isRecurring: isRecurring))
         guard case .accessToken(let token) = output else { throw unexpected(output) }
         return token
@@ -177,14 +177,14 @@ public final class Client: @unchecked Sendable {
     }
 
     /// One order (V2).
-    public func getOrder(orderId: UInt64) async throws -> Order {
+    public func getOrder(orderId: Int64) async throws -> Order {
         let output = try await call(.getOrder(orderId: orderId))
         guard case .order(let order) = output else { throw unexpected(output) }
         return order
     }
 
     /// One page of the order's transactions.
-    public func getTransactionPage(orderId: UInt64, page: UInt32 = 1) async throws -> TransactionPage {
+    public func getTransactionPage(orderId: Int64, page: Int32 = 1) async throws -> TransactionPage {
         let output = try await call(.getOrderTransactions(orderId: orderId, page: page))
         guard case .transactionPage(let p) = output else { throw unexpected(output) }
         return p
@@ -193,65 +193,65 @@ public final class Client: @unchecked Sendable {
     /// All of the order's transactions (every page, at most `maxTransactionPages`).
     /// Prepares the payment of `orderId` ahead (when the order is created or the checkout opens): its methods and a
     /// payment access token, kept by this client, so that the order's next `pay` sends only Process Payment.
-    public func prepare(orderId: UInt64) async throws -> PreparedPayment {
+    public func prepare(orderId: Int64) async throws -> PreparedPayment {
         let output = try await call(.prepare(orderId: orderId))
         guard case .prepared(let prepared) = output else { throw unexpected(output) }
         return prepared
     }
 
     /// Whether an order is paid and how much is due: the order, then all its transactions, judged by the rule `pay` ends by.
-    public func getOrderPaymentStatus(orderId: UInt64) async throws -> OrderPaymentStatus {
+    public func getOrderPaymentStatus(orderId: Int64) async throws -> OrderPaymentStatus {
         let output = try await call(.getOrderPaymentStatus(orderId: orderId))
         guard case .paymentStatus(let status) = output else { throw unexpected(output) }
         return status
     }
 
-    public func getTransactions(orderId: UInt64) async throws -> [Transaction] {
+    public func getTransactions(orderId: Int64) async throws -> [Transaction] {
         let output = try await call(.getOrderTransactions(orderId: orderId, page: nil))
         guard case .transactions(let transactions) = output else { throw unexpected(output) }
         return transactions
     }
 
     /// Captures the order's authorized payment.
-    public func capture(orderId: UInt64) async throws {
+    public func capture(orderId: Int64) async throws {
         _ = try await call(.capturePayment(orderId: orderId))
     }
 
     /// Voids the order's authorized payment.
-    public func void(orderId: UInt64) async throws {
+    public func void(orderId: Int64) async throws {
         _ = try await call(.voidPayment(orderId: orderId))
     }
 
     /// What can be refunded for the request's items, and through which providers.
-    public func createRefundQuote(orderId: UInt64, request: RefundQuoteRequest) async throws -> RefundQuote {
+    public func createRefundQuote(orderId: Int64, request: RefundQuoteRequest) async throws -> RefundQuote {
         let output = try await call(.createRefundQuote(orderId: orderId, request: request))
         guard case .refundQuote(let quote) = output else { throw unexpected(output) }
         return quote
     }
 
     /// Refunds the order. Never resent after an unclear outcome: check ``listRefunds(orderId:)`` then.
-    public func createRefund(orderId: UInt64, request: RefundRequest) async throws -> Refund {
+    public func createRefund(orderId: Int64, request: RefundRequest) async throws -> Refund {
         let output = try await call(.createRefund(orderId: orderId, request: request))
         guard case .refund(let refund) = output else { throw unexpected(output) }
         return refund
     }
 
     /// Refund items of an order as its refund quote allows: the quote, then the refund through the quote's providers for its amounts. A quote that allows only offline refunds fails with `offline_refund_required` (invalid_request). Never resent after an unclear refund: check ``listRefunds(orderId:)`` then.
-    public func refund(orderId: UInt64, items: [RefundItem]) async throws -> Refund {
+    public func refund(orderId: Int64, items: [RefundItem]) async throws -> Refund {
         let output = try await call(.refund(orderId: orderId, items: items))
         guard case .refund(let refund) = output else { throw unexpected(output) }
         return refund
     }
 
     /// The order's refunds.
-    public func listRefunds(orderId: UInt64) async throws -> [Refund] {
+    public func listRefunds(orderId: Int64) async throws -> [Refund] {
         let output = try await call(.listRefunds(orderId: orderId))
         guard case .refunds(let refunds) = output else { throw unexpected(output) }
         return refunds
     }
 
     /// The customer's stored cards, PayPal accounts and bank accounts.
-    public func getStoredInstruments(customerId: UInt64) async throws -> [StoredInstrument] {
+    public func getStoredInstruments(customerId: Int64) async throws -> [StoredInstrument] {
         let output = try await call(.getStoredInstruments(customerId: customerId))
         guard case .storedInstruments(let instruments) = output else { throw unexpected(output) }
         return instruments

@@ -43,7 +43,7 @@ public struct PaymentRelay: Sendable {
     /// rules the server applies again: a bad card throws `.Validation` naming the field, and
     /// nothing needs sending. The bytes hold card data: send them, then drop them.
     /// `timeBudgetMs` is how long the app will wait; the server's own budget caps it.
-    public func request(orderId: UInt64, payments: [Payment], timeBudgetMs: UInt64? = nil) throws -> Data {
+    public func request(orderId: Int64, payments: [Payment], timeBudgetMs: Int64? = nil) throws -> Data {
         Data(try buildPaymentRequest(orderId: orderId, payments: payments, timeBudgetMs: timeBudgetMs, nowMs: clock()).bytes())
     }
 
@@ -63,7 +63,7 @@ public struct PaymentRelay: Sendable {
     /// and reads its answer. A request that may have reached the server and got no readable
     /// answer (including a cancelled task) throws `.AmbiguousOutcome`, never a bare `URLError`.
     public func pay(
-        orderId: UInt64, payments: [Payment], to url: URL, timeBudgetMs: UInt64? = nil, session: URLSession = .shared
+        orderId: Int64, payments: [Payment], to url: URL, timeBudgetMs: Int64? = nil, session: URLSession = .shared
     ) async throws -> PaymentReceipt {
         var request = URLRequest(url: url)
         request.httpMethod = "POST"

@@ -152,7 +152,7 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
             guard let name = key as? String else { return nil }
             return Header(name: name, value: "\(value)")
         }
-        return .success(HttpResponse(status: UInt16(clamping: http.statusCode), headers: headers, body: e.body))
+        return .success(HttpResponse(status: Int32(clamping: http.statusCode), headers: headers, body: e.body))
     }
 
     /// The total deadline passed: whatever was on its way is abandoned.

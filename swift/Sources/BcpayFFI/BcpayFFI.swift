@@ -465,11 +465,11 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
-    typealias FfiType = UInt16
-    typealias SwiftType = UInt16
+fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
+    typealias FfiType = UInt32
+    typealias SwiftType = UInt32
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
         return try lift(readInt(&buf))
     }
 
@@ -481,15 +481,15 @@ fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
-    typealias FfiType = UInt32
-    typealias SwiftType = UInt32
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
         return try lift(readInt(&buf))
     }
 
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -867,7 +867,7 @@ public protocol CoreApiProtocol: AnyObject, Sendable {
      * A payment flow for `order_id`, sharing this client's rate limiter; `options` replace the
      * client's. `seed` fixes the retry jitter (tests); without it, jitter is random.
      */
-    func newFlow(orderId: UInt64, payments: [Payment], options: FlowOptions?, nowMs: UInt64, seed: UInt64?) throws  -> CoreOperation
+    func newFlow(orderId: Int64, payments: [Payment], options: FlowOptions?, nowMs: UInt64, seed: UInt64?) throws  -> CoreOperation
     
     /**
      * The token; `now_ms` is when the response arrived.
@@ -930,7 +930,7 @@ public protocol CoreApiProtocol: AnyObject, Sendable {
      * `cancel`, `poll` once more for the envelope of the cancellation. With `expect_order_id`,
      * a request for another order is refused.
      */
-    func payFromApp(body: Data, expectOrderId: UInt64?, nowMs: UInt64, seed: UInt64?)  -> CoreOperation
+    func payFromApp(body: Data, expectOrderId: Int64?, nowMs: UInt64, seed: UInt64?)  -> CoreOperation
     
     /**
      * What the default transports need: the total deadline of one request (ms) and the largest
@@ -1222,12 +1222,12 @@ open func newCall(call: CallInput, nowMs: UInt64, seed: UInt64?)throws  -> CoreO
      * A payment flow for `order_id`, sharing this client's rate limiter; `options` replace the
      * client's. `seed` fixes the retry jitter (tests); without it, jitter is random.
      */
-open func newFlow(orderId: UInt64, payments: [Payment], options: FlowOptions?, nowMs: UInt64, seed: UInt64?)throws  -> CoreOperation  {
+open func newFlow(orderId: Int64, payments: [Payment], options: FlowOptions?, nowMs: UInt64, seed: UInt64?)throws  -> CoreOperation  {
     return try  FfiConverterTypeCoreOperation_lift(try rustCallWithError(FfiConverterTypeBcpayError_lift) {
         uniffiCallStatus in
     uniffi_bcpay_uniffi_fn_method_coreapi_new_flow(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(orderId),
+        FfiConverterInt64.lower(orderId),
         FfiConverterSequenceTypePayment.lower(payments),
         FfiConverterOptionTypeFlowOptions.lower(options),
         FfiConverterUInt64.lower(nowMs),
@@ -1398,13 +1398,13 @@ open func parseProcessPayment(requestId: String, response: HttpResponse, payment
      * `cancel`, `poll` once more for the envelope of the cancellation. With `expect_order_id`,
      * a request for another order is refused.
      */
-open func payFromApp(body: Data, expectOrderId: UInt64?, nowMs: UInt64, seed: UInt64?) -> CoreOperation  {
+open func payFromApp(body: Data, expectOrderId: Int64?, nowMs: UInt64, seed: UInt64?) -> CoreOperation  {
     return try!  FfiConverterTypeCoreOperation_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_bcpay_uniffi_fn_method_coreapi_pay_from_app(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(body),
-        FfiConverterOptionUInt64.lower(expectOrderId),
+        FfiConverterOptionInt64.lower(expectOrderId),
         FfiConverterUInt64.lower(nowMs),
         FfiConverterOptionUInt64.lower(seed),uniffiCallStatus
     )
@@ -2717,7 +2717,7 @@ public struct ClientOptions: Equatable, Hashable {
     /**
      * Largest accepted response body, bytes.
      */
-    public var maxResponseBytes: UInt64?
+    public var maxResponseBytes: Int64?
     /**
      * Process Payment rate limit shared by this client's flows.
      */
@@ -2725,7 +2725,7 @@ public struct ClientOptions: Equatable, Hashable {
     /**
      * Total deadline of one request, headers and body (ms; default 30 000).
      */
-    public var timeoutMs: UInt64?
+    public var timeoutMs: Int64?
     /**
      * The options every payment and single call uses unless given others (a time budget,
      * attempts, backoff, …); `defaultFlowOptions()` when absent.
@@ -2746,13 +2746,13 @@ public struct ClientOptions: Equatable, Hashable {
          */host: String? = nil, 
         /**
          * Largest accepted response body, bytes.
-         */maxResponseBytes: UInt64? = nil, 
+         */maxResponseBytes: Int64? = nil, 
         /**
          * Process Payment rate limit shared by this client's flows.
          */rateLimit: RateLimitConfig? = nil, 
         /**
          * Total deadline of one request, headers and body (ms; default 30 000).
-         */timeoutMs: UInt64? = nil, 
+         */timeoutMs: Int64? = nil, 
         /**
          * The options every payment and single call uses unless given others (a time budget,
          * attempts, backoff, …); `defaultFlowOptions()` when absent.
@@ -2785,9 +2785,9 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 apiBase: FfiConverterOptionString.read(from: &buf), 
                 paymentsBase: FfiConverterOptionString.read(from: &buf), 
                 host: FfiConverterOptionString.read(from: &buf), 
-                maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                maxResponseBytes: FfiConverterOptionInt64.read(from: &buf), 
                 rateLimit: FfiConverterOptionTypeRateLimitConfig.read(from: &buf), 
-                timeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
+                timeoutMs: FfiConverterOptionInt64.read(from: &buf), 
                 flowOptions: FfiConverterOptionTypeFlowOptions.read(from: &buf)
         )
     }
@@ -2796,9 +2796,9 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.apiBase, into: &buf)
         FfiConverterOptionString.write(value.paymentsBase, into: &buf)
         FfiConverterOptionString.write(value.host, into: &buf)
-        FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
+        FfiConverterOptionInt64.write(value.maxResponseBytes, into: &buf)
         FfiConverterOptionTypeRateLimitConfig.write(value.rateLimit, into: &buf)
-        FfiConverterOptionUInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterOptionInt64.write(value.timeoutMs, into: &buf)
         FfiConverterOptionTypeFlowOptions.write(value.flowOptions, into: &buf)
     }
 }
@@ -2820,26 +2820,56 @@ public func FfiConverterTypeClientOptions_lower(_ value: ClientOptions) -> RustB
 
 
 /**
- * Everything known about a failure; no card data or tokens.
+ * Everything known about a failure (the core's `PaymentError`); no card data or tokens.
  */
 public struct ErrorDetails: Equatable, Hashable {
     public var kind: ErrorKind
-    public var status: UInt16?
+    /**
+     * The HTTP status, when the error came from a response.
+     */
+    public var status: Int32?
+    /**
+     * The API's numeric error code (`30102`, …).
+     */
     public var code: Int64?
     public var codeText: String?
     public var title: String
     public var detail: String?
     public var fieldErrors: [FieldError]
+    /**
+     * Safe to show the shopper.
+     */
     public var shopperMessage: String
+    /**
+     * What the developer or merchant should do.
+     */
     public var remedy: String
     public var endpoint: Endpoint?
     public var requestId: RequestId?
     public var retry: RetryAdvice
+    /**
+     * In split payments: the payments taken before this error.
+     */
     public var paymentsTaken: [ProcessedPayment]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(kind: ErrorKind, status: UInt16?, code: Int64?, codeText: String?, title: String, detail: String?, fieldErrors: [FieldError], shopperMessage: String, remedy: String, endpoint: Endpoint?, requestId: RequestId?, retry: RetryAdvice, paymentsTaken: [ProcessedPayment]) {
+    public init(kind: ErrorKind, 
+        /**
+         * The HTTP status, when the error came from a response.
+         */status: Int32?, 
+        /**
+         * The API's numeric error code (`30102`, …).
+         */code: Int64?, codeText: String?, title: String, detail: String?, fieldErrors: [FieldError], 
+        /**
+         * Safe to show the shopper.
+         */shopperMessage: String, 
+        /**
+         * What the developer or merchant should do.
+         */remedy: String, endpoint: Endpoint?, requestId: RequestId?, retry: RetryAdvice, 
+        /**
+         * In split payments: the payments taken before this error.
+         */paymentsTaken: [ProcessedPayment]) {
         self.kind = kind
         self.status = status
         self.code = code
@@ -2872,7 +2902,7 @@ public struct FfiConverterTypeErrorDetails: FfiConverterRustBuffer {
         return
             try ErrorDetails(
                 kind: FfiConverterTypeErrorKind.read(from: &buf), 
-                status: FfiConverterOptionUInt16.read(from: &buf), 
+                status: FfiConverterOptionInt32.read(from: &buf), 
                 code: FfiConverterOptionInt64.read(from: &buf), 
                 codeText: FfiConverterOptionString.read(from: &buf), 
                 title: FfiConverterString.read(from: &buf), 
@@ -2889,7 +2919,7 @@ public struct FfiConverterTypeErrorDetails: FfiConverterRustBuffer {
 
     public static func write(_ value: ErrorDetails, into buf: inout [UInt8]) {
         FfiConverterTypeErrorKind.write(value.kind, into: &buf)
-        FfiConverterOptionUInt16.write(value.status, into: &buf)
+        FfiConverterOptionInt32.write(value.status, into: &buf)
         FfiConverterOptionInt64.write(value.code, into: &buf)
         FfiConverterOptionString.write(value.codeText, into: &buf)
         FfiConverterString.write(value.title, into: &buf)
@@ -3048,25 +3078,26 @@ public func FfiConverterTypeFieldError_lower(_ value: FieldError) -> RustBuffer 
 
 
 /**
- * Tunables of a payment flow; start from `defaultFlowOptions()`.
+ * Tunables of a payment flow; start from `defaultFlowOptions()`. Counts and milliseconds are
+ * whole numbers from 0.
  */
 public struct FlowOptions: Equatable, Hashable {
     public var fetchMethods: Bool
     public var reconcile: Bool
-    public var maxAttempts: UInt32
-    public var backoffBaseMs: UInt64
-    public var backoffCapMs: UInt64
-    public var patRefreshMarginMs: UInt64
-    public var reconcileDelayMs: UInt64
-    public var settleWindowMs: UInt64
+    public var maxAttempts: Int32
+    public var backoffBaseMs: Int64
+    public var backoffCapMs: Int64
+    public var patRefreshMarginMs: Int64
+    public var reconcileDelayMs: Int64
+    public var settleWindowMs: Int64
     public var resendWhenUnrecorded: Bool
-    public var maxTransactionPages: UInt32
+    public var maxTransactionPages: Int32
     public var isRecurring: Bool
-    public var timeBudgetMs: UInt64?
+    public var timeBudgetMs: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(fetchMethods: Bool, reconcile: Bool, maxAttempts: UInt32, backoffBaseMs: UInt64, backoffCapMs: UInt64, patRefreshMarginMs: UInt64, reconcileDelayMs: UInt64, settleWindowMs: UInt64, resendWhenUnrecorded: Bool, maxTransactionPages: UInt32, isRecurring: Bool, timeBudgetMs: UInt64?) {
+    public init(fetchMethods: Bool, reconcile: Bool, maxAttempts: Int32, backoffBaseMs: Int64, backoffCapMs: Int64, patRefreshMarginMs: Int64, reconcileDelayMs: Int64, settleWindowMs: Int64, resendWhenUnrecorded: Bool, maxTransactionPages: Int32, isRecurring: Bool, timeBudgetMs: Int64?) {
         self.fetchMethods = fetchMethods
         self.reconcile = reconcile
         self.maxAttempts = maxAttempts
@@ -3099,32 +3130,32 @@ public struct FfiConverterTypeFlowOptions: FfiConverterRustBuffer {
             try FlowOptions(
                 fetchMethods: FfiConverterBool.read(from: &buf), 
                 reconcile: FfiConverterBool.read(from: &buf), 
-                maxAttempts: FfiConverterUInt32.read(from: &buf), 
-                backoffBaseMs: FfiConverterUInt64.read(from: &buf), 
-                backoffCapMs: FfiConverterUInt64.read(from: &buf), 
-                patRefreshMarginMs: FfiConverterUInt64.read(from: &buf), 
-                reconcileDelayMs: FfiConverterUInt64.read(from: &buf), 
-                settleWindowMs: FfiConverterUInt64.read(from: &buf), 
+                maxAttempts: FfiConverterInt32.read(from: &buf), 
+                backoffBaseMs: FfiConverterInt64.read(from: &buf), 
+                backoffCapMs: FfiConverterInt64.read(from: &buf), 
+                patRefreshMarginMs: FfiConverterInt64.read(from: &buf), 
+                reconcileDelayMs: FfiConverterInt64.read(from: &buf), 
+                settleWindowMs: FfiConverterInt64.read(from: &buf), 
                 resendWhenUnrecorded: FfiConverterBool.read(from: &buf), 
-                maxTransactionPages: FfiConverterUInt32.read(from: &buf), 
+                maxTransactionPages: FfiConverterInt32.read(from: &buf), 
                 isRecurring: FfiConverterBool.read(from: &buf), 
-                timeBudgetMs: FfiConverterOptionUInt64.read(from: &buf)
+                timeBudgetMs: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: FlowOptions, into buf: inout [UInt8]) {
         FfiConverterBool.write(value.fetchMethods, into: &buf)
         FfiConverterBool.write(value.reconcile, into: &buf)
-        FfiConverterUInt32.write(value.maxAttempts, into: &buf)
-        FfiConverterUInt64.write(value.backoffBaseMs, into: &buf)
-        FfiConverterUInt64.write(value.backoffCapMs, into: &buf)
-        FfiConverterUInt64.write(value.patRefreshMarginMs, into: &buf)
-        FfiConverterUInt64.write(value.reconcileDelayMs, into: &buf)
-        FfiConverterUInt64.write(value.settleWindowMs, into: &buf)
+        FfiConverterInt32.write(value.maxAttempts, into: &buf)
+        FfiConverterInt64.write(value.backoffBaseMs, into: &buf)
+        FfiConverterInt64.write(value.backoffCapMs, into: &buf)
+        FfiConverterInt64.write(value.patRefreshMarginMs, into: &buf)
+        FfiConverterInt64.write(value.reconcileDelayMs, into: &buf)
+        FfiConverterInt64.write(value.settleWindowMs, into: &buf)
         FfiConverterBool.write(value.resendWhenUnrecorded, into: &buf)
-        FfiConverterUInt32.write(value.maxTransactionPages, into: &buf)
+        FfiConverterInt32.write(value.maxTransactionPages, into: &buf)
         FfiConverterBool.write(value.isRecurring, into: &buf)
-        FfiConverterOptionUInt64.write(value.timeBudgetMs, into: &buf)
+        FfiConverterOptionInt64.write(value.timeBudgetMs, into: &buf)
     }
 }
 
@@ -3205,13 +3236,19 @@ public func FfiConverterTypeHeader_lower(_ value: Header) -> RustBuffer {
  * What the server answered, as the host hands it to the core.
  */
 public struct HttpResponse: Equatable, Hashable {
-    public var status: UInt16
+    /**
+     * The HTTP status (`200`, `429`, …).
+     */
+    public var status: Int32
     public var headers: [Header]
     public var body: Data
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(status: UInt16, headers: [Header], body: Data) {
+    public init(
+        /**
+         * The HTTP status (`200`, `429`, …).
+         */status: Int32, headers: [Header], body: Data) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -3233,14 +3270,14 @@ public struct FfiConverterTypeHttpResponse: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpResponse {
         return
             try HttpResponse(
-                status: FfiConverterUInt16.read(from: &buf), 
+                status: FfiConverterInt32.read(from: &buf), 
                 headers: FfiConverterSequenceTypeHeader.read(from: &buf), 
                 body: FfiConverterData.read(from: &buf)
         )
     }
 
     public static func write(_ value: HttpResponse, into buf: inout [UInt8]) {
-        FfiConverterUInt16.write(value.status, into: &buf)
+        FfiConverterInt32.write(value.status, into: &buf)
         FfiConverterSequenceTypeHeader.write(value.headers, into: &buf)
         FfiConverterData.write(value.body, into: &buf)
     }
@@ -3404,10 +3441,16 @@ public func FfiConverterTypeOrder_lower(_ value: Order) -> RustBuffer {
 }
 
 
+/**
+ * An order's payment state and amounts (the core's `OrderPaymentStatus`).
+ */
 public struct OrderPaymentStatus: Equatable, Hashable {
-    public var orderId: UInt64
+    public var orderId: Int64
     public var state: OrderPaymentState
     public var total: Amount?
+    /**
+     * Taken or reserved by its transactions (purchases, authorizations, pending, less voids).
+     */
     public var paid: Amount
     public var remaining: Amount?
     public var currency: String?
@@ -3416,7 +3459,10 @@ public struct OrderPaymentStatus: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(orderId: UInt64, state: OrderPaymentState, total: Amount?, paid: Amount, remaining: Amount?, currency: String?, orderStatusId: Int64?, transactions: [Transaction]) {
+    public init(orderId: Int64, state: OrderPaymentState, total: Amount?, 
+        /**
+         * Taken or reserved by its transactions (purchases, authorizations, pending, less voids).
+         */paid: Amount, remaining: Amount?, currency: String?, orderStatusId: Int64?, transactions: [Transaction]) {
         self.orderId = orderId
         self.state = state
         self.total = total
@@ -3443,7 +3489,7 @@ public struct FfiConverterTypeOrderPaymentStatus: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderPaymentStatus {
         return
             try OrderPaymentStatus(
-                orderId: FfiConverterUInt64.read(from: &buf), 
+                orderId: FfiConverterInt64.read(from: &buf), 
                 state: FfiConverterTypeOrderPaymentState.read(from: &buf), 
                 total: FfiConverterOptionTypeAmount.read(from: &buf), 
                 paid: FfiConverterTypeAmount.read(from: &buf), 
@@ -3455,7 +3501,7 @@ public struct FfiConverterTypeOrderPaymentStatus: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: OrderPaymentStatus, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.orderId, into: &buf)
+        FfiConverterInt64.write(value.orderId, into: &buf)
         FfiConverterTypeOrderPaymentState.write(value.state, into: &buf)
         FfiConverterOptionTypeAmount.write(value.total, into: &buf)
         FfiConverterTypeAmount.write(value.paid, into: &buf)
@@ -3783,21 +3829,39 @@ public func FfiConverterTypePaymentMethod_lower(_ value: PaymentMethod) -> RustB
 
 
 /**
- * The outcome of a whole payment flow.
+ * The outcome of a whole payment flow (the core's `PaymentReceipt`).
  */
 public struct PaymentReceipt: Equatable, Hashable {
-    public var orderId: UInt64
+    public var orderId: Int64
+    /**
+     * One entry per instrument taken, in order; none when the order was already paid.
+     */
     public var payments: [ProcessedPayment]
-    public var requestsSent: UInt32
+    public var requestsSent: Int32
     public var orderState: OrderPaymentState
     public var amountPaid: Amount?
+    /**
+     * What the order still owes: `"0.00"` when paid.
+     */
     public var amountRemaining: Amount?
     public var currency: String?
+    /**
+     * The order's transactions, when the flow read them (`alreadyPaid`, `partiallyPaid`).
+     */
     public var transactions: [Transaction]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(orderId: UInt64, payments: [ProcessedPayment], requestsSent: UInt32, orderState: OrderPaymentState, amountPaid: Amount?, amountRemaining: Amount?, currency: String?, transactions: [Transaction]) {
+    public init(orderId: Int64, 
+        /**
+         * One entry per instrument taken, in order; none when the order was already paid.
+         */payments: [ProcessedPayment], requestsSent: Int32, orderState: OrderPaymentState, amountPaid: Amount?, 
+        /**
+         * What the order still owes: `"0.00"` when paid.
+         */amountRemaining: Amount?, currency: String?, 
+        /**
+         * The order's transactions, when the flow read them (`alreadyPaid`, `partiallyPaid`).
+         */transactions: [Transaction]) {
         self.orderId = orderId
         self.payments = payments
         self.requestsSent = requestsSent
@@ -3824,9 +3888,9 @@ public struct FfiConverterTypePaymentReceipt: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PaymentReceipt {
         return
             try PaymentReceipt(
-                orderId: FfiConverterUInt64.read(from: &buf), 
+                orderId: FfiConverterInt64.read(from: &buf), 
                 payments: FfiConverterSequenceTypeProcessedPayment.read(from: &buf), 
-                requestsSent: FfiConverterUInt32.read(from: &buf), 
+                requestsSent: FfiConverterInt32.read(from: &buf), 
                 orderState: FfiConverterTypeOrderPaymentState.read(from: &buf), 
                 amountPaid: FfiConverterOptionTypeAmount.read(from: &buf), 
                 amountRemaining: FfiConverterOptionTypeAmount.read(from: &buf), 
@@ -3836,9 +3900,9 @@ public struct FfiConverterTypePaymentReceipt: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: PaymentReceipt, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.orderId, into: &buf)
+        FfiConverterInt64.write(value.orderId, into: &buf)
         FfiConverterSequenceTypeProcessedPayment.write(value.payments, into: &buf)
-        FfiConverterUInt32.write(value.requestsSent, into: &buf)
+        FfiConverterInt32.write(value.requestsSent, into: &buf)
         FfiConverterTypeOrderPaymentState.write(value.orderState, into: &buf)
         FfiConverterOptionTypeAmount.write(value.amountPaid, into: &buf)
         FfiConverterOptionTypeAmount.write(value.amountRemaining, into: &buf)
@@ -3868,13 +3932,13 @@ public func FfiConverterTypePaymentReceipt_lower(_ value: PaymentReceipt) -> Rus
  * when the token the client keeps for it expires.
  */
 public struct PreparedPayment: Equatable, Hashable {
-    public var orderId: UInt64
+    public var orderId: Int64
     public var methods: [PaymentMethod]
-    public var tokenExpiresAtMs: UInt64
+    public var tokenExpiresAtMs: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(orderId: UInt64, methods: [PaymentMethod], tokenExpiresAtMs: UInt64) {
+    public init(orderId: Int64, methods: [PaymentMethod], tokenExpiresAtMs: Int64) {
         self.orderId = orderId
         self.methods = methods
         self.tokenExpiresAtMs = tokenExpiresAtMs
@@ -3896,16 +3960,16 @@ public struct FfiConverterTypePreparedPayment: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PreparedPayment {
         return
             try PreparedPayment(
-                orderId: FfiConverterUInt64.read(from: &buf), 
+                orderId: FfiConverterInt64.read(from: &buf), 
                 methods: FfiConverterSequenceTypePaymentMethod.read(from: &buf), 
-                tokenExpiresAtMs: FfiConverterUInt64.read(from: &buf)
+                tokenExpiresAtMs: FfiConverterInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: PreparedPayment, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.orderId, into: &buf)
+        FfiConverterInt64.write(value.orderId, into: &buf)
         FfiConverterSequenceTypePaymentMethod.write(value.methods, into: &buf)
-        FfiConverterUInt64.write(value.tokenExpiresAtMs, into: &buf)
+        FfiConverterInt64.write(value.tokenExpiresAtMs, into: &buf)
     }
 }
 
@@ -3998,13 +4062,13 @@ public func FfiConverterTypeProcessedPayment_lower(_ value: ProcessedPayment) ->
  * Process Payment rate-limit settings; start from `defaultRateLimit()`.
  */
 public struct RateLimitConfig: Equatable, Hashable {
-    public var paymentsQuota: UInt32
-    public var paymentsWindowMs: UInt64
-    public var transitAllowanceMs: UInt64
+    public var paymentsQuota: Int32
+    public var paymentsWindowMs: Int64
+    public var transitAllowanceMs: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(paymentsQuota: UInt32, paymentsWindowMs: UInt64, transitAllowanceMs: UInt64) {
+    public init(paymentsQuota: Int32, paymentsWindowMs: Int64, transitAllowanceMs: Int64) {
         self.paymentsQuota = paymentsQuota
         self.paymentsWindowMs = paymentsWindowMs
         self.transitAllowanceMs = transitAllowanceMs
@@ -4026,16 +4090,16 @@ public struct FfiConverterTypeRateLimitConfig: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RateLimitConfig {
         return
             try RateLimitConfig(
-                paymentsQuota: FfiConverterUInt32.read(from: &buf), 
-                paymentsWindowMs: FfiConverterUInt64.read(from: &buf), 
-                transitAllowanceMs: FfiConverterUInt64.read(from: &buf)
+                paymentsQuota: FfiConverterInt32.read(from: &buf), 
+                paymentsWindowMs: FfiConverterInt64.read(from: &buf), 
+                transitAllowanceMs: FfiConverterInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: RateLimitConfig, into buf: inout [UInt8]) {
-        FfiConverterUInt32.write(value.paymentsQuota, into: &buf)
-        FfiConverterUInt64.write(value.paymentsWindowMs, into: &buf)
-        FfiConverterUInt64.write(value.transitAllowanceMs, into: &buf)
+        FfiConverterInt32.write(value.paymentsQuota, into: &buf)
+        FfiConverterInt64.write(value.paymentsWindowMs, into: &buf)
+        FfiConverterInt64.write(value.transitAllowanceMs, into: &buf)
     }
 }
 
@@ -4851,16 +4915,16 @@ public func FfiConverterTypeTransaction_lower(_ value: Transaction) -> RustBuffe
 
 
 /**
- * One page of transactions; `hasNextPage(page)` says whether another follows.
+ * One page of an order's transactions; `hasNextPage(page)` says whether another follows.
  */
 public struct TransactionPage: Equatable, Hashable {
     public var transactions: [Transaction]
-    public var currentPage: UInt32
-    public var totalPages: UInt32
+    public var currentPage: Int32
+    public var totalPages: Int32
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(transactions: [Transaction], currentPage: UInt32, totalPages: UInt32) {
+    public init(transactions: [Transaction], currentPage: Int32, totalPages: Int32) {
         self.transactions = transactions
         self.currentPage = currentPage
         self.totalPages = totalPages
@@ -4883,15 +4947,15 @@ public struct FfiConverterTypeTransactionPage: FfiConverterRustBuffer {
         return
             try TransactionPage(
                 transactions: FfiConverterSequenceTypeTransaction.read(from: &buf), 
-                currentPage: FfiConverterUInt32.read(from: &buf), 
-                totalPages: FfiConverterUInt32.read(from: &buf)
+                currentPage: FfiConverterInt32.read(from: &buf), 
+                totalPages: FfiConverterInt32.read(from: &buf)
         )
     }
 
     public static func write(_ value: TransactionPage, into buf: inout [UInt8]) {
         FfiConverterSequenceTypeTransaction.write(value.transactions, into: &buf)
-        FfiConverterUInt32.write(value.currentPage, into: &buf)
-        FfiConverterUInt32.write(value.totalPages, into: &buf)
+        FfiConverterInt32.write(value.currentPage, into: &buf)
+        FfiConverterInt32.write(value.totalPages, into: &buf)
     }
 }
 
@@ -4918,21 +4982,21 @@ public struct TransportLimits: Equatable, Hashable {
     /**
      * Total deadline of one request, headers and body (ms).
      */
-    public var timeoutMs: UInt64
+    public var timeoutMs: Int64
     /**
      * Largest response body accepted (bytes).
      */
-    public var maxBodyBytes: UInt64
+    public var maxBodyBytes: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
          * Total deadline of one request, headers and body (ms).
-         */timeoutMs: UInt64, 
+         */timeoutMs: Int64, 
         /**
          * Largest response body accepted (bytes).
-         */maxBodyBytes: UInt64) {
+         */maxBodyBytes: Int64) {
         self.timeoutMs = timeoutMs
         self.maxBodyBytes = maxBodyBytes
     }
@@ -4953,14 +5017,14 @@ public struct FfiConverterTypeTransportLimits: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TransportLimits {
         return
             try TransportLimits(
-                timeoutMs: FfiConverterUInt64.read(from: &buf), 
-                maxBodyBytes: FfiConverterUInt64.read(from: &buf)
+                timeoutMs: FfiConverterInt64.read(from: &buf), 
+                maxBodyBytes: FfiConverterInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: TransportLimits, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.timeoutMs, into: &buf)
-        FfiConverterUInt64.write(value.maxBodyBytes, into: &buf)
+        FfiConverterInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterInt64.write(value.maxBodyBytes, into: &buf)
     }
 }
 
@@ -5384,49 +5448,49 @@ public func FfiConverterTypeBcpayError_lower(_ value: BcpayError) -> RustBuffer 
 
 public enum CallInput {
     
-    case getPaymentMethods(orderId: UInt64
+    case getPaymentMethods(orderId: Int64
     )
     case getPaymentMethodsForCheckout(checkoutId: String
     )
-    case createPaymentAccessToken(orderId: UInt64, isRecurring: Bool
+    case createPaymentAccessToken(orderId: Int64, isRecurring: Bool
     )
     case processPayment(token: PaymentAccessToken, payment: Payment, methods: [PaymentMethod]?
     )
     case createOrder(order: NewOrder
     )
-    case getOrder(orderId: UInt64
+    case getOrder(orderId: Int64
     )
     /**
      * Every page (`page` absent), or one page.
      */
-    case getOrderTransactions(orderId: UInt64, page: UInt32?
+    case getOrderTransactions(orderId: Int64, page: Int32?
     )
-    case capturePayment(orderId: UInt64
+    case capturePayment(orderId: Int64
     )
-    case voidPayment(orderId: UInt64
+    case voidPayment(orderId: Int64
     )
-    case createRefundQuote(orderId: UInt64, request: RefundQuoteRequest
+    case createRefundQuote(orderId: Int64, request: RefundQuoteRequest
     )
-    case createRefund(orderId: UInt64, request: RefundRequest
+    case createRefund(orderId: Int64, request: RefundRequest
     )
     /**
      * The quote, then the refund it allows (`bcpay_core::session::Call::Refund`).
      */
-    case refund(orderId: UInt64, items: [RefundItem]
+    case refund(orderId: Int64, items: [RefundItem]
     )
-    case listRefunds(orderId: UInt64
+    case listRefunds(orderId: Int64
     )
-    case getStoredInstruments(customerId: UInt64
+    case getStoredInstruments(customerId: Int64
     )
     /**
      * The order, then its transactions, judged paid or not (`Call::GetOrderPaymentStatus`).
      */
-    case getOrderPaymentStatus(orderId: UInt64
+    case getOrderPaymentStatus(orderId: Int64
     )
     /**
      * Methods and a token kept for the order's next payment (`Call::Prepare`).
      */
-    case prepare(orderId: UInt64
+    case prepare(orderId: Int64
     )
 
 
@@ -5449,13 +5513,13 @@ public struct FfiConverterTypeCallInput: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .getPaymentMethods(orderId: try FfiConverterUInt64.read(from: &buf)
+        case 1: return .getPaymentMethods(orderId: try FfiConverterInt64.read(from: &buf)
         )
         
         case 2: return .getPaymentMethodsForCheckout(checkoutId: try FfiConverterString.read(from: &buf)
         )
         
-        case 3: return .createPaymentAccessToken(orderId: try FfiConverterUInt64.read(from: &buf), isRecurring: try FfiConverterBool.read(from: &buf)
+        case 3: return .createPaymentAccessToken(orderId: try FfiConverterInt64.read(from: &buf), isRecurring: try FfiConverterBool.read(from: &buf)
         )
         
         case 4: return .processPayment(token: try FfiConverterTypePaymentAccessToken.read(from: &buf), payment: try FfiConverterTypePayment.read(from: &buf), methods: try FfiConverterOptionSequenceTypePaymentMethod.read(from: &buf)
@@ -5464,37 +5528,37 @@ public struct FfiConverterTypeCallInput: FfiConverterRustBuffer {
         case 5: return .createOrder(order: try FfiConverterTypeNewOrder.read(from: &buf)
         )
         
-        case 6: return .getOrder(orderId: try FfiConverterUInt64.read(from: &buf)
+        case 6: return .getOrder(orderId: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 7: return .getOrderTransactions(orderId: try FfiConverterUInt64.read(from: &buf), page: try FfiConverterOptionUInt32.read(from: &buf)
+        case 7: return .getOrderTransactions(orderId: try FfiConverterInt64.read(from: &buf), page: try FfiConverterOptionInt32.read(from: &buf)
         )
         
-        case 8: return .capturePayment(orderId: try FfiConverterUInt64.read(from: &buf)
+        case 8: return .capturePayment(orderId: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 9: return .voidPayment(orderId: try FfiConverterUInt64.read(from: &buf)
+        case 9: return .voidPayment(orderId: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 10: return .createRefundQuote(orderId: try FfiConverterUInt64.read(from: &buf), request: try FfiConverterTypeRefundQuoteRequest.read(from: &buf)
+        case 10: return .createRefundQuote(orderId: try FfiConverterInt64.read(from: &buf), request: try FfiConverterTypeRefundQuoteRequest.read(from: &buf)
         )
         
-        case 11: return .createRefund(orderId: try FfiConverterUInt64.read(from: &buf), request: try FfiConverterTypeRefundRequest.read(from: &buf)
+        case 11: return .createRefund(orderId: try FfiConverterInt64.read(from: &buf), request: try FfiConverterTypeRefundRequest.read(from: &buf)
         )
         
-        case 12: return .refund(orderId: try FfiConverterUInt64.read(from: &buf), items: try FfiConverterSequenceTypeRefundItem.read(from: &buf)
+        case 12: return .refund(orderId: try FfiConverterInt64.read(from: &buf), items: try FfiConverterSequenceTypeRefundItem.read(from: &buf)
         )
         
-        case 13: return .listRefunds(orderId: try FfiConverterUInt64.read(from: &buf)
+        case 13: return .listRefunds(orderId: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 14: return .getStoredInstruments(customerId: try FfiConverterUInt64.read(from: &buf)
+        case 14: return .getStoredInstruments(customerId: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 15: return .getOrderPaymentStatus(orderId: try FfiConverterUInt64.read(from: &buf)
+        case 15: return .getOrderPaymentStatus(orderId: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 16: return .prepare(orderId: try FfiConverterUInt64.read(from: &buf)
+        case 16: return .prepare(orderId: try FfiConverterInt64.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5507,7 +5571,7 @@ public struct FfiConverterTypeCallInput: FfiConverterRustBuffer {
         
         case let .getPaymentMethods(orderId):
             writeInt(&buf, Int32(1))
-            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterInt64.write(orderId, into: &buf)
             
         
         case let .getPaymentMethodsForCheckout(checkoutId):
@@ -5517,7 +5581,7 @@ public struct FfiConverterTypeCallInput: FfiConverterRustBuffer {
         
         case let .createPaymentAccessToken(orderId,isRecurring):
             writeInt(&buf, Int32(3))
-            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterInt64.write(orderId, into: &buf)
             FfiConverterBool.write(isRecurring, into: &buf)
             
         
@@ -5535,61 +5599,61 @@ public struct FfiConverterTypeCallInput: FfiConverterRustBuffer {
         
         case let .getOrder(orderId):
             writeInt(&buf, Int32(6))
-            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterInt64.write(orderId, into: &buf)
             
         
         case let .getOrderTransactions(orderId,page):
             writeInt(&buf, Int32(7))
-            FfiConverterUInt64.write(orderId, into: &buf)
-            FfiConverterOptionUInt32.write(page, into: &buf)
+            FfiConverterInt64.write(orderId, into: &buf)
+            FfiConverterOptionInt32.write(page, into: &buf)
             
         
         case let .capturePayment(orderId):
             writeInt(&buf, Int32(8))
-            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterInt64.write(orderId, into: &buf)
             
         
         case let .voidPayment(orderId):
             writeInt(&buf, Int32(9))
-            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterInt64.write(orderId, into: &buf)
             
         
         case let .createRefundQuote(orderId,request):
             writeInt(&buf, Int32(10))
-            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterInt64.write(orderId, into: &buf)
             FfiConverterTypeRefundQuoteRequest.write(request, into: &buf)
             
         
         case let .createRefund(orderId,request):
             writeInt(&buf, Int32(11))
-            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterInt64.write(orderId, into: &buf)
             FfiConverterTypeRefundRequest.write(request, into: &buf)
             
         
         case let .refund(orderId,items):
             writeInt(&buf, Int32(12))
-            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterInt64.write(orderId, into: &buf)
             FfiConverterSequenceTypeRefundItem.write(items, into: &buf)
             
         
         case let .listRefunds(orderId):
             writeInt(&buf, Int32(13))
-            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterInt64.write(orderId, into: &buf)
             
         
         case let .getStoredInstruments(customerId):
             writeInt(&buf, Int32(14))
-            FfiConverterUInt64.write(customerId, into: &buf)
+            FfiConverterInt64.write(customerId, into: &buf)
             
         
         case let .getOrderPaymentStatus(orderId):
             writeInt(&buf, Int32(15))
-            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterInt64.write(orderId, into: &buf)
             
         
         case let .prepare(orderId):
             writeInt(&buf, Int32(16))
-            FfiConverterUInt64.write(orderId, into: &buf)
+            FfiConverterInt64.write(orderId, into: &buf)
             
         }
     }
@@ -6568,10 +6632,22 @@ public func FfiConverterTypePaymentInstrument_lower(_ value: PaymentInstrument) 
 
 public enum RetryAdvice: Equatable, Hashable {
     
+    /**
+     * Do not retry: the same request fails the same way, or could charge twice.
+     */
     case never
-    case after(ms: UInt64
+    /**
+     * The same request may be sent again after `ms` milliseconds.
+     */
+    case after(ms: Int64
     )
+    /**
+     * Create a new payment access token, then retry.
+     */
     case withNewToken
+    /**
+     * A payment may have been taken: read the order's transactions first.
+     */
     case reconcile
 
 
@@ -6596,7 +6672,7 @@ public struct FfiConverterTypeRetryAdvice: FfiConverterRustBuffer {
         
         case 1: return .never
         
-        case 2: return .after(ms: try FfiConverterUInt64.read(from: &buf)
+        case 2: return .after(ms: try FfiConverterInt64.read(from: &buf)
         )
         
         case 3: return .withNewToken
@@ -6617,7 +6693,7 @@ public struct FfiConverterTypeRetryAdvice: FfiConverterRustBuffer {
         
         case let .after(ms):
             writeInt(&buf, Int32(2))
-            FfiConverterUInt64.write(ms, into: &buf)
+            FfiConverterInt64.write(ms, into: &buf)
             
         
         case .withNewToken:
@@ -6726,8 +6802,8 @@ public func FfiConverterTypeTransportFailure_lower(_ value: TransportFailure) ->
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
-    typealias SwiftType = UInt16?
+fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
+    typealias SwiftType = Int32?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -6735,37 +6811,13 @@ fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterUInt16.write(value, into: &buf)
+        FfiConverterInt32.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterUInt16.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
-    typealias SwiftType = UInt32?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterUInt32.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterUInt32.read(from: &buf)
+        case 1: return try FfiConverterInt32.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -7775,13 +7827,13 @@ public func FfiConverterTypeTransactionType_lower(_ value: TransactionType) -> R
  * Builds the request envelope for paying `order_id` with `payments`, validated on the device
  * by the rules the server applies again; `time_budget_ms` is how long the app will wait.
  */
-public func buildPaymentRequest(orderId: UInt64, payments: [Payment], timeBudgetMs: UInt64?, nowMs: UInt64)throws  -> PaymentRequestBody  {
+public func buildPaymentRequest(orderId: Int64, payments: [Payment], timeBudgetMs: Int64?, nowMs: UInt64)throws  -> PaymentRequestBody  {
     return try  FfiConverterTypePaymentRequestBody_lift(try rustCallWithError(FfiConverterTypeBcpayError_lift) {
         uniffiCallStatus in
     uniffi_bcpay_uniffi_fn_func_build_payment_request(
-        FfiConverterUInt64.lower(orderId),
+        FfiConverterInt64.lower(orderId),
         FfiConverterSequenceTypePayment.lower(payments),
-        FfiConverterOptionUInt64.lower(timeBudgetMs),
+        FfiConverterOptionInt64.lower(timeBudgetMs),
         FfiConverterUInt64.lower(nowMs),uniffiCallStatus
     )
 })
@@ -7931,7 +7983,7 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_func_build_payment_request() != 52234) {
+    if (uniffi_bcpay_uniffi_checksum_func_build_payment_request() != 37240) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_func_check_card_form() != 26222) {
@@ -7940,22 +7992,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_func_core_version() != 16791) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_func_default_flow_options() != 37564) {
+    if (uniffi_bcpay_uniffi_checksum_func_default_flow_options() != 42986) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_func_default_rate_limit() != 58311) {
+    if (uniffi_bcpay_uniffi_checksum_func_default_rate_limit() != 10243) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_func_describe_error() != 32280) {
+    if (uniffi_bcpay_uniffi_checksum_func_describe_error() != 8888) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_func_has_next_page() != 186) {
+    if (uniffi_bcpay_uniffi_checksum_func_has_next_page() != 13061) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_func_payment_methods_from_json() != 11281) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_func_read_payment_outcome() != 10524) {
+    if (uniffi_bcpay_uniffi_checksum_func_read_payment_outcome() != 21292) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_func_relay_failure() != 1501) {
@@ -8012,43 +8064,43 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_method_coreapi_new_call() != 11591) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_new_flow() != 22415) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_new_flow() != 50528) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_create_access_token() != 1481) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_create_access_token() != 34014) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_create_order() != 57879) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_create_order() != 8660) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_create_refund() != 30465) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_create_refund() != 271) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_create_refund_quote() != 20811) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_create_refund_quote() != 47682) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_get_order() != 2720) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_get_order() != 44361) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_get_payment_methods() != 14799) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_get_payment_methods() != 11136) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_get_stored_instruments() != 12641) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_get_stored_instruments() != 35581) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_get_transactions() != 18794) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_get_transactions() != 21056) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_list_refunds() != 38042) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_list_refunds() != 5436) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_payment_action() != 20411) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_payment_action() != 25118) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_process_payment() != 1164) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_process_payment() != 9092) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreapi_pay_from_app() != 50077) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_pay_from_app() != 40486) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_coreapi_transport_limits() != 27499) {
@@ -8060,7 +8112,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_method_coreoperation_deadline_ms() != 61242) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_on_response() != 47876) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_on_response() != 32351) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_coreoperation_on_transport_failure() != 34311) {

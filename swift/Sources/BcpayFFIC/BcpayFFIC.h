@@ -360,7 +360,7 @@ uint64_t uniffi_bcpay_uniffi_fn_method_coreapi_new_call(uint64_t ptr, RustBuffer
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_NEW_FLOW
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_NEW_FLOW
-uint64_t uniffi_bcpay_uniffi_fn_method_coreapi_new_flow(uint64_t ptr, uint64_t order_id, RustBuffer payments, RustBuffer options, uint64_t now_ms, RustBuffer seed, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_bcpay_uniffi_fn_method_coreapi_new_flow(uint64_t ptr, int64_t order_id, RustBuffer payments, RustBuffer options, uint64_t now_ms, RustBuffer seed, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_PARSE_CREATE_ACCESS_TOKEN
@@ -610,7 +610,7 @@ RustBuffer uniffi_bcpay_uniffi_fn_method_verificationvalue_uniffi_trait_display(
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_BUILD_PAYMENT_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_BUILD_PAYMENT_REQUEST
-uint64_t uniffi_bcpay_uniffi_fn_func_build_payment_request(uint64_t order_id, RustBuffer payments, RustBuffer time_budget_ms, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_bcpay_uniffi_fn_func_build_payment_request(int64_t order_id, RustBuffer payments, RustBuffer time_budget_ms, uint64_t now_ms, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_CHECK_CARD_FORM

@@ -4,7 +4,7 @@ import XCTest
 
 /// End to end over the default URLSession transport, each test against a sandbox of its own.
 final class ClientTests: XCTestCase {
-    private func storedToken(_ c: Client, _ orderId: UInt64, method: String, type: String, email: String? = nil) async throws -> String {
+    private func storedToken(_ c: Client, _ orderId: Int64, method: String, type: String, email: String? = nil) async throws -> String {
         let methods = try await c.getPaymentMethods(orderId: orderId)
         let m = try XCTUnwrap(methods.first { $0.id == method })
         return try XCTUnwrap(m.storedInstruments.first { $0.instrumentType == type && (email == nil || $0.email == email) }).token

@@ -74,7 +74,7 @@ final class HostVectorsTests: XCTestCase {
     /// What the call returned, as something the expectation can be checked against.
     private static func run(_ client: Client, _ c: JSON) async throws -> Any {
         let a = c["args"]!
-        let orderId = { a["order_id"]!.u64! }
+        let orderId = { a["order_id"]!.int! }
         switch c["call"]!.string! {
         case "pay":
             let payments = a["payments"]!.array.map(paymentOf)
@@ -107,7 +107,7 @@ final class HostVectorsTests: XCTestCase {
             return try await client.createRefund(orderId: orderId(), request: RefundRequest(items: itemsOf(r), payments: payments))
         case "refund": return try await client.refund(orderId: orderId(), items: itemsOf(a))
         case "list_refunds": return try await client.listRefunds(orderId: orderId())
-        case "get_stored_instruments": return try await client.getStoredInstruments(customerId: a["customer_id"]!.u64!)
+        case "get_stored_instruments": return try await client.getStoredInstruments(customerId: a["customer_id"]!.int!)
         default: throw CocoaError(.featureUnsupported)
         }
     }

@@ -18,7 +18,7 @@ final class HostileTests: XCTestCase {
         let id = try await s.order(price: 20)
         let before = try await s.admin("ledger")
         _ = try await s.admin("faults", scenario["faults"]!.text)
-        let client = try s.client(flowOptions: flowOptionsOf(scenario["options"] ?? .object([:])), timeoutMs: scenario["timeout_ms"]?.u64 ?? 10_000)
+        let client = try s.client(flowOptions: flowOptionsOf(scenario["options"] ?? .object([:])), timeoutMs: scenario["timeout_ms"]?.int ?? 10_000)
         let started = Date()
         var receipt: PaymentReceipt?
         var failure: Error?
@@ -48,7 +48,7 @@ final class HostileTests: XCTestCase {
                 return "\(name): a secret leaked into the error: \(texts)"
             }
         }
-        let charges = ledger["orders"]!.array.first { $0["order_id"]?.u64 == id }?["charges"]?.array.count ?? 0
+        let charges = ledger["orders"]!.array.first { $0["order_id"]?.int == id }?["charges"]?.array.count ?? 0
         if charges != Int(expect["charges"]!.int!) { return "\(name): \(charges) charges" }
         if ledger["double_charges"]?.int != 0 { return "\(name): double charges" }
         if ledger["trap_hits"]?.int != 0 { return "\(name): a redirect was followed: \(ledger["trap"]!.text)" }

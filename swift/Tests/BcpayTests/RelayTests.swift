@@ -25,7 +25,7 @@ final class AppServer: @unchecked Sendable {
     }
 
     /// A new order and its accepted methods, as a checkout screen gets them from its server.
-    func checkout() async throws -> (orderId: UInt64, methodsJSON: String) {
+    func checkout() async throws -> (orderId: Int64, methodsJSON: String) {
         var request = URLRequest(url: URL(string: "\(url)/checkout")!)
         request.httpMethod = "POST"
         let data: Data = try await withCheckedThrowingContinuation { continuation in
@@ -34,7 +34,7 @@ final class AppServer: @unchecked Sendable {
             }.resume()
         }
         let json = parseJSON(data)!
-        return (json["order_id"]!.u64!, json["methods"]!.text)
+        return (json["order_id"]!.int!, json["methods"]!.text)
     }
 }
 
@@ -134,7 +134,7 @@ final class RelayTests: XCTestCase {
             do {
                 let receipt = try relay.outcome(body)
                 guard let ok = expect["ok"] else { XCTFail("\(name): paid"); continue }
-                XCTAssertEqual(receipt.orderId, ok["order_id"]!.u64, name)
+                XCTAssertEqual(receipt.orderId, ok["order_id"]!.int, name)
                 XCTAssertEqual(receipt.payments.count, ok["payments"]!.array.count, name)
             } catch let error as BcpayError {
                 guard let want = expect["error"] else { XCTFail("\(name): \(error)"); continue }

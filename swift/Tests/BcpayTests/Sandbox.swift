@@ -53,7 +53,7 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// A client of this sandbox.
-    func client(flowOptions: FlowOptions = defaultFlowOptions(), timeoutMs: UInt64? = nil) throws -> Client {
+    func client(flowOptions: FlowOptions = defaultFlowOptions(), timeoutMs: Int64? = nil) throws -> Client {
         try Client(
             storeHash: "abc123", apiToken: "sandbox-token",
             options: ClientOptions(apiBase: url, paymentsBase: url, timeoutMs: timeoutMs), flowOptions: flowOptions)
@@ -76,13 +76,13 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// The ledger's charges of `orderId`.
-    func charges(_ orderId: UInt64) async throws -> [JSON] {
-        try await admin("ledger")["orders"]!.array.first { $0["order_id"]?.u64 == orderId }?["charges"]?.array ?? []
+    func charges(_ orderId: Int64) async throws -> [JSON] {
+        try await admin("ledger")["orders"]!.array.first { $0["order_id"]?.int == orderId }?["charges"]?.array ?? []
     }
 
     /// The order `base` created over plain HTTP with `extra` fields merged in: the sandbox's
     /// triggers (`total_inc_tax`, `staff_notes`), which are not bcpay inputs.
-    func rawOrder(_ base: [String: JSON], _ extra: [String: JSON]) async throws -> UInt64 {
+    func rawOrder(_ base: [String: JSON], _ extra: [String: JSON]) async throws -> Int64 {
         var body = base
         body.merge(extra) { $1 }
         var request = URLRequest(url: URL(string: "\(url)/stores/abc123/v2/orders")!)
@@ -95,18 +95,18 @@ final class Sandbox: @unchecked Sendable {
                 if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: data ?? Data()) }
             }.resume()
         }
-        return try XCTUnwrap(parseJSON(data)?["id"]?.u64)
+        return try XCTUnwrap(parseJSON(data)?["id"]?.int)
     }
 
     /// A $`price` Incomplete order for `customerId` (0: a guest).
-    func order(customerId: Int64 = 0, price: Double = 40) async throws -> UInt64 {
+    func order(customerId: Int64 = 0, price: Double = 40) async throws -> Int64 {
         let address = BillingAddress(
             firstName: "Jane", lastName: "Doe", company: nil, street1: "1 Main St", street2: nil, city: "Austin", state: "Texas",
             zip: "78751", country: "United States", countryIso2: "US", email: "jane@example.com", phone: nil)
         let product = OrderProduct(productId: nil, variantId: nil, name: "Poster", quantity: 1, priceIncTax: price, priceExTax: price, sku: nil)
         let o = try await client().createOrder(NewOrder(customerId: customerId, billingAddress: address, products: [product], defaultCurrencyCode: nil))
         XCTAssertEqual(o.statusId, 0)
-        return UInt64(o.id)
+        return o.id
     }
 }
 

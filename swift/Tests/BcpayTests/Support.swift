@@ -58,7 +58,7 @@ func parseJSON(_ data: Data) -> JSON? { try? JSONDecoder().decode(JSONValue.self
 func responseOf(_ r: JSON) -> HttpResponse {
     let body = r["body_text"]?.string.map { Data($0.utf8) } ?? Data((r["body"] ?? .null).text.utf8)
     let headers = (r["headers"]?.object ?? [:]).map { Header(name: $0.key, value: $0.value.string ?? "") }
-    return HttpResponse(status: UInt16(r["status"]!.int!), headers: headers, body: body)
+    return HttpResponse(status: Int32(r["status"]!.int!), headers: headers, body: body)
 }
 
 /// A typed payment from its wire JSON (snake_case, as in the vectors).
@@ -93,15 +93,15 @@ func flowOptionsOf(_ o: JSON) -> FlowOptions {
         switch key {
         case "fetch_methods": f.fetchMethods = v.bool!
         case "reconcile": f.reconcile = v.bool!
-        case "max_attempts": f.maxAttempts = UInt32(v.int!)
-        case "backoff_base_ms": f.backoffBaseMs = v.u64!
-        case "backoff_cap_ms": f.backoffCapMs = v.u64!
-        case "pat_refresh_margin_ms": f.patRefreshMarginMs = v.u64!
-        case "reconcile_delay_ms": f.reconcileDelayMs = v.u64!
-        case "settle_window_ms": f.settleWindowMs = v.u64!
-        case "time_budget_ms": f.timeBudgetMs = v.u64!
+        case "max_attempts": f.maxAttempts = Int32(v.int!)
+        case "backoff_base_ms": f.backoffBaseMs = v.int!
+        case "backoff_cap_ms": f.backoffCapMs = v.int!
+        case "pat_refresh_margin_ms": f.patRefreshMarginMs = v.int!
+        case "reconcile_delay_ms": f.reconcileDelayMs = v.int!
+        case "settle_window_ms": f.settleWindowMs = v.int!
+        case "time_budget_ms": f.timeBudgetMs = v.int!
         case "resend_when_unrecorded": f.resendWhenUnrecorded = v.bool!
-        case "max_transaction_pages": f.maxTransactionPages = UInt32(v.int!)
+        case "max_transaction_pages": f.maxTransactionPages = Int32(v.int!)
         case "is_recurring": f.isRecurring = v.bool!
         default: XCTFail("unknown flow option \(key)")
         }
@@ -193,7 +193,7 @@ func assertError(_ expected: JSON, _ error: Error?, file: StaticString = #filePa
         case "field_errors": XCTAssertEqual(pairs(value), pairs(d.fieldErrors), file: file, line: line)
         case "retry":
             let r = value
-            let (type, ms): (String, UInt64?) = {
+            let (type, ms): (String, Int64?) = {
                 switch d.retry {
                 case .never: return ("never", nil)
                 case .after(let ms): return ("after", ms)
@@ -202,7 +202,7 @@ func assertError(_ expected: JSON, _ error: Error?, file: StaticString = #filePa
                 }
             }()
             XCTAssertEqual(type, r["type"]?.string, file: file, line: line)
-            XCTAssertEqual(ms, r["ms"]?.u64, file: file, line: line)
+            XCTAssertEqual(ms, r["ms"]?.int, file: file, line: line)
         default: assertSubset(value, valueAt(d, key), "error.\(key)", file: file, line: line)
         }
     }

@@ -4,7 +4,7 @@ import XCTest
 
 /// Every conformance vector in `tests/vectors/` (format: its README).
 final class VectorsTests: XCTestCase {
-    private func core(_ config: JSON?, maxResponseBytes: UInt64? = nil) throws -> CoreApi {
+    private func core(_ config: JSON?, maxResponseBytes: Int64? = nil) throws -> CoreApi {
         try CoreApi(
             storeHash: config?["store_hash"]?.string ?? "abc123", apiToken: config?["api_token"]?.string ?? "t",
             options: ClientOptions(host: config?["host"]?.string, maxResponseBytes: maxResponseBytes))
@@ -38,7 +38,7 @@ final class VectorsTests: XCTestCase {
         let doc = try loadVectors("parse.json")
         for c in doc["cases"]!.array {
             let name = c["name"]!.string!
-            let api = try core(doc["config"], maxResponseBytes: c["max_response_bytes"]?.u64)
+            let api = try core(doc["config"], maxResponseBytes: c["max_response_bytes"]?.int)
             let response = responseOf(c["response"]!)
             let context = c["context"] ?? .object([:])
             let expect = c["expect"]!
@@ -88,7 +88,7 @@ final class VectorsTests: XCTestCase {
             let api = try core(doc["config"])
             var now = c["now_ms"]!.u64!
             let flow = try api.newFlow(
-                orderId: c["order_id"]!.u64!, payments: c["payments"]!.array.map(paymentOf),
+                orderId: c["order_id"]!.int!, payments: c["payments"]!.array.map(paymentOf),
                 options: flowOptionsOf(c["options"]!), nowMs: now, seed: c["seed"]!.u64!)
             for (i, step) in c["script"]!.array.enumerated() {
                 let expect = step["expect"]!

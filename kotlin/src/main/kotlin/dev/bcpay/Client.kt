@@ -76,7 +76,7 @@ class Client @JvmOverloads constructor(
     /** A payment flow for the caller to drive itself (see [CoreOperation.poll]). */
     @JvmOverloads
     fun newFlow(orderId: Long, payments: List<Payment>, options: FlowOptions? = null, seed: Long? = null): CoreOperation =
-        core.newFlow(orderId.toULong(), payments, options, now(), seed?.toULong())
+        core.newFlow(orderId, payments, options, now(), seed?.toULong())
 
     /**
      * Drives [op] to its end, blocking. A request still in flight when the time budget runs out,
@@ -211,7 +211,7 @@ class Client @JvmOverloads constructor(
      */
     @JvmOverloads
     fun payFromApp(body: ByteArray, expectOrderId: Long? = null): ByteArray =
-        core.payFromApp(body, expectOrderId?.toULong(), now(), null).use { op ->
+        core.payFromApp(body, expectOrderId, now(), null).use { op ->
             val output = try {
                 run(op)
             } catch (e: BcpayException) {
@@ -259,7 +259,7 @@ class Client @JvmOverloads constructor(
 
     /** The payment methods the order can be paid with, with the shopper's stored instruments. */
     fun getPaymentMethods(orderId: Long): List<PaymentMethod> =
-        when (val o = call(CallInput.GetPaymentMethods(orderId.toULong()))) {
+        when (val o = call(CallInput.GetPaymentMethods(orderId))) {
             is CallOutput.PaymentMethods -> o.methods
             else -> unexpected<CallOutput.PaymentMethods>(o)
         }
@@ -274,7 +274,7 @@ class Client @JvmOverloads constructor(
     /** A payment access token for [orderId]; it lives one hour and pays one payment. */
     @JvmOverloads
     fun createAccessToken(orderId: Long, isRecurring: Boolean = false): PaymentAccessToken =
-        when (val o = call(CallInput.CreatePaymentAccessToken(orderId.toULong(), isRecurring))) {
+        when (val o = call(CallInput.CreatePaymentAccessToken(orderId, isRecurring))) {
             is CallOutput.AccessToken -> o.token
             else -> unexpected<CallOutput.AccessToken>(o)
         }
@@ -298,7 +298,7 @@ class Client @JvmOverloads constructor(
     }
 
     /** One order (V2). */
-    fun getOrder(orderId: Long): Order = when (val o = call(CallInput.GetOrder(orderId.toULong()))) {
+    fun getOrder(orderId: Long): Order = when (val o = call(CallInput.GetOrder(orderId))) {
         is CallOutput.Order -> o.order
         else -> unexpected<CallOutput.Order>(o)
     }
@@ -306,7 +306,7 @@ class Client @JvmOverloads constructor(
     /** One page of the order's transactions. */
     @JvmOverloads
     fun getTransactionPage(orderId: Long, page: Int = 1): TransactionPage =
-        when (val o = call(CallInput.GetOrderTransactions(orderId.toULong(), page.toUInt()))) {
+        when (val o = call(CallInput.GetOrderTransactions(orderId, page))) {
             is CallOutput.TransactionPage -> o.page
             else -> unexpected<CallOutput.TransactionPage>(o)
         }
@@ -316,64 +316,64 @@ class Client @JvmOverloads constructor(
      * Prepares the payment of [orderId] ahead (when the order is created or the checkout opens): its methods and a
      * payment access token, kept by this client, so that the order's next [pay] sends only Process Payment.
      */
-    fun prepare(orderId: Long): PreparedPayment = when (val o = call(CallInput.Prepare(orderId.toULong()))) {
+    fun prepare(orderId: Long): PreparedPayment = when (val o = call(CallInput.Prepare(orderId))) {
         is CallOutput.Prepared -> o.prepared
         else -> unexpected<CallOutput.Prepared>(o)
     }
 
     /** Whether an order is paid and how much is due: the order, then all its transactions, judged by the rule [pay] ends by. */
     fun getOrderPaymentStatus(orderId: Long): OrderPaymentStatus =
-        when (val o = call(CallInput.GetOrderPaymentStatus(orderId.toULong()))) {
+        when (val o = call(CallInput.GetOrderPaymentStatus(orderId))) {
             is CallOutput.PaymentStatus -> o.status
             else -> unexpected<CallOutput.PaymentStatus>(o)
         }
 
     fun getTransactions(orderId: Long): List<Transaction> =
-        when (val o = call(CallInput.GetOrderTransactions(orderId.toULong(), null))) {
+        when (val o = call(CallInput.GetOrderTransactions(orderId, null))) {
             is CallOutput.Transactions -> o.transactions
             else -> unexpected<CallOutput.Transactions>(o)
         }
 
     /** Captures the order's authorized payment. */
     fun capture(orderId: Long) {
-        call(CallInput.CapturePayment(orderId.toULong()))
+        call(CallInput.CapturePayment(orderId))
     }
 
     /** Voids the order's authorized payment. */
     fun void(orderId: Long) {
-        call(CallInput.VoidPayment(orderId.toULong()))
+        call(CallInput.VoidPayment(orderId))
     }
 
     /** What can be refunded for [request]'s items, and through which providers. */
     fun createRefundQuote(orderId: Long, request: RefundQuoteRequest): RefundQuote =
-        when (val o = call(CallInput.CreateRefundQuote(orderId.toULong(), request))) {
+        when (val o = call(CallInput.CreateRefundQuote(orderId, request))) {
             is CallOutput.RefundQuote -> o.quote
             else -> unexpected<CallOutput.RefundQuote>(o)
         }
 
     /** Refunds the order. Never resent after an unclear outcome: check [listRefunds] then. */
     fun createRefund(orderId: Long, request: RefundRequest): Refund =
-        when (val o = call(CallInput.CreateRefund(orderId.toULong(), request))) {
+        when (val o = call(CallInput.CreateRefund(orderId, request))) {
             is CallOutput.Refund -> o.refund
             else -> unexpected<CallOutput.Refund>(o)
         }
 
     /** Refund items of an order as its refund quote allows: the quote, then the refund through the quote's providers for its amounts. A quote that allows only offline refunds fails with `offline_refund_required` (invalid_request). Never resent after an unclear refund: check [listRefunds] then. */
     fun refund(orderId: Long, items: List<RefundItem>): Refund =
-        when (val o = call(CallInput.Refund(orderId.toULong(), items))) {
+        when (val o = call(CallInput.Refund(orderId, items))) {
             is CallOutput.Refund -> o.refund
             else -> unexpected<CallOutput.Refund>(o)
         }
 
     /** The order's refunds. */
-    fun listRefunds(orderId: Long): List<Refund> = when (val o = call(CallInput.ListRefunds(orderId.toULong()))) {
+    fun listRefunds(orderId: Long): List<Refund> = when (val o = call(CallInput.ListRefunds(orderId))) {
         is CallOutput.Refunds -> o.refunds
         else -> unexpected<CallOutput.Refunds>(o)
     }
 
     /** The customer's stored cards, PayPal accounts and bank accounts. */
     fun getStoredInstruments(customerId: Long): List<StoredInstrument> =
-        when (val o = call(CallInput.GetStoredInstruments(customerId.toULong()))) {
+        when (val o = call(CallInput.GetStoredInstruments(customerId))) {
             is CallOutput.StoredInstruments -> o.instruments
             else -> unexpected<CallOutput.StoredInstruments>(o)
         }

@@ -86,7 +86,7 @@ class JavaHttpTransport @JvmOverloads constructor(
 
     private fun response(r: java.net.http.HttpResponse<ByteArray>): HttpResponse =
         HttpResponse(
-            r.statusCode().toUShort(),
+            r.statusCode(),
             r.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } },
             r.body(),
         )

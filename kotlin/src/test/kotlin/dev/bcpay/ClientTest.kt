@@ -140,7 +140,7 @@ class ClientTest {
 
     /** The documented codes only the sandbox's trigger cards and orders reach (`tests/sandbox/documented_codes.json`, shared with every host). */
     @Test
-    fun documentedCodesFromTheSandboxTriggers(): Unit = client(flow = defaultFlowOptions().apply { backoffBaseMs = 1u; backoffCapMs = 5u }).use { c ->
+    fun documentedCodesFromTheSandboxTriggers(): Unit = client(flow = defaultFlowOptions().apply { backoffBaseMs = 1; backoffCapMs = 5 }).use { c ->
         val file = JsonParser.parseString(java.io.File("tests/sandbox/documented_codes.json").readText()).asJsonObject
         for (case in file.getAsJsonArray("cases").map { it.asJsonObject }) {
             val name = case.get("name").asString
@@ -171,7 +171,7 @@ class ClientTest {
         val id = client().use { order(it) }
         admin("faults", """{"slow": 1, "slow_ms": 800}""")
         try {
-            val impatient = client(JavaHttpTransport(Duration.ofMillis(200)), defaultFlowOptions().apply { reconcileDelayMs = 50u })
+            val impatient = client(JavaHttpTransport(Duration.ofMillis(200)), defaultFlowOptions().apply { reconcileDelayMs = 50 })
             val receipt = impatient.use { it.pay(id, card()) }
             assertTrue(receipt.payments[0].reconciled)
         } finally {

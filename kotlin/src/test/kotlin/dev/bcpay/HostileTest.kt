@@ -51,7 +51,7 @@ class HostileTest {
             }
             val before = admin(url, "ledger")
             admin(url, "faults", scenario.get("faults").toString())
-            val options = base.copy(timeoutMs = (scenario.get("timeout_ms")?.asLong ?: 10_000).toULong())
+            val options = base.copy(timeoutMs = (scenario.get("timeout_ms")?.asLong ?: 10_000))
             val flow = flowOptionsOf(scenario.getAsJsonObject("options") ?: JsonObject())
             val started = System.nanoTime()
             val outcome = Client("abc123", "sandbox-token", options, flowOptions = flow).use { c ->
@@ -120,7 +120,7 @@ class HostileTest {
 
     @Test
     fun aTimeoutOutOfRangeIsAConfigurationError() {
-        val e = runCatching { Client("abc123", "t", ClientOptions(timeoutMs = 0u)) }.exceptionOrNull() as BcpayException
+        val e = runCatching { Client("abc123", "t", ClientOptions(timeoutMs = 0)) }.exceptionOrNull() as BcpayException
         assertEquals("timeoutMs", e.details.fieldErrors[0].path)
         defaultFlowOptions()
     }

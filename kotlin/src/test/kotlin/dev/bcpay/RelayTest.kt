@@ -49,8 +49,8 @@ class RelayTest {
             val url = sandbox.inputStream.bufferedReader().readLine()!!.split(" ").last()
             sandboxUrl = url
             val options = defaultFlowOptions().also {
-                it.settleWindowMs = 600u
-                it.reconcileDelayMs = 100u
+                it.settleWindowMs = 600
+                it.reconcileDelayMs = 100
             }
             client = Client("abc123", "sandbox-token", ClientOptions(apiBase = url, paymentsBase = url), flowOptions = options)
             // The merchant's endpoint, in full: the body in, the outcome envelope out with 200.
@@ -175,7 +175,7 @@ class RelayTest {
 
     @Test
     fun envelopesAndChecksShowNoCardData() {
-        val body = dev.bcpay.ffi.buildPaymentRequest(215u, listOf(card("4242424242424242", "987")), null, NOW.toULong())
+        val body = dev.bcpay.ffi.buildPaymentRequest(215, listOf(card("4242424242424242", "987")), null, NOW.toULong())
         val shown = body.toString()
         assertFalse(shown, shown.contains("4242424242424242") || shown.contains("987"))
         assertTrue(String(body.bytes()).contains("4242424242424242"))
@@ -245,7 +245,7 @@ class RelayTest {
     fun readRequestVectorsThroughPayFromApp() {
         // No network: an accepted envelope starts the flow, whose first request then finds no server.
         val offline = Transport { throw TransportException(TransportFailure.NOT_SENT) }
-        val options = defaultFlowOptions().also { it.maxAttempts = 1u }
+        val options = defaultFlowOptions().also { it.maxAttempts = 1 }
         val cases = vectors.getAsJsonArray("read_request").map { it.asJsonObject }
         assertTrue(cases.size >= 15)
         Client("abc123", "t", transport = offline, flowOptions = options).use { c ->

@@ -36,7 +36,7 @@ fun JsonObject.bool(key: String): Boolean? = get(key)?.takeUnless { it.isJsonNul
 fun responseOf(r: JsonObject): HttpResponse {
     val body = if (r.has("body_text")) r.get("body_text").asString else r.get("body").toString()
     val headers = r.getAsJsonObject("headers")?.entrySet()?.map { (k, v) -> Header(k, v.asString) } ?: emptyList()
-    return HttpResponse(r.get("status").asInt.toUShort(), headers, body.toByteArray())
+    return HttpResponse(r.get("status").asInt, headers, body.toByteArray())
 }
 
 /** A typed payment from its wire JSON (snake_case, as in the vectors). */
@@ -67,16 +67,16 @@ fun flowOptionsOf(o: JsonObject): FlowOptions = defaultFlowOptions().also { f ->
         when (key) {
             "fetch_methods" -> f.fetchMethods = v.asBoolean
             "reconcile" -> f.reconcile = v.asBoolean
-            "max_attempts" -> f.maxAttempts = v.asInt.toUInt()
-            "backoff_base_ms" -> f.backoffBaseMs = v.asLong.toULong()
-            "backoff_cap_ms" -> f.backoffCapMs = v.asLong.toULong()
-            "pat_refresh_margin_ms" -> f.patRefreshMarginMs = v.asLong.toULong()
-            "reconcile_delay_ms" -> f.reconcileDelayMs = v.asLong.toULong()
-            "settle_window_ms" -> f.settleWindowMs = v.asLong.toULong()
+            "max_attempts" -> f.maxAttempts = v.asInt
+            "backoff_base_ms" -> f.backoffBaseMs = v.asLong
+            "backoff_cap_ms" -> f.backoffCapMs = v.asLong
+            "pat_refresh_margin_ms" -> f.patRefreshMarginMs = v.asLong
+            "reconcile_delay_ms" -> f.reconcileDelayMs = v.asLong
+            "settle_window_ms" -> f.settleWindowMs = v.asLong
             "resend_when_unrecorded" -> f.resendWhenUnrecorded = v.asBoolean
-            "max_transaction_pages" -> f.maxTransactionPages = v.asInt.toUInt()
+            "max_transaction_pages" -> f.maxTransactionPages = v.asInt
             "is_recurring" -> f.isRecurring = v.asBoolean
-            "time_budget_ms" -> f.timeBudgetMs = v.asLong.toULong()
+            "time_budget_ms" -> f.timeBudgetMs = v.asLong
             else -> error("unknown flow option $key")
         }
     }
@@ -157,7 +157,7 @@ fun assertError(expected: JsonObject, error: Throwable) {
             "retry" -> {
                 val r = value.asJsonObject
                 org.junit.Assert.assertEquals("retry.type", r.str("type"), retryName(d.retry))
-                org.junit.Assert.assertEquals("retry.ms", r.long("ms")?.toULong(), (d.retry as? RetryAdvice.After)?.ms)
+                org.junit.Assert.assertEquals("retry.ms", r.long("ms"), (d.retry as? RetryAdvice.After)?.ms)
             }
             else -> assertSubset(value, valueAt(d, key), "error.$key")
         }

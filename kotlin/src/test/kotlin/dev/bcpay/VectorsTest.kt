@@ -37,7 +37,7 @@ class VectorsTest(private val file: String, @Suppress("unused") private val name
     private fun core(maxResponseBytes: Long? = null) = CoreApi(
         config.str("store_hash") ?: "abc123",
         config.str("api_token") ?: "t",
-        ClientOptions(host = config.str("host"), maxResponseBytes = maxResponseBytes?.toULong()),
+        ClientOptions(host = config.str("host"), maxResponseBytes = maxResponseBytes),
     )
 
     @Test
@@ -106,7 +106,7 @@ class VectorsTest(private val file: String, @Suppress("unused") private val name
     private fun flow() = core().use { api ->
         var now = case.long("now_ms")!!.toULong()
         val payments = case.getAsJsonArray("payments").map { paymentOf(it.asJsonObject) }
-        api.newFlow(case.long("order_id")!!.toULong(), payments, flowOptionsOf(case.getAsJsonObject("options")), now, case.long("seed")!!.toULong())
+        api.newFlow(case.long("order_id")!!, payments, flowOptionsOf(case.getAsJsonObject("options")), now, case.long("seed")!!.toULong())
             .use { flow ->
                 case.getAsJsonArray("script").forEachIndexed { i, s ->
                     val step = s.asJsonObject
@@ -147,7 +147,7 @@ class BoundaryTest {
         CoreApi("abc123", "t", ClientOptions()).use { api ->
             val e = runCatching { api.buildJson("process_payment", """{"pat": 5, "payment": "nope"}""") }.exceptionOrNull()
             assertTrue("$e", e is BcpayException.Validation)
-            val r = runCatching { api.parseGetOrder("r", HttpResponse(200u, emptyList(), byteArrayOf(0xff.toByte(), 0))) }.exceptionOrNull()
+            val r = runCatching { api.parseGetOrder("r", HttpResponse(200, emptyList(), byteArrayOf(0xff.toByte(), 0))) }.exceptionOrNull()
             assertTrue("$r", r is BcpayException.InvalidResponse)
         }
         val c = runCatching { CoreApi("ABC/../x", "t", ClientOptions()) }.exceptionOrNull()

@@ -64,7 +64,7 @@ class PaymentRelay @JvmOverloads constructor(private val clock: () -> Long = Sys
     @JvmOverloads
     fun request(orderId: Long, payments: List<Payment>, timeBudgetMs: Long? = null): ByteArray {
         require(orderId >= 0) { "orderId must not be negative" }
-        return buildPaymentRequest(orderId.toULong(), payments, timeBudgetMs?.toULong(), now()).use { it.bytes() }
+        return buildPaymentRequest(orderId, payments, timeBudgetMs, now()).use { it.bytes() }
     }
 
     /** Reads your server's answer: the receipt, or throws the [BcpayException] its payment ended with. */
