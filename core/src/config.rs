@@ -1,8 +1,9 @@
 //! Client configuration: which store, which credentials, which hosts.
 
 use crate::error::PaymentError;
-use crate::read::{Fields, FromJson, Json, Path, ShapeError, deserialize_with_reader};
+use crate::read::deserialize_with_reader;
 use crate::secret::ApiToken;
+use bcpay_derive::FromJson;
 
 /// The management API host.
 pub const DEFAULT_API_BASE: &str = "https://api.bigcommerce.com";
@@ -67,7 +68,8 @@ pub const SETTINGS_FROM_ENV: &[(&str, &str)] = &[
 ];
 
 /// The plain settings a host passes in (JSON, JS object, Python kwargs, …).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, FromJson)]
+#[json(expected = "a settings object", deny_unknown)]
 pub struct ClientSettings {
     /// Store hash.
     pub store_hash: String,
@@ -327,31 +329,6 @@ mod tests {
     fn debug_hides_api_token() {
         let c = ClientConfig::new("abc", ApiToken::new("supersecret")).unwrap();
         assert!(!format!("{c:?}").contains("supersecret"));
-    }
-}
-
-impl FromJson for ClientSettings {
-    const EXPECTED: &'static str = "a settings object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        f.deny_unknown(&[
-            "store_hash",
-            "api_token",
-            "api_base",
-            "payments_base",
-            "host",
-            "max_response_bytes",
-            "timeout_ms",
-        ])?;
-        Ok(ClientSettings {
-            store_hash: f.req("store_hash")?,
-            api_token: f.req("api_token")?,
-            api_base: f.opt("api_base")?,
-            payments_base: f.opt("payments_base")?,
-            host: f.opt("host")?,
-            max_response_bytes: f.opt("max_response_bytes")?,
-            timeout_ms: f.opt("timeout_ms")?,
-        })
     }
 }
 

@@ -29,7 +29,8 @@ use crate::error::PaymentError;
 use crate::flow::{Action, PaymentFlow};
 use crate::http::{Endpoint, HttpRequest, HttpResponse, RequestId, TransportFailure};
 use crate::model::{Payment, PaymentInstrument, PaymentReceipt};
-use crate::read::{Fields, FromJson, Json, Path, ShapeError};
+use crate::read::{FromJson, Json, Path, ShapeError};
+use bcpay_derive::FromJson;
 use serde::Serialize;
 
 /// The record format's version, written in every record.
@@ -65,10 +66,12 @@ impl JournalState {
 }
 
 /// Which instrument a record is about, without anything that could charge it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromJson)]
+#[json(expected = "an instrument reference", deny_unknown)]
 pub struct InstrumentRef {
     /// `stored_card`, `gift_certificate`, … (as on the wire).
     #[serde(rename = "type")]
+    #[json(rename = "type")]
     pub instrument_type: String,
     /// The method it is charged through.
     pub payment_method_id: String,
@@ -106,19 +109,22 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Why a record is not paid: the error's kind, code and the core's sentence (secret-free, as
 /// every error is).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromJson)]
+#[json(expected = "a recorded error", deny_unknown)]
 pub struct RecordedError {
     /// [`ErrorKind`] as snake_case.
     pub kind: String,
     /// The API's numeric code, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[json(read = int)]
     pub code: Option<i64>,
     /// What went wrong, in the core's words (`Display` of the error).
     pub text: String,
 }
 
 /// One order's record.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, FromJson)]
+#[json(expected = "a journal record", deny_unknown)]
 pub struct JournalRecord {
     /// [`RECORD_VERSION`].
     pub version: u32,
@@ -160,66 +166,6 @@ impl FromJson for JournalState {
         v.as_str()
             .and_then(|text| states.into_iter().find(|s| s.as_str() == text))
             .ok_or_else(|| Self::mismatch(v, at))
-    }
-}
-
-impl FromJson for InstrumentRef {
-    const EXPECTED: &'static str = "an instrument reference";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        f.deny_unknown(&["type", "payment_method_id", "fingerprint"])?;
-        Ok(InstrumentRef {
-            instrument_type: f.req("type")?,
-            payment_method_id: f.req("payment_method_id")?,
-            fingerprint: f.opt("fingerprint")?,
-        })
-    }
-}
-
-impl FromJson for RecordedError {
-    const EXPECTED: &'static str = "a recorded error";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        f.deny_unknown(&["kind", "code", "text"])?;
-        Ok(RecordedError {
-            kind: f.req("kind")?,
-            code: f.int("code")?,
-            text: f.req("text")?,
-        })
-    }
-}
-
-impl FromJson for JournalRecord {
-    const EXPECTED: &'static str = "a journal record";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        f.deny_unknown(&[
-            "version",
-            "order_id",
-            "state",
-            "instrument",
-            "attempts",
-            "attempt_id",
-            "sent_at_ms",
-            "updated_at_ms",
-            "receipt",
-            "error",
-        ])?;
-        Ok(JournalRecord {
-            version: f.req("version")?,
-            order_id: f.req("order_id")?,
-            state: f.req("state")?,
-            instrument: f.req("instrument")?,
-            attempts: f.req("attempts")?,
-            attempt_id: f.opt("attempt_id")?,
-            sent_at_ms: f.opt("sent_at_ms")?,
-            updated_at_ms: f.req("updated_at_ms")?,
-            receipt: match f.get("receipt") {
-                Some(r) if !r.is_null() => Some(PaymentReceipt::from_json(r, &Path::Key(at, "receipt"))?),
-                _ => None,
-            },
-            error: f.opt("error")?,
-        })
     }
 }
 

@@ -7,6 +7,7 @@
 
 use crate::read::{Fields, FromJson, Json, Path, ShapeError, deserialize_with_reader};
 use crate::secret::{CardNumber, InstrumentToken, PatSecret, VerificationValue};
+use bcpay_derive::FromJson;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -266,13 +267,15 @@ impl PaymentInstrument {
 }
 
 /// One Process Payment: an instrument, the method to charge it through, and whether to save it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, FromJson)]
+#[json(expected = "a payment object", deny_unknown)]
 pub struct Payment {
     /// What to charge.
     pub instrument: PaymentInstrument,
     /// `id` from Get Payment Methods, shaped `provider.method` (e.g. `stripe.card`).
     pub payment_method_id: String,
     /// Vault the card for later (`save_instrument`).
+    #[json(read = or_default)]
     pub save_instrument: bool,
 }
 
@@ -323,29 +326,37 @@ impl FromJson for CardForm {
 // ---------------------------------------------------------------------------------------------
 
 /// One accepted payment method for an order or checkout.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, FromJson)]
+#[json(expected = "a payment method object")]
 pub struct PaymentMethod {
     /// `provider.method`, e.g. `stripe.card`.
     pub id: String,
     /// Display name.
+    #[json(read = or_default)]
     pub name: String,
     /// Whether the gateway is in test mode.
+    #[json(read = or_default)]
     pub test_mode: bool,
     /// Method type, e.g. `card`, `paypal`, `gift_certificate`.
     #[serde(rename = "type")]
+    #[json(rename = "type", read = or_default)]
     pub method_type: String,
     /// Brands and stored kinds this method accepts.
+    #[json(read = or_default)]
     pub supported_instruments: Vec<SupportedInstrument>,
     /// The shopper's stored instruments usable with this method.
+    #[json(read = or_default)]
     pub stored_instruments: Vec<StoredInstrument>,
 }
 
 /// One brand or stored kind a method accepts.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromJson)]
+#[json(expected = "a supported instrument object")]
 pub struct SupportedInstrument {
     /// `VISA`, `STORED_CARD`, …
     pub instrument_type: InstrumentType,
     /// Whether Process Payment needs the CVV for this brand.
+    #[json(read = or_default)]
     pub verification_value_required: bool,
 }
 
@@ -402,27 +413,38 @@ impl Serialize for InstrumentToken {
 // ---------------------------------------------------------------------------------------------
 
 /// Claims read (not verified) from the PAT's JWT payload.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, FromJson)]
+#[json(expected = "a claims object")]
 pub struct PatClaims {
     /// Expiry, seconds since the epoch.
+    #[json(read = int)]
     pub exp: Option<i64>,
     /// Not before, seconds since the epoch.
+    #[json(read = int)]
     pub nbf: Option<i64>,
     /// Issued at, seconds since the epoch.
+    #[json(read = int)]
     pub iat: Option<i64>,
     /// Issuer (`payments.bigcommerce.com`).
+    #[json(read = text)]
     pub iss: Option<String>,
     /// Subject: the store hash.
+    #[json(read = text)]
     pub sub: Option<String>,
     /// Token id.
+    #[json(read = text)]
     pub jti: Option<String>,
     /// `data.store_id`.
+    #[json(read = int)]
     pub store_id: Option<i64>,
     /// `data.order_id`.
+    #[json(read = int)]
     pub order_id: Option<i64>,
     /// `data.amount`, in the currency's minor units.
+    #[json(read = int)]
     pub amount: Option<i64>,
     /// `data.currency`.
+    #[json(read = text)]
     pub currency: Option<String>,
 }
 
@@ -463,7 +485,8 @@ impl PaymentAccessToken {
 // ---------------------------------------------------------------------------------------------
 
 /// A payment the server accepted (or that reconciliation found recorded).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromJson)]
+#[json(expected = "a processed payment object")]
 pub struct ProcessedPayment {
     /// The transaction id from Process Payment; `None` when found by reconciliation.
     pub id: Option<String>,
@@ -474,12 +497,14 @@ pub struct ProcessedPayment {
     /// The method it went through.
     pub payment_method_id: String,
     /// True when the response was lost and the order's transactions showed it was taken.
+    #[json(read = or_default)]
     pub reconciled: bool,
 }
 
 /// The outcome of a whole [`PaymentFlow`](crate::flow::PaymentFlow): what it took, and where that
 /// leaves the order.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, FromJson)]
+#[json(expected = "a receipt object")]
 pub struct PaymentReceipt {
     /// The order paid.
     pub order_id: u64,
@@ -487,10 +512,13 @@ pub struct PaymentReceipt {
     /// the last (a gift certificate that covered it); none when it was already paid.
     pub payments: Vec<ProcessedPayment>,
     /// How many HTTP requests the flow made.
+    #[json(read = or_default)]
     pub requests_sent: u32,
     /// The order's payment state at the end: `paid`, `partially_paid` (the payments did not cover
     /// it: `amount_remaining` is still due), `already_paid` (paid before this flow, which took
     /// nothing), or `ambiguous` (the last payment was taken but the order could not be read).
+    // Receipts written before this field (journals, relays) were of paid orders.
+    #[json(or = "OrderPaymentState::Paid")]
     pub order_state: OrderPaymentState,
     /// What this flow paid, when the token said what was due (see [`Amount`]).
     pub amount_paid: Option<Amount>,
@@ -500,6 +528,7 @@ pub struct PaymentReceipt {
     pub currency: Option<String>,
     /// The order's transactions, when the flow read them to tell the state (`already_paid`,
     /// `partially_paid`); else empty.
+    #[json(read = or_default)]
     pub transactions: Vec<Transaction>,
 }
 
@@ -719,7 +748,8 @@ pub mod order_status {
 }
 
 /// A billing address for V2 create order.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, FromJson)]
+#[json(expected = "an address object")]
 pub struct BillingAddress {
     /// First name.
     pub first_name: String,
@@ -752,7 +782,8 @@ pub struct BillingAddress {
 
 /// A line item for V2 create order: a catalog product (`product_id`) or a custom product
 /// (`name` and prices).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, FromJson)]
+#[json(expected = "a product object")]
 pub struct OrderProduct {
     /// Catalog product id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -777,9 +808,11 @@ pub struct OrderProduct {
 }
 
 /// V2 create order input. `status_id` is always sent as 0 (Incomplete): the only payable status.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, FromJson)]
+#[json(expected = "an order object")]
 pub struct NewOrder {
     /// Customer id; 0 (or absent) for a guest.
+    #[json(read = or_default)]
     pub customer_id: i64,
     /// Billing address (required for payment).
     pub billing_address: BillingAddress,
@@ -791,19 +824,25 @@ pub struct NewOrder {
 }
 
 /// A V2 order, as far as payments care.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, FromJson)]
+#[json(expected = "an order object")]
 pub struct Order {
     /// Order id.
     pub id: i64,
     /// Status id (0 Incomplete, 1 Pending, 11 Awaiting Fulfillment, …).
+    #[json(read = req_int)]
     pub status_id: Option<i64>,
     /// Status name.
+    #[json(read = or_default)]
     pub status: String,
     /// Payment status (`captured`, `authorized`, `pending`, `""`, …: the V2 enum).
+    #[json(read = or_default)]
     pub payment_status: String,
     /// Customer id (0 for guests).
+    #[json(read = int)]
     pub customer_id: Option<i64>,
     /// Total including tax (see [`Amount`]); `None` when absent or not an amount.
+    #[json(read = opt_money)]
     pub total_inc_tax: Option<Amount>,
     /// Currency code.
     pub currency_code: Option<String>,
@@ -814,33 +853,43 @@ pub struct Order {
 // ---------------------------------------------------------------------------------------------
 
 /// One order transaction (V3). Text fields keep values this SDK does not know.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, FromJson)]
+#[json(expected = "a transaction object")]
 pub struct Transaction {
     /// Transaction id.
+    #[json(read = int)]
     pub id: Option<i64>,
     /// Order id.
+    #[json(read = text)]
     pub order_id: Option<String>,
     /// `purchase`, `authorization`, `capture`, `refund`, `void`, `pending`, `settled`.
     pub event: String,
     /// `credit_card`, `gift_certificate`, `store_credit`, …
+    #[json(read = or_default)]
     pub method: String,
     /// Amount (see [`Amount`]).
+    #[json(read = money)]
     pub amount: Amount,
     /// ISO 4217 currency.
+    #[json(read = or_default)]
     pub currency: String,
     /// Gateway name.
+    #[json(read = or_default)]
     pub gateway: String,
     /// Gateway's transaction id.
     pub gateway_transaction_id: Option<String>,
     /// `ok` or `error`.
+    #[json(read = or_default)]
     pub status: String,
     /// Test-mode transaction.
+    #[json(read = or_default)]
     pub test: bool,
     /// Payment method id (`stripe.card`, …) when known.
     pub payment_method_id: Option<String>,
     /// When it was created.
     pub date_created: Option<String>,
     /// Transaction this one acts on.
+    #[json(read = int)]
     pub reference_transaction_id: Option<i64>,
 }
 
@@ -854,7 +903,8 @@ impl Transaction {
 
 /// One page of transactions. Serializes with a derived `has_next`, so hosts that receive it as
 /// JSON follow pages by the core's rule instead of restating it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, FromJson)]
+#[json(expected = "a transaction page object")]
 pub struct TransactionPage {
     /// The transactions on this page.
     pub transactions: Vec<Transaction>,
@@ -914,7 +964,8 @@ pub struct RefundItem {
 }
 
 /// Create Refund Quote input.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, FromJson)]
+#[json(expected = "a refund quote request object")]
 pub struct RefundQuoteRequest {
     /// Items to quote.
     pub items: Vec<RefundItem>,
@@ -932,7 +983,8 @@ pub struct RefundPaymentRequest {
 }
 
 /// Create Refund input.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, FromJson)]
+#[json(expected = "a refund request object")]
 pub struct RefundRequest {
     /// Items refunded.
     pub items: Vec<RefundItem>,
@@ -941,38 +993,50 @@ pub struct RefundRequest {
 }
 
 /// One payment option in a refund quote.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, FromJson)]
+#[json(expected = "a refund payment option object")]
 pub struct RefundPaymentOption {
     /// Provider id.
     pub provider_id: String,
     /// Provider's display name.
     pub provider_description: Option<String>,
     /// Refundable amount through it.
+    #[json(read = money)]
     pub amount: Amount,
     /// Offline provider.
+    #[json(read = or_default)]
     pub offline: bool,
     /// Whether the provider itself is offline.
+    #[json(read = or_default)]
     pub offline_provider: bool,
     /// Why it is offline.
     pub offline_reason: Option<String>,
 }
 
 /// A refund quote.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, FromJson)]
+#[json(expected = "a refund quote object")]
 pub struct RefundQuote {
     /// Order id.
+    #[json(read = int)]
     pub order_id: Option<i64>,
     /// Total refundable.
+    #[json(read = money)]
     pub total_refund_amount: Amount,
     /// Tax in the total.
+    #[json(read = money_or_zero)]
     pub total_refund_tax_amount: Amount,
     /// Rounding applied.
+    #[json(read = money_or_zero)]
     pub rounding: Amount,
     /// Adjustment.
+    #[json(read = money_or_zero)]
     pub adjustment: Amount,
     /// Whether the total includes tax.
+    #[json(read = or_default)]
     pub tax_inclusive: bool,
     /// Each refund method is a list of payment options that together refund the total.
+    #[json(read = or_default)]
     pub refund_methods: Vec<Vec<RefundPaymentOption>>,
 }
 
@@ -1015,38 +1079,49 @@ impl RefundQuote {
 }
 
 /// One payment of a refund.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, FromJson)]
+#[json(expected = "a refund payment object")]
 pub struct RefundPayment {
     /// Payment id.
+    #[json(read = int)]
     pub id: Option<i64>,
     /// Provider.
     pub provider_id: String,
     /// Amount.
+    #[json(read = money)]
     pub amount: Amount,
     /// Offline.
+    #[json(read = or_default)]
     pub offline: bool,
     /// Whether the provider declined it.
+    #[json(read = or_default)]
     pub is_declined: bool,
     /// The provider's decline message.
     pub declined_message: Option<String>,
 }
 
 /// A refund.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, FromJson)]
+#[json(expected = "a refund object")]
 pub struct Refund {
     /// Refund id.
+    #[json(read = int)]
     pub id: Option<i64>,
     /// Order id.
+    #[json(read = int)]
     pub order_id: Option<i64>,
     /// Created at.
     pub created: Option<String>,
     /// Reason.
     pub reason: Option<String>,
     /// Total refunded.
+    #[json(read = money_or_zero)]
     pub total_amount: Amount,
     /// Tax refunded.
+    #[json(read = money_or_zero)]
     pub total_tax: Amount,
     /// Payments made back.
+    #[json(read = or_default)]
     pub payments: Vec<RefundPayment>,
 }
 
@@ -1057,7 +1132,7 @@ pub struct Refund {
 /// The keys a payment input may have, and each instrument by its `type` (the `type` key
 /// included): the one list the readers enforce and the hosts' type checks compare against
 /// ([`crate::json_api::input_keys`]).
-pub const PAYMENT_KEYS: &[&str] = &["instrument", "payment_method_id", "save_instrument"];
+pub const PAYMENT_KEYS: &[&str] = Payment::KEYS;
 
 /// See [`PAYMENT_KEYS`].
 pub const INSTRUMENT_KEYS: &[(&str, &[&str])] = &[
@@ -1164,45 +1239,6 @@ impl FromJson for TokenizedCard {
     }
 }
 
-impl FromJson for Payment {
-    const EXPECTED: &'static str = "a payment object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        f.deny_unknown(PAYMENT_KEYS)?;
-        Ok(Payment {
-            instrument: f.req("instrument")?,
-            payment_method_id: f.req("payment_method_id")?,
-            save_instrument: f.or_default("save_instrument")?,
-        })
-    }
-}
-
-impl FromJson for PaymentMethod {
-    const EXPECTED: &'static str = "a payment method object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(PaymentMethod {
-            id: f.req("id")?,
-            name: f.or_default("name")?,
-            test_mode: f.or_default("test_mode")?,
-            method_type: f.or_default("type")?,
-            supported_instruments: f.or_default("supported_instruments")?,
-            stored_instruments: f.or_default("stored_instruments")?,
-        })
-    }
-}
-
-impl FromJson for SupportedInstrument {
-    const EXPECTED: &'static str = "a supported instrument object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(SupportedInstrument {
-            instrument_type: f.req("instrument_type")?,
-            verification_value_required: f.or_default("verification_value_required")?,
-        })
-    }
-}
-
 impl FromJson for StoredInstrument {
     const EXPECTED: &'static str = "a stored instrument object";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
@@ -1225,157 +1261,6 @@ impl FromJson for StoredInstrument {
     }
 }
 
-impl FromJson for PatClaims {
-    const EXPECTED: &'static str = "a claims object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(PatClaims {
-            exp: f.int("exp")?,
-            nbf: f.int("nbf")?,
-            iat: f.int("iat")?,
-            iss: f.text("iss")?,
-            sub: f.text("sub")?,
-            jti: f.text("jti")?,
-            store_id: f.int("store_id")?,
-            order_id: f.int("order_id")?,
-            amount: f.int("amount")?,
-            currency: f.text("currency")?,
-        })
-    }
-}
-
-impl FromJson for ProcessedPayment {
-    const EXPECTED: &'static str = "a processed payment object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(ProcessedPayment {
-            id: f.opt("id")?,
-            status: f.req("status")?,
-            transaction_type: f.req("transaction_type")?,
-            payment_method_id: f.req("payment_method_id")?,
-            reconciled: f.or_default("reconciled")?,
-        })
-    }
-}
-
-impl FromJson for PaymentReceipt {
-    const EXPECTED: &'static str = "a receipt object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(PaymentReceipt {
-            order_id: f.req("order_id")?,
-            payments: f.req("payments")?,
-            requests_sent: f.or_default("requests_sent")?,
-            // Receipts written before these fields (journals, relays) were of paid orders.
-            order_state: f.or("order_state", OrderPaymentState::Paid)?,
-            amount_paid: f.opt("amount_paid")?,
-            amount_remaining: f.opt("amount_remaining")?,
-            currency: f.opt("currency")?,
-            transactions: f.or_default("transactions")?,
-        })
-    }
-}
-
-impl FromJson for BillingAddress {
-    const EXPECTED: &'static str = "an address object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(BillingAddress {
-            first_name: f.req("first_name")?,
-            last_name: f.req("last_name")?,
-            company: f.opt("company")?,
-            street_1: f.req("street_1")?,
-            street_2: f.opt("street_2")?,
-            city: f.req("city")?,
-            state: f.req("state")?,
-            zip: f.req("zip")?,
-            country: f.req("country")?,
-            country_iso2: f.req("country_iso2")?,
-            email: f.req("email")?,
-            phone: f.opt("phone")?,
-        })
-    }
-}
-
-impl FromJson for OrderProduct {
-    const EXPECTED: &'static str = "a product object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(OrderProduct {
-            product_id: f.opt("product_id")?,
-            variant_id: f.opt("variant_id")?,
-            name: f.opt("name")?,
-            quantity: f.req("quantity")?,
-            price_inc_tax: f.opt("price_inc_tax")?,
-            price_ex_tax: f.opt("price_ex_tax")?,
-            sku: f.opt("sku")?,
-        })
-    }
-}
-
-impl FromJson for NewOrder {
-    const EXPECTED: &'static str = "an order object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(NewOrder {
-            customer_id: f.or_default("customer_id")?,
-            billing_address: f.req("billing_address")?,
-            products: f.req("products")?,
-            default_currency_code: f.opt("default_currency_code")?,
-        })
-    }
-}
-
-impl FromJson for Order {
-    const EXPECTED: &'static str = "an order object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(Order {
-            id: f.req("id")?,
-            status_id: f.req_int("status_id")?,
-            status: f.or_default("status")?,
-            payment_status: f.or_default("payment_status")?,
-            customer_id: f.int("customer_id")?,
-            total_inc_tax: f.opt_money("total_inc_tax")?,
-            currency_code: f.opt("currency_code")?,
-        })
-    }
-}
-
-impl FromJson for Transaction {
-    const EXPECTED: &'static str = "a transaction object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(Transaction {
-            id: f.int("id")?,
-            order_id: f.text("order_id")?,
-            event: f.req("event")?,
-            method: f.or_default("method")?,
-            amount: f.money("amount")?,
-            currency: f.or_default("currency")?,
-            gateway: f.or_default("gateway")?,
-            gateway_transaction_id: f.opt("gateway_transaction_id")?,
-            status: f.or_default("status")?,
-            test: f.or_default("test")?,
-            payment_method_id: f.opt("payment_method_id")?,
-            date_created: f.opt("date_created")?,
-            reference_transaction_id: f.int("reference_transaction_id")?,
-        })
-    }
-}
-
-impl FromJson for TransactionPage {
-    const EXPECTED: &'static str = "a transaction page object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(TransactionPage {
-            transactions: f.req("transactions")?,
-            current_page: f.req("current_page")?,
-            total_pages: f.req("total_pages")?,
-        })
-    }
-}
-
 impl FromJson for RefundItem {
     const EXPECTED: &'static str = "a refund item object";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
@@ -1390,14 +1275,6 @@ impl FromJson for RefundItem {
     }
 }
 
-impl FromJson for RefundQuoteRequest {
-    const EXPECTED: &'static str = "a refund quote request object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(RefundQuoteRequest { items: f.req("items")? })
-    }
-}
-
 impl FromJson for RefundPaymentRequest {
     const EXPECTED: &'static str = "a refund payment object";
     fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
@@ -1406,79 +1283,6 @@ impl FromJson for RefundPaymentRequest {
             provider_id: f.req("provider_id")?,
             amount: f.req::<Amount>("amount")?.as_major(),
             offline: f.or_default("offline")?,
-        })
-    }
-}
-
-impl FromJson for RefundRequest {
-    const EXPECTED: &'static str = "a refund request object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(RefundRequest {
-            items: f.req("items")?,
-            payments: f.req("payments")?,
-        })
-    }
-}
-
-impl FromJson for RefundPaymentOption {
-    const EXPECTED: &'static str = "a refund payment option object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(RefundPaymentOption {
-            provider_id: f.req("provider_id")?,
-            provider_description: f.opt("provider_description")?,
-            amount: f.money("amount")?,
-            offline: f.or_default("offline")?,
-            offline_provider: f.or_default("offline_provider")?,
-            offline_reason: f.opt("offline_reason")?,
-        })
-    }
-}
-
-impl FromJson for RefundQuote {
-    const EXPECTED: &'static str = "a refund quote object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(RefundQuote {
-            order_id: f.int("order_id")?,
-            total_refund_amount: f.money("total_refund_amount")?,
-            total_refund_tax_amount: f.money_or_zero("total_refund_tax_amount")?,
-            rounding: f.money_or_zero("rounding")?,
-            adjustment: f.money_or_zero("adjustment")?,
-            tax_inclusive: f.or_default("tax_inclusive")?,
-            refund_methods: f.or_default("refund_methods")?,
-        })
-    }
-}
-
-impl FromJson for RefundPayment {
-    const EXPECTED: &'static str = "a refund payment object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(RefundPayment {
-            id: f.int("id")?,
-            provider_id: f.req("provider_id")?,
-            amount: f.money("amount")?,
-            offline: f.or_default("offline")?,
-            is_declined: f.or_default("is_declined")?,
-            declined_message: f.opt("declined_message")?,
-        })
-    }
-}
-
-impl FromJson for Refund {
-    const EXPECTED: &'static str = "a refund object";
-    fn from_json(v: &Json<'_>, at: &Path<'_>) -> Result<Self, ShapeError> {
-        let f = Fields::of(v, at, Self::EXPECTED)?;
-        Ok(Refund {
-            id: f.int("id")?,
-            order_id: f.int("order_id")?,
-            created: f.opt("created")?,
-            reason: f.opt("reason")?,
-            total_amount: f.money_or_zero("total_amount")?,
-            total_tax: f.money_or_zero("total_tax")?,
-            payments: f.or_default("payments")?,
         })
     }
 }
