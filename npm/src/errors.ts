@@ -173,7 +173,11 @@ export function classifyFetchError(err: unknown): TransportFailure {
   const code = e?.cause?.code ?? e?.code;
   if (code && NOT_SENT_CODES.has(code)) return "not_sent";
   // fetch refuses blocked ports (the Fetch standard's "bad port" list) before connecting.
-  if ((e?.cause as { message?: string } | undefined)?.message === "bad port") return "not_sent";
+  const causeText = (e?.cause as { message?: string } | undefined)?.message ?? "";
+  if (causeText === "bad port") return "not_sent";
+  // Deno names no code: a connection never made (TCP or TLS) is hyper's `Connect` error in the
+  // cause's text, and a blocked port is refused in the error's own.
+  if (causeText.includes("client error (Connect)") || /Requests to port \d+ are blocked/.test((e as { message?: string })?.message ?? "")) return "not_sent";
   return "maybe_sent";
 }
 
