@@ -2,6 +2,7 @@
  * What both entries of the package share: names (camelCase here, snake_case in the core), the
  * error classes and how a `fetch` failure is read. It loads no WebAssembly, so `bcpay/app` imports it without the client.
  */
+import { brand, brandOf, isInstance } from "./brand.js";
 import type { FieldError, ErrorKind, RetryAdvice, Endpoint, ProcessedPayment, TransportFailure } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -60,6 +61,15 @@ export const toCamel = <T = Json>(value: Json): T => convertKeys(value, camelKey
  * the core. */
 export class BcpayError extends Error {
   override name = "BcpayError";
+
+  /** `instanceof` holds for errors from the package's other entry point too: `import` and
+   * `require` each load their own copy, and one process may load both. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const brand = brandOf(value);
+    return brand !== undefined && (this === BcpayError ? brand === "BcpayError" || brand in ERROR_CLASSES : brand === this.name);
+  }
+
   readonly kind: ErrorKind;
   readonly status: number | null;
   /** The API's numeric error code (30102, …). */
@@ -97,6 +107,7 @@ export class BcpayError extends Error {
     this.requestId = (d.requestId as string | null) ?? null;
     this.retry = (d.retry as RetryAdvice) ?? { type: "never" };
     this.paymentsTaken = (d.paymentsTaken as ProcessedPayment[]) ?? [];
+    brand(this, this.name);
   }
 
   /** Whether the shopper's card or account was refused. */
@@ -150,11 +161,15 @@ export function fromCore(err: unknown): unknown {
 /** Thrown by transports when no response arrived; `failure` says whether the server saw it. */
 export class TransportError extends Error {
   override name = "TransportError";
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
   constructor(
     readonly failure: TransportFailure,
     message: string,
   ) {
     super(message);
+    brand(this, "TransportError");
   }
 }
 

@@ -35,6 +35,7 @@ import type {
   Endpoint,
 } from "./types.js";
 
+import { brand, isInstance } from "./brand.js";
 import {
   BcpayError,
   camelKey,
@@ -349,6 +350,9 @@ function flowAction(step: Step): FlowAction {
 /** A payment access token. Its secret is kept out of `JSON.stringify`, `String()` and logs. */
 export class PaymentAccessToken {
   readonly #secret: string;
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
   constructor(
     secret: string,
     readonly claims: PatClaims | null,
@@ -356,6 +360,7 @@ export class PaymentAccessToken {
     readonly expiresAtMs: number,
   ) {
     this.#secret = secret;
+    brand(this, "PaymentAccessToken");
   }
   /** The JWT, for the Authorization header. */
   expose(): string {
