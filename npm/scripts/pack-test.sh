@@ -11,6 +11,10 @@ trap 'rm -rf "$project"; kill $sandbox_pid 2>/dev/null || true' EXIT
 cp examples/example.mjs examples/example.cjs examples/example.ts "$project/"
 (cd "$project" && npm init -y >/dev/null && npm install --no-audit --no-fund --silent "$here/$tarball" "$here/node_modules/typescript" "$here/node_modules/@types/node")
 rm -f "$tarball"
+# The Workers entry ships with the module file it imports (test-support/workerd.test.mjs runs it).
+for f in dist/esm/workerd.js dist/esm/workerd.d.ts dist/esm/generated/bcpay_wasm.wasm; do
+  [ -f "$project/node_modules/bcpay/$f" ] || { echo "the tarball lacks $f" >&2; exit 1; }
+done
 "$bin" --port 0 > "$project/sandbox.log" &
 sandbox_pid=$!
 for _ in $(seq 50); do grep -q listening "$project/sandbox.log" && break; sleep 0.1; done
@@ -35,4 +39,4 @@ const again = await payJournaled(c, order.id, payment, journal);
 if (first.state !== "paid" || !again.skipped) process.exit(1);
 ' "$url" && node -e 'if (typeof require("bcpay/billing").Batch !== "function") process.exit(1);')
 (cd "$project" && node_modules/.bin/tsc --strict --noEmit --module nodenext --moduleResolution nodenext --target es2022 --types node example.ts)
-echo "pack test passed: tarball installs, ESM and CJS run (bcpay, bcpay/app and bcpay/billing; bcpay/app-js as ESM), TypeScript example type-checks"
+echo "pack test passed: tarball installs, ESM and CJS run (bcpay, bcpay/app and bcpay/billing; bcpay/app-js as ESM), the Workers entry ships with its module, TypeScript example type-checks"

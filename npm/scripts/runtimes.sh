@@ -2,7 +2,9 @@
 # Runs the package's conformance vectors, host vectors, end-to-end and hostile tests against the
 # sandbox, the relay, type and memory tests in every JavaScript runtime the README names besides
 # the machine's Node (which `scripts/test` runs with every test): Node 18, 22 and 24, Deno and
-# Bun, each from the cache `ensure_js_runtimes` fills. Prints each runtime's count and seconds.
+# Bun, each from the cache `ensure_js_runtimes` fills; then a Worker in Cloudflare's workerd
+# (test-support/workerd.test.mjs: the `workerd` entry pays, declines, refuses bad input and reads
+# transport failures against the sandbox). Prints each runtime's count and seconds.
 #
 # Not run here, by design: the billing tests (their journal is better-sqlite3, a native test
 # dependency built for the Node that installed it; the billing module itself is plain
@@ -39,4 +41,6 @@ run "Deno $("$JS_RUNTIMES/deno/node_modules/.bin/deno" --version | head -1 | cut
 bun="$JS_RUNTIMES/bun/node_modules/@oven/bun-linux-x64/bin/bun"
 # Bun's runner gives a test 5 s by default; the hostile scenarios wait out ledger lags.
 run "Bun $("$bun" --version)" "$bun" test --timeout 120000 "${tests[@]}"
+run "workerd (miniflare 4.20260426.0)" env BCPAY_MINIFLARE="$JS_RUNTIMES/miniflare/node_modules/miniflare/dist/src/index.js" \
+  node --test --test-reporter=tap test-support/workerd.test.mjs
 printf '%s\n' "${summary[@]}"

@@ -52,25 +52,31 @@ export * from "./types.js";
 export * from "./errors.js";
 
 // ---------------------------------------------------------------------------------------------
-// Loading: the module is inlined, so Node, Deno, Bun and workers load it the same way, with no
-// file system or network access.
+// Loading: the module is inlined, so Node, Deno and Bun load it the same way, with no file
+// system or network access. Cloudflare Workers compile no WebAssembly from bytes: their entry
+// (`workerd.ts`) hands over the module the runtime compiled from the package's `.wasm` file.
 // ---------------------------------------------------------------------------------------------
 
-/** A build of the core module: its glue and its bytes. */
+/** A build of the core module: its glue, and its bytes (base64) or the compiled module. */
 interface CoreModule {
   glue: typeof mainModule;
-  base64: string;
+  source: string | WebAssembly.Module;
   loaded: boolean;
 }
 
-let current: CoreModule = { glue: mainModule, base64: WASM_BASE64, loaded: false };
+let current: CoreModule = { glue: mainModule, source: WASM_BASE64, loaded: false };
 
 function ensureLoaded(): typeof mainModule {
   if (!current.loaded) {
-    const binary = atob(current.base64);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    current.glue.initSync({ module: bytes });
+    const { source } = current;
+    if (typeof source === "string") {
+      const binary = atob(source);
+      const bytes = new Uint8Array(binary.length);
+      for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+      current.glue.initSync({ module: bytes });
+    } else {
+      current.glue.initSync({ module: source });
+    }
     current.loaded = true;
   }
   return current.glue;
@@ -78,10 +84,11 @@ function ensureLoaded(): typeof mainModule {
 
 /**
  * @internal `bcpay/billing` switches clients created afterwards to its module (the same core
- * with the billing journal). Not part of the API.
+ * with the billing journal); the Workers entry gives the compiled default module. Not part of
+ * the API.
  */
-export function _useCoreModule(glue: typeof mainModule, base64: string): void {
-  if (current.glue !== glue) current = { glue, base64, loaded: false };
+export function _useCoreModule(glue: typeof mainModule, source: string | WebAssembly.Module): void {
+  if (current.glue !== glue || typeof current.source !== typeof source) current = { glue, source, loaded: false };
 }
 
 /**
