@@ -65,9 +65,10 @@ export class BcpayError extends Error {
   /** `instanceof` holds for errors from the package's other entry point too: `import` and
    * `require` each load their own copy, and one process may load both. */
   static [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // BcpayError itself also accepts any of its classes from the other copy.
+    if (isInstance(this, value)) return true;
     const brand = brandOf(value);
-    return brand !== undefined && (this === BcpayError ? brand === "BcpayError" || brand in ERROR_CLASSES : brand === this.name);
+    return this === BcpayError && brand !== undefined && brand in ERROR_CLASSES;
   }
 
   readonly kind: ErrorKind;

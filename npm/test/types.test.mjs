@@ -14,6 +14,19 @@ import { inputKeys } from "../dist/esm/generated/bcpay_wasm.js";
 const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 const union = (keys) => keys.map((k) => JSON.stringify(camel(k))).join(" | ");
 
+/** Compiles `lines` under `tsc --strict`; fails with `drift`, tsc's errors and the lines they name. */
+function typeCheck(lines, drift) {
+  const file = join(mkdtempSync(join(tmpdir(), "bcpay-types-")), "check.ts");
+  writeFileSync(file, lines.join("\n") + "\n");
+  const tsc = fileURLToPath(new URL("../node_modules/.bin/tsc", import.meta.url));
+  try {
+    execFileSync(tsc, ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", file], { encoding: "utf8" });
+  } catch (e) {
+    const at = [...e.stdout.matchAll(/check\.ts\((\d+),/g)].map((m) => lines[Number(m[1]) - 1].slice(0, 160));
+    assert.fail(`${drift}:\n${e.stdout}\n${at.join("\n")}`);
+  }
+}
+
 test("TypeScript inputs declare exactly the keys the core reads", () => {
   version(); // loads the module
   const keys = JSON.parse(inputKeys());
@@ -28,15 +41,7 @@ test("TypeScript inputs declare exactly the keys the core reads", () => {
       ([type, k]) => `export const ${camel(type)}: Eq<KeysOf<Extract<PaymentInstrument, { type: "${type}" }>>, ${union(k)}> = true;`,
     ),
   ];
-  const dir = mkdtempSync(join(tmpdir(), "bcpay-types-"));
-  const file = join(dir, "check.ts");
-  writeFileSync(file, lines.join("\n") + "\n");
-  const tsc = fileURLToPath(new URL("../node_modules/.bin/tsc", import.meta.url));
-  try {
-    execFileSync(tsc, ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", file], { encoding: "utf8" });
-  } catch (e) {
-    assert.fail(`the declarations drifted from the core's keys:\n${e.stdout}`);
-  }
+  typeCheck(lines, "the declarations drifted from the core's keys");
 });
 
 test("a client option the core does not know is a ConfigurationError naming it, not dropped", () => {
@@ -84,14 +89,5 @@ test("TypeScript results and unions declare exactly what the core produces", asy
     checked++;
   }
   assert.ok(checked > 30, `only ${checked} shapes checked`);
-  const dir = mkdtempSync(join(tmpdir(), "bcpay-outputs-"));
-  const file = join(dir, "check.ts");
-  writeFileSync(file, lines.join("\n") + "\n");
-  const tsc = fileURLToPath(new URL("../node_modules/.bin/tsc", import.meta.url));
-  try {
-    execFileSync(tsc, ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", file], { encoding: "utf8" });
-  } catch (e) {
-    const at = [...e.stdout.matchAll(/check\.ts\((\d+),/g)].map((m) => lines[Number(m[1]) - 1].slice(0, 160));
-    assert.fail(`the result declarations drifted from the core's shapes:\n${e.stdout}\n${at.join("\n")}`);
-  }
+  typeCheck(lines, "the result declarations drifted from the core's shapes");
 });

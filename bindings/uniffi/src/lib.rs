@@ -574,8 +574,8 @@ impl CoreApi {
     pub fn transport_limits(&self) -> TransportLimits {
         let config = self.api.config();
         TransportLimits {
-            timeout_ms: i64::try_from(config.timeout_ms()).unwrap_or(i64::MAX),
-            max_body_bytes: i64::try_from(config.max_response_bytes()).unwrap_or(i64::MAX),
+            timeout_ms: signed::signed(config.timeout_ms()),
+            max_body_bytes: signed::signed(config.max_response_bytes() as u64),
         }
     }
 
@@ -1076,9 +1076,9 @@ impl From<bcpay_core::CallOutput> for CallOutput {
             O::PaymentStatus(status) => CallOutput::PaymentStatus { status: status.into() },
             O::Prepared(p) => CallOutput::Prepared {
                 prepared: PreparedPayment {
-                    order_id: i64::try_from(p.order_id).unwrap_or(i64::MAX),
+                    order_id: signed::signed(p.order_id),
                     methods: p.methods.to_vec(),
-                    token_expires_at_ms: i64::try_from(p.token_expires_at_ms).unwrap_or(i64::MAX),
+                    token_expires_at_ms: signed::signed(p.token_expires_at_ms),
                 },
             },
             O::RelayOutcome(body) => CallOutput::RelayOutcome { body: body.into_bytes() },

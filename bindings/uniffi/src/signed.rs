@@ -14,7 +14,8 @@ use bcpay_core::http::{Endpoint, Header, RequestId};
 use bcpay_core::json_api::{self, whole_number};
 use bcpay_core::model::{Amount, OrderPaymentState, ProcessedPayment, Transaction};
 
-fn signed(v: u64) -> i64 {
+/// A core count, id or duration as the signed number Kotlin and Swift hold (saturating).
+pub(crate) fn signed(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
