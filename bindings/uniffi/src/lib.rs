@@ -307,6 +307,43 @@ impl HttpRequest {
     pub fn body(&self) -> Option<Vec<u8>> {
         self.inner.body.clone()
     }
+
+    /// Everything a transport sends, in one call (the accessors above cost a crossing each).
+    pub fn wire(&self) -> WireRequest {
+        let r = &self.inner;
+        WireRequest {
+            method: r.method.as_str().to_owned(),
+            url: r.url.clone(),
+            headers: r
+                .headers
+                .iter()
+                .map(|h| WireHeader {
+                    name: h.name.clone(),
+                    value: h.value.clone().into_bytes(),
+                })
+                .collect(),
+            body: r.body.clone(),
+        }
+    }
+}
+
+/// A request as it goes on the wire, for a transport. Header values and the body are bytes so
+/// that the record's generated text form (`toString`, `description`) prints their length, not
+/// the API token, the access token or card data.
+#[derive(uniffi::Record)]
+pub struct WireRequest {
+    pub method: String,
+    pub url: String,
+    /// In the order to send them.
+    pub headers: Vec<WireHeader>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// One request header; `value` is UTF-8 and may be a credential.
+#[derive(uniffi::Record)]
+pub struct WireHeader {
+    pub name: String,
+    pub value: Vec<u8>,
 }
 
 fn request(inner: bcpay_core::HttpRequest) -> Arc<HttpRequest> {
@@ -1098,8 +1135,9 @@ pub struct PreparedPayment {
 /// What the host should do next.
 #[derive(uniffi::Enum)]
 pub enum Action {
-    /// Send this request, then report its outcome.
-    Send { request: Arc<HttpRequest> },
+    /// Send this request, then report its outcome under `request_id` (the same as
+    /// `request.requestId()`, carried here to save a crossing per request).
+    Send { request: Arc<HttpRequest>, request_id: String },
     /// Nothing to send before `until_ms`; poll again then.
     Wait { until_ms: u64 },
     /// A request is in flight: report its outcome before polling again.
@@ -1119,6 +1157,19 @@ pub struct CoreOperation {
     op: Mutex<Operation>,
 }
 
+fn action(next: bcpay_core::Action<bcpay_core::CallOutput>) -> Action {
+    match next {
+        bcpay_core::Action::Send { request: r } => Action::Send {
+            request_id: r.id.0.clone(),
+            request: request(r),
+        },
+        bcpay_core::Action::Wait { until_ms } => Action::Wait { until_ms },
+        bcpay_core::Action::Awaiting { request_id } => Action::Awaiting { request_id: request_id.0 },
+        bcpay_core::Action::Done { output } => Action::Done { output: output.into() },
+        bcpay_core::Action::Failed { error } => Action::Failed { error: error.into() },
+    }
+}
+
 impl CoreOperation {
     fn of(op: Operation) -> Arc<CoreOperation> {
         Arc::new(CoreOperation { op: Mutex::new(op) })
@@ -1129,13 +1180,22 @@ impl CoreOperation {
 impl CoreOperation {
     /// The next thing to do at `now_ms`.
     pub fn poll(&self, now_ms: u64) -> Action {
-        match lock(&self.op).poll(now_ms) {
-            bcpay_core::Action::Send { request: r } => Action::Send { request: request(r) },
-            bcpay_core::Action::Wait { until_ms } => Action::Wait { until_ms },
-            bcpay_core::Action::Awaiting { request_id } => Action::Awaiting { request_id: request_id.0 },
-            bcpay_core::Action::Done { output } => Action::Done { output: output.into() },
-            bcpay_core::Action::Failed { error } => Action::Failed { error: error.into() },
-        }
+        action(lock(&self.op).poll(now_ms))
+    }
+
+    /// `onResponse`, then `poll` at the same `now_ms`, in one call. Each call through JNA
+    /// allocates native structures (tens of µs under load), so a driver makes one per request.
+    pub fn respond(&self, request_id: String, response: HttpResponse, now_ms: u64) -> Action {
+        let mut op = lock(&self.op);
+        op.on_response(&RequestId(request_id), &response.into(), now_ms);
+        action(op.poll(now_ms))
+    }
+
+    /// `onTransportFailure`, then `poll` at the same `now_ms`, in one call.
+    pub fn fail(&self, request_id: String, failure: TransportFailure, now_ms: u64) -> Action {
+        let mut op = lock(&self.op);
+        op.on_transport_failure(&RequestId(request_id), failure, now_ms);
+        action(op.poll(now_ms))
     }
 
     /// Feeds the response to request `request_id`, received at `now_ms`.
@@ -1285,7 +1345,7 @@ mod tests {
         let flow = api
             .new_flow(215, vec![card("4242424242424242")], None, 1_795_219_200_000, Some(7))
             .unwrap();
-        let Action::Send { request } = flow.poll(1_795_219_200_000) else {
+        let Action::Send { request, .. } = flow.poll(1_795_219_200_000) else {
             panic!("expected a request")
         };
         assert_eq!(request.endpoint(), Endpoint::GetPaymentMethods);

@@ -81,14 +81,16 @@ public final class Client: @unchecked Sendable {
 
     /// Drives `op` to its end.
     private func drive(_ op: CoreOperation) async throws -> CallOutput {
+        let deadlineMs = op.deadlineMs()
+        var action = op.poll(nowMs: clock())
         while true {
             if Task.isCancelled { throw op.cancel(nowMs: clock()) }
-            switch op.poll(nowMs: clock()) {
-            case .send(let request):
-                let id = request.requestId()
-                switch await exchange(request, deadlineMs: op.deadlineMs()) {
-                case .answered(let response): op.onResponse(requestId: id, response: response, nowMs: clock())
-                case .failed(let failure): op.onTransportFailure(requestId: id, failure: failure, nowMs: clock())
+            switch action {
+            case .send(let request, let id):
+                // respond/fail report the outcome and return the next action in one call.
+                switch await exchange(request, deadlineMs: deadlineMs) {
+                case .answered(let response): action = op.respond(requestId: id, response: response, nowMs: clock())
+                case .failed(let failure): action = op.fail(requestId: id, failure: failure, nowMs: clock())
                 case .stopped: throw op.cancel(nowMs: clock())
                 }
             case .wait(let untilMs):
@@ -100,6 +102,7 @@ public final class Client: @unchecked Sendable {
                         throw op.cancel(nowMs: clock())
                     }
                 }
+                action = op.poll(nowMs: clock())
             case .awaiting:
                 preconditionFailure("bcpay: a request is in flight in a sequential operation")
             case .done(let output):

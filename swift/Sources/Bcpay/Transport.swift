@@ -77,13 +77,14 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
     }
 
     public func send(_ request: HttpRequest) async throws -> HttpResponse {
-        guard let url = URL(string: request.url()) else { throw TransportFailureError(.notSent) }
+        let wire = request.wire()
+        guard let url = URL(string: wire.url) else { throw TransportFailureError(.notSent) }
         var r = URLRequest(url: url, timeoutInterval: (timeout + 1).rounded(.up))
-        r.httpMethod = request.method()
-        for (name, value) in zip(request.headerNames(), request.headerValues()) {
-            r.setValue(value, forHTTPHeaderField: name)
+        r.httpMethod = wire.method
+        for header in wire.headers {
+            r.setValue(String(decoding: header.value, as: UTF8.self), forHTTPHeaderField: header.name)
         }
-        r.httpBody = request.body()
+        r.httpBody = wire.body
         let used = current
         let task = used.dataTask(with: r)
         let limit = maxBodyBytes == Int.max ? Int.max : maxBodyBytes + 1

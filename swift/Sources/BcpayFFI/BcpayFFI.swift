@@ -1495,6 +1495,11 @@ public protocol CoreOperationProtocol: AnyObject, Sendable {
     func deadlineMs()  -> UInt64?
     
     /**
+     * `onTransportFailure`, then `poll` at the same `now_ms`, in one call.
+     */
+    func fail(requestId: String, failure: TransportFailure, nowMs: UInt64)  -> Action
+    
+    /**
      * Feeds the response to request `request_id`, received at `now_ms`.
      */
     func onResponse(requestId: String, response: HttpResponse, nowMs: UInt64) 
@@ -1508,6 +1513,12 @@ public protocol CoreOperationProtocol: AnyObject, Sendable {
      * The next thing to do at `now_ms`.
      */
     func poll(nowMs: UInt64)  -> Action
+    
+    /**
+     * `onResponse`, then `poll` at the same `now_ms`, in one call. Each call through JNA
+     * allocates native structures (tens of µs under load), so a driver makes one per request.
+     */
+    func respond(requestId: String, response: HttpResponse, nowMs: UInt64)  -> Action
     
 }
 /**
@@ -1597,6 +1608,21 @@ open func deadlineMs() -> UInt64?  {
 }
     
     /**
+     * `onTransportFailure`, then `poll` at the same `now_ms`, in one call.
+     */
+open func fail(requestId: String, failure: TransportFailure, nowMs: UInt64) -> Action  {
+    return try!  FfiConverterTypeAction_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreoperation_fail(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(requestId),
+        FfiConverterTypeTransportFailure_lower(failure),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Feeds the response to request `request_id`, received at `now_ms`.
      */
 open func onResponse(requestId: String, response: HttpResponse, nowMs: UInt64)  {try! rustCall() {
@@ -1632,6 +1658,22 @@ open func poll(nowMs: UInt64) -> Action  {
         uniffiCallStatus in
     uniffi_bcpay_uniffi_fn_method_coreoperation_poll(
             self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `onResponse`, then `poll` at the same `now_ms`, in one call. Each call through JNA
+     * allocates native structures (tens of µs under load), so a driver makes one per request.
+     */
+open func respond(requestId: String, response: HttpResponse, nowMs: UInt64) -> Action  {
+    return try!  FfiConverterTypeAction_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreoperation_respond(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(requestId),
+        FfiConverterTypeHttpResponse_lower(response),
         FfiConverterUInt64.lower(nowMs),uniffiCallStatus
     )
 })
@@ -1733,6 +1775,11 @@ public protocol HttpRequestProtocol: AnyObject, Sendable {
      * Absolute URL including the query string.
      */
     func url()  -> String
+    
+    /**
+     * Everything a transport sends, in one call (the accessors above cost a crossing each).
+     */
+    func wire()  -> WireRequest
     
 }
 /**
@@ -1885,6 +1932,18 @@ open func url() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_bcpay_uniffi_fn_method_httprequest_url(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Everything a transport sends, in one call (the accessors above cost a crossing each).
+     */
+open func wire() -> WireRequest  {
+    return try!  FfiConverterTypeWireRequest_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_httprequest_wire(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -5045,15 +5104,146 @@ public func FfiConverterTypeTransportLimits_lower(_ value: TransportLimits) -> R
 
 
 /**
+ * One request header; `value` is UTF-8 and may be a credential.
+ */
+public struct WireHeader: Equatable, Hashable {
+    public var name: String
+    public var value: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, value: Data) {
+        self.name = name
+        self.value = value
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WireHeader: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWireHeader: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WireHeader {
+        return
+            try WireHeader(
+                name: FfiConverterString.read(from: &buf), 
+                value: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WireHeader, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterData.write(value.value, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWireHeader_lift(_ buf: RustBuffer) throws -> WireHeader {
+    return try FfiConverterTypeWireHeader.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWireHeader_lower(_ value: WireHeader) -> RustBuffer {
+    return FfiConverterTypeWireHeader.lower(value)
+}
+
+
+/**
+ * A request as it goes on the wire, for a transport. Header values and the body are bytes so
+ * that the record's generated text form (`toString`, `description`) prints their length, not
+ * the API token, the access token or card data.
+ */
+public struct WireRequest: Equatable, Hashable {
+    public var method: String
+    public var url: String
+    /**
+     * In the order to send them.
+     */
+    public var headers: [WireHeader]
+    public var body: Data?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(method: String, url: String, 
+        /**
+         * In the order to send them.
+         */headers: [WireHeader], body: Data?) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WireRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWireRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WireRequest {
+        return
+            try WireRequest(
+                method: FfiConverterString.read(from: &buf), 
+                url: FfiConverterString.read(from: &buf), 
+                headers: FfiConverterSequenceTypeWireHeader.read(from: &buf), 
+                body: FfiConverterOptionData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WireRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.method, into: &buf)
+        FfiConverterString.write(value.url, into: &buf)
+        FfiConverterSequenceTypeWireHeader.write(value.headers, into: &buf)
+        FfiConverterOptionData.write(value.body, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWireRequest_lift(_ buf: RustBuffer) throws -> WireRequest {
+    return try FfiConverterTypeWireRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWireRequest_lower(_ value: WireRequest) -> RustBuffer {
+    return FfiConverterTypeWireRequest.lower(value)
+}
+
+
+/**
  * What the host should do next.
  */
 
 public enum Action {
     
     /**
-     * Send this request, then report its outcome.
+     * Send this request, then report its outcome under `request_id` (the same as
+     * `request.requestId()`, carried here to save a crossing per request).
      */
-    case send(request: HttpRequest
+    case send(request: HttpRequest, requestId: String
     )
     /**
      * Nothing to send before `until_ms`; poll again then.
@@ -5097,7 +5287,7 @@ public struct FfiConverterTypeAction: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .send(request: try FfiConverterTypeHttpRequest.read(from: &buf)
+        case 1: return .send(request: try FfiConverterTypeHttpRequest.read(from: &buf), requestId: try FfiConverterString.read(from: &buf)
         )
         
         case 2: return .wait(untilMs: try FfiConverterUInt64.read(from: &buf)
@@ -5120,9 +5310,10 @@ public struct FfiConverterTypeAction: FfiConverterRustBuffer {
         switch value {
         
         
-        case let .send(request):
+        case let .send(request,requestId):
             writeInt(&buf, Int32(1))
             FfiConverterTypeHttpRequest.write(request, into: &buf)
+            FfiConverterString.write(requestId, into: &buf)
             
         
         case let .wait(untilMs):
@@ -7562,6 +7753,31 @@ fileprivate struct FfiConverterSequenceTypeTransaction: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeWireHeader: FfiConverterRustBuffer {
+    typealias SwiftType = [WireHeader]
+
+    public static func write(_ value: [WireHeader], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWireHeader.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WireHeader] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WireHeader]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWireHeader.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceSequenceTypeRefundPaymentOption: FfiConverterRustBuffer {
     typealias SwiftType = [[RefundPaymentOption]]
 
@@ -8112,6 +8328,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_method_coreoperation_deadline_ms() != 61242) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_fail() != 60442) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_bcpay_uniffi_checksum_method_coreoperation_on_response() != 32351) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8119,6 +8338,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_coreoperation_poll() != 62189) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_respond() != 44914) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_httprequest_body() != 43165) {
@@ -8143,6 +8365,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_httprequest_url() != 40689) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_httprequest_wire() != 63834) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_paymentaccesstoken_claims() != 37349) {

@@ -448,6 +448,11 @@ RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_cancel(uint64_t ptr, uint
 RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_deadline_ms(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_FAIL
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_FAIL
+RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_fail(uint64_t ptr, RustBuffer request_id, RustBuffer failure, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_ON_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_ON_RESPONSE
 void uniffi_bcpay_uniffi_fn_method_coreoperation_on_response(uint64_t ptr, RustBuffer request_id, RustBuffer response, uint64_t now_ms, RustCallStatus *_Nonnull out_status
@@ -461,6 +466,11 @@ void uniffi_bcpay_uniffi_fn_method_coreoperation_on_transport_failure(uint64_t p
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_POLL
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_POLL
 RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_poll(uint64_t ptr, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_RESPOND
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_RESPOND
+RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_respond(uint64_t ptr, RustBuffer request_id, RustBuffer response, uint64_t now_ms, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_HTTPREQUEST
@@ -511,6 +521,11 @@ RustBuffer uniffi_bcpay_uniffi_fn_method_httprequest_request_id(uint64_t ptr, Ru
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_HTTPREQUEST_URL
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_HTTPREQUEST_URL
 RustBuffer uniffi_bcpay_uniffi_fn_method_httprequest_url(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_HTTPREQUEST_WIRE
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_HTTPREQUEST_WIRE
+RustBuffer uniffi_bcpay_uniffi_fn_method_httprequest_wire(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_HTTPREQUEST_UNIFFI_TRAIT_DEBUG
@@ -1189,6 +1204,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_deadline_ms(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_FAIL
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_FAIL
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_fail(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_ON_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_ON_RESPONSE
 uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_on_response(void
@@ -1204,6 +1225,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_on_transport_failure(
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_POLL
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_POLL
 uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_poll(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_RESPOND
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_RESPOND
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_respond(void
     
 );
 #endif
@@ -1252,6 +1279,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_httprequest_request_id(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_HTTPREQUEST_URL
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_HTTPREQUEST_URL
 uint16_t uniffi_bcpay_uniffi_checksum_method_httprequest_url(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_HTTPREQUEST_WIRE
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_HTTPREQUEST_WIRE
+uint16_t uniffi_bcpay_uniffi_checksum_method_httprequest_wire(void
     
 );
 #endif

@@ -99,7 +99,7 @@ final class VectorsTests: XCTestCase {
                     action = flow.poll(nowMs: now)
                 }
                 switch action {
-                case .send(let r):
+                case .send(let r, _):
                     XCTAssertEqual(snake("\(r.endpoint())"), expect["send"]?.string, at)
                     if let notAfter = expect["not_after_ms"]?.u64 { XCTAssertLessThanOrEqual(now, notAfter, at) }
                     if let respond = step["respond"] {

@@ -27,6 +27,7 @@ import dev.bcpay.ffi.RefundQuoteRequest
 import dev.bcpay.ffi.RefundRequest
 import dev.bcpay.ffi.StoredInstrument
 import dev.bcpay.ffi.Transaction
+import dev.bcpay.ffi.TransportFailure
 import dev.bcpay.ffi.TransactionPage
 import dev.bcpay.ffi.defaultFlowOptions
 import dev.bcpay.ffi.validatePayments
@@ -85,12 +86,13 @@ class Client @JvmOverloads constructor(
     private fun drive(op: CoreOperation): CallOutput = op.use { run(op) }
 
     private fun run(op: CoreOperation): CallOutput {
+        // Constant for the operation; asked once, since each FFI call costs (see respond).
+        val deadline = op.deadlineMs()?.toLong()
+        var action = op.poll(now())
         while (true) {
-            when (val action = op.poll(now())) {
+            action = when (action) {
                 is Action.Send -> action.request.use { request ->
-                    val id = request.requestId()
-                    val deadline = op.deadlineMs()?.toLong()
-                    val response = try {
+                    val outcome: Any = try {
                         if (deadline == null) {
                             transport.send(request)
                         } else {
@@ -110,13 +112,16 @@ class Client @JvmOverloads constructor(
                         Thread.currentThread().interrupt()
                         throw op.cancel(now())
                     } catch (e: Exception) {
-                        op.onTransportFailure(id, transportExceptionOf(e).failure, now())
-                        null
+                        transportExceptionOf(e).failure
                     }
-                    if (response != null) op.onResponse(id, response, now())
+                    when (outcome) {
+                        is HttpResponse -> op.respond(action.requestId, outcome, now())
+                        else -> op.fail(action.requestId, outcome as TransportFailure, now())
+                    }
                 }
                 is Action.Wait -> try {
                     Thread.sleep(maxOf(0L, action.untilMs.toLong() - clock()))
+                    op.poll(now())
                 } catch (e: InterruptedException) {
                     Thread.currentThread().interrupt()
                     throw op.cancel(now())
@@ -126,8 +131,6 @@ class Client @JvmOverloads constructor(
                 is Action.Failed -> throw action.error
             }
         }
-        @Suppress("UNREACHABLE_CODE")
-        error("unreachable")
     }
 
     /**
@@ -145,39 +148,37 @@ class Client @JvmOverloads constructor(
             synchronized(result) { inFlight }?.cancel(true)
             error
         }
-        fun step() {
+        val deadline = op.deadlineMs()?.toLong()
+        fun step(next: () -> Action) {
             if (result.isDone) return
             try {
-                when (val action = op.poll(now())) {
+                when (val action = next()) {
                     is Action.Send -> {
                         val request = action.request
-                        val id = request.requestId()
+                        val id = action.requestId
                         val sent = transport.sendAsync(request)
-                        val deadline = op.deadlineMs()?.toLong()
                         val bounded = if (deadline == null) sent else sent.orTimeout(maxOf(0L, deadline - clock()), TimeUnit.MILLISECONDS)
                         synchronized(result) { inFlight = bounded }
                         bounded.whenComplete { response, error ->
+                            val cause = (error as? java.util.concurrent.CompletionException)?.cause ?: error
                             try {
                                 if (result.isDone) return@whenComplete
-                                val cause = (error as? java.util.concurrent.CompletionException)?.cause ?: error
-                                when {
-                                    cause is java.util.concurrent.TimeoutException && deadline != null && clock() >= deadline -> {
-                                        sent.cancel(true)
-                                        result.completeExceptionally(op.cancel(now()))
-                                        return@whenComplete
-                                    }
-                                    cause == null -> op.onResponse(id, response, now())
-                                    else -> op.onTransportFailure(id, transportExceptionOf(cause).failure, now())
+                                if (cause is java.util.concurrent.TimeoutException && deadline != null && clock() >= deadline) {
+                                    sent.cancel(true)
+                                    result.completeExceptionally(op.cancel(now()))
+                                    return@whenComplete
                                 }
                             } finally {
                                 request.close()
                             }
-                            step()
+                            step {
+                                if (cause == null) op.respond(id, response, now()) else op.fail(id, transportExceptionOf(cause).failure, now())
+                            }
                         }
                     }
                     is Action.Wait -> {
                         val delay = maxOf(0L, action.untilMs.toLong() - clock())
-                        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute { step() }
+                        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute { step { op.poll(now()) } }
                     }
                     is Action.Awaiting -> throw IllegalStateException("bcpay: a request is in flight in a sequential operation")
                     is Action.Done -> result.complete(action.output)
@@ -187,7 +188,7 @@ class Client @JvmOverloads constructor(
                 result.completeExceptionally(e)
             }
         }
-        step()
+        step { op.poll(now()) }
         result.whenComplete { _, _ -> op.close() }
         return result
     }

@@ -72,14 +72,16 @@ class JavaHttpTransport @JvmOverloads constructor(
 ) : Transport {
 
     private fun javaRequest(request: HttpRequest): java.net.http.HttpRequest {
-        val body = request.body()
-        val builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url()))
+        val wire = request.wire()
+        val body = wire.body
+        val builder = java.net.http.HttpRequest.newBuilder(URI.create(wire.url))
             .timeout(timeout)
-            .method(request.method(), if (body == null) BodyPublishers.noBody() else BodyPublishers.ofByteArray(body))
-        val values = request.headerValues()
-        request.headerNames().forEachIndexed { i, name ->
+            .method(wire.method, if (body == null) BodyPublishers.noBody() else BodyPublishers.ofByteArray(body))
+        for (h in wire.headers) {
             // The JDK sets these itself and refuses them from callers.
-            if (!name.equals("content-length", ignoreCase = true) && !name.equals("host", ignoreCase = true)) builder.header(name, values[i])
+            if (!h.name.equals("content-length", ignoreCase = true) && !h.name.equals("host", ignoreCase = true)) {
+                builder.header(h.name, String(h.value, Charsets.UTF_8))
+            }
         }
         return builder.build()
     }

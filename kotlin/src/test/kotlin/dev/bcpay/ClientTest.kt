@@ -239,4 +239,16 @@ class ClientTest {
         for (secret in listOf(pan, "4000056655665557", "918", "sandbox-token", "eyJ")) assertFalse(secret, rendered.contains(secret))
         assertTrue(rendered, rendered.contains("5556"))
     }
+
+    @Test
+    fun requestsShowNoSecretToTransports() {
+        val seen = mutableListOf<String>()
+        val inner = JavaHttpTransport()
+        client(Transport { r -> seen += r.toString(); seen += r.wire().toString(); inner.send(r) }).use { c ->
+            c.pay(order(c), card("4000056655665556", "918"))
+        }
+        val rendered = seen.joinToString(" ")
+        assertTrue(rendered, rendered.contains("/payments"))
+        for (secret in listOf("4000056655665556", "\"918\"", "sandbox-token", "PAT ", "eyJ")) assertFalse(secret, rendered.contains(secret))
+    }
 }
