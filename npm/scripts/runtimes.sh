@@ -2,9 +2,12 @@
 # Runs the package's conformance vectors, host vectors, end-to-end and hostile tests against the
 # sandbox, the relay, type and memory tests in every JavaScript runtime the README names besides
 # the machine's Node (which `scripts/test` runs with every test): Node 18, 22 and 24, Deno and
-# Bun, each from the cache `ensure_js_runtimes` fills; then a Worker in Cloudflare's workerd
-# (test-support/workerd.test.mjs: the `workerd` entry pays, declines, refuses bad input and reads
-# transport failures against the sandbox). Prints each runtime's count and seconds.
+# Bun, each from the cache `ensure_js_runtimes` fills; then Cloudflare's workerd and headless
+# Chromium, which have no test runner of their own: test-support/foreign.test.mjs bundles the
+# conformance vectors, host vectors and end-to-end tests (unchanged) and runs each test inside a
+# Worker (the `workerd` entry) and inside a page (the ESM entry), and
+# test-support/workerd.test.mjs pays, declines and reads a refused connection from a Worker.
+# Prints each runtime's count and seconds.
 #
 # Not run here, by design: the billing tests (their journal is better-sqlite3, a native test
 # dependency built for the Node that installed it; the billing module itself is plain
@@ -13,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source ../scripts/lib.sh
 ensure_js_runtimes
+(cd .. && ensure_rn_tools && ensure_chromium)
 tests=(test/vectors.test.mjs test/host.test.mjs test/e2e.test.mjs test/hostile.test.mjs test/relay.test.mjs test/types.test.mjs test/memory.test.mjs)
 summary=()
 run() {
@@ -41,6 +45,11 @@ run "Deno $("$JS_RUNTIMES/deno/node_modules/.bin/deno" --version | head -1 | cut
 bun="$JS_RUNTIMES/bun/node_modules/@oven/bun-linux-x64/bin/bun"
 # Bun's runner gives a test 5 s by default; the hostile scenarios wait out ledger lags.
 run "Bun $("$bun" --version)" "$bun" test --timeout 120000 "${tests[@]}"
-run "workerd (miniflare 4.20260426.0)" env BCPAY_MINIFLARE="$JS_RUNTIMES/miniflare/node_modules/miniflare/dist/src/index.js" \
+miniflare="$JS_RUNTIMES/miniflare/node_modules/miniflare/dist/src/index.js"
+run "workerd (miniflare 4.20260426.0): vectors, host vectors, e2e" env BCPAY_MINIFLARE="$miniflare" BCPAY_FOREIGN=workerd \
+  node --test --test-reporter=tap test-support/foreign.test.mjs
+run "workerd (miniflare 4.20260426.0): a Worker's payments" env BCPAY_MINIFLARE="$miniflare" \
   node --test --test-reporter=tap test-support/workerd.test.mjs
+run "$("${BCPAY_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null | cut -d" " -f1-2) (headless): vectors, host vectors, e2e" env BCPAY_FOREIGN=chromium \
+  node --test --test-reporter=tap test-support/foreign.test.mjs
 printf '%s\n' "${summary[@]}"
