@@ -7,9 +7,7 @@ are bcpay-core's; this module runs them against the engines."""
 from __future__ import annotations
 
 import os
-import socket
 import time
-import uuid
 from typing import Any, Dict, Iterable, List, Optional
 
 from ._batch import _storage_error
@@ -125,6 +123,8 @@ class PostgresJournal:
         if not table.replace("_", "").isalnum():
             raise ValueError(f"table {table!r}: letters, digits and underscores only")
         import psycopg
+        import socket  # here, not at the top: socket and uuid cost `import bcpay` ~4 ms
+        import uuid
 
         self.table = table
         self.worker = worker or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
