@@ -54,4 +54,13 @@ try {
 }
 JS
 node pay.mjs
-echo "sandbox pack test passed: bcpay-sandbox and @bcpay/sandbox-linux-x64 install from their tarballs; the bcpay-sandbox command starts and stops; startSandbox() serves a payment"
+# Without the platform package (as on a platform with no prebuilt binary): a clear error, then
+# BCPAY_SANDBOX_BIN (a sandbox `pip install bcpay-sandbox` built from source) is the one run.
+mkdir "$work/bare" && cd "$work/bare" && npm init -y >/dev/null
+npm install --offline --omit=optional --no-audit --no-fund --silent "${tarballs[@]:1}"
+[ ! -e node_modules/@bcpay/sandbox-linux-x64 ] || { echo "the platform package was installed" >&2; exit 1; }
+cp ../project/pay.mjs . && sed -i 's|binaryPath().includes("node_modules/@bcpay/sandbox-linux-x64/")|binaryPath() === process.env.BCPAY_SANDBOX_BIN|' pay.mjs
+refused=$(node -e 'import("bcpay-sandbox").then((m) => m.binaryPath())' 2>&1 || true)
+grep -q "BCPAY_SANDBOX_BIN" <<<"$refused" || { echo "no binary, yet binaryPath() said: $refused" >&2; exit 1; }
+BCPAY_SANDBOX_BIN="$binary" node pay.mjs
+echo "sandbox pack test passed: bcpay-sandbox and @bcpay/sandbox-linux-x64 install from their tarballs; the bcpay-sandbox command starts and stops; startSandbox() serves a payment; without the platform package, BCPAY_SANDBOX_BIN's binary does"

@@ -5,14 +5,20 @@ import { createRequire } from "node:module";
 
 const PLATFORMS = { "linux x64": "@bcpay/sandbox-linux-x64" };
 
-/** The path of the `bcpay-sandbox` binary for this platform. */
+/** The path of the `bcpay-sandbox` binary: BCPAY_SANDBOX_BIN when set (a platform without a
+ * prebuilt binary: `pip install bcpay-sandbox` builds one from source), else this platform's. */
 export function binaryPath() {
+  if (process.env.BCPAY_SANDBOX_BIN) return process.env.BCPAY_SANDBOX_BIN;
   const pkg = PLATFORMS[`${process.platform} ${process.arch}`];
-  if (!pkg) throw new Error(`bcpay-sandbox has no binary for ${process.platform} ${process.arch}; build it from the bcpay repository (cargo build -p bcpay-sandbox)`);
+  if (!pkg) {
+    throw new Error(
+      `bcpay-sandbox has no prebuilt binary for ${process.platform} ${process.arch}: \`pip install bcpay-sandbox\` builds one from source (with a Rust toolchain); set BCPAY_SANDBOX_BIN to its path`,
+    );
+  }
   try {
     return createRequire(import.meta.url).resolve(`${pkg}/bin/bcpay-sandbox`);
   } catch {
-    throw new Error(`${pkg} is not installed (optional dependencies disabled?): npm install ${pkg}`);
+    throw new Error(`${pkg} is not installed (optional dependencies disabled?): npm install ${pkg}, or set BCPAY_SANDBOX_BIN to a bcpay-sandbox binary`);
   }
 }
 
