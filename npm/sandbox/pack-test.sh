@@ -62,5 +62,5 @@ npm install --offline --omit=optional --no-audit --no-fund --silent "${tarballs[
 cp ../project/pay.mjs . && sed -i 's|binaryPath().includes("node_modules/@bcpay/sandbox-linux-x64/")|binaryPath() === process.env.BCPAY_SANDBOX_BIN|' pay.mjs
 refused=$(node -e 'import("bcpay-sandbox").then((m) => m.binaryPath())' 2>&1 || true)
 grep -q "BCPAY_SANDBOX_BIN" <<<"$refused" || { echo "no binary, yet binaryPath() said: $refused" >&2; exit 1; }
-BCPAY_SANDBOX_BIN="$binary" node pay.mjs
+BCPAY_SANDBOX_BIN="$work/platform/bin/bcpay-sandbox" node pay.mjs
 echo "sandbox pack test passed: bcpay-sandbox and @bcpay/sandbox-linux-x64 install from their tarballs; the bcpay-sandbox command starts and stops; startSandbox() serves a payment; without the platform package, BCPAY_SANDBOX_BIN's binary does"
