@@ -182,8 +182,11 @@ export function fetchTransport(options: { timeoutMs?: number; maxBodyBytes?: num
   };
 }
 
-/** A signal that aborts, with the same reason, when `a` or `b` does (`AbortSignal.any` is Node 20+). */
+/** A signal that aborts, with the same reason, when `a` or `b` does (`AbortSignal.any` where the
+ * runtime has it: Node 20+, Deno, Bun, workerd, browsers). */
 function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  const any = (AbortSignal as { any?: (signals: AbortSignal[]) => AbortSignal }).any;
+  if (any) return any.call(AbortSignal, [a, b]);
   const both = new AbortController();
   for (const s of [a, b]) {
     if (s.aborted) both.abort(s.reason);
@@ -195,6 +198,14 @@ function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
 /** At most `limit` bytes of `response`'s body; the stream is cancelled once they are read. */
 async function readCapped(response: Response, limit: number): Promise<Uint8Array> {
   if (!response.body) return new Uint8Array(0);
+  // A declared length under the cap, with no content coding (fetch would inflate it past the
+  // length), bounds the body: read it whole, the runtime's fast path.
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (declared < limit && !response.headers.has("content-encoding")) {
+    const whole = new Uint8Array(await response.arrayBuffer());
+    // Past the cap only from a custom `fetch` that misstates the length: cut, so the core refuses it.
+    return whole.length < limit ? whole : whole.subarray(0, limit);
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;

@@ -5,7 +5,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { startSandbox, stopSandboxes } from "../test-support/sandbox.mjs";
-import { Client, BcpayError, toCamel } from "../dist/esm/index.js";
+import { Client, BcpayError, fetchTransport, toCamel } from "../dist/esm/index.js";
 
 const world = JSON.parse(readFileSync(new URL("../../tests/hostile/scenarios.json", import.meta.url), "utf8"));
 after(stopSandboxes);
@@ -112,4 +112,21 @@ test("inputs JavaScript would coerce are typed errors, not other orders", () => 
     assert.equal(e.fieldErrors[0].code, "unknown_field");
     return true;
   });
+});
+
+test("the default transport reads at most one byte past the body cap, whatever the headers say", async () => {
+  const body = new Uint8Array(1000).fill(65);
+  const request = { id: "r1", endpoint: "get_order", method: "GET", url: "http://127.0.0.1:9/", headers: [], body: null };
+  const answers = {
+    "a Content-Length that understates the body": () => new Response(body, { headers: { "content-length": "5" } }),
+    "no Content-Length": () => new Response(new Blob([body]).stream()),
+    "a content coding (fetch would inflate it)": () => new Response(body, { headers: { "content-length": "5", "content-encoding": "gzip" } }),
+  };
+  for (const [name, answer] of Object.entries(answers)) {
+    const read = await fetchTransport({ maxBodyBytes: 10, fetch: async () => answer() })(request);
+    assert.equal(read.body.length, 11, name);
+  }
+  // Under the cap, the whole body.
+  const small = await fetchTransport({ maxBodyBytes: 10, fetch: async () => new Response("12345", { headers: { "content-length": "5" } }) })(request);
+  assert.equal(new TextDecoder().decode(small.body), "12345");
 });
