@@ -152,7 +152,7 @@ try {
   }
   const [bs, bh] = [median(busy.sdk), median(busy.hand)];
   console.log(`main thread per payment (medians): bcpay ${bs.toFixed(0)} µs, hand-written ${bh.toFixed(0)} µs (+${(bs - bh).toFixed(0)} µs, ratio ${(bh / bs).toFixed(3)})`);
-  console.log(`throughput ratio (median of ${ROUNDS} interleaved rounds): ${median(ratios).toFixed(3)} (goal >= 0.95)`);
+  console.log(`throughput ratio (median of ${ROUNDS} interleaved rounds): ${median(ratios).toFixed(3)} (goal >= 0.90)`);
 
   // 5. Where the gap comes from: the core's calls cost several times more between undici's work
   // than in the tight loop of section 3 (their code and data have left the CPU's caches).

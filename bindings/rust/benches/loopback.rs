@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 const PER_ROUND: usize = 600;
-const ROUNDS: usize = 9;
+const ROUNDS: usize = 15;
 const CONCURRENCY: usize = 8;
 use support::{CARD, hand_written, median, orders, sandbox_config};
 /// Process CPU time (user + system) in seconds: unlike wall time, not inflated by other tenants.
