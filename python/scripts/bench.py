@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -70,7 +71,14 @@ for _ in range(5):
 print(f"SDK CPU per full flow (methods, token, process; build + parse + flow): {statistics.median(per_flow):.1f} µs")
 
 # Loopback throughput (sequential: a billing script pays one order at a time)
-proc = subprocess.Popen([sandbox_bin, "--port", "0", "--payments-quota", "1000000000"], stdout=subprocess.PIPE, text=True)
+# As npm's bench does (Linux): the sandbox on CPU 1 and this process on CPU 0, so the two sides
+# of a round do not trade CPU differently from round to round.
+pinned = sys.platform == "linux" and subprocess.run(["taskset", "-c", "1", "true"], capture_output=True).returncode == 0
+if pinned:
+    os.sched_setaffinity(0, {0})
+print(f"sandbox: {sandbox_bin}{' (pinned to CPU 1, this process to CPU 0)' if pinned else ''}")
+command = [sandbox_bin, "--port", "0", "--payments-quota", "1000000000"]
+proc = subprocess.Popen(["taskset", "-c", "1", *command] if pinned else command, stdout=subprocess.PIPE, text=True)
 assert proc.stdout is not None
 url = proc.stdout.readline().split()[-1]
 try:
