@@ -6,6 +6,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 binary=$(realpath "$1")
+# The first project must run the platform package's binary, whatever the caller's environment says.
+unset BCPAY_SANDBOX_BIN
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$here/linux-x64" "$work/platform"
@@ -35,7 +37,8 @@ fi
 cat > pay.mjs <<'JS'
 import { startSandbox, binaryPath } from "bcpay-sandbox";
 import { Client } from "bcpay";
-if (!binaryPath().includes("node_modules/@bcpay/sandbox-linux-x64/")) throw new Error(`binary from ${binaryPath()}`);
+// The binary comes from the platform package, or from BCPAY_SANDBOX_BIN when that is set.
+if (!binaryPath().includes(process.env.BCPAY_SANDBOX_BIN ?? "node_modules/@bcpay/sandbox-linux-x64/")) throw new Error(`binary from ${binaryPath()}`);
 const sandbox = await startSandbox();
 try {
   const c = new Client({ storeHash: "abc123", apiToken: "sandbox-token", apiBase: sandbox.url, paymentsBase: sandbox.url });
@@ -59,7 +62,7 @@ node pay.mjs
 mkdir "$work/bare" && cd "$work/bare" && npm init -y >/dev/null
 npm install --offline --omit=optional --no-audit --no-fund --silent "${tarballs[@]:1}"
 [ ! -e node_modules/@bcpay/sandbox-linux-x64 ] || { echo "the platform package was installed" >&2; exit 1; }
-cp ../project/pay.mjs . && sed -i 's|binaryPath().includes("node_modules/@bcpay/sandbox-linux-x64/")|binaryPath() === process.env.BCPAY_SANDBOX_BIN|' pay.mjs
+cp ../project/pay.mjs .
 refused=$(node -e 'import("bcpay-sandbox").then((m) => m.binaryPath())' 2>&1 || true)
 grep -q "BCPAY_SANDBOX_BIN" <<<"$refused" || { echo "no binary, yet binaryPath() said: $refused" >&2; exit 1; }
 BCPAY_SANDBOX_BIN="$work/platform/bin/bcpay-sandbox" node pay.mjs

@@ -4,13 +4,12 @@
 // (a page in headless Chromium importing dist/esm/index.js). esbuild (BCPAY_RN_TOOLS) bundles each
 // test file with stand-ins for what only Node has — node:test (test-support/foreign/node-test.mjs),
 // node:fs (the test data, embedded), the sandbox launcher (asks this process to start one) and, in
-// the browser, node:assert/strict — and each test runs there as one test of this file; node:net's
-// free-port probe is made here too. Run by scripts/runtimes.sh.
+// the browser, node:assert/strict — and each test runs there as one test of this file. Run by
+// scripts/runtimes.sh.
 import { test, after } from "node:test";
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
-import { createServer as createNetServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { startSandbox, stopSandboxes } from "./sandbox.mjs";
@@ -27,7 +26,8 @@ const files = ["vectors", "host", "e2e"];
 // Tests that check something only Node has, with the reason; everything else runs.
 const skipped = {
   "connection refused is not_sent": {
-    // Both answer maybe_sent, the safe reading (checked by running it: the test fails there).
+    // Both answer maybe_sent, the safe reading (checked once by running it there with a free-port
+    // probe in place of node:net: it fails with maybe_sent).
     workerd: "workerd words a refused connection as one lost after sending: maybe_sent (workerd.test.mjs checks it)",
     chromium: "a browser's fetch says only \"Failed to fetch\": maybe_sent",
   },
@@ -46,13 +46,6 @@ const server = createServer(async (req, res) => {
     // The page reaches each sandbox through this origin (below), as a browser app reaches its own server.
     const reachable = runtime === "chromium" ? `${origin}/s/${new URL(base).port}` : base;
     return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ base: reachable }));
-  }
-  if (req.method === "POST" && req.url === "/__harness/free-port") {
-    const probe = createNetServer();
-    await new Promise((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const { port } = probe.address();
-    await new Promise((resolve) => probe.close(resolve));
-    return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ port }));
   }
   const proxied = req.url.match(/^\/s\/(\d+)(\/.*)$/);
   if (proxied) {
@@ -95,24 +88,13 @@ const replacements = {
   },
   "../test-support/sandbox.mjs": {
     contents: `export async function startSandbox(args = []) {
-        const answer = await fetch(${JSON.stringify(runtime === "chromium" ? "" : origin)} + "/__harness/sandbox", { method: "POST", body: JSON.stringify(args) });
+        const answer = await fetch(${JSON.stringify(`${runtime === "chromium" ? "" : origin}/__harness/sandbox`)}, { method: "POST", body: JSON.stringify(args) });
         return (await answer.json()).base;
       }
       export function stopSandboxes() {}`,
   },
-  // e2e finds a free port by listening and closing; here this process does it.
-  "node:net": {
-    contents: `export function createServer() {
-        let port;
-        return {
-          listen(_port, _host, ready) {
-            fetch(${JSON.stringify(runtime === "chromium" ? "" : origin)} + "/__harness/free-port", { method: "POST" }).then((r) => r.json()).then((a) => { port = a.port; ready(); });
-          },
-          address: () => ({ port }),
-          close: (done) => done(),
-        };
-      }`,
-  },
+  // Only the skipped refused-connection test listens on a port.
+  "node:net": { contents: `export function createServer() { throw new Error("node:net is Node's"); }` },
   "node:assert/strict": runtime === "chromium" ? { path: join(npmRoot, "test-support/foreign/assert.mjs") } : { external: true },
   // The package as each runtime resolves it: the `workerd` entry for a Worker; the ESM entry in a page.
   "../dist/esm/index.js": { external: true, path: runtime === "workerd" ? "../../../dist/esm/workerd.js" : "/esm/index.js" },
