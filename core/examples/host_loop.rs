@@ -90,7 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                     Err(failure) => {
                         println!("  ✗ {failure}");
-                        flow.on_transport_failure(&request.id, failure, now_ms());
+                        flow.on_transport_failure(&request.id, failure, None, now_ms());
                     }
                 }
             }

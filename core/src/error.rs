@@ -258,9 +258,12 @@ impl PaymentError {
     }
 
     /// A transport failure reported for a request that will not be retried.
-    pub fn transport(endpoint: Endpoint, id: &RequestId, failure: TransportFailure) -> Self {
+    pub fn transport(endpoint: Endpoint, id: &RequestId, failure: TransportFailure, cause: Option<&str>) -> Self {
         let mut e = PaymentError::new(ErrorKind::Transport, "No response from the server");
-        e.detail = Some(format!("transport failure: {failure}"));
+        e.detail = Some(match cause {
+            Some(cause) if !cause.is_empty() => format!("transport failure: {failure} ({cause})"),
+            _ => format!("transport failure: {failure}"),
+        });
         e.retry = if endpoint.moves_money() && failure.may_have_reached_server() {
             RetryAdvice::Reconcile
         } else {

@@ -43,6 +43,7 @@ use crate::model::{
     Amount, Order, OrderPaymentState, OrderPaymentStatus, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, PaymentStatus,
     ProcessedPayment, Transaction, TransactionType, order_status,
 };
+use crate::observe::{Decision, FlowEvent, Trace, because, joined, scrub_cause};
 use crate::ratelimit::{RateLimiter, SharedRateLimiter};
 use crate::rng::Entropy;
 use crate::session::{Admission, Failure, InFlight, Stop, admit, backoff, finish, lock, may_resend, out_of_time, wake_at};
@@ -268,6 +269,8 @@ pub struct PaymentFlow {
     /// The flow holds its order's claim in the limiter (see [`RateLimiter::claim_order`]),
     /// released when it finishes or is dropped.
     claimed: bool,
+    /// What it did and decided, for a host that watches ([`PaymentFlow::observe`]).
+    trace: Trace,
 }
 
 impl Drop for PaymentFlow {
@@ -357,6 +360,7 @@ impl PaymentFlow {
             due_at_start: None,
             outcome: None,
             claimed: false,
+            trace: Trace::default(),
         })
     }
 
@@ -420,7 +424,7 @@ impl PaymentFlow {
                 .take_while(|offset| sent_at_ms.saturating_add(*offset) <= now_ms)
                 .count();
             self.settle_reads = due.saturating_sub(1) as u32;
-            self.schedule_settle_read();
+            self.schedule_settle_read(now_ms);
         }
         self
     }
@@ -452,6 +456,16 @@ impl PaymentFlow {
     }
 
     /// A hard ceiling on requests, so the flow ends whatever the server does.
+    /// Records [`FlowEvent`]s from now on (see [`crate::observe`]).
+    pub fn observe(&mut self) {
+        self.trace.start();
+    }
+
+    /// The events recorded since the last call (none unless [`observe`](Self::observe)d).
+    pub fn take_events(&mut self) -> Vec<FlowEvent> {
+        self.trace.take()
+    }
+
     fn request_ceiling(&self) -> u32 {
         let a = self.options.max_attempts;
         let per_reconcile = settle_schedule(&self.options).count() as u32 * a * (self.options.max_transaction_pages + 1);
@@ -494,7 +508,10 @@ impl PaymentFlow {
         let endpoint = self.stage.endpoint();
         let ticket = match admit(&self.limiter, endpoint, now_ms, self.deadline_ms) {
             Admission::Ready(ticket) => ticket,
-            Admission::Wait(until_ms) => return Action::Wait { until_ms },
+            Admission::Wait(until_ms) => {
+                self.trace.limiter_wait(endpoint, until_ms, now_ms);
+                return Action::Wait { until_ms };
+            }
             Admission::Refused(e) => return self.fail_at_step(*e),
         };
         let request = match self.build() {
@@ -509,6 +526,12 @@ impl PaymentFlow {
             self.pay_sends += 1;
         }
         self.requests_sent += 1;
+        let attempt = if endpoint == Endpoint::ProcessPayment {
+            self.pay_sends
+        } else {
+            self.attempts
+        };
+        self.trace.request(&request, attempt, now_ms);
         self.in_flight = Some((request.id.clone(), endpoint, ticket));
         Action::Send { request }
     }
@@ -537,6 +560,7 @@ impl PaymentFlow {
     /// Feeds the response to request `id`. Responses to other ids (stale, duplicated) are ignored.
     pub fn on_response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
         let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
+        self.trace.response(id, response, now_ms);
         lock(&self.limiter).observe(endpoint, response, now_ms);
         let api = Arc::clone(&self.api);
         match self.stage.clone() {
@@ -556,7 +580,7 @@ impl PaymentFlow {
             Stage::Token => match api.parse_create_access_token(id, response, now_ms) {
                 Ok(pat) if pat.is_expired(now_ms) => self.on_unusable_token(id, now_ms),
                 Ok(pat) => self.take_token(pat),
-                Err(e) if order_may_be_paid(&e) => self.read(Read::Refused(Box::new(e))),
+                Err(e) if order_may_be_paid(&e) => self.check_refusal(e),
                 Err(e) => self.retry_or_fail(e, None, now_ms),
             },
             Stage::Pay => {
@@ -604,6 +628,15 @@ impl PaymentFlow {
                 Err(e) => self.retry_or_fail(e, None, now_ms),
             },
         }
+    }
+
+    /// A refusal of the order as invalid (30101): the order may be paid already, which its
+    /// status tells.
+    fn check_refusal(&mut self, refusal: PaymentError) {
+        self.trace.decide(Decision::Reconcile, None, || {
+            because("reading the order to see whether it is paid already", &refusal)
+        });
+        self.read(Read::Refused(Box::new(refusal)));
     }
 
     /// Reads the order's transactions and the order, for `why`.
@@ -672,22 +705,34 @@ impl PaymentFlow {
         }
     }
 
-    /// Feeds a transport failure for request `id`. Other ids are ignored.
-    pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, now_ms: u64) {
+    /// Feeds a transport failure for request `id`, with the host's words for it (`cause`: the
+    /// library's or the OS's error text, scrubbed here before any event or error shows it). Other
+    /// ids are ignored.
+    pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, cause: Option<&str>, now_ms: u64) {
         let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
-        let error = PaymentError::transport(endpoint, id, failure);
+        let cause = cause.map(|c| self.scrub(c));
+        self.trace.failure(id, failure, cause.as_deref(), now_ms);
+        let error = PaymentError::transport(endpoint, id, failure, cause.as_deref());
         if matches!(self.stage, Stage::Pay) {
             if failure.may_have_reached_server() {
                 self.start_reconcile(error, id.clone(), now_ms);
             } else if self.pay_sends < self.options.max_attempts {
                 // The server never saw it: the same request (same token) may go again.
-                self.not_before = now_ms.saturating_add(self.backoff(self.pay_sends));
+                let wait = self.backoff(self.pay_sends);
+                self.trace.retry(Some(wait), &error);
+                self.not_before = now_ms.saturating_add(wait);
             } else {
                 self.fail_at_step(error);
             }
         } else {
             self.retry_or_fail(error, Some(failure), now_ms);
         }
+    }
+
+    /// `cause` without the store's token or the payment access token in it.
+    fn scrub(&self, cause: &str) -> String {
+        let pat = self.pat.as_ref().map_or("", |p| p.secret.expose());
+        scrub_cause(cause, &[self.api.config().api_token().expose(), pat])
     }
 
     /// A Process Payment failed with a response. The only place that decides whether a payment
@@ -700,14 +745,17 @@ impl PaymentFlow {
         let budget_left = self.pay_sends < self.options.max_attempts;
         match error.kind {
             // Refused before processing: the limiter now blocks until the server's reset.
-            ErrorKind::RateLimited if budget_left => {}
+            ErrorKind::RateLimited if budget_left => self.trace.retry(None, &error),
             // The payments host rejected the token (expired or used): nothing was processed.
             ErrorKind::Authentication if error.status == Some(401) && budget_left => {
+                self.trace.decide(Decision::Retry, None, || {
+                    because("a new payment access token, then Process Payment again", &error)
+                });
                 self.pat = None;
                 self.enter(Stage::Token);
             }
             // Nothing was processed; the order may have been paid meanwhile (or before).
-            _ if order_may_be_paid(&error) => self.read(Read::Refused(Box::new(error))),
+            _ if order_may_be_paid(&error) => self.check_refusal(error),
             // Includes every answer that could not be read: on a call that moves money, the core
             // advises reconciling those (`PaymentError::invalid_response`).
             _ if error.retry == RetryAdvice::Reconcile => self.start_reconcile(error, id.clone(), now_ms),
@@ -728,16 +776,27 @@ impl PaymentFlow {
         self.unclear_since_ms = now_ms;
         self.settle_reads = 0;
         self.order_moved = false;
-        self.schedule_settle_read();
+        self.schedule_settle_read(now_ms);
     }
 
     /// Starts the next settle read at its time in [`settle_schedule`].
-    fn schedule_settle_read(&mut self) {
+    fn schedule_settle_read(&mut self, now_ms: u64) {
         let offset = settle_schedule(&self.options)
             .nth(self.settle_reads as usize)
             .unwrap_or(self.options.settle_window_ms);
         self.read(Read::Reconcile);
         self.not_before = self.unclear_since_ms.saturating_add(offset);
+        let (reads, unclear) = (self.settle_reads, &self.unclear);
+        self.trace
+            .decide(Decision::Reconcile, Some(self.not_before.saturating_sub(now_ms)), || {
+                match (reads, unclear) {
+                    (0, Some((cause, _))) => because(
+                        "Process Payment may have been taken: reading the order's transactions, never sending it again",
+                        cause,
+                    ),
+                    _ => "no transaction records the payment yet (the ledger may lag): reading again".to_owned(),
+                }
+            });
     }
 
     /// A token that is expired when it arrives cannot pay. One more is asked for after a backoff
@@ -747,7 +806,11 @@ impl PaymentFlow {
         self.unusable_tokens += 1;
         if self.unusable_tokens < 2 {
             self.attempts = 0;
-            self.not_before = now_ms.saturating_add(self.backoff(1).max(MIN_SETTLE_GAP_MS));
+            let wait = self.backoff(1).max(MIN_SETTLE_GAP_MS);
+            self.trace.decide(Decision::Retry, Some(wait), || {
+                "a new payment access token: this one arrived expired".to_owned()
+            });
+            self.not_before = now_ms.saturating_add(wait);
             return;
         }
         let mut e = PaymentError::new(ErrorKind::Configuration, "Payment access tokens arrive already expired");
@@ -772,6 +835,9 @@ impl PaymentFlow {
         let known = self.taken.iter().filter(|p| p.payment_method_id == method_id).count() as u32;
         if recorded > known {
             let tx = found.expect("a recorded transaction was counted");
+            self.trace.decide(Decision::Settled, None, || {
+                "the order's transactions record the payment: it counts as taken".to_owned()
+            });
             self.record_payment(ProcessedPayment {
                 id: None,
                 status: if tx.event == "pending" {
@@ -803,7 +869,7 @@ impl PaymentFlow {
         // until the settle window is over.
         let window_end = self.unclear_since_ms.saturating_add(self.options.settle_window_ms);
         if now_ms < window_end && (self.settle_reads as usize) < settle_schedule(&self.options).count() {
-            self.schedule_settle_read();
+            self.schedule_settle_read(now_ms);
             return;
         }
         if self.order_moved {
@@ -837,6 +903,9 @@ impl PaymentFlow {
             return;
         }
         // Not recorded within the window, and the caller opted in to paying again.
+        self.trace.decide(Decision::Retry, None, || {
+            "a new payment access token, then Process Payment again: no transaction was recorded within the settle window, the order is unpaid in every read, and resend_when_unrecorded is on".to_owned()
+        });
         self.unclear = None;
         self.pat = None;
         self.enter(Stage::Token);
@@ -880,6 +949,8 @@ impl PaymentFlow {
             None => (token_currency, Vec::new()),
         };
         self.release_claim();
+        self.trace
+            .decide(Decision::Done, None, || joined(&["the order is ", state.as_str()]));
         self.outcome = Some(Action::Done {
             output: PaymentReceipt {
                 order_id: self.order_id,
@@ -902,8 +973,10 @@ impl PaymentFlow {
         }
         let how = failure.map_or(Failure::Response(&error), Failure::Transport);
         if may_resend(self.stage.endpoint(), how) && self.attempts < self.options.max_attempts {
-            if error.kind != ErrorKind::RateLimited {
-                self.not_before = now_ms.saturating_add(self.backoff(self.attempts));
+            let wait = (error.kind != ErrorKind::RateLimited).then(|| self.backoff(self.attempts));
+            self.trace.retry(wait, &error);
+            if let Some(wait) = wait {
+                self.not_before = now_ms.saturating_add(wait);
             }
             return;
         }
@@ -926,6 +999,7 @@ impl PaymentFlow {
     }
 
     fn fail_at_step(&mut self, mut error: PaymentError) -> Action {
+        self.trace.give_up(&error);
         error.payments_taken = self.taken.clone();
         let action = Action::Failed { error };
         self.release_claim();

@@ -436,11 +436,23 @@ impl JournaledPayment {
         }
     }
 
-    /// Feeds a transport failure for request `id`.
-    pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, now_ms: u64) {
+    /// Feeds a transport failure for request `id`, with the host's words for it, if any.
+    pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, cause: Option<&str>, now_ms: u64) {
         if let Some(flow) = self.flow.as_mut() {
-            flow.on_transport_failure(id, failure, now_ms);
+            flow.on_transport_failure(id, failure, cause, now_ms);
         }
+    }
+
+    /// Records the flow's [`FlowEvent`](crate::observe::FlowEvent)s from now on.
+    pub fn observe(&mut self) {
+        if let Some(flow) = self.flow.as_mut() {
+            flow.observe();
+        }
+    }
+
+    /// The events recorded since the last call.
+    pub fn take_events(&mut self) -> Vec<crate::observe::FlowEvent> {
+        self.flow.as_mut().map(PaymentFlow::take_events).unwrap_or_default()
     }
 
     /// Ends the payment for a caller that gave up and returns why (see
@@ -452,7 +464,7 @@ impl JournaledPayment {
             return PaymentError::stopped(crate::session::Stop::Cancelled, &detail);
         };
         if let Some(request) = self.held.take() {
-            flow.on_transport_failure(&request.id, TransportFailure::NotSent, now_ms);
+            flow.on_transport_failure(&request.id, TransportFailure::NotSent, None, now_ms);
         }
         let error = flow.cancel(now_ms);
         self.settle(Err(error.clone()), now_ms);

@@ -28,6 +28,7 @@ use crate::model::{
     NewOrder, Order, OrderPaymentStatus, Payment, PaymentAccessToken, PaymentMethod, PaymentReceipt, ProcessedPayment, Refund, RefundItem,
     RefundQuote, RefundQuoteRequest, RefundRequest, StoredInstrument, Transaction, TransactionPage,
 };
+use crate::observe::{Decision, FlowEvent, Trace, joined, scrub_cause};
 use crate::ratelimit::{LimitClass, Permit, RateLimitConfig, RateLimiter, SharedRateLimiter};
 use crate::rng::Entropy;
 use crate::secret::PatSecret;
@@ -635,6 +636,8 @@ pub struct CallFlow {
     not_before: u64,
     in_flight: InFlight,
     outcome: Option<Action<CallOutput>>,
+    /// What it did and decided, for a host that watches ([`Operation::observe`]).
+    trace: Trace,
 }
 
 impl std::fmt::Debug for CallFlow {
@@ -682,6 +685,7 @@ impl CallFlow {
             not_before: 0,
             in_flight: None,
             outcome: None,
+            trace: Trace::default(),
         })
     }
 
@@ -741,7 +745,10 @@ impl CallFlow {
         let endpoint = self.endpoint_now();
         let ticket = match admit(&self.limiter, endpoint, now_ms, self.deadline_ms) {
             Admission::Ready(ticket) => ticket,
-            Admission::Wait(until_ms) => return Action::Wait { until_ms },
+            Admission::Wait(until_ms) => {
+                self.trace.limiter_wait(endpoint, until_ms, now_ms);
+                return Action::Wait { until_ms };
+            }
             Admission::Refused(e) => return self.fail(*e),
         };
         let request = match self.request() {
@@ -753,6 +760,7 @@ impl CallFlow {
         };
         self.attempts += 1;
         self.requests_sent += 1;
+        self.trace.request(&request, self.attempts, now_ms);
         self.in_flight = Some((request.id.clone(), endpoint, ticket));
         Action::Send { request }
     }
@@ -764,6 +772,7 @@ impl CallFlow {
     /// Feeds the response to request `id`; other ids are ignored.
     pub fn on_response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
         let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
+        self.trace.response(id, response, now_ms);
         lock(&self.limiter).observe(endpoint, response, now_ms);
         let all_pages = matches!(
             self.call,
@@ -797,9 +806,7 @@ impl CallFlow {
                     };
                     store.put(p, now_ms);
                 }
-                self.outcome = Some(Action::Done {
-                    output: CallOutput::Prepared(output),
-                });
+                self.done(CallOutput::Prepared(output));
             }
             Ok(CallOutput::TransactionPage(page)) if all_pages => {
                 let more = page.has_next();
@@ -810,7 +817,7 @@ impl CallFlow {
                         Some(order) => CallOutput::PaymentStatus(OrderPaymentStatus::judge(order, all)),
                         None => CallOutput::Transactions(all),
                     };
-                    self.outcome = Some(Action::Done { output });
+                    self.done(output);
                 } else if self.page >= self.options.max_transaction_pages {
                     let mut e = PaymentError::new(ErrorKind::InvalidResponse, "The order has more transaction pages than bcpay reads");
                     e.detail = Some(format!(
@@ -838,15 +845,14 @@ impl CallFlow {
                         self.fail(e.at(endpoint, id));
                     }
                 },
-                (output, _) => self.outcome = Some(Action::Done { output }),
+                (output, _) => self.done(output),
             },
             Err(e) => {
                 if let Some(refused) = refused_wait(endpoint, &e) {
                     self.fail(refused);
                 } else if may_resend(endpoint, Failure::Response(&e)) && self.attempts < self.options.max_attempts {
-                    if e.kind != ErrorKind::RateLimited {
-                        self.back_off(now_ms);
-                    }
+                    let wait = (e.kind != ErrorKind::RateLimited).then(|| self.back_off(now_ms));
+                    self.trace.retry(wait, &e);
                 } else {
                     self.fail(e);
                 }
@@ -854,14 +860,29 @@ impl CallFlow {
         }
     }
 
-    /// Feeds a transport failure for request `id`; other ids are ignored.
-    pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, now_ms: u64) {
+    /// Feeds a transport failure for request `id`, with the host's words for it (`cause`, scrubbed
+    /// here); other ids are ignored.
+    pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, cause: Option<&str>, now_ms: u64) {
         let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
+        let cause = cause.map(|c| scrub_cause(c, &[self.api.config().api_token().expose()]));
+        self.trace.failure(id, failure, cause.as_deref(), now_ms);
+        let error = PaymentError::transport(endpoint, id, failure, cause.as_deref());
         if may_resend(endpoint, Failure::Transport(failure)) && self.attempts < self.options.max_attempts {
-            self.back_off(now_ms);
+            let wait = self.back_off(now_ms);
+            self.trace.retry(Some(wait), &error);
         } else {
-            self.fail(PaymentError::transport(endpoint, id, failure));
+            self.fail(error);
         }
+    }
+
+    /// Records [`FlowEvent`]s from now on (see [`crate::observe`]).
+    pub fn observe(&mut self) {
+        self.trace.start();
+    }
+
+    /// The events recorded since the last call.
+    pub fn take_events(&mut self) -> Vec<FlowEvent> {
+        self.trace.take()
     }
 
     /// Ends the call because its caller gave up or its time ran out, and returns the error. A
@@ -907,11 +928,22 @@ impl CallFlow {
         unreachable!("the call has just failed")
     }
 
-    fn back_off(&mut self, now_ms: u64) {
-        self.not_before = now_ms.saturating_add(backoff(&self.options, &mut self.entropy, self.attempts));
+    /// Schedules the next send after a backoff, and returns the wait (ms).
+    fn back_off(&mut self, now_ms: u64) -> u64 {
+        let wait = backoff(&self.options, &mut self.entropy, self.attempts);
+        self.not_before = now_ms.saturating_add(wait);
+        wait
+    }
+
+    fn done(&mut self, output: CallOutput) {
+        let endpoint = self.call.endpoint();
+        self.trace
+            .decide(Decision::Done, None, || joined(&[endpoint.as_str(), " answered"]));
+        self.outcome = Some(Action::Done { output });
     }
 
     fn fail(&mut self, error: PaymentError) -> Action<CallOutput> {
+        self.trace.give_up(&error);
         self.outcome = Some(Action::Failed { error: error.clone() });
         Action::Failed { error }
     }
@@ -965,16 +997,39 @@ impl Operation {
         }
     }
 
-    /// Feeds a transport failure for request `id`.
-    pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, now_ms: u64) {
+    /// Feeds a transport failure for request `id`, with the host's words for it, if any.
+    pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, cause: Option<&str>, now_ms: u64) {
         match self {
-            Operation::Pay(flow) => flow.on_transport_failure(id, failure, now_ms),
-            Operation::Call(call) => call.on_transport_failure(id, failure, now_ms),
+            Operation::Pay(flow) => flow.on_transport_failure(id, failure, cause, now_ms),
+            Operation::Call(call) => call.on_transport_failure(id, failure, cause, now_ms),
             Operation::Relay(relay) => {
                 if let Ok(flow) = relay.as_mut() {
-                    flow.on_transport_failure(id, failure, now_ms);
+                    flow.on_transport_failure(id, failure, cause, now_ms);
                 }
             }
+        }
+    }
+
+    /// Records [`FlowEvent`]s from now on: each request, response, transport failure and decision
+    /// (see [`crate::observe`]). Hosts call it when their user has a hook or logger to feed.
+    pub fn observe(&mut self) {
+        match self {
+            Operation::Pay(flow) => flow.observe(),
+            Operation::Call(call) => call.observe(),
+            Operation::Relay(relay) => {
+                if let Ok(flow) = relay.as_mut() {
+                    flow.observe();
+                }
+            }
+        }
+    }
+
+    /// The events recorded since the last call, oldest first.
+    pub fn take_events(&mut self) -> Vec<FlowEvent> {
+        match self {
+            Operation::Pay(flow) => flow.take_events(),
+            Operation::Call(call) => call.take_events(),
+            Operation::Relay(relay) => relay.as_mut().as_mut().map_or_else(|_| Vec::new(), PaymentFlow::take_events),
         }
     }
 

@@ -500,7 +500,7 @@ fn cancelling_says_whether_a_payment_may_have_been_sent() {
             Action::Send { request } if request.endpoint == Endpoint::ProcessPayment => break,
             Action::Send { request } => match store.handle(&request, support::Fault::None, now) {
                 support::Outcome::Response(r) => f.on_response(&request.id, &r, now),
-                support::Outcome::Failure(x) => f.on_transport_failure(&request.id, x, now),
+                support::Outcome::Failure(x) => f.on_transport_failure(&request.id, x, None, now),
             },
             Action::Wait { until_ms } => now = until_ms,
             other => panic!("{other:?}"),

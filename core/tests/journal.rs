@@ -87,7 +87,7 @@ fn run(
                 now += 5;
                 match store.handle(&request, faults.next().unwrap_or(Fault::None), now) {
                     Outcome::Response(r) => op.on_response(&request.id, &r, now),
-                    Outcome::Failure(f) => op.on_transport_failure(&request.id, f, now),
+                    Outcome::Failure(f) => op.on_transport_failure(&request.id, f, None, now),
                 }
             }
             JournalStep::Wait { until_ms } => now = until_ms,

@@ -111,11 +111,53 @@ fn field_check(full: bool) -> FieldCheck {
 }
 
 /// Every record a host receives, by the name the hosts declare it under, in both forms.
+/// Each kind of event, with its optional fields set and empty.
+fn flow_events() -> Vec<Value> {
+    use bcpay_core::http::{Method, RequestId};
+    use bcpay_core::observe::{Decision, FlowEvent};
+    let id = || RequestId("req-1".to_owned());
+    let mut events = vec![FlowEvent::Request {
+        endpoint: Endpoint::GetOrder,
+        request_id: id(),
+        method: Method::Get,
+        url: "https://api.bigcommerce.com/stores/abc123/v2/orders/101".to_owned(),
+        attempt: 1,
+    }];
+    for full in [true, false] {
+        events.push(FlowEvent::Response {
+            endpoint: Endpoint::GetOrder,
+            request_id: id(),
+            status: 200,
+            elapsed_ms: 12,
+            attempt: 1,
+            server_request_id: some(full, "cf-1".to_owned()),
+        });
+        events.push(FlowEvent::TransportFailure {
+            endpoint: Endpoint::GetOrder,
+            request_id: id(),
+            failure: TransportFailure::NotSent,
+            cause: some(full, "connect ECONNREFUSED".to_owned()),
+            elapsed_ms: 3,
+            attempt: 2,
+        });
+        events.push(FlowEvent::Decision {
+            decision: Decision::Retry,
+            reason: "get_order answered 503".to_owned(),
+            wait_ms: some(full, 100),
+        });
+    }
+    events
+        .iter()
+        .map(|e| serde_json::to_value(e).expect("an event serializes"))
+        .collect()
+}
+
 fn records() -> Vec<(&'static str, Vec<Value>)> {
     let both = |make: &dyn Fn(bool) -> Value| vec![make(true), make(false)];
     let value = |v: &dyn erased::Ser| v.to_value();
     vec![
         ("Transaction", both(&|f| value(&transaction(f)))),
+        ("FlowEvent", flow_events()),
         ("ProcessedPayment", both(&|f| value(&processed_payment(f)))),
         ("StoredInstrument", both(&|f| value(&stored_instrument(f)))),
         ("PaymentMethod", both(&|f| value(&payment_method(f)))),
@@ -289,12 +331,27 @@ fn enums() -> Vec<(&'static str, Vec<Value>)> {
             TransportFailure::NotSent | TransportFailure::MaybeSent | TransportFailure::TimedOut => {}
         }
     }
+    use bcpay_core::observe::Decision;
+    let decisions = [
+        Decision::Wait,
+        Decision::Retry,
+        Decision::Reconcile,
+        Decision::Settled,
+        Decision::GiveUp,
+        Decision::Done,
+    ];
+    for d in decisions {
+        match d {
+            Decision::Wait | Decision::Retry | Decision::Reconcile | Decision::Settled | Decision::GiveUp | Decision::Done => {}
+        }
+    }
     let names = |values: Vec<Value>| values;
     vec![
         ("ErrorKind", names(ErrorKind::ALL.iter().map(|k| json!(k)).collect())),
         ("Endpoint", names(Endpoint::ALL.iter().map(|e| json!(e)).collect())),
         ("OrderPaymentState", names(states.iter().map(|s| json!(s)).collect())),
         ("TransportFailure", names(failures.iter().map(|f| json!(f)).collect())),
+        ("Decision", names(decisions.iter().map(|d| json!(d)).collect())),
         (
             "CardBrand",
             names(

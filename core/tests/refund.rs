@@ -58,7 +58,7 @@ fn drive(answers: Vec<Result<HttpResponse, TransportFailure>>) -> (Vec<(Endpoint
                 sent.push((request.endpoint, body));
                 match answers.next().expect("a request past the script") {
                     Ok(r) => op.on_response(&request.id, &r, now),
-                    Err(f) => op.on_transport_failure(&request.id, f, now),
+                    Err(f) => op.on_transport_failure(&request.id, f, None, now),
                 }
             }
             Action::Wait { until_ms } => now = until_ms,

@@ -299,7 +299,7 @@ fn run_flow_case(config: &Value, case: &Value) -> Result<(), String> {
                 if let Some(r) = step.get("respond") {
                     flow.on_response(&request.id, &response_of(r), now);
                 } else if let Some(f) = step.get("fail") {
-                    flow.on_transport_failure(&request.id, failure_of(f.as_str().unwrap()), now);
+                    flow.on_transport_failure(&request.id, failure_of(f.as_str().unwrap()), None, now);
                 }
             }
             Action::Wait { until_ms } => {

@@ -251,7 +251,7 @@ pub fn drive(flow: &mut PaymentFlow, store: &mut FakeStore, faults: &mut dyn Ite
                 now += 5;
                 match store.handle(&request, fault, now) {
                     Outcome::Response(r) => flow.on_response(&request.id, &r, now),
-                    Outcome::Failure(f) => flow.on_transport_failure(&request.id, f, now),
+                    Outcome::Failure(f) => flow.on_transport_failure(&request.id, f, None, now),
                 }
             }
             Action::Wait { until_ms } => {
