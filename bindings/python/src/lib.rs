@@ -245,11 +245,23 @@ impl CoreFlow {
             .on_response(&RequestId(request_id), &response(status, headers, body), now_ms);
     }
 
-    /// Feeds a transport failure (`not_sent`, `maybe_sent`, `timed_out`) for `request_id`.
-    fn on_transport_failure(&self, request_id: String, failure: &str, now_ms: u64) -> PyResult<()> {
+    /// Feeds a transport failure (`not_sent`, `maybe_sent`, `timed_out`) for `request_id`, with
+    /// the exception's text as its `cause` (scrubbed by the core).
+    #[pyo3(signature = (request_id, failure, now_ms, cause=None))]
+    fn on_transport_failure(&self, request_id: String, failure: &str, now_ms: u64, cause: Option<&str>) -> PyResult<()> {
         let failure: TransportFailure = enum_from_str(failure, "failure")?;
-        self.op().on_transport_failure(&RequestId(request_id), failure, now_ms);
+        self.op().on_transport_failure(&RequestId(request_id), failure, cause, now_ms);
         Ok(())
+    }
+
+    /// Records the operation's events from now on (see `bcpay_core::observe`).
+    fn observe(&self) {
+        self.op().observe();
+    }
+
+    /// The events recorded since the last call, as a JSON list (`[]` when none).
+    fn take_events(&self) -> String {
+        json_api::to_json(&self.op().take_events())
     }
 
     /// Ends the operation for a caller that gave up: `(message, details_json)` of the error.
@@ -306,10 +318,19 @@ impl CoreJournaled {
             .on_response(&RequestId(request_id), &response(status, headers, body), now_ms);
     }
 
-    fn on_transport_failure(&self, request_id: String, failure: &str, now_ms: u64) -> PyResult<()> {
+    #[pyo3(signature = (request_id, failure, now_ms, cause=None))]
+    fn on_transport_failure(&self, request_id: String, failure: &str, now_ms: u64, cause: Option<&str>) -> PyResult<()> {
         let failure: TransportFailure = enum_from_str(failure, "failure")?;
-        self.op().on_transport_failure(&RequestId(request_id), failure, now_ms);
+        self.op().on_transport_failure(&RequestId(request_id), failure, cause, now_ms);
         Ok(())
+    }
+
+    fn observe(&self) {
+        self.op().observe();
+    }
+
+    fn take_events(&self) -> String {
+        json_api::to_json(&self.op().take_events())
     }
 
     /// Ends the payment for a caller that gave up: `(message, details_json)` of the error; poll

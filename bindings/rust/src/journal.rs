@@ -36,8 +36,16 @@ impl<T: Transport> Client<T> {
         let record = journal.get(order_id)?.map(|text| JournalRecord::read(&text)).transpose()?;
         let mut op = self.session().pay_journaled(order_id, payment, record, options, now_ms(), None);
         let mut storage_error = None;
+        let watched = self.watched();
+        if watched {
+            op.observe();
+        }
         loop {
-            match op.poll(now_ms()) {
+            let step = op.poll(now_ms());
+            if watched {
+                self.emit(op.take_events());
+            }
+            match step {
                 JournalStep::Write { record } => match journal.put(&record) {
                     Ok(()) => op.written(),
                     Err(e) if storage_error.is_none() => {
@@ -54,7 +62,7 @@ impl<T: Transport> Client<T> {
                 },
                 JournalStep::Send { request } => match self.transport().send(&request).await {
                     Ok(response) => op.on_response(&request.id, &Zeroizing::new(response), now_ms()),
-                    Err(failure) => op.on_transport_failure(&request.id, failure, now_ms()),
+                    Err(e) => op.on_transport_failure(&request.id, e.failure, e.cause.as_deref(), now_ms()),
                 },
                 JournalStep::Wait { until_ms } => crate::sleep_until(until_ms).await,
                 JournalStep::Finished { record, skipped } => {

@@ -19,7 +19,7 @@ pub mod journal;
 mod transport;
 
 pub use bcpay_core::*;
-pub use transport::{ReqwestTransport, Transport};
+pub use transport::{ReqwestTransport, Transport, TransportError};
 
 use bcpay_core::model::*;
 use bcpay_core::session::PreparedPayment;
@@ -69,9 +69,80 @@ use js_sys::wasm_bindgen::JsCast;
 /// A BigCommerce Payments client for one store: a core [`Session`] (the store's API, shared rate
 /// limiter, entropy and default options) driven over a [`Transport`]. Payments and single calls
 /// run through the same loop, so single calls wait for the limiter and retry by the core's rule.
+///
+/// Every request, response, transport failure and decision (wait, retry, reconcile, give up) is
+/// a [`FlowEvent`]: emitted as a `tracing` event with target `bcpay` (requests and responses at
+/// DEBUG, transport failures at WARN, decisions at INFO) and handed to the
+/// [`on_event`](Self::on_event) listener, if any. No event holds a secret.
 pub struct Client<T: Transport = ReqwestTransport> {
     session: Session,
     transport: T,
+    listener: Option<EventListener>,
+}
+
+/// A function that receives each [`FlowEvent`] of every operation a [`Client`] runs.
+pub type EventListener = std::sync::Arc<dyn Fn(&FlowEvent) + Send + Sync>;
+
+/// `event` as a `tracing` event (target `bcpay`), its fields as the event's fields.
+fn emit_tracing(event: &FlowEvent) {
+    match event {
+        FlowEvent::Request {
+            endpoint,
+            request_id,
+            method,
+            url,
+            attempt,
+        } => tracing::debug!(
+            target: "bcpay",
+            endpoint = endpoint.as_str(),
+            request_id = request_id.as_str(),
+            method = method.as_str(),
+            url = url.as_str(),
+            attempt,
+            "request"
+        ),
+        FlowEvent::Response {
+            endpoint,
+            request_id,
+            status,
+            elapsed_ms,
+            attempt,
+            server_request_id,
+        } => tracing::debug!(
+            target: "bcpay",
+            endpoint = endpoint.as_str(),
+            request_id = request_id.as_str(),
+            status,
+            elapsed_ms,
+            attempt,
+            server_request_id = server_request_id.as_deref(),
+            "response"
+        ),
+        FlowEvent::TransportFailure {
+            endpoint,
+            request_id,
+            failure,
+            cause,
+            elapsed_ms,
+            attempt,
+        } => tracing::warn!(
+            target: "bcpay",
+            endpoint = endpoint.as_str(),
+            request_id = request_id.as_str(),
+            failure = failure.as_str(),
+            cause = cause.as_deref(),
+            elapsed_ms,
+            attempt,
+            "transport failure"
+        ),
+        FlowEvent::Decision { decision, reason, wait_ms } => tracing::info!(
+            target: "bcpay",
+            decision = ?decision,
+            reason = reason.as_str(),
+            wait_ms,
+            "decision"
+        ),
+    }
 }
 
 impl Client<ReqwestTransport> {
@@ -129,6 +200,29 @@ impl<T: Transport> Client<T> {
         Client {
             session: Session::new(config, RateLimitConfig::default()),
             transport,
+            listener: None,
+        }
+    }
+
+    /// Hands every [`FlowEvent`] of this client's operations to `listener` (as well as to
+    /// `tracing`). The listener runs on the task that drives the operation: keep it quick.
+    pub fn on_event(mut self, listener: impl Fn(&FlowEvent) + Send + Sync + 'static) -> Self {
+        self.listener = Some(std::sync::Arc::new(listener));
+        self
+    }
+
+    /// Whether anyone watches: a listener, or a `tracing` subscriber interested in `bcpay`.
+    pub(crate) fn watched(&self) -> bool {
+        self.listener.is_some() || tracing::enabled!(target: "bcpay", tracing::Level::ERROR)
+    }
+
+    /// Hands the events an operation recorded to `tracing` and the listener.
+    pub(crate) fn emit(&self, events: Vec<FlowEvent>) {
+        for event in events {
+            emit_tracing(&event);
+            if let Some(listener) = &self.listener {
+                listener(&event);
+            }
         }
     }
 
@@ -213,19 +307,27 @@ impl<T: Transport> Client<T> {
     /// completes first.
     pub async fn drive_until(&self, mut op: Operation, cancel: impl std::future::Future<Output = ()>) -> Result<CallOutput, PaymentError> {
         let mut cancel = std::pin::pin!(cancel);
+        let watched = self.watched();
+        if watched {
+            op.observe();
+        }
         loop {
-            match op.poll(now_ms()) {
+            let action = op.poll(now_ms());
+            if watched {
+                self.emit(op.take_events());
+            }
+            match action {
                 Action::Send { request } => {
                     let sent = within(self.transport.send(&request), op.deadline_ms());
                     match first(sent, cancel.as_mut()).await {
                         Some(Some(Ok(response))) => op.on_response(&request.id, &Zeroizing::new(response), now_ms()),
-                        Some(Some(Err(failure))) => op.on_transport_failure(&request.id, failure, now_ms()),
-                        Some(None) | None => return Err(op.cancel(now_ms())),
+                        Some(Some(Err(e))) => op.on_transport_failure(&request.id, e.failure, e.cause.as_deref(), now_ms()),
+                        Some(None) | None => return Err(self.stopped(&mut op, watched)),
                     }
                 }
                 Action::Wait { until_ms } => {
                     if first(sleep_until(until_ms), cancel.as_mut()).await.is_none() {
-                        return Err(op.cancel(now_ms()));
+                        return Err(self.stopped(&mut op, watched));
                     }
                 }
                 Action::Awaiting { .. } => unreachable!("every outcome is reported before polling again"),
@@ -233,6 +335,15 @@ impl<T: Transport> Client<T> {
                 Action::Failed { error } => return Err(error),
             }
         }
+    }
+
+    /// Cancels `op` (its caller gave up or its time ran out) and reports that decision too.
+    fn stopped(&self, op: &mut Operation, watched: bool) -> PaymentError {
+        let error = op.cancel(now_ms());
+        if watched {
+            self.emit(op.take_events());
+        }
+        error
     }
 
     async fn call(&self, call: Call) -> Result<CallOutput, PaymentError> {

@@ -10,7 +10,54 @@ use std::future::Future;
 /// the flow resends payments only then.
 pub trait Transport {
     /// Sends `request` exactly as built.
-    fn send(&self, request: &HttpRequest) -> impl Future<Output = Result<HttpResponse, TransportFailure>>;
+    fn send(&self, request: &HttpRequest) -> impl Future<Output = Result<HttpResponse, TransportError>>;
+}
+
+/// Why a transport got no response: the [`TransportFailure`] that decides what the flow may do,
+/// and the library's or the OS's words for it, which the core scrubs and keeps on the error and
+/// the transport-failure event (`connect: Connection refused`, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransportError {
+    /// Whether the server may have seen the request.
+    pub failure: TransportFailure,
+    /// What happened, in the transport's words.
+    pub cause: Option<String>,
+}
+
+impl TransportError {
+    /// `failure`, in `cause`'s words.
+    pub fn new(failure: TransportFailure, cause: impl Into<String>) -> TransportError {
+        TransportError {
+            failure,
+            cause: Some(cause.into()),
+        }
+    }
+}
+
+impl From<TransportFailure> for TransportError {
+    fn from(failure: TransportFailure) -> TransportError {
+        TransportError { failure, cause: None }
+    }
+}
+
+/// A reqwest error's text with its sources (`error sending request: client error (Connect):
+/// tcp connect error: Connection refused (os error 111)`): the top line alone hides the cause.
+fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let part = e.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = e.source();
+    }
+    text
+}
+
+fn reqwest_error(error: &reqwest::Error) -> TransportError {
+    TransportError::new(classify_reqwest_error(error), describe(error))
 }
 
 /// The default transport: one pooled reqwest client that never follows a redirect, a total
@@ -73,7 +120,7 @@ pub fn classify_reqwest_error(error: &reqwest::Error) -> TransportFailure {
 }
 
 impl Transport for ReqwestTransport {
-    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportFailure> {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
@@ -89,7 +136,7 @@ impl Transport for ReqwestTransport {
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
-        let response = builder.send().await.map_err(|e| classify_reqwest_error(&e))?;
+        let response = builder.send().await.map_err(|e| reqwest_error(&e))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -110,8 +157,8 @@ impl Transport for ReqwestTransport {
                     }
                 }
                 Ok(None) => break,
-                Err(e) if e.is_timeout() => return Err(TransportFailure::TimedOut),
-                Err(_) => return Err(TransportFailure::MaybeSent),
+                Err(e) if e.is_timeout() => return Err(TransportError::new(TransportFailure::TimedOut, describe(&e))),
+                Err(e) => return Err(TransportError::new(TransportFailure::MaybeSent, describe(&e))),
             }
         }
         Ok(HttpResponse { status, headers, body })

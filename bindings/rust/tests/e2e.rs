@@ -424,7 +424,12 @@ async fn real_reset_after_commit_is_reconciled_and_refused_connection_is_not_sen
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Transport);
-    assert_eq!(e.detail.as_deref(), Some("transport failure: not_sent"));
+    // The cause is kept: the OS's words, not just the class of failure.
+    let detail = e.detail.as_deref().unwrap_or_default();
+    assert!(
+        detail.starts_with("transport failure: not_sent (") && detail.contains("Connection refused"),
+        "{detail}"
+    );
 }
 
 #[tokio::test]
@@ -579,4 +584,39 @@ async fn a_prepared_payment_is_one_request_when_the_shopper_pays() {
     assert_eq!((r.requests_sent, r.order_state), (1, OrderPaymentState::Paid));
     assert_eq!(r.amount_paid.map(|a| a.to_string()).as_deref(), Some("25.00"));
     assert_eq!(charges(&sandbox, o), 1);
+}
+
+#[tokio::test]
+async fn a_refused_connection_keeps_its_cause() {
+    // A port nothing listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let config = ClientConfig::new("abc123", ApiToken::new("unreachable-token"))
+        .unwrap()
+        .with_api_base(&base)
+        .unwrap()
+        .with_payments_base(&base)
+        .unwrap();
+    let failures = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&failures);
+    let options = FlowOptions {
+        max_attempts: 1,
+        ..FlowOptions::default()
+    };
+    let client = Client::with_transport(config, ReqwestTransport::new(2_000))
+        .with_options(options)
+        .on_event(move |e| {
+            if let bcpay::FlowEvent::TransportFailure { cause, .. } = e {
+                seen.lock().unwrap().push(cause.clone());
+            }
+        });
+    let e = client.get_order(215).await.unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("transport failure: not_sent (") && text.to_lowercase().contains("connection refused"),
+        "{text}"
+    );
+    let failures = failures.lock().unwrap().clone();
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].as_deref().is_some_and(|c| text.contains(c)), "{failures:?}");
 }

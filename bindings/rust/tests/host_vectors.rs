@@ -4,7 +4,10 @@
 use bcpay::json_api::input;
 use bcpay::model::{NewOrder, Payment, RefundItem, RefundQuoteRequest, RefundRequest};
 use bcpay::secret::ApiToken;
-use bcpay::{Client, ClientConfig, FlowOptions, HttpRequest, HttpResponse, MethodsQuery, PaymentError, Transport, TransportFailure};
+use bcpay::{
+    Client, ClientConfig, FlowEvent, FlowOptions, HttpRequest, HttpResponse, MethodsQuery, PaymentError, Transport, TransportError,
+    TransportFailure,
+};
 use serde_json::{Value, json};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -21,7 +24,7 @@ struct Scripted {
 }
 
 impl Transport for Scripted {
-    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportFailure> {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         self.asked.lock().unwrap().push(request.endpoint.as_str().to_owned());
         let step = self
             .script
@@ -31,15 +34,19 @@ impl Transport for Scripted {
             .unwrap_or_else(|| json!({"status": 599, "body_text": "script ran out"}));
         if let Some(ms) = step["hang_ms"].as_u64() {
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            return Err(TransportFailure::TimedOut);
+            return Err(TransportFailure::TimedOut.into());
         }
         if let Some(failure) = step["throw"].as_str() {
             // Rust transports return a typed failure; a "foreign" error has no Rust form but
             // `MaybeSent`, the rule for anything a transport cannot vouch for.
-            return Err(match failure {
+            let failure = match failure {
                 "not_sent" => TransportFailure::NotSent,
                 "timed_out" => TransportFailure::TimedOut,
                 _ => TransportFailure::MaybeSent,
+            };
+            return Err(TransportError {
+                failure,
+                cause: step["cause"].as_str().map(str::to_owned),
             });
         }
         let headers = step["headers"]
@@ -122,6 +129,25 @@ mod erased {
     }
 }
 
+/// An event as the vectors' README projects it ("Events").
+fn projected(event: &FlowEvent) -> Option<String> {
+    Some(match event {
+        FlowEvent::Request { endpoint, attempt, .. } => format!("request {endpoint} {attempt}"),
+        FlowEvent::Response { endpoint, status, .. } => format!("response {endpoint} {status}"),
+        FlowEvent::TransportFailure {
+            endpoint, failure, cause, ..
+        } => match cause {
+            Some(cause) => format!("transport_failure {endpoint} {failure}: {cause}"),
+            None => format!("transport_failure {endpoint} {failure}"),
+        },
+        FlowEvent::Decision { decision, .. } => match serde_json::to_value(decision).unwrap() {
+            Value::String(d) if d == "wait" => return None,
+            Value::String(d) => d,
+            other => panic!("decision {other}"),
+        },
+    })
+}
+
 fn check_ok(want: &Value, got: &Value) -> Result<(), String> {
     for (k, w) in want.as_object().unwrap() {
         let g = if k == "len" {
@@ -176,7 +202,11 @@ async fn scenario(config: &Value, case: &Value) -> Result<(), String> {
         script: Mutex::new(case["script"].as_array().unwrap().iter().cloned().collect()),
         asked: Mutex::new(Vec::new()),
     };
-    let client = Client::with_transport(config, transport).with_options(options);
+    let events = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&events);
+    let client = Client::with_transport(config, transport)
+        .with_options(options)
+        .on_event(move |e| seen.lock().unwrap().extend(projected(e)));
     let started = Instant::now();
     let outcome = run(&client, case).await;
     let elapsed = started.elapsed().as_millis() as u64;
@@ -189,6 +219,12 @@ async fn scenario(config: &Value, case: &Value) -> Result<(), String> {
     let asked = client.transport().asked.lock().unwrap().clone();
     if json!(asked) != expect["requests"] {
         return Err(format!("requests {asked:?} != {}", expect["requests"]));
+    }
+    if let Some(want) = expect.get("events") {
+        let got = events.lock().unwrap().clone();
+        if &json!(got) != want {
+            return Err(format!("events {got:#?} != {want:#}"));
+        }
     }
     if elapsed > case["max_ms"].as_u64().unwrap() {
         return Err(format!("took {elapsed} ms"));

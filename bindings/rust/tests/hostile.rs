@@ -37,7 +37,11 @@ async fn run(scenario: Value, payment: Payment, secrets: Vec<String>) -> Result<
     let order_id = order(&setup, 0, 20.0).await;
     let before = sandbox.ledger()["requests"].clone();
     sandbox.set_faults(serde_json::from_value::<Faults>(scenario["faults"].clone()).unwrap());
-    let client = hostile_client(&sandbox, &scenario);
+    // Every event the client reports, as a listener receives it: scanned for secrets below.
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&events);
+    let client = hostile_client(&sandbox, &scenario)
+        .on_event(move |e| seen.lock().unwrap().push(format!("{e:?} {}", serde_json::to_string(e).unwrap())));
     let started = Instant::now();
     let outcome = client.pay(order_id, vec![payment]).await;
     let seconds = started.elapsed().as_secs_f64();
@@ -77,6 +81,15 @@ async fn run(scenario: Value, payment: Payment, secrets: Vec<String>) -> Result<
             }
         }
         (other, want) => return fail(format!("expected {want}, got {other:?}")),
+    }
+    let events = events.lock().unwrap().join("\n");
+    if events.is_empty() {
+        return fail("no events reported".into());
+    }
+    for s in secrets.iter().filter(|s| s.len() > 3) {
+        if events.contains(s.as_str()) {
+            return fail(format!("a secret leaked into an event: {s}"));
+        }
     }
     let charges = ledger["orders"]
         .as_array()

@@ -29,7 +29,7 @@ mod signed;
 pub mod types;
 
 pub use signed::{
-    ErrorDetails, FlowOptions, HttpResponse, OrderPaymentStatus, PaymentReceipt, RateLimitConfig, RetryAdvice, TransactionPage,
+    ErrorDetails, FlowEvent, FlowOptions, HttpResponse, OrderPaymentStatus, PaymentReceipt, RateLimitConfig, RetryAdvice, TransactionPage,
 };
 
 uniffi::setup_scaffolding!("bcpay");
@@ -1192,9 +1192,9 @@ impl CoreOperation {
     }
 
     /// `onTransportFailure`, then `poll` at the same `now_ms`, in one call.
-    pub fn fail(&self, request_id: String, failure: TransportFailure, now_ms: u64) -> Action {
+    pub fn fail(&self, request_id: String, failure: TransportFailure, cause: Option<String>, now_ms: u64) -> Action {
         let mut op = lock(&self.op);
-        op.on_transport_failure(&RequestId(request_id), failure, now_ms);
+        op.on_transport_failure(&RequestId(request_id), failure, cause.as_deref(), now_ms);
         action(op.poll(now_ms))
     }
 
@@ -1203,9 +1203,21 @@ impl CoreOperation {
         lock(&self.op).on_response(&RequestId(request_id), &response.into(), now_ms);
     }
 
-    /// Feeds the failure of request `request_id` at `now_ms`.
-    pub fn on_transport_failure(&self, request_id: String, failure: TransportFailure, now_ms: u64) {
-        lock(&self.op).on_transport_failure(&RequestId(request_id), failure, now_ms);
+    /// Feeds the failure of request `request_id` at `now_ms`, with the transport's words for it
+    /// (`cause`, scrubbed by the core) when there are any.
+    pub fn on_transport_failure(&self, request_id: String, failure: TransportFailure, cause: Option<String>, now_ms: u64) {
+        lock(&self.op).on_transport_failure(&RequestId(request_id), failure, cause.as_deref(), now_ms);
+    }
+
+    /// Records the operation's events from now on (`bcpay_core::observe`); a client calls it only
+    /// when it has a listener, so one without pays nothing.
+    pub fn observe(&self) {
+        lock(&self.op).observe();
+    }
+
+    /// The events recorded since the last call.
+    pub fn take_events(&self) -> Vec<FlowEvent> {
+        lock(&self.op).take_events().into_iter().map(FlowEvent::from).collect()
     }
 
     /// Ends the operation because the caller gave up (a cancelled task or future) or its time

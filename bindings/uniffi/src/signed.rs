@@ -23,6 +23,103 @@ fn signed32(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
 
+/// What an operation did or decided (`bcpay_core::FlowEvent`), for a listener. The variants are
+/// named apart from the types their fields hold (`TransportFailed`, not `TransportFailure`): a
+/// Kotlin sealed class's nested name would shadow the type inside it.
+#[derive(uniffi::Enum, Clone, Debug, PartialEq, Eq)]
+pub enum FlowEvent {
+    /// A request goes out: its attempt is 1 for the first send of the call, 2 for the first
+    /// retry, …; the URL holds no secret (those travel in headers).
+    RequestSent {
+        endpoint: Endpoint,
+        request_id: String,
+        method: String,
+        url: String,
+        attempt: i32,
+    },
+    /// A response came in `elapsed_ms` after the send; `server_request_id` is the server's id of
+    /// the exchange when it sent one (the id to quote to BigCommerce).
+    ResponseReceived {
+        endpoint: Endpoint,
+        request_id: String,
+        status: i32,
+        elapsed_ms: i64,
+        attempt: i32,
+        server_request_id: Option<String>,
+    },
+    /// The request got no response; `cause` is the transport's words for it, scrubbed.
+    TransportFailed {
+        endpoint: Endpoint,
+        request_id: String,
+        failure: bcpay_core::TransportFailure,
+        cause: Option<String>,
+        elapsed_ms: i64,
+        attempt: i32,
+    },
+    /// What the operation does next, and why; `wait_ms` when it waits first.
+    Decided {
+        decision: bcpay_core::Decision,
+        reason: String,
+        wait_ms: Option<i64>,
+    },
+}
+
+impl From<bcpay_core::FlowEvent> for FlowEvent {
+    fn from(event: bcpay_core::FlowEvent) -> Self {
+        use bcpay_core::FlowEvent as E;
+        match event {
+            E::Request {
+                endpoint,
+                request_id,
+                method,
+                url,
+                attempt,
+            } => FlowEvent::RequestSent {
+                endpoint,
+                request_id: request_id.0,
+                method: method.as_str().to_owned(),
+                url,
+                attempt: signed32(attempt),
+            },
+            E::Response {
+                endpoint,
+                request_id,
+                status,
+                elapsed_ms,
+                attempt,
+                server_request_id,
+            } => FlowEvent::ResponseReceived {
+                endpoint,
+                request_id: request_id.0,
+                status: i32::from(status),
+                elapsed_ms: signed(elapsed_ms),
+                attempt: signed32(attempt),
+                server_request_id,
+            },
+            E::TransportFailure {
+                endpoint,
+                request_id,
+                failure,
+                cause,
+                elapsed_ms,
+                attempt,
+            } => FlowEvent::TransportFailed {
+                endpoint,
+                request_id: request_id.0,
+                failure,
+                cause,
+                elapsed_ms: signed(elapsed_ms),
+                attempt: signed32(attempt),
+            },
+            E::Decision { decision, reason, wait_ms } => FlowEvent::Decided {
+                decision,
+                reason,
+                wait_ms: wait_ms.map(signed),
+            },
+        }
+    }
+}
+
 /// What the server answered, as the host hands it to the core.
 #[derive(uniffi::Record)]
 pub struct HttpResponse {

@@ -12,6 +12,7 @@ use bcpay_core::model::{
     PaymentStatus, ProcessedPayment, Refund, RefundItem, RefundPayment, RefundPaymentOption, RefundPaymentRequest, RefundQuote,
     RefundQuoteRequest, RefundRequest, StoredInstrument, SupportedInstrument, Transaction, TransactionType,
 };
+use bcpay_core::observe::Decision;
 use bcpay_core::secret::InstrumentToken;
 use bcpay_core::validate::FieldState;
 
@@ -104,6 +105,17 @@ pub enum TransportFailure {
     NotSent,
     MaybeSent,
     TimedOut,
+}
+
+/// A choice an operation makes (`bcpay_core::observe::Decision`).
+#[uniffi::remote(Enum)]
+pub enum Decision {
+    Wait,
+    Retry,
+    Reconcile,
+    Settled,
+    GiveUp,
+    Done,
 }
 
 /// One HTTP header.

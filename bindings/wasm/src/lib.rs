@@ -5,7 +5,7 @@
 //! response bodies as bytes. The two crossings every request makes use plain lines instead:
 //! response headers (`name\nvalue\n…`) and a request to send (`send\nid\nendpoint\n…`), which
 //! cost both sides less than JSON. JSON text rather than serde-wasm-bindgen keeps the module
-//! small (the package's budget is 100 KB gzipped) and V8's `JSON.parse` is fast.
+//! small (the package's budget is 103 KB gzipped) and V8's `JSON.parse` is fast.
 //! Every `PaymentError` becomes a real JS `Error` named `BcpayError` with the error's fields as
 //! `details`; input that does not fit is a `BcpayError` of kind `validation` naming the path,
 //! never a panic.
@@ -412,16 +412,39 @@ impl BcpayFlow {
         self.poll(now_ms)
     }
 
-    /// Feeds a transport failure (`not_sent`, `maybe_sent`, `timed_out`) for request `id`.
+    /// Feeds a transport failure (`not_sent`, `maybe_sent`, `timed_out`) for request `id`, with
+    /// the thrown error's text (`cause`, scrubbed by the core) when there is one.
     #[wasm_bindgen(js_name = onTransportFailure)]
-    pub fn on_transport_failure(&mut self, id: String, failure: &str, now_ms: f64) -> Result<(), JsValue> {
+    pub fn on_transport_failure(&mut self, id: String, failure: &str, cause: Option<String>, now_ms: f64) -> Result<(), JsValue> {
         let failure = json_api::transport_failure(failure, "failure").map_err(|e| js_error(&e))?;
+        let (id, cause) = (RequestId(id), cause.as_deref());
         match &mut self.op {
-            Op::Core(op) => op.on_transport_failure(&RequestId(id), failure, now_ms as u64),
+            Op::Core(op) => op.on_transport_failure(&id, failure, cause, now_ms as u64),
             #[cfg(feature = "journal")]
-            Op::Journaled(op, ..) => op.on_transport_failure(&RequestId(id), failure, now_ms as u64),
+            Op::Journaled(op, ..) => op.on_transport_failure(&id, failure, cause, now_ms as u64),
         }
         Ok(())
+    }
+
+    /// Records the operation's events from now on (`bcpay_core::observe`): only a client with
+    /// listeners calls it, so one without pays nothing.
+    pub fn observe(&mut self) {
+        match &mut self.op {
+            Op::Core(op) => op.observe(),
+            #[cfg(feature = "journal")]
+            Op::Journaled(op, ..) => op.observe(),
+        }
+    }
+
+    /// The events recorded since the last call, as a JSON array (the core's serde names).
+    #[wasm_bindgen(js_name = takeEvents)]
+    pub fn take_events(&mut self) -> String {
+        let events = match &mut self.op {
+            Op::Core(op) => op.take_events(),
+            #[cfg(feature = "journal")]
+            Op::Journaled(op, ..) => op.take_events(),
+        };
+        to_json(&events)
     }
 
     /// Ends the operation for a caller that gave up (an aborted signal, a passed deadline): the
