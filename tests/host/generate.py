@@ -53,10 +53,14 @@ def problem(status, title, code=None, headers=None):
     return ok(status, body, headers)
 
 
-def throw(failure):
+def throw(failure, cause=None):
     """The transport throws: `not_sent`, `maybe_sent`, `timed_out` as the host's typed transport
-    error, `foreign` as any other exception (a bug in a custom transport)."""
-    return {"throw": failure}
+    error, `foreign` as any other exception (a bug in a custom transport). `cause`: the error's
+    text (the library's or the OS's words), which the core keeps, scrubbed."""
+    step = {"throw": failure}
+    if cause is not None:
+        step["cause"] = cause
+    return step
 
 
 def hang(ms=3000):
@@ -98,10 +102,13 @@ def after(ms):
 scenarios = []
 
 
-def s(name, call, args, script, expect, options=None, cancel_after_ms=None, dynamic_only=False, max_ms=None):
+def s(name, call, args, script, expect, options=None, cancel_after_ms=None, dynamic_only=False, max_ms=None, events=None):
     """One scenario. `call` is the endpoint name (or `pay`); `args` its arguments in the core's
     names; `script` the transport's answers in order. `dynamic_only`: input a typed host cannot
-    express (its compiler refuses it), run by npm and Python only."""
+    express (its compiler refuses it), run by npm and Python only. `events`: what the host's
+    public hook or logger reports, each event as README.md's "Events" projects it."""
+    if events is not None:
+        expect = {**expect, "events": events}
     case = {"name": name, "call": call, "args": args, "script": script, "expect": expect}
     if options:
         case["options"] = options
@@ -119,7 +126,8 @@ def requests(*endpoints):
 
 # --- single calls: the limiter and the one resend rule ------------------------------------------
 s("a 429 on a read is waited out and sent again", "get_order", {"order_id": 215}, [R_429, R_ORDER],
-  {"ok": {"id": 215}, "requests": requests("get_order", "get_order")}, FAST)
+  {"ok": {"id": 215}, "requests": requests("get_order", "get_order")}, FAST,
+  events=["request get_order 1", "response get_order 429", "retry", "request get_order 2", "response get_order 200", "done"])
 s("a 429 on create_order is waited out: refused before processing, even for a write", "create_order", {"order": NEW_ORDER}, [R_429, R_CREATED],
   {"ok": {"id": 216}, "requests": requests("create_order", "create_order")}, FAST)
 s("5xx on a read is retried with backoff", "get_order", {"order_id": 215}, [R_503, R_503, R_ORDER],
@@ -131,12 +139,21 @@ s("5xx on create_order is not resent: a second order could be made", "create_ord
 s("5xx on capture is not resent and says reconcile", "capture_payment", {"order_id": 215}, [problem(502, "Bad Gateway")],
   {"error": error("ServerError", "server", RECONCILE, status=502), "requests": requests("capture_payment")}, FAST)
 s("not_sent on a read is sent again", "get_order", {"order_id": 215}, [throw("not_sent"), R_ORDER],
-  {"ok": {"id": 215}, "requests": requests("get_order", "get_order")}, FAST)
+  {"ok": {"id": 215}, "requests": requests("get_order", "get_order")}, FAST,
+  events=["request get_order 1", "transport_failure get_order not_sent", "retry", "request get_order 2", "response get_order 200", "done"])
+s("a transport error keeps its cause on the error and the event, without the store's token", "get_order", {"order_id": 215},
+  [throw("not_sent", "connect ECONNREFUSED 127.0.0.1:9 (X-Auth-Token: host-vectors-token)")] * 2,
+  {"error": error("NoResponseError", "transport",
+                  message="transport: No response from the server — transport failure: not_sent (connect ECONNREFUSED 127.0.0.1:9 (X-Auth-Token: [redacted]))"),
+   "requests": requests("get_order", "get_order")}, {**FAST, "max_attempts": 2},
+  events=["request get_order 1", "transport_failure get_order not_sent: connect ECONNREFUSED 127.0.0.1:9 (X-Auth-Token: [redacted])", "retry",
+          "request get_order 2", "transport_failure get_order not_sent: connect ECONNREFUSED 127.0.0.1:9 (X-Auth-Token: [redacted])", "give_up"])
 s("timed_out on a read is sent again (reads are safe to repeat)", "get_order", {"order_id": 215}, [throw("timed_out"), R_ORDER],
   {"ok": {"id": 215}, "requests": requests("get_order", "get_order")}, FAST)
 s("maybe_sent on create_order is not resent", "create_order", {"order": NEW_ORDER}, [throw("maybe_sent")],
   {"error": error("NoResponseError", "transport", after(1000), message="transport: No response from the server — transport failure: maybe_sent"),
-   "requests": requests("create_order")}, FAST)
+   "requests": requests("create_order")}, FAST,
+  events=["request create_order 1", "transport_failure create_order maybe_sent", "give_up"])
 s("maybe_sent on capture says reconcile", "capture_payment", {"order_id": 215}, [throw("maybe_sent")],
   {"error": error("NoResponseError", "transport", RECONCILE), "requests": requests("capture_payment")}, FAST)
 s("timed_out on a refund says reconcile", "create_refund", {"order_id": 215, "request": REFUND}, [throw("timed_out")],
@@ -300,7 +317,17 @@ s("an unknown key in a payment is named, not dropped", "pay",
 
 # --- payments ----------------------------------------------------------------------------------
 s("a payment: methods, token, process", "pay", {"order_id": 215, "payments": [CARD]}, [R_METHODS, R_TOKEN, R_PAID],
-  {"ok": {"payments": 1}, "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment")}, FAST)
+  {"ok": {"payments": 1}, "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment")}, FAST,
+  events=["request get_payment_methods 1", "response get_payment_methods 200", "request create_payment_access_token 1",
+          "response create_payment_access_token 201", "request process_payment 1", "response process_payment 201", "done"])
+s("a payment that may have been taken is reconciled from the order, never sent again", "pay", {"order_id": 215, "payments": [CARD]},
+  [R_METHODS, R_TOKEN, throw("maybe_sent"), txs(("credit_card", 60.98, "stripe.card")), order_at(11)],
+  {"ok": {"payments": 1, "order_state": "paid"},
+   "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment", "get_order_transactions", "get_order")}, FAST,
+  events=["request get_payment_methods 1", "response get_payment_methods 200", "request create_payment_access_token 1",
+          "response create_payment_access_token 201", "request process_payment 1", "transport_failure process_payment maybe_sent", "reconcile",
+          "request get_order_transactions 1", "response get_order_transactions 200", "request get_order 1", "response get_order 200",
+          "settled", "done"])
 s("a token answered 503 is asked for again inside a payment", "pay", {"order_id": 215, "payments": [CARD]},
   [R_METHODS, R_503, R_TOKEN, R_PAID],
   {"ok": {"payments": 1}, "requests": requests("get_payment_methods", "create_payment_access_token", "create_payment_access_token", "process_payment")}, FAST)
