@@ -165,13 +165,32 @@ export class TransportError extends Error {
   static [Symbol.hasInstance](value: unknown): boolean {
     return isInstance(this, value);
   }
+  /** The words bcpay keeps for the failure, scrubbed, on the error and the `transport_failure`
+   * event: `options.reason`, else what `options.cause` says (`describeError`). */
+  readonly reason: string | undefined;
   constructor(
     readonly failure: TransportFailure,
     message: string,
+    options: { cause?: unknown; reason?: string } = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = options.reason ?? (options.cause === undefined ? undefined : describeError(options.cause));
     brand(this, "TransportError");
   }
+}
+
+/**
+ * A thrown value's words, with the causes it wraps: Node's `fetch` throws `TypeError: fetch
+ * failed` around `Error: connect ECONNREFUSED 127.0.0.1:9`, which gives `TypeError: fetch failed:
+ * connect ECONNREFUSED 127.0.0.1:9`. A `TransportError` gives its `reason`.
+ */
+export function describeError(err: unknown): string | undefined {
+  if (err instanceof TransportError) return err.reason;
+  if (!(err instanceof Error)) return err === undefined || err === null ? undefined : String(err);
+  const words = [`${err.name}: ${err.message}`];
+  let cause: unknown = err.cause;
+  for (let depth = 0; cause instanceof Error && depth < 3; depth++, cause = cause.cause) words.push(cause.message);
+  return words.join(": ");
 }
 
 // Connection-level errors raised before any byte of the request is written (Node's undici).

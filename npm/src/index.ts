@@ -9,6 +9,7 @@ import type { BcpayApi, BcpayFlow } from "./generated/bcpay_wasm.js";
 import { WASM_BASE64 } from "./generated/bcpay_wasm_bytes.js";
 import type {
   FieldError,
+  FlowEvent,
   FlowOptions,
   Header,
   HttpRequest,
@@ -40,6 +41,7 @@ import {
   BcpayError,
   camelKey,
   classifyFetchError,
+  describeError,
   fromCore,
   toCamel,
   toJson,
@@ -167,7 +169,7 @@ export function fetchTransport(options: { timeoutMs?: number; maxBodyBytes?: num
         signal,
       });
     } catch (err) {
-      throw new TransportError(classifyFetchError(err), `request ${request.id} (${request.endpoint}) got no response`);
+      throw new TransportError(classifyFetchError(err), `request ${request.id} (${request.endpoint}) got no response`, { cause: err });
     }
     const headers: Header[] = [];
     response.headers.forEach((value, name) => headers.push({ name, value }));
@@ -176,7 +178,7 @@ export function fetchTransport(options: { timeoutMs?: number; maxBodyBytes?: num
       body = await readCapped(response, maxBodyBytes + 1);
     } catch (err) {
       // The status arrived, so the server acted; a body that breaks off is not a clean failure.
-      throw new TransportError(signal.aborted || classifyFetchError(err) === "timed_out" ? "timed_out" : "maybe_sent", `response to ${request.id} broke off`);
+      throw new TransportError(signal.aborted || classifyFetchError(err) === "timed_out" ? "timed_out" : "maybe_sent", `response to ${request.id} broke off`, { cause: err });
     }
     return { status: response.status, headers, body };
   };
@@ -289,11 +291,19 @@ class Operation {
   onResponse(requestId: string, response: HttpResponse, nowMs: number): void {
     core(() => this.#op.onResponse(requestId, response.status, headerLines(response.headers), response.body, nowMs));
   }
-  onTransportFailure(requestId: string, failure: TransportFailure, nowMs: number): void {
-    core(() => this.#op.onTransportFailure(requestId, failure, nowMs));
+  onTransportFailure(requestId: string, failure: TransportFailure, nowMs: number, cause?: string): void {
+    core(() => this.#op.onTransportFailure(requestId, failure, cause, nowMs));
   }
   cancel(nowMs: number): BcpayError {
     return fromCore(core(() => this.#op.cancel(nowMs))) as BcpayError;
+  }
+  /** Records events from now on (see `Client.on`). */
+  observe(): void {
+    this.#op.observe();
+  }
+  /** The events recorded since the last call. */
+  takeEvents(): FlowEvent[] {
+    return toCamel<FlowEvent[]>(JSON.parse(this.#op.takeEvents()));
   }
   get deadlineMs(): number | undefined {
     return this.#op.deadlineMs();
@@ -349,8 +359,9 @@ export class PaymentFlow {
   onResponse(requestId: string, response: HttpResponse, nowMs: number = Date.now()): void {
     this.#op.onResponse(requestId, response, nowMs);
   }
-  onTransportFailure(requestId: string, failure: TransportFailure, nowMs: number = Date.now()): void {
-    this.#op.onTransportFailure(requestId, failure, nowMs);
+  /** `cause`: the thrown error's words (`describeError`), scrubbed by the core. */
+  onTransportFailure(requestId: string, failure: TransportFailure, nowMs: number = Date.now(), cause?: string): void {
+    this.#op.onTransportFailure(requestId, failure, nowMs, cause);
   }
   /** Ends the flow for a caller that gave up; the error says whether a payment may have been sent. */
   cancel(nowMs: number = Date.now()): BcpayError {
@@ -420,7 +431,18 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   });
 }
 
-type Exchange = { response: HttpResponse } | { failure: TransportFailure } | { stopped: true };
+type Exchange = { response: HttpResponse } | { failure: TransportFailure; cause: string | undefined } | { stopped: true };
+
+/** What a thrown transport error comes to: a `TransportError` says itself; anything else a custom
+ * transport throws may have come after sending, so it is `maybe_sent`. */
+function failureOf(err: unknown): Exchange {
+  return { failure: err instanceof TransportError ? err.failure : "maybe_sent", cause: describeError(err) };
+}
+
+/** The events `Client.on` takes: each event type, or `event` for all of them. */
+export type EventName = FlowEvent["type"] | "event";
+/** A listener of `Client.on`. */
+export type EventListener<E extends EventName = "event"> = (event: E extends "event" ? FlowEvent : Extract<FlowEvent, { type: E }>) => void;
 
 /** @internal Stores a journal record (`bcpay/billing`). */
 export type JournalPut = (orderId: number, state: string, record: string) => void;
@@ -430,6 +452,7 @@ type JournaledFactory = (orderId: string, payment: string, record: string | unde
 export class Client {
   readonly #api: BcpayApi;
   readonly #transport: Transport;
+  readonly #listeners = new Map<EventName, Set<(event: FlowEvent) => void>>();
 
   constructor(options: ClientOptions = {}) {
     // Everything but the host's own objects goes to the core, which refuses a key it does not
@@ -546,7 +569,7 @@ export class Client {
       try {
         return { response: await this.#transport(request) };
       } catch (err) {
-        return { failure: err instanceof TransportError ? err.failure : "maybe_sent" };
+        return failureOf(err);
       } finally {
         request.body?.fill(0);
       }
@@ -560,7 +583,7 @@ export class Client {
       if (signal?.aborted) return { stopped: true };
       const sent = this.#transport(request, { signal: abort.signal }).then(
         (response): Exchange => ({ response }),
-        (err: unknown): Exchange => ({ failure: err instanceof TransportError ? err.failure : "maybe_sent" }),
+        failureOf,
       );
       return await Promise.race([sent, stopped]);
     } finally {
@@ -572,12 +595,56 @@ export class Client {
   }
 
   /**
+   * Calls `listener` with each event of every operation this client runs (in the spirit of
+   * stripe-node's `on('request' | 'response')`): `request` (endpoint, request id, method, URL
+   * without secrets, attempt), `response` (status, elapsed ms, the server's request id),
+   * `transport_failure` (with the thrown error's scrubbed words), `decision` (retry, reconcile,
+   * settled, give up, done, with its reason), or `event` for all of them. A listener that throws
+   * is ignored: its bug cannot abandon a payment mid-flight. With no listener the core records
+   * nothing.
+   */
+  on<E extends EventName>(name: E, listener: EventListener<E>): this {
+    const set = this.#listeners.get(name) ?? new Set();
+    set.add(listener as (event: FlowEvent) => void);
+    this.#listeners.set(name, set);
+    return this;
+  }
+
+  /** Removes a listener `on` added. */
+  off<E extends EventName>(name: E, listener: EventListener<E>): this {
+    this.#listeners.get(name)?.delete(listener as (event: FlowEvent) => void);
+    return this;
+  }
+
+  /** Starts recording `op`'s events when anyone listens; the function that hands them over. */
+  #watch(op: Operation): (() => void) | undefined {
+    let listening = false;
+    for (const set of this.#listeners.values()) if (set.size > 0) listening = true;
+    if (!listening) return undefined;
+    op.observe();
+    return () => {
+      for (const event of op.takeEvents()) {
+        for (const name of [event.type, "event"] as const) {
+          for (const listener of this.#listeners.get(name) ?? []) {
+            try {
+              listener(event);
+            } catch {
+              // A listener's failure is its own; the payment goes on.
+            }
+          }
+        }
+      }
+    };
+  }
+
+  /**
    * Ends an operation whose caller gave up: throws the core's error, unless the operation
    * answers even then (a relayed payment's envelope, from one more poll).
    */
-  static #stopped(op: Operation, answersAfterCancel: boolean): Json {
+  static #stopped(op: Operation, answersAfterCancel: boolean, emit: (() => void) | undefined): Json {
     const error = op.cancel(Date.now());
     const after = answersAfterCancel ? op.poll(Date.now()) : undefined;
+    emit?.();
     if (after?.type === "done") return after.output;
     throw error;
   }
@@ -585,23 +652,25 @@ export class Client {
   /** Drives an operation to its end: the one loop behind `pay` and every single call. */
   async #drive(op: Operation, signal?: AbortSignal, answersAfterCancel = false): Promise<Json> {
     try {
+      const emit = this.#watch(op);
       let step = op.poll(Date.now());
       for (;;) {
+        emit?.();
         switch (step.type) {
           case "send": {
             const { request } = step;
             const outcome = await this.#send(request, op.deadlineMs, signal);
-            if ("stopped" in outcome) return Client.#stopped(op, answersAfterCancel);
+            if ("stopped" in outcome) return Client.#stopped(op, answersAfterCancel, emit);
             if ("response" in outcome) {
               step = op.respond(request.id, outcome.response, Date.now());
             } else {
-              op.onTransportFailure(request.id, outcome.failure, Date.now());
+              op.onTransportFailure(request.id, outcome.failure, Date.now(), outcome.cause);
               step = op.poll(Date.now());
             }
             break;
           }
           case "wait":
-            if (await sleep(step.untilMs - Date.now(), signal)) return Client.#stopped(op, answersAfterCancel);
+            if (await sleep(step.untilMs - Date.now(), signal)) return Client.#stopped(op, answersAfterCancel, emit);
             step = op.poll(Date.now());
             break;
           case "awaiting":

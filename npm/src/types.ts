@@ -43,6 +43,54 @@ export type Endpoint =
 /** Why a transport got no response: decides whether a payment may be resent. */
 export type TransportFailure = "not_sent" | "maybe_sent" | "timed_out";
 
+/** What an operation chose to do next (see `FlowEvent`). */
+export type Decision = "wait" | "retry" | "reconcile" | "settled" | "give_up" | "done";
+
+/**
+ * What an operation did or decided, as `Client.on` hands it over. No event holds a secret: the
+ * URL carries none (tokens travel in headers, which events leave out) and a cause is scrubbed.
+ */
+export type FlowEvent =
+  | {
+      type: "request";
+      endpoint: Endpoint;
+      /** Matches the request's response, failure and errors. */
+      requestId: string;
+      method: "GET" | "POST";
+      url: string;
+      /** 1 for the first send of the call, 2 for the first retry, … */
+      attempt: number;
+    }
+  | {
+      type: "response";
+      endpoint: Endpoint;
+      requestId: string;
+      status: number;
+      /** From the send to the response. */
+      elapsedMs: number;
+      attempt: number;
+      /** The server's id of the exchange (`x-request-id`, `x-correlation-id`, `cf-ray`), to quote to BigCommerce. */
+      serverRequestId: string | null;
+    }
+  | {
+      type: "transport_failure";
+      endpoint: Endpoint;
+      requestId: string;
+      failure: TransportFailure;
+      /** The thrown error's words (`fetch failed: connect ECONNREFUSED 127.0.0.1:9`), scrubbed of secrets. */
+      cause: string | null;
+      elapsedMs: number;
+      attempt: number;
+    }
+  | {
+      type: "decision";
+      decision: Decision;
+      /** Why, in a sentence. */
+      reason: string;
+      /** How long the operation waits before its next request, when it waits. */
+      waitMs: number | null;
+    };
+
 /** A new card (raw card data). */
 export interface CardInstrument {
   type: "card";

@@ -106,15 +106,21 @@ test("a timeout after the gateway charged is reconciled, charged once", async ()
   assert.equal(await ledgerCharges(base, id), 1);
 });
 
-test("connection refused is not_sent", async () => {
+test("connection refused is not_sent, and keeps its cause", async () => {
   // A port that was just free: nothing listens there.
   const server = createServer();
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   const port = server.address().port;
   await new Promise((r) => server.close(r));
   const c = clientFor(`http://127.0.0.1:${port}`, { flowOptions: { maxAttempts: 2, backoffBaseMs: 1 } });
-  await assert.rejects(c.getOrder(1), (e) => e.kind === "transport" && e.detail === "transport failure: not_sent");
-  await assert.rejects(c.pay(5, { instrument: card("4242424242424242"), paymentMethodId: "stripe.card" }), (e) => e.kind === "transport" && e.detail === "transport failure: not_sent");
+  const failures = [];
+  c.on("transport_failure", (e) => failures.push(e));
+  // The runtime's words: Node says ECONNREFUSED, Deno and Bun their own; each says it after the failure.
+  const refused = (e) => e.kind === "transport" && e.detail.startsWith("transport failure: not_sent (") && e.detail.length > "transport failure: not_sent ()".length;
+  await assert.rejects(c.getOrder(1), refused);
+  await assert.rejects(c.pay(5, { instrument: card("4242424242424242"), paymentMethodId: "stripe.card" }), refused);
+  assert.equal(failures.length, 4, "two attempts of get_order, two of get_payment_methods");
+  assert.ok(failures.every((f) => f.failure === "not_sent" && f.cause && f.requestId && f.endpoint), JSON.stringify(failures));
 });
 
 test("rate limit: no 429 reaches the caller", async () => {

@@ -27,7 +27,7 @@ function scripted(script) {
       });
     }
     if ("throw" in step) {
-      return Promise.reject(step.throw === "foreign" ? new TypeError("a bug in a custom transport") : new TransportError(step.throw, "scripted"));
+      return Promise.reject(step.throw === "foreign" ? new TypeError("a bug in a custom transport") : new TransportError(step.throw, "scripted", { reason: step.cause }));
     }
     const headers = Object.entries(step.headers ?? {}).map(([name, value]) => ({ name, value }));
     const body = "body_text" in step ? enc.encode(step.body_text) : enc.encode(JSON.stringify(step.body));
@@ -99,9 +99,28 @@ function checkError(want, e) {
   if (want.message) assert.ok(e.message.startsWith(want.message), `message ${JSON.stringify(e.message)}`);
 }
 
+/** An event as tests/host/README.md ("Events") projects it; `wait` decisions are left out. */
+function projected(e) {
+  switch (e.type) {
+    case "request":
+      return `request ${e.endpoint} ${e.attempt}`;
+    case "response":
+      return `response ${e.endpoint} ${e.status}`;
+    case "transport_failure":
+      return `transport_failure ${e.endpoint} ${e.failure}${e.cause ? `: ${e.cause}` : ""}`;
+    default:
+      return e.decision === "wait" ? undefined : e.decision;
+  }
+}
+
 async function scenario(c) {
   const { transport, asked } = scripted(c.script);
   const client = new Client({ storeHash: vectors.config.store_hash, apiToken: vectors.config.api_token, transport, flowOptions: toCamel(c.options ?? {}) });
+  const events = [];
+  client.on("event", (e) => {
+    const line = projected(e);
+    if (line) events.push(line);
+  });
   const abort = new AbortController();
   if (c.cancel_after_ms !== undefined) setTimeout(() => abort.abort(), c.cancel_after_ms);
   const started = Date.now();
@@ -120,6 +139,7 @@ async function scenario(c) {
     checkError(c.expect.error, err);
   }
   assert.deepEqual(asked, c.expect.requests, "requests");
+  if (c.expect.events) assert.deepEqual(events, c.expect.events, "events");
   assert.ok(elapsed <= c.max_ms, `took ${elapsed} ms`);
 }
 

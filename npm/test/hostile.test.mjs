@@ -33,6 +33,8 @@ async function run(scenario) {
   const before = (await admin(base, "ledger")).requests;
   await admin(base, "faults", scenario.faults);
   const c = clientFor(base, { timeoutMs: scenario.timeout_ms ?? 10_000, flowOptions: toCamel(scenario.options ?? {}) });
+  const events = [];
+  c.on("event", (e) => events.push(JSON.stringify(e)));
   const started = performance.now();
   let receipt, error;
   try {
@@ -60,6 +62,12 @@ async function run(scenario) {
       assert.ok(!texts.includes(s), `${where}: a secret leaked into the error: ${texts}`);
       if (s.length > 3) assert.ok(!String(error).includes(s) && !JSON.stringify(error).includes(s), `${where}: a secret leaked`);
     }
+  }
+  // Every event the listener heard, whole, holds no secret either.
+  assert.ok(events.length > 0, `${where}: the listener heard no event`);
+  for (const s of world.secrets.filter((s) => s.length > 3)) {
+    const leak = events.find((e) => e.includes(s));
+    assert.ok(!leak, `${where}: a secret leaked in an event: ${leak}`);
   }
   const charges = ledger.orders.find((o) => o.order_id === id)?.charges.length ?? 0;
   assert.equal(charges, expect.charges, `${where}: charges`);
