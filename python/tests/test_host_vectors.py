@@ -28,7 +28,7 @@ def _response(step: Dict[str, Any]) -> HttpResponse:
 def _raise(step: Dict[str, Any]) -> None:
     if step["throw"] == "foreign":
         raise ValueError("a bug in a custom transport")
-    raise NoResponse(step["throw"])
+    raise NoResponse(step["throw"], step.get("cause", ""))
 
 
 class Scripted:
@@ -102,8 +102,34 @@ def _plain(value: Any) -> Any:
     return as_dict() if as_dict else value
 
 
-def _check(c: Dict[str, Any], got: Any, error: Optional[BaseException], asked: List[str], elapsed_ms: float) -> None:
+def _projected(event: Dict[str, Any]) -> Optional[str]:
+    """An event as tests/host/README.md ("Events") projects it; ``wait`` decisions are left out."""
+    kind = event["type"]
+    if kind == "request":
+        return f"request {event['endpoint']} {event['attempt']}"
+    if kind == "response":
+        return f"response {event['endpoint']} {event['status']}"
+    if kind == "transport_failure":
+        return f"transport_failure {event['endpoint']} {event['failure']}" + (f": {event['cause']}" if event.get("cause") else "")
+    return None if event["decision"] == "wait" else event["decision"]
+
+
+class Heard:
+    """The ``on_event`` hook of a scenario's client: each event, projected."""
+
+    def __init__(self) -> None:
+        self.lines: List[str] = []
+
+    def __call__(self, event: Dict[str, Any]) -> None:
+        line = _projected(event)
+        if line is not None:
+            self.lines.append(line)
+
+
+def _check(c: Dict[str, Any], got: Any, error: Optional[BaseException], asked: List[str], elapsed_ms: float, heard: Heard) -> None:
     expect = c["expect"]
+    if "events" in expect:
+        assert heard.lines == expect["events"]
     if "ok" in expect:
         assert error is None, f"unexpected {error!r}"
         for k, w in expect["ok"].items():
@@ -145,19 +171,21 @@ def _client_args() -> Dict[str, Any]:
 @pytest.mark.parametrize("c", [c for c in SCENARIOS if not _needs_interruption(c)], ids=lambda c: c["name"])
 def test_sync_client(c: Dict[str, Any]) -> None:
     transport = Scripted(c["script"])
-    client = Client(**_client_args(), transport=transport, flow_options=c.get("options"))
+    heard = Heard()
+    client = Client(**_client_args(), transport=transport, flow_options=c.get("options"), on_event=heard)
     started = time.monotonic()
     got, error = None, None
     try:
         got = _calls(client, c)()
     except BaseException as e:  # noqa: BLE001 - the scenario says what it must be
         error = e
-    _check(c, got, error, transport.asked, (time.monotonic() - started) * 1000)
+    _check(c, got, error, transport.asked, (time.monotonic() - started) * 1000, heard)
 
 
 async def _run_async(c: Dict[str, Any]) -> None:
     transport = AsyncScripted(c["script"])
-    client = AsyncClient(**_client_args(), transport=transport, flow_options=c.get("options"))
+    heard = Heard()
+    client = AsyncClient(**_client_args(), transport=transport, flow_options=c.get("options"), on_event=heard)
     started = time.monotonic()
     got, error = None, None
     task = asyncio.ensure_future(_calls(client, c)())
@@ -167,7 +195,7 @@ async def _run_async(c: Dict[str, Any]) -> None:
         got = await task
     except BaseException as e:  # noqa: BLE001
         error = e
-    _check(c, got, error, transport.asked, (time.monotonic() - started) * 1000)
+    _check(c, got, error, transport.asked, (time.monotonic() - started) * 1000, heard)
 
 
 def test_async_client_every_scenario() -> None:
@@ -221,3 +249,37 @@ def test_results_are_plain_json_objects_and_read_only() -> None:
     with pytest.raises(TypeError):
         receipt["order_id"] = 1
     assert repr(receipt).startswith("PaymentReceipt(order_id=215, payments=(ProcessedPayment(id='tx-1'")
+
+
+def _scenario(name: str) -> Dict[str, Any]:
+    return next(c for c in SCENARIOS if c["name"] == name)
+
+
+def test_the_bcpay_logger_gets_each_event_with_its_fields_as_extra(caplog: pytest.LogCaptureFixture) -> None:
+    """Without a hook, the ``bcpay`` logger alone is enough to watch: requests and responses at
+    DEBUG, decisions and transport failures at INFO, each field an attribute of the record."""
+    c = _scenario("a transport error keeps its cause on the error and the event, without the store's token")
+    client = Client(**_client_args(), transport=Scripted(c["script"]), flow_options=c.get("options"))
+    with caplog.at_level("DEBUG", logger="bcpay"), pytest.raises(BcpayError):
+        _calls(client, c)()
+    records = [r for r in caplog.records if r.name == "bcpay"]
+    assert [getattr(r, "event") for r in records] == ["request", "transport_failure", "decision", "request", "transport_failure", "decision"]
+    request, failure, decision = records[:3]
+    assert (request.levelname, getattr(request, "endpoint"), getattr(request, "attempt"), getattr(request, "method")) == ("DEBUG", "get_order", 1, "GET")
+    assert getattr(request, "url").endswith("/v2/orders/215")
+    assert (failure.levelname, getattr(failure, "failure")) == ("INFO", "not_sent")
+    assert getattr(failure, "cause") == "connect ECONNREFUSED 127.0.0.1:9 (X-Auth-Token: [redacted])"
+    assert (getattr(decision, "decision"), getattr(decision, "wait_ms") is not None) == ("retry", True)
+    assert getattr(records[-1], "decision") == "give_up"
+    # Nothing bcpay logs holds the store's token.
+    assert not [r for r in records if VECTORS["config"]["api_token"] in r.getMessage() + json.dumps(r.__dict__, default=str)]
+
+
+def test_a_hook_that_raises_cannot_abandon_a_payment() -> None:
+    c = _scenario("a payment: methods, token, process")
+
+    def broken(event: bcpay.FlowEvent) -> None:
+        raise RuntimeError("a bug in the user's hook")
+
+    client = Client(**_client_args(), transport=Scripted(c["script"]), flow_options=c.get("options"), on_event=broken)
+    assert len(_calls(client, c)().payments) == 1

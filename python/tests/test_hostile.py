@@ -3,10 +3,11 @@ httpx transport, each scenario on its own sandbox, all at once; plus inputs Pyth
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -35,7 +36,9 @@ def run(scenario: Dict[str, Any]) -> Optional[str]:
         before = admin(url, "ledger")["requests"]
         admin(url, "faults", scenario["faults"])
         timeout = scenario.get("timeout_ms", 10_000) / 1000
-        with bcpay.Client("abc123", "sandbox-token", api_base=url, payments_base=url, timeout=timeout, flow_options=scenario.get("options", {})) as c:
+        heard: List[Dict[str, Any]] = []
+        with bcpay.Client("abc123", "sandbox-token", api_base=url, payments_base=url, timeout=timeout, flow_options=scenario.get("options", {}),
+                          on_event=heard.append) as c:
             started = time.monotonic()
             receipt, error = None, None
             try:
@@ -67,6 +70,13 @@ def run(scenario: Dict[str, Any]) -> Optional[str]:
         for s in WORLD["secrets"]:
             if s in texts or (len(s) > 3 and s in shown):
                 return f"{name}: a secret leaked into the error: {texts}"
+    # Every event the hook heard, whole, holds no secret either.
+    if not heard:
+        return f"{name}: the hook heard no event"
+    for s in (s for s in WORLD["secrets"] if len(s) > 3):
+        leak = next((e for e in heard if s in json.dumps(e)), None)
+        if leak is not None:
+            return f"{name}: a secret leaked in an event: {leak}"
     charges = next((len(o["charges"]) for o in ledger["orders"] if o["order_id"] == order_id), 0)
     if charges != expect["charges"]:
         return f"{name}: {charges} charges"
@@ -83,10 +93,33 @@ def run(scenario: Dict[str, Any]) -> Optional[str]:
     return None
 
 
+class Records(logging.Handler):
+    """Every record of the ``bcpay`` logger, as its text and its ``extra`` fields."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.texts: List[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.texts.append(f"{record.getMessage()} {json.dumps(record.__dict__, default=str)}")
+
+
 def test_every_hostile_scenario() -> None:
-    with ThreadPoolExecutor(max_workers=len(WORLD["scenarios"])) as pool:
-        failures = [f for f in pool.map(run, WORLD["scenarios"]) if f]
+    logger, records = logging.getLogger("bcpay"), Records()
+    logger.addHandler(records)
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        with ThreadPoolExecutor(max_workers=len(WORLD["scenarios"])) as pool:
+            failures = [f for f in pool.map(run, WORLD["scenarios"]) if f]
+    finally:
+        logger.removeHandler(records)
+        logger.setLevel(level)
     assert failures == [], "\n".join(failures)
+    # The log lines of every scenario, at DEBUG, hold no secret.
+    assert records.texts, "the bcpay logger wrote nothing"
+    for s in (s for s in WORLD["secrets"] if len(s) > 3):
+        assert not [t for t in records.texts if s in t], f"a secret leaked into a log record: {s}"
 
 
 @pytest.mark.parametrize("config", WORLD["configs"], ids=lambda c: c["name"])

@@ -14,7 +14,7 @@ from bcpay import _models
 SHAPES = json.loads((Path(__file__).resolve().parents[2] / "tests" / "types" / "outputs.json").read_text())
 # Shapes Python does not hand out: single transaction pages, the app's card-form check (an app
 # concern, not a billing script's), and retry advice (an attribute of BcpayError, checked below).
-NOT_RECORDS = {"TransactionPage", "FieldCheck", "CardFormCheck", "RetryAdvice"}
+NOT_RECORDS = {"TransactionPage", "FieldCheck", "CardFormCheck", "RetryAdvice", "FlowEvent"}
 
 
 @pytest.mark.parametrize("name", sorted(set(SHAPES["records"]) - NOT_RECORDS))
@@ -43,3 +43,20 @@ def test_retry_advice_carries_each_kind_the_core_gives() -> None:
     fields = set(bcpay.RetryAdvice._fields)
     for advice in SHAPES["records"]["RetryAdvice"]:
         assert set(advice) <= fields, f"{advice} has fields RetryAdvice lacks: {sorted(set(advice) - fields)}"
+
+
+def test_each_event_shape_declares_exactly_the_cores_fields() -> None:
+    """Events reach ``on_event`` as the core's plain dicts; each ``type`` has its TypedDict."""
+    shapes = {"request": bcpay.RequestEvent, "response": bcpay.ResponseEvent, "transport_failure": bcpay.TransportFailureEvent,
+              "decision": bcpay.DecisionEvent}
+    seen = set()
+    for sample in SHAPES["records"]["FlowEvent"]:
+        cls = shapes[sample["type"]]
+        seen.add(sample["type"])
+        hints = typing.get_type_hints(cls)
+        assert set(hints) == set(sample), f"{cls.__name__}: declared {sorted(hints)}, the core sends {sorted(sample)}"
+        for field, value in sample.items():
+            if value is None:
+                assert type(None) in typing.get_args(hints[field]), f"{cls.__name__}.{field}: the core sends null, but it is not Optional"
+    assert seen == set(shapes)
+    assert list(typing.get_args(bcpay.Decision)) == SHAPES["enums"]["Decision"]

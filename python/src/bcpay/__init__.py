@@ -9,6 +9,7 @@ from ._client import (
     AsyncHttpxTransport,
     AsyncTransport,
     Client,
+    EventHook,
     HttpxTransport,
     NoResponse,
     PaymentFlow,
@@ -52,7 +53,10 @@ from ._errors import (
     ValidationError,
 )
 from ._models import (
+    Decision,
+    DecisionEvent,
     FieldError,
+    FlowEvent,
     HttpRequest,
     HttpResponse,
     Order,
@@ -64,6 +68,9 @@ from ._models import (
     PreparedPayment,
     ProcessedPayment,
     Refund,
+    RequestEvent,
+    ResponseEvent,
+    TransportFailureEvent,
     RefundPayment,
     RefundPaymentOption,
     RefundQuote,
@@ -84,4 +91,5 @@ __all__ = [
     "PaymentFlow", "PaymentMethod", "PaymentReceipt", "ProcessedPayment", "RateLimitedError", "Refund", "RefundPayment", "RefundPaymentOption", "RefundQuote",
     "RetryAdvice", "StoredInstrument", "SupportedInstrument", "SyncTransport", "Transaction", "TransportError",
     "ValidationError", "classify_httpx_error",
+    "Decision", "DecisionEvent", "EventHook", "FlowEvent", "RequestEvent", "ResponseEvent", "TransportFailureEvent",
 ]

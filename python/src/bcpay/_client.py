@@ -3,7 +3,7 @@ HTTP (httpx), time and sleeping, and turns JSON into typed records and errors in
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union, cast
 
 # httpx, asyncio, json and logging are imported where first used: together they are most of
 # `import bcpay`'s time, and a script that never logs or never awaits should not pay for them.
@@ -49,6 +49,7 @@ from . import _core
 from ._errors import BcpayError, from_details
 from ._models import (
     FieldError,
+    FlowEvent,
     HttpRequest,
     HttpResponse,
     Order,
@@ -92,11 +93,45 @@ def _core_call(f: Callable[[], T]) -> T:
 
 class NoResponse(Exception):
     """Raised by a transport when no response arrived. ``failure`` is ``"not_sent"`` (the server
-    certainly never saw the request), ``"maybe_sent"`` or ``"timed_out"``."""
+    certainly never saw the request), ``"maybe_sent"`` or ``"timed_out"``; ``message``, what
+    happened in the library's or the OS's words, is kept (scrubbed) on the error and the
+    ``transport_failure`` event."""
 
     def __init__(self, failure: str, message: str = "") -> None:
         super().__init__(message or failure)
         self.failure = failure
+        self.cause: Optional[str] = message or None
+
+
+EventHook = Callable[[FlowEvent], None]
+"""Receives each event of an operation as a plain dict (``FlowEvent``): ``type`` (``request``,
+``response``, ``transport_failure``, ``decision``) and the core's fields (README, "Watching
+payments"). An exception it raises is dropped: a hook's bug cannot abandon a payment mid-flight."""
+
+# The `bcpay` logger's level per event type: requests and responses are detail, the rest is
+# what an operator wants to see (why the flow waited, retried, reconciled or gave up).
+_LEVELS = {"request": 10, "response": 10, "transport_failure": 20, "decision": 20}
+
+
+def _log_event(event: Dict[str, Any]) -> None:
+    """``event`` as a record of the ``bcpay`` logger, its fields as ``extra`` attributes
+    (``record.endpoint``, ``record.status``, …; ``record.event`` is its type)."""
+    kind = event["type"]
+    logger = _log()
+    level = _LEVELS.get(kind, 20)
+    if not logger.isEnabledFor(level):
+        return
+    extra = {("event" if k == "type" else k): v for k, v in event.items()}
+    if kind == "request":
+        logger.log(level, "bcpay %s %s %s %s (attempt %s)", event["request_id"], event["endpoint"], event["method"], event["url"], event["attempt"], extra=extra)
+    elif kind == "response":
+        logger.log(level, "bcpay %s %s answered %s in %s ms", event["request_id"], event["endpoint"], event["status"], event["elapsed_ms"], extra=extra)
+    elif kind == "transport_failure":
+        logger.log(level, "bcpay %s %s: no response (%s)%s", event["request_id"], event["endpoint"], event["failure"],
+                   f": {event['cause']}" if event.get("cause") else "", extra=extra)
+    else:
+        wait = f" (waits {event['wait_ms']} ms)" if event.get("wait_ms") is not None else ""
+        logger.log(level, "bcpay decision %s: %s%s", event["decision"], event["reason"], wait, extra=extra)
 
 
 def classify_httpx_error(error: Exception) -> str:
@@ -166,7 +201,7 @@ class HttpxTransport:
         except _Deadline:
             raise NoResponse("timed_out", f"{request.endpoint} {request.id}: deadline passed") from None
         except self._errors as e:
-            raise NoResponse(classify_httpx_error(e), f"{request.endpoint} {request.id}: {type(e).__name__}") from None
+            raise NoResponse(classify_httpx_error(e), f"{type(e).__name__}: {e}") from None
 
     def close(self) -> None:
         self._client.close()
@@ -204,7 +239,7 @@ class AsyncHttpxTransport:
         except asyncio.TimeoutError:
             raise NoResponse("timed_out", f"{request.endpoint} {request.id}: deadline passed") from None
         except self._errors as e:
-            raise NoResponse(classify_httpx_error(e), f"{request.endpoint} {request.id}: {type(e).__name__}") from None
+            raise NoResponse(classify_httpx_error(e), f"{type(e).__name__}: {e}") from None
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -220,15 +255,26 @@ def _error(message_and_details: Tuple[str, str]) -> BcpayError:
 
 class _Operation:
     """A core operation (a payment flow or a single call) with its actions decoded; the output of
-    ``done`` is still the core's JSON data."""
+    ``done`` is still the core's JSON data. With ``watch``, the core records its events and each
+    poll hands them over."""
 
-    __slots__ = ("_op",)
+    __slots__ = ("_op", "_watch")
 
-    def __init__(self, op: _core.CoreFlow) -> None:
+    def __init__(self, op: _core.CoreFlow, watch: "Optional[Callable[[List[Dict[str, Any]]], None]]" = None) -> None:
         self._op = op
+        self._watch = watch
+        if watch is not None:
+            op.observe()
+
+    def _emit(self) -> None:
+        if self._watch is not None:
+            events = _loads(self._op.take_events())
+            if events:
+                self._watch(events)
 
     def poll(self, now_ms: Optional[int] = None) -> Tuple[str, Any]:
         kind, payload = self._op.poll(_now_ms() if now_ms is None else now_ms)
+        self._emit()
         if kind == "send":
             return kind, _request(payload)  # type: ignore[arg-type]
         action = _loads(payload)  # type: ignore[arg-type]
@@ -244,21 +290,22 @@ class _Operation:
     def on_response(self, request_id: str, response: HttpResponse, now_ms: Optional[int] = None) -> None:
         self._op.on_response(request_id, response.status, list(response.headers), response.body, _now_ms() if now_ms is None else now_ms)
 
-    def on_transport_failure(self, request_id: str, failure: str, now_ms: Optional[int] = None) -> None:
-        _core_call(lambda: self._op.on_transport_failure(request_id, failure, _now_ms() if now_ms is None else now_ms))
+    def on_transport_failure(self, request_id: str, failure: str, now_ms: Optional[int] = None, cause: Optional[str] = None) -> None:
+        _core_call(lambda: self._op.on_transport_failure(request_id, failure, _now_ms() if now_ms is None else now_ms, cause))
 
     def on_exception(self, request: HttpRequest, error: BaseException) -> None:
         """Tells the operation a request got no response. Only a `NoResponse` can say
         ``not_sent``; any other exception may have come after sending, so it counts as
-        ``maybe_sent`` (a payment is then reconciled, not resent)."""
+        ``maybe_sent`` (a payment is then reconciled, not resent). Its text is the cause."""
         if isinstance(error, NoResponse):
-            self.on_transport_failure(request.id, error.failure)
+            self.on_transport_failure(request.id, error.failure, cause=error.cause)
         else:
-            _log().warning("bcpay %s: transport raised %s; treating as maybe_sent", request.id, type(error).__name__)
-            self.on_transport_failure(request.id, "maybe_sent")
+            self.on_transport_failure(request.id, "maybe_sent", cause=f"{type(error).__name__}: {error}")
 
     def cancel(self, now_ms: Optional[int] = None) -> BcpayError:
-        return _error(self._op.cancel(_now_ms() if now_ms is None else now_ms))
+        error = _error(self._op.cancel(_now_ms() if now_ms is None else now_ms))
+        self._emit()
+        return error
 
     def deadline_ms(self) -> Optional[int]:
         return self._op.deadline_ms()
@@ -281,14 +328,15 @@ class _JournaledOperation(_Operation):
 
     __slots__ = ("_journal", "_journaled")
 
-    def __init__(self, op: _core.CoreJournaled, journal: "Journal") -> None:
-        super().__init__(op)  # type: ignore[arg-type]  # the same interface, plus `written`
+    def __init__(self, op: _core.CoreJournaled, journal: "Journal", watch: "Optional[Callable[[List[Dict[str, Any]]], None]]" = None) -> None:
+        super().__init__(op, watch)  # type: ignore[arg-type]  # the same interface, plus `written`
         self._journaled = op
         self._journal = journal
 
     def poll(self, now_ms: Optional[int] = None) -> Tuple[str, Any]:
         while True:
             kind, payload = self._op.poll(_now_ms() if now_ms is None else now_ms)
+            self._emit()
             if kind == "write":
                 self._write(payload)  # type: ignore[arg-type]
             elif kind == "finished":
@@ -305,6 +353,7 @@ class _JournaledOperation(_Operation):
 
     def cancel(self, now_ms: Optional[int] = None) -> BcpayError:
         error = _error(self._op.cancel(_now_ms() if now_ms is None else now_ms))
+        self._emit()
         kind, payload = self._op.poll(_now_ms())
         if kind == "write" and isinstance(payload, str):
             self._write(payload)
@@ -327,8 +376,8 @@ class PaymentFlow:
     def on_response(self, request_id: str, response: HttpResponse, now_ms: Optional[int] = None) -> None:
         self._op.on_response(request_id, response, now_ms)
 
-    def on_transport_failure(self, request_id: str, failure: str, now_ms: Optional[int] = None) -> None:
-        self._op.on_transport_failure(request_id, failure, now_ms)
+    def on_transport_failure(self, request_id: str, failure: str, now_ms: Optional[int] = None, cause: Optional[str] = None) -> None:
+        self._op.on_transport_failure(request_id, failure, now_ms, cause)
 
     def cancel(self, now_ms: Optional[int] = None) -> BcpayError:
         return self._op.cancel(now_ms)
@@ -359,6 +408,7 @@ class _Base:
         max_response_bytes: Optional[int] = None,
         timeout: float = 30.0,
         shared_limiter: Optional["RedisLimiter"] = None,
+        on_event: Optional[EventHook] = None,
         **unknown: Any,
     ) -> None:
         # Any other keyword goes to the core, which refuses it by name (a ConfigurationError, not
@@ -372,6 +422,26 @@ class _Base:
         timeout_ms, self._max_body_bytes = self._api.transport_limits()
         self._timeout = timeout_ms / 1000
         self._shared = None if shared_limiter is None else shared_limiter.bind(_loads(self._api.shared_payments_limit()))
+        self._on_event = on_event
+
+    def _watch(self) -> "Optional[Callable[[List[Dict[str, Any]]], None]]":
+        """Where an operation's events go: the ``on_event`` hook and the ``bcpay`` logger; ``None``
+        (the core records nothing) when neither listens."""
+        # INFO is the least verbose level bcpay logs at (decisions, transport failures).
+        hook, logging_on = self._on_event, _log().isEnabledFor(20)
+        if hook is None and not logging_on:
+            return None
+
+        def watch(events: List[Dict[str, Any]]) -> None:
+            for event in events:
+                _log_event(event)
+                if hook is not None:
+                    try:
+                        hook(cast(FlowEvent, event))
+                    except Exception:  # noqa: BLE001 - a hook's bug must not abandon a payment mid-flight
+                        pass
+
+        return watch
 
     def _shared_budget(self, request: HttpRequest) -> "Optional[SharedBudget]":
         """The store budget shared through ``shared_limiter`` that ``request`` draws on, if any."""
@@ -383,7 +453,7 @@ class _Base:
     def _flow(self, order_id: Any, payments: Union[Payment, Sequence[Payment]], now_ms: Optional[int], seed: Optional[int], options: Mapping[str, Any]) -> _Operation:
         items = [payments] if isinstance(payments, Mapping) else payments
         opts = _dumps(dict(options)) if options else None
-        return _Operation(_core_call(lambda: self._api.new_flow(_dumps(order_id), _dumps(items), opts, _now_ms() if now_ms is None else now_ms, seed)))
+        return _Operation(_core_call(lambda: self._api.new_flow(_dumps(order_id), _dumps(items), opts, _now_ms() if now_ms is None else now_ms, seed)), self._watch())
 
     def _relay_op(self, body: Union[bytes, bytearray, memoryview, str], expect_order_id: Optional[int]) -> _Operation:
         if isinstance(body, str):
@@ -393,17 +463,17 @@ class _Base:
                 "kind": "validation", "class_name": "ValidationError", "title": "The input is invalid", "retry": {"type": "never"},
                 "field_errors": [{"path": "body", "code": "invalid_input", "description": "body: expected the request body as bytes or str"}]}))
         expect = None if expect_order_id is None else _dumps(expect_order_id)
-        return _Operation(_core_call(lambda: self._api.pay_from_app(bytes(body), expect, _now_ms())))
+        return _Operation(_core_call(lambda: self._api.pay_from_app(bytes(body), expect, _now_ms())), self._watch())
 
     def _journaled_op(self, order_id: Any, payment: Payment, journal: "Journal", options: Mapping[str, Any], now_ms: Optional[int] = None) -> _JournaledOperation:
         stored = journal.get(order_id) if isinstance(order_id, int) and not isinstance(order_id, bool) else None
         opts = _dumps(dict(options)) if options else None
         at = _now_ms() if now_ms is None else now_ms
         op = _core_call(lambda: self._api.pay_journaled(_dumps(order_id), _dumps(payment), stored, opts, at))
-        return _JournaledOperation(op, journal)
+        return _JournaledOperation(op, journal, self._watch())
 
     def _call_op(self, call: str, input: Mapping[str, Any]) -> _Operation:
-        return _Operation(_core_call(lambda: self._api.new_call(call, _dumps(input), _now_ms())))
+        return _Operation(_core_call(lambda: self._api.new_call(call, _dumps(input), _now_ms())), self._watch())
 
     def new_flow(self, order_id: int, payments: Union[Payment, Sequence[Payment]], now_ms: Optional[int] = None, seed: Optional[int] = None, **options: Any) -> PaymentFlow:
         """A payment flow to drive yourself; ``seed`` makes retry jitter repeatable; ``options``
@@ -462,7 +532,6 @@ class Client(_Base):
         while True:
             kind, value = op.poll()
             if kind == "send":
-                _log().debug("bcpay %s %s %s", value.id, value.endpoint, value.method)
                 shared = self._shared_budget(value)
                 if shared is not None:
                     shared.acquire(value.id)
@@ -478,7 +547,6 @@ class Client(_Base):
                 finally:
                     if shared is not None:
                         shared.release(value.id)
-                _log().debug("bcpay %s answered %s", value.id, response.status)
                 op.on_response(value.id, response)
             elif kind == "wait":
                 time.sleep(max(0, value - _now_ms()) / 1000)

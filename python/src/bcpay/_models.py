@@ -3,7 +3,7 @@ fields read as attributes, and it is a plain JSON object to ``json.dumps`` (a na
 print as a bare array). The transport's own types stay named tuples (built positionally)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Literal, NamedTuple, Optional, Tuple, Type, TypeVar, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Literal, NamedTuple, Optional, Tuple, Type, TypedDict, TypeVar, Union, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
 
@@ -200,6 +200,59 @@ Amount = str
 
 OrderPaymentState = Literal["unpaid", "partially_paid", "paid", "already_paid", "ambiguous"]
 """Whether an order is paid, judged from its totals and transactions (the core's rule)."""
+
+Decision = Literal["wait", "retry", "reconcile", "settled", "give_up", "done"]
+"""What an operation chose to do next (a ``decision`` event)."""
+
+
+class RequestEvent(TypedDict):
+    """A request goes out. ``attempt`` is 1 for the first send, 2 for the first retry, …; the URL
+    holds no secret (tokens travel in headers, which events leave out)."""
+
+    type: Literal["request"]
+    endpoint: str
+    request_id: str
+    method: Literal["GET", "POST"]
+    url: str
+    attempt: int
+
+
+class ResponseEvent(TypedDict):
+    """A response came in ``elapsed_ms`` after its send; ``server_request_id`` is the server's id
+    of the exchange (``x-request-id``, ``x-correlation-id``, ``cf-ray``), to quote to BigCommerce."""
+
+    type: Literal["response"]
+    endpoint: str
+    request_id: str
+    status: int
+    elapsed_ms: int
+    attempt: int
+    server_request_id: Optional[str]
+
+
+class TransportFailureEvent(TypedDict):
+    """The request got no response; ``cause`` is the transport's words for it, scrubbed."""
+
+    type: Literal["transport_failure"]
+    endpoint: str
+    request_id: str
+    failure: Literal["not_sent", "maybe_sent", "timed_out"]
+    cause: Optional[str]
+    elapsed_ms: int
+    attempt: int
+
+
+class DecisionEvent(TypedDict):
+    """What the operation does next and why; ``wait_ms`` when it waits first."""
+
+    type: Literal["decision"]
+    decision: Decision
+    reason: str
+    wait_ms: Optional[int]
+
+
+FlowEvent = Union[RequestEvent, ResponseEvent, TransportFailureEvent, DecisionEvent]
+"""What ``on_event`` receives: a plain dict, one of the four shapes by its ``type``."""
 
 
 class PaymentReceipt(Record):
