@@ -17,6 +17,18 @@ public final class Client: @unchecked Sendable {
     public let transport: Transport
     public let flowOptions: FlowOptions
     private let clock: @Sendable () -> UInt64
+    private let listenerLock = NSLock()
+    private var listener: (@Sendable (FlowEvent) -> Void)?
+
+    /// Receives each ``FlowEvent`` of every operation this client runs: each request (endpoint,
+    /// request id, method, URL without secrets, attempt), response (status, elapsed ms, the
+    /// server's request id), transport failure (with its scrubbed cause) and decision (retry,
+    /// reconcile, settled, give up, done, with its reason), on the task that drives the
+    /// operation. Without a listener the core records nothing.
+    public var eventListener: (@Sendable (FlowEvent) -> Void)? {
+        get { listenerLock.lock(); defer { listenerLock.unlock() }; return listener }
+        set { listenerLock.lock(); listener = newValue; listenerLock.unlock() }
+    }
 
     public init(
         storeHash: String,
@@ -50,7 +62,7 @@ public final class Client: @unchecked Sendable {
     /// cancelled or the time budget ran out).
     private enum Exchange: @unchecked Sendable {
         case answered(HttpResponse)
-        case failed(TransportFailure)
+        case failed(TransportFailureError)
         case stopped
     }
 
@@ -63,7 +75,7 @@ public final class Client: @unchecked Sendable {
                 do {
                     return .answered(try await transport.send(request))
                 } catch {
-                    return Task.isCancelled ? .stopped : .failed(transportFailure(of: error).failure)
+                    return Task.isCancelled ? .stopped : .failed(transportFailure(of: error))
                 }
             }
             if let deadlineMs {
@@ -82,16 +94,31 @@ public final class Client: @unchecked Sendable {
     /// Drives `op` to its end.
     private func drive(_ op: CoreOperation) async throws -> CallOutput {
         let deadlineMs = op.deadlineMs()
+        let listener = eventListener
+        if listener != nil { op.observe() }
+        /// Hands what `op` recorded to the listener.
+        func emit() {
+            guard let listener else { return }
+            for event in op.takeEvents() { listener(event) }
+        }
+        /// Ends `op` for a caller that gave up: the error to throw.
+        func stop() -> Error {
+            let error = op.cancel(nowMs: clock())
+            emit()
+            return error
+        }
         var action = op.poll(nowMs: clock())
         while true {
-            if Task.isCancelled { throw op.cancel(nowMs: clock()) }
+            emit()
+            if Task.isCancelled { throw stop() }
             switch action {
             case .send(let request, let id):
                 // respond/fail report the outcome and return the next action in one call.
                 switch await exchange(request, deadlineMs: deadlineMs) {
                 case .answered(let response): action = op.respond(requestId: id, response: response, nowMs: clock())
-                case .failed(let failure): action = op.fail(requestId: id, failure: failure, nowMs: clock())
-                case .stopped: throw op.cancel(nowMs: clock())
+                case .failed(let failed):
+                    action = op.fail(requestId: id, failure: failed.failure, cause: failed.reason, nowMs: clock())
+                case .stopped: throw stop()
                 }
             case .wait(let untilMs):
                 let now = clock()
@@ -99,7 +126,7 @@ public final class Client: @unchecked Sendable {
                     do {
                         try await Task.sleep(nanoseconds: (untilMs - now) * 1_000_000)
                     } catch {
-                        throw op.cancel(nowMs: clock())
+                        throw stop()
                     }
                 }
                 action = op.poll(nowMs: clock())

@@ -6,13 +6,17 @@ import FoundationNetworking
 
 /// Thrown by a ``Transport`` when a request got no response. `failure` tells the core whether the
 /// server may have seen it: a payment is resent only when it certainly was not.
+/// `reason` is the library's or the OS's words for it (by default `underlying`'s description),
+/// which the core scrubs of secrets and keeps on the error and the listener's event.
 public struct TransportFailureError: Error, CustomStringConvertible, @unchecked Sendable {
     public let failure: TransportFailure
     public let underlying: Error?
+    public let reason: String?
 
-    public init(_ failure: TransportFailure, underlying: Error? = nil) {
+    public init(_ failure: TransportFailure, underlying: Error? = nil, reason: String? = nil) {
         self.failure = failure
         self.underlying = underlying
+        self.reason = reason ?? underlying.map(describeCause)
     }
 
     public var description: String { "transport failure: \(failure)" }
@@ -195,6 +199,13 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
 /// Maps what a transport threw onto the core's three kinds of transport failure. Anything
 /// unrecognised is `.maybeSent`: the safe reading, which makes a payment reconcile, not resend.
 /// Once a response has begun (`responded`), nothing is `.notSent`.
+/// An error's words for ``TransportFailureError/reason``: a `URLError`'s code and description
+/// (`URLError -1004: Could not connect to the server.`), else the error as Swift prints it.
+public func describeCause(_ error: Error) -> String {
+    if let e = error as? URLError { return "URLError \(e.code.rawValue): \(e.localizedDescription)" }
+    return String(describing: error)
+}
+
 public func transportFailure(of error: Error, responded: Bool = false) -> TransportFailureError {
     if let e = error as? TransportFailureError { return e }
     if let e = error as? URLError, responded {

@@ -1497,7 +1497,13 @@ public protocol CoreOperationProtocol: AnyObject, Sendable {
     /**
      * `onTransportFailure`, then `poll` at the same `now_ms`, in one call.
      */
-    func fail(requestId: String, failure: TransportFailure, nowMs: UInt64)  -> Action
+    func fail(requestId: String, failure: TransportFailure, cause: String?, nowMs: UInt64)  -> Action
+    
+    /**
+     * Records the operation's events from now on (`bcpay_core::observe`); a client calls it only
+     * when it has a listener, so one without pays nothing.
+     */
+    func observe() 
     
     /**
      * Feeds the response to request `request_id`, received at `now_ms`.
@@ -1505,9 +1511,10 @@ public protocol CoreOperationProtocol: AnyObject, Sendable {
     func onResponse(requestId: String, response: HttpResponse, nowMs: UInt64) 
     
     /**
-     * Feeds the failure of request `request_id` at `now_ms`.
+     * Feeds the failure of request `request_id` at `now_ms`, with the transport's words for it
+     * (`cause`, scrubbed by the core) when there are any.
      */
-    func onTransportFailure(requestId: String, failure: TransportFailure, nowMs: UInt64) 
+    func onTransportFailure(requestId: String, failure: TransportFailure, cause: String?, nowMs: UInt64) 
     
     /**
      * The next thing to do at `now_ms`.
@@ -1519,6 +1526,11 @@ public protocol CoreOperationProtocol: AnyObject, Sendable {
      * allocates native structures (tens of µs under load), so a driver makes one per request.
      */
     func respond(requestId: String, response: HttpResponse, nowMs: UInt64)  -> Action
+    
+    /**
+     * The events recorded since the last call.
+     */
+    func takeEvents()  -> [FlowEvent]
     
 }
 /**
@@ -1610,16 +1622,29 @@ open func deadlineMs() -> UInt64?  {
     /**
      * `onTransportFailure`, then `poll` at the same `now_ms`, in one call.
      */
-open func fail(requestId: String, failure: TransportFailure, nowMs: UInt64) -> Action  {
+open func fail(requestId: String, failure: TransportFailure, cause: String?, nowMs: UInt64) -> Action  {
     return try!  FfiConverterTypeAction_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_bcpay_uniffi_fn_method_coreoperation_fail(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(requestId),
         FfiConverterTypeTransportFailure_lower(failure),
+        FfiConverterOptionString.lower(cause),
         FfiConverterUInt64.lower(nowMs),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Records the operation's events from now on (`bcpay_core::observe`); a client calls it only
+     * when it has a listener, so one without pays nothing.
+     */
+open func observe()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreoperation_observe(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
 }
     
     /**
@@ -1637,14 +1662,16 @@ open func onResponse(requestId: String, response: HttpResponse, nowMs: UInt64)  
 }
     
     /**
-     * Feeds the failure of request `request_id` at `now_ms`.
+     * Feeds the failure of request `request_id` at `now_ms`, with the transport's words for it
+     * (`cause`, scrubbed by the core) when there are any.
      */
-open func onTransportFailure(requestId: String, failure: TransportFailure, nowMs: UInt64)  {try! rustCall() {
+open func onTransportFailure(requestId: String, failure: TransportFailure, cause: String?, nowMs: UInt64)  {try! rustCall() {
         uniffiCallStatus in
     uniffi_bcpay_uniffi_fn_method_coreoperation_on_transport_failure(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(requestId),
         FfiConverterTypeTransportFailure_lower(failure),
+        FfiConverterOptionString.lower(cause),
         FfiConverterUInt64.lower(nowMs),uniffiCallStatus
     )
 }
@@ -1675,6 +1702,18 @@ open func respond(requestId: String, response: HttpResponse, nowMs: UInt64) -> A
         FfiConverterString.lower(requestId),
         FfiConverterTypeHttpResponse_lower(response),
         FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The events recorded since the last call.
+     */
+open func takeEvents() -> [FlowEvent]  {
+    return try!  FfiConverterSequenceTypeFlowEvent.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreoperation_take_events(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -6184,6 +6223,103 @@ public func FfiConverterTypeCardBrand_lower(_ value: CardBrand) -> RustBuffer {
 
 
 /**
+ * A choice an operation makes (`bcpay_core::observe::Decision`).
+ */
+
+public enum Decision: Equatable, Hashable {
+    
+    case wait
+    case retry
+    case reconcile
+    case settled
+    case giveUp
+    case done
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Decision: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDecision: FfiConverterRustBuffer {
+    typealias SwiftType = Decision
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Decision {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .wait
+        
+        case 2: return .retry
+        
+        case 3: return .reconcile
+        
+        case 4: return .settled
+        
+        case 5: return .giveUp
+        
+        case 6: return .done
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Decision, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .wait:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .retry:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .reconcile:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .settled:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .giveUp:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .done:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDecision_lift(_ buf: RustBuffer) throws -> Decision {
+    return try FfiConverterTypeDecision.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDecision_lower(_ value: Decision) -> RustBuffer {
+    return FfiConverterTypeDecision.lower(value)
+}
+
+
+
+/**
  * Which API call a request makes.
  */
 
@@ -6568,6 +6704,133 @@ public func FfiConverterTypeFieldState_lift(_ buf: RustBuffer) throws -> FieldSt
 #endif
 public func FfiConverterTypeFieldState_lower(_ value: FieldState) -> RustBuffer {
     return FfiConverterTypeFieldState.lower(value)
+}
+
+
+
+/**
+ * What an operation did or decided (`bcpay_core::FlowEvent`), for a listener. The variants are
+ * named apart from the types their fields hold (`TransportFailed`, not `TransportFailure`): a
+ * Kotlin sealed class's nested name would shadow the type inside it.
+ */
+
+public enum FlowEvent: Equatable, Hashable {
+    
+    /**
+     * A request goes out: its attempt is 1 for the first send of the call, 2 for the first
+     * retry, …; the URL holds no secret (those travel in headers).
+     */
+    case requestSent(endpoint: Endpoint, requestId: String, method: String, url: String, attempt: Int32
+    )
+    /**
+     * A response came in `elapsed_ms` after the send; `server_request_id` is the server's id of
+     * the exchange when it sent one (the id to quote to BigCommerce).
+     */
+    case responseReceived(endpoint: Endpoint, requestId: String, status: Int32, elapsedMs: Int64, attempt: Int32, serverRequestId: String?
+    )
+    /**
+     * The request got no response; `cause` is the transport's words for it, scrubbed.
+     */
+    case transportFailed(endpoint: Endpoint, requestId: String, failure: TransportFailure, cause: String?, elapsedMs: Int64, attempt: Int32
+    )
+    /**
+     * What the operation does next, and why; `wait_ms` when it waits first.
+     */
+    case decided(decision: Decision, reason: String, waitMs: Int64?
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FlowEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFlowEvent: FfiConverterRustBuffer {
+    typealias SwiftType = FlowEvent
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FlowEvent {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .requestSent(endpoint: try FfiConverterTypeEndpoint.read(from: &buf), requestId: try FfiConverterString.read(from: &buf), method: try FfiConverterString.read(from: &buf), url: try FfiConverterString.read(from: &buf), attempt: try FfiConverterInt32.read(from: &buf)
+        )
+        
+        case 2: return .responseReceived(endpoint: try FfiConverterTypeEndpoint.read(from: &buf), requestId: try FfiConverterString.read(from: &buf), status: try FfiConverterInt32.read(from: &buf), elapsedMs: try FfiConverterInt64.read(from: &buf), attempt: try FfiConverterInt32.read(from: &buf), serverRequestId: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        case 3: return .transportFailed(endpoint: try FfiConverterTypeEndpoint.read(from: &buf), requestId: try FfiConverterString.read(from: &buf), failure: try FfiConverterTypeTransportFailure.read(from: &buf), cause: try FfiConverterOptionString.read(from: &buf), elapsedMs: try FfiConverterInt64.read(from: &buf), attempt: try FfiConverterInt32.read(from: &buf)
+        )
+        
+        case 4: return .decided(decision: try FfiConverterTypeDecision.read(from: &buf), reason: try FfiConverterString.read(from: &buf), waitMs: try FfiConverterOptionInt64.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FlowEvent, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .requestSent(endpoint,requestId,method,url,attempt):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeEndpoint.write(endpoint, into: &buf)
+            FfiConverterString.write(requestId, into: &buf)
+            FfiConverterString.write(method, into: &buf)
+            FfiConverterString.write(url, into: &buf)
+            FfiConverterInt32.write(attempt, into: &buf)
+            
+        
+        case let .responseReceived(endpoint,requestId,status,elapsedMs,attempt,serverRequestId):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeEndpoint.write(endpoint, into: &buf)
+            FfiConverterString.write(requestId, into: &buf)
+            FfiConverterInt32.write(status, into: &buf)
+            FfiConverterInt64.write(elapsedMs, into: &buf)
+            FfiConverterInt32.write(attempt, into: &buf)
+            FfiConverterOptionString.write(serverRequestId, into: &buf)
+            
+        
+        case let .transportFailed(endpoint,requestId,failure,cause,elapsedMs,attempt):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeEndpoint.write(endpoint, into: &buf)
+            FfiConverterString.write(requestId, into: &buf)
+            FfiConverterTypeTransportFailure.write(failure, into: &buf)
+            FfiConverterOptionString.write(cause, into: &buf)
+            FfiConverterInt64.write(elapsedMs, into: &buf)
+            FfiConverterInt32.write(attempt, into: &buf)
+            
+        
+        case let .decided(decision,reason,waitMs):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeDecision.write(decision, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterOptionInt64.write(waitMs, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFlowEvent_lift(_ buf: RustBuffer) throws -> FlowEvent {
+    return try FfiConverterTypeFlowEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFlowEvent_lower(_ value: FlowEvent) -> RustBuffer {
+    return FfiConverterTypeFlowEvent.lower(value)
 }
 
 
@@ -7778,6 +8041,31 @@ fileprivate struct FfiConverterSequenceTypeWireHeader: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeFlowEvent: FfiConverterRustBuffer {
+    typealias SwiftType = [FlowEvent]
+
+    public static func write(_ value: [FlowEvent], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFlowEvent.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FlowEvent] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [FlowEvent]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFlowEvent.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceSequenceTypeRefundPaymentOption: FfiConverterRustBuffer {
     typealias SwiftType = [[RefundPaymentOption]]
 
@@ -8328,19 +8616,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_method_coreoperation_deadline_ms() != 61242) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_fail() != 60442) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_fail() != 32760) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_observe() != 39739) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_coreoperation_on_response() != 32351) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_on_transport_failure() != 34311) {
+    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_on_transport_failure() != 49018) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_coreoperation_poll() != 62189) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_coreoperation_respond() != 44914) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_coreoperation_take_events() != 48902) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_httprequest_body() != 43165) {

@@ -450,7 +450,12 @@ RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_deadline_ms(uint64_t ptr,
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_FAIL
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_FAIL
-RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_fail(uint64_t ptr, RustBuffer request_id, RustBuffer failure, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_fail(uint64_t ptr, RustBuffer request_id, RustBuffer failure, RustBuffer cause, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_OBSERVE
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_OBSERVE
+void uniffi_bcpay_uniffi_fn_method_coreoperation_observe(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_ON_RESPONSE
@@ -460,7 +465,7 @@ void uniffi_bcpay_uniffi_fn_method_coreoperation_on_response(uint64_t ptr, RustB
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_ON_TRANSPORT_FAILURE
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_ON_TRANSPORT_FAILURE
-void uniffi_bcpay_uniffi_fn_method_coreoperation_on_transport_failure(uint64_t ptr, RustBuffer request_id, RustBuffer failure, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+void uniffi_bcpay_uniffi_fn_method_coreoperation_on_transport_failure(uint64_t ptr, RustBuffer request_id, RustBuffer failure, RustBuffer cause, uint64_t now_ms, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_POLL
@@ -471,6 +476,11 @@ RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_poll(uint64_t ptr, uint64
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_RESPOND
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_RESPOND
 RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_respond(uint64_t ptr, RustBuffer request_id, RustBuffer response, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_TAKE_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREOPERATION_TAKE_EVENTS
+RustBuffer uniffi_bcpay_uniffi_fn_method_coreoperation_take_events(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_HTTPREQUEST
@@ -1210,6 +1220,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_fail(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_OBSERVE
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_OBSERVE
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_observe(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_ON_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_ON_RESPONSE
 uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_on_response(void
@@ -1231,6 +1247,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_poll(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_RESPOND
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_RESPOND
 uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_respond(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_TAKE_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREOPERATION_TAKE_EVENTS
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreoperation_take_events(void
     
 );
 #endif

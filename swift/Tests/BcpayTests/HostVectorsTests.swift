@@ -44,9 +44,9 @@ final class HostVectorsTests: XCTestCase {
             switch step["throw"]?.string {
             case nil: return responseOf(step)
             case "foreign": throw CocoaError(.featureUnsupported)
-            case "not_sent": throw TransportFailureError(.notSent)
-            case "timed_out": throw TransportFailureError(.timedOut)
-            default: throw TransportFailureError(.maybeSent)
+            case "not_sent": throw TransportFailureError(.notSent, reason: step["cause"]?.string)
+            case "timed_out": throw TransportFailureError(.timedOut, reason: step["cause"]?.string)
+            default: throw TransportFailureError(.maybeSent, reason: step["cause"]?.string)
             }
         }
     }
@@ -161,12 +161,30 @@ final class HostVectorsTests: XCTestCase {
         return nil
     }
 
+    /// The snake_case name of a generated enum case (`getOrder` → `get_order`).
+    private static func snake(_ value: Any) -> String {
+        "\(value)".reduce(into: "") { out, c in out += c.isUppercase ? "_" + c.lowercased() : String(c) }
+    }
+
+    /// An event as tests/host/README.md ("Events") projects it; `wait` decisions are left out.
+    private static func projected(_ e: FlowEvent) -> String? {
+        switch e {
+        case .requestSent(let endpoint, _, _, _, let attempt): return "request \(snake(endpoint)) \(attempt)"
+        case .responseReceived(let endpoint, _, let status, _, _, _): return "response \(snake(endpoint)) \(status)"
+        case .transportFailed(let endpoint, _, let failure, let cause, _, _):
+            return "transport_failure \(snake(endpoint)) \(snake(failure))" + (cause.map { ": \($0)" } ?? "")
+        case .decided(let decision, _, _): return decision == .wait ? nil : snake(decision)
+        }
+    }
+
     private static func scenario(_ c: JSON, config: JSON) async -> String? {
         let name = c["name"]!.string!
         let transport = Scripted(c["script"]!.array)
         do {
             let client = try Client(storeHash: config["store_hash"]!.string!, apiToken: config["api_token"]!.string!, transport: transport,
                                     flowOptions: flowOptionsOf(c["options"] ?? .object([:])))
+            let events = Heard()
+            client.eventListener = { event in if let line = projected(event) { events.add(line) } }
             let started = Date()
             let task = Task { Output(value: try await run(client, c)) }
             if let ms = c["cancel_after_ms"]?.u64 {
@@ -182,6 +200,7 @@ final class HostVectorsTests: XCTestCase {
             if let why = mismatch(c, output: output, error: failure) { return "\(name): \(why)" }
             let want = c["expect"]!["requests"]!.array.map { $0.string! }
             if transport.requests != want { return "\(name): requests \(transport.requests)" }
+            if let want = c["expect"]!["events"]?.array.map({ $0.string! }), events.lines != want { return "\(name): events \(events.lines)" }
             if elapsed > Double(c["max_ms"]!.int!) { return "\(name): took \(Int(elapsed)) ms" }
             return nil
         } catch {

@@ -19,6 +19,8 @@ final class HostileTests: XCTestCase {
         let before = try await s.admin("ledger")
         _ = try await s.admin("faults", scenario["faults"]!.text)
         let client = try s.client(flowOptions: flowOptionsOf(scenario["options"] ?? .object([:])), timeoutMs: scenario["timeout_ms"]?.int ?? 10_000)
+        let heard = Heard()
+        client.eventListener = { heard.add("\($0)") }
         let started = Date()
         var receipt: PaymentReceipt?
         var failure: Error?
@@ -47,6 +49,12 @@ final class HostileTests: XCTestCase {
             for secret in secrets where texts.contains(secret) || (secret.count > 3 && "\(e)".contains(secret)) {
                 return "\(name): a secret leaked into the error: \(texts)"
             }
+        }
+        // Every event the listener heard, printed whole, holds no secret either.
+        let events = heard.lines
+        if events.isEmpty { return "\(name): the listener heard no event" }
+        for secret in secrets where secret.count > 3 {
+            if let leak = events.first(where: { $0.contains(secret) }) { return "\(name): a secret leaked in an event: \(leak)" }
         }
         let charges = ledger["orders"]!.array.first { $0["order_id"]?.int == id }?["charges"]?.array.count ?? 0
         if charges != Int(expect["charges"]!.int!) { return "\(name): \(charges) charges" }

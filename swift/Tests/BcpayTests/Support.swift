@@ -216,3 +216,11 @@ func wireName(_ e: Any) -> String {
     }
     return out
 }
+
+/// What an event listener heard, in order (listeners run on the driving task's thread).
+final class Heard: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [String] = []
+    func add(_ line: String) { lock.lock(); all.append(line); lock.unlock() }
+    var lines: [String] { lock.lock(); defer { lock.unlock() }; return all }
+}

@@ -106,7 +106,7 @@ final class VectorsTests: XCTestCase {
                         flow.onResponse(requestId: r.requestId(), response: responseOf(respond), nowMs: now)
                     } else if let fail = step["fail"]?.string {
                         let failure: TransportFailure = fail == "not_sent" ? .notSent : fail == "maybe_sent" ? .maybeSent : .timedOut
-                        flow.onTransportFailure(requestId: r.requestId(), failure: failure, nowMs: now)
+                        flow.onTransportFailure(requestId: r.requestId(), failure: failure, cause: nil, nowMs: now)
                     }
                 case .wait(let until):
                     guard let w = expect["wait"] else { XCTFail("\(at): unexpected wait"); continue }

@@ -9,6 +9,7 @@ import dev.bcpay.ffi.CoreApi
 import dev.bcpay.ffi.CoreOperation
 import dev.bcpay.ffi.ErrorDetails
 import dev.bcpay.ffi.FieldError
+import dev.bcpay.ffi.FlowEvent
 import dev.bcpay.ffi.FlowOptions
 import dev.bcpay.ffi.HttpResponse
 import dev.bcpay.ffi.NewOrder
@@ -68,6 +69,32 @@ class Client @JvmOverloads constructor(
 
     private fun now(): ULong = clock().toULong()
 
+    /**
+     * Receives each [FlowEvent] of every operation this client runs: each request (endpoint,
+     * request id, method, URL without secrets, attempt), response (status, elapsed ms, the
+     * server's request id), transport failure (with its scrubbed cause) and decision (retry,
+     * reconcile, settled, give up, done, with its reason). Called on the thread that drives the
+     * operation; an exception it throws is dropped, so a listener's bug cannot abandon a payment
+     * mid-flight. Without a listener the core records nothing.
+     */
+    @Volatile
+    var eventListener: EventListener? = null
+
+    /** Starts recording [op]'s events when there is a listener, and returns it. */
+    private fun watch(op: CoreOperation): EventListener? = eventListener?.also { op.observe() }
+
+    /** Hands what [op] recorded to [listener]. */
+    private fun emit(op: CoreOperation, listener: EventListener?) {
+        if (listener == null) return
+        for (event in op.takeEvents()) {
+            try {
+                listener.onEvent(event)
+            } catch (e: Exception) {
+                // A listener's failure is its own; the payment goes on.
+            }
+        }
+    }
+
     override fun close() = core.close()
 
     // -----------------------------------------------------------------------------------------
@@ -88,8 +115,10 @@ class Client @JvmOverloads constructor(
     private fun run(op: CoreOperation): CallOutput {
         // Constant for the operation; asked once, since each FFI call costs (see respond).
         val deadline = op.deadlineMs()?.toLong()
+        val listener = watch(op)
         var action = op.poll(now())
         while (true) {
+            emit(op, listener)
             action = when (action) {
                 is Action.Send -> action.request.use { request ->
                     val outcome: Any = try {
@@ -101,7 +130,7 @@ class Client @JvmOverloads constructor(
                                 future.get(maxOf(0L, deadline - clock()), TimeUnit.MILLISECONDS)
                             } catch (e: java.util.concurrent.TimeoutException) {
                                 future.cancel(true)
-                                throw op.cancel(now())
+                                throw stop(op, listener)
                             } catch (e: java.util.concurrent.ExecutionException) {
                                 throw e.cause ?: e
                             }
@@ -110,13 +139,13 @@ class Client @JvmOverloads constructor(
                         throw e
                     } catch (e: InterruptedException) {
                         Thread.currentThread().interrupt()
-                        throw op.cancel(now())
+                        throw stop(op, listener)
                     } catch (e: Exception) {
-                        transportExceptionOf(e).failure
+                        transportExceptionOf(e)
                     }
                     when (outcome) {
                         is HttpResponse -> op.respond(action.requestId, outcome, now())
-                        else -> op.fail(action.requestId, outcome as TransportFailure, now())
+                        else -> (outcome as TransportException).let { op.fail(action.requestId, it.failure, it.reason, now()) }
                     }
                 }
                 is Action.Wait -> try {
@@ -124,7 +153,7 @@ class Client @JvmOverloads constructor(
                     op.poll(now())
                 } catch (e: InterruptedException) {
                     Thread.currentThread().interrupt()
-                    throw op.cancel(now())
+                    throw stop(op, listener)
                 }
                 is Action.Awaiting -> error("bcpay: a request is in flight in a sequential operation")
                 is Action.Done -> return action.output
@@ -132,6 +161,9 @@ class Client @JvmOverloads constructor(
             }
         }
     }
+
+    /** Ends [op] for a caller that gave up, reports it, and returns the error to throw. */
+    private fun stop(op: CoreOperation, listener: EventListener?): BcpayException = op.cancel(now()).also { emit(op, listener) }
 
     /**
      * Drives [op] without blocking. Cancelling the returned future ends the operation: the future
@@ -141,10 +173,11 @@ class Client @JvmOverloads constructor(
     private fun driveAsync(op: CoreOperation): CompletableFuture<CallOutput> {
         val result = OperationFuture<CallOutput>()
         var inFlight: CompletableFuture<HttpResponse>? = null
+        val listener = watch(op)
         result.onCancel = {
             // The core ends the operation first, so that the aborted request's failure, reported
             // as it unwinds, is ignored (its id is no longer in flight) and nothing is resent.
-            val error = op.cancel(now())
+            val error = stop(op, listener)
             synchronized(result) { inFlight }?.cancel(true)
             error
         }
@@ -152,7 +185,9 @@ class Client @JvmOverloads constructor(
         fun step(next: () -> Action) {
             if (result.isDone) return
             try {
-                when (val action = next()) {
+                val action = next()
+                emit(op, listener)
+                when (action) {
                     is Action.Send -> {
                         val request = action.request
                         val id = action.requestId
@@ -165,14 +200,19 @@ class Client @JvmOverloads constructor(
                                 if (result.isDone) return@whenComplete
                                 if (cause is java.util.concurrent.TimeoutException && deadline != null && clock() >= deadline) {
                                     sent.cancel(true)
-                                    result.completeExceptionally(op.cancel(now()))
+                                    result.completeExceptionally(stop(op, listener))
                                     return@whenComplete
                                 }
                             } finally {
                                 request.close()
                             }
                             step {
-                                if (cause == null) op.respond(id, response, now()) else op.fail(id, transportExceptionOf(cause).failure, now())
+                                if (cause == null) {
+                                    op.respond(id, response, now())
+                                } else {
+                                    val failed = transportExceptionOf(cause)
+                                    op.fail(id, failed.failure, failed.reason, now())
+                                }
                             }
                         }
                     }
@@ -384,6 +424,11 @@ class Client @JvmOverloads constructor(
  * A future whose [cancel] ends the operation behind it and completes with the error that says
  * what happened to it ([onCancel]'s), instead of a bare `CancellationException`.
  */
+/** Receives each [FlowEvent] of a [Client]'s operations (see [Client.eventListener]). */
+fun interface EventListener {
+    fun onEvent(event: FlowEvent)
+}
+
 private class OperationFuture<T> : CompletableFuture<T>() {
     @Volatile var onCancel: () -> Throwable? = { null }
 

@@ -30,10 +30,24 @@ import java.util.concurrent.atomic.AtomicBoolean
 
 /**
  * Thrown by a [Transport] when a request got no response. [failure] tells the core whether the
- * server may have seen it: a payment is resent only when it certainly was not.
+ * server may have seen it: a payment is resent only when it certainly was not. [reason] is the
+ * library's or the OS's words for it (by default the cause's class and message), which the core
+ * scrubs of secrets and keeps on the error and the listener's event.
  */
-class TransportException(val failure: TransportFailure, cause: Throwable? = null) :
-    IOException("transport failure: ${failure.name.lowercase()}", cause)
+class TransportException @JvmOverloads constructor(
+    val failure: TransportFailure,
+    cause: Throwable? = null,
+    val reason: String? = cause?.let(::describeCause),
+) : IOException("transport failure: ${failure.name.lowercase()}", cause)
+
+/**
+ * An exception's words and those of the causes it wraps, for [TransportException.reason]:
+ * `ConnectException, caused by ClosedChannelException` (the JDK's HTTP client leaves many messages
+ * empty; the class names still say what happened).
+ */
+fun describeCause(e: Throwable): String =
+    generateSequence(e) { it.cause?.takeIf { c -> c !== it } }.take(3)
+        .joinToString(", caused by ") { t -> t.message?.let { "${t.javaClass.simpleName}: $it" } ?: t.javaClass.simpleName }
 
 /**
  * Sends one request built by the core, exactly as built, and returns the server's answer.

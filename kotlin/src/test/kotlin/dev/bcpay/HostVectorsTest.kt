@@ -49,7 +49,7 @@ class HostVectorsTest {
             step.str("throw")?.let { failure ->
                 throw when (failure) {
                     "foreign" -> IllegalStateException("a bug in a custom transport")
-                    else -> TransportException(TransportFailure.valueOf(failure.uppercase()))
+                    else -> TransportException(TransportFailure.valueOf(failure.uppercase()), reason = step.str("cause"))
                 }
             }
             return responseOf(step)
@@ -180,11 +180,22 @@ class HostVectorsTest {
         want.str("message")?.let { assertTrue("message ${e.message}", e.message!!.startsWith(it)) }
     }
 
+    /** An event as tests/host/README.md ("Events") projects it; `wait` decisions are left out. */
+    private fun projected(e: dev.bcpay.ffi.FlowEvent): String? = when (e) {
+        is dev.bcpay.ffi.FlowEvent.RequestSent -> "request ${e.endpoint.name.lowercase()} ${e.attempt}"
+        is dev.bcpay.ffi.FlowEvent.ResponseReceived -> "response ${e.endpoint.name.lowercase()} ${e.status}"
+        is dev.bcpay.ffi.FlowEvent.TransportFailed ->
+            "transport_failure ${e.endpoint.name.lowercase()} ${e.failure.name.lowercase()}" + (e.cause?.let { ": $it" } ?: "")
+        is dev.bcpay.ffi.FlowEvent.Decided -> e.decision.name.lowercase().takeIf { it != "wait" }
+    }
+
     private fun scenario(c: JsonObject): String? {
         val transport = Scripted(c.getAsJsonArray("script").map { it.asJsonObject })
         val config = vectors.getAsJsonObject("config")
         val options = c.getAsJsonObject("options")?.let(::flowOptionsOf) ?: dev.bcpay.ffi.defaultFlowOptions()
         return Client(config.str("store_hash")!!, config.str("api_token")!!, ClientOptions(), transport, options).use { client ->
+            val events = ConcurrentLinkedQueue<String>()
+            client.eventListener = EventListener { e -> projected(e)?.let(events::add) }
             val started = System.currentTimeMillis()
             val outcome = runCatching { run(client, c) }
             val elapsed = System.currentTimeMillis() - started
@@ -193,6 +204,7 @@ class HostVectorsTest {
                 if (expect.has("ok")) checkOk(expect.getAsJsonObject("ok"), outcome.getOrThrow())
                 else checkError(expect.getAsJsonObject("error"), outcome.exceptionOrNull() ?: throw AssertionError("expected an error, got ${outcome.getOrNull()}"))
                 assertEquals("requests", expect.getAsJsonArray("requests").map { it.asString }, transport.asked.toList())
+                expect.getAsJsonArray("events")?.let { want -> assertEquals("events", want.map { it.asString }, events.toList()) }
                 assertTrue("took $elapsed ms", elapsed <= c.long("max_ms")!!)
             }.exceptionOrNull()?.let { "${c.str("name")}: $it" }
         }

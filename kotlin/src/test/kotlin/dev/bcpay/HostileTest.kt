@@ -54,7 +54,9 @@ class HostileTest {
             val options = base.copy(timeoutMs = (scenario.get("timeout_ms")?.asLong ?: 10_000))
             val flow = flowOptionsOf(scenario.getAsJsonObject("options") ?: JsonObject())
             val started = System.nanoTime()
+            val events = java.util.concurrent.ConcurrentLinkedQueue<String>()
             val outcome = Client("abc123", "sandbox-token", options, flowOptions = flow).use { c ->
+                c.eventListener = EventListener { events.add(it.toString()) }
                 runCatching { c.pay(orderId, listOf(paymentOf(world.getAsJsonObject("payment")))) }
             }
             val seconds = (System.nanoTime() - started) / 1e9
@@ -76,6 +78,11 @@ class HostileTest {
                 for (s in world.getAsJsonArray("secrets").map { it.asString }) {
                     if (texts.any { s in it } || (s.length > 3 && (s in e.toString() || s in (e.message ?: "")))) return "$name: a secret leaked: $texts"
                 }
+            }
+            // Every event the listener saw, printed whole, holds no secret either.
+            if (events.isEmpty()) return "$name: the listener saw no event"
+            for (s in world.getAsJsonArray("secrets").map { it.asString }.filter { it.length > 3 }) {
+                events.firstOrNull { s in it }?.let { return "$name: a secret leaked in an event: $it" }
             }
             val charges = ledger.getAsJsonArray("orders").map { it.asJsonObject }
                 .firstOrNull { it.get("order_id").asLong == orderId }?.getAsJsonArray("charges")?.size() ?: 0

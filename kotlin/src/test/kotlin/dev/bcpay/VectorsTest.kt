@@ -123,7 +123,7 @@ class VectorsTest(private val file: String, @Suppress("unused") private val name
                             expect.long("not_after_ms")?.let { assertTrue(at, now <= it.toULong()) }
                             when {
                                 step.has("respond") -> flow.onResponse(r.requestId(), responseOf(step.getAsJsonObject("respond")), now)
-                                step.has("fail") -> flow.onTransportFailure(r.requestId(), TransportFailure.valueOf(step.str("fail")!!.uppercase()), now)
+                                step.has("fail") -> flow.onTransportFailure(r.requestId(), TransportFailure.valueOf(step.str("fail")!!.uppercase()), null, now)
                             }
                         }
                         is Action.Wait -> {
