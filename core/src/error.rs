@@ -198,8 +198,11 @@ pub struct PaymentError {
     pub remedy: String,
     /// The API call that failed, if any.
     pub endpoint: Option<Endpoint>,
-    /// The id of the request that failed, if any.
+    /// The id of the request that failed, if any (bcpay's own: it is not sent).
     pub request_id: Option<RequestId>,
+    /// The server's id of the exchange, when the failed response carried one
+    /// ([`crate::observe::CORRELATION_HEADERS`]): the id to quote to BigCommerce.
+    pub server_request_id: Option<String>,
     /// What the caller may do next.
     pub retry: RetryAdvice,
     /// In split payments: the payments already taken before this error (the order is not fully
@@ -223,6 +226,7 @@ impl PaymentError {
             remedy: remedy.to_owned(),
             endpoint: None,
             request_id: None,
+            server_request_id: None,
             retry: RetryAdvice::Never,
             payments_taken: Vec::new(),
         }
@@ -304,6 +308,7 @@ impl PaymentError {
             let texts = std::iter::once(&mut self.title)
                 .chain(self.detail.as_mut())
                 .chain(self.code_text.as_mut())
+                .chain(self.server_request_id.as_mut())
                 .chain(self.field_errors.iter_mut().flat_map(|f| [&mut f.path, &mut f.description]));
             for text in texts {
                 redact_value(text, secret);
@@ -855,6 +860,7 @@ pub fn classify_response(endpoint: Endpoint, id: &RequestId, response: &HttpResp
         remedy: remedy.to_owned(),
         endpoint: Some(endpoint),
         request_id: Some(id.clone()),
+        server_request_id: crate::observe::correlation_id(response, &[]),
         retry,
         payments_taken: Vec::new(),
     }

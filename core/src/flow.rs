@@ -560,7 +560,7 @@ impl PaymentFlow {
     /// Feeds the response to request `id`. Responses to other ids (stale, duplicated) are ignored.
     pub fn on_response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
         let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
-        self.trace.response(id, response, now_ms);
+        self.trace.response(id, response, &secrets(&self.api, self.pat.as_ref()), now_ms);
         lock(&self.limiter).observe(endpoint, response, now_ms);
         let api = Arc::clone(&self.api);
         match self.stage.clone() {
@@ -731,8 +731,7 @@ impl PaymentFlow {
 
     /// `cause` without the store's token or the payment access token in it.
     fn scrub(&self, cause: &str) -> String {
-        let pat = self.pat.as_ref().map_or("", |p| p.secret.expose());
-        scrub_cause(cause, &[self.api.config().api_token().expose(), pat])
+        scrub_cause(cause, &secrets(&self.api, self.pat.as_ref()))
     }
 
     /// A Process Payment failed with a response. The only place that decides whether a payment
@@ -1132,3 +1131,8 @@ impl FlowOptions {
 }
 
 crate::read::deserialize_with_reader!(FlowOptions);
+
+/// The secrets no event may hold: the store's token and the payment access token.
+fn secrets<'a>(api: &'a Api, pat: Option<&'a PaymentAccessToken>) -> [&'a str; 2] {
+    [api.config().api_token().expose(), pat.map_or("", |p| p.secret.expose())]
+}

@@ -112,6 +112,22 @@ impl Decision {
 /// front of it commonly add, kept so a user has something to quote.
 pub const CORRELATION_HEADERS: [&str; 3] = ["x-request-id", "x-correlation-id", "cf-ray"];
 
+/// The longest server request id kept (characters).
+pub const MAX_CORRELATION_ID_CHARS: usize = 128;
+
+/// The server's id of the exchange in `response` ([`CORRELATION_HEADERS`]), if it looks like
+/// one: 1–128 visible ASCII characters, holding none of `secrets` (a server that echoes a
+/// request's headers must not put a token into an event). Anything else is left out.
+pub(crate) fn correlation_id(response: &HttpResponse, secrets: &[&str]) -> Option<String> {
+    let value = CORRELATION_HEADERS.iter().find_map(|h| response.header(h))?;
+    let plausible = !value.is_empty() && value.len() <= MAX_CORRELATION_ID_CHARS && value.bytes().all(|b| b.is_ascii_graphic());
+    // Bytes, not `str::contains`: its searcher costs the npm module ~4 KB (see `scrub_cause`).
+    let secret = secrets
+        .iter()
+        .any(|s| s.len() >= 4 && value.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()));
+    (plausible && !secret).then(|| value.to_owned())
+}
+
 /// The longest cause text an event or error carries (characters).
 pub const MAX_CAUSE_CHARS: usize = 200;
 
@@ -202,8 +218,8 @@ impl Trace {
         }
     }
 
-    /// The response to `id` came in at `now_ms`.
-    pub(crate) fn response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
+    /// The response to `id` came in at `now_ms`; `secrets` may not appear in what is kept of it.
+    pub(crate) fn response(&mut self, id: &RequestId, response: &HttpResponse, secrets: &[&str], now_ms: u64) {
         let Some((endpoint, elapsed_ms, attempt)) = self.answered(id, now_ms) else {
             return;
         };
@@ -213,7 +229,7 @@ impl Trace {
             status: response.status,
             elapsed_ms,
             attempt,
-            server_request_id: CORRELATION_HEADERS.iter().find_map(|h| response.header(h)).map(str::to_owned),
+            server_request_id: correlation_id(response, secrets),
         });
     }
 
@@ -292,6 +308,27 @@ mod tests {
             "connect failed  X-Auth-Token: [redacted] for https://api.example/stores/abc"
         );
         assert_eq!(scrub_cause(&"é".repeat(500), &[]).chars().count(), MAX_CAUSE_CHARS);
+    }
+
+    #[test]
+    fn a_server_request_id_is_kept_only_when_it_looks_like_one() {
+        let with = |name: &str, value: &str| HttpResponse::new(404, vec![crate::http::Header::new(name, value)], Vec::new());
+        assert_eq!(
+            correlation_id(&with("X-Request-Id", "bc-7f3a-91"), &[]).as_deref(),
+            Some("bc-7f3a-91")
+        );
+        assert_eq!(
+            correlation_id(&with("cf-ray", "8a1b2c3d4e5f-ORD"), &[]).as_deref(),
+            Some("8a1b2c3d4e5f-ORD")
+        );
+        assert_eq!(correlation_id(&with("x-request-id", "two words"), &[]), None);
+        assert_eq!(
+            correlation_id(&with("x-request-id", &"x".repeat(MAX_CORRELATION_ID_CHARS + 1)), &[]),
+            None
+        );
+        // A server echoing a request's headers cannot put the token into an event.
+        assert_eq!(correlation_id(&with("x-request-id", "id-tok-1234"), &["tok-1234"]), None);
+        assert_eq!(correlation_id(&with("x-other", "bc-1"), &[]), None);
     }
 
     #[test]

@@ -772,7 +772,7 @@ impl CallFlow {
     /// Feeds the response to request `id`; other ids are ignored.
     pub fn on_response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
         let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
-        self.trace.response(id, response, now_ms);
+        self.trace.response(id, response, &[self.api.config().api_token().expose()], now_ms);
         lock(&self.limiter).observe(endpoint, response, now_ms);
         let all_pages = matches!(
             self.call,

@@ -172,6 +172,7 @@ fn check_error(want: &Value, e: &PaymentError) -> Result<(), String> {
         ("status", details["status"].clone()),
         ("field", json!(e.field_errors.first().map(|f| f.path.clone()))),
         ("field_code", json!(e.field_errors.first().map(|f| f.code.clone()))),
+        ("server_request_id", json!(e.server_request_id.clone().unwrap_or_default())),
     ];
     for (key, got) in checks {
         if let Some(w) = want.get(key) {

@@ -191,7 +191,11 @@ pub struct ErrorDetails {
     /// What the developer or merchant should do.
     pub remedy: String,
     pub endpoint: Option<Endpoint>,
+    /// bcpay's own id of the request (never sent).
     pub request_id: Option<RequestId>,
+    /// The server's id of the exchange, when the response carried one: the id to quote to
+    /// BigCommerce.
+    pub server_request_id: Option<String>,
     pub retry: RetryAdvice,
     /// In split payments: the payments taken before this error.
     pub payments_taken: Vec<ProcessedPayment>,
@@ -211,6 +215,7 @@ impl From<PaymentError> for ErrorDetails {
             remedy,
             endpoint,
             request_id,
+            server_request_id,
             retry,
             payments_taken,
         } = e;
@@ -226,6 +231,7 @@ impl From<PaymentError> for ErrorDetails {
             remedy,
             endpoint,
             request_id,
+            server_request_id,
             retry: retry.into(),
             payments_taken,
         }
@@ -246,6 +252,7 @@ impl From<ErrorDetails> for PaymentError {
             remedy,
             endpoint,
             request_id,
+            server_request_id,
             retry,
             payments_taken,
         } = d;
@@ -261,6 +268,7 @@ impl From<ErrorDetails> for PaymentError {
             remedy,
             endpoint,
             request_id,
+            server_request_id,
             retry: retry.into(),
             payments_taken,
         }
