@@ -81,11 +81,13 @@ def page(n, total, txs=1):
     return ok(200, {"data": [{**TX, "id": n * 10 + i} for i in range(txs)], "meta": {"pagination": {"current_page": n, "total_pages": total}}})
 
 
-def error(class_name, kind, retry=None, code=None, status=None, field=None, field_code=None, message=None):
+def error(class_name, kind, retry=None, code=None, status=None, field=None, field_code=None, message=None, server_request_id=None):
     """An expected error. `field` is the core's path; hosts compare it in their own names.
-    `message` is the start of the error's text, which every host shows as the core words it."""
+    `message` is the start of the error's text, which every host shows as the core words it.
+    `server_request_id`: the server's id of the exchange the error keeps (`null`: none)."""
     e = {"class_name": class_name, "kind": kind}
-    for k, v in [("retry", retry), ("code", code), ("status", status), ("field", field), ("field_code", field_code), ("message", message)]:
+    for k, v in [("retry", retry), ("code", code), ("status", status), ("field", field), ("field_code", field_code), ("message", message),
+                 ("server_request_id", server_request_id)]:
         if v is not None:
             e[k] = v
     return e
@@ -136,6 +138,13 @@ s("5xx on a read until attempts run out", "get_order", {"order_id": 215}, [R_503
   {"error": error("ServerError", "server", after(1000), status=503, message="server: Service Unavailable"), "requests": requests(*["get_order"] * 4)}, FAST)
 s("5xx on create_order is not resent: a second order could be made", "create_order", {"order": NEW_ORDER}, [R_503],
   {"error": error("ServerError", "server", status=503), "requests": requests("create_order")}, FAST)
+s("an error keeps the server's request id, to quote to BigCommerce", "get_order", {"order_id": 215},
+  [problem(404, "Not Found", headers={"X-Request-Id": "bc-7f3a-91"})],
+  {"error": error("NotFoundError", "not_found", NEVER, status=404, server_request_id="bc-7f3a-91"), "requests": requests("get_order")}, FAST,
+  events=["request get_order 1", "response get_order 404", "give_up"])
+s("a server request id that is not one (too long, or with spaces) is left out", "get_order", {"order_id": 215},
+  [problem(404, "Not Found", headers={"X-Request-Id": "no such id " + "x" * 200})],
+  {"error": error("NotFoundError", "not_found", NEVER, status=404, server_request_id=""), "requests": requests("get_order")}, FAST)
 s("5xx on capture is not resent and says reconcile", "capture_payment", {"order_id": 215}, [problem(502, "Bad Gateway")],
   {"error": error("ServerError", "server", RECONCILE, status=502), "requests": requests("capture_payment")}, FAST)
 s("not_sent on a read is sent again", "get_order", {"order_id": 215}, [throw("not_sent"), R_ORDER],
