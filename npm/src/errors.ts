@@ -85,7 +85,10 @@ export class BcpayError extends Error {
   /** What the developer or merchant should do. */
   readonly remedy: string;
   readonly endpoint: Endpoint | null;
+  /** bcpay's own id of the request (never sent). */
   readonly requestId: string | null;
+  /** The server's id of the exchange (`x-request-id`, `x-correlation-id`, `cf-ray`), to quote to BigCommerce. */
+  readonly serverRequestId: string | null;
   readonly retry: RetryAdvice;
   /** Split payments already taken before the failure. */
   readonly paymentsTaken: ProcessedPayment[];
@@ -106,6 +109,7 @@ export class BcpayError extends Error {
     this.remedy = d.remedy as string;
     this.endpoint = (d.endpoint as Endpoint | null) ?? null;
     this.requestId = (d.requestId as string | null) ?? null;
+    this.serverRequestId = (d.serverRequestId as string | null) ?? null;
     this.retry = (d.retry as RetryAdvice) ?? { type: "never" };
     this.paymentsTaken = (d.paymentsTaken as ProcessedPayment[]) ?? [];
     brand(this, this.name);

@@ -25,7 +25,7 @@ const out = join(npmRoot, "build/foreign", runtime);
 const files = ["vectors", "host", "e2e"];
 // Tests that check something only Node has, with the reason; everything else runs.
 const skipped = {
-  "connection refused is not_sent": {
+  "connection refused is not_sent, and keeps its cause": {
     // Both answer maybe_sent, the safe reading (checked once by running it there with a free-port
     // probe in place of node:net: it fails with maybe_sent).
     workerd: "workerd words a refused connection as one lost after sending: maybe_sent (workerd.test.mjs checks it)",

@@ -93,5 +93,6 @@ test("a refused connection from a Worker is maybe_sent, the safe reading of work
   const port = server.address().port;
   await new Promise((r) => server.close(r));
   const answer = await ask({ base: `http://127.0.0.1:${port}`, orderId: 101, number: "4242424242424242" });
-  assert.deepEqual([answer.error?.kind, answer.error?.detail], ["transport", "transport failure: maybe_sent"]);
+  // workerd's words are kept as the cause.
+  assert.deepEqual([answer.error?.kind, answer.error?.detail], ["transport", "transport failure: maybe_sent (Error: Network connection lost.)"]);
 });

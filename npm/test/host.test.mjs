@@ -96,6 +96,7 @@ function checkError(want, e) {
   if ("status" in want) assert.equal(e.status, want.status, "status");
   if (want.field) assert.equal(e.fieldErrors[0]?.path, camelPath(want.field), "field");
   if (want.field_code) assert.equal(e.fieldErrors[0]?.code, want.field_code, "field code");
+  if ("server_request_id" in want) assert.equal(e.serverRequestId ?? "", want.server_request_id, "server request id");
   if (want.message) assert.ok(e.message.startsWith(want.message), `message ${JSON.stringify(e.message)}`);
 }
 

@@ -154,6 +154,8 @@ def _check(c: Dict[str, Any], got: Any, error: Optional[BaseException], asked: L
             assert error.field_errors[0].path == want["field"]
         if "field_code" in want:
             assert error.field_errors[0].code == want["field_code"]
+        if "server_request_id" in want:
+            assert (error.server_request_id or "") == want["server_request_id"]
         if "message" in want:
             assert str(error).startswith(want["message"]), str(error)
     assert asked == expect["requests"]

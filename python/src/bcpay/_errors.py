@@ -27,6 +27,7 @@ class BcpayError(Exception):
     remedy: str
     endpoint: Optional[str]
     request_id: Optional[str]
+    server_request_id: Optional[str]
     retry: RetryAdvice
     payments_taken: Tuple[ProcessedPayment, ...]
 
@@ -43,6 +44,7 @@ class BcpayError(Exception):
         self.remedy = details.get("remedy", "")
         self.endpoint = details.get("endpoint")
         self.request_id = details.get("request_id")
+        self.server_request_id = details.get("server_request_id")
         retry = details.get("retry") or {"type": "never"}
         self.retry = RetryAdvice(retry["type"], retry.get("ms"))
         self.payments_taken = tuple(load(ProcessedPayment, p) for p in details.get("payments_taken") or [])

@@ -148,7 +148,7 @@ public final class Client: @unchecked Sendable {
     private func unexpected(_ output: CallOutput) -> Error {
         BcpayError.InvalidResponse(details: ErrorDetails(
             kind: .invalidResponse, status: nil, code: nil, codeText: nil, title: "unexpected output \(output)", detail: nil,
-            fieldErrors: [], shopperMessage: "", remedy: "", endpoint: nil, requestId: nil, retry: .never, paymentsTaken: []))
+            fieldErrors: [], shopperMessage: "", remedy: "", endpoint: nil, requestId: nil, serverRequestId: nil, retry: .never, paymentsTaken: []))
     }
 
     /// Pays `orderId` with `payments` in order (gift certificates and store credit first).

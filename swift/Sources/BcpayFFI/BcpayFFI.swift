@@ -2943,7 +2943,15 @@ public struct ErrorDetails: Equatable, Hashable {
      */
     public var remedy: String
     public var endpoint: Endpoint?
+    /**
+     * bcpay's own id of the request (never sent).
+     */
     public var requestId: RequestId?
+    /**
+     * The server's id of the exchange, when the response carried one: the id to quote to
+     * BigCommerce.
+     */
+    public var serverRequestId: String?
     public var retry: RetryAdvice
     /**
      * In split payments: the payments taken before this error.
@@ -2964,7 +2972,14 @@ public struct ErrorDetails: Equatable, Hashable {
          */shopperMessage: String, 
         /**
          * What the developer or merchant should do.
-         */remedy: String, endpoint: Endpoint?, requestId: RequestId?, retry: RetryAdvice, 
+         */remedy: String, endpoint: Endpoint?, 
+        /**
+         * bcpay's own id of the request (never sent).
+         */requestId: RequestId?, 
+        /**
+         * The server's id of the exchange, when the response carried one: the id to quote to
+         * BigCommerce.
+         */serverRequestId: String?, retry: RetryAdvice, 
         /**
          * In split payments: the payments taken before this error.
          */paymentsTaken: [ProcessedPayment]) {
@@ -2979,6 +2994,7 @@ public struct ErrorDetails: Equatable, Hashable {
         self.remedy = remedy
         self.endpoint = endpoint
         self.requestId = requestId
+        self.serverRequestId = serverRequestId
         self.retry = retry
         self.paymentsTaken = paymentsTaken
     }
@@ -3010,6 +3026,7 @@ public struct FfiConverterTypeErrorDetails: FfiConverterRustBuffer {
                 remedy: FfiConverterString.read(from: &buf), 
                 endpoint: FfiConverterOptionTypeEndpoint.read(from: &buf), 
                 requestId: FfiConverterOptionTypeRequestId.read(from: &buf), 
+                serverRequestId: FfiConverterOptionString.read(from: &buf), 
                 retry: FfiConverterTypeRetryAdvice.read(from: &buf), 
                 paymentsTaken: FfiConverterSequenceTypeProcessedPayment.read(from: &buf)
         )
@@ -3027,6 +3044,7 @@ public struct FfiConverterTypeErrorDetails: FfiConverterRustBuffer {
         FfiConverterString.write(value.remedy, into: &buf)
         FfiConverterOptionTypeEndpoint.write(value.endpoint, into: &buf)
         FfiConverterOptionTypeRequestId.write(value.requestId, into: &buf)
+        FfiConverterOptionString.write(value.serverRequestId, into: &buf)
         FfiConverterTypeRetryAdvice.write(value.retry, into: &buf)
         FfiConverterSequenceTypeProcessedPayment.write(value.paymentsTaken, into: &buf)
     }

@@ -157,6 +157,7 @@ final class HostVectorsTests: XCTestCase {
         if let status = want["status"], d.status.map(Int64.init) != status.int { return "status \(String(describing: d.status))" }
         if let field = want["field"]?.string, d.fieldErrors.first?.path != camelPath(field) { return "field \(String(describing: d.fieldErrors.first?.path))" }
         if let code = want["field_code"]?.string, d.fieldErrors.first?.code != code { return "field code \(String(describing: d.fieldErrors.first?.code))" }
+        if let id = want["server_request_id"]?.string, (d.serverRequestId ?? "") != id { return "server request id \(String(describing: d.serverRequestId))" }
         if let message = want["message"]?.string, !e.description.hasPrefix(message) { return "message \(e.description)" }
         return nil
     }

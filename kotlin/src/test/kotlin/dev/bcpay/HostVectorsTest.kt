@@ -177,6 +177,7 @@ class HostVectorsTest {
         if (want.has("status")) assertEquals("status", want.long("status")?.toInt(), d.status?.toInt())
         want.str("field")?.let { assertEquals("field", camelPath(it), d.fieldErrors.firstOrNull()?.path) }
         want.str("field_code")?.let { assertEquals("field code", it, d.fieldErrors.firstOrNull()?.code) }
+        want.str("server_request_id")?.let { assertEquals("server request id", it, d.serverRequestId ?: "") }
         want.str("message")?.let { assertTrue("message ${e.message}", e.message!!.startsWith(it)) }
     }
 
