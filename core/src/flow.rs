@@ -3,8 +3,15 @@
 //! The host loops: `poll(now)` says what to do ([`Action`]); the host sends the request, then
 //! feeds back the response (`on_response`) or the failure (`on_transport_failure`).
 //!
+//! Get Payment Methods and Create Payment Access Token depend only on the order, so the flow
+//! asks for both at once: a host that polls again after a `Send`, before reporting its outcome,
+//! gets the token's `Send` too, then `Awaiting` (the request to report next). The token's answer
+//! is taken only once the methods are in and the payments pass them. Process Payment is only ever
+//! sent alone. A host that reports each outcome before polling again gets the same flow, one
+//! request at a time.
+//!
 //! ```text
-//! [methods] → token → pay ──201──→ next payment / Done
+//! [methods ∥ token] → pay ──201──→ next payment / Done
 //!                 ↑      │ 429, NotSent ──→ wait, pay again (the server surely did nothing)
 //!                 ├──────┤ 401 ─────────→ new token, pay again
 //!                 │      │ MaybeSent, TimedOut, 5xx, 10000, unreadable 2xx
@@ -215,6 +222,27 @@ enum Read {
     Refused(Box<PaymentError>),
 }
 
+/// The first payment's token, asked for while Get Payment Methods is in flight (both depend only
+/// on the order), so that a payment costs two round trips before Process Payment, not three. It
+/// is the Token stage's first request, sent early: its answer is judged by the Token stage's
+/// rules, and only once the methods are in and the payments pass them.
+// One per flow, replaced in place: boxing the answer would cost an allocation for nothing.
+#[allow(clippy::large_enum_variant)]
+enum TokenAhead {
+    /// Not asked for yet: the methods request is not out, or the limiter said wait.
+    Unasked,
+    /// Sent: its id, rate-limit slot, and when it went.
+    InFlight { id: RequestId, ticket: u64, sent_at_ms: u64 },
+    /// Answered (or failed: `failure`) before the methods were in.
+    Answered {
+        id: RequestId,
+        answer: Result<PaymentAccessToken, PaymentError>,
+        failure: Option<TransportFailure>,
+    },
+    /// Taken by the Token stage, or not to be asked for ahead (the flow fetches no methods).
+    Over,
+}
+
 impl Stage {
     fn endpoint(&self) -> Endpoint {
         match self {
@@ -251,6 +279,8 @@ pub struct PaymentFlow {
     not_before: u64,
     /// The request in flight, its endpoint, and its rate-limit ticket.
     in_flight: InFlight,
+    /// The first token, asked for while Get Payment Methods is in flight.
+    token_ahead: TokenAhead,
     /// Why the current reconciliation started, and the payment request it is about.
     unclear: Option<(PaymentError, RequestId)>,
     /// When the current unclear outcome happened (the settle window counts from it).
@@ -332,6 +362,7 @@ impl PaymentFlow {
         if !errors.is_empty() {
             return Err(PaymentError::validation(errors));
         }
+        let options_fetch_methods = options.fetch_methods;
         let stage = if options.fetch_methods { Stage::Methods } else { Stage::Token };
         Ok(PaymentFlow {
             deadline_ms: options.time_budget_ms.map(|b| now_ms.saturating_add(b)),
@@ -352,6 +383,11 @@ impl PaymentFlow {
             requests_sent: 0,
             not_before: 0,
             in_flight: None,
+            token_ahead: if options_fetch_methods {
+                TokenAhead::Unasked
+            } else {
+                TokenAhead::Over
+            },
             unclear: None,
             unclear_since_ms: 0,
             settle_reads: 0,
@@ -471,7 +507,7 @@ impl PaymentFlow {
         let per_reconcile = settle_schedule(&self.options).count() as u32 * a * (self.options.max_transaction_pages + 1);
         let per_send = a /* token */ + 1 /* pay */ + per_reconcile;
         let status_read = a * (self.options.max_transaction_pages + 1);
-        a + (self.payments.len() as u32) * a * per_send + status_read
+        a + 1 /* token ahead */ + (self.payments.len() as u32) * a * per_send + status_read
     }
 
     /// What to do next at `now_ms`.
@@ -480,6 +516,14 @@ impl PaymentFlow {
             return outcome.clone();
         }
         if let Some((id, _, _)) = &self.in_flight {
+            let awaited = id.clone();
+            if let Some(request) = self.ask_token_ahead(now_ms) {
+                return Action::Send { request };
+            }
+            return Action::Awaiting { request_id: awaited };
+        }
+        // The methods wait for a retry; the token asked for ahead is still out.
+        if let TokenAhead::InFlight { id, .. } = &self.token_ahead {
             return Action::Awaiting { request_id: id.clone() };
         }
         if out_of_time(self.deadline_ms, now_ms) {
@@ -536,6 +580,84 @@ impl PaymentFlow {
         Action::Send { request }
     }
 
+    /// The token request to send beside the methods request in flight, if it is time for it and
+    /// the limiter has room (else the Token stage asks, after the methods).
+    fn ask_token_ahead(&mut self, now_ms: u64) -> Option<HttpRequest> {
+        if !matches!((&self.token_ahead, &self.stage), (TokenAhead::Unasked, Stage::Methods))
+            || self.requests_sent >= self.request_ceiling()
+        {
+            return None;
+        }
+        let Admission::Ready(ticket) = admit(&self.limiter, Endpoint::CreatePaymentAccessToken, now_ms, self.deadline_ms) else {
+            return None;
+        };
+        let Ok(request) = self.api.build_create_access_token(self.order_id, self.options.is_recurring) else {
+            // The Token stage builds it again, and reports why it cannot.
+            lock(&self.limiter).release(ticket, now_ms);
+            self.token_ahead = TokenAhead::Over;
+            return None;
+        };
+        self.requests_sent += 1;
+        self.trace.request(&request, 1, now_ms);
+        self.token_ahead = TokenAhead::InFlight {
+            id: request.id.clone(),
+            ticket,
+            sent_at_ms: now_ms,
+        };
+        Some(request)
+    }
+
+    /// Ends the token request asked for ahead if `id` is it, releasing its slot.
+    fn take_token_ahead_in_flight(&mut self, id: &RequestId, now_ms: u64) -> bool {
+        match &self.token_ahead {
+            TokenAhead::InFlight { id: ahead, ticket, .. } if ahead == id => {
+                lock(&self.limiter).release(*ticket, now_ms);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The methods are in and the payments pass them: the token asked for ahead becomes the
+    /// Token stage's request (still in flight), or its answer is judged now as if just received.
+    fn enter_token_stage(&mut self, now_ms: u64) {
+        self.enter(Stage::Token);
+        match std::mem::replace(&mut self.token_ahead, TokenAhead::Over) {
+            TokenAhead::InFlight { id, ticket, .. } => {
+                self.attempts = 1;
+                self.in_flight = Some((id, Endpoint::CreatePaymentAccessToken, ticket));
+            }
+            TokenAhead::Answered { id, answer, failure } => {
+                self.attempts = 1;
+                self.on_token_answer(&id, answer, failure, now_ms);
+            }
+            TokenAhead::Unasked | TokenAhead::Over => {}
+        }
+    }
+
+    /// The flow ended with the token asked for ahead still out: its answer will be ignored.
+    fn abandon_token_ahead(&mut self) {
+        if let TokenAhead::InFlight { ticket, sent_at_ms, .. } = std::mem::replace(&mut self.token_ahead, TokenAhead::Over) {
+            lock(&self.limiter).release(ticket, sent_at_ms);
+        }
+    }
+
+    /// The Token stage's rules, for an answer to a token request (`failure`: it got none).
+    fn on_token_answer(
+        &mut self,
+        id: &RequestId,
+        answer: Result<PaymentAccessToken, PaymentError>,
+        failure: Option<TransportFailure>,
+        now_ms: u64,
+    ) {
+        match answer {
+            Ok(pat) if pat.is_expired(now_ms) => self.on_unusable_token(id, now_ms),
+            Ok(pat) => self.take_token(pat),
+            Err(e) if order_may_be_paid(&e) => self.check_refusal(e),
+            Err(e) => self.retry_or_fail(e, failure, now_ms),
+        }
+    }
+
     fn build(&self) -> Result<HttpRequest, PaymentError> {
         match &self.stage {
             Stage::Methods => self.api.build_get_payment_methods(&MethodsQuery::OrderId(self.order_id)),
@@ -559,6 +681,17 @@ impl PaymentFlow {
 
     /// Feeds the response to request `id`. Responses to other ids (stale, duplicated) are ignored.
     pub fn on_response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
+        if self.take_token_ahead_in_flight(id, now_ms) {
+            self.trace.response(id, response, &secrets(&self.api, None), now_ms);
+            lock(&self.limiter).observe(Endpoint::CreatePaymentAccessToken, response, now_ms);
+            let answer = self.api.parse_create_access_token(id, response, now_ms);
+            self.token_ahead = TokenAhead::Answered {
+                id: id.clone(),
+                answer,
+                failure: None,
+            };
+            return;
+        }
         let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
         self.trace.response(id, response, &secrets(&self.api, self.pat.as_ref()), now_ms);
         lock(&self.limiter).observe(endpoint, response, now_ms);
@@ -570,19 +703,17 @@ impl PaymentFlow {
                     let errors = validate::validate_against_methods(&self.payments, &methods, self.options.is_recurring);
                     self.methods = Some(methods);
                     if errors.is_empty() {
-                        self.enter(Stage::Token);
+                        self.enter_token_stage(now_ms);
                     } else {
                         self.fail_at_step(PaymentError::validation(errors));
                     }
                 }
                 Err(e) => self.retry_or_fail(e, None, now_ms),
             },
-            Stage::Token => match api.parse_create_access_token(id, response, now_ms) {
-                Ok(pat) if pat.is_expired(now_ms) => self.on_unusable_token(id, now_ms),
-                Ok(pat) => self.take_token(pat),
-                Err(e) if order_may_be_paid(&e) => self.check_refusal(e),
-                Err(e) => self.retry_or_fail(e, None, now_ms),
-            },
+            Stage::Token => {
+                let answer = api.parse_create_access_token(id, response, now_ms);
+                self.on_token_answer(id, answer, None, now_ms);
+            }
             Stage::Pay => {
                 let parsed = match &self.pat {
                     Some(pat) => api.parse_process_payment_sent(id, response, &pat.secret, &self.payments[self.step]),
@@ -709,11 +840,25 @@ impl PaymentFlow {
     /// library's or the OS's error text, scrubbed here before any event or error shows it). Other
     /// ids are ignored.
     pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, cause: Option<&str>, now_ms: u64) {
-        let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
+        let ahead = self.take_token_ahead_in_flight(id, now_ms);
+        let endpoint = match ahead {
+            true => Endpoint::CreatePaymentAccessToken,
+            false => match self.take_in_flight(id, now_ms) {
+                Some(endpoint) => endpoint,
+                None => return,
+            },
+        };
         let cause = cause.map(|c| self.scrub(c));
         self.trace.failure(id, failure, cause.as_deref(), now_ms);
         let error = PaymentError::transport(endpoint, id, failure, cause.as_deref());
-        if matches!(self.stage, Stage::Pay) {
+        if ahead {
+            let answer = Err(error);
+            self.token_ahead = TokenAhead::Answered {
+                id: id.clone(),
+                answer,
+                failure: Some(failure),
+            };
+        } else if matches!(self.stage, Stage::Pay) {
             if failure.may_have_reached_server() {
                 self.start_reconcile(error, id.clone(), now_ms);
             } else if self.pay_sends < self.options.max_attempts {
@@ -948,6 +1093,7 @@ impl PaymentFlow {
             None => (token_currency, Vec::new()),
         };
         self.release_claim();
+        self.abandon_token_ahead();
         self.trace
             .decide(Decision::Done, None, || joined(&["the order is ", state.as_str()]));
         self.outcome = Some(Action::Done {
@@ -1002,6 +1148,7 @@ impl PaymentFlow {
         error.payments_taken = self.taken.clone();
         let action = Action::Failed { error };
         self.release_claim();
+        self.abandon_token_ahead();
         self.outcome = Some(action.clone());
         action
     }

@@ -283,6 +283,12 @@ pub enum JournalStep {
         /// When.
         until_ms: u64,
     },
+    /// Requests are in flight (the payment's methods and token go out together): report this
+    /// one's outcome before polling again.
+    Awaiting {
+        /// The request awaited.
+        request_id: RequestId,
+    },
     /// Finished: the order's record as stored — written already, or unchanged when skipped —
     /// except for a payment that could not start (invalid input, the order busy), whose
     /// `failed` record is reported and not written.
@@ -412,7 +418,7 @@ impl JournaledPayment {
             }
             Action::Send { request } => JournalStep::Send { request },
             Action::Wait { until_ms } => JournalStep::Wait { until_ms },
-            Action::Awaiting { .. } => unreachable!("every outcome is reported before polling again"),
+            Action::Awaiting { request_id } => JournalStep::Awaiting { request_id },
             Action::Done { output } => {
                 self.settle(Ok(output), now_ms);
                 self.poll(now_ms)

@@ -165,13 +165,14 @@ pub fn scrub_cause(cause: &str, secrets: &[&str]) -> String {
     out
 }
 
-/// What a flow records: nothing until [`start`](Self::start); then its events, and the request in
-/// flight (to time it).
+/// What a flow records: nothing until [`start`](Self::start); then its events, and the requests in
+/// flight (to time them).
 #[derive(Debug, Default)]
 pub(crate) struct Trace {
     events: Option<Vec<FlowEvent>>,
-    /// The request in flight: id, endpoint, when it was sent, its attempt.
-    sent: Option<(RequestId, Endpoint, u64, u32)>,
+    /// The requests in flight (two at most: a payment's methods and token): id, endpoint, when
+    /// it was sent, its attempt.
+    sent: Vec<(RequestId, Endpoint, u64, u32)>,
     /// The last wait reported, so a host polling again during it does not report it twice.
     last_wait_until: u64,
 }
@@ -198,7 +199,11 @@ impl Trace {
         if self.events.is_none() {
             return;
         }
-        self.sent = Some((request.id.clone(), request.endpoint, now_ms, attempt));
+        if self.sent.len() >= 2 {
+            // One the flow gave up on (a cancelled call): it will not be answered.
+            self.sent.remove(0);
+        }
+        self.sent.push((request.id.clone(), request.endpoint, now_ms, attempt));
         self.push(|| FlowEvent::Request {
             endpoint: request.endpoint,
             request_id: request.id.clone(),
@@ -209,13 +214,9 @@ impl Trace {
     }
 
     fn answered(&mut self, id: &RequestId, now_ms: u64) -> Option<(Endpoint, u64, u32)> {
-        match self.sent.take() {
-            Some((sent, endpoint, at, attempt)) if &sent == id => Some((endpoint, now_ms.saturating_sub(at), attempt)),
-            other => {
-                self.sent = other;
-                None
-            }
-        }
+        let at = self.sent.iter().position(|(sent, ..)| sent == id)?;
+        let (_, endpoint, sent_at, attempt) = self.sent.remove(at);
+        Some((endpoint, now_ms.saturating_sub(sent_at), attempt))
     }
 
     /// The response to `id` came in at `now_ms`; `secrets` may not appear in what is kept of it.

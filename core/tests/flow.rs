@@ -9,7 +9,7 @@ use bcpay_core::secret::ApiToken;
 use bcpay_core::{Action, Api, ClientConfig, Endpoint, ErrorKind, FlowOptions, PaymentFlow, RateLimitConfig, RateLimiter, RetryAdvice};
 use proptest::prelude::*;
 use std::sync::Arc;
-use support::{ALL_FAULTS, FakeStore, Fault, drive};
+use support::{ALL_FAULTS, FakeStore, Fault, drive, drive_concurrent};
 
 const NOW: u64 = 1_795_219_200_000; // 2026-11-21
 const ORDER: u64 = 215;
@@ -336,12 +336,198 @@ fn expiring_token_is_refreshed_before_paying() {
 fn polling_while_in_flight_never_sends_twice() {
     let mut f = flow(vec![card()], fast());
     let Action::Send { request } = f.poll(NOW) else { panic!() };
+    assert_eq!(request.endpoint, Endpoint::GetPaymentMethods);
+    // The token goes beside the methods; then there is nothing more to send until one is in.
+    let Action::Send { request: token } = f.poll(NOW) else { panic!() };
+    assert_eq!(token.endpoint, Endpoint::CreatePaymentAccessToken);
+    for _ in 0..3 {
+        assert_eq!(
+            f.poll(NOW + 1),
+            Action::Awaiting {
+                request_id: request.id.clone()
+            }
+        );
+    }
+}
+
+/// Sends what the flow hands out until it awaits; returns the requests, in order.
+fn send_all(f: &mut PaymentFlow, now: u64) -> Vec<bcpay_core::HttpRequest> {
+    let mut out = Vec::new();
+    while let Action::Send { request } = f.poll(now) {
+        out.push(request);
+    }
+    out
+}
+
+fn answer(f: &mut PaymentFlow, store: &mut FakeStore, request: &bcpay_core::HttpRequest, fault: Fault, now: u64) {
+    match store.handle(request, fault, now) {
+        support::Outcome::Response(r) => f.on_response(&request.id, &r, now),
+        support::Outcome::Failure(e) => f.on_transport_failure(&request.id, e, None, now),
+    }
+}
+
+fn endpoints(requests: &[bcpay_core::HttpRequest]) -> Vec<Endpoint> {
+    requests.iter().map(|r| r.endpoint).collect()
+}
+
+#[test]
+fn methods_and_token_go_out_together_then_process_payment_alone() {
+    let mut store = FakeStore::with_order(ORDER, 1);
+    let mut f = flow(vec![card()], fast());
+    let first = send_all(&mut f, NOW);
+    assert_eq!(endpoints(&first), [Endpoint::GetPaymentMethods, Endpoint::CreatePaymentAccessToken]);
     assert_eq!(
-        f.poll(NOW + 1),
+        f.poll(NOW),
         Action::Awaiting {
-            request_id: request.id.clone()
+            request_id: first[0].id.clone()
         }
     );
+    answer(&mut f, &mut store, &first[0], Fault::None, NOW + 50);
+    // The methods are in: the token is awaited, and nothing is sent meanwhile.
+    assert_eq!(
+        f.poll(NOW + 50),
+        Action::Awaiting {
+            request_id: first[1].id.clone()
+        }
+    );
+    answer(&mut f, &mut store, &first[1], Fault::None, NOW + 60);
+    let second = send_all(&mut f, NOW + 60);
+    assert_eq!(endpoints(&second), [Endpoint::ProcessPayment]);
+    assert!(matches!(f.poll(NOW + 60), Action::Awaiting { .. }));
+    answer(&mut f, &mut store, &second[0], Fault::None, NOW + 110);
+    let r = receipt(f.poll(NOW + 110));
+    assert_eq!(r.requests_sent, 3);
+    assert_eq!(store.paid(ORDER), 1);
+}
+
+#[test]
+fn a_token_that_answers_first_waits_for_the_methods() {
+    let mut store = FakeStore::with_order(ORDER, 1);
+    let mut f = flow(vec![card()], fast());
+    let first = send_all(&mut f, NOW);
+    answer(&mut f, &mut store, &first[1], Fault::None, NOW + 10);
+    // Nothing is paid before the methods are in.
+    assert_eq!(
+        f.poll(NOW + 10),
+        Action::Awaiting {
+            request_id: first[0].id.clone()
+        }
+    );
+    answer(&mut f, &mut store, &first[0], Fault::None, NOW + 50);
+    assert_eq!(endpoints(&send_all(&mut f, NOW + 50)), [Endpoint::ProcessPayment]);
+}
+
+#[test]
+fn methods_that_refuse_the_card_end_the_flow_and_the_early_token_is_ignored() {
+    let mut store = FakeStore::with_order(ORDER, 1);
+    let amex: Payment = serde_json::from_value(serde_json::json!({
+        "instrument": {"type": "card", "number": "378282246310005", "cardholder_name": "Jane Doe", "expiry_month": 12, "expiry_year": 2030, "verification_value": "1234"},
+        "payment_method_id": "stripe.card"
+    }))
+    .unwrap();
+    let mut f = flow(vec![amex], fast());
+    let first = send_all(&mut f, NOW);
+    answer(&mut f, &mut store, &first[0], Fault::None, NOW + 50);
+    let e = error(f.poll(NOW + 50));
+    assert_eq!(e.kind, ErrorKind::Validation);
+    // The token's late answer changes nothing, and nothing more is sent.
+    answer(&mut f, &mut store, &first[1], Fault::None, NOW + 60);
+    assert_eq!(error(f.poll(NOW + 60)).kind, ErrorKind::Validation);
+    assert_eq!(store.process_payment_requests, 0);
+}
+
+#[test]
+fn an_early_token_failure_is_judged_by_the_token_rules_once_the_methods_are_in() {
+    let mut store = FakeStore::with_order(ORDER, 1);
+    let mut f = flow(vec![card()], fast());
+    let first = send_all(&mut f, NOW);
+    answer(&mut f, &mut store, &first[1], Fault::ServerErrorBeforeCommit, NOW + 10);
+    answer(&mut f, &mut store, &first[0], Fault::None, NOW + 50);
+    // A 503 on a token is retried after a backoff, as in the Token stage.
+    let mut now = NOW + 50;
+    let retry = loop {
+        match f.poll(now) {
+            Action::Wait { until_ms } => now = until_ms,
+            Action::Send { request } => break request,
+            other => panic!("expected a retry, got {other:?}"),
+        }
+    };
+    assert_eq!(retry.endpoint, Endpoint::CreatePaymentAccessToken);
+    answer(&mut f, &mut store, &retry, Fault::None, now + 5);
+    let pay = send_all(&mut f, now + 5);
+    assert_eq!(endpoints(&pay), [Endpoint::ProcessPayment]);
+    answer(&mut f, &mut store, &pay[0], Fault::None, now + 10);
+    assert_eq!(receipt(f.poll(now + 10)).requests_sent, 4);
+}
+
+#[test]
+fn a_methods_retry_waits_for_the_token_still_out_before_waiting() {
+    let mut store = FakeStore::with_order(ORDER, 1);
+    let mut f = flow(vec![card()], fast());
+    let first = send_all(&mut f, NOW);
+    answer(&mut f, &mut store, &first[0], Fault::ServerErrorBeforeCommit, NOW + 10);
+    // The host is told of the token first; a Wait now would leave it unreported.
+    assert_eq!(
+        f.poll(NOW + 10),
+        Action::Awaiting {
+            request_id: first[1].id.clone()
+        }
+    );
+    answer(&mut f, &mut store, &first[1], Fault::None, NOW + 20);
+    let mut now = NOW + 20;
+    let retry = loop {
+        match f.poll(now) {
+            Action::Wait { until_ms } => now = until_ms,
+            Action::Send { request } => break request,
+            other => panic!("expected the methods again, got {other:?}"),
+        }
+    };
+    assert_eq!(retry.endpoint, Endpoint::GetPaymentMethods);
+    // The token is in already: only the methods are out.
+    assert_eq!(
+        f.poll(now),
+        Action::Awaiting {
+            request_id: retry.id.clone()
+        }
+    );
+    answer(&mut f, &mut store, &retry, Fault::None, now + 5);
+    assert_eq!(endpoints(&send_all(&mut f, now + 5)), [Endpoint::ProcessPayment]);
+}
+
+#[test]
+fn cancelling_with_methods_and_token_out_is_cancelled_not_ambiguous() {
+    let mut f = flow(vec![card()], fast());
+    let first = send_all(&mut f, NOW);
+    assert_eq!(first.len(), 2);
+    let e = f.cancel(NOW + 5);
+    assert_eq!(e.kind, ErrorKind::Cancelled);
+}
+
+#[test]
+fn an_early_30101_reads_the_order_once_the_methods_are_in() {
+    let mut store = FakeStore::with_order(ORDER, 1);
+    let mut f = flow(vec![card()], fast());
+    let first = send_all(&mut f, NOW);
+    let refusal = bcpay_core::HttpResponse::new(
+        422,
+        vec![],
+        br#"{"status":422,"title":"Order is invalid.","type":"x","code":30101}"#.to_vec(),
+    );
+    f.on_response(&first[1].id, &refusal, NOW + 10);
+    answer(&mut f, &mut store, &first[0], Fault::None, NOW + 50);
+    assert_eq!(endpoints(&send_all(&mut f, NOW + 50)), [Endpoint::GetOrderTransactions]);
+}
+
+#[test]
+fn without_methods_nothing_goes_out_beside_the_token() {
+    let mut f = flow(
+        vec![card()],
+        FlowOptions {
+            fetch_methods: false,
+            ..fast()
+        },
+    );
+    assert_eq!(endpoints(&send_all(&mut f, NOW)), [Endpoint::CreatePaymentAccessToken]);
 }
 
 #[test]
@@ -353,7 +539,14 @@ fn stale_response_ids_are_ignored() {
         panic!()
     };
     f.on_response(&bcpay_core::RequestId("someone-else".into()), &r, NOW);
-    assert!(matches!(f.poll(NOW), Action::Awaiting { .. }));
+    // Still awaiting the methods (the token goes out beside them first).
+    assert!(matches!(f.poll(NOW), Action::Send { request: t } if t.endpoint == Endpoint::CreatePaymentAccessToken));
+    assert_eq!(
+        f.poll(NOW),
+        Action::Awaiting {
+            request_id: request.id.clone()
+        }
+    );
 }
 
 #[test]
@@ -437,7 +630,8 @@ proptest! {
     /// failure other than AmbiguousOutcome means the failing payment was not taken.
     #[test]
     fn never_double_charges(faults in prop::collection::vec(fault_strategy(), 0..40), split in any::<bool>(), reconcile in any::<bool>(), seed in any::<u64>(),
-                            lag_ms in prop::sample::select(vec![0u64, 50, 900, 5_000, 40_000, 120_000]), resend in any::<bool>()) {
+                            lag_ms in prop::sample::select(vec![0u64, 50, 900, 5_000, 40_000, 120_000]), resend in any::<bool>(),
+                            host in prop::sample::select(vec![0u8, 1, 2])) {
         let payments = if split { vec![gift(), card()] } else { vec![card()] };
         let needed = payments.len();
         let mut store = FakeStore::with_order(ORDER, needed);
@@ -448,7 +642,12 @@ proptest! {
         let resend_when_unrecorded = resend && lag_ms < settle_window_ms;
         let options = FlowOptions { reconcile, reconcile_delay_ms: 10, settle_window_ms, resend_when_unrecorded, ..FlowOptions::default() };
         let mut f = PaymentFlow::with_limiter(api(), RateLimiter::shared(RateLimitConfig::default()), Entropy::from_seed(seed), ORDER, payments, options, NOW).unwrap();
-        let (action, _) = drive(&mut f, &mut store, &mut faults.into_iter(), NOW);
+        // A host that reports each outcome before polling again, and two that send all they are
+        // handed first, reporting in order sent or newest first.
+        let (action, _) = match host {
+            0 => drive(&mut f, &mut store, &mut faults.into_iter(), NOW),
+            h => drive_concurrent(&mut f, &mut store, &mut faults.into_iter(), NOW, h == 2),
+        };
         let ledger = store.ledger.get(&ORDER).cloned().unwrap_or_default();
         let mut methods = ledger.clone();
         methods.dedup();

@@ -91,6 +91,7 @@ fn run(
                 }
             }
             JournalStep::Wait { until_ms } => now = until_ms,
+            JournalStep::Awaiting { .. } => unreachable!("each outcome is reported before polling again"),
             JournalStep::Finished { record, skipped } => {
                 assert_eq!(Some(&record), stored.as_ref(), "the final record is the stored one");
                 return Run {

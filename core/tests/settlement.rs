@@ -503,6 +503,7 @@ fn a_journaled_gift_certificate_whose_status_read_is_cut_short_is_recorded_paid_
                 op.on_response(&request.id, &r, now);
             }
             JournalStep::Wait { until_ms } => now = until_ms,
+            JournalStep::Awaiting { .. } => unreachable!("each outcome is reported before polling again"),
             JournalStep::Finished { record, .. } => break record,
         }
     };

@@ -309,8 +309,13 @@ fn run_flow_case(config: &Value, case: &Value) -> Result<(), String> {
                 }
                 now = until_ms;
             }
-            Action::Awaiting { .. } => {
+            Action::Awaiting { request_id } => {
                 expect.get("awaiting").ok_or(format!("{at}: unexpected awaiting"))?;
+                if let Some(r) = step.get("respond") {
+                    flow.on_response(&request_id, &response_of(r), now);
+                } else if let Some(f) = step.get("fail") {
+                    flow.on_transport_failure(&request_id, failure_of(f.as_str().unwrap()), None, now);
+                }
             }
             Action::Done { output: receipt } => {
                 let want = expect.get("done").ok_or(format!("{at}: unexpected done {receipt:?}"))?;

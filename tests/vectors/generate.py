@@ -513,7 +513,15 @@ f("a shopper-present stored card needs its CVV where the method asks",
   payments=STORED_NO_CVV)
 f("backoff is jittered within the cap", [send("get_payment_methods", resp({"status": 500, "body_text": ""})),
                                          {"expect": {"send": "get_payment_methods", "not_after_ms": NOW + 400}, "respond": OK_METHODS}], options={"backoff_base_ms": 200})
-f("polling while in flight", [{"expect": {"send": "get_payment_methods"}}, {"expect": {"awaiting": True}}])
+f("polling while in flight", [{"expect": {"send": "get_payment_methods"}}, {"expect": {"send": "create_payment_access_token"}},
+                              {"expect": {"awaiting": True}}, {"expect": {"awaiting": True}}])
+# Methods and token go out together (two round trips before Process Payment, not three); an
+# `awaiting` step's answer goes to the request the flow awaits. Process Payment goes out alone.
+f("methods and token at once, then process payment alone",
+  [{"expect": {"send": "get_payment_methods"}}, {"expect": {"send": "create_payment_access_token"}},
+   {"expect": {"awaiting": True}, **resp(OK_METHODS)}, {"expect": {"awaiting": True}, **resp(OK_TOKEN)},
+   {"expect": {"send": "process_payment"}}, {"expect": {"awaiting": True}, **resp(OK_PAY)},
+   {"expect": {"done": {"requests_sent": 3, "order_state": "paid"}}}])
 f("reconcile waits before reading", [send("create_payment_access_token", resp(OK_TOKEN)), send("process_payment", fail("timed_out")),
                                      {"expect": {"wait": {"min": NOW + 2000, "max": NOW + 2000}}}, send("get_order_transactions", resp(TX_PAID))],
   options={"fetch_methods": False, "reconcile_delay_ms": 2000})

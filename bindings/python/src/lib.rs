@@ -277,7 +277,7 @@ impl CoreFlow {
 }
 
 /// A journaled payment: `poll(now)` gives `("write", record_json)` — store it, then call
-/// `written()` —, `("send", request_tuple)`, `("wait", action_json)` or `("finished",
+/// `written()` —, `("send", request_tuple)`, `("wait", action_json)`, `("awaiting", action_json)` or `("finished",
 /// {"record", "skipped"} as JSON)`.
 #[pyclass(module = "bcpay._core", frozen)]
 struct CoreJournaled {
@@ -300,6 +300,12 @@ impl CoreJournaled {
             JournalStep::Wait { until_ms } => (
                 "wait",
                 json_api::action_json(&Action::Wait { until_ms }).into_pyobject(py)?.into_any(),
+            ),
+            JournalStep::Awaiting { request_id } => (
+                "awaiting",
+                json_api::action_json(&Action::Awaiting { request_id })
+                    .into_pyobject(py)?
+                    .into_any(),
             ),
             JournalStep::Finished { record, skipped } => {
                 let json = format!(r#"{{"record":{},"skipped":{skipped}}}"#, record.to_json());

@@ -7,7 +7,6 @@ pub use bcpay_core::journal::*;
 use crate::{Client, Transport, now_ms};
 use bcpay_core::model::Payment;
 use bcpay_core::{FlowOptions, PaymentError};
-use zeroize::Zeroizing;
 
 /// Where a billing run keeps its records, one per order. `put` must be durable when it returns:
 /// a Process Payment is sent only after its `sending` record is put.
@@ -40,6 +39,7 @@ impl<T: Transport> Client<T> {
         if watched {
             op.observe();
         }
+        let mut out = crate::Exchanges::default();
         loop {
             let step = op.poll(now_ms());
             if watched {
@@ -60,9 +60,11 @@ impl<T: Transport> Client<T> {
                     }
                     Err(e) => return Err(e),
                 },
-                JournalStep::Send { request } => match self.transport().send(&request).await {
-                    Ok(response) => op.on_response(&request.id, &Zeroizing::new(response), now_ms()),
-                    Err(e) => op.on_transport_failure(&request.id, e.failure, e.cause.as_deref(), now_ms()),
+                JournalStep::Send { request } => out.start(self.exchange(request)),
+                JournalStep::Awaiting { request_id } => match out.outcome_of(&request_id).await {
+                    Some(Ok(response)) => op.on_response(&request_id, &response, now_ms()),
+                    Some(Err(e)) => op.on_transport_failure(&request_id, e.failure, e.cause.as_deref(), now_ms()),
+                    None => return Err(crate::unexpected_await(&request_id)),
                 },
                 JournalStep::Wait { until_ms } => crate::sleep_until(until_ms).await,
                 JournalStep::Finished { record, skipped } => {

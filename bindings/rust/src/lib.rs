@@ -185,6 +185,64 @@ async fn first<F: std::future::Future>(
     .await
 }
 
+/// A request's outcome: the response (zeroed when dropped: it may hold a token), or why there
+/// was none.
+pub(crate) type Exchange = Result<Zeroizing<HttpResponse>, TransportError>;
+
+/// The requests an operation has out. They are polled together, so each makes progress while the
+/// host awaits the one the core names; outcomes that come early wait here for their turn.
+pub(crate) struct Exchanges<F> {
+    pending: Vec<std::pin::Pin<Box<F>>>,
+    arrived: Vec<(RequestId, Exchange)>,
+}
+
+impl<F> Default for Exchanges<F> {
+    fn default() -> Self {
+        Exchanges {
+            pending: Vec::new(),
+            arrived: Vec::new(),
+        }
+    }
+}
+
+impl<F: std::future::Future<Output = (RequestId, Exchange)>> Exchanges<F> {
+    pub(crate) fn start(&mut self, exchange: F) {
+        self.pending.push(Box::pin(exchange));
+    }
+
+    /// The outcome of request `id`, once it is in (`None`: no such request is out).
+    pub(crate) async fn outcome_of(&mut self, id: &RequestId) -> Option<Exchange> {
+        std::future::poll_fn(|cx| {
+            let mut i = 0;
+            while i < self.pending.len() {
+                match self.pending[i].as_mut().poll(cx) {
+                    std::task::Poll::Ready(arrived) => {
+                        self.pending.swap_remove(i);
+                        self.arrived.push(arrived);
+                    }
+                    std::task::Poll::Pending => i += 1,
+                }
+            }
+            if let Some(at) = self.arrived.iter().position(|(arrived, _)| arrived == id) {
+                return std::task::Poll::Ready(Some(self.arrived.remove(at).1));
+            }
+            match self.pending.is_empty() {
+                true => std::task::Poll::Ready(None),
+                false => std::task::Poll::Pending,
+            }
+        })
+        .await
+    }
+}
+
+/// The core awaited a request this host never sent: cannot happen, but a typed error beats a hang.
+fn unexpected_await(id: &RequestId) -> PaymentError {
+    PaymentError::new(
+        ErrorKind::InvalidResponse,
+        format!("the core awaits request {id}, which is not out"),
+    )
+}
+
 /// What a single call answered, when it is not what the caller asked for: cannot happen (the
 /// core answers each call with its own output), but a typed error beats a panic.
 fn unexpected(output: &CallOutput) -> PaymentError {
@@ -304,24 +362,28 @@ impl<T: Transport> Client<T> {
     }
 
     /// [`drive`](Self::drive) that ends the operation (see [`Operation::cancel`]) when `cancel`
-    /// completes first.
+    /// completes first. Every request the operation hands out is sent at once (the payment's
+    /// methods and token go together); outcomes are reported in the order the core awaits them.
     pub async fn drive_until(&self, mut op: Operation, cancel: impl std::future::Future<Output = ()>) -> Result<CallOutput, PaymentError> {
         let mut cancel = std::pin::pin!(cancel);
         let watched = self.watched();
         if watched {
             op.observe();
         }
+        let mut out = Exchanges::default();
         loop {
             let action = op.poll(now_ms());
             if watched {
                 self.emit(op.take_events());
             }
             match action {
-                Action::Send { request } => {
-                    let sent = within(self.transport.send(&request), op.deadline_ms());
-                    match first(sent, cancel.as_mut()).await {
-                        Some(Some(Ok(response))) => op.on_response(&request.id, &Zeroizing::new(response), now_ms()),
-                        Some(Some(Err(e))) => op.on_transport_failure(&request.id, e.failure, e.cause.as_deref(), now_ms()),
+                Action::Send { request } => out.start(self.exchange(request)),
+                Action::Awaiting { request_id } => {
+                    let answered = within(out.outcome_of(&request_id), op.deadline_ms());
+                    match first(answered, cancel.as_mut()).await {
+                        Some(Some(Some(Ok(response)))) => op.on_response(&request_id, &response, now_ms()),
+                        Some(Some(Some(Err(e)))) => op.on_transport_failure(&request_id, e.failure, e.cause.as_deref(), now_ms()),
+                        Some(Some(None)) => return Err(unexpected_await(&request_id)),
                         Some(None) | None => return Err(self.stopped(&mut op, watched)),
                     }
                 }
@@ -330,11 +392,16 @@ impl<T: Transport> Client<T> {
                         return Err(self.stopped(&mut op, watched));
                     }
                 }
-                Action::Awaiting { .. } => unreachable!("every outcome is reported before polling again"),
                 Action::Done { output } => return Ok(output),
                 Action::Failed { error } => return Err(error),
             }
         }
+    }
+
+    /// Sends `request`; the future owns it (and drops it, card data and all, once sent).
+    pub(crate) async fn exchange(&self, request: HttpRequest) -> (RequestId, Exchange) {
+        let outcome = self.transport.send(&request).await.map(Zeroizing::new);
+        (request.id.clone(), outcome)
     }
 
     /// Cancels `op` (its caller gave up or its time ran out) and reports that decision too.

@@ -17,21 +17,82 @@ fn vectors() -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Answers each request with the script's next step and records the endpoints asked for.
+/// Answers each request with its script step (the first unused one meant for its endpoint, else
+/// the next unused) and records which steps were used, by what, and how many requests it held at
+/// once.
 struct Scripted {
-    script: Mutex<std::collections::VecDeque<Value>>,
-    asked: Mutex<Vec<String>>,
+    steps: Vec<Value>,
+    meant_for: Vec<String>,
+    used_by: Mutex<Vec<Option<String>>>,
+    past_script: Mutex<Vec<String>>,
+    held: std::sync::atomic::AtomicUsize,
+    most_held: std::sync::atomic::AtomicUsize,
+}
+
+impl Scripted {
+    fn new(case: &Value) -> Scripted {
+        let steps = case["script"].as_array().unwrap().clone();
+        let meant_for = case["expect"]["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_owned())
+            .collect();
+        Scripted {
+            used_by: Mutex::new(vec![None; steps.len()]),
+            steps,
+            meant_for,
+            past_script: Mutex::new(Vec::new()),
+            held: 0.into(),
+            most_held: 0.into(),
+        }
+    }
+
+    fn take(&self, endpoint: &str) -> Value {
+        let mut used = self.used_by.lock().unwrap();
+        let free = |i: &usize| used[*i].is_none();
+        let pick = (0..self.steps.len())
+            .filter(free)
+            .find(|i| self.meant_for.get(*i).is_some_and(|m| m == endpoint))
+            .or_else(|| (0..self.steps.len()).find(free));
+        match pick {
+            Some(i) => {
+                used[i] = Some(endpoint.to_owned());
+                self.steps[i].clone()
+            }
+            None => {
+                self.past_script.lock().unwrap().push(endpoint.to_owned());
+                json!({"status": 599, "body_text": "script ran out"})
+            }
+        }
+    }
+
+    /// The endpoints of the steps used, in script order, then any request past the script.
+    fn asked(&self) -> Vec<String> {
+        let used = self.used_by.lock().unwrap().iter().flatten().cloned().collect::<Vec<_>>();
+        used.into_iter().chain(self.past_script.lock().unwrap().iter().cloned()).collect()
+    }
+}
+
+/// Counts a request as held by the transport until dropped (answered, or abandoned by the host).
+struct Held<'a>(&'a Scripted);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.held.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Transport for Scripted {
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        self.asked.lock().unwrap().push(request.endpoint.as_str().to_owned());
-        let step = self
-            .script
-            .lock()
-            .unwrap()
-            .pop_front()
-            .unwrap_or_else(|| json!({"status": 599, "body_text": "script ran out"}));
+        use std::sync::atomic::Ordering::SeqCst;
+        let now_held = self.held.fetch_add(1, SeqCst) + 1;
+        self.most_held.fetch_max(now_held, SeqCst);
+        let _held = Held(self);
+        let step = self.take(request.endpoint.as_str());
+        if let Some(ms) = step["delay_ms"].as_u64() {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
         if let Some(ms) = step["hang_ms"].as_u64() {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             return Err(TransportFailure::TimedOut.into());
@@ -199,10 +260,7 @@ async fn scenario(config: &Value, case: &Value) -> Result<(), String> {
         ApiToken::new(config["api_token"].as_str().unwrap()),
     )
     .unwrap();
-    let transport = Scripted {
-        script: Mutex::new(case["script"].as_array().unwrap().iter().cloned().collect()),
-        asked: Mutex::new(Vec::new()),
-    };
+    let transport = Scripted::new(case);
     let events = std::sync::Arc::new(Mutex::new(Vec::new()));
     let seen = std::sync::Arc::clone(&events);
     let client = Client::with_transport(config, transport)
@@ -217,9 +275,15 @@ async fn scenario(config: &Value, case: &Value) -> Result<(), String> {
         (Err(e), _, Some(want)) => check_error(want, e)?,
         (other, _, _) => return Err(format!("unexpected outcome {other:?}")),
     }
-    let asked = client.transport().asked.lock().unwrap().clone();
+    let asked = client.transport().asked();
     if json!(asked) != expect["requests"] {
         return Err(format!("requests {asked:?} != {}", expect["requests"]));
+    }
+    if let Some(want) = expect.get("max_in_flight") {
+        let most = client.transport().most_held.load(std::sync::atomic::Ordering::SeqCst);
+        if json!(most) != *want {
+            return Err(format!("at most {most} requests at once, expected {want}"));
+        }
     }
     if let Some(want) = expect.get("events") {
         let got = events.lock().unwrap().clone();

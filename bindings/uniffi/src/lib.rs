@@ -1361,6 +1361,10 @@ mod tests {
             panic!("expected a request")
         };
         assert_eq!(request.endpoint(), Endpoint::GetPaymentMethods);
+        // The token goes beside the methods; then the methods are awaited.
+        assert!(
+            matches!(flow.poll(1_795_219_200_000), Action::Send { request: token, .. } if token.endpoint() == Endpoint::CreatePaymentAccessToken)
+        );
         assert!(matches!(flow.poll(1_795_219_200_000), Action::Awaiting { request_id } if request_id == request.request_id()));
         assert!(matches!(flow.cancel(1_795_219_200_001), BcpayError::Cancelled { .. }));
 

@@ -345,6 +345,7 @@ fn journaled_next(
             }
             JournalStep::Send { request } => return Action::Send { request },
             JournalStep::Wait { until_ms } => return Action::Wait { until_ms },
+            JournalStep::Awaiting { request_id } => return Action::Awaiting { request_id },
             JournalStep::Finished { record, skipped } => {
                 if let Some(error) = failed.clone() {
                     return Action::Failed { error };

@@ -264,3 +264,45 @@ pub fn drive(flow: &mut PaymentFlow, store: &mut FakeStore, faults: &mut dyn Ite
     }
     panic!("flow did not terminate");
 }
+
+/// Like [`drive`], for a host that sends every request the flow hands out before reporting any
+/// (polling again after each `Send`), then reports them newest first (`newest_first`) or in the
+/// order sent. Checks that Process Payment always goes out alone.
+pub fn drive_concurrent(
+    flow: &mut PaymentFlow,
+    store: &mut FakeStore,
+    faults: &mut dyn Iterator<Item = Fault>,
+    start_ms: u64,
+    newest_first: bool,
+) -> (Action, u64) {
+    let mut now = start_ms;
+    let mut out: Vec<HttpRequest> = Vec::new();
+    for _ in 0..100_000 {
+        match flow.poll(now) {
+            Action::Send { request } => {
+                assert!(out.len() < 2, "at most two requests at once: {out:?}");
+                if request.endpoint == Endpoint::ProcessPayment || out.iter().any(|r| r.endpoint == Endpoint::ProcessPayment) {
+                    assert!(out.is_empty(), "Process Payment goes out alone, not beside {out:?}");
+                }
+                out.push(request);
+            }
+            Action::Awaiting { request_id } => {
+                assert!(out.iter().any(|r| r.id == request_id), "awaiting a request not out");
+                let request = if newest_first { out.pop().unwrap() } else { out.remove(0) };
+                let fault = faults.next().unwrap_or(Fault::None);
+                now += 5;
+                match store.handle(&request, fault, now) {
+                    Outcome::Response(r) => flow.on_response(&request.id, &r, now),
+                    Outcome::Failure(f) => flow.on_transport_failure(&request.id, f, None, now),
+                }
+            }
+            Action::Wait { until_ms } => {
+                assert!(out.is_empty(), "Wait while {out:?} is out: the host would not hear of it");
+                assert!(until_ms > now, "Wait must be in the future");
+                now = until_ms;
+            }
+            done @ (Action::Done { .. } | Action::Failed { .. }) => return (done, now),
+        }
+    }
+    panic!("flow did not terminate");
+}

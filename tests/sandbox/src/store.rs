@@ -52,7 +52,8 @@ pub struct Faults {
     pub echo: u8,
     /// Every call answers 429 with `X-Retry-After` set to this many seconds.
     pub retry_after_s: u64,
-    /// Management answers say no requests are left until this many ms from now.
+    /// Management answers say no requests are left until this many ms after the first; a
+    /// management request after that first answer is refused with a 429 until then.
     pub budget_reset_ms: u64,
     /// Payment access tokens are issued already expired (`exp` equal to `iat`).
     pub pat_expired_at_issue: u8,
@@ -501,6 +502,8 @@ pub struct Store {
     early_expiry: HashMap<String, u64>,
     payment_window: VecDeque<u64>,
     management_window: (u64, u32),
+    /// `budget_reset_ms`: when the budget announced as spent comes back (set by the first answer).
+    budget_back_at: Option<u64>,
     /// Counts of injected faults by name.
     pub faults_injected: BTreeMap<String, u64>,
     /// Requests by call (`create_payment_access_token`, `process_payment`, …), for budgets in tests.
@@ -619,6 +622,7 @@ impl Store {
             early_expiry: HashMap::new(),
             payment_window: VecDeque::new(),
             management_window: (0, 0),
+            budget_back_at: None,
             faults_injected: BTreeMap::new(),
             requests: BTreeMap::new(),
             trap: Vec::new(),
@@ -680,7 +684,7 @@ impl Store {
         }
         let is_payment = req.path.ends_with("/payments") && req.method == "POST";
         *self.requests.entry(call_name(&req.method, &req.path)).or_default() += 1;
-        if let Some(reply) = self.hostile(req, is_payment) {
+        if let Some(reply) = self.hostile(req, is_payment, now_ms) {
             return reply;
         }
         let faults_before: u64 = self.faults_injected.values().sum();
@@ -703,6 +707,7 @@ impl Store {
             reply.effect = Effect::Huge(faults.huge_body_bytes);
         }
         if faults.budget_reset_ms > 0 && !is_payment {
+            self.budget_back_at.get_or_insert(now_ms + faults.budget_reset_ms);
             reply.headers.retain(|(k, _)| !k.to_ascii_lowercase().starts_with("x-rate-limit"));
             reply.headers.push(("X-Rate-Limit-Requests-Left".into(), "0".into()));
             reply
@@ -728,8 +733,18 @@ impl Store {
     }
 
     /// The answers of a hostile server that come before any work.
-    fn hostile(&mut self, req: &ApiRequest, is_payment: bool) -> Option<ApiReply> {
+    fn hostile(&mut self, req: &ApiRequest, is_payment: bool, now_ms: u64) -> Option<ApiReply> {
         let faults = self.config.faults.clone();
+        if let Some(back_at) = self.budget_back_at.filter(|at| !is_payment && now_ms < *at) {
+            let mut r = error(429, None, "Too many requests");
+            let reset = back_at - now_ms;
+            r.headers = vec![
+                ("X-Rate-Limit-Requests-Left".into(), "0".into()),
+                ("X-Rate-Limit-Time-Reset-Ms".into(), reset.to_string()),
+                ("X-Retry-After".into(), reset.div_ceil(1000).to_string()),
+            ];
+            return Some(r);
+        }
         let redirect = if is_payment {
             faults.redirect_payments
         } else {
