@@ -126,6 +126,8 @@ test(`flow vectors (${flow.cases.length})`, () => {
             break;
           case "awaiting":
             assert.ok(expect.awaiting, `${at}: unexpected awaiting`);
+            if (step.respond) f.onResponse(action.requestId, responseOf(step.respond), now);
+            else if (step.fail) f.onTransportFailure(action.requestId, step.fail, now);
             break;
           case "done":
             assert.ok(expect.done, `${at}: unexpected done`);

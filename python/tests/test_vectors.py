@@ -130,6 +130,10 @@ def test_flow(case: Dict[str, Any]) -> None:
             now = value
         elif kind == "awaiting":
             assert expect.get("awaiting"), at
+            if "respond" in step:
+                flow.on_response(value, response_of(step["respond"]), now)
+            elif "fail" in step:
+                flow.on_transport_failure(value, step["fail"], now)
         elif kind == "done":
             subset(expect["done"], value, at)
         else:

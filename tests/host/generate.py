@@ -63,6 +63,11 @@ def throw(failure, cause=None):
     return step
 
 
+def delayed(answer, ms):
+    """`answer`, given `ms` after the request reached the transport."""
+    return {**answer, "delay_ms": ms}
+
+
 def hang(ms=3000):
     """The transport answers nothing for `ms` (it stops early when the host aborts it)."""
     return {"hang_ms": ms}
@@ -327,13 +332,21 @@ s("an unknown key in a payment is named, not dropped", "pay",
 # --- payments ----------------------------------------------------------------------------------
 s("a payment: methods, token, process", "pay", {"order_id": 215, "payments": [CARD]}, [R_METHODS, R_TOKEN, R_PAID],
   {"ok": {"payments": 1}, "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment")}, FAST,
-  events=["request get_payment_methods 1", "response get_payment_methods 200", "request create_payment_access_token 1",
+  events=["request get_payment_methods 1", "request create_payment_access_token 1", "response get_payment_methods 200",
+          "response create_payment_access_token 201", "request process_payment 1", "response process_payment 201", "done"])
+# Both answers come 300 ms after their request: a host that sends the token only after the
+# methods are in has one request out at a time, and the transport sees it.
+s("a payment sends its methods and token together: two round trips before Process Payment", "pay", {"order_id": 215, "payments": [CARD]},
+  [delayed(R_METHODS, 300), delayed(R_TOKEN, 300), R_PAID],
+  {"ok": {"payments": 1, "requests_sent": 3}, "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment"),
+   "max_in_flight": 2}, FAST,
+  events=["request get_payment_methods 1", "request create_payment_access_token 1", "response get_payment_methods 200",
           "response create_payment_access_token 201", "request process_payment 1", "response process_payment 201", "done"])
 s("a payment that may have been taken is reconciled from the order, never sent again", "pay", {"order_id": 215, "payments": [CARD]},
   [R_METHODS, R_TOKEN, throw("maybe_sent"), txs(("credit_card", 60.98, "stripe.card")), order_at(11)],
   {"ok": {"payments": 1, "order_state": "paid"},
    "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment", "get_order_transactions", "get_order")}, FAST,
-  events=["request get_payment_methods 1", "response get_payment_methods 200", "request create_payment_access_token 1",
+  events=["request get_payment_methods 1", "request create_payment_access_token 1", "response get_payment_methods 200",
           "response create_payment_access_token 201", "request process_payment 1", "transport_failure process_payment maybe_sent", "reconcile",
           "request get_order_transactions 1", "response get_order_transactions 200", "request get_order 1", "response get_order 200",
           "settled", "done"])
@@ -346,7 +359,7 @@ s("a read past its time budget ends Cancelled", "get_order", {"order_id": 215}, 
   {"error": error("CancelledError", "cancelled", after(0), message="cancelled: The operation ran out of time"), "requests": requests("get_order")},
   {**FAST, "time_budget_ms": 200}, max_ms=1500)
 s("a payment whose methods call outlives the budget ends Cancelled: nothing unclear was sent", "pay", {"order_id": 215, "payments": [CARD]},
-  [hang()], {"error": error("CancelledError", "cancelled", after(0)), "requests": requests("get_payment_methods")},
+  [hang(), R_TOKEN], {"error": error("CancelledError", "cancelled", after(0)), "requests": requests("get_payment_methods", "create_payment_access_token")},
   {**FAST, "time_budget_ms": 200}, max_ms=1500)
 s("a payment in flight at the end of its budget is AmbiguousOutcome", "pay", {"order_id": 215, "payments": [CARD]},
   [R_METHODS, R_TOKEN, hang()],
@@ -359,8 +372,8 @@ s("a 10000 with a time budget ends at the budget, not after the settle window", 
    "requests": requests("get_payment_methods", "create_payment_access_token", "process_payment")},
   {**FAST, "reconcile_delay_ms": 2000, "settle_window_ms": 60000, "time_budget_ms": 300}, max_ms=1500)
 s("a payment cancelled before anything unclear was sent ends Cancelled", "pay", {"order_id": 215, "payments": [CARD]},
-  [hang()], {"error": error("CancelledError", "cancelled", after(0), message="cancelled: The operation was cancelled"),
-             "requests": requests("get_payment_methods")}, FAST, cancel_after_ms=100, max_ms=1500)
+  [hang(), R_TOKEN], {"error": error("CancelledError", "cancelled", after(0), message="cancelled: The operation was cancelled"),
+             "requests": requests("get_payment_methods", "create_payment_access_token")}, FAST, cancel_after_ms=100, max_ms=1500)
 s("a payment cancelled while Process Payment is in flight is AmbiguousOutcome", "pay", {"order_id": 215, "payments": [CARD]},
   [R_METHODS, R_TOKEN, hang()],
   {"error": error("AmbiguousOutcomeError", "ambiguous_outcome", RECONCILE),

@@ -80,8 +80,8 @@ async fn a_payment_is_reported_to_tracing_and_the_listener_without_secrets() {
         kinds,
         [
             "request get_payment_methods",
-            "response get_payment_methods 200",
             "request create_payment_access_token",
+            "response get_payment_methods 200",
             "response create_payment_access_token 201",
             "request process_payment",
             "response process_payment 201",

@@ -112,8 +112,14 @@ final class VectorsTests: XCTestCase {
                     guard let w = expect["wait"] else { XCTFail("\(at): unexpected wait"); continue }
                     XCTAssertTrue(until >= w["min"]!.u64! && until <= w["max"]!.u64!, "\(at): wait until \(until), expected \(w.text)")
                     now = until
-                case .awaiting:
+                case .awaiting(let id):
                     XCTAssertEqual(expect["awaiting"]?.bool, true, at)
+                    if let respond = step["respond"] {
+                        flow.onResponse(requestId: id, response: responseOf(respond), nowMs: now)
+                    } else if let fail = step["fail"]?.string {
+                        let failure: TransportFailure = fail == "not_sent" ? .notSent : fail == "maybe_sent" ? .maybeSent : .timedOut
+                        flow.onTransportFailure(requestId: id, failure: failure, cause: nil, nowMs: now)
+                    }
                 case .done(let output):
                     guard let done = expect["done"] else { XCTFail("\(at): unexpected done"); continue }
                     guard case .receipt(let receipt) = output else { XCTFail("\(at): not a receipt: \(output)"); continue }

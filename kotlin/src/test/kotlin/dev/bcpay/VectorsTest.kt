@@ -131,7 +131,13 @@ class VectorsTest(private val file: String, @Suppress("unused") private val name
                             assertTrue(at, action.untilMs >= w.long("min")!!.toULong() && action.untilMs <= w.long("max")!!.toULong())
                             now = action.untilMs
                         }
-                        is Action.Awaiting -> assertTrue(at, expect.bool("awaiting") == true)
+                        is Action.Awaiting -> {
+                            assertTrue(at, expect.bool("awaiting") == true)
+                            when {
+                                step.has("respond") -> flow.onResponse(action.requestId, responseOf(step.getAsJsonObject("respond")), now)
+                                step.has("fail") -> flow.onTransportFailure(action.requestId, TransportFailure.valueOf(step.str("fail")!!.uppercase()), null, now)
+                            }
+                        }
                         is Action.Done -> assertSubset(expect.get("done") ?: fail("$at: unexpected done") as Nothing, (action.output as CallOutput.Receipt).receipt, at)
                         is Action.Failed -> assertError(expect.getAsJsonObject("failed") ?: fail("$at: unexpected failure ${action.error}") as Nothing, action.error)
                     }
