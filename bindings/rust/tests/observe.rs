@@ -95,7 +95,7 @@ async fn a_payment_is_reported_to_tracing_and_the_listener_without_secrets() {
         "{}",
         lines[0]
     );
-    assert!(lines[1].contains("status=200") && lines[1].contains("elapsed_ms="), "{}", lines[1]);
+    assert!(lines[2].contains("status=200") && lines[2].contains("elapsed_ms="), "{}", lines[2]);
     assert!(lines[6].starts_with("INFO") && lines[6].contains("decision=Done"), "{}", lines[6]);
     let everything = format!("{lines:?} {events:?} {}", serde_json::to_string(&events).unwrap());
     for secret in [sandbox.api_token().as_str(), "4242424242424242", "737", "eyJ"] {
