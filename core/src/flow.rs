@@ -222,27 +222,6 @@ enum Read {
     Refused(Box<PaymentError>),
 }
 
-/// The first payment's token, asked for while Get Payment Methods is in flight (both depend only
-/// on the order), so that a payment costs two round trips before Process Payment, not three. It
-/// is the Token stage's first request, sent early: its answer is judged by the Token stage's
-/// rules, and only once the methods are in and the payments pass them.
-// One per flow, replaced in place: boxing the answer would cost an allocation for nothing.
-#[allow(clippy::large_enum_variant)]
-enum TokenAhead {
-    /// Not asked for yet: the methods request is not out, or the limiter said wait.
-    Unasked,
-    /// Sent: its id, rate-limit slot, and when it went.
-    InFlight { id: RequestId, ticket: u64, sent_at_ms: u64 },
-    /// Answered (or failed: `failure`) before the methods were in.
-    Answered {
-        id: RequestId,
-        answer: Result<PaymentAccessToken, PaymentError>,
-        failure: Option<TransportFailure>,
-    },
-    /// Taken by the Token stage, or not to be asked for ahead (the flow fetches no methods).
-    Over,
-}
-
 impl Stage {
     fn endpoint(&self) -> Endpoint {
         match self {
@@ -279,8 +258,14 @@ pub struct PaymentFlow {
     not_before: u64,
     /// The request in flight, its endpoint, and its rate-limit ticket.
     in_flight: InFlight,
-    /// The first token, asked for while Get Payment Methods is in flight.
-    token_ahead: TokenAhead,
+    /// The first payment's token, asked for while Get Payment Methods is in flight (both depend
+    /// only on the order), so that a payment costs two round trips before Process Payment, not
+    /// three. A token that comes first waits for the methods; one still out when they are in
+    /// becomes the Token stage's request. A failed one is only a missed head start: the Token
+    /// stage asks again after the methods, under its own rules (retries, refusals, expiry).
+    token_ahead: InFlight,
+    /// The token is still to be asked for ahead (the flow fetches methods, and has not yet).
+    token_ahead_due: bool,
     /// Why the current reconciliation started, and the payment request it is about.
     unclear: Option<(PaymentError, RequestId)>,
     /// When the current unclear outcome happened (the settle window counts from it).
@@ -383,11 +368,8 @@ impl PaymentFlow {
             requests_sent: 0,
             not_before: 0,
             in_flight: None,
-            token_ahead: if options_fetch_methods {
-                TokenAhead::Unasked
-            } else {
-                TokenAhead::Over
-            },
+            token_ahead: None,
+            token_ahead_due: options_fetch_methods,
             unclear: None,
             unclear_since_ms: 0,
             settle_reads: 0,
@@ -515,16 +497,14 @@ impl PaymentFlow {
         if let Some(outcome) = &self.outcome {
             return outcome.clone();
         }
-        if let Some((id, _, _)) = &self.in_flight {
-            let awaited = id.clone();
-            if let Some(request) = self.ask_token_ahead(now_ms) {
-                return Action::Send { request };
-            }
-            return Action::Awaiting { request_id: awaited };
-        }
-        // The methods wait for a retry; the token asked for ahead is still out.
-        if let TokenAhead::InFlight { id, .. } = &self.token_ahead {
-            return Action::Awaiting { request_id: id.clone() };
+        // The token goes out beside the methods in flight (see `token_ahead`); else a request
+        // out is awaited (the methods', or the token's while the methods wait for a retry).
+        let ahead = self.token_ahead_due && matches!(self.stage, Stage::Methods) && self.in_flight.is_some();
+        let awaited = self.in_flight.as_ref().or(self.token_ahead.as_ref()).map(|(id, _, _)| id.clone());
+        if let (false, Some(request_id)) = (ahead, &awaited) {
+            return Action::Awaiting {
+                request_id: request_id.clone(),
+            };
         }
         if out_of_time(self.deadline_ms, now_ms) {
             let error = self.stop(Stop::OutOfTime, now_ms);
@@ -549,112 +529,67 @@ impl PaymentFlow {
             let e = PaymentError::new(ErrorKind::Transport, "Request budget exhausted");
             return self.fail_at_step(e);
         }
-        let endpoint = self.stage.endpoint();
-        let ticket = match admit(&self.limiter, endpoint, now_ms, self.deadline_ms) {
-            Admission::Ready(ticket) => ticket,
-            Admission::Wait(until_ms) => {
+        let endpoint = match ahead {
+            true => Endpoint::CreatePaymentAccessToken,
+            false => self.stage.endpoint(),
+        };
+        let ticket = match (admit(&self.limiter, endpoint, now_ms, self.deadline_ms), awaited) {
+            (Admission::Ready(ticket), _) => ticket,
+            // No room for a head start: the Token stage asks after the methods.
+            (_, Some(request_id)) => return Action::Awaiting { request_id },
+            (Admission::Wait(until_ms), None) => {
                 self.trace.limiter_wait(endpoint, until_ms, now_ms);
                 return Action::Wait { until_ms };
             }
-            Admission::Refused(e) => return self.fail_at_step(*e),
+            (Admission::Refused(e), None) => return self.fail_at_step(*e),
         };
-        let request = match self.build() {
+        // The token asked for ahead cannot fail to build where the Token stage's would not.
+        let built = match ahead {
+            true => self.api.build_create_access_token(self.order_id, self.options.is_recurring),
+            false => self.build(),
+        };
+        let request = match built {
             Ok(r) => r,
             Err(e) => {
                 lock(&self.limiter).release(ticket, now_ms);
                 return self.fail_at_step(e);
             }
         };
-        self.attempts += 1;
-        if endpoint == Endpoint::ProcessPayment {
-            self.pay_sends += 1;
-        }
         self.requests_sent += 1;
-        let attempt = if endpoint == Endpoint::ProcessPayment {
-            self.pay_sends
-        } else {
-            self.attempts
+        let attempt = match (ahead, endpoint) {
+            (true, _) => 1,
+            (false, Endpoint::ProcessPayment) => {
+                self.pay_sends += 1;
+                self.attempts += 1;
+                self.pay_sends
+            }
+            (false, _) => {
+                self.attempts += 1;
+                self.attempts
+            }
         };
         self.trace.request(&request, attempt, now_ms);
-        self.in_flight = Some((request.id.clone(), endpoint, ticket));
+        // A management call's slot (ticket 0) holds nothing in the limiter: a token asked for
+        // ahead and abandoned when the flow ends needs no release.
+        let slot = match ahead {
+            true => &mut self.token_ahead,
+            false => &mut self.in_flight,
+        };
+        *slot = Some((request.id.clone(), endpoint, ticket));
+        self.token_ahead_due &= !ahead;
         Action::Send { request }
     }
 
-    /// The token request to send beside the methods request in flight, if it is time for it and
-    /// the limiter has room (else the Token stage asks, after the methods).
-    fn ask_token_ahead(&mut self, now_ms: u64) -> Option<HttpRequest> {
-        if !matches!((&self.token_ahead, &self.stage), (TokenAhead::Unasked, Stage::Methods))
-            || self.requests_sent >= self.request_ceiling()
-        {
-            return None;
-        }
-        let Admission::Ready(ticket) = admit(&self.limiter, Endpoint::CreatePaymentAccessToken, now_ms, self.deadline_ms) else {
-            return None;
-        };
-        let Ok(request) = self.api.build_create_access_token(self.order_id, self.options.is_recurring) else {
-            // The Token stage builds it again, and reports why it cannot.
-            lock(&self.limiter).release(ticket, now_ms);
-            self.token_ahead = TokenAhead::Over;
-            return None;
-        };
-        self.requests_sent += 1;
-        self.trace.request(&request, 1, now_ms);
-        self.token_ahead = TokenAhead::InFlight {
-            id: request.id.clone(),
-            ticket,
-            sent_at_ms: now_ms,
-        };
-        Some(request)
-    }
-
-    /// Ends the token request asked for ahead if `id` is it, releasing its slot.
-    fn take_token_ahead_in_flight(&mut self, id: &RequestId, now_ms: u64) -> bool {
-        match &self.token_ahead {
-            TokenAhead::InFlight { id: ahead, ticket, .. } if ahead == id => {
-                lock(&self.limiter).release(*ticket, now_ms);
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// The methods are in and the payments pass them: the token asked for ahead becomes the
-    /// Token stage's request (still in flight), or its answer is judged now as if just received.
-    fn enter_token_stage(&mut self, now_ms: u64) {
+    /// The methods are in and the payments pass them: the token asked for ahead is taken, or
+    /// becomes the Token stage's request if it is still out.
+    fn enter_token_stage(&mut self) {
         self.enter(Stage::Token);
-        match std::mem::replace(&mut self.token_ahead, TokenAhead::Over) {
-            TokenAhead::InFlight { id, ticket, .. } => {
-                self.attempts = 1;
-                self.in_flight = Some((id, Endpoint::CreatePaymentAccessToken, ticket));
-            }
-            TokenAhead::Answered { id, answer, failure } => {
-                self.attempts = 1;
-                self.on_token_answer(&id, answer, failure, now_ms);
-            }
-            TokenAhead::Unasked | TokenAhead::Over => {}
-        }
-    }
-
-    /// The flow ended with the token asked for ahead still out: its answer will be ignored.
-    fn abandon_token_ahead(&mut self) {
-        if let TokenAhead::InFlight { ticket, sent_at_ms, .. } = std::mem::replace(&mut self.token_ahead, TokenAhead::Over) {
-            lock(&self.limiter).release(ticket, sent_at_ms);
-        }
-    }
-
-    /// The Token stage's rules, for an answer to a token request (`failure`: it got none).
-    fn on_token_answer(
-        &mut self,
-        id: &RequestId,
-        answer: Result<PaymentAccessToken, PaymentError>,
-        failure: Option<TransportFailure>,
-        now_ms: u64,
-    ) {
-        match answer {
-            Ok(pat) if pat.is_expired(now_ms) => self.on_unusable_token(id, now_ms),
-            Ok(pat) => self.take_token(pat),
-            Err(e) if order_may_be_paid(&e) => self.check_refusal(e),
-            Err(e) => self.retry_or_fail(e, failure, now_ms),
+        self.token_ahead_due = false;
+        if let Some(ahead) = self.token_ahead.take() {
+            self.attempts = 1;
+            self.in_flight = Some(ahead);
+        } else if let Some(pat) = self.pat.take() {
+            self.take_token(pat);
         }
     }
 
@@ -674,46 +609,42 @@ impl PaymentFlow {
         }
     }
 
-    /// Ends the request `id` if it is the one in flight, releasing its rate-limit slot.
+    /// Ends the request `id` if it is out (the stage's, or the token asked for ahead), releasing
+    /// its rate-limit slot.
     fn take_in_flight(&mut self, id: &RequestId, now_ms: u64) -> Option<Endpoint> {
-        finish(&self.limiter, &mut self.in_flight, id, now_ms)
+        finish(&self.limiter, &mut self.token_ahead, id, now_ms).or_else(|| finish(&self.limiter, &mut self.in_flight, id, now_ms))
     }
 
     /// Feeds the response to request `id`. Responses to other ids (stale, duplicated) are ignored.
     pub fn on_response(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
-        if self.take_token_ahead_in_flight(id, now_ms) {
-            self.trace.response(id, response, &secrets(&self.api, None), now_ms);
-            lock(&self.limiter).observe(Endpoint::CreatePaymentAccessToken, response, now_ms);
-            let answer = self.api.parse_create_access_token(id, response, now_ms);
-            self.token_ahead = TokenAhead::Answered {
-                id: id.clone(),
-                answer,
-                failure: None,
-            };
-            return;
-        }
         let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
         self.trace.response(id, response, &secrets(&self.api, self.pat.as_ref()), now_ms);
         lock(&self.limiter).observe(endpoint, response, now_ms);
         let api = Arc::clone(&self.api);
         match self.stage.clone() {
-            Stage::Methods => match api.parse_get_payment_methods(id, response) {
+            Stage::Methods if endpoint == Endpoint::GetPaymentMethods => match api.parse_get_payment_methods(id, response) {
                 Ok(methods) => {
                     // The structural rules ran at construction; only the methods checks are new.
                     let errors = validate::validate_against_methods(&self.payments, &methods, self.options.is_recurring);
                     self.methods = Some(methods);
                     if errors.is_empty() {
-                        self.enter_token_stage(now_ms);
+                        self.enter_token_stage();
                     } else {
                         self.fail_at_step(PaymentError::validation(errors));
                     }
                 }
                 Err(e) => self.retry_or_fail(e, None, now_ms),
             },
-            Stage::Token => {
-                let answer = api.parse_create_access_token(id, response, now_ms);
-                self.on_token_answer(id, answer, None, now_ms);
-            }
+            // The Token stage's answer, or the token asked for ahead (in the Methods stage).
+            Stage::Methods | Stage::Token => match api.parse_create_access_token(id, response, now_ms) {
+                // The token asked for ahead, answered before the methods: kept until they are in.
+                Ok(pat) if matches!(self.stage, Stage::Methods) => self.pat = Some(pat),
+                Err(e) if matches!(self.stage, Stage::Methods) => self.trace.retry(None, &e),
+                Ok(pat) if pat.is_expired(now_ms) => self.on_unusable_token(id, now_ms),
+                Ok(pat) => self.take_token(pat),
+                Err(e) if order_may_be_paid(&e) => self.check_refusal(e),
+                Err(e) => self.retry_or_fail(e, None, now_ms),
+            },
             Stage::Pay => {
                 let parsed = match &self.pat {
                     Some(pat) => api.parse_process_payment_sent(id, response, &pat.secret, &self.payments[self.step]),
@@ -832,7 +763,8 @@ impl PaymentFlow {
         }
         match &self.outcome {
             Some(Action::Failed { error }) => error.clone(),
-            _ => unreachable!("the flow has just failed"),
+            // Cannot happen (the flow has just failed); an error beats a panic.
+            _ => PaymentError::stopped(why, "stopped"),
         }
     }
 
@@ -840,24 +772,13 @@ impl PaymentFlow {
     /// library's or the OS's error text, scrubbed here before any event or error shows it). Other
     /// ids are ignored.
     pub fn on_transport_failure(&mut self, id: &RequestId, failure: TransportFailure, cause: Option<&str>, now_ms: u64) {
-        let ahead = self.take_token_ahead_in_flight(id, now_ms);
-        let endpoint = match ahead {
-            true => Endpoint::CreatePaymentAccessToken,
-            false => match self.take_in_flight(id, now_ms) {
-                Some(endpoint) => endpoint,
-                None => return,
-            },
-        };
+        let Some(endpoint) = self.take_in_flight(id, now_ms) else { return };
         let cause = cause.map(|c| self.scrub(c));
         self.trace.failure(id, failure, cause.as_deref(), now_ms);
         let error = PaymentError::transport(endpoint, id, failure, cause.as_deref());
-        if ahead {
-            let answer = Err(error);
-            self.token_ahead = TokenAhead::Answered {
-                id: id.clone(),
-                answer,
-                failure: Some(failure),
-            };
+        if endpoint != self.stage.endpoint() {
+            // The token asked for ahead: only a missed head start: the Token stage asks after the methods.
+            self.trace.retry(None, &error);
         } else if matches!(self.stage, Stage::Pay) {
             if failure.may_have_reached_server() {
                 self.start_reconcile(error, id.clone(), now_ms);
@@ -977,8 +898,8 @@ impl PaymentFlow {
     fn decide_after_reconcile(&mut self, order: &Order, recorded: u32, found: Option<Transaction>, now_ms: u64) {
         let method_id = self.payments[self.step].payment_method_id.clone();
         let known = self.taken.iter().filter(|p| p.payment_method_id == method_id).count() as u32;
-        if recorded > known {
-            let tx = found.expect("a recorded transaction was counted");
+        // More recorded than known means one was found.
+        if let (true, Some(tx)) = (recorded > known, found) {
             self.trace.decide(Decision::Settled, None, || {
                 "the order's transactions record the payment: it counts as taken".to_owned()
             });
@@ -1030,7 +951,7 @@ impl PaymentFlow {
         }
         if self.pay_sends >= self.options.max_attempts {
             // Not recorded within the window, but out of attempts.
-            let (cause, _) = self.unclear.take().expect("reconciliation has a cause");
+            let (cause, _) = self.take_unclear();
             let mut e = cause;
             e.retry = RetryAdvice::After {
                 ms: self.options.backoff_cap_ms,
@@ -1093,7 +1014,7 @@ impl PaymentFlow {
             None => (token_currency, Vec::new()),
         };
         self.release_claim();
-        self.abandon_token_ahead();
+        self.token_ahead = None;
         self.trace
             .decide(Decision::Done, None, || joined(&["the order is ", state.as_str()]));
         self.outcome = Some(Action::Done {
@@ -1148,16 +1069,20 @@ impl PaymentFlow {
         error.payments_taken = self.taken.clone();
         let action = Action::Failed { error };
         self.release_claim();
-        self.abandon_token_ahead();
+        self.token_ahead = None;
         self.outcome = Some(action.clone());
         action
     }
 
-    fn fail_ambiguous(&mut self, reason: &str) {
-        let (cause, request_id) = self
-            .unclear
+    /// Why the current reconciliation started, and the payment request it is about.
+    fn take_unclear(&mut self) -> (PaymentError, RequestId) {
+        self.unclear
             .take()
-            .unwrap_or_else(|| (PaymentError::new(ErrorKind::Transport, "unknown"), RequestId("unknown".into())));
+            .unwrap_or_else(|| (PaymentError::new(ErrorKind::Transport, "unknown"), RequestId("unknown".into())))
+    }
+
+    fn fail_ambiguous(&mut self, reason: &str) {
+        let (cause, request_id) = self.take_unclear();
         let mut e = PaymentError::new(ErrorKind::AmbiguousOutcome, "The payment's outcome is unknown");
         e.detail = Some(format!(
             "Process Payment for order {} ended unclearly ({}: {}) and {reason}. Check the order's transactions and status before paying again.",

@@ -172,7 +172,7 @@ pub(crate) struct Trace {
     events: Option<Vec<FlowEvent>>,
     /// The requests in flight (two at most: a payment's methods and token): id, endpoint, when
     /// it was sent, its attempt.
-    sent: Vec<(RequestId, Endpoint, u64, u32)>,
+    sent: [Option<(RequestId, Endpoint, u64, u32)>; 2],
     /// The last wait reported, so a host polling again during it does not report it twice.
     last_wait_until: u64,
 }
@@ -199,11 +199,10 @@ impl Trace {
         if self.events.is_none() {
             return;
         }
-        if self.sent.len() >= 2 {
-            // One the flow gave up on (a cancelled call): it will not be answered.
-            self.sent.remove(0);
-        }
-        self.sent.push((request.id.clone(), request.endpoint, now_ms, attempt));
+        // A slot that is free, else the older one: a request the flow gave up on (a cancelled
+        // call) is never answered.
+        let slot = usize::from(self.sent[0].is_some() && self.sent[1].is_none());
+        self.sent[slot] = Some((request.id.clone(), request.endpoint, now_ms, attempt));
         self.push(|| FlowEvent::Request {
             endpoint: request.endpoint,
             request_id: request.id.clone(),
@@ -214,8 +213,8 @@ impl Trace {
     }
 
     fn answered(&mut self, id: &RequestId, now_ms: u64) -> Option<(Endpoint, u64, u32)> {
-        let at = self.sent.iter().position(|(sent, ..)| sent == id)?;
-        let (_, endpoint, sent_at, attempt) = self.sent.remove(at);
+        let slot = self.sent.iter_mut().find(|s| s.as_ref().is_some_and(|(sent, ..)| sent == id))?;
+        let (_, endpoint, sent_at, attempt) = slot.take()?;
         Some((endpoint, now_ms.saturating_sub(sent_at), attempt))
     }
 

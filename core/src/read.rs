@@ -757,3 +757,9 @@ mod robustness {
         }
     }
 }
+
+/// How many characters (Unicode scalar values) `text` holds: its bytes that start one. Smaller in
+/// the WebAssembly module than `chars().count()`, whose vectorised counter costs ~0.9 KB.
+pub(crate) fn char_count(text: &str) -> usize {
+    text.bytes().filter(|b| (*b as i8) >= -0x40).count()
+}

@@ -138,7 +138,7 @@ secret_string!(
 
 /// Stored-instrument tokens show their last four characters so people can tell them apart.
 fn redact_instrument_token(token: &str) -> String {
-    let count = token.chars().count();
+    let count = crate::read::char_count(token);
     if count < 16 {
         return "••••".to_owned();
     }

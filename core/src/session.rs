@@ -789,8 +789,9 @@ impl CallFlow {
             }
             Ok(CallOutput::AccessToken(token)) if matches!(self.call, Call::Prepare { .. }) => {
                 let methods = Arc::new(self.prepared_methods.take().unwrap_or_default());
-                let Call::Prepare { order_id } = self.call else {
-                    unreachable!("guarded")
+                let order_id = match self.call {
+                    Call::Prepare { order_id } => order_id,
+                    _ => 0, // guarded: a Prepare
                 };
                 let output = PreparedPayment {
                     order_id,
@@ -922,10 +923,8 @@ impl CallFlow {
                 e
             }
         };
-        if let Action::Failed { error } = self.fail(e) {
-            return error;
-        }
-        unreachable!("the call has just failed")
+        self.fail(e.clone());
+        e
     }
 
     /// Schedules the next send after a backoff, and returns the wait (ms).

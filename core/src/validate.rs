@@ -228,7 +228,7 @@ fn name_problem(name: &str) -> Option<(&'static str, &'static str)> {
     let name = name.trim();
     if name.is_empty() {
         Some(("missing", "The cardholder name is required."))
-    } else if name.chars().count() > MAX_CARDHOLDER_NAME || name.chars().any(is_invisible_or_control) {
+    } else if crate::read::char_count(name) > MAX_CARDHOLDER_NAME || name.chars().any(is_invisible_or_control) {
         Some((
             "invalid_cardholder_name",
             "The cardholder name must be at most 255 characters, with no control, bidirectional-override or zero-width characters.",

@@ -437,27 +437,39 @@ fn methods_that_refuse_the_card_end_the_flow_and_the_early_token_is_ignored() {
 }
 
 #[test]
-fn an_early_token_failure_is_judged_by_the_token_rules_once_the_methods_are_in() {
+fn an_early_token_failure_only_costs_the_head_start() {
     let mut store = FakeStore::with_order(ORDER, 1);
     let mut f = flow(vec![card()], fast());
     let first = send_all(&mut f, NOW);
     answer(&mut f, &mut store, &first[1], Fault::ServerErrorBeforeCommit, NOW + 10);
     answer(&mut f, &mut store, &first[0], Fault::None, NOW + 50);
-    // A 503 on a token is retried after a backoff, as in the Token stage.
-    let mut now = NOW + 50;
-    let retry = loop {
-        match f.poll(now) {
-            Action::Wait { until_ms } => now = until_ms,
-            Action::Send { request } => break request,
-            other => panic!("expected a retry, got {other:?}"),
-        }
-    };
-    assert_eq!(retry.endpoint, Endpoint::CreatePaymentAccessToken);
-    answer(&mut f, &mut store, &retry, Fault::None, now + 5);
-    let pay = send_all(&mut f, now + 5);
+    // Once the methods are in, the Token stage asks, under its own rules.
+    let retry = send_all(&mut f, NOW + 50);
+    assert_eq!(endpoints(&retry), [Endpoint::CreatePaymentAccessToken]);
+    answer(&mut f, &mut store, &retry[0], Fault::None, NOW + 55);
+    let pay = send_all(&mut f, NOW + 55);
     assert_eq!(endpoints(&pay), [Endpoint::ProcessPayment]);
-    answer(&mut f, &mut store, &pay[0], Fault::None, now + 10);
-    assert_eq!(receipt(f.poll(now + 10)).requests_sent, 4);
+    answer(&mut f, &mut store, &pay[0], Fault::None, NOW + 60);
+    assert_eq!(receipt(f.poll(NOW + 60)).requests_sent, 4);
+}
+
+#[test]
+fn a_token_refused_early_as_invalid_is_asked_for_again_then_the_order_read() {
+    let mut store = FakeStore::with_order(ORDER, 1);
+    let mut f = flow(vec![card()], fast());
+    let first = send_all(&mut f, NOW);
+    let refusal = bcpay_core::HttpResponse::new(
+        422,
+        vec![],
+        br#"{"status":422,"title":"Order is invalid.","type":"x","code":30101}"#.to_vec(),
+    );
+    f.on_response(&first[1].id, &refusal, NOW + 10);
+    answer(&mut f, &mut store, &first[0], Fault::None, NOW + 50);
+    let again = send_all(&mut f, NOW + 50);
+    assert_eq!(endpoints(&again), [Endpoint::CreatePaymentAccessToken]);
+    f.on_response(&again[0].id, &refusal, NOW + 60);
+    // The Token stage's rule for 30101: is the order paid already?
+    assert_eq!(endpoints(&send_all(&mut f, NOW + 60)), [Endpoint::GetOrderTransactions]);
 }
 
 #[test]
@@ -501,21 +513,6 @@ fn cancelling_with_methods_and_token_out_is_cancelled_not_ambiguous() {
     assert_eq!(first.len(), 2);
     let e = f.cancel(NOW + 5);
     assert_eq!(e.kind, ErrorKind::Cancelled);
-}
-
-#[test]
-fn an_early_30101_reads_the_order_once_the_methods_are_in() {
-    let mut store = FakeStore::with_order(ORDER, 1);
-    let mut f = flow(vec![card()], fast());
-    let first = send_all(&mut f, NOW);
-    let refusal = bcpay_core::HttpResponse::new(
-        422,
-        vec![],
-        br#"{"status":422,"title":"Order is invalid.","type":"x","code":30101}"#.to_vec(),
-    );
-    f.on_response(&first[1].id, &refusal, NOW + 10);
-    answer(&mut f, &mut store, &first[0], Fault::None, NOW + 50);
-    assert_eq!(endpoints(&send_all(&mut f, NOW + 50)), [Endpoint::GetOrderTransactions]);
 }
 
 #[test]

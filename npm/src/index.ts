@@ -649,22 +649,34 @@ export class Client {
     throw error;
   }
 
-  /** Drives an operation to its end: the one loop behind `pay` and every single call. */
+  /**
+   * Drives an operation to its end: the one loop behind `pay` and every single call. Each request
+   * goes out as soon as the core hands it over (a payment's methods and token go together);
+   * outcomes are reported in the order the core awaits them.
+   */
   async #drive(op: Operation, signal?: AbortSignal, answersAfterCancel = false): Promise<Json> {
+    const out = new Map<string, Promise<Exchange>>();
     try {
       const emit = this.#watch(op);
       let step = op.poll(Date.now());
       for (;;) {
         emit?.();
         switch (step.type) {
-          case "send": {
-            const { request } = step;
-            const outcome = await this.#send(request, op.deadlineMs, signal);
+          case "send":
+            out.set(step.request.id, this.#send(step.request, op.deadlineMs, signal));
+            step = op.poll(Date.now());
+            break;
+          case "awaiting": {
+            const { requestId } = step;
+            const exchange = out.get(requestId);
+            if (exchange === undefined) throw new Error(`bcpay: the core awaits request ${requestId}, which is not out`);
+            out.delete(requestId);
+            const outcome = await exchange;
             if ("stopped" in outcome) return Client.#stopped(op, answersAfterCancel, emit);
             if ("response" in outcome) {
-              step = op.respond(request.id, outcome.response, Date.now());
+              step = op.respond(requestId, outcome.response, Date.now());
             } else {
-              op.onTransportFailure(request.id, outcome.failure, Date.now(), outcome.cause);
+              op.onTransportFailure(requestId, outcome.failure, Date.now(), outcome.cause);
               step = op.poll(Date.now());
             }
             break;
@@ -673,8 +685,6 @@ export class Client {
             if (await sleep(step.untilMs - Date.now(), signal)) return Client.#stopped(op, answersAfterCancel, emit);
             step = op.poll(Date.now());
             break;
-          case "awaiting":
-            throw new Error("bcpay: a request is in flight (the loop reports every outcome before polling)");
           case "done":
             return step.output;
           case "failed":

@@ -10,13 +10,27 @@ const vectors = JSON.parse(readFileSync(new URL("../../tests/host/scenarios.json
 const enc = new TextEncoder();
 const camelPath = (p) => p.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 
-/** Answers each request with the script's next step; records the endpoints asked for. */
-function scripted(script) {
-  const steps = [...script];
-  const asked = [];
-  const transport = (request, { signal } = {}) => {
-    asked.push(request.endpoint);
-    const step = steps.shift() ?? { status: 599, body_text: "script ran out" };
+/**
+ * Answers each request with its script step (the first unused one meant for its endpoint, else the
+ * next unused); records which steps were used, by what, and the most requests held at once.
+ */
+function scripted(script, meantFor) {
+  const usedBy = script.map(() => undefined);
+  const pastScript = [];
+  let held = 0;
+  const record = { mostHeld: 0, asked: () => [...usedBy.filter((e) => e !== undefined), ...pastScript] };
+  const take = (endpoint) => {
+    const free = (i) => usedBy[i] === undefined;
+    let i = script.findIndex((_, j) => free(j) && meantFor[j] === endpoint);
+    if (i < 0) i = script.findIndex((_, j) => free(j));
+    if (i < 0) {
+      pastScript.push(endpoint);
+      return { status: 599, body_text: "script ran out" };
+    }
+    usedBy[i] = endpoint;
+    return script[i];
+  };
+  const answer = (step, signal) => {
     if ("hang_ms" in step) {
       return new Promise((_, reject) => {
         const timer = setTimeout(() => reject(new TransportError("timed_out", "hung")), step.hang_ms);
@@ -33,7 +47,17 @@ function scripted(script) {
     const body = "body_text" in step ? enc.encode(step.body_text) : enc.encode(JSON.stringify(step.body));
     return Promise.resolve({ status: step.status, headers, body });
   };
-  return { transport, asked };
+  const transport = async (request, { signal } = {}) => {
+    record.mostHeld = Math.max(record.mostHeld, ++held);
+    try {
+      const step = take(request.endpoint);
+      if (step.delay_ms) await new Promise((r) => setTimeout(r, step.delay_ms));
+      return await answer(step, signal);
+    } finally {
+      held--;
+    }
+  };
+  return { transport, record };
 }
 
 /** A receipt as the vectors check it. */
@@ -115,7 +139,7 @@ function projected(e) {
 }
 
 async function scenario(c) {
-  const { transport, asked } = scripted(c.script);
+  const { transport, record } = scripted(c.script, c.expect.requests);
   const client = new Client({ storeHash: vectors.config.store_hash, apiToken: vectors.config.api_token, transport, flowOptions: toCamel(c.options ?? {}) });
   const events = [];
   client.on("event", (e) => {
@@ -139,7 +163,8 @@ async function scenario(c) {
     assert.ok(err, `expected an error, got ${JSON.stringify(got)}`);
     checkError(c.expect.error, err);
   }
-  assert.deepEqual(asked, c.expect.requests, "requests");
+  assert.deepEqual(record.asked(), c.expect.requests, "requests");
+  if (c.expect.max_in_flight !== undefined) assert.equal(record.mostHeld, c.expect.max_in_flight, "the most requests out at once");
   if (c.expect.events) assert.deepEqual(events, c.expect.events, "events");
   assert.ok(elapsed <= c.max_ms, `took ${elapsed} ms`);
 }
