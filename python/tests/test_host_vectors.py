@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -32,33 +33,66 @@ def _raise(step: Dict[str, Any]) -> None:
 
 
 class Scripted:
-    def __init__(self, script: List[Dict[str, Any]]) -> None:
-        self.steps = list(script)
-        self.asked: List[str] = []
+    """Answers each request with its script step (the first unused one meant for its endpoint,
+    else the next unused); records which steps were used, by what, and the most requests it held at
+    once. Thread-safe: the sync client sends a payment's methods and token from two threads."""
 
-    def next(self, request: Any) -> Dict[str, Any]:
-        self.asked.append(request.endpoint)
-        return self.steps.pop(0) if self.steps else {"status": 599, "body_text": "script ran out"}
+    def __init__(self, script: List[Dict[str, Any]], meant_for: Optional[List[str]] = None) -> None:
+        self.steps = list(script)
+        self.meant_for = meant_for or []
+        self.used_by: List[Optional[str]] = [None] * len(script)
+        self.past_script: List[str] = []
+        self.held = self.most_held = 0
+        self.lock = threading.Lock()
+
+    @property
+    def asked(self) -> List[str]:
+        return [e for e in self.used_by if e is not None] + self.past_script
+
+    def take(self, request: Any) -> Dict[str, Any]:
+        with self.lock:
+            self.held += 1
+            self.most_held = max(self.most_held, self.held)
+            free = [i for i, e in enumerate(self.used_by) if e is None]
+            meant = [i for i in free if i < len(self.meant_for) and self.meant_for[i] == request.endpoint]
+            pick = (meant or free or [None])[0]
+            if pick is None:
+                self.past_script.append(request.endpoint)
+                return {"status": 599, "body_text": "script ran out"}
+            self.used_by[pick] = request.endpoint
+            return self.steps[pick]
+
+    def done(self) -> None:
+        with self.lock:
+            self.held -= 1
 
     def __call__(self, request: Any) -> HttpResponse:
-        step = self.next(request)
-        if "hang_ms" in step:
-            time.sleep(step["hang_ms"] / 1000)
-            raise NoResponse("timed_out")
-        if "throw" in step:
-            _raise(step)
-        return _response(step)
+        step = self.take(request)
+        try:
+            time.sleep(step.get("delay_ms", 0) / 1000)
+            if "hang_ms" in step:
+                time.sleep(step["hang_ms"] / 1000)
+                raise NoResponse("timed_out")
+            if "throw" in step:
+                _raise(step)
+            return _response(step)
+        finally:
+            self.done()
 
 
 class AsyncScripted(Scripted):
     async def __call__(self, request: Any) -> HttpResponse:  # type: ignore[override]
-        step = self.next(request)
-        if "hang_ms" in step:
-            await asyncio.sleep(step["hang_ms"] / 1000)
-            raise NoResponse("timed_out")
-        if "throw" in step:
-            _raise(step)
-        return _response(step)
+        step = self.take(request)
+        try:
+            await asyncio.sleep(step.get("delay_ms", 0) / 1000)
+            if "hang_ms" in step:
+                await asyncio.sleep(step["hang_ms"] / 1000)
+                raise NoResponse("timed_out")
+            if "throw" in step:
+                _raise(step)
+            return _response(step)
+        finally:
+            self.done()
 
 
 def _token(pat: str) -> PaymentAccessToken:
@@ -126,7 +160,7 @@ class Heard:
             self.lines.append(line)
 
 
-def _check(c: Dict[str, Any], got: Any, error: Optional[BaseException], asked: List[str], elapsed_ms: float, heard: Heard) -> None:
+def _check(c: Dict[str, Any], got: Any, error: Optional[BaseException], transport: Scripted, elapsed_ms: float, heard: Heard) -> None:
     expect = c["expect"]
     if "events" in expect:
         assert heard.lines == expect["events"]
@@ -158,7 +192,9 @@ def _check(c: Dict[str, Any], got: Any, error: Optional[BaseException], asked: L
             assert (error.server_request_id or "") == want["server_request_id"]
         if "message" in want:
             assert str(error).startswith(want["message"]), str(error)
-    assert asked == expect["requests"]
+    assert transport.asked == expect["requests"]
+    if "max_in_flight" in expect:
+        assert transport.most_held == expect["max_in_flight"], "the most requests out at once"
     assert elapsed_ms <= c["max_ms"], f"took {elapsed_ms:.0f} ms"
 
 
@@ -172,7 +208,7 @@ def _client_args() -> Dict[str, Any]:
 
 @pytest.mark.parametrize("c", [c for c in SCENARIOS if not _needs_interruption(c)], ids=lambda c: c["name"])
 def test_sync_client(c: Dict[str, Any]) -> None:
-    transport = Scripted(c["script"])
+    transport = Scripted(c["script"], c["expect"]["requests"])
     heard = Heard()
     client = Client(**_client_args(), transport=transport, flow_options=c.get("options"), on_event=heard)
     started = time.monotonic()
@@ -181,11 +217,11 @@ def test_sync_client(c: Dict[str, Any]) -> None:
         got = _calls(client, c)()
     except BaseException as e:  # noqa: BLE001 - the scenario says what it must be
         error = e
-    _check(c, got, error, transport.asked, (time.monotonic() - started) * 1000, heard)
+    _check(c, got, error, transport, (time.monotonic() - started) * 1000, heard)
 
 
 async def _run_async(c: Dict[str, Any]) -> None:
-    transport = AsyncScripted(c["script"])
+    transport = AsyncScripted(c["script"], c["expect"]["requests"])
     heard = Heard()
     client = AsyncClient(**_client_args(), transport=transport, flow_options=c.get("options"), on_event=heard)
     started = time.monotonic()
@@ -197,7 +233,7 @@ async def _run_async(c: Dict[str, Any]) -> None:
         got = await task
     except BaseException as e:  # noqa: BLE001
         error = e
-    _check(c, got, error, transport.asked, (time.monotonic() - started) * 1000, heard)
+    _check(c, got, error, transport, (time.monotonic() - started) * 1000, heard)
 
 
 def test_async_client_every_scenario() -> None:
@@ -261,7 +297,7 @@ def test_the_bcpay_logger_gets_each_event_with_its_fields_as_extra(caplog: pytes
     """Without a hook, the ``bcpay`` logger alone is enough to watch: requests and responses at
     DEBUG, decisions and transport failures at INFO, each field an attribute of the record."""
     c = _scenario("a transport error keeps its cause on the error and the event, without the store's token")
-    client = Client(**_client_args(), transport=Scripted(c["script"]), flow_options=c.get("options"))
+    client = Client(**_client_args(), transport=Scripted(c["script"], c["expect"]["requests"]), flow_options=c.get("options"))
     with caplog.at_level("DEBUG", logger="bcpay"), pytest.raises(BcpayError):
         _calls(client, c)()
     records = [r for r in caplog.records if r.name == "bcpay"]
@@ -283,5 +319,5 @@ def test_a_hook_that_raises_cannot_abandon_a_payment() -> None:
     def broken(event: bcpay.FlowEvent) -> None:
         raise RuntimeError("a bug in the user's hook")
 
-    client = Client(**_client_args(), transport=Scripted(c["script"]), flow_options=c.get("options"), on_event=broken)
+    client = Client(**_client_args(), transport=Scripted(c["script"], c["expect"]["requests"]), flow_options=c.get("options"), on_event=broken)
     assert len(_calls(client, c)().payments) == 1

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping,
 # `import bcpay`'s time, and a script that never logs or never awaits should not pay for them.
 if TYPE_CHECKING:
     import logging
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     import httpx
 
@@ -293,14 +294,14 @@ class _Operation:
     def on_transport_failure(self, request_id: str, failure: str, now_ms: Optional[int] = None, cause: Optional[str] = None) -> None:
         _core_call(lambda: self._op.on_transport_failure(request_id, failure, _now_ms() if now_ms is None else now_ms, cause))
 
-    def on_exception(self, request: HttpRequest, error: BaseException) -> None:
+    def on_exception(self, request_id: str, error: BaseException) -> None:
         """Tells the operation a request got no response. Only a `NoResponse` can say
         ``not_sent``; any other exception may have come after sending, so it counts as
         ``maybe_sent`` (a payment is then reconciled, not resent). Its text is the cause."""
         if isinstance(error, NoResponse):
-            self.on_transport_failure(request.id, error.failure, cause=error.cause)
+            self.on_transport_failure(request_id, error.failure, cause=error.cause)
         else:
-            self.on_transport_failure(request.id, "maybe_sent", cause=f"{type(error).__name__}: {error}")
+            self.on_transport_failure(request_id, "maybe_sent", cause=f"{type(error).__name__}: {error}")
 
     def cancel(self, now_ms: Optional[int] = None) -> BcpayError:
         error = _error(self._op.cancel(_now_ms() if now_ms is None else now_ms))
@@ -343,6 +344,8 @@ class _JournaledOperation(_Operation):
                 return "done", _loads(payload)  # type: ignore[arg-type]
             elif kind == "send":
                 return kind, _request(payload)  # type: ignore[arg-type]
+            elif kind == "awaiting":
+                return kind, _loads(payload)["request_id"]  # type: ignore[arg-type]
             else:
                 return kind, _loads(payload)["until_ms"]  # type: ignore[arg-type]
 
@@ -514,6 +517,7 @@ class Client(_Base):
         super().__init__(store_hash, api_token, timeout=timeout, **settings)
         self._own_transport = transport is None
         self._transport: SyncTransport = transport or HttpxTransport(self._timeout, max_body_bytes=self._max_body_bytes)
+        self._senders: "Optional[ThreadPoolExecutor]" = None
 
     def __enter__(self) -> "Client":
         return self
@@ -522,32 +526,58 @@ class Client(_Base):
         self.close()
 
     def close(self) -> None:
+        if self._senders is not None:
+            self._senders.shutdown(wait=False)
         if self._own_transport and isinstance(self._transport, HttpxTransport):
             self._transport.close()
+
+    def _exchange(self, op: _Operation, request: HttpRequest) -> Tuple[Optional[HttpResponse], Optional[Exception]]:
+        """Sends one request: its response, or the exception that stands for none."""
+        shared = self._shared_budget(request)
+        if shared is not None:
+            shared.acquire(request.id)
+        try:
+            deadline = op.deadline_ms()
+            if deadline is not None and isinstance(self._transport, HttpxTransport):
+                return self._transport(request, deadline_ms=deadline), None
+            return self._transport(request), None
+        except Exception as e:  # noqa: BLE001 - the core decides what a failure means
+            return None, e
+        finally:
+            if shared is not None:
+                shared.release(request.id)
+
+    def _send_beside(self, op: _Operation, request: HttpRequest) -> "Future[Tuple[Optional[HttpResponse], Optional[Exception]]]":
+        """Sends a request on a worker thread, while the loop's thread sends the one awaited."""
+        if self._senders is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._senders = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bcpay-send")
+        return self._senders.submit(self._exchange, op, request)
 
     def _drive(self, op: _Operation) -> Json:
         """Drives an operation to its end: the one loop behind ``pay`` and every single call. A
         blocking request cannot be interrupted: with a time budget the default transport's own
-        deadline is shortened to it, and the core stops the operation at its next step."""
+        deadline is shortened to it, and the core stops the operation at its next step.
+
+        Requests the core hands out together (a payment's methods and token) go out together: the
+        one awaited first on this thread, the others on a worker thread, so a transport may be
+        called from two threads at once (httpx's client may)."""
+        out: Dict[str, Any] = {}  # request id → the request, not yet sent, or its future
         while True:
             kind, value = op.poll()
             if kind == "send":
-                shared = self._shared_budget(value)
-                if shared is not None:
-                    shared.acquire(value.id)
-                try:
-                    deadline = op.deadline_ms()
-                    if deadline is not None and isinstance(self._transport, HttpxTransport):
-                        response = self._transport(value, deadline_ms=deadline)
-                    else:
-                        response = self._transport(value)
-                except Exception as e:
-                    op.on_exception(value, e)
-                    continue
-                finally:
-                    if shared is not None:
-                        shared.release(value.id)
-                op.on_response(value.id, response)
+                out[value.id] = value
+            elif kind == "awaiting":
+                for request_id, pending in list(out.items()):
+                    if request_id != value and isinstance(pending, HttpRequest):
+                        out[request_id] = self._send_beside(op, pending)
+                pending = out.pop(value)
+                response, error = self._exchange(op, pending) if isinstance(pending, HttpRequest) else pending.result()
+                if error is not None:
+                    op.on_exception(value, error)
+                else:
+                    op.on_response(value, cast(HttpResponse, response))
             elif kind == "wait":
                 time.sleep(max(0, value - _now_ms()) / 1000)
             elif kind == "done":
@@ -659,32 +689,45 @@ class AsyncClient(_Base):
         if self._own_transport and isinstance(self._transport, AsyncHttpxTransport):
             await self._transport.aclose()
 
+    async def _exchange(self, request: HttpRequest) -> Tuple[Optional[HttpResponse], Optional[Exception]]:
+        """Sends one request: its response, or the exception that stands for none."""
+        shared = self._shared_budget(request)
+        if shared is not None:
+            await shared.aacquire(request.id)
+        try:
+            return await self._transport(request), None
+        except Exception as e:  # noqa: BLE001 - the core decides what a failure means
+            return None, e
+        finally:
+            if shared is not None:
+                await shared.arelease(request.id)
+
     async def _drive(self, op: _Operation, answers_after_cancel: bool = False) -> Json:
-        """Drives an operation to its end: the one loop behind ``pay`` and every single call."""
+        """Drives an operation to its end: the one loop behind ``pay`` and every single call. Each
+        request goes out as soon as the core hands it over (a payment's methods and token go
+        together); outcomes are reported in the order the core awaits them."""
         import asyncio
 
+        out: "Dict[str, asyncio.Task[Tuple[Optional[HttpResponse], Optional[Exception]]]]" = {}
         try:
             while True:
                 kind, value = op.poll()
                 if kind == "send":
+                    out[value.id] = asyncio.ensure_future(self._exchange(value))
+                elif kind == "awaiting":
+                    exchange = out.pop(value)
                     deadline = op.deadline_ms()
-                    shared = self._shared_budget(value)
-                    if shared is not None:
-                        await shared.aacquire(value.id)
                     try:
                         if deadline is None:
-                            response = await self._transport(value)
+                            response, error = await exchange
                         else:
-                            response = await asyncio.wait_for(self._transport(value), max(0, deadline - _now_ms()) / 1000)
+                            response, error = await asyncio.wait_for(exchange, max(0, deadline - _now_ms()) / 1000)
                     except asyncio.TimeoutError:
                         return op.stop(answers_after_cancel)
-                    except Exception as e:
-                        op.on_exception(value, e)
-                        continue
-                    finally:
-                        if shared is not None:
-                            await shared.arelease(value.id)
-                    op.on_response(value.id, response)
+                    if error is not None:
+                        op.on_exception(value, error)
+                    else:
+                        op.on_response(value, cast(HttpResponse, response))
                 elif kind == "wait":
                     await asyncio.sleep(max(0, value - _now_ms()) / 1000)
                 elif kind == "done":
@@ -695,6 +738,11 @@ class AsyncClient(_Base):
                     raise RuntimeError(f"unexpected action {kind}")
         except asyncio.CancelledError as cancelled:
             raise op.cancel() from cancelled
+        finally:
+            # A request still out when the operation ends (a token whose methods refused the
+            # card) is abandoned.
+            for leftover in out.values():
+                leftover.cancel()
 
     async def pay(self, order_id: int, payments: Union[Payment, Sequence[Payment]], **options: Any) -> PaymentReceipt:
         """Pays the order: methods → token → process, with retries and reconciliation;
