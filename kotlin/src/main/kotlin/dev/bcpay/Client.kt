@@ -116,49 +116,63 @@ class Client @JvmOverloads constructor(
         // Constant for the operation; asked once, since each FFI call costs (see respond).
         val deadline = op.deadlineMs()?.toLong()
         val listener = watch(op)
-        var action = op.poll(now())
-        while (true) {
-            emit(op, listener)
-            action = when (action) {
-                is Action.Send -> action.request.use { request ->
-                    val outcome: Any = try {
-                        if (deadline == null) {
-                            transport.send(request)
-                        } else {
-                            val future = transport.sendAsync(request)
-                            try {
-                                future.get(maxOf(0L, deadline - clock()), TimeUnit.MILLISECONDS)
-                            } catch (e: java.util.concurrent.TimeoutException) {
-                                future.cancel(true)
-                                throw stop(op, listener)
-                            } catch (e: java.util.concurrent.ExecutionException) {
-                                throw e.cause ?: e
+        // Requests handed out and not yet awaited: still to send, or sent without blocking (the
+        // ones handed out beside the request awaited: a payment's methods and token).
+        val out = LinkedHashMap<String, Out>()
+        try {
+            var action = op.poll(now())
+            while (true) {
+                emit(op, listener)
+                action = when (action) {
+                    is Action.Send -> {
+                        out[action.requestId] = Out(action.request)
+                        op.poll(now())
+                    }
+                    is Action.Awaiting -> {
+                        val id = action.requestId
+                        for ((other, beside) in out) if (other != id) beside.startAsync(transport)
+                        val awaited = out.remove(id) ?: error("bcpay: the core awaits request $id, which is not out")
+                        val outcome: Any = try {
+                            if (deadline == null && awaited.sent == null) {
+                                awaited.request.use { transport.send(it) }
+                            } else {
+                                val future = awaited.startAsync(transport)
+                                try {
+                                    if (deadline == null) future.get() else future.get(maxOf(0L, deadline - clock()), TimeUnit.MILLISECONDS)
+                                } catch (e: java.util.concurrent.TimeoutException) {
+                                    future.cancel(true)
+                                    throw stop(op, listener)
+                                } catch (e: java.util.concurrent.ExecutionException) {
+                                    throw e.cause ?: e
+                                }
                             }
+                        } catch (e: BcpayException) {
+                            throw e
+                        } catch (e: InterruptedException) {
+                            Thread.currentThread().interrupt()
+                            throw stop(op, listener)
+                        } catch (e: Exception) {
+                            transportExceptionOf(e)
                         }
-                    } catch (e: BcpayException) {
-                        throw e
+                        when (outcome) {
+                            is HttpResponse -> op.respond(id, outcome, now())
+                            else -> (outcome as TransportException).let { op.fail(id, it.failure, it.reason, now()) }
+                        }
+                    }
+                    is Action.Wait -> try {
+                        Thread.sleep(maxOf(0L, action.untilMs.toLong() - clock()))
+                        op.poll(now())
                     } catch (e: InterruptedException) {
                         Thread.currentThread().interrupt()
                         throw stop(op, listener)
-                    } catch (e: Exception) {
-                        transportExceptionOf(e)
                     }
-                    when (outcome) {
-                        is HttpResponse -> op.respond(action.requestId, outcome, now())
-                        else -> (outcome as TransportException).let { op.fail(action.requestId, it.failure, it.reason, now()) }
-                    }
+                    is Action.Done -> return action.output
+                    is Action.Failed -> throw action.error
                 }
-                is Action.Wait -> try {
-                    Thread.sleep(maxOf(0L, action.untilMs.toLong() - clock()))
-                    op.poll(now())
-                } catch (e: InterruptedException) {
-                    Thread.currentThread().interrupt()
-                    throw stop(op, listener)
-                }
-                is Action.Awaiting -> error("bcpay: a request is in flight in a sequential operation")
-                is Action.Done -> return action.output
-                is Action.Failed -> throw action.error
             }
+        } finally {
+            // A request still out when the operation ends (a token whose methods refused the card).
+            for (left in out.values) left.abandon()
         }
     }
 
@@ -169,16 +183,18 @@ class Client @JvmOverloads constructor(
      * Drives [op] without blocking. Cancelling the returned future ends the operation: the future
      * then completes exceptionally with the core's [BcpayException] (`Cancelled`, or
      * `AmbiguousOutcome` when a payment may have been sent), not a bare `CancellationException`.
+     * Each request goes out as soon as the core hands it over; outcomes are reported in the order
+     * the core awaits them.
      */
     private fun driveAsync(op: CoreOperation): CompletableFuture<CallOutput> {
         val result = OperationFuture<CallOutput>()
-        var inFlight: CompletableFuture<HttpResponse>? = null
+        val out = java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<HttpResponse>>()
         val listener = watch(op)
         result.onCancel = {
-            // The core ends the operation first, so that the aborted request's failure, reported
-            // as it unwinds, is ignored (its id is no longer in flight) and nothing is resent.
+            // The core ends the operation first, so that the aborted requests' failures, reported
+            // as they unwind, are ignored (their ids are no longer out) and nothing is resent.
             val error = stop(op, listener)
-            synchronized(result) { inFlight }?.cancel(true)
+            out.values.forEach { it.cancel(true) }
             error
         }
         val deadline = op.deadlineMs()?.toLong()
@@ -190,21 +206,22 @@ class Client @JvmOverloads constructor(
                 when (action) {
                     is Action.Send -> {
                         val request = action.request
-                        val id = action.requestId
                         val sent = transport.sendAsync(request)
-                        val bounded = if (deadline == null) sent else sent.orTimeout(maxOf(0L, deadline - clock()), TimeUnit.MILLISECONDS)
-                        synchronized(result) { inFlight = bounded }
-                        bounded.whenComplete { response, error ->
+                        sent.whenComplete { _, _ -> request.close() }
+                        out[action.requestId] = if (deadline == null) sent else sent.orTimeout(maxOf(0L, deadline - clock()), TimeUnit.MILLISECONDS)
+                        step { op.poll(now()) }
+                    }
+                    is Action.Awaiting -> {
+                        val id = action.requestId
+                        val awaited = out[id] ?: throw IllegalStateException("bcpay: the core awaits request $id, which is not out")
+                        awaited.whenComplete { response, error ->
+                            out.remove(id)
                             val cause = (error as? java.util.concurrent.CompletionException)?.cause ?: error
-                            try {
-                                if (result.isDone) return@whenComplete
-                                if (cause is java.util.concurrent.TimeoutException && deadline != null && clock() >= deadline) {
-                                    sent.cancel(true)
-                                    result.completeExceptionally(stop(op, listener))
-                                    return@whenComplete
-                                }
-                            } finally {
-                                request.close()
+                            if (result.isDone) return@whenComplete
+                            if (cause is java.util.concurrent.TimeoutException && deadline != null && clock() >= deadline) {
+                                awaited.cancel(true)
+                                result.completeExceptionally(stop(op, listener))
+                                return@whenComplete
                             }
                             step {
                                 if (cause == null) {
@@ -220,7 +237,6 @@ class Client @JvmOverloads constructor(
                         val delay = maxOf(0L, action.untilMs.toLong() - clock())
                         CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute { step { op.poll(now()) } }
                     }
-                    is Action.Awaiting -> throw IllegalStateException("bcpay: a request is in flight in a sequential operation")
                     is Action.Done -> result.complete(action.output)
                     is Action.Failed -> result.completeExceptionally(action.error)
                 }
@@ -229,7 +245,10 @@ class Client @JvmOverloads constructor(
             }
         }
         step { op.poll(now()) }
-        result.whenComplete { _, _ -> op.close() }
+        result.whenComplete { _, _ ->
+            out.values.forEach { it.cancel(true) }
+            op.close()
+        }
         return result
     }
 
@@ -427,6 +446,22 @@ class Client @JvmOverloads constructor(
 /** Receives each [FlowEvent] of a [Client]'s operations (see [Client.eventListener]). */
 fun interface EventListener {
     fun onEvent(event: FlowEvent)
+}
+
+/** A request the core handed out: still to send, or sent without blocking ([sent]). */
+private class Out(val request: dev.bcpay.ffi.HttpRequest) {
+    var sent: CompletableFuture<HttpResponse>? = null
+
+    /** Sends the request without blocking, once; the request is closed when its exchange ends. */
+    fun startAsync(transport: Transport): CompletableFuture<HttpResponse> = sent ?: transport.sendAsync(request).also { future ->
+        sent = future
+        future.whenComplete { _, _ -> request.close() }
+    }
+
+    /** The operation ended before this request was awaited. */
+    fun abandon() {
+        sent?.cancel(true) ?: request.close()
+    }
 }
 
 private class OperationFuture<T> : CompletableFuture<T>() {

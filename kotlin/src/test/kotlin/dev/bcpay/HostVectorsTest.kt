@@ -36,13 +36,39 @@ import org.junit.Test
 class HostVectorsTest {
     private val vectors = JsonParser.parseString(File(VECTORS, "../host/scenarios.json").readText()).asJsonObject
 
-    private class Scripted(script: List<JsonObject>) : Transport {
-        val steps = ConcurrentLinkedQueue(script)
-        val asked = ConcurrentLinkedQueue<String>()
+    /**
+     * Answers each request with its script step (the first unused one meant for its endpoint,
+     * else the next unused); records which steps were used, by what, and the most requests it
+     * held at once.
+     */
+    private class Scripted(private val steps: List<JsonObject>, private val meantFor: List<String>) : Transport {
+        private val usedBy = arrayOfNulls<String>(steps.size)
+        private val pastScript = mutableListOf<String>()
+        private var held = 0
+        var mostHeld = 0
+            private set
 
+        val asked: List<String>
+            @Synchronized get() = usedBy.filterNotNull() + pastScript
+
+        @Synchronized
         private fun next(request: HttpRequest): JsonObject {
-            asked.add(request.endpoint().name.lowercase())
-            return steps.poll() ?: JsonParser.parseString("""{"status": 599, "body_text": "script ran out"}""").asJsonObject
+            val endpoint = request.endpoint().name.lowercase()
+            held += 1
+            mostHeld = maxOf(mostHeld, held)
+            val free = steps.indices.filter { usedBy[it] == null }
+            val pick = free.firstOrNull { meantFor.getOrNull(it) == endpoint } ?: free.firstOrNull()
+            if (pick == null) {
+                pastScript.add(endpoint)
+                return JsonParser.parseString("""{"status": 599, "body_text": "script ran out"}""").asJsonObject
+            }
+            usedBy[pick] = endpoint
+            return steps[pick]
+        }
+
+        @Synchronized
+        private fun done() {
+            held -= 1
         }
 
         private fun answer(step: JsonObject): HttpResponse {
@@ -57,26 +83,37 @@ class HostVectorsTest {
 
         override fun send(request: HttpRequest): HttpResponse {
             val step = next(request)
-            step.long("hang_ms")?.let {
-                Thread.sleep(it)
-                throw TransportException(TransportFailure.TIMED_OUT)
+            try {
+                step.long("delay_ms")?.let { Thread.sleep(it) }
+                step.long("hang_ms")?.let {
+                    Thread.sleep(it)
+                    throw TransportException(TransportFailure.TIMED_OUT)
+                }
+                return answer(step)
+            } finally {
+                done()
             }
-            return answer(step)
         }
 
         override fun sendAsync(request: HttpRequest): CompletableFuture<HttpResponse> {
             val step = next(request)
+            val answered = CompletableFuture<HttpResponse>()
+            answered.whenComplete { _, _ -> done() }
             val hang = step.long("hang_ms")
             if (hang != null) {
-                return CompletableFuture<HttpResponse>().also {
-                    timer.schedule({ it.completeExceptionally(TransportException(TransportFailure.TIMED_OUT)) }, hang, TimeUnit.MILLISECONDS)
+                timer.schedule({ answered.completeExceptionally(TransportException(TransportFailure.TIMED_OUT)) }, hang, TimeUnit.MILLISECONDS)
+                return answered
+            }
+            val reply = {
+                try {
+                    answered.complete(answer(step))
+                } catch (e: Exception) {
+                    answered.completeExceptionally(e)
                 }
             }
-            return try {
-                CompletableFuture.completedFuture(answer(step))
-            } catch (e: Exception) {
-                CompletableFuture<HttpResponse>().also { it.completeExceptionally(e) }
-            }
+            val delay = step.long("delay_ms")
+            if (delay == null) reply() else timer.schedule(reply, delay, TimeUnit.MILLISECONDS)
+            return answered
         }
     }
 
@@ -191,7 +228,7 @@ class HostVectorsTest {
     }
 
     private fun scenario(c: JsonObject): String? {
-        val transport = Scripted(c.getAsJsonArray("script").map { it.asJsonObject })
+        val transport = Scripted(c.getAsJsonArray("script").map { it.asJsonObject }, c.getAsJsonObject("expect").getAsJsonArray("requests").map { it.asString })
         val config = vectors.getAsJsonObject("config")
         val options = c.getAsJsonObject("options")?.let(::flowOptionsOf) ?: dev.bcpay.ffi.defaultFlowOptions()
         return Client(config.str("store_hash")!!, config.str("api_token")!!, ClientOptions(), transport, options).use { client ->
@@ -204,7 +241,8 @@ class HostVectorsTest {
             runCatching {
                 if (expect.has("ok")) checkOk(expect.getAsJsonObject("ok"), outcome.getOrThrow())
                 else checkError(expect.getAsJsonObject("error"), outcome.exceptionOrNull() ?: throw AssertionError("expected an error, got ${outcome.getOrNull()}"))
-                assertEquals("requests", expect.getAsJsonArray("requests").map { it.asString }, transport.asked.toList())
+                assertEquals("requests", expect.getAsJsonArray("requests").map { it.asString }, transport.asked)
+                expect.long("max_in_flight")?.let { assertEquals("the most requests out at once", it.toInt(), transport.mostHeld) }
                 expect.getAsJsonArray("events")?.let { want -> assertEquals("events", want.map { it.asString }, events.toList()) }
                 assertTrue("took $elapsed ms", elapsed <= c.long("max_ms")!!)
             }.exceptionOrNull()?.let { "${c.str("name")}: $it" }
