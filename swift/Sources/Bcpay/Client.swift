@@ -91,7 +91,9 @@ public final class Client: @unchecked Sendable {
         }
     }
 
-    /// Drives `op` to its end.
+    /// Drives `op` to its end. Each request goes out as soon as the core hands it over (a
+    /// payment's methods and token go together); outcomes are reported in the order the core
+    /// awaits them.
     private func drive(_ op: CoreOperation) async throws -> CallOutput {
         let deadlineMs = op.deadlineMs()
         let listener = eventListener
@@ -107,14 +109,26 @@ public final class Client: @unchecked Sendable {
             emit()
             return error
         }
+        // The requests out, each sending in a task of its own; one left when the operation ends (a
+        // token whose methods refused the card) is cancelled.
+        var out: [String: Task<Exchange, Never>] = [:]
+        defer { for task in out.values { task.cancel() } }
         var action = op.poll(nowMs: clock())
         while true {
             emit()
             if Task.isCancelled { throw stop() }
             switch action {
             case .send(let request, let id):
+                out[id] = Task { await self.exchange(request, deadlineMs: deadlineMs) }
+                action = op.poll(nowMs: clock())
+            case .awaiting(let id):
+                guard let sending = out.removeValue(forKey: id) else {
+                    preconditionFailure("bcpay: the core awaits request \(id), which is not out")
+                }
+                // Cancelling the caller's task cancels the request, which then ends as stopped.
+                let outcome = await withTaskCancellationHandler { await sending.value } onCancel: { sending.cancel() }
                 // respond/fail report the outcome and return the next action in one call.
-                switch await exchange(request, deadlineMs: deadlineMs) {
+                switch outcome {
                 case .answered(let response): action = op.respond(requestId: id, response: response, nowMs: clock())
                 case .failed(let failed):
                     action = op.fail(requestId: id, failure: failed.failure, cause: failed.reason, nowMs: clock())
@@ -130,8 +144,6 @@ public final class Client: @unchecked Sendable {
                     }
                 }
                 action = op.poll(nowMs: clock())
-            case .awaiting:
-                preconditionFailure("bcpay: a request is in flight in a sequential operation")
             case .done(let output):
                 return output
             case .failed(let error):

@@ -14,29 +14,61 @@ final class HostVectorsTests: XCTestCase {
         try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: vectorsDir.appendingPathComponent("../host/scenarios.json")))
     }
 
-    /// Answers each request with the script's next step; records the endpoints asked for.
+    /// Answers each request with its script step (the first unused one meant for its endpoint,
+    /// else the next unused); records which steps were used, by what, and the most requests it
+    /// held at once.
     private final class Scripted: Transport, @unchecked Sendable {
         private let lock = NSLock()
-        private var steps: [JSON]
-        private(set) var asked: [String] = []
+        private let steps: [JSON]
+        private let meantFor: [String]
+        private var usedBy: [String?]
+        private var pastScript: [String] = []
+        private var held = 0
+        private var most = 0
 
-        init(_ script: [JSON]) { steps = script }
+        init(_ script: [JSON], meantFor: [String]) {
+            steps = script
+            self.meantFor = meantFor
+            usedBy = Array(repeating: nil, count: script.count)
+        }
 
         private func next(_ request: HttpRequest) -> JSON {
             lock.lock()
             defer { lock.unlock() }
-            asked.append(wireName(request.endpoint()))
-            return steps.isEmpty ? .object(["status": .number(599), "body_text": .string("script ran out")]) : steps.removeFirst()
+            let endpoint = wireName(request.endpoint())
+            held += 1
+            most = max(most, held)
+            let free = steps.indices.filter { usedBy[$0] == nil }
+            guard let pick = free.first(where: { $0 < meantFor.count && meantFor[$0] == endpoint }) ?? free.first else {
+                pastScript.append(endpoint)
+                return .object(["status": .number(599), "body_text": .string("script ran out")])
+            }
+            usedBy[pick] = endpoint
+            return steps[pick]
+        }
+
+        private func done() {
+            lock.lock()
+            defer { lock.unlock() }
+            held -= 1
         }
 
         var requests: [String] {
             lock.lock()
             defer { lock.unlock() }
-            return asked
+            return usedBy.compactMap { $0 } + pastScript
+        }
+
+        var mostHeld: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return most
         }
 
         func send(_ request: HttpRequest) async throws -> HttpResponse {
             let step = next(request)
+            defer { done() }
+            if let ms = step["delay_ms"]?.u64 { try await Task.sleep(nanoseconds: ms * 1_000_000) }
             if let ms = step["hang_ms"]?.u64 {
                 try await Task.sleep(nanoseconds: ms * 1_000_000)
                 throw TransportFailureError(.timedOut)
@@ -180,7 +212,7 @@ final class HostVectorsTests: XCTestCase {
 
     private static func scenario(_ c: JSON, config: JSON) async -> String? {
         let name = c["name"]!.string!
-        let transport = Scripted(c["script"]!.array)
+        let transport = Scripted(c["script"]!.array, meantFor: c["expect"]!["requests"]!.array.map { $0.string! })
         do {
             let client = try Client(storeHash: config["store_hash"]!.string!, apiToken: config["api_token"]!.string!, transport: transport,
                                     flowOptions: flowOptionsOf(c["options"] ?? .object([:])))
@@ -201,6 +233,9 @@ final class HostVectorsTests: XCTestCase {
             if let why = mismatch(c, output: output, error: failure) { return "\(name): \(why)" }
             let want = c["expect"]!["requests"]!.array.map { $0.string! }
             if transport.requests != want { return "\(name): requests \(transport.requests)" }
+            if let most = c["expect"]!["max_in_flight"]?.int, transport.mostHeld != Int(most) {
+                return "\(name): at most \(transport.mostHeld) requests at once, expected \(most)"
+            }
             if let want = c["expect"]!["events"]?.array.map({ $0.string! }), events.lines != want { return "\(name): events \(events.lines)" }
             if elapsed > Double(c["max_ms"]!.int!) { return "\(name): took \(Int(elapsed)) ms" }
             return nil
