@@ -510,7 +510,8 @@ impl PaymentFlow {
             let error = self.stop(Stop::OutOfTime, now_ms);
             return Action::Failed { error };
         }
-        if now_ms < self.not_before {
+        // (Never a Wait while the methods are out, whatever the host's clock says.)
+        if now_ms < self.not_before && !ahead {
             return Action::Wait {
                 until_ms: wake_at(self.deadline_ms, self.not_before),
             };
