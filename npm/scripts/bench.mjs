@@ -56,16 +56,17 @@ try {
   };
   // 3. SDK CPU per flow: one real flow's responses recorded from the sandbox (six payment
   // methods, the real headers), then replayed in memory so only the SDK's own work is timed.
-  const recorded = [];
-  const recorder = new Client({ storeHash: "abc123", apiToken: "sandbox-token", apiBase: base, paymentsBase: base, transport: async (req) => { const r = await fetchTransport()(req); recorded.push(r); return r; } });
+  // By endpoint: the methods and token go out together, and either may answer first.
+  const recorded = new Map();
+  const recorder = new Client({ storeHash: "abc123", apiToken: "sandbox-token", apiBase: base, paymentsBase: base, transport: async (req) => { const r = await fetchTransport()(req); recorded.set(req.endpoint, r); return r; } });
   const [recordedOrder] = await newOrders(1);
   await recorder.pay(recordedOrder, { instrument: card, paymentMethodId: "stripe.card" });
   const cpuClient = new Client({ storeHash: "abc123", apiToken: "t", rateLimit: { paymentsQuota: 1e9 } });
   const oneFlow = () => {
     const flow = cpuClient.newFlow(recordedOrder, { instrument: card, paymentMethodId: "stripe.card" });
-    for (let i = 0; ; ) {
+    for (;;) {
       const a = flow.poll();
-      if (a.type === "send") flow.onResponse(a.request.id, recorded[i++]);
+      if (a.type === "send") flow.onResponse(a.request.id, recorded.get(a.request.endpoint));
       else if (a.type === "done") break;
       else throw new Error(a.type);
     }
@@ -112,7 +113,7 @@ try {
     const replayer = new Client({ storeHash: "abc123", apiToken: "t", rateLimit: { paymentsQuota: 1e9 } });
     const flow = timed(() => replayer.newFlow(recordedOrder, { instrument: card, paymentMethodId: "stripe.card" }));
     let action = timed(() => flow.poll());
-    await handWritten(orderId, (step) => { action = timed(() => flow.respond(action.request.id, recorded[step])); });
+    await handWritten(orderId, () => { action = timed(() => flow.respond(action.request.id, recorded.get(action.request.endpoint))); });
     timed(() => flow.free());
     if (action.type !== "done") throw new Error(`replayed flow ended in ${action.type}`);
     interleaved.payments++;
