@@ -359,10 +359,16 @@ fn send_all(f: &mut PaymentFlow, now: u64) -> Vec<bcpay_core::HttpRequest> {
     out
 }
 
-fn answer(f: &mut PaymentFlow, store: &mut FakeStore, request: &bcpay_core::HttpRequest, fault: Fault, now: u64) {
-    match store.handle(request, fault, now) {
-        support::Outcome::Response(r) => f.on_response(&request.id, &r, now),
-        support::Outcome::Failure(e) => f.on_transport_failure(&request.id, e, None, now),
+use support::deliver as answer;
+
+/// Waits out the flow's waits until it sends; returns the request and the time then.
+fn next_send(f: &mut PaymentFlow, mut now: u64) -> (bcpay_core::HttpRequest, u64) {
+    loop {
+        match f.poll(now) {
+            Action::Wait { until_ms } => now = until_ms,
+            Action::Send { request } => return (request, now),
+            other => panic!("expected a request, got {other:?}"),
+        }
     }
 }
 
@@ -486,14 +492,7 @@ fn a_methods_retry_waits_for_the_token_still_out_before_waiting() {
         }
     );
     answer(&mut f, &mut store, &first[1], Fault::None, NOW + 20);
-    let mut now = NOW + 20;
-    let retry = loop {
-        match f.poll(now) {
-            Action::Wait { until_ms } => now = until_ms,
-            Action::Send { request } => break request,
-            other => panic!("expected the methods again, got {other:?}"),
-        }
-    };
+    let (retry, now) = next_send(&mut f, NOW + 20);
     assert_eq!(retry.endpoint, Endpoint::GetPaymentMethods);
     // The token is in already: only the methods are out.
     assert_eq!(

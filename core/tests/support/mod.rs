@@ -240,6 +240,14 @@ impl FakeStore {
     }
 }
 
+/// Answers `request` from `store` under `fault` at `now_ms`, and reports the outcome to `flow`.
+pub fn deliver(flow: &mut PaymentFlow, store: &mut FakeStore, request: &HttpRequest, fault: Fault, now_ms: u64) {
+    match store.handle(request, fault, now_ms) {
+        Outcome::Response(r) => flow.on_response(&request.id, &r, now_ms),
+        Outcome::Failure(f) => flow.on_transport_failure(&request.id, f, None, now_ms),
+    }
+}
+
 /// Runs `flow` to the end against `store`, drawing each request's fault from `faults` (then
 /// `Fault::None`). Returns the final action and the number of polls.
 pub fn drive(flow: &mut PaymentFlow, store: &mut FakeStore, faults: &mut dyn Iterator<Item = Fault>, start_ms: u64) -> (Action, u64) {
@@ -247,12 +255,8 @@ pub fn drive(flow: &mut PaymentFlow, store: &mut FakeStore, faults: &mut dyn Ite
     for _ in 0..100_000 {
         match flow.poll(now) {
             Action::Send { request } => {
-                let fault = faults.next().unwrap_or(Fault::None);
                 now += 5;
-                match store.handle(&request, fault, now) {
-                    Outcome::Response(r) => flow.on_response(&request.id, &r, now),
-                    Outcome::Failure(f) => flow.on_transport_failure(&request.id, f, None, now),
-                }
+                deliver(flow, store, &request, faults.next().unwrap_or(Fault::None), now);
             }
             Action::Wait { until_ms } => {
                 assert!(until_ms > now, "Wait must be in the future");
@@ -289,12 +293,8 @@ pub fn drive_concurrent(
             Action::Awaiting { request_id } => {
                 assert!(out.iter().any(|r| r.id == request_id), "awaiting a request not out");
                 let request = if newest_first { out.pop().unwrap() } else { out.remove(0) };
-                let fault = faults.next().unwrap_or(Fault::None);
                 now += 5;
-                match store.handle(&request, fault, now) {
-                    Outcome::Response(r) => flow.on_response(&request.id, &r, now),
-                    Outcome::Failure(f) => flow.on_transport_failure(&request.id, f, None, now),
-                }
+                deliver(flow, store, &request, faults.next().unwrap_or(Fault::None), now);
             }
             Action::Wait { until_ms } => {
                 assert!(out.is_empty(), "Wait while {out:?} is out: the host would not hear of it");
