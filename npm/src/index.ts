@@ -431,7 +431,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   });
 }
 
-type Exchange = { response: HttpResponse } | { failure: TransportFailure; cause: string | undefined } | { stopped: true };
+/** A request's outcome; `stopped`: bcpay stopped waiting at `atMs` (the caller's signal, the time budget). */
+type Exchange = { response: HttpResponse } | { failure: TransportFailure; cause: string | undefined } | { stopped: true; atMs: number };
 
 /** What a thrown transport error comes to: a `TransportError` says itself; anything else a custom
  * transport throws may have come after sending, so it is `maybe_sent`. */
@@ -577,10 +578,15 @@ export class Client {
     const abort = new AbortController();
     const stop = () => abort.abort();
     signal?.addEventListener("abort", stop, { once: true });
-    const timer = deadlineMs === undefined ? undefined : setTimeout(stop, Math.max(0, deadlineMs - Date.now()));
-    const stopped = new Promise<Exchange>((resolve) => abort.signal.addEventListener("abort", () => resolve({ stopped: true }), { once: true }));
+    // Node runs timers on the event loop's cached clock, so this one may fire a millisecond before
+    // `Date.now()` reaches the deadline: the stop is then reported at the deadline, which the core
+    // reads as the time budget running out (not as the caller cancelling).
+    let timedOut = false;
+    const timer = deadlineMs === undefined ? undefined : setTimeout(() => { timedOut = true; stop(); }, Math.max(0, deadlineMs - Date.now()));
+    const stoppedAt = (): Exchange => ({ stopped: true, atMs: timedOut && deadlineMs !== undefined ? Math.max(Date.now(), deadlineMs) : Date.now() });
+    const stopped = new Promise<Exchange>((resolve) => abort.signal.addEventListener("abort", () => resolve(stoppedAt()), { once: true }));
     try {
-      if (signal?.aborted) return { stopped: true };
+      if (signal?.aborted) return stoppedAt();
       const sent = this.#transport(request, { signal: abort.signal }).then(
         (response): Exchange => ({ response }),
         failureOf,
@@ -641,8 +647,8 @@ export class Client {
    * Ends an operation whose caller gave up: throws the core's error, unless the operation
    * answers even then (a relayed payment's envelope, from one more poll).
    */
-  static #stopped(op: Operation, answersAfterCancel: boolean, emit: (() => void) | undefined): Json {
-    const error = op.cancel(Date.now());
+  static #stopped(op: Operation, answersAfterCancel: boolean, emit: (() => void) | undefined, nowMs = Date.now()): Json {
+    const error = op.cancel(nowMs);
     const after = answersAfterCancel ? op.poll(Date.now()) : undefined;
     emit?.();
     if (after?.type === "done") return after.output;
@@ -672,7 +678,7 @@ export class Client {
             if (exchange === undefined) throw new Error(`bcpay: the core awaits request ${requestId}, which is not out`);
             out.delete(requestId);
             const outcome = await exchange;
-            if ("stopped" in outcome) return Client.#stopped(op, answersAfterCancel, emit);
+            if ("stopped" in outcome) return Client.#stopped(op, answersAfterCancel, emit, outcome.atMs);
             if ("response" in outcome) {
               step = op.respond(requestId, outcome.response, Date.now());
             } else {

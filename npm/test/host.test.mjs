@@ -179,3 +179,25 @@ test(`every host vector (${vectors.scenarios.length})`, async () => {
 test("every kind the core names has its class", () => {
   assert.deepEqual(Object.keys(ERROR_CLASSES), vectors.class_names);
 });
+
+test("a time budget that runs out is reported as such, even when Date.now() reads behind the timer", async () => {
+  // Node runs timers on the loop's cached clock: the deadline's timer may fire while Date.now()
+  // still reads a moment before the deadline. Played here by a clock that falls 50 ms behind once
+  // the request is out; the stop must still be the time budget's, not a cancellation.
+  const realNow = Date.now;
+  const transport = (_request, { signal } = {}) =>
+    new Promise((_, reject) => {
+      Date.now = () => realNow() - 50;
+      signal?.addEventListener("abort", () => reject(new TransportError("timed_out", "aborted")));
+    });
+  const client = new Client({ storeHash: "abc123", apiToken: "t", transport, flowOptions: { timeBudgetMs: 100 } });
+  try {
+    await assert.rejects(client.getOrder(215), (e) => {
+      assert.equal(e.name, "CancelledError");
+      assert.match(e.message, /ran out of time/);
+      return true;
+    });
+  } finally {
+    Date.now = realNow;
+  }
+});
