@@ -255,11 +255,6 @@ impl ClientConfig {
     pub fn max_response_bytes(&self) -> usize {
         self.max_response_bytes
     }
-
-    /// `{api_base}/stores/{hash}` — the prefix of every management URL.
-    pub(crate) fn store_api_root(&self) -> String {
-        format!("{}/stores/{}", self.api_base, self.store_hash.as_str())
-    }
 }
 
 #[cfg(test)]

@@ -1,21 +1,22 @@
 //! Reading JSON into the core's types: every input a host hands in (settings, payments, options)
 //! and every API response body.
 //!
-//! Text is parsed once by serde_json into a [`Json`] tree (strings borrowed from the text where
-//! possible, objects as short lists of pairs) and read by the small, non-generic functions
-//! here, each type stating its fields in a [`FromJson`] impl. serde-derived
+//! Text is parsed once into a [`Json`] tree by the small parser here ([`document`]: strings
+//! borrowed from the text where possible, objects as short lists of pairs) and read by the small,
+//! non-generic functions here, each type stating its fields in a [`FromJson`] impl. serde-derived
 //! `Deserialize` would be shorter to write, but it generates a visitor per type and per input
-//! source: in the npm package's WebAssembly module that was most of the code. The leniency rules
-//! the API's mixed editions need (numbers sent as text, `null` for absent, amounts as decimal
-//! text) live here, once. The core's types still implement `Deserialize` (through
-//! [`deserialize`]) so Rust hosts can use serde as usual, with the same rules.
+//! source: in the npm package's WebAssembly module that was most of the code; and serde_json's
+//! generic deserializer, feeding a tree through a visitor, cost three times the instructions of
+//! this parser per payment. The leniency rules the API's mixed editions need (numbers sent as
+//! text, `null` for absent, amounts as decimal text) live here, once. The core's types still
+//! implement `Deserialize` (through [`deserialize`]) so Rust hosts can use serde as usual, with
+//! the same rules.
 //!
 //! Errors name the path and the kind of value found, never the value itself: an input error must
 //! not echo a card number.
 
 use crate::model::Amount;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::Number;
 use std::borrow::Cow;
 use std::fmt;
 use zeroize::Zeroize;
@@ -29,7 +30,7 @@ pub enum Json<'a> {
     Null,
     /// `true` / `false`
     Bool(bool),
-    /// A number, kept exactly as serde_json read it.
+    /// A number: a whole one exactly, any other as an `f64` (see [`Number::Float`]).
     Number(Number),
     /// A string.
     String(Cow<'a, str>),
@@ -37,6 +38,75 @@ pub enum Json<'a> {
     Array(Vec<Json<'a>>),
     /// An object's fields, in order.
     Object(Vec<(Cow<'a, str>, Json<'a>)>),
+}
+
+/// A JSON number: whole numbers that fit 64 bits exactly (as JSON's own integers), any other as
+/// an `f64`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Number {
+    /// A whole number from 0.
+    PosInt(u64),
+    /// A negative whole number.
+    NegInt(i64),
+    /// A number with a fraction or an exponent, or too large for 64 bits; always finite. Exact
+    /// (the nearest `f64`) for up to 15 significant digits and exponents within ±22, which
+    /// covers every amount; within a few units in the last place beyond.
+    Float(f64),
+}
+
+impl Number {
+    /// As `f64` (whole numbers past 2⁵³ rounded).
+    pub fn as_f64(self) -> Option<f64> {
+        Some(match self {
+            Number::PosInt(n) => n as f64,
+            Number::NegInt(n) => n as f64,
+            Number::Float(f) => f,
+        })
+    }
+
+    /// A whole number as `i64`.
+    pub fn as_i64(self) -> Option<i64> {
+        match self {
+            Number::PosInt(n) => i64::try_from(n).ok(),
+            Number::NegInt(n) => Some(n),
+            Number::Float(_) => None,
+        }
+    }
+
+    /// A whole number from 0 as `u64`.
+    pub fn as_u64(self) -> Option<u64> {
+        match self {
+            Number::PosInt(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl From<u64> for Number {
+    fn from(n: u64) -> Number {
+        Number::PosInt(n)
+    }
+}
+
+impl From<i64> for Number {
+    fn from(n: i64) -> Number {
+        if n < 0 { Number::NegInt(n) } else { Number::PosInt(n as u64) }
+    }
+}
+
+impl fmt::Display for Number {
+    /// Whole numbers exactly, others in their shortest form that reads back the same (`12.5`,
+    /// `1e21`), as serde_json writes them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Number::PosInt(n) => fmt::Display::fmt(&n, f),
+            Number::NegInt(n) => fmt::Display::fmt(&n, f),
+            Number::Float(x) => match serde_json::Number::from_f64(x) {
+                Some(n) => fmt::Display::fmt(&n, f),
+                None => f.write_str("null"),
+            },
+        }
+    }
 }
 
 impl<'a> Json<'a> {
@@ -183,7 +253,11 @@ impl<'de> Deserialize<'de> for Json<'de> {
                 Ok(Json::Number(v.into()))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Json<'de>, E> {
-                Ok(Number::from_f64(v).map_or(Json::Null, Json::Number))
+                Ok(if v.is_finite() {
+                    Json::Number(Number::Float(v))
+                } else {
+                    Json::Null
+                })
             }
             fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
                 Ok(Json::String(Cow::Borrowed(v)))
@@ -589,11 +663,423 @@ impl fmt::Display for SyntaxError {
     }
 }
 
-/// Parses JSON bytes into a [`Document`] that borrows from them.
+/// Parses JSON bytes (RFC 8259: one value, surrounded by whitespace only) into a [`Document`]
+/// that borrows from them. Strings without escapes are borrowed; nesting deeper than
+/// [`MAX_DEPTH`] is an error, not a stack overflow.
 pub fn document(bytes: &[u8]) -> Result<Document<'_>, SyntaxError> {
-    serde_json::from_slice(bytes).map(Document).map_err(|e| SyntaxError {
-        at: format!("line {} column {}", e.line(), e.column()),
-    })
+    // Checked once, here, so that every slice the parser takes between ASCII delimiters is text.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        let valid = bytes.utf8_chunks().next().map_or(0, |c| c.valid().len());
+        return Err(SyntaxError::at(bytes, valid));
+    };
+    let mut parser = Parser { text, at: 0, depth: 0 };
+    let value = parser.value();
+    let mut doc = match value {
+        Ok(value) => Document(value),
+        Err(at) => return Err(SyntaxError::at(bytes, at)),
+    };
+    parser.skip_whitespace();
+    if parser.at < bytes.len() {
+        // Trailing text: the tree is dropped, its owned strings wiped first.
+        doc.0.wipe();
+        return Err(SyntaxError::at(bytes, parser.at));
+    }
+    Ok(doc)
+}
+
+/// Deepest nesting of arrays and objects [`document`] reads (serde_json's limit too): the API's
+/// documents nest four or five levels.
+pub const MAX_DEPTH: u32 = 127;
+
+impl SyntaxError {
+    /// The error for text that stops being JSON at byte `at`: its line and column, counted from 1.
+    #[inline(never)]
+    fn at(bytes: &[u8], at: usize) -> SyntaxError {
+        let before = &bytes[..at.min(bytes.len())];
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        let column = 1 + before.iter().rev().take_while(|&&b| b != b'\n').count();
+        SyntaxError {
+            at: format!("line {line} column {column}"),
+        }
+    }
+}
+
+/// A recursive-descent JSON parser over text already known to be UTF-8. Each method returns the
+/// byte offset of the first thing that is not JSON as its error.
+struct Parser<'a> {
+    text: &'a str,
+    at: usize,
+    depth: u32,
+}
+
+/// How many bytes from the start of `bytes` a string reader may take as they are: up to the first
+/// `"`, `\\` or control character. Eight bytes a step: most of a response is string bytes.
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(Ok(chunk)) = bytes.get(i..i + 8).map(<[u8; 8]>::try_from) {
+        let word = u64::from_le_bytes(chunk);
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        // The high bit of each byte that is zero (after the xors) or below 0x20 — and possibly of
+        // bytes after it (a borrow), never before: the lowest flag is the first such byte.
+        let flags =
+            ((quote.wrapping_sub(ONES) & !quote) | (backslash.wrapping_sub(ONES) & !backslash) | (word.wrapping_sub(ONES * 0x20) & !word))
+                & HIGHS;
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// `10^n` for the `f64` exact powers of ten: `n` ≤ 22.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// Consumes `literal` (`true`, `false`, `null`) or fails where it stops matching.
+    fn literal(&mut self, literal: &str, value: Json<'a>) -> Result<Json<'a>, usize> {
+        let rest = &self.text.as_bytes()[self.at..];
+        let same = rest.iter().zip(literal.as_bytes()).take_while(|(a, b)| a == b).count();
+        self.at += same;
+        if same == literal.len() { Ok(value) } else { Err(self.at) }
+    }
+
+    fn value(&mut self) -> Result<Json<'a>, usize> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b'{') => self.nested(Parser::object),
+            Some(b'[') => self.nested(Parser::array),
+            Some(b'"') => self.string().map(Json::String),
+            Some(b't') => self.literal("true", Json::Bool(true)),
+            Some(b'f') => self.literal("false", Json::Bool(false)),
+            Some(b'n') => self.literal("null", Json::Null),
+            Some(b'-' | b'0'..=b'9') => self.number().map(Json::Number),
+            _ => Err(self.at),
+        }
+    }
+
+    /// An array or object one level deeper; its partial tree is wiped if it fails.
+    fn nested(&mut self, read: fn(&mut Parser<'a>, &mut Json<'a>) -> Result<(), usize>) -> Result<Json<'a>, usize> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.at);
+        }
+        self.depth += 1;
+        let mut value = Json::Null;
+        let read = read(self, &mut value);
+        self.depth -= 1;
+        match read {
+            Ok(()) => Ok(value),
+            Err(at) => {
+                value.wipe();
+                Err(at)
+            }
+        }
+    }
+
+    /// `[ value, … ]`, into `out` as it is read (so a failure can wipe what was read).
+    fn array(&mut self, out: &mut Json<'a>) -> Result<(), usize> {
+        self.at += 1;
+        self.skip_whitespace();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            *out = Json::Array(Vec::new());
+            return Ok(());
+        }
+        // Room for a typical array or object of the API's at once, instead of growing to it.
+        *out = Json::Array(Vec::with_capacity(4));
+        let Json::Array(items) = out else { return Err(self.at) };
+        loop {
+            items.push(self.value()?);
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b']') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.at),
+            }
+        }
+    }
+
+    /// `{ "key": value, … }`, into `out` as it is read.
+    fn object(&mut self, out: &mut Json<'a>) -> Result<(), usize> {
+        self.at += 1;
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            *out = Json::Object(Vec::new());
+            return Ok(());
+        }
+        *out = Json::Object(Vec::with_capacity(8));
+        let Json::Object(fields) = out else { return Err(self.at) };
+        loop {
+            self.skip_whitespace();
+            if self.peek() != Some(b'"') {
+                return Err(self.at);
+            }
+            let key = self.string()?;
+            self.skip_whitespace();
+            if self.peek() != Some(b':') {
+                let mut key = key;
+                if let Cow::Owned(k) = &mut key {
+                    k.zeroize();
+                }
+                return Err(self.at);
+            }
+            self.at += 1;
+            // Pushed before its value is read, so that a failure inside wipes the key too.
+            fields.push((key, Json::Null));
+            let value = self.value()?;
+            if let Some(last) = fields.last_mut() {
+                last.1 = value;
+            }
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.at),
+            }
+        }
+    }
+
+    /// A string at the opening quote: borrowed when it has no escapes.
+    fn string(&mut self) -> Result<Cow<'a, str>, usize> {
+        let bytes = self.text.as_bytes();
+        let start = self.at + 1;
+        let i = start + plain_run(&bytes[start..]);
+        match bytes.get(i) {
+            Some(b'"') => {
+                self.at = i + 1;
+                return Ok(Cow::Borrowed(&self.text[start..i]));
+            }
+            Some(b'\\') => {}
+            // A control character (JSON requires them escaped), or the end of the text.
+            _ => return Err(i),
+        }
+        let mut owned = String::with_capacity(i - start + 16);
+        owned.push_str(&self.text[start..i]);
+        self.at = i;
+        match self.unescape(&mut owned) {
+            Ok(()) => Ok(Cow::Owned(owned)),
+            Err(at) => {
+                owned.zeroize();
+                Err(at)
+            }
+        }
+    }
+
+    /// The rest of a string with escapes, from the first backslash, into `out`.
+    fn unescape(&mut self, out: &mut String) -> Result<(), usize> {
+        let bytes = self.text.as_bytes();
+        loop {
+            let run = self.at;
+            self.at += plain_run(&bytes[run..]);
+            out.push_str(&self.text[run..self.at]);
+            match bytes.get(self.at) {
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {}
+                _ => return Err(self.at),
+            }
+            let escape = bytes.get(self.at + 1).copied();
+            self.at += 2;
+            let c = match escape {
+                Some(b'"') => '"',
+                Some(b'\\') => '\\',
+                Some(b'/') => '/',
+                Some(b'b') => '\u{8}',
+                Some(b'f') => '\u{c}',
+                Some(b'n') => '\n',
+                Some(b'r') => '\r',
+                Some(b't') => '\t',
+                Some(b'u') => {
+                    let high = self.hex4()?;
+                    let code = match high {
+                        0xD800..=0xDBFF => {
+                            // A surrogate pair: `\\uD83D\\uDE00`. A lone half is not text.
+                            if bytes.get(self.at) != Some(&b'\\') || bytes.get(self.at + 1) != Some(&b'u') {
+                                return Err(self.at);
+                            }
+                            self.at += 2;
+                            let low = self.hex4()?;
+                            if !(0xDC00..=0xDFFF).contains(&low) {
+                                return Err(self.at);
+                            }
+                            0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+                        }
+                        0xDC00..=0xDFFF => return Err(self.at),
+                        other => other,
+                    };
+                    char::from_u32(code).ok_or(self.at)?
+                }
+                _ => return Err(self.at - 1),
+            };
+            out.push(c);
+        }
+    }
+
+    /// Four hex digits of a `\\u` escape.
+    fn hex4(&mut self) -> Result<u32, usize> {
+        let mut code = 0;
+        for _ in 0..4 {
+            let digit = match self.peek() {
+                Some(b @ b'0'..=b'9') => b - b'0',
+                Some(b @ b'a'..=b'f') => b - b'a' + 10,
+                Some(b @ b'A'..=b'F') => b - b'A' + 10,
+                _ => return Err(self.at),
+            };
+            code = code * 16 + u32::from(digit);
+            self.at += 1;
+        }
+        Ok(code)
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`: whole numbers exactly when they
+    /// fit 64 bits, others as the nearest `f64`.
+    fn number(&mut self) -> Result<Number, usize> {
+        let start = self.at;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.at += 1;
+        }
+        // The leading digits while they fit a u64, and the power of ten that scales them.
+        let (mut mantissa, mut scale, mut exact) = (0u64, 0i32, true);
+        // Appends a digit while the value stays exact; says whether it did.
+        let digit =
+            |mantissa: &mut u64, exact: &mut bool, b: u8| match mantissa.checked_mul(10).and_then(|m| m.checked_add(u64::from(b - b'0'))) {
+                Some(m) if *exact => {
+                    *mantissa = m;
+                    true
+                }
+                _ => {
+                    *exact = false;
+                    false
+                }
+            };
+        let first = self.at;
+        while let Some(b @ b'0'..=b'9') = self.peek() {
+            if !digit(&mut mantissa, &mut exact, b) {
+                scale += 1;
+            }
+            self.at += 1;
+        }
+        let whole = self.at - first;
+        if whole == 0 {
+            return Err(self.at);
+        }
+        if whole > 1 && self.text.as_bytes()[first] == b'0' {
+            return Err(first + 1);
+        }
+        let mut is_float = !exact;
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            let from = self.at;
+            while let Some(b @ b'0'..=b'9') = self.peek() {
+                if digit(&mut mantissa, &mut exact, b) {
+                    scale -= 1;
+                }
+                self.at += 1;
+            }
+            if self.at == from {
+                return Err(self.at);
+            }
+            is_float = true;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.at += 1;
+            let minus = match self.peek() {
+                Some(b'-') => true,
+                Some(b'+') => false,
+                _ => {
+                    self.at -= 1;
+                    false
+                }
+            };
+            self.at += 1;
+            let (mut exponent, from) = (0i32, self.at);
+            while let Some(b @ b'0'..=b'9') = self.peek() {
+                exponent = exponent.saturating_mul(10).saturating_add(i32::from(b - b'0'));
+                self.at += 1;
+            }
+            if self.at == from {
+                return Err(self.at);
+            }
+            scale = scale.saturating_add(if minus { -exponent } else { exponent });
+            is_float = true;
+        }
+        if !is_float {
+            // serde_json's rule: -0 and negatives past i64 are floats.
+            let negated = (mantissa as i64).wrapping_neg();
+            return Ok(match negative {
+                false => Number::PosInt(mantissa),
+                true if negated < 0 => Number::NegInt(negated),
+                true => Number::Float(-(mantissa as f64)),
+            });
+        }
+        let magnitude = if mantissa == 0 {
+            0.0
+        } else if mantissa < (1 << 53) && scale.unsigned_abs() <= 22 {
+            // Both exact in an f64, so one correctly rounded operation gives the nearest value.
+            let m = mantissa as f64;
+            if scale >= 0 {
+                m * EXACT_POWERS_OF_TEN[scale as usize]
+            } else {
+                m / EXACT_POWERS_OF_TEN[scale.unsigned_abs() as usize]
+            }
+        } else {
+            // Rare in this API (amounts have at most four decimals): scaled by powers of ten one
+            // exact power at a time, within a few units in the last place. (The standard
+            // library's correctly rounded conversion would cost the wasm module 14 KB.)
+            let mut m = mantissa as f64;
+            // The mantissa has at most 20 digits: past ±400 the value is 0 or infinite anyway, and
+            // the loops below stay short whatever exponent the text claims.
+            let mut left = scale.clamp(-400, 400);
+            while left > 22 {
+                m *= 1e22;
+                left -= 22;
+            }
+            while left < -22 {
+                m /= 1e22;
+                left += 22;
+            }
+            if left >= 0 {
+                m * EXACT_POWERS_OF_TEN[left as usize]
+            } else {
+                m / EXACT_POWERS_OF_TEN[left.unsigned_abs() as usize]
+            }
+        };
+        if !magnitude.is_finite() {
+            return Err(start);
+        }
+        Ok(Number::Float(if negative { -magnitude } else { magnitude }))
+    }
 }
 
 /// `Deserialize` for a [`FromJson`] type, so serde users read the core's types by the same rules.
@@ -738,8 +1224,201 @@ mod robustness {
         assert!(document(deep_objects.as_bytes()).is_err());
     }
 
+    /// The tree as a serde_json value (repeated keys: the last wins, as in serde_json).
+    fn to_value(v: &Json<'_>) -> serde_json::Value {
+        match v {
+            Json::Null => serde_json::Value::Null,
+            Json::Bool(b) => (*b).into(),
+            Json::Number(Number::PosInt(n)) => (*n).into(),
+            Json::Number(Number::NegInt(n)) => (*n).into(),
+            Json::Number(Number::Float(f)) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Json::String(s) => s.as_ref().into(),
+            Json::Array(items) => items.iter().map(to_value).collect(),
+            Json::Object(fields) => fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), to_value(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        }
+    }
+
+    /// `bytes` read by both parsers: the same values, or both refusing (floats compared within a
+    /// few units in the last place: serde_json's default float parsing is not exact either).
+    fn agree_with_serde_json(bytes: &[u8]) {
+        let ours = document(bytes);
+        let theirs: Result<serde_json::Value, _> = serde_json::from_slice(bytes);
+        match (&ours, &theirs) {
+            (Ok(doc), Ok(value)) => {
+                let ours = to_value(&doc.0);
+                if ours != *value {
+                    assert!(
+                        close(&ours, value),
+                        "{:?}: ours {ours}, serde_json {value}",
+                        String::from_utf8_lossy(bytes)
+                    );
+                }
+            }
+            (Err(_), Err(_)) => {}
+            _ => panic!(
+                "{:?}: ours {:?}, serde_json {:?}",
+                String::from_utf8_lossy(bytes),
+                ours.as_ref().map(|d| to_value(&d.0)),
+                theirs
+            ),
+        }
+    }
+
+    fn close(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+        use serde_json::Value::*;
+        match (a, b) {
+            (Number(x), Number(y)) => match (x.as_f64(), y.as_f64()) {
+                // Within a few units in the last place (relative 1e-14; absolute near the
+                // subnormals, where a last place is a large part of the value).
+                (Some(x), Some(y)) => x == y || (x - y).abs() <= 1e-14 * y.abs().max(f64::MIN_POSITIVE),
+                _ => false,
+            },
+            (Array(x), Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| close(a, b)),
+            (Object(x), Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| close(v, w))),
+            _ => a == b,
+        }
+    }
+
+    #[test]
+    fn plain_runs_stop_at_the_first_quote_backslash_or_control_character() {
+        let naive = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(bytes.len())
+        };
+        for filler in [b'a', b' ', b'!', b'#', b'[', b']', 0x7f, 0x80, 0xc3, 0xff] {
+            for len in 0..20 {
+                let plain = vec![filler; len];
+                assert_eq!(plain_run(&plain), naive(&plain));
+                for at in 0..len {
+                    for special in [b'"', b'\\', 0x00, 0x01, 0x1f] {
+                        let mut bytes = plain.clone();
+                        bytes[at] = special;
+                        // A second one after it must not hide the first.
+                        if at + 1 < len {
+                            bytes[len - 1] = 0x00;
+                        }
+                        assert_eq!(plain_run(&bytes), naive(&bytes), "{bytes:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_parser_reads_what_serde_json_reads() {
+        for text in [
+            "",
+            " ",
+            "0",
+            "-0",
+            "-",
+            "01",
+            "-01",
+            "1.",
+            ".5",
+            "1.5",
+            "-1.5e3",
+            "1e",
+            "1e+",
+            "1E-2",
+            "1e999",
+            "-1e999",
+            "1e-999",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "123456789012345678901234567890",
+            "0.1",
+            "0.30000000000000004",
+            "2.2250738585072014e-308",
+            "9007199254740993",
+            "9007199254740993.0",
+            "1.7976931348623157e308",
+            "1e-2147483648",
+            "1e2147483647",
+            "1e99999999999999999999",
+            "0e999999999",
+            "1.5e-400",
+            "true",
+            "tru",
+            "false",
+            "null",
+            "nul",
+            "[]",
+            "[1,]",
+            "[,1]",
+            "[1 2]",
+            "{}",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{a:1}",
+            "{\"a\":1,\"a\":2}",
+            "\"\\u00e9\\ud83d\\ude00\"",
+            "\"\\ud83d\"",
+            "\"\\ude00\"",
+            "\"\\ud83d\\u0041\"",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"a\tb\"",
+            "\"\u{7f}\"",
+            "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
+            "[1] x",
+            " [1] ",
+            "\"é\"",
+            "{\"\\u0041\":[true,false,null,{}]}",
+        ] {
+            agree_with_serde_json(text.as_bytes());
+        }
+        agree_with_serde_json(b"\"\xff\"");
+        agree_with_serde_json(b"[\"a\", \xc3]");
+        for depth in [126, 127, 128, 129] {
+            agree_with_serde_json(format!("{}{}", "[".repeat(depth), "]".repeat(depth)).as_bytes());
+            agree_with_serde_json(format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth)).as_bytes());
+        }
+    }
+
+    /// Any JSON value, as proptest builds it.
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<u64>().prop_map(serde_json::Value::from),
+            (-1e6f64..1e6).prop_map(|f| serde_json::Value::from((f * 10_000.0).round() / 10_000.0)),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(serde_json::Value::from),
+            "\\PC{0,12}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                prop::collection::vec(("\\PC{0,6}", inner), 0..6)
+                    .prop_map(|fields| serde_json::Value::Object(fields.into_iter().collect())),
+            ]
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_parser_reads_any_json_as_serde_json_does(value in json_value(), pretty in any::<bool>()) {
+            let text = if pretty { serde_json::to_string_pretty(&value).unwrap() } else { value.to_string() };
+            agree_with_serde_json(text.as_bytes());
+        }
+
+        #[test]
+        fn the_parser_refuses_what_serde_json_refuses(text in "[\\[\\]{}\",:0-9a-z_ .eE+\\-\\\\u\t\n]{0,40}") {
+            agree_with_serde_json(text.as_bytes());
+        }
 
         #[test]
         fn arbitrary_text_never_panics(text in "[\\[\\]{}\",:0-9a-z_ .\\-\\\\]{0,200}") {
