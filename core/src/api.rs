@@ -40,7 +40,7 @@ fn concat(parts: &[&str], more: usize) -> String {
 }
 
 /// Appends `n` in decimal (what `format!("{n}")` writes, without the formatting machinery).
-pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
+pub fn push_decimal(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {

@@ -184,10 +184,17 @@ impl<'a> TokenJson<'a> {
 /// its secret, see [`TokenJson`]) or `{type: "failed", error}` (as [`error_json`]).
 pub fn action_json(action: &Action<CallOutput>) -> String {
     match action {
-        Action::Done {
-            output: CallOutput::AccessToken(t),
-        } => format!(r#"{{"type":"done","output":{}}}"#, to_json(&TokenJson::of(t, true))),
+        Action::Done { output } => format!(r#"{{"type":"done","output":{}}}"#, output_json(output)),
         Action::Failed { error } => format!(r#"{{"type":"failed","error":{}}}"#, error_json(error)),
+        other => to_json(other),
+    }
+}
+
+/// What an operation ended with, as JSON for a host: the output's serde form, but an access token
+/// with its secret (see [`TokenJson`]).
+pub fn output_json(output: &CallOutput) -> String {
+    match output {
+        CallOutput::AccessToken(t) => to_json(&TokenJson::of(t, true)),
         other => to_json(other),
     }
 }

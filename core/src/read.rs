@@ -668,9 +668,9 @@ impl fmt::Display for SyntaxError {
 /// [`MAX_DEPTH`] is an error, not a stack overflow.
 pub fn document(bytes: &[u8]) -> Result<Document<'_>, SyntaxError> {
     // Checked once, here, so that every slice the parser takes between ASCII delimiters is text.
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        let valid = bytes.utf8_chunks().next().map_or(0, |c| c.valid().len());
-        return Err(SyntaxError::at(bytes, valid));
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => return Err(SyntaxError::at(bytes, e.valid_up_to())),
     };
     let mut parser = Parser { text, at: 0, depth: 0 };
     let value = parser.value();

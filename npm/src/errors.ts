@@ -31,26 +31,32 @@ function memo(f: (k: string) => string): (k: string) => string {
 const snakeKey = memo(toSnakeKey);
 export const camelKey = memo(toCamelKey);
 
-function convertKeys(value: Json, key: (k: string) => string): Json {
-  if (Array.isArray(value)) return value.map((v) => convertKeys(v, key));
+function convertKeys(value: Json, key: (k: string) => string, forCore: boolean): Json {
+  if (typeof value === "number") return forCore && !Number.isFinite(value) ? String(value) : value;
+  if (Array.isArray(value)) return value.map((v) => convertKeys(v, key, forCore));
   if (value instanceof Uint8Array || value === null || typeof value !== "object") return value;
   const out: Record<string, Json> = {};
-  for (const k in value as Record<string, Json>) out[key(k)] = convertKeys((value as Record<string, Json>)[k], key);
+  for (const k in value as Record<string, Json>) out[key(k)] = convertKeys((value as Record<string, Json>)[k], key, forCore);
   return out;
 }
 
-/** camelCase keys → snake_case (for the core). */
-export const toSnake = <T = Json>(value: Json): T => convertKeys(value, snakeKey) as T;
+/**
+ * camelCase keys → snake_case, for the core. `JSON.stringify` would turn NaN and ±Infinity into
+ * `null` (read as "not given"): they become text, so the core names the field that holds them.
+ */
+export const toSnake = <T = Json>(value: Json): T => convertKeys(value, snakeKey, true) as T;
 
 /**
- * JSON for the core. `JSON.stringify` would turn NaN and ±Infinity into `null` (read as "not
- * given") and an absent value into nothing at all: they go as text, so the core names the field
- * that holds them.
+ * JSON for the core, NaN and ±Infinity as text (see `toSnake`) and an absent value as `null`.
+ * For values `toSnake` prepared, plain `JSON.stringify` does (no replacer to call per value).
  */
 export const toJson = (value: unknown): string =>
   JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)) ?? "null";
+
+/** `value`'s JSON for the core, its keys snake_case (`toSnake`, then `JSON.stringify`). */
+export const toCoreJson = (value: Json): string => JSON.stringify(toSnake(value)) ?? "null";
 /** snake_case keys → camelCase (for callers). */
-export const toCamel = <T = Json>(value: Json): T => convertKeys(value, camelKey) as T;
+export const toCamel = <T = Json>(value: Json): T => convertKeys(value, camelKey, false) as T;
 
 // ---------------------------------------------------------------------------------------------
 // Errors

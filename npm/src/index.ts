@@ -44,6 +44,7 @@ import {
   describeError,
   fromCore,
   toCamel,
+  toCoreJson,
   toJson,
   toSnake,
   TransportError,
@@ -59,27 +60,29 @@ export * from "./errors.js";
 // (`workerd.ts`) hands over the module the runtime compiled from the package's `.wasm` file.
 // ---------------------------------------------------------------------------------------------
 
-/** A build of the core module: its glue, and its bytes (base64) or the compiled module. */
+/** A build of the core module: its glue, its bytes (base64) or the compiled module, and once
+ * loaded, its memory (request bodies are read from it: see `Operation`). */
 interface CoreModule {
   glue: typeof mainModule;
   source: string | WebAssembly.Module;
-  loaded: boolean;
+  memory?: WebAssembly.Memory;
 }
 
-let current: CoreModule = { glue: mainModule, source: WASM_BASE64, loaded: false };
+let current: CoreModule = { glue: mainModule, source: WASM_BASE64 };
 
 function ensureLoaded(): typeof mainModule {
-  if (!current.loaded) {
+  if (current.memory === undefined) {
     const { source } = current;
+    let module: BufferSource | WebAssembly.Module;
     if (typeof source === "string") {
       const binary = atob(source);
       const bytes = new Uint8Array(binary.length);
       for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-      current.glue.initSync({ module: bytes });
+      module = bytes;
     } else {
-      current.glue.initSync({ module: source });
+      module = source;
     }
-    current.loaded = true;
+    current.memory = (current.glue.initSync({ module }) as unknown as { memory: WebAssembly.Memory }).memory;
   }
   return current.glue;
 }
@@ -90,7 +93,7 @@ function ensureLoaded(): typeof mainModule {
  * the API.
  */
 export function _useCoreModule(glue: typeof mainModule, source: string | WebAssembly.Module): void {
-  if (current.glue !== glue || typeof current.source !== typeof source) current = { glue, source, loaded: false };
+  if (current.glue !== glue || typeof current.source !== typeof source) current = { glue, source };
 }
 
 /**
@@ -120,6 +123,11 @@ function headerLines(headers: Header[]): string {
   let text = "";
   for (const h of headers) text += oneLine(h.name) + "\n" + oneLine(h.value) + "\n";
   return text;
+}
+
+/** A response's request id, status and headers, in the lines the binding reads (`respond`). */
+function responseHead(requestId: string, response: HttpResponse): string {
+  return oneLine(requestId) + "\n" + response.status + "\n" + headerLines(response.headers);
 }
 const oneLine = (s: string): string => (s.includes("\n") || s.includes("\r") ? s.replace(/[\r\n]/g, " ") : s);
 
@@ -268,28 +276,41 @@ export type FlowAction =
   | { type: "done"; receipt: PaymentReceipt }
   | { type: "failed"; error: BcpayError };
 
-/** An operation's next step, its output still the core's JSON. */
-type Step =
-  | { type: "send"; request: HttpRequest }
+/** What to do after sending an operation's requests, its output still the core's JSON. */
+type Next =
   | { type: "wait"; untilMs: number }
   | { type: "awaiting"; requestId: string }
   | { type: "done"; output: Json }
   | { type: "failed"; error: BcpayError };
 
-/** A core operation (a payment flow or a single call) with its actions decoded. */
+/** An operation's steps: the requests to send now, then what to do next. */
+interface Steps {
+  sends: HttpRequest[];
+  next: Next | undefined;
+}
+
+/** A core operation (a payment flow or a single call) with its steps decoded. */
 class Operation {
   readonly #op: BcpayFlow;
-  constructor(op: BcpayFlow) {
+  readonly #memory: WebAssembly.Memory;
+  constructor(op: BcpayFlow, memory: WebAssembly.Memory) {
     this.#op = op;
+    this.#memory = memory;
   }
-  poll(nowMs: number): Step {
-    return this.#step(core(() => this.#op.poll(nowMs)));
+  /** Every request to send now, and what to do next; one step only without `all`. */
+  poll(nowMs: number, all = true): Steps {
+    return this.#steps(core(() => this.#op.poll(nowMs, all)));
   }
-  respond(requestId: string, response: HttpResponse, nowMs: number): Step {
-    return this.#step(core(() => this.#op.respond(requestId, response.status, headerLines(response.headers), response.body, nowMs)));
+  /** Reports a response and returns the steps that follow: one call into the core per response. */
+  respond(requestId: string, response: HttpResponse, nowMs: number, all = true): Steps {
+    return this.#steps(core(() => this.#op.respond(responseHead(requestId, response), response.body, nowMs, all)));
   }
   onResponse(requestId: string, response: HttpResponse, nowMs: number): void {
-    core(() => this.#op.onResponse(requestId, response.status, headerLines(response.headers), response.body, nowMs));
+    core(() => this.#op.onResponse(responseHead(requestId, response), response.body, nowMs));
+  }
+  /** Reports a transport failure and returns the steps that follow. */
+  fail(requestId: string, failure: TransportFailure, nowMs: number, cause?: string): Steps {
+    return this.#steps(core(() => this.#op.fail(requestId, failure, cause, nowMs, true)));
   }
   onTransportFailure(requestId: string, failure: TransportFailure, nowMs: number, cause?: string): void {
     core(() => this.#op.onTransportFailure(requestId, failure, cause, nowMs));
@@ -305,37 +326,57 @@ class Operation {
   takeEvents(): FlowEvent[] {
     return toCamel<FlowEvent[]>(JSON.parse(this.#op.takeEvents()));
   }
-  get deadlineMs(): number | undefined {
+  /** When the time budget runs out (ms): fixed for the operation's life, so asked once. */
+  deadlineMs(): number | undefined {
     return this.#op.deadlineMs();
   }
   free(): void {
     this.#op.free();
   }
-  #step(text: string): Step {
-    if (text.startsWith("send\n")) {
-      // `send`, id, endpoint, method, url, then name and value per header (see the binding).
-      const l = text.split("\n");
-      const headers: Header[] = [];
-      for (let i = 5; i + 1 < l.length; i += 2) headers.push({ name: l[i], value: l[i + 1] });
-      const request: HttpRequest = { id: l[1], endpoint: l[2] as Endpoint, method: l[3] as HttpRequest["method"], url: l[4], headers, body: this.#op.takeBody() as Uint8Array | null };
-      return { type: "send", request };
-    }
-    const a = JSON.parse(text) as { type: string; request?: HttpRequest; until_ms?: number; request_id?: string; output?: Json; error?: Record<string, Json> };
-    switch (a.type) {
-      case "send": {
-        const request = a.request as HttpRequest;
-        request.body = this.#op.takeBody() as Uint8Array | null;
-        return { type: "send", request };
+  /** Decodes the binding's step lines (`Steps` in bindings/wasm). Bodies are copied out of the
+   * module's memory now, before any other call into it can move or wipe them. */
+  #steps(text: string): Steps {
+    const sends: HttpRequest[] = [];
+    let at = 0;
+    const line = (): string => {
+      const end = text.indexOf("\n", at);
+      const l = end < 0 ? text.slice(at) : text.slice(at, end);
+      at = end < 0 ? text.length : end + 1;
+      return l;
+    };
+    while (at < text.length) {
+      const kind = line();
+      if (kind === "send" || kind === "sendjson") {
+        let request: HttpRequest;
+        if (kind === "send") {
+          const [id, endpoint, method, url] = [line(), line(), line(), line()];
+          const headers: Header[] = [];
+          for (let n = Number(line()); n > 0; n--) headers.push({ name: line(), value: line() });
+          request = { id, endpoint: endpoint as Endpoint, method: method as HttpRequest["method"], url, headers, body: null };
+        } else {
+          request = { ...(JSON.parse(line()) as HttpRequest), body: null };
+        }
+        const body = line();
+        if (body !== "-") {
+          const [address, length] = body.split(" ").map(Number);
+          request.body = new Uint8Array(this.#memory.buffer, address, length).slice();
+        }
+        sends.push(request);
+        continue;
       }
-      case "wait":
-        return { type: "wait", untilMs: a.until_ms as number };
-      case "awaiting":
-        return { type: "awaiting", requestId: a.request_id as string };
-      case "done":
-        return { type: "done", output: a.output ?? null };
-      default:
-        return { type: "failed", error: BcpayError.fromDetails(a.error as Record<string, Json>) };
+      const rest = text.slice(at);
+      switch (kind) {
+        case "awaiting":
+          return { sends, next: { type: "awaiting", requestId: rest } };
+        case "wait":
+          return { sends, next: { type: "wait", untilMs: Number(rest) } };
+        case "done":
+          return { sends, next: { type: "done", output: JSON.parse(rest) as Json } };
+        default:
+          return { sends, next: { type: "failed", error: BcpayError.fromDetails(JSON.parse(rest) as Record<string, Json>) } };
+      }
     }
+    return { sends, next: undefined };
   }
 }
 
@@ -350,11 +391,11 @@ export class PaymentFlow {
     this.#op = op;
   }
   poll(nowMs: number = Date.now()): FlowAction {
-    return flowAction(this.#op.poll(nowMs));
+    return flowAction(this.#op.poll(nowMs, false));
   }
   /** `onResponse` then `poll`, in one call into the core. */
   respond(requestId: string, response: HttpResponse, nowMs: number = Date.now()): FlowAction {
-    return flowAction(this.#op.respond(requestId, response, nowMs));
+    return flowAction(this.#op.respond(requestId, response, nowMs, false));
   }
   onResponse(requestId: string, response: HttpResponse, nowMs: number = Date.now()): void {
     this.#op.onResponse(requestId, response, nowMs);
@@ -372,8 +413,12 @@ export class PaymentFlow {
   }
 }
 
-function flowAction(step: Step): FlowAction {
-  return step.type === "done" ? { type: "done", receipt: toCamel<PaymentReceipt>(step.output) } : step;
+/** One step (a poll without `all`) as the action `PaymentFlow` returns. */
+function flowAction(steps: Steps): FlowAction {
+  const [request] = steps.sends;
+  if (request !== undefined) return { type: "send", request };
+  const next = steps.next as Next;
+  return next.type === "done" ? { type: "done", receipt: toCamel<PaymentReceipt>(next.output) } : next;
 }
 
 /** A payment access token. Its secret is kept out of `JSON.stringify`, `String()` and logs. */
@@ -452,6 +497,8 @@ type JournaledFactory = (orderId: string, payment: string, record: string | unde
 /** Pays orders and makes every Payments API call for one store. */
 export class Client {
   readonly #api: BcpayApi;
+  /** The memory of the module `#api` lives in. */
+  readonly #memory: WebAssembly.Memory;
   readonly #transport: Transport;
   readonly #listeners = new Map<EventName, Set<(event: FlowEvent) => void>>();
 
@@ -465,10 +512,11 @@ export class Client {
       () =>
         new current.glue.BcpayApi(
           toJson(settings),
-          options.rateLimit ? toJson(toSnake(options.rateLimit)) : undefined,
-          options.flowOptions ? toJson(toSnake(options.flowOptions)) : undefined,
+          options.rateLimit ? toCoreJson(options.rateLimit) : undefined,
+          options.flowOptions ? toCoreJson(options.flowOptions) : undefined,
         ),
     );
+    this.#memory = current.memory as WebAssembly.Memory;
     // The core checked both limits; the default transport enforces them.
     const [timeoutMs, maxBodyBytes] = this.#api.transportLimits();
     this.#transport = options.transport ?? fetchTransport({ timeoutMs, maxBodyBytes });
@@ -500,7 +548,7 @@ export class Client {
     if (!(bytes instanceof Uint8Array)) throw inputError("body", "expected the request body as a Uint8Array or a string");
     const expect = options.expectOrderId === undefined ? undefined : toJson(options.expectOrderId);
     try {
-      const op = new Operation(core(() => this.#api.payFromApp(bytes, expect, Date.now())));
+      const op = new Operation(core(() => this.#api.payFromApp(bytes, expect, Date.now())), this.#memory);
       return (await this.#drive(op, options.signal, true)) as string;
     } finally {
       if (bytes !== body) bytes.fill(0);
@@ -522,8 +570,8 @@ export class Client {
     const { signal, ...flowOptions } = options;
     let custom = false;
     for (const _ in flowOptions) custom = true;
-    const optionsJson = custom ? toJson(toSnake(flowOptions)) : undefined;
-    const op = new Operation(core(() => payJournaled.call(api, toJson(orderId), toJson(toSnake(payment)), record, optionsJson, Date.now(), put)));
+    const optionsJson = custom ? toCoreJson(flowOptions) : undefined;
+    const op = new Operation(core(() => payJournaled.call(api, toJson(orderId), toCoreJson(payment), record, optionsJson, Date.now(), put)), client.#memory);
     return client.#drive(op, signal);
   }
 
@@ -536,25 +584,25 @@ export class Client {
     const list = Array.isArray(payments) ? payments : [payments];
     let custom = false;
     for (const _ in options) custom = true;
-    const optionsJson = custom ? toJson(toSnake(options)) : undefined;
-    return new Operation(core(() => this.#api.newFlow(toJson(orderId), toJson(toSnake(list)), optionsJson, nowMs, seed)));
+    const optionsJson = custom ? toCoreJson(options) : undefined;
+    return new Operation(core(() => this.#api.newFlow(toJson(orderId), toCoreJson(list), optionsJson, nowMs, seed)), this.#memory);
   }
 
   /** Validates payments without sending anything; returns every field error (empty if valid). */
   validate(payments: Payment | Payment[], methods?: PaymentMethod[], nowMs: number = Date.now()): FieldError[] {
     const list = Array.isArray(payments) ? payments : [payments];
-    const json = core(() => this.#api.validate(toJson(toSnake(list)), nowMs, methods ? toJson(toSnake(methods)) : undefined));
+    const json = core(() => this.#api.validate(toCoreJson(list), nowMs, methods ? toCoreJson(methods) : undefined));
     return (JSON.parse(json) as FieldError[]).map((f) => ({ ...f, path: camelKey(f.path) }));
   }
 
   /** Builds a request for `call` (stateless API; calls are named by their endpoint). */
   buildRequest(call: Endpoint, input: Record<string, Json>): HttpRequest {
-    return core(() => this.#api.build(call, toJson(toSnake(input)))) as HttpRequest;
+    return core(() => this.#api.build(call, toCoreJson(input))) as HttpRequest;
   }
 
   /** Parses the response to a request built for `call`. */
   parseResponse<T = Json>(call: Endpoint, requestId: string, response: HttpResponse, context: Record<string, Json> = {}): T {
-    const json = core(() => this.#api.parse(call, requestId, response.status, headerLines(response.headers), response.body, toJson(toSnake(context))));
+    const json = core(() => this.#api.parse(call, requestId, response.status, headerLines(response.headers), response.body, toCoreJson(context)));
     return toCamel<T>(JSON.parse(json));
   }
 
@@ -649,7 +697,7 @@ export class Client {
    */
   static #stopped(op: Operation, answersAfterCancel: boolean, emit: (() => void) | undefined, nowMs = Date.now()): Json {
     const error = op.cancel(nowMs);
-    const after = answersAfterCancel ? op.poll(Date.now()) : undefined;
+    const after = answersAfterCancel ? op.poll(Date.now()).next : undefined;
     emit?.();
     if (after?.type === "done") return after.output;
     throw error;
@@ -664,37 +712,33 @@ export class Client {
     const out = new Map<string, Promise<Exchange>>();
     try {
       const emit = this.#watch(op);
-      let step = op.poll(Date.now());
+      const deadlineMs = op.deadlineMs();
+      let steps = op.poll(Date.now());
       for (;;) {
         emit?.();
-        switch (step.type) {
-          case "send":
-            out.set(step.request.id, this.#send(step.request, op.deadlineMs, signal));
-            step = op.poll(Date.now());
-            break;
+        for (const request of steps.sends) out.set(request.id, this.#send(request, deadlineMs, signal));
+        const next = steps.next as Next;
+        switch (next.type) {
           case "awaiting": {
-            const { requestId } = step;
+            const { requestId } = next;
             const exchange = out.get(requestId);
             if (exchange === undefined) throw new Error(`bcpay: the core awaits request ${requestId}, which is not out`);
             out.delete(requestId);
             const outcome = await exchange;
             if ("stopped" in outcome) return Client.#stopped(op, answersAfterCancel, emit, outcome.atMs);
-            if ("response" in outcome) {
-              step = op.respond(requestId, outcome.response, Date.now());
-            } else {
-              op.onTransportFailure(requestId, outcome.failure, Date.now(), outcome.cause);
-              step = op.poll(Date.now());
-            }
+            steps = "response" in outcome
+              ? op.respond(requestId, outcome.response, Date.now())
+              : op.fail(requestId, outcome.failure, Date.now(), outcome.cause);
             break;
           }
           case "wait":
-            if (await sleep(step.untilMs - Date.now(), signal)) return Client.#stopped(op, answersAfterCancel, emit);
-            step = op.poll(Date.now());
+            if (await sleep(next.untilMs - Date.now(), signal)) return Client.#stopped(op, answersAfterCancel, emit);
+            steps = op.poll(Date.now());
             break;
           case "done":
-            return step.output;
+            return next.output;
           case "failed":
-            throw step.error;
+            throw next.error;
         }
       }
     } finally {
@@ -703,7 +747,7 @@ export class Client {
   }
 
   async #call<T>(call: Endpoint | "refund" | "get_order_payment_status" | "prepare", input: Record<string, Json>, options: CallOptions = {}): Promise<T> {
-    const op = new Operation(core(() => this.#api.newCall(call, toJson(toSnake(input)), Date.now())));
+    const op = new Operation(core(() => this.#api.newCall(call, toCoreJson(input), Date.now())), this.#memory);
     return toCamel<T>(await this.#drive(op, options.signal));
   }
 

@@ -2,10 +2,11 @@
 //!
 //! It converts types and nothing else. Values cross the boundary as JSON text (snake_case, the
 //! core's serde names; the TypeScript layer maps them to camelCase plain objects) and request /
-//! response bodies as bytes. The two crossings every request makes use plain lines instead:
-//! response headers (`name\nvalue\n…`) and a request to send (`send\nid\nendpoint\n…`), which
-//! cost both sides less than JSON. JSON text rather than serde-wasm-bindgen keeps the module
-//! small (the package's budget is 103 KB gzipped) and V8's `JSON.parse` is fast.
+//! response bodies as bytes. An operation's steps cross as plain lines (see [`Steps`]): one call
+//! per request — the response in, every request to send and what to do next out, the bodies read
+//! by JS straight from this module's memory — which costs both sides less than JSON and than a
+//! call per field. JSON text rather than serde-wasm-bindgen keeps the module small (the
+//! package's size budget is in `scripts/test`) and V8's `JSON.parse` is fast.
 //! Every `PaymentError` becomes a real JS `Error` named `BcpayError` with the error's fields as
 //! `details`; input that does not fit is a `BcpayError` of kind `validation` naming the path,
 //! never a panic.
@@ -41,16 +42,42 @@ fn input<T: FromJson>(json: &str, path: &str) -> Result<T, JsValue> {
     json_api::input(json, path).map_err(|e| js_error(&e))
 }
 
-/// Response headers as the TypeScript layer sends them: `name\nvalue\n` per header (HTTP forbids
-/// line breaks in both, and the TypeScript layer replaces any a custom transport lets through).
-/// Cheaper on both sides than a JSON list of objects, and a response has a handful of headers.
-fn header_lines(text: &str) -> Vec<Header> {
+/// A response as the TypeScript layer sends it, in lines: request id, status, then name and
+/// value per header (HTTP forbids line breaks in both, and the TypeScript layer replaces any a
+/// custom transport lets through). Cheaper on both sides than a JSON list of objects.
+fn response_head(text: &str, body: Vec<u8>) -> Result<(RequestId, HttpResponse), JsValue> {
     let mut lines = text.split('\n');
+    let id = RequestId(lines.next().unwrap_or_default().to_owned());
+    let status = lines.next().and_then(|s| s.parse::<u16>().ok());
+    let Some(status) = status else {
+        return Err(js_error(&PaymentError::validation(vec![bcpay_core::FieldError::new(
+            "response.status",
+            "invalid_input",
+            "response.status: expected a whole number from 0 to 65535",
+        )])));
+    };
+    Ok((
+        id,
+        HttpResponse {
+            status,
+            headers: header_pairs(lines),
+            body,
+        },
+    ))
+}
+
+/// Headers from alternating name and value lines.
+fn header_pairs<'a>(mut lines: impl Iterator<Item = &'a str>) -> Vec<Header> {
     let mut headers = Vec::new();
     while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
         headers.push(Header::new(name, value));
     }
     headers
+}
+
+/// Response headers as `name\nvalue\n` per header (the stateless `parse`).
+fn header_lines(text: &str) -> Vec<Header> {
+    header_pairs(text.split('\n'))
 }
 
 /// A request without its body, serialized in one piece: one `JSON.parse` in JS instead of a
@@ -74,34 +101,6 @@ fn request_head(request: &HttpRequest) -> RequestHead<'_> {
     }
 }
 
-/// The common action, a request to send, as lines: `send`, id, endpoint, method, url, then name
-/// and value per header. Splitting lines costs the TypeScript layer less than `JSON.parse`, and
-/// writing them less than serde here. `None` (use JSON) if a line break hides in any field.
-fn send_lines(request: &HttpRequest) -> Option<String> {
-    let fields = [
-        request.id.as_str(),
-        request.endpoint.as_str(),
-        request.method.as_str(),
-        request.url.as_str(),
-    ];
-    let header_fields = request.headers.iter().flat_map(|h| [h.name.as_str(), h.value.as_str()]);
-    let mut text = String::with_capacity(256);
-    text.push_str("send");
-    for field in fields.into_iter().chain(header_fields) {
-        if field.bytes().any(|b| b == b'\n' || b == b'\r') {
-            return None;
-        }
-        text.push('\n');
-        text.push_str(field);
-    }
-    Some(text)
-}
-
-/// Sets `body` (a `Uint8Array`, or `null`) on the JS request object.
-fn set_body(target: &JsValue, request: &HttpRequest) -> Result<(), JsValue> {
-    js_sys::Reflect::set(target, &"body".into(), &body_to_js(request)).map(|_| ())
-}
-
 /// The body copied straight from the request into a `Uint8Array` (`null` without one): no
 /// intermediate Rust copy that would be freed without being wiped.
 fn body_to_js(request: &HttpRequest) -> JsValue {
@@ -114,8 +113,77 @@ fn body_to_js(request: &HttpRequest) -> JsValue {
 /// A request as a plain object whose body is a `Uint8Array`.
 fn request_to_js(request: &HttpRequest) -> Result<JsValue, JsValue> {
     let req = parse_js(&to_json(&request_head(request)));
-    set_body(&req, request)?;
+    js_sys::Reflect::set(&req, &"body".into(), &body_to_js(request))?;
     Ok(req)
+}
+
+/// An operation's steps as lines: each request to send, then what to do next.
+///
+/// ```text
+/// send \n id \n endpoint \n method \n url \n header count \n (name \n value \n)* body \n
+/// sendjson \n {id, endpoint, method, url, headers} \n body \n     (a field holds a line break)
+/// awaiting \n request id  |  wait \n until ms  |  done \n output JSON  |  failed \n error JSON
+/// ```
+///
+/// `body` is `-` (none), or the address and length (`address length`) of the body in this
+/// module's memory, which JS copies out before its next call into the module; the requests stay
+/// in [`BcpayFlow::sending`] until then, so no second call is needed to hand the body over.
+struct Steps(String);
+
+impl Steps {
+    fn send(&mut self, request: &HttpRequest) {
+        let text = &mut self.0;
+        let fields = [
+            request.id.as_str(),
+            request.endpoint.as_str(),
+            request.method.as_str(),
+            request.url.as_str(),
+        ];
+        let header_fields = request.headers.iter().flat_map(|h| [h.name.as_str(), h.value.as_str()]);
+        if fields
+            .into_iter()
+            .chain(header_fields)
+            .any(|f| f.bytes().any(|b| b == b'\n' || b == b'\r'))
+        {
+            text.push_str("sendjson\n");
+            text.push_str(&to_json(&request_head(request)));
+        } else {
+            text.push_str("send");
+            for field in fields {
+                text.push('\n');
+                text.push_str(field);
+            }
+            text.push('\n');
+            push_number(text, request.headers.len() as u64);
+            for h in &request.headers {
+                text.push('\n');
+                text.push_str(&h.name);
+                text.push('\n');
+                text.push_str(&h.value);
+            }
+        }
+        text.push('\n');
+        match &request.body {
+            Some(body) => {
+                push_number(text, body.as_ptr() as usize as u64);
+                text.push(' ');
+                push_number(text, body.len() as u64);
+            }
+            None => text.push('-'),
+        }
+        text.push('\n');
+    }
+
+    fn end(mut self, kind: &str, value: &str) -> String {
+        self.0.push_str(kind);
+        self.0.push('\n');
+        self.0.push_str(value);
+        self.0
+    }
+}
+
+fn push_number(text: &mut String, n: u64) {
+    bcpay_core::api::push_decimal(text, n);
 }
 
 /// One store's core session: the stateless build/parse API, and the factory of its operations
@@ -257,7 +325,7 @@ impl BcpayApi {
         let op = self.session.pay_journaled(order_id, payment, record, options, now_ms as u64, None);
         Ok(BcpayFlow {
             op: Op::Journaled(Box::new(op), put, None),
-            sending: None,
+            sending: Vec::new(),
         })
     }
 
@@ -277,8 +345,9 @@ impl BcpayApi {
 #[wasm_bindgen]
 pub struct BcpayFlow {
     op: Op,
-    /// The request the last `poll` returned, until JS takes its body.
-    sending: Option<HttpRequest>,
+    /// The requests the last call handed out, until the next call: JS copies their bodies out of
+    /// this module's memory in between (see [`Steps`]). Dropping them wipes the bodies.
+    sending: Vec<HttpRequest>,
 }
 
 /// A core operation, or a journaled payment with the journal's `put` and the storage error that
@@ -294,22 +363,52 @@ impl BcpayFlow {
     fn of(op: Operation) -> BcpayFlow {
         BcpayFlow {
             op: Op::Core(op),
-            sending: None,
+            sending: Vec::new(),
         }
     }
 
-    /// The next action of the operation, as the core's `Action` (a `Done` carrying the action's
+    /// The next action of the operation, as the core's `Action` (a `Done` carrying its output's
     /// JSON); a journaled payment's records are put on the way.
     fn next(&mut self, now_ms: u64) -> Action<String> {
         match &mut self.op {
-            Op::Core(op) => match op.poll(now_ms) {
-                Action::Done { output } => Action::Done {
-                    output: json_api::action_json(&Action::Done { output }),
-                },
-                other => other.map_output(|_| unreachable!("Done is matched above")),
-            },
+            Op::Core(op) => op.poll(now_ms).map_output(|output| json_api::output_json(&output)),
             #[cfg(feature = "journal")]
             Op::Journaled(op, put, failed) => journaled_next(op, put, failed, now_ms),
+        }
+    }
+
+    /// The next step as [`Steps`] lines, or with `all`, every request to send and then the first
+    /// other step (what the host does next). Drops (and wipes) what the last call handed out.
+    fn steps(&mut self, now_ms: u64, all: bool) -> String {
+        self.sending.clear();
+        let mut steps = Steps(String::with_capacity(512));
+        loop {
+            match self.next(now_ms) {
+                Action::Send { request } => {
+                    steps.send(&request);
+                    self.sending.push(request);
+                    if !all {
+                        return steps.0;
+                    }
+                }
+                Action::Awaiting { request_id } => return steps.end("awaiting", request_id.as_str()),
+                Action::Wait { until_ms } => {
+                    let mut until = String::new();
+                    push_number(&mut until, until_ms);
+                    return steps.end("wait", &until);
+                }
+                Action::Done { output } => return steps.end("done", &output),
+                Action::Failed { error } => return steps.end("failed", &json_api::error_json(&error)),
+            }
+        }
+    }
+
+    fn on_response_of(&mut self, id: &RequestId, response: &HttpResponse, now_ms: u64) {
+        self.sending.clear();
+        match &mut self.op {
+            Op::Core(op) => op.on_response(id, response, now_ms),
+            #[cfg(feature = "journal")]
+            Op::Journaled(op, ..) => op.on_response(id, response, now_ms),
         }
     }
 }
@@ -350,10 +449,7 @@ fn journaled_next(
                 if let Some(error) = failed.clone() {
                     return Action::Failed { error };
                 }
-                let output = format!(
-                    r#"{{"type":"done","output":{{"record":{},"skipped":{skipped}}}}}"#,
-                    record.to_json()
-                );
+                let output = format!(r#"{{"record":{},"skipped":{skipped}}}"#, record.to_json());
                 return Action::Done { output };
             }
         }
@@ -362,55 +458,26 @@ fn journaled_next(
 
 #[wasm_bindgen]
 impl BcpayFlow {
-    /// The next action: a request to send as [`send_lines`] (its body: see
-    /// [`take_body`](Self::take_body)), otherwise JSON as `bcpay_core::json_api::action_json`
-    /// writes it (`{type: "send", request}` for a request `send_lines` cannot carry).
-    pub fn poll(&mut self, now_ms: f64) -> String {
-        match self.next(now_ms as u64) {
-            Action::Send { request } => {
-                let text = send_lines(&request).unwrap_or_else(|| {
-                    #[derive(serde::Serialize)]
-                    struct Send<'a> {
-                        r#type: &'static str,
-                        request: RequestHead<'a>,
-                    }
-                    to_json(&Send {
-                        r#type: "send",
-                        request: request_head(&request),
-                    })
-                });
-                self.sending = Some(request);
-                text
-            }
-            Action::Done { output } => output,
-            other => json_api::action_json(&other.map_output(|_| unreachable!("Done is matched above"))),
-        }
+    /// The next step as [`Steps`] lines; with `all`, every request to send and then what to do
+    /// next (the client's loop), else one step (`PaymentFlow.poll`).
+    pub fn poll(&mut self, now_ms: f64, all: bool) -> String {
+        self.steps(now_ms as u64, all)
     }
 
-    /// The body of the request the last `poll` returned (`null` without one). JSON text and a
-    /// separate body copy cost less than building the JS object property by property.
-    #[wasm_bindgen(js_name = takeBody)]
-    pub fn take_body(&mut self) -> JsValue {
-        // Dropping the request afterwards wipes the only Rust copy of the body.
-        self.sending.take().map_or(JsValue::NULL, |r| body_to_js(&r))
-    }
-
-    /// Feeds the response (status, headers as [`header_lines`], body bytes) to request `id`.
+    /// Feeds the response to a request: `head` as [`response_head`] lines (request id, status,
+    /// headers), `body` its bytes.
     #[wasm_bindgen(js_name = onResponse)]
-    pub fn on_response(&mut self, id: String, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) {
-        let headers = header_lines(headers);
-        let (id, response) = (RequestId(id), HttpResponse { status, headers, body });
-        match &mut self.op {
-            Op::Core(op) => op.on_response(&id, &response, now_ms as u64),
-            #[cfg(feature = "journal")]
-            Op::Journaled(op, ..) => op.on_response(&id, &response, now_ms as u64),
-        }
+    pub fn on_response(&mut self, head: &str, body: Vec<u8>, now_ms: f64) -> Result<(), JsValue> {
+        let (id, response) = response_head(head, body)?;
+        self.on_response_of(&id, &response, now_ms as u64);
+        Ok(())
     }
 
-    /// `onResponse` then `poll`: the next action, in one call per response.
-    pub fn respond(&mut self, id: String, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) -> String {
-        self.on_response(id, status, headers, body, now_ms);
-        self.poll(now_ms)
+    /// `onResponse` then `poll`: the next steps, in one call per response.
+    pub fn respond(&mut self, head: &str, body: Vec<u8>, now_ms: f64, all: bool) -> Result<String, JsValue> {
+        let (id, response) = response_head(head, body)?;
+        self.on_response_of(&id, &response, now_ms as u64);
+        Ok(self.steps(now_ms as u64, all))
     }
 
     /// Feeds a transport failure (`not_sent`, `maybe_sent`, `timed_out`) for request `id`, with
@@ -419,12 +486,19 @@ impl BcpayFlow {
     pub fn on_transport_failure(&mut self, id: String, failure: &str, cause: Option<String>, now_ms: f64) -> Result<(), JsValue> {
         let failure = json_api::transport_failure(failure, "failure").map_err(|e| js_error(&e))?;
         let (id, cause) = (RequestId(id), cause.as_deref());
+        self.sending.clear();
         match &mut self.op {
             Op::Core(op) => op.on_transport_failure(&id, failure, cause, now_ms as u64),
             #[cfg(feature = "journal")]
             Op::Journaled(op, ..) => op.on_transport_failure(&id, failure, cause, now_ms as u64),
         }
         Ok(())
+    }
+
+    /// `onTransportFailure` then `poll`: the next steps, in one call per failure.
+    pub fn fail(&mut self, id: String, failure: &str, cause: Option<String>, now_ms: f64, all: bool) -> Result<String, JsValue> {
+        self.on_transport_failure(id, failure, cause, now_ms)?;
+        Ok(self.steps(now_ms as u64, all))
     }
 
     /// Records the operation's events from now on (`bcpay_core::observe`): only a client with
@@ -511,6 +585,11 @@ mod tests {
             ]
         );
         assert!(header_lines("").is_empty());
+        let (id, response) = response_head("r-1\n201\nx-request-id\nabc", b"{}".to_vec()).unwrap();
+        assert_eq!(
+            (id.as_str(), response.status, response.header("x-request-id")),
+            ("r-1", 201, Some("abc"))
+        );
     }
 
     #[test]
@@ -523,12 +602,22 @@ mod tests {
             headers: vec![Header::new("Accept", "application/json"), Header::new("X-Auth-Token", "t")],
             body: None,
         };
+        let mut steps = Steps(String::new());
+        steps.send(&request);
         assert_eq!(
-            send_lines(&request).as_deref(),
-            Some("send\nr-1\nget_order\nGET\nhttps://api.example/stores/abc/v2/orders/1\nAccept\napplication/json\nX-Auth-Token\nt")
+            steps.end("awaiting", "r-1"),
+            "send\nr-1\nget_order\nGET\nhttps://api.example/stores/abc/v2/orders/1\n2\nAccept\napplication/json\nX-Auth-Token\nt\n-\nawaiting\nr-1"
         );
         let mut broken = request.clone();
         broken.headers[1].value = "t\r\nX-Injected: 1".into();
-        assert_eq!(send_lines(&broken), None);
+        broken.body = Some(b"{}".to_vec());
+        let mut steps = Steps(String::new());
+        steps.send(&broken);
+        let text = steps.end("wait", "5");
+        let lines: Vec<&str> = text.split('\n').collect();
+        assert_eq!(lines[0], "sendjson");
+        assert!(lines[1].starts_with(r#"{"id":"r-1""#) && lines[1].contains(r#"t\r\nX-Injected: 1"#));
+        let address = format!("{} 2", broken.body.as_ref().unwrap().as_ptr() as usize);
+        assert_eq!(&lines[2..], [address.as_str(), "wait", "5"]);
     }
 }
