@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# Instructions the core spends per payment flow (methods → token → process through a Session,
-# canned responses), counted by callgrind: repeatable where timings on this machine are not.
-# A benchmark, not a test: prints the figure; nothing asserts it.
+# Instruction counts, by callgrind: repeatable where timings on this machine are not. A benchmark,
+# not a test: it prints figures; nothing asserts them.
+#   1. The core per payment flow (methods → token → process through a Session, canned responses).
+#   2. Per payment over loopback, client and sandbox in one process: bcpay's Client::pay against
+#      the hand-written reqwest flow (bindings/rust/benches/instructions.rs), and their ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
-cargo build --quiet --release --locked -p bcpay-core --example flow_instructions
-bin=target/release/examples/flow_instructions
 count() {
   local out
   out=$(mktemp)
-  valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" "$1" 2>&1 | awk '/Collected/ {print $NF}'
+  valgrind --tool=callgrind --callgrind-out-file="$out" "$@" 2>&1 | awk '/Collected/ {print $NF}'
   rm -f "$out"
 }
-base=$(count 0)
-many=$(count 200)
-echo "instructions per payment flow (core, callgrind): $(( (many - base) / 200 ))"
+cargo build --quiet --release --locked -p bcpay-core --example flow_instructions
+bin=target/release/examples/flow_instructions
+base=$(count "$bin" 0)
+many=$(count "$bin" 200)
+echo "core, instructions per payment flow: $(( (many - base) / 200 ))"
+bench=$(cargo bench --quiet --locked -p bcpay --bench instructions --no-run --message-format=json 2>/dev/null \
+  | python3 -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable") and "instructions" in m["executable"]][0])')
+none=$(count "$bench" none 200)
+sdk=$(( ($(count "$bench" sdk 200) - none) / 200 ))
+hand=$(( ($(count "$bench" hand 200) - none) / 200 ))
+echo "loopback, instructions per payment (client + sandbox): bcpay $sdk, hand-written reqwest $hand, ratio $(python3 -c "print(f'{$hand / $sdk:.3f}')")"

@@ -766,7 +766,7 @@ pub fn scrub(text: &str) -> String {
 pub fn retry_after_ms(response: &HttpResponse) -> Option<u64> {
     let parse = |name: &str| {
         response
-            .header(name)
+            .read_header(name)
             .and_then(crate::read::decimal)
             .filter(|v| v.is_finite() && *v >= 0.0)
     };

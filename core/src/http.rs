@@ -295,6 +295,31 @@ impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
     }
+
+    /// The lookup the core makes: only of [`RESPONSE_HEADERS_READ`] (checked in debug builds, so
+    /// that the list the default transports filter by stays complete).
+    pub(crate) fn read_header(&self, name: &str) -> Option<&str> {
+        debug_assert!(RESPONSE_HEADERS_READ.contains(&name), "{name} is not in RESPONSE_HEADERS_READ");
+        find_header(&self.headers, name)
+    }
+}
+
+/// Every response header the core reads, in lower case: the server's waits and rate-limit budget,
+/// and its id of the exchange. The default transports hand over only these (each other header
+/// would cost a copy per response in every host, and across a foreign-function boundary).
+pub const RESPONSE_HEADERS_READ: [&str; 7] = [
+    "retry-after",
+    "x-retry-after",
+    "x-rate-limit-time-reset-ms",
+    "x-rate-limit-requests-left",
+    "x-request-id",
+    "x-correlation-id",
+    "cf-ray",
+];
+
+/// Whether the core reads the response header `name` ([`RESPONSE_HEADERS_READ`]), in any case.
+pub fn is_read_header(name: &str) -> bool {
+    RESPONSE_HEADERS_READ.iter().any(|read| read.eq_ignore_ascii_case(name))
 }
 
 /// Bodies can hold a payment access token or stored-instrument tokens: whoever owns a response

@@ -119,7 +119,7 @@ pub const MAX_CORRELATION_ID_CHARS: usize = 128;
 /// one: 1–128 visible ASCII characters, holding none of `secrets` (a server that echoes a
 /// request's headers must not put a token into an event). Anything else is left out.
 pub(crate) fn correlation_id(response: &HttpResponse, secrets: &[&str]) -> Option<String> {
-    let value = CORRELATION_HEADERS.iter().find_map(|h| response.header(h))?;
+    let value = CORRELATION_HEADERS.iter().find_map(|h| response.read_header(h))?;
     let plausible = !value.is_empty() && value.len() <= MAX_CORRELATION_ID_CHARS && value.bytes().all(|b| b.is_ascii_graphic());
     // Bytes, not `str::contains`: its searcher costs the npm module ~4 KB (see `scrub_cause`).
     let secret = secrets

@@ -315,7 +315,7 @@ impl RateLimiter {
     /// Learns from a response: the management budget headers, and any 429.
     pub fn observe(&mut self, endpoint: Endpoint, response: &HttpResponse, now_ms: u64) {
         let class = LimitClass::of(endpoint);
-        let header_u64 = |name: &str| response.header(name).and_then(|v| v.trim().parse::<u64>().ok());
+        let header_u64 = |name: &str| response.read_header(name).and_then(|v| v.trim().parse::<u64>().ok());
         if class == LimitClass::Management {
             if let (Some(left), Some(reset)) = (header_u64("x-rate-limit-requests-left"), header_u64("x-rate-limit-time-reset-ms")) {
                 self.management_left = Some(left);

@@ -1,6 +1,6 @@
 //! HTTP transports: the [`Transport`] trait and the default [`ReqwestTransport`].
 
-use bcpay_core::http::{Header, HttpRequest, HttpResponse, Method, TransportFailure};
+use bcpay_core::http::{Header, HttpRequest, HttpResponse, Method, TransportFailure, is_read_header};
 use std::future::Future;
 
 /// Sends one complete request and returns the response, or why there is none.
@@ -61,7 +61,8 @@ fn reqwest_error(error: &reqwest::Error) -> TransportError {
 }
 
 /// The default transport: one pooled reqwest client that never follows a redirect, a total
-/// deadline per request (headers and body together), and a cap on the body it reads.
+/// deadline per request (headers and body together), and a cap on the body it reads. It hands
+/// over only the response headers the core reads ([`bcpay_core::http::RESPONSE_HEADERS_READ`]).
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
@@ -138,15 +139,23 @@ impl Transport for ReqwestTransport {
         }
         let response = builder.send().await.map_err(|e| reqwest_error(&e))?;
         let status = response.status().as_u16();
+        // Only the headers the core reads: the others would be copied for nothing.
         let headers = response
             .headers()
             .iter()
+            .filter(|(k, _)| is_read_header(k.as_str()))
             .map(|(k, v)| Header::new(k.as_str(), v.to_str().unwrap_or("")))
             .collect();
         // The status arrived, so the server acted; a body that breaks off is still MaybeSent.
         // Read through the cap: one byte past it is enough for the core to refuse the body.
         let mut response = response;
-        let mut body = Vec::new();
+        // Room for the declared length up front (within the cap): one allocation, not a doubling
+        // series.
+        let mut body = Vec::with_capacity(
+            response
+                .content_length()
+                .map_or(0, |n| n.min(self.max_body_bytes as u64 + 1) as usize),
+        );
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {

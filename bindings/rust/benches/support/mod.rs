@@ -1,4 +1,6 @@
 //! What the benches share: the hand-written three-call flow they compare bcpay with, and orders.
+// Each bench uses its own part of it.
+#![allow(dead_code)]
 
 use bcpay::model::{BillingAddress, NewOrder, OrderProduct};
 use bcpay::secret::ApiToken;

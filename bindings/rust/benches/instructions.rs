@@ -1,0 +1,59 @@
+//! Instructions per payment over loopback, counted by callgrind (client and sandbox in one
+//! process, so both sides count): bcpay's `Client::pay` against the hand-written reqwest flow,
+//! one payment at a time on a single-threaded runtime. Repeatable where timings on this machine
+//! are not; a benchmark, not a test: it prints figures and asserts nothing about them.
+//!
+//! `bash scripts/callgrind.sh` runs it (`cargo bench -p bcpay --bench instructions --no-run`, then
+//! the binary under valgrind with `sdk N`, `hand N` and `none 0`).
+
+mod support;
+
+use bcpay::model::Payment;
+use bcpay::{Client, RateLimitConfig, RateLimiter, ReqwestTransport};
+use bcpay_sandbox::{Sandbox, SandboxConfig};
+use support::{CARD, hand_written, orders, sandbox_config};
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let mode = args.next().unwrap_or_else(|| "sdk".into());
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let sandbox = Sandbox::start(
+            SandboxConfig {
+                payments_quota: 1_000_000_000,
+                management_quota: 1_000_000_000,
+                ..SandboxConfig::default()
+            },
+            0,
+        )
+        .await
+        .unwrap();
+        let limits = RateLimitConfig {
+            payments_quota: u32::MAX,
+            ..RateLimitConfig::default()
+        };
+        let client =
+            Client::with_transport(sandbox_config(&sandbox), ReqwestTransport::new(30_000)).with_limiter(RateLimiter::shared(limits));
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let payment: Payment = serde_json::from_str(&format!(r#"{{"instrument":{CARD},"payment_method_id":"stripe.card"}}"#)).unwrap();
+        // The same warm-up and orders in every mode, so that the difference is the payments.
+        let ids = orders(&client, n + 20).await;
+        let (warm, ids) = ids.split_at(20);
+        for &id in warm {
+            hand_written(&http, &sandbox.base_url(), &sandbox.api_token(), id).await;
+        }
+        for &id in ids {
+            match mode.as_str() {
+                "sdk" => {
+                    client.pay(id, vec![payment.clone()]).await.unwrap();
+                }
+                "hand" => hand_written(&http, &sandbox.base_url(), &sandbox.api_token(), id).await,
+                _ => {}
+            }
+        }
+    });
+}
