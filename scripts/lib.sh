@@ -107,11 +107,9 @@ build_kotlin_jar() {
   shift 2
   rm -rf "$out" && mkdir -p "$out"
   target/debug/uniffi-bindgen generate --no-format --library "$libdir/libbcpay_uniffi.so" --language kotlin --out-dir "$out/generated"
-  # uniffi words a Kotlin exception with fields as `details=ErrorDetails(…)`; every bcpay host
-  # shows the core's sentence instead (`describeError`). The host vectors check the result.
-  local ffi="$out/generated/dev/bcpay/ffi/bcpay.kt"
-  grep -q 'get() = "details=${ `details` }"' "$ffi" || { echo "uniffi changed how it words BcpayException messages" >&2; return 1; }
-  sed -i 's/get() = "details=${ `details` }"/get() = describeError(`details`)/' "$ffi"
+  # Exception messages in the core's words, and a call status reused per thread (JNA made a
+  # fresh one cost ~19 µs a call): kotlin/scripts/patch_bindings.py says why and how.
+  python3 kotlin/scripts/patch_bindings.py "$out/generated/dev/bcpay/ffi/bcpay.kt"
   "$KOTLINC" -nowarn -cp /usr/share/java/jna.jar "$out"/generated/dev/bcpay/ffi/*.kt kotlin/src/main/kotlin/dev/bcpay/*.kt \
     kotlin/src/main/kotlin/dev/bcpay/app/*.kt "$@" -d "$out/bcpay.jar"
 }

@@ -1,0 +1,70 @@
+"""Patches the Kotlin bindings uniffi generated (the file given), failing loudly when uniffi
+changes the code a patch expects — each patch names what it replaces and why.
+
+1. A Kotlin exception with fields is worded by uniffi as `details=ErrorDetails(…)`; every bcpay
+   host shows the core's sentence instead (`describeError`). The host vectors check the result.
+2. Every FFI call allocated a `UniffiRustCallStatus`, a JNA structure holding a second one (its
+   error buffer). JNA records each structure's native memory in a global map (Debian's JNA 5.13:
+   a `ConcurrentHashMap<Long, …>` whose bins degrade into trees), which made a call with no
+   arguments and no result cost ~19 µs. The status is now reused per thread (a call that finds
+   its thread's status taken, by a callback nested in a call, makes its own): ~2 µs.
+"""
+import sys
+
+path = sys.argv[1]
+text = open(path, encoding="utf-8").read()
+
+# (what uniffi writes, what replaces it, whether it appears once or once per exception class)
+PATCHES = [
+    (
+        'get() = "details=${ `details` }"',
+        "get() = describeError(`details`)",
+        False,
+    ),
+    (
+        """private inline fun <U, E: kotlin.Exception> uniffiRustCallWithError(errorHandler: UniffiRustCallStatusErrorHandler<E>, callback: (UniffiRustCallStatus) -> U): U {
+    var status = UniffiRustCallStatus()
+    val return_value = callback(status)
+    uniffiCheckCallStatus(errorHandler, status)
+    return return_value
+}""",
+        """private inline fun <U, E: kotlin.Exception> uniffiRustCallWithError(errorHandler: UniffiRustCallStatusErrorHandler<E>, callback: (UniffiRustCallStatus) -> U): U {
+    val status = UniffiCallStatuses.take()
+    try {
+        val return_value = callback(status)
+        uniffiCheckCallStatus(errorHandler, status)
+        return return_value
+    } finally {
+        UniffiCallStatuses.give(status)
+    }
+}
+
+/** One call status per thread, reused by every call the thread makes (patched in by bcpay: see
+ * kotlin/scripts/patch_bindings.py). */
+internal object UniffiCallStatuses {
+    private val spare = ThreadLocal<UniffiRustCallStatus?>()
+
+    fun take(): UniffiRustCallStatus {
+        val status = spare.get() ?: return UniffiRustCallStatus()
+        spare.set(null)
+        return status
+    }
+
+    fun give(status: UniffiRustCallStatus) {
+        status.code = UNIFFI_CALL_SUCCESS
+        status.error_buf.capacity = 0
+        status.error_buf.len = 0
+        status.error_buf.data = null
+        spare.set(status)
+    }
+}""",
+        True,
+    ),
+]
+
+for old, new, once in PATCHES:
+    found = text.count(old)
+    if found == 0 or (once and found != 1):
+        sys.exit(f"{path}: uniffi changed the code bcpay patches ({found} times): {old.splitlines()[0]}")
+    text = text.replace(old, new)
+open(path, "w", encoding="utf-8").write(text)
