@@ -32,6 +32,20 @@ fn err(e: PaymentError) -> PyErr {
     CoreError::new_err((e.to_string(), json_api::error_json(&e)))
 }
 
+/// An action as the tuple `CoreFlow.poll` documents.
+fn action_tuple<'py>(py: Python<'py>, action: Action<bcpay_core::CallOutput>) -> PyResult<(&'static str, Bound<'py, PyAny>)> {
+    Ok(match action {
+        Action::Send { request } => ("send", request_tuple(py, &request).into_pyobject(py)?.into_any()),
+        Action::Awaiting { request_id } => ("awaiting", request_id.as_str().into_pyobject(py)?.into_any()),
+        Action::Wait { until_ms } => ("wait", until_ms.into_pyobject(py)?.into_any()),
+        Action::Done { output } => ("done", json_api::output_json(&output).into_pyobject(py)?.into_any()),
+        Action::Failed { error } => (
+            "failed",
+            (error.to_string(), json_api::error_json(&error)).into_pyobject(py)?.into_any(),
+        ),
+    })
+}
+
 /// `(id, endpoint, method, url, headers, body)` — a request, as Python receives it.
 type RequestTuple<'py> = (String, String, String, String, Vec<(String, String)>, Option<Bound<'py, PyBytes>>);
 
@@ -221,22 +235,30 @@ impl CoreFlow {
 
 #[pymethods]
 impl CoreFlow {
-    /// `("send", request_tuple)` or `(type, action_json)` for wait / awaiting / done / failed
-    /// (as `bcpay_core::json_api::action_json` writes it).
+    /// The next action: `("send", request_tuple)`, `("awaiting", request_id)`, `("wait",
+    /// until_ms)`, `("done", output_json)` (see `bcpay_core::json_api::output_json`) or
+    /// `("failed", (message, details_json))`: plain values, no JSON to decode but the output.
     fn poll<'py>(&self, py: Python<'py>, now_ms: u64) -> PyResult<(&'static str, Bound<'py, PyAny>)> {
         let action = self.op().poll(now_ms);
-        Ok(match action {
-            Action::Send { request } => ("send", request_tuple(py, &request).into_pyobject(py)?.into_any()),
-            other => {
-                let kind = match &other {
-                    Action::Wait { .. } => "wait",
-                    Action::Awaiting { .. } => "awaiting",
-                    Action::Done { .. } => "done",
-                    _ => "failed",
-                };
-                (kind, json_api::action_json(&other).into_pyobject(py)?.into_any())
-            }
-        })
+        action_tuple(py, action)
+    }
+
+    /// `on_response` then `poll`, in one call per response.
+    fn respond<'py>(
+        &self,
+        py: Python<'py>,
+        request_id: String,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: &[u8],
+        now_ms: u64,
+    ) -> PyResult<(&'static str, Bound<'py, PyAny>)> {
+        let action = {
+            let mut op = self.op();
+            op.on_response(&RequestId(request_id), &response(status, headers, body), now_ms);
+            op.poll(now_ms)
+        };
+        action_tuple(py, action)
     }
 
     /// Feeds the response to request `request_id`.
@@ -277,8 +299,8 @@ impl CoreFlow {
 }
 
 /// A journaled payment: `poll(now)` gives `("write", record_json)` — store it, then call
-/// `written()` —, `("send", request_tuple)`, `("wait", action_json)`, `("awaiting", action_json)` or `("finished",
-/// {"record", "skipped"} as JSON)`.
+/// `written()` —, `("send", request_tuple)`, `("wait", until_ms)`, `("awaiting", request_id)` or
+/// `("finished", {"record", "skipped"} as JSON)`.
 #[pyclass(module = "bcpay._core", frozen)]
 struct CoreJournaled {
     op: Mutex<JournaledPayment>,
@@ -297,16 +319,8 @@ impl CoreJournaled {
         Ok(match step {
             JournalStep::Write { record } => ("write", record.to_json().into_pyobject(py)?.into_any()),
             JournalStep::Send { request } => ("send", request_tuple(py, &request).into_pyobject(py)?.into_any()),
-            JournalStep::Wait { until_ms } => (
-                "wait",
-                json_api::action_json(&Action::Wait { until_ms }).into_pyobject(py)?.into_any(),
-            ),
-            JournalStep::Awaiting { request_id } => (
-                "awaiting",
-                json_api::action_json(&Action::Awaiting { request_id })
-                    .into_pyobject(py)?
-                    .into_any(),
-            ),
+            JournalStep::Wait { until_ms } => ("wait", until_ms.into_pyobject(py)?.into_any()),
+            JournalStep::Awaiting { request_id } => ("awaiting", request_id.as_str().into_pyobject(py)?.into_any()),
             JournalStep::Finished { record, skipped } => {
                 let json = format!(r#"{{"record":{},"skipped":{skipped}}}"#, record.to_json());
                 ("finished", json.into_pyobject(py)?.into_any())
@@ -371,6 +385,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CoreJournaled>()?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(input_keys, m)?)?;
+    // The response headers the core reads (lower case): the default transports hand over only these.
+    m.add("RESPONSE_HEADERS_READ", bcpay_core::http::RESPONSE_HEADERS_READ.to_vec())?;
     m.add("CoreError", m.py().get_type::<CoreError>())?;
     Ok(())
 }

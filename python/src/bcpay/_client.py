@@ -154,6 +154,14 @@ AsyncTransport = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 
+# The response headers the core reads (lower case, as httpx gives names): the default transports
+# hand over only these, since every other one would be converted for nothing.
+_READ_HEADERS = frozenset(_core.RESPONSE_HEADERS_READ)
+
+
+def _read_headers(headers: "httpx.Headers") -> Tuple[Tuple[str, str], ...]:
+    return tuple(kv for kv in headers.multi_items() if kv[0] in _READ_HEADERS)
+
 
 class _Deadline(Exception):
     """The request's total deadline passed while its body was arriving."""
@@ -198,7 +206,7 @@ class HttpxTransport:
         try:
             with self._client.stream(request.method, request.url, headers=list(request.headers), content=request.body, follow_redirects=False, timeout=timeout or 0.001) as r:
                 body = _capped(r.iter_bytes(), self._limit, deadline)
-                return HttpResponse(r.status_code, tuple(r.headers.multi_items()), body)
+                return HttpResponse(r.status_code, _read_headers(r.headers), body)
         except _Deadline:
             raise NoResponse("timed_out", f"{request.endpoint} {request.id}: deadline passed") from None
         except self._errors as e:
@@ -230,7 +238,7 @@ class AsyncHttpxTransport:
                 size += len(parts[-1])
                 if size >= self._limit:
                     break
-            return HttpResponse(r.status_code, tuple(r.headers.multi_items()), b"".join(parts))
+            return HttpResponse(r.status_code, _read_headers(r.headers), b"".join(parts))
 
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         import asyncio
@@ -273,23 +281,34 @@ class _Operation:
             if events:
                 self._watch(events)
 
-    def poll(self, now_ms: Optional[int] = None) -> Tuple[str, Any]:
-        kind, payload = self._op.poll(_now_ms() if now_ms is None else now_ms)
+    def _action(self, kind: str, payload: Any) -> Tuple[str, Any]:
+        """The core's action tuple (see `_core.CoreFlow.poll`) with its value decoded."""
         self._emit()
         if kind == "send":
-            return kind, _request(payload)  # type: ignore[arg-type]
-        action = _loads(payload)  # type: ignore[arg-type]
-        if kind == "wait":
-            return kind, action["until_ms"]
-        if kind == "awaiting":
-            return kind, action["request_id"]
+            return kind, _request(payload)
         if kind == "done":
-            return kind, action.get("output")
-        error = action["error"]
-        return kind, from_details(error.get("message", "bcpay error"), _dumps(error))
+            return kind, _loads(payload)
+        if kind == "failed":
+            return kind, _error(payload)
+        return kind, payload
+
+    def poll(self, now_ms: Optional[int] = None) -> Tuple[str, Any]:
+        return self._action(*self._op.poll(_now_ms() if now_ms is None else now_ms))
 
     def on_response(self, request_id: str, response: HttpResponse, now_ms: Optional[int] = None) -> None:
         self._op.on_response(request_id, response.status, list(response.headers), response.body, _now_ms() if now_ms is None else now_ms)
+
+    def respond(self, request_id: str, response: HttpResponse) -> Tuple[str, Any]:
+        """``on_response`` then ``poll``, in one call into the core."""
+        return self._action(*self._op.respond(request_id, response.status, list(response.headers), response.body, _now_ms()))
+
+    def report(self, request_id: str, response: Optional[HttpResponse], error: Optional[BaseException]) -> Tuple[str, Any]:
+        """Reports a request's outcome (its response, or the exception that stands for none) and
+        returns the next action."""
+        if error is not None:
+            self.on_exception(request_id, error)
+            return self.poll()
+        return self.respond(request_id, cast(HttpResponse, response))
 
     def on_transport_failure(self, request_id: str, failure: str, now_ms: Optional[int] = None, cause: Optional[str] = None) -> None:
         _core_call(lambda: self._op.on_transport_failure(request_id, failure, _now_ms() if now_ms is None else now_ms, cause))
@@ -344,10 +363,12 @@ class _JournaledOperation(_Operation):
                 return "done", _loads(payload)  # type: ignore[arg-type]
             elif kind == "send":
                 return kind, _request(payload)  # type: ignore[arg-type]
-            elif kind == "awaiting":
-                return kind, _loads(payload)["request_id"]  # type: ignore[arg-type]
             else:
-                return kind, _loads(payload)["until_ms"]  # type: ignore[arg-type]
+                return kind, payload
+
+    def respond(self, request_id: str, response: HttpResponse) -> Tuple[str, Any]:
+        self.on_response(request_id, response)
+        return self.poll()
 
     def _write(self, record: str) -> None:
         fields = _loads(record)
@@ -564,22 +585,21 @@ class Client(_Base):
         one awaited first on this thread, the others on a worker thread, so a transport may be
         called from two threads at once (httpx's client may)."""
         out: Dict[str, Any] = {}  # request id → the request, not yet sent, or its future
+        kind, value = op.poll()
         while True:
-            kind, value = op.poll()
             if kind == "send":
                 out[value.id] = value
+                kind, value = op.poll()
             elif kind == "awaiting":
                 for request_id, pending in list(out.items()):
                     if request_id != value and isinstance(pending, HttpRequest):
                         out[request_id] = self._send_beside(op, pending)
                 pending = out.pop(value)
                 response, error = self._exchange(op, pending) if isinstance(pending, HttpRequest) else pending.result()
-                if error is not None:
-                    op.on_exception(value, error)
-                else:
-                    op.on_response(value, cast(HttpResponse, response))
+                kind, value = op.report(value, response, error)
             elif kind == "wait":
                 time.sleep(max(0, value - _now_ms()) / 1000)
+                kind, value = op.poll()
             elif kind == "done":
                 return value
             elif kind == "failed":
@@ -710,13 +730,14 @@ class AsyncClient(_Base):
 
         out: "Dict[str, asyncio.Task[Tuple[Optional[HttpResponse], Optional[Exception]]]]" = {}
         try:
+            deadline = op.deadline_ms()  # fixed for the operation's life
+            kind, value = op.poll()
             while True:
-                kind, value = op.poll()
                 if kind == "send":
                     out[value.id] = asyncio.ensure_future(self._exchange(value))
+                    kind, value = op.poll()
                 elif kind == "awaiting":
                     exchange = out.pop(value)
-                    deadline = op.deadline_ms()
                     try:
                         if deadline is None:
                             response, error = await exchange
@@ -724,12 +745,10 @@ class AsyncClient(_Base):
                             response, error = await asyncio.wait_for(exchange, max(0, deadline - _now_ms()) / 1000)
                     except asyncio.TimeoutError:
                         return op.stop(answers_after_cancel)
-                    if error is not None:
-                        op.on_exception(value, error)
-                    else:
-                        op.on_response(value, cast(HttpResponse, response))
+                    kind, value = op.report(value, response, error)
                 elif kind == "wait":
                     await asyncio.sleep(max(0, value - _now_ms()) / 1000)
+                    kind, value = op.poll()
                 elif kind == "done":
                     return value
                 elif kind == "failed":
