@@ -747,6 +747,13 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
 ];
 
 impl<'a> Parser<'a> {
+    /// The text between two offsets next to ASCII delimiters, so at character boundaries of valid
+    /// UTF-8: never empty by mistake. (`get`, not indexing, which would carry a panic's message
+    /// machinery into the wasm module, ~4 KB.)
+    fn slice(&self, from: usize, to: usize) -> &'a str {
+        self.text.get(from..to).unwrap_or_default()
+    }
+
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.at).copied()
     }
@@ -875,14 +882,14 @@ impl<'a> Parser<'a> {
         match bytes.get(i) {
             Some(b'"') => {
                 self.at = i + 1;
-                return Ok(Cow::Borrowed(&self.text[start..i]));
+                return Ok(Cow::Borrowed(self.slice(start, i)));
             }
             Some(b'\\') => {}
             // A control character (JSON requires them escaped), or the end of the text.
             _ => return Err(i),
         }
         let mut owned = String::with_capacity(i - start + 16);
-        owned.push_str(&self.text[start..i]);
+        owned.push_str(self.slice(start, i));
         self.at = i;
         match self.unescape(&mut owned) {
             Ok(()) => Ok(Cow::Owned(owned)),
@@ -899,7 +906,7 @@ impl<'a> Parser<'a> {
         loop {
             let run = self.at;
             self.at += plain_run(&bytes[run..]);
-            out.push_str(&self.text[run..self.at]);
+            out.push_str(self.slice(run, self.at));
             match bytes.get(self.at) {
                 Some(b'"') => {
                     self.at += 1;

@@ -125,9 +125,9 @@ function headerLines(headers: Header[]): string {
   return text;
 }
 
-/** A response's request id, status and headers, in the lines the binding reads (`respond`). */
+/** A response's request id and headers, in the lines the binding reads (`respond`). */
 function responseHead(requestId: string, response: HttpResponse): string {
-  return oneLine(requestId) + "\n" + response.status + "\n" + headerLines(response.headers);
+  return oneLine(requestId) + "\n" + headerLines(response.headers);
 }
 const oneLine = (s: string): string => (s.includes("\n") || s.includes("\r") ? s.replace(/[\r\n]/g, " ") : s);
 
@@ -303,10 +303,10 @@ class Operation {
   }
   /** Reports a response and returns the steps that follow: one call into the core per response. */
   respond(requestId: string, response: HttpResponse, nowMs: number, all = true): Steps {
-    return this.#steps(core(() => this.#op.respond(responseHead(requestId, response), response.body, nowMs, all)));
+    return this.#steps(core(() => this.#op.respond(responseHead(requestId, response), response.status, response.body, nowMs, all)));
   }
   onResponse(requestId: string, response: HttpResponse, nowMs: number): void {
-    core(() => this.#op.onResponse(responseHead(requestId, response), response.body, nowMs));
+    core(() => this.#op.onResponse(responseHead(requestId, response), response.status, response.body, nowMs));
   }
   /** Reports a transport failure and returns the steps that follow. */
   fail(requestId: string, failure: TransportFailure, nowMs: number, cause?: string): Steps {
