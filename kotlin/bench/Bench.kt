@@ -41,7 +41,7 @@ fun cpuPerPayment() {
         Endpoint.PROCESS_PAYMENT to json(201, """{"data":{"id":"tx-1","status":"success","transaction_type":"purchase"}}"""),
     )
     val options = ClientOptions(rateLimit = RateLimitConfig(1_000_000_000, 4000, 250))
-    val client = Client("abc123", "t", options, Transport { canned.getValue(it.endpoint()) })
+    val client = Client("abc123", "t", options, Transport { canned.getValue(it.endpoint) })
     val threads = ManagementFactory.getThreadMXBean()
     repeat(20_000) { client.pay(215, listOf(card())) }
     val results = (1..5).map {

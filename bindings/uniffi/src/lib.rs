@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> = zeroizing_alloc::ZeroAlloc(std::alloc::System);
 
 mod signed;
+pub mod steps;
 pub mod types;
 
 pub use signed::{
@@ -312,6 +313,8 @@ impl HttpRequest {
     pub fn wire(&self) -> WireRequest {
         let r = &self.inner;
         WireRequest {
+            request_id: r.id.0.clone(),
+            endpoint: r.endpoint,
             method: r.method.as_str().to_owned(),
             url: r.url.clone(),
             headers: r
@@ -332,6 +335,10 @@ impl HttpRequest {
 /// the API token, the access token or card data.
 #[derive(uniffi::Record)]
 pub struct WireRequest {
+    /// Matches the response back to this request.
+    pub request_id: String,
+    /// The API call this request makes.
+    pub endpoint: Endpoint,
     pub method: String,
     pub url: String,
     /// In the order to send them.
@@ -511,6 +518,12 @@ pub fn validate_payments_json(payments_json: String, now_ms: u64, methods_json: 
 }
 
 /// The version of bcpay-core.
+/// The response headers the core reads, lower case: a transport may hand over only these.
+#[uniffi::export]
+pub fn response_headers_read() -> Vec<String> {
+    bcpay_core::http::RESPONSE_HEADERS_READ.iter().map(|h| (*h).to_owned()).collect()
+}
+
 #[uniffi::export]
 pub fn core_version() -> String {
     bcpay_core::config::VERSION.to_owned()
@@ -776,6 +789,13 @@ impl CoreApi {
         let options = options.map(|o| o.to_core("options")).transpose()?;
         let flow = self.session.pay(id(order_id), core_payments(&payments), options, now_ms, seed)?;
         Ok(CoreOperation::of(Operation::Pay(flow)))
+    }
+
+    /// [`new_flow`](Self::new_flow) with the client's options and random jitter: what a
+    /// client's `pay` makes, with no optional arguments to carry (each costs the JVM a native
+    /// structure per call; see `steps`).
+    pub fn new_payment(&self, order_id: i64, payments: Vec<Payment>, now_ms: u64) -> Result<Arc<CoreOperation>> {
+        self.new_flow(order_id, payments, None, now_ms, None)
     }
 
     /// A payment an app relayed to this server (`body`: its `bcpay.payment_request` envelope):
@@ -1155,6 +1175,10 @@ pub enum Action {
 #[derive(uniffi::Object)]
 pub struct CoreOperation {
     op: Mutex<Operation>,
+    /// Steps that did not fit the JVM's buffer (see [`steps`]).
+    pending: Mutex<steps::Writer>,
+    /// How the operation ended, when [`steps`] saw it end: the next `poll` hands it over.
+    ended: Mutex<Option<bcpay_core::Action<bcpay_core::CallOutput>>>,
 }
 
 fn action(next: bcpay_core::Action<bcpay_core::CallOutput>) -> Action {
@@ -1172,7 +1196,11 @@ fn action(next: bcpay_core::Action<bcpay_core::CallOutput>) -> Action {
 
 impl CoreOperation {
     fn of(op: Operation) -> Arc<CoreOperation> {
-        Arc::new(CoreOperation { op: Mutex::new(op) })
+        Arc::new(CoreOperation {
+            op: Mutex::new(op),
+            pending: Mutex::default(),
+            ended: Mutex::default(),
+        })
     }
 }
 
@@ -1180,6 +1208,9 @@ impl CoreOperation {
 impl CoreOperation {
     /// The next thing to do at `now_ms`.
     pub fn poll(&self, now_ms: u64) -> Action {
+        if let Some(ended) = lock(&self.ended).take() {
+            return action(ended);
+        }
         action(lock(&self.op).poll(now_ms))
     }
 

@@ -870,6 +870,13 @@ public protocol CoreApiProtocol: AnyObject, Sendable {
     func newFlow(orderId: Int64, payments: [Payment], options: FlowOptions?, nowMs: UInt64, seed: UInt64?) throws  -> CoreOperation
     
     /**
+     * [`new_flow`](Self::new_flow) with the client's options and random jitter: what a
+     * client's `pay` makes, with no optional arguments to carry (each costs the JVM a native
+     * structure per call; see `steps`).
+     */
+    func newPayment(orderId: Int64, payments: [Payment], nowMs: UInt64) throws  -> CoreOperation
+    
+    /**
      * The token; `now_ms` is when the response arrived.
      */
     func parseCreateAccessToken(requestId: String, response: HttpResponse, nowMs: UInt64) throws  -> PaymentAccessToken
@@ -1232,6 +1239,23 @@ open func newFlow(orderId: Int64, payments: [Payment], options: FlowOptions?, no
         FfiConverterOptionTypeFlowOptions.lower(options),
         FfiConverterUInt64.lower(nowMs),
         FfiConverterOptionUInt64.lower(seed),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * [`new_flow`](Self::new_flow) with the client's options and random jitter: what a
+     * client's `pay` makes, with no optional arguments to carry (each costs the JVM a native
+     * structure per call; see `steps`).
+     */
+open func newPayment(orderId: Int64, payments: [Payment], nowMs: UInt64)throws  -> CoreOperation  {
+    return try  FfiConverterTypeCoreOperation_lift(try rustCallWithError(FfiConverterTypeBcpayError_lift) {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_method_coreapi_new_payment(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(orderId),
+        FfiConverterSequenceTypePayment.lower(payments),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
     )
 })
 }
@@ -5223,6 +5247,14 @@ public func FfiConverterTypeWireHeader_lower(_ value: WireHeader) -> RustBuffer 
  * the API token, the access token or card data.
  */
 public struct WireRequest: Equatable, Hashable {
+    /**
+     * Matches the response back to this request.
+     */
+    public var requestId: String
+    /**
+     * The API call this request makes.
+     */
+    public var endpoint: Endpoint
     public var method: String
     public var url: String
     /**
@@ -5233,10 +5265,18 @@ public struct WireRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(method: String, url: String, 
+    public init(
+        /**
+         * Matches the response back to this request.
+         */requestId: String, 
+        /**
+         * The API call this request makes.
+         */endpoint: Endpoint, method: String, url: String, 
         /**
          * In the order to send them.
          */headers: [WireHeader], body: Data?) {
+        self.requestId = requestId
+        self.endpoint = endpoint
         self.method = method
         self.url = url
         self.headers = headers
@@ -5259,6 +5299,8 @@ public struct FfiConverterTypeWireRequest: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WireRequest {
         return
             try WireRequest(
+                requestId: FfiConverterString.read(from: &buf), 
+                endpoint: FfiConverterTypeEndpoint.read(from: &buf), 
                 method: FfiConverterString.read(from: &buf), 
                 url: FfiConverterString.read(from: &buf), 
                 headers: FfiConverterSequenceTypeWireHeader.read(from: &buf), 
@@ -5267,6 +5309,8 @@ public struct FfiConverterTypeWireRequest: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: WireRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.requestId, into: &buf)
+        FfiConverterTypeEndpoint.write(value.endpoint, into: &buf)
         FfiConverterString.write(value.method, into: &buf)
         FfiConverterString.write(value.url, into: &buf)
         FfiConverterSequenceTypeWireHeader.write(value.headers, into: &buf)
@@ -8374,9 +8418,6 @@ public func checkCardForm(form: CardFormInput, nowMs: UInt64, methods: [PaymentM
     )
 })
 }
-/**
- * The version of bcpay-core.
- */
 public func coreVersion() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
@@ -8462,6 +8503,17 @@ public func relayFailure(failure: TransportFailure) -> BcpayError  {
 })
 }
 /**
+ * The version of bcpay-core.
+ * The response headers the core reads, lower case: a transport may hand over only these.
+ */
+public func responseHeadersRead() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_func_response_headers_read(uniffiCallStatus
+    )
+})
+}
+/**
  * Every problem with `payments` at `now_ms` (optionally against the store's methods), as field
  * errors; empty when valid.
  */
@@ -8511,7 +8563,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_func_check_card_form() != 26222) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_func_core_version() != 16791) {
+    if (uniffi_bcpay_uniffi_checksum_func_core_version() != 28070) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_func_default_flow_options() != 42986) {
@@ -8533,6 +8585,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_func_relay_failure() != 1501) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_func_response_headers_read() != 52017) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_func_validate_payments() != 62421) {
@@ -8587,6 +8642,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_coreapi_new_flow() != 50528) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_method_coreapi_new_payment() != 26883) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_method_coreapi_parse_create_access_token() != 34014) {

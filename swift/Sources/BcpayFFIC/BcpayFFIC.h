@@ -363,6 +363,11 @@ uint64_t uniffi_bcpay_uniffi_fn_method_coreapi_new_call(uint64_t ptr, RustBuffer
 uint64_t uniffi_bcpay_uniffi_fn_method_coreapi_new_flow(uint64_t ptr, int64_t order_id, RustBuffer payments, RustBuffer options, uint64_t now_ms, RustBuffer seed, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_NEW_PAYMENT
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_NEW_PAYMENT
+uint64_t uniffi_bcpay_uniffi_fn_method_coreapi_new_payment(uint64_t ptr, int64_t order_id, RustBuffer payments, uint64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_PARSE_CREATE_ACCESS_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_COREAPI_PARSE_CREATE_ACCESS_TOKEN
 uint64_t uniffi_bcpay_uniffi_fn_method_coreapi_parse_create_access_token(uint64_t ptr, RustBuffer request_id, RustBuffer response, uint64_t now_ms, RustCallStatus *_Nonnull out_status
@@ -684,6 +689,12 @@ RustBuffer uniffi_bcpay_uniffi_fn_func_read_payment_outcome(RustBuffer body, Rus
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_RELAY_FAILURE
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_RELAY_FAILURE
 RustBuffer uniffi_bcpay_uniffi_fn_func_relay_failure(RustBuffer failure, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_RESPONSE_HEADERS_READ
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_RESPONSE_HEADERS_READ
+RustBuffer uniffi_bcpay_uniffi_fn_func_response_headers_read(RustCallStatus *_Nonnull out_status
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_VALIDATE_PAYMENTS
@@ -1016,6 +1027,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_func_relay_failure(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_RESPONSE_HEADERS_READ
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_RESPONSE_HEADERS_READ
+uint16_t uniffi_bcpay_uniffi_checksum_func_response_headers_read(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_VALIDATE_PAYMENTS
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_VALIDATE_PAYMENTS
 uint16_t uniffi_bcpay_uniffi_checksum_func_validate_payments(void
@@ -1121,6 +1138,12 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_coreapi_new_call(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_NEW_FLOW
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_NEW_FLOW
 uint16_t uniffi_bcpay_uniffi_checksum_method_coreapi_new_flow(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_NEW_PAYMENT
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_METHOD_COREAPI_NEW_PAYMENT
+uint16_t uniffi_bcpay_uniffi_checksum_method_coreapi_new_payment(void
     
 );
 #endif

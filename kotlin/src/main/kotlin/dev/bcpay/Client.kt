@@ -30,6 +30,7 @@ import dev.bcpay.ffi.StoredInstrument
 import dev.bcpay.ffi.Transaction
 import dev.bcpay.ffi.TransportFailure
 import dev.bcpay.ffi.TransactionPage
+import dev.bcpay.ffi.WireRequest
 import dev.bcpay.ffi.defaultFlowOptions
 import dev.bcpay.ffi.validatePayments
 import java.util.concurrent.CompletableFuture
@@ -104,7 +105,7 @@ class Client @JvmOverloads constructor(
     /** A payment flow for the caller to drive itself (see [CoreOperation.poll]). */
     @JvmOverloads
     fun newFlow(orderId: Long, payments: List<Payment>, options: FlowOptions? = null, seed: Long? = null): CoreOperation =
-        core.newFlow(orderId, payments, options, now(), seed?.toULong())
+        if (options == null && seed == null) core.newPayment(orderId, payments, now()) else core.newFlow(orderId, payments, options, now(), seed?.toULong())
 
     /**
      * Drives [op] to its end, blocking. A request still in flight when the time budget runs out,
@@ -113,28 +114,30 @@ class Client @JvmOverloads constructor(
     private fun drive(op: CoreOperation): CallOutput = op.use { run(op) }
 
     private fun run(op: CoreOperation): CallOutput {
-        // Constant for the operation; asked once, since each FFI call costs (see respond).
-        val deadline = op.deadlineMs()?.toLong()
         val listener = watch(op)
         // Requests handed out and not yet awaited: still to send, or sent without blocking (the
         // ones handed out beside the request awaited: a payment's methods and token).
         val out = LinkedHashMap<String, Out>()
+        val driver = StepDriver(op)
+        // Constant for the operation; asked once.
+        val deadline = driver.deadlineMs()
         try {
-            var action = op.poll(now())
+            var steps = driver.poll(clock())
             while (true) {
                 emit(op, listener)
-                action = when (action) {
-                    is Action.Send -> {
-                        out[action.requestId] = Out(action.request)
-                        op.poll(now())
-                    }
-                    is Action.Awaiting -> {
-                        val id = action.requestId
+                for (request in steps.sends) out[request.requestId] = Out(request)
+                steps = when (val next = steps.next) {
+                    is Next.Awaiting -> {
+                        val id = next.requestId
                         for ((other, beside) in out) if (other != id) beside.startAsync(transport)
                         val awaited = out.remove(id) ?: error("bcpay: the core awaits request $id, which is not out")
                         val outcome: Any = try {
                             if (deadline == null && awaited.sent == null) {
-                                awaited.request.use { transport.send(it) }
+                                try {
+                                    transport.send(awaited.request)
+                                } finally {
+                                    awaited.request.wipe()
+                                }
                             } else {
                                 val future = awaited.startAsync(transport)
                                 try {
@@ -155,24 +158,28 @@ class Client @JvmOverloads constructor(
                             transportExceptionOf(e)
                         }
                         when (outcome) {
-                            is HttpResponse -> op.respond(id, outcome, now())
-                            else -> (outcome as TransportException).let { op.fail(id, it.failure, it.reason, now()) }
+                            is HttpResponse -> driver.respond(id, outcome, clock())
+                            else -> (outcome as TransportException).let { driver.fail(id, it.failure, it.reason, clock()) }
                         }
                     }
-                    is Action.Wait -> try {
-                        Thread.sleep(maxOf(0L, action.untilMs.toLong() - clock()))
-                        op.poll(now())
+                    is Next.Wait -> try {
+                        Thread.sleep(maxOf(0L, next.untilMs - clock()))
+                        driver.poll(clock())
                     } catch (e: InterruptedException) {
                         Thread.currentThread().interrupt()
                         throw stop(op, listener)
                     }
-                    is Action.Done -> return action.output
-                    is Action.Failed -> throw action.error
+                    Next.Ended -> when (val ended = driver.ended(clock())) {
+                        is Action.Done -> return ended.output
+                        is Action.Failed -> throw ended.error
+                        else -> error("bcpay: the operation ended without an outcome")
+                    }
                 }
             }
         } finally {
             // A request still out when the operation ends (a token whose methods refused the card).
             for (left in out.values) left.abandon()
+            driver.close()
         }
     }
 
@@ -197,22 +204,21 @@ class Client @JvmOverloads constructor(
             out.values.forEach { it.cancel(true) }
             error
         }
-        val deadline = op.deadlineMs()?.toLong()
-        fun step(next: () -> Action) {
+        val driver = StepDriver(op)
+        val deadline = driver.deadlineMs()
+        fun step(next: () -> Steps) {
             if (result.isDone) return
             try {
-                val action = next()
+                val steps = next()
                 emit(op, listener)
-                when (action) {
-                    is Action.Send -> {
-                        val request = action.request
-                        val sent = transport.sendAsync(request)
-                        sent.whenComplete { _, _ -> request.close() }
-                        out[action.requestId] = if (deadline == null) sent else sent.orTimeout(maxOf(0L, deadline - clock()), TimeUnit.MILLISECONDS)
-                        step { op.poll(now()) }
-                    }
-                    is Action.Awaiting -> {
-                        val id = action.requestId
+                for (request in steps.sends) {
+                    val sent = transport.sendAsync(request)
+                    sent.whenComplete { _, _ -> request.wipe() }
+                    out[request.requestId] = if (deadline == null) sent else sent.orTimeout(maxOf(0L, deadline - clock()), TimeUnit.MILLISECONDS)
+                }
+                when (val next = steps.next) {
+                    is Next.Awaiting -> {
+                        val id = next.requestId
                         val awaited = out[id] ?: throw IllegalStateException("bcpay: the core awaits request $id, which is not out")
                         awaited.whenComplete { response, error ->
                             out.remove(id)
@@ -225,28 +231,32 @@ class Client @JvmOverloads constructor(
                             }
                             step {
                                 if (cause == null) {
-                                    op.respond(id, response, now())
+                                    driver.respond(id, response, clock())
                                 } else {
                                     val failed = transportExceptionOf(cause)
-                                    op.fail(id, failed.failure, failed.reason, now())
+                                    driver.fail(id, failed.failure, failed.reason, clock())
                                 }
                             }
                         }
                     }
-                    is Action.Wait -> {
-                        val delay = maxOf(0L, action.untilMs.toLong() - clock())
-                        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute { step { op.poll(now()) } }
+                    is Next.Wait -> {
+                        val delay = maxOf(0L, next.untilMs - clock())
+                        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute { step { driver.poll(clock()) } }
                     }
-                    is Action.Done -> result.complete(action.output)
-                    is Action.Failed -> result.completeExceptionally(action.error)
+                    Next.Ended -> when (val ended = driver.ended(clock())) {
+                        is Action.Done -> result.complete(ended.output)
+                        is Action.Failed -> result.completeExceptionally(ended.error)
+                        else -> result.completeExceptionally(IllegalStateException("bcpay: the operation ended without an outcome"))
+                    }
                 }
             } catch (e: Throwable) {
                 result.completeExceptionally(e)
             }
         }
-        step { op.poll(now()) }
+        step { driver.poll(clock()) }
         result.whenComplete { _, _ ->
             out.values.forEach { it.cancel(true) }
+            driver.close()
             op.close()
         }
         return result
@@ -449,18 +459,18 @@ fun interface EventListener {
 }
 
 /** A request the core handed out: still to send, or sent without blocking ([sent]). */
-private class Out(val request: dev.bcpay.ffi.HttpRequest) {
+private class Out(val request: WireRequest) {
     var sent: CompletableFuture<HttpResponse>? = null
 
-    /** Sends the request without blocking, once; the request is closed when its exchange ends. */
+    /** Sends the request without blocking, once; the request is wiped when its exchange ends. */
     fun startAsync(transport: Transport): CompletableFuture<HttpResponse> = sent ?: transport.sendAsync(request).also { future ->
         sent = future
-        future.whenComplete { _, _ -> request.close() }
+        future.whenComplete { _, _ -> request.wipe() }
     }
 
     /** The operation ended before this request was awaited. */
     fun abandon() {
-        sent?.cancel(true) ?: request.close()
+        sent?.cancel(true) ?: request.wipe()
     }
 }
 

@@ -1,9 +1,10 @@
 package dev.bcpay
 
 import dev.bcpay.ffi.Header
-import dev.bcpay.ffi.HttpRequest
 import dev.bcpay.ffi.HttpResponse
 import dev.bcpay.ffi.TransportFailure
+import dev.bcpay.ffi.WireRequest
+import dev.bcpay.ffi.responseHeadersRead
 import java.io.IOException
 import java.net.ConnectException
 import java.net.NoRouteToHostException
@@ -50,7 +51,10 @@ fun describeCause(e: Throwable): String =
         .joinToString(", caused by ") { t -> t.message?.let { "${t.javaClass.simpleName}: $it" } ?: t.javaClass.simpleName }
 
 /**
- * Sends one request built by the core, exactly as built, and returns the server's answer.
+ * Sends one request built by the core, exactly as built, and returns the server's answer. The
+ * request's header values and body are bytes (they hold the API token, a payment access token or
+ * card data, and a `ByteArray` prints no content); bcpay wipes them once the request is answered:
+ * copy them first if you need them afterwards.
  *
  * Implement [send]; override [sendAsync] when the HTTP client has a native asynchronous API.
  * When no response arrives, throw [TransportException] with the right [TransportFailure]:
@@ -60,10 +64,10 @@ fun describeCause(e: Throwable): String =
  */
 fun interface Transport {
     /** Sends [request] and returns the response, or throws [TransportException]. */
-    fun send(request: HttpRequest): HttpResponse
+    fun send(request: WireRequest): HttpResponse
 
     /** [send] without blocking the caller. */
-    fun sendAsync(request: HttpRequest): CompletableFuture<HttpResponse> =
+    fun sendAsync(request: WireRequest): CompletableFuture<HttpResponse> =
         CompletableFuture.supplyAsync({ send(request) }, ForkJoinPool.commonPool())
 }
 
@@ -85,13 +89,14 @@ class JavaHttpTransport @JvmOverloads constructor(
         .build(),
 ) : Transport {
 
-    private fun javaRequest(request: HttpRequest): java.net.http.HttpRequest {
-        val wire = request.wire()
-        val body = wire.body
-        val builder = java.net.http.HttpRequest.newBuilder(URI.create(wire.url))
+    private fun javaRequest(request: WireRequest): java.net.http.HttpRequest {
+        val body = request.body
+        val builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url))
             .timeout(timeout)
-            .method(wire.method, if (body == null) BodyPublishers.noBody() else BodyPublishers.ofByteArray(body))
-        for (h in wire.headers) {
+            // The array itself, not a copy: bcpay wipes it once the request is answered (or
+            // abandoned), by which time the JDK has sent it (it resends no POST).
+            .method(request.method, if (body == null) BodyPublishers.noBody() else BodyPublishers.ofByteArray(body))
+        for (h in request.headers) {
             // The JDK sets these itself and refuses them from callers.
             if (!h.name.equals("content-length", ignoreCase = true) && !h.name.equals("host", ignoreCase = true)) {
                 builder.header(h.name, String(h.value, Charsets.UTF_8))
@@ -100,14 +105,15 @@ class JavaHttpTransport @JvmOverloads constructor(
         return builder.build()
     }
 
-    private fun response(r: java.net.http.HttpResponse<ByteArray>): HttpResponse =
-        HttpResponse(
-            r.statusCode(),
-            r.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } },
-            r.body(),
-        )
+    /** The response, with only the headers the core reads (each other one would be copied
+     * into the core for nothing). */
+    private fun response(r: java.net.http.HttpResponse<ByteArray>): HttpResponse {
+        val headers = ArrayList<Header>(2)
+        for (name in READ_HEADERS) for (value in r.headers().allValues(name)) headers.add(Header(name, value))
+        return HttpResponse(r.statusCode(), headers, r.body())
+    }
 
-    override fun send(request: HttpRequest): HttpResponse {
+    override fun send(request: WireRequest): HttpResponse {
         val future = try {
             sendAsync(request)
         } catch (e: Exception) {
@@ -124,7 +130,7 @@ class JavaHttpTransport @JvmOverloads constructor(
         }
     }
 
-    override fun sendAsync(request: HttpRequest): CompletableFuture<HttpResponse> {
+    override fun sendAsync(request: WireRequest): CompletableFuture<HttpResponse> {
         val javaRequest = try {
             javaRequest(request)
         } catch (e: Exception) {
@@ -132,11 +138,14 @@ class JavaHttpTransport @JvmOverloads constructor(
         }
         val limit = (maxBodyBytes + 1).coerceAtMost(Int.MAX_VALUE.toLong()).toInt()
         val exchange = client.sendAsync(javaRequest) { CappedBody(limit) }
-        // The total deadline: cancelling the exchange's future aborts its connection.
+        // The total deadline: cancelling the exchange's future aborts its connection. The timer is
+        // cancelled (and dropped from the queue) when the exchange ends first, as nearly all do:
+        // otherwise each would wait out its 30 s in the queue.
         val expired = AtomicBoolean(false)
-        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute {
+        val timer = DEADLINES.schedule({
             if (!exchange.isDone && expired.compareAndSet(false, true)) exchange.cancel(true)
-        }
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS)
+        exchange.whenComplete { _, _ -> timer.cancel(false) }
         return exchange.handle { r, e ->
             when {
                 expired.get() -> throw TransportException(TransportFailure.TIMED_OUT, e)
@@ -146,6 +155,15 @@ class JavaHttpTransport @JvmOverloads constructor(
         }
     }
 }
+
+/** The deadline timers of every default transport: one daemon thread; cancelled timers leave. */
+private val DEADLINES: java.util.concurrent.ScheduledThreadPoolExecutor by lazy {
+    java.util.concurrent.ScheduledThreadPoolExecutor(1) { task -> Thread(task, "bcpay-deadlines").apply { isDaemon = true } }
+        .apply { removeOnCancelPolicy = true }
+}
+
+/** The response headers the core reads, lower case (the core's list). */
+private val READ_HEADERS: List<String> by lazy { responseHeadersRead() }
 
 /** Collects at most [limit] bytes of a body, then cancels the rest of it. */
 private class CappedBody(private val limit: Int) : java.net.http.HttpResponse.BodySubscriber<ByteArray> {

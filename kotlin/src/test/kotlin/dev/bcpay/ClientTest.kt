@@ -246,7 +246,7 @@ class ClientTest {
     fun requestsShowNoSecretToTransports() {
         val seen = mutableListOf<String>()
         val inner = JavaHttpTransport()
-        client(Transport { r -> seen += r.toString(); seen += r.wire().toString(); inner.send(r) }).use { c ->
+        client(Transport { r -> seen += r.toString(); seen += r.headers.toString(); inner.send(r) }).use { c ->
             c.pay(order(c), card("4000056655665556", "918"))
         }
         val rendered = seen.joinToString(" ")

@@ -5,7 +5,7 @@ import com.google.gson.JsonParser
 import dev.bcpay.ffi.BcpayException
 import dev.bcpay.ffi.BillingAddress
 import dev.bcpay.ffi.ClientOptions
-import dev.bcpay.ffi.HttpRequest
+import dev.bcpay.ffi.WireRequest
 import dev.bcpay.ffi.HttpResponse
 import dev.bcpay.ffi.NewOrder
 import dev.bcpay.ffi.OrderProduct
@@ -52,8 +52,8 @@ class HostVectorsTest {
             @Synchronized get() = usedBy.filterNotNull() + pastScript
 
         @Synchronized
-        private fun next(request: HttpRequest): JsonObject {
-            val endpoint = request.endpoint().name.lowercase()
+        private fun next(request: WireRequest): JsonObject {
+            val endpoint = request.endpoint.name.lowercase()
             held += 1
             mostHeld = maxOf(mostHeld, held)
             val free = steps.indices.filter { usedBy[it] == null }
@@ -81,7 +81,7 @@ class HostVectorsTest {
             return responseOf(step)
         }
 
-        override fun send(request: HttpRequest): HttpResponse {
+        override fun send(request: WireRequest): HttpResponse {
             val step = next(request)
             try {
                 step.long("delay_ms")?.let { Thread.sleep(it) }
@@ -95,7 +95,7 @@ class HostVectorsTest {
             }
         }
 
-        override fun sendAsync(request: HttpRequest): CompletableFuture<HttpResponse> {
+        override fun sendAsync(request: WireRequest): CompletableFuture<HttpResponse> {
             val step = next(request)
             val answered = CompletableFuture<HttpResponse>()
             answered.whenComplete { _, _ -> done() }

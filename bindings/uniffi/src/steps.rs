@@ -1,0 +1,416 @@
+//! The JVM's way through an operation: a few C functions that take and return only integers
+//! and byte arrays, which JNA passes without allocating anything (its direct mapping of `long`,
+//! `int` and `byte[]`).
+//!
+//! Every uniffi call through JNA allocates native structures for its buffers (a `RustBuffer` per
+//! record or string in or out), and Debian's JNA 5.13 records each allocation in a global map:
+//! ~8 µs a structure, more when threads contend, which made the calls of one payment cost more
+//! than the JVM's whole HTTP exchange. So the Kotlin client drives an operation's steps — the
+//! response in, every request to send and what to do next out — through [`bcpay_steps`], and uses
+//! uniffi only to create the operation and to read how it ended (`CoreOperation.poll`, which
+//! hands over the outcome the steps saw). Swift calls uniffi's C functions directly and has no
+//! such cost.
+//!
+//! The operation is the uniffi object itself, by its handle (`uniffiCloneHandle()`, which is
+//! `Arc::into_raw`, see uniffi's "object references"): borrowed by every call here, released once
+//! by [`bcpay_operation_release`].
+//!
+//! # Encoding (little-endian)
+//!
+//! A text is a length (`u16`, or `u32` where it may be long) and UTF-8 bytes.
+//!
+//! - Steps out: records until the end. `S` a request to send: id, endpoint (its name), method,
+//!   url (`u32`), header count (`u16`), then name and value (`u32`) per header, then the body: `0`,
+//!   or `1` and its bytes (`u32`). Then one of `A` awaiting (request id), `W` wait (`i64` until
+//!   ms), `D` done or `F` failed (read the outcome with `CoreOperation.poll`).
+//! - A response in (`KIND_RESPONSE`): request id, status (`u16`), header count (`u16`), name and
+//!   value (`u32`) per header, body (`u32`).
+//! - A transport failure in (`KIND_FAILURE`): request id, failure (`u8`: `0` not sent, `1` maybe
+//!   sent, `2` timed out), cause: `0`, or `1` and its text (`u32`).
+//!
+//! Header values and bodies hold the API token, a payment access token or card data: the
+//! buffers here are wiped when freed (as every block is, see the allocator in `lib.rs`), and the
+//! Kotlin client wipes its arrays.
+
+use crate::{CoreOperation, lock};
+use bcpay_core::http::{Header, HttpRequest, HttpResponse};
+use bcpay_core::{Action, RequestId, TransportFailure};
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// `bcpay_steps` with no input: poll.
+pub const KIND_POLL: i32 = 0;
+/// `bcpay_steps` with a response.
+pub const KIND_RESPONSE: i32 = 1;
+/// `bcpay_steps` with a transport failure.
+pub const KIND_FAILURE: i32 = 2;
+/// What `bcpay_steps` returns for input it cannot read, a null operation or a panic: a bug in
+/// the caller, not an outcome.
+pub const STEPS_REFUSED: i32 = i32::MIN;
+
+/// Steps an operation: reports `input` (by `kind`) at `now_ms`, then writes every request to send
+/// and what to do next into `out` (`out_cap` bytes). Returns the length written, or, when `out` is
+/// too small, minus the length needed: the steps are kept for [`bcpay_steps_pending`].
+///
+/// # Safety
+///
+/// `operation` is a live handle of a `CoreOperation` (see the module); `input` points to
+/// `input_len` readable bytes (or is null with 0), `out` to `out_cap` writable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bcpay_steps(
+    operation: u64,
+    kind: i32,
+    input: *const u8,
+    input_len: i32,
+    now_ms: i64,
+    out: *mut u8,
+    out_cap: i32,
+) -> i32 {
+    std::panic::catch_unwind(|| {
+        // SAFETY: the caller's promises above.
+        let (Some(op), Some(input), Some(out)) = (unsafe { borrowed(operation) }, unsafe { slice(input, input_len) }, unsafe {
+            slice_mut(out, out_cap)
+        }) else {
+            return STEPS_REFUSED;
+        };
+        let now_ms = u64::try_from(now_ms).unwrap_or(0);
+        let steps = {
+            let mut core = lock(&op.op);
+            let fed = match kind {
+                KIND_POLL => Some(()),
+                KIND_RESPONSE => read_response(input).map(|(id, response)| core.on_response(&id, &response, now_ms)),
+                KIND_FAILURE => {
+                    read_failure(input).map(|(id, failure, cause)| core.on_transport_failure(&id, failure, cause.as_deref(), now_ms))
+                }
+                _ => None,
+            };
+            if fed.is_none() {
+                return STEPS_REFUSED;
+            }
+            let mut steps = Writer(Zeroizing::new(Vec::with_capacity(1024)));
+            loop {
+                match core.poll(now_ms) {
+                    Action::Send { request } => steps.send(&request),
+                    Action::Awaiting { request_id } => break steps.end(b'A', |w| w.text16(request_id.as_str())),
+                    Action::Wait { until_ms } => {
+                        break steps.end(b'W', |w| w.bytes(&i64::try_from(until_ms).unwrap_or(i64::MAX).to_le_bytes()));
+                    }
+                    ended @ (Action::Done { .. } | Action::Failed { .. }) => {
+                        let tag = if matches!(ended, Action::Done { .. }) { b'D' } else { b'F' };
+                        // Kept for the next `CoreOperation.poll`: a call hands its output over once.
+                        *lock(&op.ended) = Some(ended);
+                        break steps.end(tag, |_| ());
+                    }
+                }
+            }
+        };
+        hand_over(op, steps, out)
+    })
+    .unwrap_or(STEPS_REFUSED)
+}
+
+/// Writes the steps kept by the last [`bcpay_steps`] that found its `out` too small into `out`:
+/// the length written, or minus the length needed.
+///
+/// # Safety
+///
+/// As for [`bcpay_steps`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bcpay_steps_pending(operation: u64, out: *mut u8, out_cap: i32) -> i32 {
+    std::panic::catch_unwind(|| {
+        // SAFETY: the caller's promises.
+        let (Some(op), Some(out)) = (unsafe { borrowed(operation) }, unsafe { slice_mut(out, out_cap) }) else {
+            return STEPS_REFUSED;
+        };
+        let steps = std::mem::take(&mut *lock(&op.pending));
+        hand_over(op, steps, out)
+    })
+    .unwrap_or(STEPS_REFUSED)
+}
+
+/// When the operation's time budget runs out (ms), or -1 without one.
+///
+/// # Safety
+///
+/// As for [`bcpay_steps`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bcpay_operation_deadline_ms(operation: u64) -> i64 {
+    std::panic::catch_unwind(|| {
+        // SAFETY: the caller's promise.
+        let Some(op) = (unsafe { borrowed(operation) }) else { return -1 };
+        lock(&op.op).deadline_ms().map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX))
+    })
+    .unwrap_or(-1)
+}
+
+/// Releases the handle the caller cloned for these calls.
+///
+/// # Safety
+///
+/// `operation` is a handle from `uniffiCloneHandle()`, released once, after its last use.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bcpay_operation_release(operation: u64) {
+    if operation != 0 {
+        // SAFETY: the handle is an `Arc::into_raw` the caller owns and gives up here.
+        drop(unsafe { Arc::from_raw(operation as *const CoreOperation) });
+    }
+}
+
+/// The operation behind a handle, borrowed for one call.
+unsafe fn borrowed<'a>(handle: u64) -> Option<&'a CoreOperation> {
+    // SAFETY: a live handle is a pointer from `Arc::into_raw`, kept alive by the caller.
+    unsafe { (handle as *const CoreOperation).as_ref() }
+}
+
+unsafe fn slice<'a>(data: *const u8, len: i32) -> Option<&'a [u8]> {
+    let len = usize::try_from(len).ok()?;
+    if len == 0 {
+        return Some(&[]);
+    }
+    // SAFETY: `data` points to `len` readable bytes (the caller's promise), checked non-null.
+    (!data.is_null()).then(|| unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+unsafe fn slice_mut<'a>(data: *mut u8, len: i32) -> Option<&'a mut [u8]> {
+    let len = usize::try_from(len).ok()?;
+    if len == 0 {
+        return Some(&mut []);
+    }
+    // SAFETY: as for `slice`, writable.
+    (!data.is_null()).then(|| unsafe { std::slice::from_raw_parts_mut(data, len) })
+}
+
+/// Copies `steps` into `out` and returns its length, or keeps them for
+/// [`bcpay_steps_pending`] and returns minus the length needed.
+fn hand_over(op: &CoreOperation, steps: Writer, out: &mut [u8]) -> i32 {
+    let Ok(len) = i32::try_from(steps.0.len()) else {
+        return STEPS_REFUSED;
+    };
+    match out.get_mut(..steps.0.len()) {
+        Some(room) => {
+            room.copy_from_slice(&steps.0);
+            len
+        }
+        None => {
+            *lock(&op.pending) = steps;
+            -len
+        }
+    }
+}
+
+/// The steps being written.
+#[derive(Default)]
+pub(crate) struct Writer(pub(crate) Zeroizing<Vec<u8>>);
+
+impl Writer {
+    fn bytes(&mut self, b: &[u8]) {
+        self.0.extend_from_slice(b);
+    }
+
+    fn text16(&mut self, text: &str) {
+        let len = u16::try_from(text.len()).unwrap_or(u16::MAX);
+        self.bytes(&len.to_le_bytes());
+        self.bytes(&text.as_bytes()[..usize::from(len)]);
+    }
+
+    fn bytes32(&mut self, b: &[u8]) {
+        self.bytes(&(b.len() as u32).to_le_bytes());
+        self.bytes(b);
+    }
+
+    fn send(&mut self, request: &HttpRequest) {
+        self.bytes(b"S");
+        self.text16(request.id.as_str());
+        self.text16(request.endpoint.as_str());
+        self.text16(request.method.as_str());
+        self.bytes32(request.url.as_bytes());
+        self.bytes(&(request.headers.len() as u16).to_le_bytes());
+        for h in &request.headers {
+            self.text16(&h.name);
+            self.bytes32(h.value.as_bytes());
+        }
+        match &request.body {
+            Some(body) => {
+                self.bytes(&[1]);
+                self.bytes32(body);
+            }
+            None => self.bytes(&[0]),
+        }
+    }
+
+    fn end(mut self, tag: u8, write: impl FnOnce(&mut Writer)) -> Writer {
+        self.bytes(&[tag]);
+        write(&mut self);
+        self
+    }
+}
+
+/// Reads the encoding's fields in order; `None` once anything is missing or malformed.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        self.take(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+    }
+
+    fn u32(&mut self) -> Option<usize> {
+        self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    }
+
+    fn text16(&mut self) -> Option<&'a str> {
+        let len = usize::from(self.u16()?);
+        std::str::from_utf8(self.take(len)?).ok()
+    }
+
+    fn text32(&mut self) -> Option<&'a str> {
+        let len = self.u32()?;
+        std::str::from_utf8(self.take(len)?).ok()
+    }
+
+    fn bytes32(&mut self) -> Option<&'a [u8]> {
+        let len = self.u32()?;
+        self.take(len)
+    }
+}
+
+fn read_response(input: &[u8]) -> Option<(RequestId, Zeroizing<HttpResponse>)> {
+    let mut r = Reader(input);
+    let id = RequestId(r.text16()?.to_owned());
+    let status = r.u16()?;
+    let count = r.u16()?;
+    let mut headers = Vec::with_capacity(usize::from(count));
+    for _ in 0..count {
+        headers.push(Header::new(r.text16()?, r.text32()?));
+    }
+    let body = r.bytes32()?.to_vec();
+    Some((id, Zeroizing::new(HttpResponse { status, headers, body })))
+}
+
+fn read_failure(input: &[u8]) -> Option<(RequestId, TransportFailure, Option<String>)> {
+    let mut r = Reader(input);
+    let id = RequestId(r.text16()?.to_owned());
+    let failure = match r.u8()? {
+        0 => TransportFailure::NotSent,
+        1 => TransportFailure::MaybeSent,
+        2 => TransportFailure::TimedOut,
+        _ => return None,
+    };
+    let cause = match r.u8()? {
+        0 => None,
+        _ => Some(r.text32()?.to_owned()),
+    };
+    Some((id, failure, cause))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CallInput, ClientOptions, CoreApi};
+
+    fn encode_response(id: &str, status: u16, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.text16(id);
+        w.bytes(&status.to_le_bytes());
+        w.bytes(&(headers.len() as u16).to_le_bytes());
+        for (name, value) in headers {
+            w.text16(name);
+            w.bytes32(value.as_bytes());
+        }
+        w.bytes32(body);
+        w.0.to_vec()
+    }
+
+    fn steps(handle: u64, kind: i32, input: &[u8], out_cap: usize) -> (i32, Vec<u8>) {
+        let mut out = vec![0u8; out_cap];
+        // SAFETY: a live handle, and slices of the lengths given.
+        let n = unsafe {
+            bcpay_steps(
+                handle,
+                kind,
+                input.as_ptr(),
+                input.len() as i32,
+                0,
+                out.as_mut_ptr(),
+                out_cap as i32,
+            )
+        };
+        (n, out)
+    }
+
+    /// The handle uniffi hands the foreign side for an object is its `Arc::into_raw`: the steps
+    /// borrow it as such. A uniffi that changed this would fail here, not in a JVM.
+    #[test]
+    fn a_handle_is_the_objects_arc() {
+        let api = CoreApi::new("abc123".into(), "t".into(), ClientOptions::default()).unwrap();
+        let op = api.new_call(CallInput::GetOrder { order_id: 215 }, 0, None).unwrap();
+        let handle = <Arc<CoreOperation> as uniffi::Lower<crate::UniFfiTag>>::lower(op.clone());
+        // SAFETY: the handle just lowered, alive while `op` is.
+        assert!(std::ptr::eq(unsafe { borrowed(handle.as_raw()) }.unwrap(), Arc::as_ptr(&op)));
+        // SAFETY: released once: the lowering's reference.
+        unsafe { bcpay_operation_release(handle.as_raw()) };
+        assert_eq!(Arc::strong_count(&op), 1);
+    }
+
+    #[test]
+    fn a_call_steps_out_its_request_then_ends() {
+        let api = CoreApi::new("abc123".into(), "t".into(), ClientOptions::default()).unwrap();
+        let op = api.new_call(CallInput::GetOrder { order_id: 215 }, 0, None).unwrap();
+        let handle = <Arc<CoreOperation> as uniffi::Lower<crate::UniFfiTag>>::lower(op.clone()).as_raw();
+        // Too small a buffer keeps the steps for `pending`.
+        let (n, _) = steps(handle, KIND_POLL, &[], 4);
+        assert!(n < 0);
+        let mut out = vec![0u8; (-n) as usize];
+        // SAFETY: as above.
+        let m = unsafe { bcpay_steps_pending(handle, out.as_mut_ptr(), out.len() as i32) };
+        assert_eq!(m, -n);
+        let mut r = Reader(&out);
+        assert_eq!(r.u8(), Some(b'S'));
+        let id = r.text16().unwrap().to_owned();
+        assert_eq!(r.text16(), Some("get_order"));
+        assert_eq!(r.text16(), Some("GET"));
+        assert!(r.text32().unwrap().ends_with("/stores/abc123/v2/orders/215"));
+        let headers = r.u16().unwrap();
+        for _ in 0..headers {
+            r.text16().unwrap();
+            r.text32().unwrap();
+        }
+        assert_eq!(r.u8(), Some(0), "no body");
+        assert_eq!(r.u8(), Some(b'A'));
+        assert_eq!(r.text16(), Some(id.as_str()));
+        assert!(r.0.is_empty());
+        let body = br#"{"id":215,"status_id":0,"total_inc_tax":"10.0000","billing_address":{}}"#;
+        let (n, out) = steps(
+            handle,
+            KIND_RESPONSE,
+            &encode_response(&id, 200, &[("x-request-id", "srv-1")], body),
+            1024,
+        );
+        assert_eq!(&out[..n as usize], b"D");
+        let outcome = op.poll(0);
+        assert!(
+            matches!(outcome, crate::Action::Done { .. }),
+            "the outcome `poll` reads: {:?}",
+            std::mem::discriminant(&outcome)
+        );
+        // Input that is not the encoding is refused, not guessed at.
+        assert_eq!(steps(handle, KIND_RESPONSE, b"\x05\x00ab", 64).0, STEPS_REFUSED);
+        assert_eq!(steps(handle, 9, &[], 64).0, STEPS_REFUSED);
+        // SAFETY: null operation: refused without a dereference.
+        assert_eq!(
+            unsafe { bcpay_steps(0, KIND_POLL, std::ptr::null(), 0, 0, std::ptr::null_mut(), 0) },
+            STEPS_REFUSED
+        );
+        // SAFETY: released once.
+        unsafe { bcpay_operation_release(handle) };
+    }
+}

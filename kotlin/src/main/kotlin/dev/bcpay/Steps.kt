@@ -1,0 +1,241 @@
+package dev.bcpay
+
+import com.sun.jna.Native
+import dev.bcpay.ffi.Action
+import dev.bcpay.ffi.CoreOperation
+import dev.bcpay.ffi.Endpoint
+import dev.bcpay.ffi.HttpResponse
+import dev.bcpay.ffi.TransportFailure
+import dev.bcpay.ffi.WireHeader
+import dev.bcpay.ffi.WireRequest
+
+/**
+ * The C functions of bcpay-uniffi's `steps` module, bound by JNA's direct mapping: `long`, `int`
+ * and `byte[]` only, which JNA passes without allocating native structures. Every uniffi call
+ * allocates one per record or string in or out, and Debian's JNA records each allocation in a
+ * global map (~8 µs each, more when threads contend), so a client drives its operations' steps
+ * through these instead (one call per request) and uses uniffi to create an operation and to read
+ * how it ended. The encoding is documented in `bindings/uniffi/src/steps.rs`.
+ */
+internal object NativeSteps {
+    init {
+        // The library uniffi's bindings load, by the name they load it by.
+        Native.register(NativeSteps::class.java, System.getProperty("uniffi.component.bcpay.libraryOverride") ?: "bcpay_uniffi")
+    }
+
+    const val POLL = 0
+    const val RESPONSE = 1
+    const val FAILURE = 2
+    const val REFUSED = Int.MIN_VALUE
+
+    @JvmStatic external fun bcpay_steps(operation: Long, kind: Int, input: ByteArray?, inputLen: Int, nowMs: Long, out: ByteArray, outCap: Int): Int
+
+    @JvmStatic external fun bcpay_steps_pending(operation: Long, out: ByteArray, outCap: Int): Int
+
+    @JvmStatic external fun bcpay_operation_deadline_ms(operation: Long): Long
+
+    @JvmStatic external fun bcpay_operation_release(operation: Long)
+}
+
+/** What an operation does after sending [sends]: await a request, wait, or read how it ended. */
+internal class Steps(val sends: List<WireRequest>, val next: Next)
+
+internal sealed class Next {
+    class Awaiting(val requestId: String) : Next()
+    class Wait(val untilMs: Long) : Next()
+    /** Done or failed: `CoreOperation.poll` hands the outcome over. */
+    object Ended : Next()
+}
+
+/**
+ * Drives [op]'s steps through [NativeSteps], on the handle it clones once; [close] releases it and
+ * wipes the buffers (requests carry the API token, payment access tokens and card data). Its
+ * methods are synchronized: an asynchronous operation may be closed (cancelled) on one thread
+ * while another steps it, and the handle must outlive every call made with it.
+ */
+internal class StepDriver(private val op: CoreOperation) : AutoCloseable {
+    private var handle = op.uniffiCloneHandle()
+    private var out = ByteArray(4096)
+    private val input = Encoder()
+
+    @Synchronized
+    fun poll(nowMs: Long): Steps = call(NativeSteps.POLL, null, 0, nowMs)
+
+    @Synchronized
+    fun respond(requestId: String, response: HttpResponse, nowMs: Long): Steps {
+        input.reset()
+        input.text16(requestId)
+        input.u16(response.status)
+        input.u16(response.headers.size)
+        for (h in response.headers) {
+            input.text16(h.name)
+            input.bytes32(h.value.toByteArray(Charsets.UTF_8))
+        }
+        input.bytes32(response.body)
+        return call(NativeSteps.RESPONSE, input.buffer, input.length, nowMs)
+    }
+
+    @Synchronized
+    fun fail(requestId: String, failure: TransportFailure, cause: String?, nowMs: Long): Steps {
+        input.reset()
+        input.text16(requestId)
+        input.u8(
+            when (failure) {
+                TransportFailure.NOT_SENT -> 0
+                TransportFailure.MAYBE_SENT -> 1
+                TransportFailure.TIMED_OUT -> 2
+            },
+        )
+        if (cause == null) {
+            input.u8(0)
+        } else {
+            input.u8(1)
+            input.bytes32(cause.toByteArray(Charsets.UTF_8))
+        }
+        return call(NativeSteps.FAILURE, input.buffer, input.length, nowMs)
+    }
+
+    /** When the operation's time budget runs out (ms since the epoch), if it has one. */
+    @Synchronized
+    fun deadlineMs(): Long? {
+        check(handle != 0L) { "bcpay: the operation has ended" }
+        return NativeSteps.bcpay_operation_deadline_ms(handle).takeIf { it >= 0 }
+    }
+
+    /** How the operation ended, once the steps said so. */
+    fun ended(nowMs: Long): Action = op.poll(nowMs.toULong())
+
+    private fun call(kind: Int, data: ByteArray?, length: Int, nowMs: Long): Steps {
+        check(handle != 0L) { "bcpay: the operation has ended" }
+        var n = NativeSteps.bcpay_steps(handle, kind, data, length, nowMs, out, out.size)
+        data?.fill(0, 0, length)
+        if (n < 0 && n != NativeSteps.REFUSED) {
+            out.fill(0)
+            out = ByteArray(-n)
+            n = NativeSteps.bcpay_steps_pending(handle, out, out.size)
+        }
+        check(n >= 0) { "bcpay: the core could not step the operation (a bug in bcpay's Kotlin client)" }
+        try {
+            return Decoder(out, n).steps()
+        } finally {
+            out.fill(0, 0, n)
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        if (handle == 0L) return
+        out.fill(0)
+        input.wipe()
+        NativeSteps.bcpay_operation_release(handle)
+        handle = 0
+    }
+}
+
+/** A growable little-endian buffer, wiped before it grows and when done. */
+private class Encoder {
+    var buffer = ByteArray(1024)
+    var length = 0
+
+    fun reset() {
+        length = 0
+    }
+
+    fun wipe() = buffer.fill(0)
+
+    private fun room(n: Int) {
+        if (length + n <= buffer.size) return
+        val bigger = buffer.copyOf(maxOf(buffer.size * 2, length + n))
+        buffer.fill(0)
+        buffer = bigger
+    }
+
+    fun u8(v: Int) {
+        room(1)
+        buffer[length++] = v.toByte()
+    }
+
+    fun u16(v: Int) {
+        room(2)
+        buffer[length++] = v.toByte()
+        buffer[length++] = (v shr 8).toByte()
+    }
+
+    fun u32(v: Int) {
+        room(4)
+        for (shift in 0..24 step 8) buffer[length++] = (v shr shift).toByte()
+    }
+
+    fun text16(text: String) {
+        val bytes = text.toByteArray(Charsets.UTF_8)
+        u16(bytes.size)
+        put(bytes)
+    }
+
+    fun bytes32(bytes: ByteArray) {
+        u32(bytes.size)
+        put(bytes)
+    }
+
+    private fun put(bytes: ByteArray) {
+        room(bytes.size)
+        bytes.copyInto(buffer, length)
+        length += bytes.size
+    }
+}
+
+/** Reads the steps `bcpay_steps` wrote. */
+private class Decoder(private val data: ByteArray, private val end: Int) {
+    private var at = 0
+
+    private fun u8(): Int = data[at++].toInt() and 0xFF
+
+    private fun u16(): Int = u8() or (u8() shl 8)
+
+    private fun u32(): Int = u16() or (u16() shl 16)
+
+    private fun i64(): Long {
+        var v = 0L
+        for (shift in 0..56 step 8) v = v or ((u8().toLong() and 0xFF) shl shift)
+        return v
+    }
+
+    private fun text(length: Int): String = String(data, at, length, Charsets.UTF_8).also { at += length }
+
+    private fun bytes(length: Int): ByteArray = data.copyOfRange(at, at + length).also { at += length }
+
+    fun steps(): Steps {
+        val sends = ArrayList<WireRequest>(2)
+        while (at < end) {
+            when (val tag = u8().toChar()) {
+                'S' -> sends.add(request())
+                'A' -> return Steps(sends, Next.Awaiting(text(u16())))
+                'W' -> return Steps(sends, Next.Wait(i64()))
+                'D', 'F' -> return Steps(sends, Next.Ended)
+                else -> error("bcpay: unknown step '$tag'")
+            }
+        }
+        error("bcpay: the steps ended without saying what comes next")
+    }
+
+    private fun request(): WireRequest {
+        val id = text(u16())
+        val endpoint = ENDPOINTS.getValue(text(u16()))
+        val method = text(u16())
+        val url = text(u32())
+        val headers = List(u16()) { WireHeader(text(u16()), bytes(u32())) }
+        val body = if (u8() == 0) null else bytes(u32())
+        return WireRequest(id, endpoint, method, url, headers, body)
+    }
+
+    private companion object {
+        /** The core's endpoint names (`get_payment_methods`) to the enum uniffi generated. */
+        val ENDPOINTS: Map<String, Endpoint> = Endpoint.values().associateBy { it.name.lowercase() }
+    }
+}
+
+/** Wipes what a request carries that may be secret: header values and the body. */
+internal fun WireRequest.wipe() {
+    for (h in headers) h.value.fill(0)
+    body?.fill(0)
+}
