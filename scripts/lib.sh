@@ -110,8 +110,8 @@ build_kotlin_jar() {
   # Exception messages in the core's words, and a call status reused per thread (JNA made a
   # fresh one cost ~19 µs a call): kotlin/scripts/patch_bindings.py says why and how.
   python3 kotlin/scripts/patch_bindings.py "$out/generated/dev/bcpay/ffi/bcpay.kt"
-  "$KOTLINC" -nowarn -cp /usr/share/java/jna.jar "$out"/generated/dev/bcpay/ffi/*.kt kotlin/src/main/kotlin/dev/bcpay/*.kt \
-    kotlin/src/main/kotlin/dev/bcpay/app/*.kt "$@" -d "$out/bcpay.jar"
+  "$KOTLINC" -nowarn -cp /usr/share/java/jna.jar "$out"/generated/dev/bcpay/ffi/*.kt kotlin/src/main/kotlin/dev/bcpay/ffi/*.kt \
+    kotlin/src/main/kotlin/dev/bcpay/*.kt kotlin/src/main/kotlin/dev/bcpay/app/*.kt "$@" -d "$out/bcpay.jar"
 }
 
 # The app-side API (dev.bcpay.app) compiled against Java 8's class library with only the

@@ -60,6 +60,15 @@ internal object UniffiCallStatuses {
 }""",
         True,
     ),
+    (
+        "open class RustBuffer : Structure() {\n",
+        "open class RustBuffer : Structure() {\n"
+        "    // bcpay: native memory JNA does not record in its global map (see UntrackedMemory), and\n"
+        "    // the fields' reflection done once (see UntrackedMemory.kt).\n"
+        "    override fun autoAllocate(size: Int): com.sun.jna.Memory = UntrackedMemory(size.toLong())\n"
+        "    override fun getFieldList(): MutableList<java.lang.reflect.Field> = ArrayList(RUST_BUFFER_FIELDS)\n\n",
+        True,
+    ),
 ]
 
 for old, new, once in PATCHES:

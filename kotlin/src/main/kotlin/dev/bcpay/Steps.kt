@@ -55,14 +55,13 @@ internal sealed class Next {
  */
 internal class StepDriver(private val op: CoreOperation) : AutoCloseable {
     private var handle = op.uniffiCloneHandle()
-    private var out = ByteArray(4096)
-    private val input = Encoder()
 
     @Synchronized
     fun poll(nowMs: Long): Steps = call(NativeSteps.POLL, null, 0, nowMs)
 
     @Synchronized
     fun respond(requestId: String, response: HttpResponse, nowMs: Long): Steps {
+        val input = BUFFERS.get().input
         input.reset()
         input.text16(requestId)
         input.u16(response.status)
@@ -77,6 +76,7 @@ internal class StepDriver(private val op: CoreOperation) : AutoCloseable {
 
     @Synchronized
     fun fail(requestId: String, failure: TransportFailure, cause: String?, nowMs: Long): Steps {
+        val input = BUFFERS.get().input
         input.reset()
         input.text16(requestId)
         input.u8(
@@ -107,10 +107,11 @@ internal class StepDriver(private val op: CoreOperation) : AutoCloseable {
 
     private fun call(kind: Int, data: ByteArray?, length: Int, nowMs: Long): Steps {
         check(handle != 0L) { "bcpay: the operation has ended" }
+        val buffers = BUFFERS.get()
+        var out = buffers.out
         var n = NativeSteps.bcpay_steps(handle, kind, data, length, nowMs, out, out.size)
         data?.fill(0, 0, length)
         if (n < 0 && n != NativeSteps.REFUSED) {
-            out.fill(0)
             out = ByteArray(-n)
             n = NativeSteps.bcpay_steps_pending(handle, out, out.size)
         }
@@ -125,14 +126,22 @@ internal class StepDriver(private val op: CoreOperation) : AutoCloseable {
     @Synchronized
     override fun close() {
         if (handle == 0L) return
-        out.fill(0)
-        input.wipe()
         NativeSteps.bcpay_operation_release(handle)
         handle = 0
     }
+
+    /** A thread's buffers for the steps of every operation it drives, wiped after each call. */
+    private class Buffers {
+        val out = ByteArray(4096)
+        val input = Encoder()
+    }
+
+    private companion object {
+        val BUFFERS: ThreadLocal<Buffers> = ThreadLocal.withInitial(::Buffers)
+    }
 }
 
-/** A growable little-endian buffer, wiped before it grows and when done. */
+/** A growable little-endian buffer, wiped before it grows; its user wipes what it wrote. */
 private class Encoder {
     var buffer = ByteArray(1024)
     var length = 0
@@ -140,8 +149,6 @@ private class Encoder {
     fun reset() {
         length = 0
     }
-
-    fun wipe() = buffer.fill(0)
 
     private fun room(n: Int) {
         if (length + n <= buffer.size) return

@@ -89,6 +89,9 @@ class JavaHttpTransport @JvmOverloads constructor(
         .build(),
 ) : Transport {
 
+    /** One byte past the cap: enough for the core to refuse the body. */
+    private val bodyLimit = (maxBodyBytes + 1).coerceAtMost(Int.MAX_VALUE.toLong()).toInt()
+
     private fun javaRequest(request: WireRequest): java.net.http.HttpRequest {
         val body = request.body
         val builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url))
@@ -113,20 +116,28 @@ class JavaHttpTransport @JvmOverloads constructor(
         return HttpResponse(r.statusCode(), headers, r.body())
     }
 
+    /**
+     * The JDK's blocking `send`, which runs the exchange with the calling thread (its `sendAsync`
+     * hands each step to the client's executor: twice the time per request on loopback). The
+     * total deadline is a timer that cancels the body's subscription, which aborts the exchange.
+     */
     override fun send(request: WireRequest): HttpResponse {
-        val future = try {
-            sendAsync(request)
+        val javaRequest = try {
+            javaRequest(request)
         } catch (e: Exception) {
             throw transportExceptionOf(e)
         }
+        val body = CappedBody(bodyLimit)
+        val watch = Deadlines.watch(timeout) { body.expire() }
         try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            return response(client.send(javaRequest) { body })
         } catch (e: InterruptedException) {
-            future.cancel(true)
             Thread.currentThread().interrupt()
             throw TransportException(TransportFailure.MAYBE_SENT, e)
         } catch (e: Exception) {
-            throw transportExceptionOf(e)
+            throw if (body.expired) TransportException(TransportFailure.TIMED_OUT, e) else transportExceptionOf(e)
+        } finally {
+            Deadlines.forget(watch)
         }
     }
 
@@ -136,16 +147,15 @@ class JavaHttpTransport @JvmOverloads constructor(
         } catch (e: Exception) {
             return CompletableFuture.failedFuture(transportExceptionOf(e))
         }
-        val limit = (maxBodyBytes + 1).coerceAtMost(Int.MAX_VALUE.toLong()).toInt()
-        val exchange = client.sendAsync(javaRequest) { CappedBody(limit) }
+        val exchange = client.sendAsync(javaRequest) { CappedBody(bodyLimit) }
         // The total deadline: cancelling the exchange's future aborts its connection. The timer is
         // cancelled (and dropped from the queue) when the exchange ends first, as nearly all do:
         // otherwise each would wait out its 30 s in the queue.
         val expired = AtomicBoolean(false)
-        val timer = DEADLINES.schedule({
+        val watch = Deadlines.watch(timeout) {
             if (!exchange.isDone && expired.compareAndSet(false, true)) exchange.cancel(true)
-        }, timeout.toMillis(), TimeUnit.MILLISECONDS)
-        exchange.whenComplete { _, _ -> timer.cancel(false) }
+        }
+        exchange.whenComplete { _, _ -> Deadlines.forget(watch) }
         return exchange.handle { r, e ->
             when {
                 expired.get() -> throw TransportException(TransportFailure.TIMED_OUT, e)
@@ -156,10 +166,41 @@ class JavaHttpTransport @JvmOverloads constructor(
     }
 }
 
-/** The deadline timers of every default transport: one daemon thread; cancelled timers leave. */
-private val DEADLINES: java.util.concurrent.ScheduledThreadPoolExecutor by lazy {
-    java.util.concurrent.ScheduledThreadPoolExecutor(1) { task -> Thread(task, "bcpay-deadlines").apply { isDaemon = true } }
-        .apply { removeOnCancelPolicy = true }
+/**
+ * The total deadlines of every default transport's exchanges: one daemon thread looks at them
+ * every [TICK_MS] and expires the overdue. A timer per request would wake a thread per request
+ * (most requests end long before their deadline, so each new timer is the earliest).
+ */
+private object Deadlines {
+    private const val TICK_MS = 50L
+
+    class Watch(val dueNanos: Long, val expire: () -> Unit)
+
+    private val watched: MutableSet<Watch> = java.util.concurrent.ConcurrentHashMap.newKeySet()
+
+    init {
+        Thread({
+            while (true) {
+                Thread.sleep(TICK_MS)
+                val now = System.nanoTime()
+                for (w in watched) {
+                    if (now - w.dueNanos >= 0 && watched.remove(w)) {
+                        try {
+                            w.expire()
+                        } catch (e: Exception) {
+                            // An exchange's own failure; the others still need watching.
+                        }
+                    }
+                }
+            }
+        }, "bcpay-deadlines").apply { isDaemon = true }.start()
+    }
+
+    fun watch(timeout: Duration, expire: () -> Unit): Watch = Watch(System.nanoTime() + timeout.toNanos(), expire).also { watched.add(it) }
+
+    fun forget(watch: Watch) {
+        watched.remove(watch)
+    }
 }
 
 /** The response headers the core reads, lower case (the core's list). */
@@ -169,13 +210,23 @@ private val READ_HEADERS: List<String> by lazy { responseHeadersRead() }
 private class CappedBody(private val limit: Int) : java.net.http.HttpResponse.BodySubscriber<ByteArray> {
     private val out = ByteArrayOutputStream()
     private val result = CompletableFuture<ByteArray>()
-    private lateinit var subscription: Flow.Subscription
+    @Volatile private var subscription: Flow.Subscription? = null
+
+    /** The total deadline passed: stops reading, which aborts the exchange. */
+    @Volatile var expired = false
+        private set
+
+    fun expire() {
+        expired = true
+        result.completeExceptionally(TimeoutException("the response's deadline passed"))
+        subscription?.cancel()
+    }
 
     override fun getBody(): CompletionStage<ByteArray> = result
 
     override fun onSubscribe(s: Flow.Subscription) {
         subscription = s
-        s.request(1)
+        if (expired) s.cancel() else s.request(1)
     }
 
     override fun onNext(items: List<ByteBuffer>) {
@@ -187,10 +238,10 @@ private class CappedBody(private val limit: Int) : java.net.http.HttpResponse.Bo
             out.write(bytes)
         }
         if (out.size() >= limit) {
-            subscription.cancel()
+            subscription?.cancel()
             result.complete(out.toByteArray())
         } else {
-            subscription.request(1)
+            subscription?.request(1)
         }
     }
 
