@@ -157,7 +157,8 @@ export type Transport = (request: HttpRequest, options?: { signal?: AbortSignal 
  * The default transport: global `fetch` that never follows a redirect (one could carry the API
  * token or card data to another origin; the core reads the 3xx), with a total deadline per
  * request (headers and body together) and a body read through `maxBodyBytes`: one byte past it
- * is enough for the core to refuse the response, and the rest is never read.
+ * is enough for the core to refuse the response, and the rest is never read. It hands over only
+ * the response headers the core reads (retry and rate-limit headers, the server's request id).
  */
 export function fetchTransport(options: { timeoutMs?: number; maxBodyBytes?: number; fetch?: typeof fetch } = {}): Transport {
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -179,8 +180,12 @@ export function fetchTransport(options: { timeoutMs?: number; maxBodyBytes?: num
     } catch (err) {
       throw new TransportError(classifyFetchError(err), `request ${request.id} (${request.endpoint}) got no response`, { cause: err });
     }
+    // Only the headers the core reads: the others would be copied into it for nothing.
     const headers: Header[] = [];
-    response.headers.forEach((value, name) => headers.push({ name, value }));
+    for (const name of readHeaders()) {
+      const value = response.headers.get(name);
+      if (value !== null) headers.push({ name, value });
+    }
     let body: Uint8Array;
     try {
       body = await readCapped(response, maxBodyBytes + 1);
@@ -190,6 +195,12 @@ export function fetchTransport(options: { timeoutMs?: number; maxBodyBytes?: num
     }
     return { status: response.status, headers, body };
   };
+}
+
+/** The response headers the core reads (lower case), asked of the core once. */
+let readHeaderNames: string[] | undefined;
+function readHeaders(): string[] {
+  return (readHeaderNames ??= ensureLoaded().responseHeadersRead().split("\n"));
 }
 
 /** A signal that aborts, with the same reason, when `a` or `b` does (`AbortSignal.any` where the

@@ -561,6 +561,13 @@ pub fn input_keys() -> String {
     json_api::input_keys()
 }
 
+/// The response headers the core reads, lower case, one per line: the default transport hands
+/// over only these.
+#[wasm_bindgen(js_name = responseHeadersRead)]
+pub fn response_headers_read() -> String {
+    bcpay_core::http::RESPONSE_HEADERS_READ.join("\n")
+}
+
 /// The SDK version.
 #[wasm_bindgen]
 pub fn version() -> String {
