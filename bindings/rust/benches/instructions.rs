@@ -4,14 +4,12 @@
 //! are not; a benchmark, not a test: it prints figures and asserts nothing about them.
 //!
 //! `bash scripts/callgrind.sh` runs it (`cargo bench -p bcpay --bench instructions --no-run`, then
-//! the binary under valgrind with `sdk N`, `hand N` and `none 0`).
+//! the binary under valgrind with `sdk N`, `hand N` and `none N`: the same orders, paid or not).
 
 mod support;
 
 use bcpay::model::Payment;
-use bcpay::{Client, RateLimitConfig, RateLimiter, ReqwestTransport};
-use bcpay_sandbox::{Sandbox, SandboxConfig};
-use support::{CARD, hand_written, orders, sandbox_config};
+use support::{CARD, hand_written, orders};
 
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
@@ -19,22 +17,7 @@ fn main() {
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let sandbox = Sandbox::start(
-            SandboxConfig {
-                payments_quota: 1_000_000_000,
-                management_quota: 1_000_000_000,
-                ..SandboxConfig::default()
-            },
-            0,
-        )
-        .await
-        .unwrap();
-        let limits = RateLimitConfig {
-            payments_quota: u32::MAX,
-            ..RateLimitConfig::default()
-        };
-        let client =
-            Client::with_transport(sandbox_config(&sandbox), ReqwestTransport::new(30_000)).with_limiter(RateLimiter::shared(limits));
+        let (sandbox, client) = support::unlimited().await;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .build()

@@ -8,15 +8,13 @@
 mod support;
 
 use bcpay::model::Payment;
-use bcpay::{Client, RateLimitConfig, RateLimiter, ReqwestTransport};
-use bcpay_sandbox::{Sandbox, SandboxConfig};
 use std::sync::Arc;
 use std::time::Instant;
 
 const PER_ROUND: usize = 600;
 const ROUNDS: usize = 15;
 const CONCURRENCY: usize = 8;
-use support::{CARD, hand_written, median, orders, sandbox_config};
+use support::{CARD, hand_written, median, orders};
 /// Process CPU time (user + system) in seconds: unlike wall time, not inflated by other tenants.
 fn cpu_seconds() -> f64 {
     // SAFETY: getrusage only writes the struct it is given.
@@ -65,23 +63,9 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let sandbox = Sandbox::start(
-            SandboxConfig {
-                payments_quota: 1_000_000_000,
-                management_quota: 1_000_000_000,
-                ..SandboxConfig::default()
-            },
-            0,
-        )
-        .await
-        .unwrap();
+        let (sandbox, client) = support::unlimited().await;
         let base = sandbox.base_url();
-        let config = sandbox_config(&sandbox);
-        let limits = RateLimitConfig {
-            payments_quota: u32::MAX,
-            ..RateLimitConfig::default()
-        };
-        let client = Arc::new(Client::with_transport(config, ReqwestTransport::new(30_000)).with_limiter(RateLimiter::shared(limits)));
+        let client = Arc::new(client);
         // The same transport settings as bcpay's default: a pooled client, 30 s per request.
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))

@@ -4,8 +4,8 @@
 
 use bcpay::model::{BillingAddress, NewOrder, OrderProduct};
 use bcpay::secret::ApiToken;
-use bcpay::{Client, ClientConfig, ReqwestTransport};
-use bcpay_sandbox::Sandbox;
+use bcpay::{Client, ClientConfig, RateLimitConfig, RateLimiter, ReqwestTransport};
+use bcpay_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 /// The client settings for `sandbox` (both API hosts at its address).
@@ -17,6 +17,27 @@ pub fn sandbox_config(sandbox: &Sandbox) -> ClientConfig {
         .unwrap()
         .with_payments_base(&base)
         .unwrap()
+}
+
+/// A sandbox without quotas, and a client of it whose limiter never waits either: the throughput
+/// benches measure the SDK, not the API's rate limits.
+pub async fn unlimited() -> (Sandbox, Client<ReqwestTransport>) {
+    let sandbox = Sandbox::start(
+        SandboxConfig {
+            payments_quota: 1_000_000_000,
+            management_quota: 1_000_000_000,
+            ..SandboxConfig::default()
+        },
+        0,
+    )
+    .await
+    .unwrap();
+    let limits = RateLimitConfig {
+        payments_quota: u32::MAX,
+        ..RateLimitConfig::default()
+    };
+    let client = Client::with_transport(sandbox_config(&sandbox), ReqwestTransport::new(30_000)).with_limiter(RateLimiter::shared(limits));
+    (sandbox, client)
 }
 
 pub fn median(mut v: Vec<f64>) -> f64 {
