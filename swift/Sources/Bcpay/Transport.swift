@@ -41,7 +41,9 @@ public protocol Transport: Sendable {
 ///
 /// A request that ends without its answer (a deadline, a cancellation) leaves its connection in
 /// an unknown state, and Linux Foundation may queue the next request behind the late answer on
-/// it: the transport then starts over with a fresh session (a fresh pool).
+/// it: the transport then starts over with a fresh session (a fresh pool). The old session
+/// finishes what else it carries: cancelling those requests could crash Linux Foundation (see
+/// `Exchanges.cancel`).
 public final class URLSessionTransport: Transport, @unchecked Sendable {
     private let lock = NSLock()
     private var session: URLSession
@@ -76,7 +78,7 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard session === used else { return }
-        used.invalidateAndCancel()
+        used.finishTasksAndInvalidate()
         session = URLSession(configuration: configuration, delegate: exchanges, delegateQueue: nil)
     }
 
@@ -101,7 +103,7 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
                     task.resume()
                 }
             } onCancel: {
-                task.cancel()
+                exchanges.cancel(task)
             }
         } catch {
             let failure = transportFailure(of: error)
@@ -117,6 +119,12 @@ private final class Exchange {
     let continuation: CheckedContinuation<HttpResponse, Error>
     var response: HTTPURLResponse?
     var body = Data()
+    /// The continuation has been resumed (the exchange stays until Foundation ends the task).
+    var answered = false
+    /// Foundation asked whether to follow a redirect and was told no: the task ends by itself.
+    var redirectRefused = false
+    /// `task.cancel()` was called.
+    var cancelled = false
 
     init(limit: Int, continuation: CheckedContinuation<HttpResponse, Error>) {
         self.limit = limit
@@ -125,7 +133,8 @@ private final class Exchange {
 }
 
 /// The session's delegate: routes each task's events to its exchange, under one lock. Every
-/// exchange ends exactly once — completed, capped, expired or failed — whichever comes first.
+/// exchange is answered exactly once — completed, capped, expired or failed — whichever comes
+/// first, and is forgotten when Foundation ends its task.
 private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let lock = NSLock()
     private var byTask: [ObjectIdentifier: Exchange] = [:]
@@ -142,13 +151,28 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
         return byTask[ObjectIdentifier(task)].map(body)
     }
 
-    /// Ends the exchange of `task` (if it has not ended) with `result`.
+    /// Answers the exchange of `task` (unless it has been answered) with `result`.
     private func finish(_ task: URLSessionTask, _ result: (Exchange) -> Result<HttpResponse, Error>) {
         lock.lock()
-        let exchange = byTask.removeValue(forKey: ObjectIdentifier(task))
+        let exchange = byTask[ObjectIdentifier(task)]
+        let first = exchange.map { !$0.answered } ?? false
+        exchange?.answered = true
         lock.unlock()
-        guard let exchange else { return }
+        guard let exchange, first else { return }
         exchange.continuation.resume(with: result(exchange))
+    }
+
+    /// Cancels `task`, unless Foundation is acting on our refusal to follow its redirect. Linux
+    /// Foundation (swift-corelibs-foundation 6.0) stops with a fatal error when the delegate's
+    /// redirect answer finds the task no longer waiting for it: cancelling between its question
+    /// and our answer crashed the process. A refused redirect ends the task anyway, at once.
+    func cancel(_ task: URLSessionTask) {
+        lock.lock()
+        let exchange = byTask[ObjectIdentifier(task)]
+        let cancellable = exchange.map { !$0.redirectRefused } ?? true
+        if cancellable { exchange?.cancelled = true }
+        lock.unlock()
+        if cancellable { task.cancel() }
     }
 
     private static func success(_ e: Exchange) -> Result<HttpResponse, Error> {
@@ -163,12 +187,19 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
     /// The total deadline passed: whatever was on its way is abandoned.
     func expire(_ task: URLSessionTask) {
         finish(task) { _ in .failure(TransportFailureError(.timedOut)) }
-        task.cancel()
+        cancel(task)
     }
 
+    /// Never follows: the 3xx itself is the response. A task already cancelled gets no answer
+    /// (Linux Foundation has stopped waiting for one; answering would be fatal).
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        completionHandler(nil)
+        lock.lock()
+        let exchange = byTask[ObjectIdentifier(task)]
+        let waiting = exchange.map { !$0.cancelled } ?? false
+        if waiting { exchange?.redirectRefused = true }
+        lock.unlock()
+        if waiting { completionHandler(nil) }
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
@@ -184,7 +215,7 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
         }
         if full == true {
             finish(dataTask, Self.success)
-            dataTask.cancel()
+            cancel(dataTask)
         }
     }
 
@@ -193,6 +224,9 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
             if let error { return .failure(transportFailure(of: error, responded: e.response != nil)) }
             return Self.success(e)
         }
+        lock.lock()
+        byTask.removeValue(forKey: ObjectIdentifier(task))
+        lock.unlock()
     }
 }
 

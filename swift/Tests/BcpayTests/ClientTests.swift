@@ -170,6 +170,27 @@ final class ClientTests: XCTestCase {
         _ = try await s.admin("faults", "{}")
     }
 
+    /// Both management calls answer 301 and the first ends the payment, so the request beside it
+    /// is cancelled while Linux Foundation may be waiting for the delegate's word on its redirect:
+    /// cancelling a task in that state crashed the process (swift-corelibs-foundation checks its
+    /// state when the word arrives). Many payments, so the race is met.
+    func testCancellingARequestThatIsBeingRedirectedDoesNotCrash() async throws {
+        let s = try Sandbox()
+        defer { s.stop() }
+        let c = try s.client()
+        var orders: [Int64] = []
+        for _ in 0..<60 { orders.append(try await s.order()) }
+        _ = try await s.admin("faults", #"{"redirect_management": 301}"#)
+        for id in orders {
+            do {
+                _ = try await c.pay(orderId: id, payment: card())
+                XCTFail("a 301 was taken as success")
+            } catch let e as BcpayError {
+                XCTAssertEqual(e.details.status, 301)
+            }
+        }
+    }
+
     func testSecretsNeverInTextForms() {
         let number = CardNumber(digits: "4000056655665556")
         let shown = "\(number) \(String(reflecting: number)) \(card("4000056655665556")) \(VerificationValue(digits: "918"))"
