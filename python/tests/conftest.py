@@ -12,8 +12,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_sandbox(*args: str) -> "tuple[subprocess.Popen[str], str]":
+    """Its stdin is a pipe held by `proc`: if the tests crash, the sandbox stops with them rather
+    than living on with pytest's inherited stderr open."""
     binary = os.environ.get("BCPAY_SANDBOX_BIN", str(ROOT / "target" / "debug" / "bcpay-sandbox"))
-    proc = subprocess.Popen([binary, "--port", "0", *args], stdout=subprocess.PIPE, text=True)
+    command = [binary, "--port", "0", "--stop-when-stdin-closes", *args]
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert line.startswith("listening on "), line

@@ -39,7 +39,8 @@ if [ ! -L "$chroot_dir/usr/bin/swift" ] && [ ! -e "$chroot_dir/usr/bin/swift" ];
   mv "$chroot_dir.tmp" "$chroot_dir"
 fi
 
-# The checkout appears at /src inside the chroot; every mount is undone however this ends.
+# The checkout appears at /src inside the chroot; every mount is undone however this ends. The
+# whole build and test run is bounded (it takes ~2 minutes): whatever hangs fails CI in time.
 mounts=()
 cleanup() {
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[i]}" 2>/dev/null || true; done
@@ -49,6 +50,6 @@ mkdir -p "$chroot_dir/src" "$chroot_dir/proc" "$chroot_dir/dev"
 mount -t proc proc "$chroot_dir/proc" && mounts+=("$chroot_dir/proc")
 mount --bind /dev "$chroot_dir/dev" && mounts+=("$chroot_dir/dev")
 mount --bind "$root" "$chroot_dir/src" && mounts+=("$chroot_dir/src")
-chroot "$chroot_dir" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin \
+timeout --kill-after=30 1200 chroot "$chroot_dir" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin \
   BCPAY_RUST_LIB_DIR=/src/target/debug LD_LIBRARY_PATH=/src/target/debug BCPAY_SANDBOX_BIN=/src/target/debug/bcpay-sandbox BCPAY_APP_SERVER_BIN=/src/target/debug/bcpay \
   SWIFT6="$SWIFT6" bash -c 'cd /src/swift && swift build --target Bcpay $SWIFT6 2>&1 && swift test -Xswiftc -strict-concurrency=complete "$@" 2>&1' swift-test "$@"

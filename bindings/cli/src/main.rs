@@ -60,6 +60,10 @@ enum Command {
         /// How long an unclear payment is settled before it is reported ambiguous.
         #[arg(long, default_value_t = 60_000)]
         settle_window_ms: u64,
+        /// Stop when standard input closes (a test host passes a pipe it holds, so the server
+        /// ends with the host even if the host crashes).
+        #[arg(long)]
+        stop_when_stdin_closes: bool,
     },
     /// Serve the sandbox until interrupted.
     Sandbox {
@@ -229,7 +233,16 @@ fn print_json(value: &impl serde::Serialize) {
 async fn run(cli: Cli) -> Result<(), PaymentError> {
     match cli.command {
         Command::Demo => demo::run().await,
-        Command::AppServer { port, settle_window_ms } => app_server::run(port, settle_window_ms).await,
+        Command::AppServer {
+            port,
+            settle_window_ms,
+            stop_when_stdin_closes,
+        } => {
+            if stop_when_stdin_closes {
+                bcpay_sandbox::stop_when_stdin_closes();
+            }
+            app_server::run(port, settle_window_ms).await
+        }
         Command::Sandbox {
             port,
             faults,

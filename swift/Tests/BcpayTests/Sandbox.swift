@@ -6,10 +6,14 @@ import FoundationNetworking
 import XCTest
 
 /// Starts `binary` with `arguments` and returns it with the first line it prints (where it listens).
+/// Its stdin is a pipe this process holds (the process keeps it as `standardInput`), and the
+/// server stops when that closes: were this process to crash, the server would otherwise live on
+/// holding the inherited stderr, and `swift test` would wait for that output's end for ever.
 func spawn(_ binary: String, _ arguments: [String]) throws -> (Process, String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: binary)
-    p.arguments = arguments
+    p.arguments = arguments + ["--stop-when-stdin-closes"]
+    p.standardInput = Pipe()
     let out = Pipe()
     p.standardOutput = out
     try p.run()

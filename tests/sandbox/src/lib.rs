@@ -27,6 +27,17 @@ use tokio::sync::{Notify, oneshot};
 
 type Shared = Arc<Mutex<Store>>;
 
+/// Ends this process once its standard input reaches end of file. A test host that spawns a
+/// sandbox passes a pipe it holds as stdin (`--stop-when-stdin-closes`): if the host crashes, the
+/// kernel closes the pipe and the sandbox goes too, instead of living on as an orphan that keeps
+/// the host's inherited stderr open, and with it the test runner waiting for that output's end.
+pub fn stop_when_stdin_closes() {
+    std::thread::spawn(|| {
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        std::process::exit(0);
+    });
+}
+
 /// A running sandbox. Dropping it stops the server.
 pub struct Sandbox {
     addr: SocketAddr,

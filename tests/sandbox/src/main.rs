@@ -1,9 +1,10 @@
-//! `bcpay-sandbox [--port N] [--faults SPEC] [--seed N] [--api-token T] [--payments-quota N] [--payments-window-ms N] [--management-quota N] [--latency-ms N]`
+//! `bcpay-sandbox [--port N] [--faults SPEC] [--seed N] [--api-token T] [--payments-quota N] [--payments-window-ms N] [--management-quota N] [--latency-ms N] [--stop-when-stdin-closes]`
 //!
-//! Prints `listening on http://127.0.0.1:<port>` once ready, then serves until killed.
+//! Prints `listening on http://127.0.0.1:<port>` once ready, then serves until killed (or, with
+//! `--stop-when-stdin-closes`, until its standard input closes: see [`stop_when_stdin_closes`]).
 //! `BCPAY_SANDBOX_FAULTS` supplies faults when `--faults` is absent.
 
-use bcpay_sandbox::{Faults, Sandbox, SandboxConfig};
+use bcpay_sandbox::{Faults, Sandbox, SandboxConfig, stop_when_stdin_closes};
 
 fn main() {
     if let Err(e) = run() {
@@ -31,9 +32,10 @@ fn run() -> Result<(), String> {
             "--management-quota" => config.management_quota = number(value()?)? as u32,
             "--payments-window-ms" => config.payments_window_ms = number(value()?)?,
             "--latency-ms" => config.latency_ms = number(value()?)?,
+            "--stop-when-stdin-closes" => stop_when_stdin_closes(),
             "-h" | "--help" => {
                 println!(
-                    "bcpay-sandbox [--port N] [--faults name=p,...] [--seed N] [--api-token T] [--payments-quota N] [--payments-window-ms N] [--management-quota N] [--latency-ms N]"
+                    "bcpay-sandbox [--port N] [--faults name=p,...] [--seed N] [--api-token T] [--payments-quota N] [--payments-window-ms N] [--management-quota N] [--latency-ms N] [--stop-when-stdin-closes]"
                 );
                 return Ok(());
             }

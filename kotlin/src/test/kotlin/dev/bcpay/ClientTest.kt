@@ -41,7 +41,7 @@ class ClientTest {
         @BeforeClass
         fun start() {
             val binary = System.getProperty("bcpay.sandbox") ?: "target/debug/bcpay-sandbox"
-            sandbox = ProcessBuilder(binary, "--port", "0").redirectErrorStream(false).start()
+            sandbox = ProcessBuilder(binary, "--port", "0", "--stop-when-stdin-closes").redirectErrorStream(false).start()
             val line = sandbox.inputStream.bufferedReader().readLine() ?: error("the sandbox did not start")
             assertTrue(line, line.startsWith("listening on "))
             url = line.split(" ").last()

@@ -41,7 +41,7 @@ class HostileTest {
     private fun run(scenario: JsonObject): String? {
         val name = scenario.get("name").asString
         val expect = scenario.getAsJsonObject("expect")
-        val sandbox = ProcessBuilder(System.getProperty("bcpay.sandbox") ?: "target/debug/bcpay-sandbox", "--port", "0").start()
+        val sandbox = ProcessBuilder(System.getProperty("bcpay.sandbox") ?: "target/debug/bcpay-sandbox", "--port", "0", "--stop-when-stdin-closes").start()
         try {
             val url = sandbox.inputStream.bufferedReader().readLine()!!.split(" ").last()
             val base = ClientOptions(apiBase = url, paymentsBase = url)

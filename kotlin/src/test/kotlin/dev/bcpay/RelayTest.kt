@@ -45,7 +45,7 @@ class RelayTest {
         @BeforeClass
         fun start() {
             val binary = System.getProperty("bcpay.sandbox") ?: "target/debug/bcpay-sandbox"
-            sandbox = ProcessBuilder(binary, "--port", "0").start()
+            sandbox = ProcessBuilder(binary, "--port", "0", "--stop-when-stdin-closes").start()
             val url = sandbox.inputStream.bufferedReader().readLine()!!.split(" ").last()
             sandboxUrl = url
             val options = defaultFlowOptions().also {
