@@ -3,7 +3,8 @@
 # not a test: it prints figures; nothing asserts them.
 #   1. The core per payment flow (methods → token → process through a Session, canned responses).
 #   2. Per payment over loopback, client and sandbox in one process: bcpay's Client::pay against
-#      the hand-written reqwest flow (bindings/rust/benches/instructions.rs), and their ratio.
+#      the hand-written reqwest flows, one call after another and with the methods and token
+#      together as bcpay sends them (bindings/rust/benches/instructions.rs), and the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
@@ -23,4 +24,5 @@ bench=$(cargo bench --quiet --locked -p bcpay --bench instructions --no-run --me
 none=$(count "$bench" none 200)
 sdk=$(( ($(count "$bench" sdk 200) - none) / 200 ))
 hand=$(( ($(count "$bench" hand 200) - none) / 200 ))
-echo "loopback, instructions per payment (client + sandbox): bcpay $sdk, hand-written reqwest $hand, ratio $(python3 -c "print(f'{$hand / $sdk:.3f}')")"
+together=$(( ($(count "$bench" together 200) - none) / 200 ))
+echo "loopback, instructions per payment (client + sandbox): bcpay $sdk; hand-written reqwest $hand (ratio $(python3 -c "print(f'{$hand / $sdk:.3f}')")), with methods and token together $together (ratio $(python3 -c "print(f'{$together / $sdk:.3f}')"))"

@@ -1,15 +1,16 @@
 //! Instructions per payment over loopback, counted by callgrind (client and sandbox in one
-//! process, so both sides count): bcpay's `Client::pay` against the hand-written reqwest flow,
-//! one payment at a time on a single-threaded runtime. Repeatable where timings on this machine
+//! process, so both sides count): bcpay's `Client::pay` against the hand-written reqwest flows
+//! (one call after another; methods and token together, as bcpay sends them), one payment at a
+//! time on a single-threaded runtime. Repeatable where timings on this machine
 //! are not; a benchmark, not a test: it prints figures and asserts nothing about them.
 //!
 //! `bash scripts/callgrind.sh` runs it (`cargo bench -p bcpay --bench instructions --no-run`, then
-//! the binary under valgrind with `sdk N`, `hand N` and `none N`: the same orders, paid or not).
+//! the binary under valgrind with `sdk N`, `hand N`, `together N` and `none N`: the same orders, paid or not).
 
 mod support;
 
 use bcpay::model::Payment;
-use support::{CARD, hand_written, orders};
+use support::{CARD, hand_written, hand_written_together, orders};
 
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
@@ -35,6 +36,7 @@ fn main() {
                     client.pay(id, vec![payment.clone()]).await.unwrap();
                 }
                 "hand" => hand_written(&http, &sandbox.base_url(), &sandbox.api_token(), id).await,
+                "together" => hand_written_together(&http, &sandbox.base_url(), &sandbox.api_token(), id).await,
                 _ => {}
             }
         }
