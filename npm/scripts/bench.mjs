@@ -86,14 +86,14 @@ try {
   // 4. Loopback throughput
   const store = `${base}/stores/abc123`;
   const auth = { "X-Auth-Token": "sandbox-token", Accept: "application/json" };
-  async function handWritten(orderId, afterEach = () => {}) {
-    const methods = await fetch(`${store}/v3/payments/methods?order_id=${orderId}`, { headers: auth, signal: AbortSignal.timeout(30000) });
-    await methods.json();
-    afterEach(0);
-    const token = await fetch(`${store}/v3/payments/access_tokens`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ order: { id: orderId } }), signal: AbortSignal.timeout(30000) });
-    const pat = (await token.json()).data.id;
-    afterEach(1);
-    const paid = await fetch(`${base}/stores/abc123/payments`, {
+  const methodsOf = (orderId) =>
+    fetch(`${store}/v3/payments/methods?order_id=${orderId}`, { headers: auth, signal: AbortSignal.timeout(30000) }).then((r) => r.json());
+  const tokenFor = (orderId) =>
+    fetch(`${store}/v3/payments/access_tokens`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ order: { id: orderId } }), signal: AbortSignal.timeout(30000) })
+      .then((r) => r.json())
+      .then((t) => t.data.id);
+  async function processPayment(pat) {
+    const paid = await fetch(`${store}/payments`, {
       method: "POST",
       headers: { Accept: "application/vnd.bc.v1+json", "Content-Type": "application/json", Authorization: `PAT ${pat}` },
       body: JSON.stringify({ payment: { instrument: { type: "card", number: "4242424242424242", cardholder_name: "Jane Doe", expiry_month: 12, expiry_year: 2030, verification_value: "123" }, payment_method_id: "stripe.card" } }),
@@ -101,24 +101,19 @@ try {
     });
     if (paid.status !== 201) throw new Error(`hand-written flow got ${paid.status}`);
     await paid.json();
+  }
+  async function handWritten(orderId, afterEach = () => {}) {
+    await methodsOf(orderId);
+    afterEach(0);
+    const pat = await tokenFor(orderId);
+    afterEach(1);
+    await processPayment(pat);
     afterEach(2);
   }
   // The methods and the token fetched together, as bcpay sends them.
   async function handTogether(orderId) {
-    const [, pat] = await Promise.all([
-      fetch(`${store}/v3/payments/methods?order_id=${orderId}`, { headers: auth, signal: AbortSignal.timeout(30000) }).then((r) => r.json()),
-      fetch(`${store}/v3/payments/access_tokens`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ order: { id: orderId } }), signal: AbortSignal.timeout(30000) })
-        .then((r) => r.json())
-        .then((t) => t.data.id),
-    ]);
-    const paid = await fetch(`${base}/stores/abc123/payments`, {
-      method: "POST",
-      headers: { Accept: "application/vnd.bc.v1+json", "Content-Type": "application/json", Authorization: `PAT ${pat}` },
-      body: JSON.stringify({ payment: { instrument: { type: "card", number: "4242424242424242", cardholder_name: "Jane Doe", expiry_month: 12, expiry_year: 2030, verification_value: "123" }, payment_method_id: "stripe.card" } }),
-      signal: AbortSignal.timeout(30000),
-    });
-    if (paid.status !== 201) throw new Error(`hand-written flow got ${paid.status}`);
-    await paid.json();
+    const [, pat] = await Promise.all([methodsOf(orderId), tokenFor(orderId)]);
+    await processPayment(pat);
   }
   const sdk = (id) => client.pay(id, { instrument: card, paymentMethodId: "stripe.card" });
   // 5. The same core work as section 3, one step after each of the hand-written flow's fetches;
