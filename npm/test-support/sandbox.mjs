@@ -8,7 +8,9 @@ const sandboxes = [];
 
 /** Starts a sandbox on an ephemeral port; resolves with its base URL. */
 export function startSandbox(args = []) {
-  const child = spawn(bin, ["--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  // Its stdin is a pipe this process holds: were the tests to crash, the sandbox would stop with
+  // them rather than live on holding the test runner's stderr open.
+  const child = spawn(bin, ["--port", "0", "--stop-when-stdin-closes", ...args], { stdio: ["pipe", "pipe", "inherit"] });
   sandboxes.push(child);
   return new Promise((resolve, reject) => {
     let out = "";
