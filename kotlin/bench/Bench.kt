@@ -43,13 +43,19 @@ fun cpuPerPayment() {
     val options = ClientOptions(rateLimit = RateLimitConfig(1_000_000_000, 4000, 250))
     val client = Client("abc123", "t", options, Transport { canned.getValue(it.endpoint) })
     val threads = ManagementFactory.getThreadMXBean()
+    // The process's CPU too: the JDK's cleaner thread frees each payment's card number and CVV.
+    val process = ManagementFactory.getOperatingSystemMXBean() as com.sun.management.OperatingSystemMXBean
     repeat(20_000) { client.pay(215, listOf(card())) }
     val results = (1..5).map {
-        val t0 = threads.currentThreadCpuTime
+        val (t0, p0) = threads.currentThreadCpuTime to process.processCpuTime
         repeat(20_000) { client.pay(215, listOf(card())) }
-        (threads.currentThreadCpuTime - t0) / 20_000 / 1000.0
-    }.sorted()
-    println("SDK CPU per payment (Client.pay, in-memory transport, JNA calls included): %.1f µs (median of 5)".format(results[2]))
+        (threads.currentThreadCpuTime - t0) / 20_000 / 1000.0 to (process.processCpuTime - p0) / 20_000 / 1000.0
+    }
+    val median = { v: List<Double> -> v.sorted()[v.size / 2] }
+    println(
+        "SDK CPU per payment (Client.pay, in-memory transport, JNA calls included): %.1f µs on the calling thread, %.1f µs in the process (medians of 5)"
+            .format(median(results.map { it.first }), median(results.map { it.second })),
+    )
 }
 
 fun throughput(base: String) {
