@@ -107,8 +107,8 @@ build_kotlin_jar() {
   shift 2
   rm -rf "$out" && mkdir -p "$out"
   target/debug/uniffi-bindgen generate --no-format --library "$libdir/libbcpay_uniffi.so" --language kotlin --out-dir "$out/generated"
-  # Exception messages in the core's words, and a call status reused per thread (JNA made a
-  # fresh one cost ~19 µs a call): kotlin/scripts/patch_bindings.py says why and how.
+  # Exception messages in the core's words, and call statuses reused (JNA made a fresh one
+  # cost ~19 µs a call): kotlin/scripts/patch_bindings.py says why and how.
   python3 kotlin/scripts/patch_bindings.py "$out/generated/dev/bcpay/ffi/bcpay.kt"
   "$KOTLINC" -nowarn -cp /usr/share/java/jna.jar "$out"/generated/dev/bcpay/ffi/*.kt kotlin/src/main/kotlin/dev/bcpay/ffi/*.kt \
     kotlin/src/main/kotlin/dev/bcpay/*.kt kotlin/src/main/kotlin/dev/bcpay/app/*.kt "$@" -d "$out/bcpay.jar"

@@ -153,12 +153,12 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
 
     /// Answers the exchange of `task` (unless it has been answered) with `result`.
     private func finish(_ task: URLSessionTask, _ result: (Exchange) -> Result<HttpResponse, Error>) {
-        lock.lock()
-        let exchange = byTask[ObjectIdentifier(task)]
-        let first = exchange.map { !$0.answered } ?? false
-        exchange?.answered = true
-        lock.unlock()
-        guard let exchange, first else { return }
+        let unanswered = with(task) { e -> Exchange? in
+            if e.answered { return nil }
+            e.answered = true
+            return e
+        } ?? nil
+        guard let exchange = unanswered else { return }
         exchange.continuation.resume(with: result(exchange))
     }
 
@@ -167,11 +167,10 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
     /// redirect answer finds the task no longer waiting for it: cancelling between its question
     /// and our answer crashed the process. A refused redirect ends the task anyway, at once.
     func cancel(_ task: URLSessionTask) {
-        lock.lock()
-        let exchange = byTask[ObjectIdentifier(task)]
-        let cancellable = exchange.map { !$0.redirectRefused } ?? true
-        if cancellable { exchange?.cancelled = true }
-        lock.unlock()
+        let cancellable = with(task) { e -> Bool in
+            if !e.redirectRefused { e.cancelled = true }
+            return !e.redirectRefused
+        } ?? true
         if cancellable { task.cancel() }
     }
 
@@ -194,11 +193,10 @@ private final class Exchanges: NSObject, URLSessionDataDelegate, @unchecked Send
     /// (Linux Foundation has stopped waiting for one; answering would be fatal).
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        lock.lock()
-        let exchange = byTask[ObjectIdentifier(task)]
-        let waiting = exchange.map { !$0.cancelled } ?? false
-        if waiting { exchange?.redirectRefused = true }
-        lock.unlock()
+        let waiting = with(task) { e -> Bool in
+            if !e.cancelled { e.redirectRefused = true }
+            return !e.cancelled
+        } ?? false
         if waiting { completionHandler(nil) }
     }
 

@@ -466,13 +466,13 @@ private class Out(val request: WireRequest) {
     var sent: CompletableFuture<HttpResponse>? = null
 
     /** Sends the request without blocking, once; the request is wiped when its exchange ends. */
-    fun startAsync(transport: Transport): CompletableFuture<HttpResponse> = sent ?: transport.sendAsync(request).also { future ->
-        sent = future
-        future.whenComplete { _, _ -> request.wipe() }
-    }
+    fun startAsync(transport: Transport): CompletableFuture<HttpResponse> = start { transport.sendAsync(request) }
 
     /** Sends the request with [Transport.send] on a sender thread, once. */
-    fun startBeside(transport: Transport): CompletableFuture<HttpResponse> = sent ?: CompletableFuture.supplyAsync({ transport.send(request) }, SENDERS).also { future ->
+    fun startBeside(transport: Transport): CompletableFuture<HttpResponse> =
+        start { CompletableFuture.supplyAsync({ transport.send(request) }, SENDERS) }
+
+    private fun start(send: () -> CompletableFuture<HttpResponse>): CompletableFuture<HttpResponse> = sent ?: send().also { future ->
         sent = future
         future.whenComplete { _, _ -> request.wipe() }
     }

@@ -25,9 +25,7 @@ import java.util.concurrent.CompletionStage
 import java.util.concurrent.ExecutionException
 import java.util.concurrent.Flow
 import java.util.concurrent.ForkJoinPool
-import java.util.concurrent.TimeUnit
 import java.util.concurrent.TimeoutException
-import java.util.concurrent.atomic.AtomicBoolean
 
 /**
  * Thrown by a [Transport] when a request got no response. [failure] tells the core whether the
@@ -118,8 +116,7 @@ class JavaHttpTransport @JvmOverloads constructor(
 
     /**
      * The JDK's blocking `send`, which runs the exchange with the calling thread (its `sendAsync`
-     * hands each step to the client's executor: twice the time per request on loopback). The
-     * total deadline is a timer that cancels the body's subscription, which aborts the exchange.
+     * hands each step to the client's executor: twice the time per request on loopback).
      */
     override fun send(request: WireRequest): HttpResponse {
         val javaRequest = try {
@@ -128,14 +125,14 @@ class JavaHttpTransport @JvmOverloads constructor(
             throw transportExceptionOf(e)
         }
         val body = CappedBody(bodyLimit)
-        val watch = Deadlines.watch(timeout) { body.expire() }
+        val watch = body.watchDeadline()
         try {
             return response(client.send(javaRequest) { body })
         } catch (e: InterruptedException) {
             Thread.currentThread().interrupt()
             throw TransportException(TransportFailure.MAYBE_SENT, e)
         } catch (e: Exception) {
-            throw if (body.expired) TransportException(TransportFailure.TIMED_OUT, e) else transportExceptionOf(e)
+            throw body.failureOf(e)
         } finally {
             Deadlines.forget(watch)
         }
@@ -147,23 +144,25 @@ class JavaHttpTransport @JvmOverloads constructor(
         } catch (e: Exception) {
             return CompletableFuture.failedFuture(transportExceptionOf(e))
         }
-        val exchange = client.sendAsync(javaRequest) { CappedBody(bodyLimit) }
-        // The total deadline: cancelling the exchange's future aborts its connection. The timer is
-        // cancelled (and dropped from the queue) when the exchange ends first, as nearly all do:
-        // otherwise each would wait out its 30 s in the queue.
-        val expired = AtomicBoolean(false)
-        val watch = Deadlines.watch(timeout) {
-            if (!exchange.isDone && expired.compareAndSet(false, true)) exchange.cancel(true)
-        }
-        exchange.whenComplete { _, _ -> Deadlines.forget(watch) }
-        return exchange.handle { r, e ->
-            when {
-                expired.get() -> throw TransportException(TransportFailure.TIMED_OUT, e)
-                e != null -> throw transportExceptionOf(e)
-                else -> response(r)
-            }
+        val body = CappedBody(bodyLimit)
+        val watch = body.watchDeadline()
+        return client.sendAsync(javaRequest) { body }.handle { r, e ->
+            Deadlines.forget(watch)
+            if (e != null) throw body.failureOf(e)
+            response(r)
         }
     }
+
+    /**
+     * The total deadline, headers and body together (the JDK's request timeout stops at the
+     * headers): at [timeout] the body stops being read, which aborts the exchange. Forget the
+     * watch when the exchange ends first, as nearly all do.
+     */
+    private fun CappedBody.watchDeadline(): Deadlines.Watch = Deadlines.watch(timeout) { expire() }
+
+    /** What a failed exchange tells the core: TIMED_OUT when the deadline ended it. */
+    private fun CappedBody.failureOf(e: Throwable): TransportException =
+        if (expired) TransportException(TransportFailure.TIMED_OUT, e) else transportExceptionOf(e)
 }
 
 /**
@@ -212,13 +211,14 @@ private class CappedBody(private val limit: Int) : java.net.http.HttpResponse.Bo
     private val result = CompletableFuture<ByteArray>()
     @Volatile private var subscription: Flow.Subscription? = null
 
-    /** The total deadline passed: stops reading, which aborts the exchange. */
+    /** The total deadline ended the exchange (not set once the body is complete). */
     @Volatile var expired = false
         private set
 
+    /** The total deadline passed: stops reading, which aborts the exchange. */
     fun expire() {
+        if (!result.completeExceptionally(TimeoutException("the response's deadline passed"))) return
         expired = true
-        result.completeExceptionally(TimeoutException("the response's deadline passed"))
         subscription?.cancel()
     }
 

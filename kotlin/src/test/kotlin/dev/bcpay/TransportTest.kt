@@ -1,8 +1,15 @@
 package dev.bcpay
 
+import com.sun.net.httpserver.HttpServer
+import dev.bcpay.ffi.Endpoint
 import dev.bcpay.ffi.TransportFailure
+import dev.bcpay.ffi.WireRequest
+import java.net.InetSocketAddress
+import java.time.Duration
+import java.util.concurrent.ExecutionException
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertSame
+import org.junit.Assert.assertTrue
 import org.junit.Test
 import java.io.IOException
 import java.net.ConnectException
@@ -39,5 +46,41 @@ class TransportTest {
         assertEquals(TransportFailure.TIMED_OUT, failureOf(CompletionException(HttpTimeoutException("late"))))
         val own = TransportException(TransportFailure.NOT_SENT)
         assertSame(own, transportExceptionOf(CompletionException(own)))
+    }
+
+    /** The default transport's total deadline counts the body: a server that sends its headers and
+     * then stalls ends as TIMED_OUT at the deadline, by `send` and by `sendAsync` alike. */
+    @Test
+    fun aBodyThatStallsIsTimedOutAtTheDeadline() {
+        val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+        server.createContext("/") { exchange ->
+            exchange.sendResponseHeaders(200, 1000)
+            exchange.responseBody.write("{".toByteArray())
+            exchange.responseBody.flush()
+            Thread.sleep(5_000)
+            exchange.close()
+        }
+        server.executor = java.util.concurrent.Executors.newCachedThreadPool()
+        server.start()
+        try {
+            val transport = JavaHttpTransport(timeout = Duration.ofMillis(400))
+            fun request() = WireRequest("r1", Endpoint.GET_ORDER, "GET", "http://127.0.0.1:${server.address.port}/", emptyList(), null)
+            for (async in listOf(false, true)) {
+                val started = System.nanoTime()
+                val failure = try {
+                    if (async) transport.sendAsync(request()).get() else transport.send(request())
+                    null
+                } catch (e: ExecutionException) {
+                    e.cause
+                } catch (e: TransportException) {
+                    e
+                }
+                val ms = (System.nanoTime() - started) / 1_000_000
+                assertEquals("async=$async", TransportFailure.TIMED_OUT, (failure as TransportException).failure)
+                assertTrue("async=$async took $ms ms", ms < 3_000)
+            }
+        } finally {
+            server.stop(0)
+        }
     }
 }
