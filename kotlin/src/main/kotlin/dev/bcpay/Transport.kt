@@ -211,16 +211,18 @@ private class CappedBody(private val limit: Int) : java.net.http.HttpResponse.Bo
     private val result = CompletableFuture<ByteArray>()
     @Volatile private var subscription: Flow.Subscription? = null
 
-    /** The total deadline ended the exchange (not set once the body is complete). */
-    @Volatile var expired = false
-        private set
+    /** The total deadline ended the exchange (never once the body is complete). Read from the
+     * body's own outcome, which is settled before the exchange fails: a flag set after it could
+     * still be unset when the caller's thread asks. */
+    val expired: Boolean
+        get() = result.isCompletedExceptionally && result.handle { _, e -> e is DeadlinePassed }.getNow(false)
 
     /** The total deadline passed: stops reading, which aborts the exchange. */
     fun expire() {
-        if (!result.completeExceptionally(TimeoutException("the response's deadline passed"))) return
-        expired = true
-        subscription?.cancel()
+        if (result.completeExceptionally(DeadlinePassed())) subscription?.cancel()
     }
+
+    private class DeadlinePassed : TimeoutException("the response's deadline passed")
 
     override fun getBody(): CompletionStage<ByteArray> = result
 
