@@ -1,6 +1,7 @@
 // Measures the Kotlin package (a bench, not a test): SDK CPU per payment with an in-memory
-// transport, and loopback throughput of Client.pay against a hand-written java.net.http flow
-// making the same three calls, rounds interleaved. Usage: kotlin/scripts/bench.sh
+// transport, and loopback throughput of Client.pay against hand-written java.net.http flows
+// making the same three calls (one after another; the methods and token together, as bcpay sends
+// them), rounds interleaved. Usage: kotlin/scripts/bench.sh
 import dev.bcpay.Client
 import dev.bcpay.Transport
 import dev.bcpay.ffi.BillingAddress
@@ -58,21 +59,28 @@ fun cpuPerPayment() {
     )
 }
 
+/** Payments per round: rounds long enough that one burst of machine noise moves a ratio little. */
+const val PER_ROUND = 2000
+
 fun throughput(base: String) {
     val options = ClientOptions(apiBase = base, paymentsBase = base, rateLimit = RateLimitConfig(1_000_000_000, 4000, 250))
     val client = Client("abc123", "sandbox-token", options)
     val http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
     val store = "$base/stores/abc123"
     val tokenRe = Regex("\"id\":\"([^\"]+)\"")
-    fun handWritten(orderId: Long) {
-        val auth = arrayOf("X-Auth-Token", "sandbox-token", "Accept", "application/json")
+    val auth = arrayOf("X-Auth-Token", "sandbox-token", "Accept", "application/json")
+    fun methods(orderId: Long) {
         http.send(java.net.http.HttpRequest.newBuilder(URI.create("$store/v3/payments/methods?order_id=$orderId")).headers(*auth).build(), BodyHandlers.ofByteArray())
+    }
+    fun token(orderId: Long): String {
         val token = http.send(
             java.net.http.HttpRequest.newBuilder(URI.create("$store/v3/payments/access_tokens")).headers(*auth, "Content-Type", "application/json")
                 .POST(BodyPublishers.ofString("""{"order":{"id":$orderId}}""")).build(),
             BodyHandlers.ofString(),
         )
-        val pat = tokenRe.find(token.body())!!.groupValues[1]
+        return tokenRe.find(token.body())!!.groupValues[1]
+    }
+    fun process(pat: String) {
         val paid = http.send(
             java.net.http.HttpRequest.newBuilder(URI.create("$base/stores/abc123/payments"))
                 .headers("Accept", "application/vnd.bc.v1+json", "Content-Type", "application/json", "Authorization", "PAT $pat")
@@ -81,26 +89,57 @@ fun throughput(base: String) {
         )
         check(paid.statusCode() == 201) { "hand-written flow got ${paid.statusCode()}" }
     }
+    fun handWritten(orderId: Long) {
+        methods(orderId)
+        process(token(orderId))
+    }
+    // The methods and the token together, as bcpay sends them: the token on another thread (a
+    // round trip less of latency; in CPU-bound loopback, a thread handoff more).
+    val beside = Executors.newCachedThreadPool { Thread(it).apply { isDaemon = true } }
+    fun handWrittenTogether(orderId: Long) {
+        val pat = java.util.concurrent.CompletableFuture.supplyAsync({ token(orderId) }, beside)
+        methods(orderId)
+        process(pat.get())
+    }
     val address = BillingAddress("J", "D", null, "1", null, "A", "T", "1", "US", "US", "j@d.com", null)
     fun orders(n: Int) = (1..n).map { client.createOrder(NewOrder(0, address, listOf(OrderProduct(null, null, "x", 1, 5.0, 5.0, null)), null)).id }
     val pool = Executors.newFixedThreadPool(8)
-    fun round(pay: (Long) -> Unit, ids: List<Long>): Double {
+    val process = ManagementFactory.getOperatingSystemMXBean() as com.sun.management.OperatingSystemMXBean
+    /** Payments per second, and the JVM's CPU µs per payment (the sandbox is another process). */
+    fun round(pay: (Long) -> Unit, ids: List<Long>): Pair<Double, Double> {
         val queue = ConcurrentLinkedQueue(ids)
-        val t0 = System.nanoTime()
+        val (t0, c0) = System.nanoTime() to process.processCpuTime
         (1..8).map { pool.submit { while (true) pay(queue.poll() ?: break) } }.forEach { it.get() }
-        return ids.size / ((System.nanoTime() - t0) / 1e9)
+        return ids.size / ((System.nanoTime() - t0) / 1e9) to (process.processCpuTime - c0) / 1000.0 / ids.size
     }
     val sdk = { id: Long -> client.pay(id, listOf(card())); Unit }
     // Warm-up: the JIT compiles both paths (bcpay's is the larger) before anything is measured,
     // as it has in a server that has been up a while.
-    repeat(4) { round(sdk, orders(500)); round(::handWritten, orders(500)) }
-    val ratios = (0 until 15).map { r ->
-        val (a, b) = orders(500) to orders(500)
-        val (s, h) = if (r % 2 == 0) round(sdk, a).let { it to round(::handWritten, b) } else round(::handWritten, b).let { round(sdk, a) to it }
-        println("round $r: bcpay %.0f payments/s, hand-written %.0f payments/s, ratio %.3f".format(s, h, s / h))
-        s / h
-    }.sorted()
-    println("throughput ratio (median of 15 interleaved rounds): %.3f".format(ratios[7]))
+    val flows = listOf(sdk, ::handWritten, ::handWrittenTogether)
+    repeat(2) { for (flow in flows) round(flow, orders(PER_ROUND)) }
+    val rates = (0 until 15).map { r ->
+        // Rotate which goes first, so warm-up and drift favour none.
+        val rate = DoubleArray(3)
+        val cpu = DoubleArray(3)
+        for (k in 0 until 3) {
+            val flow = (r + k) % 3
+            round(flows[flow], orders(PER_ROUND)).let { (p, c) -> rate[flow] = p; cpu[flow] = c }
+        }
+        println(
+            "round $r: bcpay %.0f payments/s %.0f µs CPU, hand-written %.0f/s %.0f µs, together %.0f/s %.0f µs; ratios %.3f %.3f"
+                .format(rate[0], cpu[0], rate[1], cpu[1], rate[2], cpu[2], rate[0] / rate[1], rate[0] / rate[2]),
+        )
+        rate to cpu
+    }
+    val median = { v: List<Double> -> v.sorted()[v.size / 2] }
+    println(
+        "throughput ratio (median of 15 interleaved rounds' ratios): %.3f of hand-written, %.3f of hand-written with the methods and token together"
+            .format(median(rates.map { it.first[0] / it.first[1] }), median(rates.map { it.first[0] / it.first[2] })),
+    )
+    println(
+        "JVM CPU per payment (medians): bcpay %.0f µs, hand-written %.0f µs, together %.0f µs"
+            .format(median(rates.map { it.second[0] }), median(rates.map { it.second[1] }), median(rates.map { it.second[2] })),
+    )
     pool.shutdown()
 }
 
