@@ -79,7 +79,7 @@ class TransportTest {
                 assertEquals("async=$async", TransportFailure.TIMED_OUT, (failure as TransportException).failure)
                 assertTrue("async=$async took $ms ms", ms < 3_000)
             }
-            // Many at once: the deadline's thread and each caller's race to the outcome. CI's
+            // Many at once: the deadline's thread and each caller's race to the outcome. A CI run's
             // failure: the caller saw the exchange fail before the deadline had been recorded,
             // and called a timeout MAYBE_SENT (~15% of these, before the fix).
             val fast = JavaHttpTransport(timeout = Duration.ofMillis(100))
