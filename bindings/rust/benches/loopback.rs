@@ -3,7 +3,8 @@
 //! (pooled client, 30 s timeout), against the same sandbox, rounds interleaved in one run so
 //! machine noise hits all. Two hand-written flows: one call after another, and the methods and
 //! token together as bcpay sends them (which saves a round trip of latency but, here where the
-//! CPU is the bottleneck, costs throughput in any client). Prints payments/s and the ratios.
+//! CPU is the bottleneck, costs throughput in any client). Prints payments/s and the ratios, and
+//! the CPU per payment of each flow, user and system apart.
 //!
 //! `cargo bench -p bcpay --bench loopback`
 
@@ -17,17 +18,18 @@ const PER_ROUND: usize = 600;
 const ROUNDS: usize = 15;
 const CONCURRENCY: usize = 8;
 use support::{CARD, hand_written, hand_written_together, median, orders};
-/// Process CPU time (user + system) in seconds: unlike wall time, not inflated by other tenants.
-fn cpu_seconds() -> f64 {
+/// Process CPU time in seconds, user and system: unlike wall time, not inflated by other tenants.
+/// Apart, they say whether a difference is the code's own work or the kernel's (wake-ups, I/O).
+fn cpu_seconds() -> (f64, f64) {
     // SAFETY: getrusage only writes the struct it is given.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
-    t(usage.ru_utime) + t(usage.ru_stime)
+    (t(usage.ru_utime), t(usage.ru_stime))
 }
 
-/// Runs one round; returns (payments per wall second, CPU microseconds per payment).
-async fn run_round<F, Fut>(ids: Vec<u64>, pay: F) -> (f64, f64)
+/// Runs one round; returns (payments per wall second, CPU microseconds per payment: user, system).
+async fn run_round<F, Fut>(ids: Vec<u64>, pay: F) -> (f64, (f64, f64))
 where
     F: Fn(u64) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send,
@@ -52,9 +54,11 @@ where
     for w in workers {
         w.await.unwrap();
     }
+    let (user, system) = cpu_seconds();
+    let per_payment = |seconds: f64| seconds * 1e6 / PER_ROUND as f64;
     (
         PER_ROUND as f64 / start.elapsed().as_secs_f64(),
-        (cpu_seconds() - cpu_start) * 1e6 / PER_ROUND as f64,
+        (per_payment(user - cpu_start.0), per_payment(system - cpu_start.1)),
     )
 }
 
@@ -83,11 +87,13 @@ fn main() {
         }
 
         // Per flow (bcpay, hand-written one after another, hand-written together): payments/s
-        // and CPU µs per payment of each round.
+        // and CPU µs per payment of each round (all, user, system).
         let mut rate: [Vec<f64>; 3] = Default::default();
         let mut cpu: [Vec<f64>; 3] = Default::default();
+        let mut user: [Vec<f64>; 3] = Default::default();
+        let mut system: [Vec<f64>; 3] = Default::default();
         for round in 0..ROUNDS {
-            let mut results = [(0.0, 0.0); 3];
+            let mut results = [(0.0, (0.0, 0.0)); 3];
             // Rotate which goes first, so warm-up and drift favour none.
             for k in 0..3 {
                 let flow = (round + k) % 3;
@@ -118,16 +124,18 @@ fn main() {
                     }
                 };
             }
-            let [(s, s_cpu), (r, r_cpu), (t, t_cpu)] = results;
+            let [(s, s_cpu), (r, r_cpu), (t, t_cpu)] = results.map(|(rate, (user, system))| (rate, user + system));
             println!(
                 "round {round:2}: bcpay {s:7.1}/s {s_cpu:6.1} µs CPU   hand-written {r:7.1}/s {r_cpu:6.1} µs   together {t:7.1}/s {t_cpu:6.1} µs   \
                  ratios {:.3} {:.3}",
                 s / r,
                 s / t
             );
-            for (k, (rate_k, cpu_k)) in results.into_iter().enumerate() {
+            for (k, (rate_k, (user_k, system_k))) in results.into_iter().enumerate() {
                 rate[k].push(rate_k);
-                cpu[k].push(cpu_k);
+                cpu[k].push(user_k + system_k);
+                user[k].push(user_k);
+                system[k].push(system_k);
             }
         }
         let ratio = |other: usize| median(rate[0].iter().zip(&rate[other]).map(|(s, r)| s / r).collect());
@@ -141,6 +149,15 @@ fn main() {
             median(cpu[1].clone()),
             median(rate[2].clone()),
             median(cpu[2].clone()),
+        );
+        println!(
+            "CPU µs per payment, user + system (medians): bcpay {:.1} + {:.1}; hand-written {:.1} + {:.1}; together {:.1} + {:.1}",
+            median(user[0].clone()),
+            median(system[0].clone()),
+            median(user[1].clone()),
+            median(system[1].clone()),
+            median(user[2].clone()),
+            median(system[2].clone()),
         );
         println!(
             "throughput ratio (median of per-round ratios): {:.3} of hand-written, {:.3} of hand-written together; \
