@@ -1177,8 +1177,6 @@ pub struct CoreOperation {
     op: Mutex<Operation>,
     /// Steps that did not fit the JVM's buffer (see [`steps`]).
     pending: Mutex<steps::Writer>,
-    /// How the operation ended, when [`steps`] saw it end: the next `poll` hands it over.
-    ended: Mutex<Option<bcpay_core::Action<bcpay_core::CallOutput>>>,
 }
 
 fn action(next: bcpay_core::Action<bcpay_core::CallOutput>) -> Action {
@@ -1199,7 +1197,6 @@ impl CoreOperation {
         Arc::new(CoreOperation {
             op: Mutex::new(op),
             pending: Mutex::default(),
-            ended: Mutex::default(),
         })
     }
 }
@@ -1208,9 +1205,6 @@ impl CoreOperation {
 impl CoreOperation {
     /// The next thing to do at `now_ms`.
     pub fn poll(&self, now_ms: u64) -> Action {
-        if let Some(ended) = lock(&self.ended).take() {
-            return action(ended);
-        }
         action(lock(&self.op).poll(now_ms))
     }
 

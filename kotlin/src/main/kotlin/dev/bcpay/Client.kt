@@ -172,7 +172,7 @@ class Client @JvmOverloads constructor(
                         Thread.currentThread().interrupt()
                         throw stop(op, listener)
                     }
-                    Next.Ended -> when (val ended = driver.ended(clock())) {
+                    is Next.Ended -> when (val ended = next.outcome) {
                         is Action.Done -> return ended.output
                         is Action.Failed -> throw ended.error
                         else -> error("bcpay: the operation ended without an outcome")
@@ -246,7 +246,7 @@ class Client @JvmOverloads constructor(
                         val delay = maxOf(0L, next.untilMs - clock())
                         CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute { step { driver.poll(clock()) } }
                     }
-                    Next.Ended -> when (val ended = driver.ended(clock())) {
+                    is Next.Ended -> when (val ended = next.outcome) {
                         is Action.Done -> result.complete(ended.output)
                         is Action.Failed -> result.completeExceptionally(ended.error)
                         else -> result.completeExceptionally(IllegalStateException("bcpay: the operation ended without an outcome"))

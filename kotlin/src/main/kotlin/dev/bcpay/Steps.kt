@@ -4,18 +4,21 @@ import com.sun.jna.Native
 import dev.bcpay.ffi.Action
 import dev.bcpay.ffi.CoreOperation
 import dev.bcpay.ffi.Endpoint
+import dev.bcpay.ffi.FfiConverterTypeAction
 import dev.bcpay.ffi.HttpResponse
 import dev.bcpay.ffi.TransportFailure
 import dev.bcpay.ffi.WireHeader
 import dev.bcpay.ffi.WireRequest
+import java.nio.ByteBuffer
+import java.nio.ByteOrder
 
 /**
  * The C functions of bcpay-uniffi's `steps` module, bound by JNA's direct mapping: `long`, `int`
  * and `byte[]` only, which JNA passes without allocating native structures. Every uniffi call
  * allocates one per record or string in or out, and Debian's JNA records each allocation in a
  * global map (~8 µs each, more when threads contend), so a client drives its operations' steps
- * through these instead (one call per request) and uses uniffi to create an operation and to read
- * how it ended. The encoding is documented in `bindings/uniffi/src/steps.rs`.
+ * through these instead (one call per request, how it ended included) and uses uniffi to create an
+ * operation. The encoding is documented in `bindings/uniffi/src/steps.rs`.
  */
 internal object NativeSteps {
     init {
@@ -37,14 +40,14 @@ internal object NativeSteps {
     @JvmStatic external fun bcpay_operation_release(operation: Long)
 }
 
-/** What an operation does after sending [sends]: await a request, wait, or read how it ended. */
+/** What an operation does after sending [sends]: await a request, wait, or end. */
 internal class Steps(val sends: List<WireRequest>, val next: Next)
 
 internal sealed class Next {
     class Awaiting(val requestId: String) : Next()
     class Wait(val untilMs: Long) : Next()
-    /** Done or failed: `CoreOperation.poll` hands the outcome over. */
-    object Ended : Next()
+    /** Done or failed, with the outcome (an `Action.Done` or `Action.Failed`). */
+    class Ended(val outcome: Action) : Next()
 }
 
 /**
@@ -53,7 +56,7 @@ internal sealed class Next {
  * methods are synchronized: an asynchronous operation may be closed (cancelled) on one thread
  * while another steps it, and the handle must outlive every call made with it.
  */
-internal class StepDriver(private val op: CoreOperation) : AutoCloseable {
+internal class StepDriver(op: CoreOperation) : AutoCloseable {
     private var handle = op.uniffiCloneHandle()
 
     @Synchronized
@@ -101,9 +104,6 @@ internal class StepDriver(private val op: CoreOperation) : AutoCloseable {
         check(handle != 0L) { "bcpay: the operation has ended" }
         return NativeSteps.bcpay_operation_deadline_ms(handle).takeIf { it >= 0 }
     }
-
-    /** How the operation ended, once the steps said so. */
-    fun ended(nowMs: Long): Action = op.poll(nowMs.toULong())
 
     private fun call(kind: Int, data: ByteArray?, length: Int, nowMs: Long): Steps {
         check(handle != 0L) { "bcpay: the operation has ended" }
@@ -218,7 +218,14 @@ private class Decoder(private val data: ByteArray, private val end: Int) {
                 'S' -> sends.add(request())
                 'A' -> return Steps(sends, Next.Awaiting(text(u16())))
                 'W' -> return Steps(sends, Next.Wait(i64()))
-                'D', 'F' -> return Steps(sends, Next.Ended)
+                // The outcome in uniffi's own serialization, read by its generated reader: no call
+                // (and no RustBuffer) more to fetch it.
+                'D', 'F' -> {
+                    val length = u32()
+                    val outcome = FfiConverterTypeAction.read(ByteBuffer.wrap(data, at, length).order(ByteOrder.BIG_ENDIAN))
+                    at += length
+                    return Steps(sends, Next.Ended(outcome))
+                }
                 else -> error("bcpay: unknown step '$tag'")
             }
         }
