@@ -1,7 +1,9 @@
 // Measures the Kotlin package (a bench, not a test): SDK CPU per payment with an in-memory
 // transport, and loopback throughput of Client.pay against hand-written java.net.http flows
 // making the same three calls (one after another; the methods and token together, as bcpay sends
-// them), rounds interleaved. Usage: kotlin/scripts/bench.sh
+// them), rounds interleaved, with each flow's CPU per payment by thread group (the payers, the
+// thread sending a request beside the awaited one, the JDK HTTP client's threads). Usage:
+// kotlin/scripts/bench.sh
 import dev.bcpay.Client
 import dev.bcpay.Transport
 import dev.bcpay.ffi.BillingAddress
@@ -97,7 +99,7 @@ fun throughput(base: String) {
     }
     // The methods and the token together, as bcpay sends them: the token on another thread (a
     // round trip less of latency; in CPU-bound loopback, a thread handoff more).
-    val beside = Executors.newCachedThreadPool { Thread(it).apply { isDaemon = true } }
+    val beside = Executors.newCachedThreadPool { Thread(it, "beside").apply { isDaemon = true } }
     fun handWrittenTogether(orderId: Long) {
         val pat = java.util.concurrent.CompletableFuture.supplyAsync({ token(orderId) }, beside)
         methods(orderId)
@@ -105,19 +107,24 @@ fun throughput(base: String) {
     }
     val address = BillingAddress("J", "D", null, "1", null, "A", "T", "1", "US", "US", "j@d.com", null)
     fun orders(n: Int) = (1..n).map { client.createOrder(NewOrder(0, address, listOf(OrderProduct(null, null, "x", 1, 5.0, 5.0, null)), null)).id }
-    val pool = Executors.newFixedThreadPool(8)
+    val pool = Executors.newFixedThreadPool(8) { Thread(it, "caller") }
     /** Payments per second, and the JVM's CPU µs per payment (the sandbox is another process). */
     fun round(pay: (Long) -> Unit, ids: List<Long>): Pair<Double, Double> {
         val queue = ConcurrentLinkedQueue(ids)
+        val before = threadCpu()
         val (t0, c0) = System.nanoTime() to jvm.processCpuTime
         (1..8).map { pool.submit { while (true) pay(queue.poll() ?: break) } }.forEach { it.get() }
-        return ids.size / ((System.nanoTime() - t0) / 1e9) to (jvm.processCpuTime - c0) / 1000.0 / ids.size
+        val rate = ids.size / ((System.nanoTime() - t0) / 1e9) to (jvm.processCpuTime - c0) / 1000.0 / ids.size
+        lastThreads = threadCpu().mapValues { (group, ns) -> (ns - (before[group] ?: 0L)) / 1000.0 / ids.size }
+        return rate
     }
     val sdk = { id: Long -> client.pay(id, listOf(card())); Unit }
     // Warm-up: the JIT compiles both paths (bcpay's is the larger) before anything is measured,
     // as it has in a server that has been up a while.
     val flows = listOf(sdk, ::handWritten, ::handWrittenTogether)
     repeat(2) { for (flow in flows) round(flow, orders(PER_ROUND)) }
+    // Per flow, each round's CPU µs per payment by thread group (see threadCpu).
+    val byThreads = List(3) { ArrayList<Map<String, Double>>() }
     val rates = (0 until 15).map { r ->
         // Rotate which goes first, so warm-up and drift favour none.
         val rate = DoubleArray(3)
@@ -125,6 +132,7 @@ fun throughput(base: String) {
         for (k in 0 until 3) {
             val flow = (r + k) % 3
             round(flows[flow], orders(PER_ROUND)).let { (p, c) -> rate[flow] = p; cpu[flow] = c }
+            byThreads[flow].add(lastThreads)
         }
         println(
             "round $r: bcpay %.0f payments/s %.0f µs CPU, hand-written %.0f/s %.0f µs, together %.0f/s %.0f µs; ratios %.3f %.3f"
@@ -141,7 +149,38 @@ fun throughput(base: String) {
         "JVM CPU per payment (medians): bcpay %.0f µs, hand-written %.0f µs, together %.0f µs"
             .format(median(rates.map { it.second[0] }), median(rates.map { it.second[1] }), median(rates.map { it.second[2] })),
     )
+    // Where each flow's JVM CPU goes (the rest of the process: the JIT compiler, the GC).
+    for ((flow, name) in listOf("bcpay", "hand-written", "together").withIndex()) {
+        val groups = byThreads[flow].flatMap { it.keys }.toSortedSet()
+        println("$name, CPU µs per payment by thread (medians): " + groups.joinToString(", ") { g -> "%s %.0f".format(g, median(byThreads[flow].map { it[g] ?: 0.0 })) })
+    }
     pool.shutdown()
+}
+
+/** The last round's CPU µs per payment by thread group. */
+var lastThreads: Map<String, Double> = emptyMap()
+
+/**
+ * CPU ns so far of the JVM's live Java threads, by group: the payers ("caller"), the threads that
+ * send a request beside the awaited one ("beside" for the hand-written flow, "bcpay-send"), the
+ * JDK HTTP client's, and the rest. A thread that ends within a round is missed (the pools here
+ * keep theirs).
+ */
+fun threadCpu(): Map<String, Long> {
+    val threads = ManagementFactory.getThreadMXBean()
+    val groups = HashMap<String, Long>()
+    for (info in threads.getThreadInfo(threads.allThreadIds)) {
+        if (info == null) continue
+        val group = when {
+            info.threadName == "caller" -> "callers"
+            info.threadName == "beside" || info.threadName == "bcpay-send" -> "beside"
+            info.threadName.startsWith("HttpClient-") -> "jdk-http"
+            else -> "other"
+        }
+        val ns = threads.getThreadCpuTime(info.threadId)
+        if (ns > 0) groups.merge(group, ns, Long::plus)
+    }
+    return groups
 }
 
 fun main(args: Array<String>) {
