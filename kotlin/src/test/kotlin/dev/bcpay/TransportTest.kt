@@ -8,6 +8,7 @@ import java.net.InetSocketAddress
 import java.time.Duration
 import java.util.concurrent.ExecutionException
 import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
 import org.junit.Assert.assertSame
 import org.junit.Assert.assertTrue
 import org.junit.Test
@@ -99,6 +100,115 @@ class TransportTest {
             // true, and not what this checks.)
             assertEquals(128, failures.size)
             assertEquals(emptyList<TransportFailure>(), failures.filter { it == TransportFailure.MAYBE_SENT })
+        } finally {
+            server.stop(0)
+        }
+    }
+
+    /** No `.timeout()` on the JDK's requests: the deadline watch must end an exchange whose
+     * headers never come, by `send` and by `sendAsync`, and leave no interrupt behind. */
+    // A bound, so that a transport that hangs fails this test instead of holding CI.
+    @Test(timeout = 20_000)
+    fun aServerThatNeverAnswersIsTimedOutAtTheDeadline() {
+        val server = java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))
+        val held = java.util.concurrent.ConcurrentLinkedQueue<java.net.Socket>()
+        Thread {
+            try {
+                while (true) held.add(server.accept())
+            } catch (e: IOException) {
+                // closed
+            }
+        }.apply { isDaemon = true }.start()
+        try {
+            val transport = JavaHttpTransport(timeout = Duration.ofMillis(400))
+            fun request() = WireRequest("r1", Endpoint.GET_ORDER, "GET", "http://127.0.0.1:${server.localPort}/", emptyList(), null)
+            for (async in listOf(false, true)) {
+                val started = System.nanoTime()
+                val failure = try {
+                    if (async) transport.sendAsync(request()).get() else transport.send(request())
+                    null
+                } catch (e: ExecutionException) {
+                    e.cause
+                } catch (e: TransportException) {
+                    e
+                }
+                val ms = (System.nanoTime() - started) / 1_000_000
+                assertEquals("async=$async", TransportFailure.TIMED_OUT, (failure as TransportException).failure)
+                assertTrue("async=$async took $ms ms", ms < 3_000)
+                assertFalse("async=$async left the thread interrupted", Thread.interrupted())
+            }
+        } finally {
+            server.close()
+            held.forEach { it.close() }
+        }
+    }
+
+    /** Answers that come as the deadline strikes: each call ends answered or TIMED_OUT, and the
+     * deadline's interrupt never outlives the call that it was for. */
+    // A bound, so that a transport that hangs fails this test instead of holding CI.
+    @Test(timeout = 20_000)
+    fun theDeadlineLeavesNoInterruptBehind() {
+        val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+        server.createContext("/") { exchange ->
+            Thread.sleep(60L + (System.nanoTime() % 80))
+            exchange.sendResponseHeaders(200, 2)
+            exchange.responseBody.write("{}".toByteArray())
+            exchange.close()
+        }
+        server.executor = java.util.concurrent.Executors.newCachedThreadPool()
+        server.start()
+        try {
+            val transport = JavaHttpTransport(timeout = Duration.ofMillis(100))
+            fun request() = WireRequest("r1", Endpoint.GET_ORDER, "GET", "http://127.0.0.1:${server.address.port}/", emptyList(), null)
+            val outcomes = java.util.concurrent.ConcurrentLinkedQueue<String>()
+            val leftInterrupted = java.util.concurrent.atomic.AtomicInteger()
+            (1..16).map {
+                Thread {
+                    repeat(12) {
+                        outcomes.add(
+                            try {
+                                transport.send(request())
+                                "answered"
+                            } catch (e: TransportException) {
+                                e.failure.name
+                            },
+                        )
+                        if (Thread.interrupted()) leftInterrupted.incrementAndGet()
+                    }
+                }.apply { start() }
+            }.forEach { it.join() }
+            assertEquals(0, leftInterrupted.get())
+            assertEquals(192, outcomes.size)
+            // (NOT_SENT: a connection a loaded machine did not open in time; also not this test's.)
+            assertEquals(emptyList<String>(), outcomes.filter { it != "answered" && it != "TIMED_OUT" && it != "NOT_SENT" })
+        } finally {
+            server.stop(0)
+        }
+    }
+
+    /** An interrupt the caller's thread had is its owner's: the transport fails the request and
+     * leaves the interrupt set. */
+    // A bound, so that a transport that hangs fails this test instead of holding CI.
+    @Test(timeout = 20_000)
+    fun aCallersOwnInterruptIsKept() {
+        val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+        server.createContext("/") { exchange ->
+            exchange.sendResponseHeaders(200, 2)
+            exchange.responseBody.write("{}".toByteArray())
+            exchange.close()
+        }
+        server.start()
+        try {
+            val transport = JavaHttpTransport(timeout = Duration.ofSeconds(5))
+            Thread.currentThread().interrupt()
+            val failure = try {
+                transport.send(WireRequest("r1", Endpoint.GET_ORDER, "GET", "http://127.0.0.1:${server.address.port}/", emptyList(), null))
+                null
+            } catch (e: TransportException) {
+                e.failure
+            }
+            assertTrue("the caller's interrupt was cleared", Thread.interrupted())
+            assertEquals(TransportFailure.MAYBE_SENT, failure)
         } finally {
             server.stop(0)
         }
