@@ -145,14 +145,13 @@ class JavaHttpTransport @JvmOverloads constructor(
             client.send(javaRequest) { body }
         } catch (e: Exception) {
             val deadlinePassed = Deadlines.forget(watch)
-            if (interruptedHere) Thread.interrupted()
-            when {
-                deadlinePassed -> throw TransportException(TransportFailure.TIMED_OUT, e)
-                e is InterruptedException -> {
-                    Thread.currentThread().interrupt()
-                    throw TransportException(TransportFailure.MAYBE_SENT, e)
-                }
-                else -> throw body.failureOf(e)
+            // The deadline's interrupt is cleared; the owner's, which the JDK's
+            // InterruptedException took off the thread, is put back.
+            if (interruptedHere) Thread.interrupted() else if (e is InterruptedException) Thread.currentThread().interrupt()
+            throw when {
+                deadlinePassed -> TransportException(TransportFailure.TIMED_OUT, e)
+                e is InterruptedException -> TransportException(TransportFailure.MAYBE_SENT, e)
+                else -> body.failureOf(e)
             }
         }
         // Answered: if the deadline struck as the answer came, its interrupt is not the caller's.
