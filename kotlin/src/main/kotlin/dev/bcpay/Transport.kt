@@ -151,7 +151,7 @@ class JavaHttpTransport @JvmOverloads constructor(
             throw when {
                 deadlinePassed -> TransportException(TransportFailure.TIMED_OUT, e)
                 e is InterruptedException -> TransportException(TransportFailure.MAYBE_SENT, e)
-                else -> body.failureOf(e)
+                else -> transportExceptionOf(e)
             }
         }
         // Answered: if the deadline struck as the answer came, its interrupt is not the caller's.
@@ -174,14 +174,10 @@ class JavaHttpTransport @JvmOverloads constructor(
         }
         return sent.handle { r, e ->
             val deadlinePassed = Deadlines.forget(watch)
-            if (e != null) throw if (deadlinePassed) TransportException(TransportFailure.TIMED_OUT, e) else body.failureOf(e)
+            if (e != null) throw if (deadlinePassed) TransportException(TransportFailure.TIMED_OUT, e) else transportExceptionOf(e)
             response(r)
         }
     }
-
-    /** What a failed exchange tells the core: TIMED_OUT when the deadline ended it. */
-    private fun CappedBody.failureOf(e: Throwable): TransportException =
-        if (expired) TransportException(TransportFailure.TIMED_OUT, e) else transportExceptionOf(e)
 }
 
 /**
@@ -194,7 +190,9 @@ private object Deadlines {
 
     /**
      * One exchange's deadline. Firing and forgetting exclude each other, so a forgotten watch
-     * (its exchange ended) never fires after, and [forget] says whether it had.
+     * (its exchange ended) never fires after, and [forget] says whether it had: the one answer to
+     * "did the deadline end this exchange", since [fire] holds the lock while it stops the
+     * exchange, and the caller forgets only after the exchange failed.
      */
     class Watch(val dueNanos: Long, private val expire: () -> Unit) {
         private var fired = false
@@ -252,12 +250,6 @@ private class CappedBody(private val limit: Int) : java.net.http.HttpResponse.Bo
     private val result = CompletableFuture<ByteArray>()
     @Volatile private var subscription: Flow.Subscription? = null
 
-    /** The total deadline ended the exchange (never once the body is complete). Read from the
-     * body's own outcome, which is settled before the exchange fails: a flag set after it could
-     * still be unset when the caller's thread asks. */
-    val expired: Boolean
-        get() = result.isCompletedExceptionally && result.handle { _, e -> e is DeadlinePassed }.getNow(false)
-
     /** The total deadline passed: stops reading, which aborts the exchange. */
     fun expire() {
         if (result.completeExceptionally(DeadlinePassed())) subscription?.cancel()
@@ -269,7 +261,8 @@ private class CappedBody(private val limit: Int) : java.net.http.HttpResponse.Bo
 
     override fun onSubscribe(s: Flow.Subscription) {
         subscription = s
-        if (expired) s.cancel() else s.request(1)
+        // Done before it began: the deadline passed while the headers were awaited.
+        if (result.isDone) s.cancel() else s.request(1)
     }
 
     override fun onNext(items: List<ByteBuffer>) {
