@@ -87,9 +87,8 @@ fn main() {
         }
 
         // Per flow (bcpay, hand-written one after another, hand-written together): payments/s
-        // and CPU µs per payment of each round (all, user, system).
+        // and CPU µs per payment of each round (user, system; their sum derived where printed).
         let mut rate: [Vec<f64>; 3] = Default::default();
-        let mut cpu: [Vec<f64>; 3] = Default::default();
         let mut user: [Vec<f64>; 3] = Default::default();
         let mut system: [Vec<f64>; 3] = Default::default();
         for round in 0..ROUNDS {
@@ -133,31 +132,33 @@ fn main() {
             );
             for (k, (rate_k, (user_k, system_k))) in results.into_iter().enumerate() {
                 rate[k].push(rate_k);
-                cpu[k].push(user_k + system_k);
                 user[k].push(user_k);
                 system[k].push(system_k);
             }
         }
+        // Each round's CPU per payment, all of it.
+        let cpu: [Vec<f64>; 3] = std::array::from_fn(|k| user[k].iter().zip(&system[k]).map(|(u, s)| u + s).collect());
+        let m = |v: &[f64]| median(v.to_vec());
         let ratio = |other: usize| median(rate[0].iter().zip(&rate[other]).map(|(s, r)| s / r).collect());
         let cpu_ratio = |other: usize| median(cpu[other].iter().zip(&cpu[0]).map(|(r, s)| r / s).collect());
         println!(
             "median of {ROUNDS} rounds: bcpay {:.1} payments/s ({:.1} µs CPU each, client and sandbox); hand-written {:.1}/s ({:.1} µs), \
              together {:.1}/s ({:.1} µs)",
-            median(rate[0].clone()),
-            median(cpu[0].clone()),
-            median(rate[1].clone()),
-            median(cpu[1].clone()),
-            median(rate[2].clone()),
-            median(cpu[2].clone()),
+            m(&rate[0]),
+            m(&cpu[0]),
+            m(&rate[1]),
+            m(&cpu[1]),
+            m(&rate[2]),
+            m(&cpu[2]),
         );
         println!(
             "CPU µs per payment, user + system (medians): bcpay {:.1} + {:.1}; hand-written {:.1} + {:.1}; together {:.1} + {:.1}",
-            median(user[0].clone()),
-            median(system[0].clone()),
-            median(user[1].clone()),
-            median(system[1].clone()),
-            median(user[2].clone()),
-            median(system[2].clone()),
+            m(&user[0]),
+            m(&system[0]),
+            m(&user[1]),
+            m(&system[1]),
+            m(&user[2]),
+            m(&system[2]),
         );
         println!(
             "throughput ratio (median of per-round ratios): {:.3} of hand-written, {:.3} of hand-written together; \
