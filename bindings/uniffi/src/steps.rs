@@ -6,8 +6,10 @@
 //! record or string in or out), and Debian's JNA 5.13 records each allocation in a global map:
 //! ~8 µs a structure, more when threads contend, which made the calls of one payment cost more
 //! than the JVM's whole HTTP exchange. So the Kotlin client drives an operation's steps — the
-//! response in, every request to send and what to do next out — through [`bcpay_steps`], and uses
-//! uniffi only to create the operation. How it ended comes back in the same steps, in uniffi's own
+//! response in, every request to send and what to do next out — through [`bcpay_steps`]. A payment
+//! starts the same way ([`bcpay_start_payment`]: the operation, its deadline and its first steps in
+//! one call, the payments in uniffi's own serialization); uniffi creates the other operations. How
+//! it ended comes back in the same steps, in uniffi's own
 //! serialization of [`crate::Action`], which the generated `FfiConverterTypeAction` reads: a
 //! `CoreOperation.poll` for it was one more call with a `RustBuffer` per payment (~8–13 µs of the
 //! calling thread's CPU when the caches are cold, as they are between HTTP exchanges; ~3–5 µs in
@@ -35,7 +37,7 @@
 //! buffers here are wiped when freed (as every block is, see the allocator in `lib.rs`), and the
 //! Kotlin client wipes its arrays.
 
-use crate::{CoreOperation, lock};
+use crate::{CoreApi, CoreOperation, lock};
 use bcpay_core::http::{Header, HttpRequest, HttpResponse};
 use bcpay_core::{Action, RequestId, TransportFailure};
 use std::sync::Arc;
@@ -90,28 +92,110 @@ pub unsafe extern "C" fn bcpay_steps(
             if fed.is_none() {
                 return STEPS_REFUSED;
             }
-            let mut steps = Writer(Zeroizing::new(Vec::with_capacity(1024)));
-            loop {
-                match core.poll(now_ms) {
-                    Action::Send { request } => steps.send(&request),
-                    Action::Awaiting { request_id } => break steps.end(b'A', |w| w.text16(request_id.as_str())),
-                    Action::Wait { until_ms } => {
-                        break steps.end(b'W', |w| w.bytes(&i64::try_from(until_ms).unwrap_or(i64::MAX).to_le_bytes()));
-                    }
-                    ended @ (Action::Done { .. } | Action::Failed { .. }) => {
-                        let tag = if matches!(ended, Action::Done { .. }) { b'D' } else { b'F' };
-                        // Its output may hold a payment access token: wiped like the rest.
-                        let mut outcome = Zeroizing::new(Vec::new());
-                        <crate::Action as uniffi::Lower<crate::UniFfiTag>>::write(crate::action(ended), &mut outcome);
-                        break steps.end(tag, |w| w.bytes32(&outcome));
-                    }
-                }
-            }
+            write_steps(&mut core, now_ms, Writer::default())
         };
-        hand_over(op, steps, out)
+        hand_over(op, steps, 0, out)
     })
     .unwrap_or(STEPS_REFUSED)
 }
+
+/// Starts a payment of `order_id` with the client's rate limiter, then steps it as
+/// [`bcpay_steps`] polls: a client's `pay` in one call, instead of a uniffi call to create the
+/// operation (with a `RustBuffer` for its payments), another for its deadline and a first poll.
+///
+/// `input` is the payments (`Vec<Payment>`) then the options (`Option<FlowOptions>`), each in
+/// uniffi's serialization, as the generated `FfiConverterSequenceTypePayment` and
+/// `FfiConverterOptionalTypeFlowOptions` write them. `observe` non-zero records the operation's
+/// events from its start (`CoreOperation.observe`).
+///
+/// `out` receives a header, then the steps: the operation's handle (`u64`, an `Arc::into_raw` the
+/// caller releases with [`bcpay_operation_release`]; `0` when the payment could not start), and
+/// its deadline (`i64` ms, or -1 without one). A payment that could not start (bad input) ends in
+/// the header's steps: `F` and the error. Returns the length written, or, when `out` is too small,
+/// minus the length needed, with the header written: the steps are kept for
+/// [`bcpay_steps_pending`], except a failure to start, which keeps nothing (nothing was sent:
+/// start again with a bigger `out`).
+///
+/// # Safety
+///
+/// `api` is a live handle of a `CoreApi` (as for operations, see the module); `input` points to
+/// `input_len` readable bytes, `out` to `out_cap` writable bytes, at least [`START_HEADER`].
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn bcpay_start_payment(
+    api: u64,
+    order_id: i64,
+    input: *const u8,
+    input_len: i32,
+    observe: i32,
+    now_ms: i64,
+    out: *mut u8,
+    out_cap: i32,
+) -> i32 {
+    std::panic::catch_unwind(|| {
+        // SAFETY: the caller's promises above; a `CoreApi` handle is its `Arc::into_raw`.
+        let (Some(api), Some(mut input), Some(out)) = (
+            unsafe { (api as *const CoreApi).as_ref() },
+            unsafe { slice(input, input_len) },
+            unsafe { slice_mut(out, out_cap) },
+        ) else {
+            return STEPS_REFUSED;
+        };
+        if out.len() < START_HEADER {
+            return STEPS_REFUSED;
+        }
+        let (Ok(payments), Ok(options)) = (
+            <Vec<crate::Payment> as uniffi::Lift<crate::UniFfiTag>>::try_read(&mut input),
+            <Option<crate::FlowOptions> as uniffi::Lift<crate::UniFfiTag>>::try_read(&mut input),
+        ) else {
+            return STEPS_REFUSED;
+        };
+        if !input.is_empty() {
+            return STEPS_REFUSED;
+        }
+        let now = u64::try_from(now_ms).unwrap_or(0);
+        let mut steps = Writer(Zeroizing::new(Vec::with_capacity(1024)));
+        match api.new_flow(order_id, payments, options, now, None) {
+            Ok(op) => {
+                let steps = {
+                    let mut core = lock(&op.op);
+                    if observe != 0 {
+                        core.observe();
+                    }
+                    let deadline = core.deadline_ms().map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX));
+                    steps.bytes(&(Arc::as_ptr(&op) as u64).to_le_bytes());
+                    steps.bytes(&deadline.to_le_bytes());
+                    write_steps(&mut core, now, steps)
+                };
+                out[..START_HEADER].copy_from_slice(&steps.0[..START_HEADER]);
+                let written = hand_over(&op, steps, START_HEADER, out);
+                // The caller owns this reference from here, handle and all.
+                let _ = Arc::into_raw(op);
+                written
+            }
+            Err(error) => {
+                steps.bytes(&0u64.to_le_bytes());
+                steps.bytes(&(-1i64).to_le_bytes());
+                let steps = steps.ended(crate::Action::Failed { error });
+                let Ok(len) = i32::try_from(steps.0.len()) else {
+                    return STEPS_REFUSED;
+                };
+                out[..START_HEADER].copy_from_slice(&steps.0[..START_HEADER]);
+                match out.get_mut(..steps.0.len()) {
+                    Some(room) => {
+                        room.copy_from_slice(&steps.0);
+                        len
+                    }
+                    None => -len,
+                }
+            }
+        }
+    })
+    .unwrap_or(STEPS_REFUSED)
+}
+
+/// The length of [`bcpay_start_payment`]'s header: the operation's handle and its deadline.
+pub const START_HEADER: usize = 16;
 
 /// Writes the steps kept by the last [`bcpay_steps`] that found its `out` too small into `out`:
 /// the length written, or minus the length needed.
@@ -127,7 +211,7 @@ pub unsafe extern "C" fn bcpay_steps_pending(operation: u64, out: *mut u8, out_c
             return STEPS_REFUSED;
         };
         let steps = std::mem::take(&mut *lock(&op.pending));
-        hand_over(op, steps, out)
+        hand_over(op, steps, 0, out)
     })
     .unwrap_or(STEPS_REFUSED)
 }
@@ -145,6 +229,35 @@ pub unsafe extern "C" fn bcpay_operation_deadline_ms(operation: u64) -> i64 {
         lock(&op.op).deadline_ms().map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX))
     })
     .unwrap_or(-1)
+}
+
+/// Another handle of the operation, for uniffi's `CoreOperation(UniffiWithHandle, handle)` when
+/// a started payment needs the object (to cancel it, or for its events).
+///
+/// # Safety
+///
+/// As for [`bcpay_steps`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bcpay_operation_clone(operation: u64) -> u64 {
+    if operation == 0 {
+        return 0;
+    }
+    // SAFETY: a live handle is an `Arc::into_raw` (the caller's promise): one more reference.
+    unsafe { Arc::increment_strong_count(operation as *const CoreOperation) };
+    operation
+}
+
+/// Releases a `CoreApi` handle the caller cloned for [`bcpay_start_payment`].
+///
+/// # Safety
+///
+/// `api` is a handle from `uniffiCloneHandle()`, released once, after its last use.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bcpay_api_release(api: u64) {
+    if api != 0 {
+        // SAFETY: the handle is an `Arc::into_raw` the caller owns and gives up here.
+        drop(unsafe { Arc::from_raw(api as *const CoreApi) });
+    }
 }
 
 /// Releases the handle the caller cloned for these calls.
@@ -184,9 +297,10 @@ unsafe fn slice_mut<'a>(data: *mut u8, len: i32) -> Option<&'a mut [u8]> {
     (!data.is_null()).then(|| unsafe { std::slice::from_raw_parts_mut(data, len) })
 }
 
-/// Copies `steps` into `out` and returns its length, or keeps them for
-/// [`bcpay_steps_pending`] and returns minus the length needed.
-fn hand_over(op: &CoreOperation, steps: Writer, out: &mut [u8]) -> i32 {
+/// Copies `steps` into `out` and returns its length, or keeps them for [`bcpay_steps_pending`]
+/// and returns minus the length needed. The first `kept` bytes of `steps` (a header the caller
+/// wrote into `out` already) are not kept.
+fn hand_over(op: &CoreOperation, mut steps: Writer, kept: usize, out: &mut [u8]) -> i32 {
     let Ok(len) = i32::try_from(steps.0.len()) else {
         return STEPS_REFUSED;
     };
@@ -196,8 +310,23 @@ fn hand_over(op: &CoreOperation, steps: Writer, out: &mut [u8]) -> i32 {
             len
         }
         None => {
+            steps.0.drain(..kept);
             *lock(&op.pending) = steps;
             -len
+        }
+    }
+}
+
+/// Polls `core` until it awaits, waits or ends, writing each step after what `steps` holds.
+fn write_steps(core: &mut bcpay_core::Operation, now_ms: u64, mut steps: Writer) -> Writer {
+    loop {
+        match core.poll(now_ms) {
+            Action::Send { request } => steps.send(&request),
+            Action::Awaiting { request_id } => break steps.end(b'A', |w| w.text16(request_id.as_str())),
+            Action::Wait { until_ms } => {
+                break steps.end(b'W', |w| w.bytes(&i64::try_from(until_ms).unwrap_or(i64::MAX).to_le_bytes()));
+            }
+            ended @ (Action::Done { .. } | Action::Failed { .. }) => break steps.ended(crate::action(ended)),
         }
     }
 }
@@ -246,6 +375,19 @@ impl Writer {
         self.bytes(&[tag]);
         write(&mut self);
         self
+    }
+
+    /// `D` or `F`, then the outcome in uniffi's serialization.
+    fn ended(self, outcome: crate::Action) -> Writer {
+        let tag = if matches!(outcome, crate::Action::Done { .. }) {
+            b'D'
+        } else {
+            b'F'
+        };
+        // Its output may hold a payment access token: wiped like the rest.
+        let mut encoded = Zeroizing::new(Vec::new());
+        <crate::Action as uniffi::Lower<crate::UniFfiTag>>::write(outcome, &mut encoded);
+        self.end(tag, |w| w.bytes32(&encoded))
     }
 }
 
@@ -424,5 +566,108 @@ mod tests {
         );
         // SAFETY: released once.
         unsafe { bcpay_operation_release(handle) };
+    }
+
+    fn start(api: &Arc<CoreApi>, payments: Vec<crate::Payment>, out_cap: usize) -> (i32, Vec<u8>) {
+        let mut input = Vec::new();
+        <Vec<crate::Payment> as uniffi::Lower<crate::UniFfiTag>>::write(payments, &mut input);
+        <Option<crate::FlowOptions> as uniffi::Lower<crate::UniFfiTag>>::write(None, &mut input);
+        let handle = <Arc<CoreApi> as uniffi::Lower<crate::UniFfiTag>>::lower(api.clone()).as_raw();
+        let mut out = vec![0u8; out_cap];
+        // SAFETY: a live handle (released below), and slices of the lengths given.
+        let n = unsafe {
+            bcpay_start_payment(
+                handle,
+                215,
+                input.as_ptr(),
+                input.len() as i32,
+                0,
+                0,
+                out.as_mut_ptr(),
+                out_cap as i32,
+            )
+        };
+        // SAFETY: released once: the lowering's reference.
+        unsafe { bcpay_api_release(handle) };
+        (n, out)
+    }
+
+    fn card() -> crate::Payment {
+        crate::Payment {
+            instrument: crate::PaymentInstrument::Card {
+                number: Arc::new(crate::CardNumber::new("4242424242424242".into())),
+                cardholder_name: "Jane Doe".into(),
+                expiry_month: Some(12),
+                expiry_year: Some(2030),
+                verification_value: Some(Arc::new(crate::VerificationValue::new("918".into()))),
+                issue_month: None,
+                issue_year: None,
+                issue_number: None,
+            },
+            payment_method_id: "stripe.card".into(),
+            save_instrument: false,
+        }
+    }
+
+    /// A payment starts in one call: its handle, its deadline and its first steps (the methods
+    /// and the token, beside each other), or, from bad input, the error and no operation.
+    #[test]
+    fn a_payment_starts_with_its_handle_deadline_and_first_steps() {
+        let api = Arc::new(CoreApi::new("abc123".into(), "t".into(), ClientOptions::default()).unwrap());
+        let (n, out) = start(&api, vec![card()], 4096);
+        assert!(n > START_HEADER as i32);
+        let mut r = Reader(&out[..n as usize]);
+        let handle = u64::from_le_bytes(r.take(8).unwrap().try_into().unwrap());
+        assert_ne!(handle, 0);
+        assert_eq!(
+            i64::from_le_bytes(r.take(8).unwrap().try_into().unwrap()),
+            -1,
+            "no budget, no deadline"
+        );
+        let mut endpoints = Vec::new();
+        while r.u8() == Some(b'S') {
+            r.text16().unwrap();
+            endpoints.push(r.text16().unwrap().to_owned());
+            r.text16().unwrap();
+            r.text32().unwrap();
+            for _ in 0..r.u16().unwrap() {
+                r.text16().unwrap();
+                r.text32().unwrap();
+            }
+            if r.u8() == Some(1) {
+                r.bytes32().unwrap();
+            }
+        }
+        assert_eq!(endpoints, ["get_payment_methods", "create_payment_access_token"]);
+        // The operation is alive behind its handle, and stepped with it.
+        let (n, _) = steps(handle, KIND_POLL, &[], 64);
+        assert!(n > 0);
+        // SAFETY: the started operation's handle, released once (an order pays once at a time).
+        unsafe { bcpay_operation_release(handle) };
+        // Too small an `out` still gets the header; the steps wait for `pending`.
+        let (n, out) = start(&api, vec![card()], START_HEADER);
+        assert!(n < -(START_HEADER as i32));
+        let kept = u64::from_le_bytes(out[..8].try_into().unwrap());
+        let mut rest = vec![0u8; (-n) as usize - START_HEADER];
+        // SAFETY: a live handle and a slice of its length.
+        assert_eq!(
+            unsafe { bcpay_steps_pending(kept, rest.as_mut_ptr(), rest.len() as i32) },
+            rest.len() as i32
+        );
+        assert_eq!(rest[0], b'S');
+        // Bad input: no operation, the error in the steps.
+        let (n, out) = start(&api, vec![], 4096);
+        let mut r = Reader(&out[..n as usize]);
+        assert_eq!(r.take(8), Some(&[0u8; 8][..]));
+        assert_eq!(r.take(8), Some(&(-1i64).to_le_bytes()[..]));
+        assert_eq!(r.u8(), Some(b'F'));
+        let mut encoded = r.bytes32().unwrap();
+        match <crate::Action as uniffi::Lift<crate::UniFfiTag>>::try_read(&mut encoded).unwrap() {
+            crate::Action::Failed { error } => assert_eq!(error.details().kind, bcpay_core::ErrorKind::Validation),
+            _ => panic!("not the validation error"),
+        }
+        // SAFETY: released once.
+        unsafe { bcpay_operation_release(kept) };
+        assert_eq!(Arc::strong_count(&api), 1, "the operations hold the api's parts, not the api");
     }
 }

@@ -63,6 +63,9 @@ class Client @JvmOverloads constructor(
 ) : AutoCloseable {
     private val core = CoreApi(storeHash, apiToken, options.copy(host = options.host ?: "kotlin", flowOptions = flowOptions))
 
+    /** The core's handle for starting payments in one call (see [StepDriver.start]). */
+    private val api = ApiHandle(core)
+
     /** Sends the core's requests. */
     val transport: Transport = transport ?: core.transportLimits().let {
         JavaHttpTransport(java.time.Duration.ofMillis(it.timeoutMs.toLong()), it.maxBodyBytes.toLong())
@@ -84,10 +87,10 @@ class Client @JvmOverloads constructor(
     /** Starts recording [op]'s events when there is a listener, and returns it. */
     private fun watch(op: CoreOperation): EventListener? = eventListener?.also { op.observe() }
 
-    /** Hands what [op] recorded to [listener]. */
-    private fun emit(op: CoreOperation, listener: EventListener?) {
+    /** Hands what [driver]'s operation recorded to [listener]. */
+    private fun emit(driver: StepDriver, listener: EventListener?) {
         if (listener == null) return
-        for (event in op.takeEvents()) {
+        for (event in driver.operation.takeEvents()) {
             try {
                 listener.onEvent(event)
             } catch (e: Exception) {
@@ -96,7 +99,10 @@ class Client @JvmOverloads constructor(
         }
     }
 
-    override fun close() = core.close()
+    override fun close() {
+        api.close()
+        core.close()
+    }
 
     // -----------------------------------------------------------------------------------------
     // The one loop: payments and single calls
@@ -111,20 +117,28 @@ class Client @JvmOverloads constructor(
      * Drives [op] to its end, blocking. A request still in flight when the time budget runs out,
      * or when the thread is interrupted, is abandoned and the operation told so.
      */
-    private fun drive(op: CoreOperation): CallOutput = op.use { run(op) }
+    private fun drive(op: CoreOperation): CallOutput = op.use { run(StepDriver(op), watch(op), null) }
 
-    private fun run(op: CoreOperation): CallOutput {
-        val listener = watch(op)
+    /**
+     * Starts a payment in one call to the core (see [StepDriver.start]): its driver, its event
+     * listener, and its first steps.
+     */
+    private fun start(orderId: Long, payments: List<Payment>, options: FlowOptions?): Triple<StepDriver, EventListener?, Steps> {
+        val listener = eventListener
+        val (driver, first) = api.use { StepDriver.start(it, orderId, payments, options, listener != null, clock()) }
+        return Triple(driver, listener, first)
+    }
+
+    /** Drives [driver]'s operation from [first] (or a first poll) to its end, then closes [driver]. */
+    private fun run(driver: StepDriver, listener: EventListener?, first: Steps?): CallOutput {
         // Requests handed out and not yet awaited: still to send, or sent without blocking (the
         // ones handed out beside the request awaited: a payment's methods and token).
         val out = LinkedHashMap<String, Out>()
-        val driver = StepDriver(op)
-        // Constant for the operation; asked once.
-        val deadline = driver.deadlineMs()
+        val deadline = driver.deadlineMs
         try {
-            var steps = driver.poll(clock())
+            var steps = first ?: driver.poll(clock())
             while (true) {
-                emit(op, listener)
+                emit(driver, listener)
                 for (request in steps.sends) out[request.requestId] = Out(request)
                 steps = when (val next = steps.next) {
                     is Next.Awaiting -> {
@@ -147,7 +161,7 @@ class Client @JvmOverloads constructor(
                                     if (deadline == null) future.get() else future.get(maxOf(0L, deadline - clock()), TimeUnit.MILLISECONDS)
                                 } catch (e: java.util.concurrent.TimeoutException) {
                                     future.cancel(true)
-                                    throw stop(op, listener)
+                                    throw stop(driver, listener)
                                 } catch (e: java.util.concurrent.ExecutionException) {
                                     throw e.cause ?: e
                                 }
@@ -156,7 +170,7 @@ class Client @JvmOverloads constructor(
                             throw e
                         } catch (e: InterruptedException) {
                             Thread.currentThread().interrupt()
-                            throw stop(op, listener)
+                            throw stop(driver, listener)
                         } catch (e: Exception) {
                             transportExceptionOf(e)
                         }
@@ -170,7 +184,7 @@ class Client @JvmOverloads constructor(
                         driver.poll(clock())
                     } catch (e: InterruptedException) {
                         Thread.currentThread().interrupt()
-                        throw stop(op, listener)
+                        throw stop(driver, listener)
                     }
                     is Next.Ended -> when (val ended = next.outcome) {
                         is Action.Done -> return ended.output
@@ -186,8 +200,9 @@ class Client @JvmOverloads constructor(
         }
     }
 
-    /** Ends [op] for a caller that gave up, reports it, and returns the error to throw. */
-    private fun stop(op: CoreOperation, listener: EventListener?): BcpayException = op.cancel(now()).also { emit(op, listener) }
+    /** Ends [driver]'s operation for a caller that gave up, reports it, and returns the error to throw. */
+    private fun stop(driver: StepDriver, listener: EventListener?): BcpayException =
+        driver.operation.cancel(now()).also { emit(driver, listener) }
 
     /**
      * Drives [op] without blocking. Cancelling the returned future ends the operation: the future
@@ -196,24 +211,22 @@ class Client @JvmOverloads constructor(
      * Each request goes out as soon as the core hands it over; outcomes are reported in the order
      * the core awaits them.
      */
-    private fun driveAsync(op: CoreOperation): CompletableFuture<CallOutput> {
+    private fun driveAsync(driver: StepDriver, listener: EventListener?, first: Steps): CompletableFuture<CallOutput> {
         val result = OperationFuture<CallOutput>()
         val out = java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<HttpResponse>>()
-        val listener = watch(op)
         result.onCancel = {
             // The core ends the operation first, so that the aborted requests' failures, reported
             // as they unwind, are ignored (their ids are no longer out) and nothing is resent.
-            val error = stop(op, listener)
+            val error = stop(driver, listener)
             out.values.forEach { it.cancel(true) }
             error
         }
-        val driver = StepDriver(op)
-        val deadline = driver.deadlineMs()
+        val deadline = driver.deadlineMs
         fun step(next: () -> Steps) {
             if (result.isDone) return
             try {
                 val steps = next()
-                emit(op, listener)
+                emit(driver, listener)
                 for (request in steps.sends) {
                     val sent = transport.sendAsync(request)
                     sent.whenComplete { _, _ -> request.wipe() }
@@ -229,7 +242,7 @@ class Client @JvmOverloads constructor(
                             if (result.isDone) return@whenComplete
                             if (cause is java.util.concurrent.TimeoutException && deadline != null && clock() >= deadline) {
                                 awaited.cancel(true)
-                                result.completeExceptionally(stop(op, listener))
+                                result.completeExceptionally(stop(driver, listener))
                                 return@whenComplete
                             }
                             step {
@@ -256,11 +269,10 @@ class Client @JvmOverloads constructor(
                 result.completeExceptionally(e)
             }
         }
-        step { driver.poll(clock()) }
+        step { first }
         result.whenComplete { _, _ ->
             out.values.forEach { it.cancel(true) }
             driver.close()
-            op.close()
         }
         return result
     }
@@ -273,7 +285,7 @@ class Client @JvmOverloads constructor(
     /** Pays [orderId] with [payments] in order (gift certificates and store credit first). Blocks. */
     @JvmOverloads
     fun pay(orderId: Long, payments: List<Payment>, options: FlowOptions? = null): PaymentReceipt =
-        receiptOf(drive(newFlow(orderId, payments, options)))
+        start(orderId, payments, options).let { (driver, listener, first) -> receiptOf(run(driver, listener, first)) }
 
     /**
      * Pays for a shopper-facing app that relayed the payment to this server (the app holds no
@@ -286,7 +298,7 @@ class Client @JvmOverloads constructor(
     fun payFromApp(body: ByteArray, expectOrderId: Long? = null): ByteArray =
         core.payFromApp(body, expectOrderId, now(), null).use { op ->
             val output = try {
-                run(op)
+                run(StepDriver(op), watch(op), null)
             } catch (e: BcpayException) {
                 // A cancelled or timed-out payment still answers the app, with its envelope.
                 (op.poll(now()) as? Action.Done)?.output ?: throw e
@@ -304,12 +316,12 @@ class Client @JvmOverloads constructor(
      */
     @JvmOverloads
     fun payAsync(orderId: Long, payments: List<Payment>, options: FlowOptions? = null): CompletableFuture<PaymentReceipt> {
-        val op = try {
-            newFlow(orderId, payments, options)
+        val (driver, listener, first) = try {
+            start(orderId, payments, options)
         } catch (e: BcpayException) {
             return CompletableFuture<PaymentReceipt>().also { it.completeExceptionally(e) }
         }
-        val driven = driveAsync(op)
+        val driven = driveAsync(driver, listener, first)
         val result = OperationFuture<PaymentReceipt>()
         result.onCancel = { driven.cancel(true); null }
         driven.whenComplete { output, error ->

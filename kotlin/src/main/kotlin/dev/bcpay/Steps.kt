@@ -2,11 +2,17 @@ package dev.bcpay
 
 import com.sun.jna.Native
 import dev.bcpay.ffi.Action
+import dev.bcpay.ffi.CoreApi
 import dev.bcpay.ffi.CoreOperation
 import dev.bcpay.ffi.Endpoint
+import dev.bcpay.ffi.FfiConverterOptionalTypeFlowOptions
+import dev.bcpay.ffi.FfiConverterSequenceTypePayment
 import dev.bcpay.ffi.FfiConverterTypeAction
+import dev.bcpay.ffi.FlowOptions
 import dev.bcpay.ffi.HttpResponse
+import dev.bcpay.ffi.Payment
 import dev.bcpay.ffi.TransportFailure
+import dev.bcpay.ffi.UniffiWithHandle
 import dev.bcpay.ffi.WireHeader
 import dev.bcpay.ffi.WireRequest
 import java.nio.ByteBuffer
@@ -17,8 +23,9 @@ import java.nio.ByteOrder
  * and `byte[]` only, which JNA passes without allocating native structures. Every uniffi call
  * allocates one per record or string in or out, and Debian's JNA records each allocation in a
  * global map (~8 µs each, more when threads contend), so a client drives its operations' steps
- * through these instead (one call per request, how it ended included) and uses uniffi to create an
- * operation. The encoding is documented in `bindings/uniffi/src/steps.rs`.
+ * through these instead (one call per request, how it ended included), starts a payment with one
+ * (`bcpay_start_payment`) and uses uniffi to create the other operations. The encoding is
+ * documented in `bindings/uniffi/src/steps.rs`.
  */
 internal object NativeSteps {
     init {
@@ -38,6 +45,46 @@ internal object NativeSteps {
     @JvmStatic external fun bcpay_operation_deadline_ms(operation: Long): Long
 
     @JvmStatic external fun bcpay_operation_release(operation: Long)
+
+    @JvmStatic external fun bcpay_start_payment(api: Long, orderId: Long, input: ByteArray, inputLen: Int, observe: Int, nowMs: Long, out: ByteArray, outCap: Int): Int
+
+    @JvmStatic external fun bcpay_operation_clone(operation: Long): Long
+
+    @JvmStatic external fun bcpay_api_release(api: Long)
+
+    /** `bcpay_start_payment`'s header: the operation's handle and its deadline. */
+    const val START_HEADER = 16
+}
+
+/**
+ * A `CoreApi` handle for [NativeSteps.bcpay_start_payment], released when the client is closed
+ * and no call uses it any more: uniffi's objects count their calls the same way, so that closing
+ * a client while another thread pays cannot free what that payment is using.
+ */
+internal class ApiHandle(api: CoreApi) : AutoCloseable {
+    private val handle = api.uniffiCloneHandle()
+    private val users = java.util.concurrent.atomic.AtomicLong(1)
+    private val closed = java.util.concurrent.atomic.AtomicBoolean(false)
+
+    fun <R> use(block: (Long) -> R): R {
+        do {
+            val count = users.get()
+            check(count != 0L) { "bcpay: the client is closed" }
+        } while (!users.compareAndSet(count, count + 1))
+        try {
+            return block(handle)
+        } finally {
+            release()
+        }
+    }
+
+    override fun close() {
+        if (closed.compareAndSet(false, true)) release()
+    }
+
+    private fun release() {
+        if (users.decrementAndGet() == 0L) NativeSteps.bcpay_api_release(handle)
+    }
 }
 
 /** What an operation does after sending [sends]: await a request, wait, or end. */
@@ -51,13 +98,34 @@ internal sealed class Next {
 }
 
 /**
- * Drives [op]'s steps through [NativeSteps], on the handle it clones once; [close] releases it and
- * wipes the buffers (requests carry the API token, payment access tokens and card data). Its
+ * Drives an operation's steps through [NativeSteps], on a handle of its own; [close] releases it
+ * and wipes the buffers (requests carry the API token, payment access tokens and card data). Its
  * methods are synchronized: an asynchronous operation may be closed (cancelled) on one thread
  * while another steps it, and the handle must outlive every call made with it.
+ *
+ * A driver is made for an operation uniffi created ([StepDriver] of a [CoreOperation]), or with
+ * a payment it starts itself ([start]), whose `CoreOperation` object exists only once something
+ * needs it ([operation]: events, cancelling).
  */
-internal class StepDriver(op: CoreOperation) : AutoCloseable {
-    private var handle = op.uniffiCloneHandle()
+internal class StepDriver private constructor(private var handle: Long, private val given: CoreOperation?, deadline: Long) : AutoCloseable {
+    /** Drives [op]; asks its deadline once (it is constant). */
+    constructor(op: CoreOperation) : this(op.uniffiCloneHandle(), op, NO_DEADLINE) {
+        deadlineMs = NativeSteps.bcpay_operation_deadline_ms(handle).takeIf { it >= 0 }
+    }
+
+    /** When the operation's time budget runs out (ms since the epoch), if it has one. */
+    var deadlineMs: Long? = deadline.takeIf { it >= 0 }
+        private set
+
+    private var made: CoreOperation? = null
+
+    /** The operation as uniffi's object, for what the steps do not carry: its events, cancelling it. */
+    @get:Synchronized
+    val operation: CoreOperation
+        get() = given ?: made ?: run {
+            check(handle != 0L) { "bcpay: the operation has ended" }
+            CoreOperation(UniffiWithHandle, NativeSteps.bcpay_operation_clone(handle)).also { made = it }
+        }
 
     @Synchronized
     fun poll(nowMs: Long): Steps = call(NativeSteps.POLL, null, 0, nowMs)
@@ -98,13 +166,6 @@ internal class StepDriver(op: CoreOperation) : AutoCloseable {
         return call(NativeSteps.FAILURE, input.buffer, input.length, nowMs)
     }
 
-    /** When the operation's time budget runs out (ms since the epoch), if it has one. */
-    @Synchronized
-    fun deadlineMs(): Long? {
-        check(handle != 0L) { "bcpay: the operation has ended" }
-        return NativeSteps.bcpay_operation_deadline_ms(handle).takeIf { it >= 0 }
-    }
-
     private fun call(kind: Int, data: ByteArray?, length: Int, nowMs: Long): Steps {
         check(handle != 0L) { "bcpay: the operation has ended" }
         val buffers = BUFFERS.get()
@@ -116,10 +177,15 @@ internal class StepDriver(op: CoreOperation) : AutoCloseable {
             n = NativeSteps.bcpay_steps_pending(handle, out, out.size)
         }
         check(n >= 0) { "bcpay: the core could not step the operation (a bug in bcpay's Kotlin client)" }
+        return decode(out, 0, n)
+    }
+
+    /** Reads the steps in [data] from [from] to [end], then wipes them. */
+    private fun decode(data: ByteArray, from: Int, end: Int): Steps {
         try {
-            return Decoder(out, n).steps()
+            return Decoder(data, from, end).steps()
         } finally {
-            out.fill(0, 0, n)
+            data.fill(0, 0, end)
         }
     }
 
@@ -128,6 +194,7 @@ internal class StepDriver(op: CoreOperation) : AutoCloseable {
         if (handle == 0L) return
         NativeSteps.bcpay_operation_release(handle)
         handle = 0
+        made?.close()
     }
 
     /** A thread's buffers for the steps of every operation it drives, wiped after each call. */
@@ -136,8 +203,57 @@ internal class StepDriver(op: CoreOperation) : AutoCloseable {
         val input = Encoder()
     }
 
-    private companion object {
-        val BUFFERS: ThreadLocal<Buffers> = ThreadLocal.withInitial(::Buffers)
+    companion object {
+        private const val NO_DEADLINE = -1L
+        private val BUFFERS: ThreadLocal<Buffers> = ThreadLocal.withInitial(::Buffers)
+
+        /**
+         * Starts a payment of [orderId] on [api] (a `CoreApi` handle) in one call, its first steps
+         * included: what `CoreApi.newFlow`, the deadline and a first [poll] would be, without a
+         * uniffi call's native structures. The payments and options go in uniffi's own
+         * serialization, written by its generated converters. Throws the core's error when the
+         * payment cannot start (bad input).
+         */
+        fun start(api: Long, orderId: Long, payments: List<Payment>, options: FlowOptions?, observe: Boolean, nowMs: Long): Pair<StepDriver, Steps> {
+            val buffers = BUFFERS.get()
+            // Each call consumes the handles the converters write (card numbers, CVVs): an
+            // attempt writes its own.
+            fun attempt(out: ByteArray, observe: Boolean): Int {
+                val input = buffers.input
+                input.reset()
+                val length = (FfiConverterSequenceTypePayment.allocationSize(payments) + FfiConverterOptionalTypeFlowOptions.allocationSize(options)).toInt()
+                input.room(length)
+                val written = ByteBuffer.wrap(input.buffer, 0, length)
+                FfiConverterSequenceTypePayment.write(payments, written)
+                FfiConverterOptionalTypeFlowOptions.write(options, written)
+                try {
+                    return NativeSteps.bcpay_start_payment(api, orderId, input.buffer, written.position(), if (observe) 1 else 0, nowMs, out, out.size)
+                } finally {
+                    input.buffer.fill(0, 0, written.position())
+                }
+            }
+            var out = buffers.out
+            var n = attempt(out, observe)
+            if (n < 0 && n != NativeSteps.REFUSED && readLong(out, 0) == 0L) {
+                // A failure to start that did not fit: nothing was kept, nothing sent. Again, with room.
+                out = ByteArray(-n)
+                n = attempt(out, observe)
+            }
+            check(n != NativeSteps.REFUSED) { "bcpay: the core could not start the payment (a bug in bcpay's Kotlin client)" }
+            val driver = StepDriver(readLong(out, 0), null, readLong(out, 8))
+            if (n < 0) {
+                val rest = ByteArray(-n - NativeSteps.START_HEADER)
+                val m = NativeSteps.bcpay_steps_pending(driver.handle, rest, rest.size)
+                check(m == rest.size) { "bcpay: the core could not step the operation (a bug in bcpay's Kotlin client)" }
+                return driver to driver.decode(rest, 0, m)
+            }
+            val first = driver.decode(out, NativeSteps.START_HEADER, n)
+            val ended = first.next
+            if (driver.handle == 0L && ended is Next.Ended) throw (ended.outcome as Action.Failed).error
+            return driver to first
+        }
+
+        private fun readLong(data: ByteArray, at: Int): Long = ByteBuffer.wrap(data, at, 8).order(ByteOrder.LITTLE_ENDIAN).long
     }
 }
 
@@ -150,7 +266,7 @@ private class Encoder {
         length = 0
     }
 
-    private fun room(n: Int) {
+    fun room(n: Int) {
         if (length + n <= buffer.size) return
         val bigger = buffer.copyOf(maxOf(buffer.size * 2, length + n))
         buffer.fill(0)
@@ -192,8 +308,8 @@ private class Encoder {
 }
 
 /** Reads the steps `bcpay_steps` wrote. */
-private class Decoder(private val data: ByteArray, private val end: Int) {
-    private var at = 0
+private class Decoder(private val data: ByteArray, from: Int, private val end: Int) {
+    private var at = from
 
     private fun u8(): Int = data[at++].toInt() and 0xFF
 
