@@ -49,7 +49,7 @@ fun cpuPerPayment() {
     val options = ClientOptions(rateLimit = RateLimitConfig(1_000_000_000, 4000, 250))
     val client = Client("abc123", "t", options, Transport { canned.getValue(it.endpoint) })
     val threads = ManagementFactory.getThreadMXBean()
-    // The process's CPU too: the JDK's cleaner thread frees each payment's card number and CVV.
+    // The process's CPU too: the JDK's cleaner thread wipes each payment's card number and CVV.
     repeat(20_000) { client.pay(215, listOf(card())) }
     val results = (1..5).map {
         val (t0, p0) = threads.currentThreadCpuTime to jvm.processCpuTime

@@ -4,15 +4,17 @@
 //! the core's own, declared as remote types in [`types`]; those that count in unsigned integers
 //! cross as signed mirrors ([`signed`]), since Kotlin's `ULong` and Swift's `UInt64` are awkward
 //! in apps, and ids, counts and milliseconds are signed here too (a negative one is refused by
-//! the core's rules). What holds card data or a token crosses
-//! as an object instead — [`CardNumber`], [`VerificationValue`], [`PaymentAccessToken`],
-//! [`HttpRequest`] — so that no generated data class can print it, and the secret stays in Rust
-//! memory that is wiped on drop. The host drives [`CoreOperation`] and owns HTTP, so nothing here
+//! the core's rules). A token crosses as an object — [`PaymentAccessToken`], [`HttpRequest`] —
+//! so that no generated data class can print it, and the secret stays in Rust memory that is
+//! wiped on drop. Card data crosses inside the payment, as bytes, into the core's own
+//! `CardNumber` and `VerificationValue` (custom types, see [`types`]); on the host side each is a
+//! class of the package's own whose text form is the core's redaction ([`describe_card_number`]),
+//! so making one calls no native code. The host drives [`CoreOperation`] and owns HTTP, so nothing here
 //! is async. Every failure is a [`BcpayError`] (Kotlin `BcpayException`, Swift `throws`); nothing
 //! here panics on bad input.
 
 use bcpay_core::model::{self, Card, TokenizedCard};
-use bcpay_core::secret::{self, ApiToken, InstrumentToken};
+use bcpay_core::secret::{self, ApiToken, CardNumber, InstrumentToken, VerificationValue};
 use bcpay_core::{
     Api, Call, ClientConfig, ClientSettings, Endpoint, ErrorKind, FieldError, MethodsQuery, Operation, PaymentError, RequestId, Session,
     TransportFailure,
@@ -163,47 +165,20 @@ impl std::error::Error for BcpayError {}
 type Result<T> = std::result::Result<T, BcpayError>;
 
 // ---------------------------------------------------------------------------------------------
-// Secrets: objects, so their text never lands in a generated data class
+// Secrets
 // ---------------------------------------------------------------------------------------------
 
-/// A card number. Its text form shows at most the last four digits; wiped from memory on drop.
-#[derive(Debug, uniffi::Object)]
-#[uniffi::export(Debug, Display)]
-pub struct CardNumber(secret::CardNumber);
-
+/// How a card number shows (at most its last four digits): the text form of the hosts' own
+/// `CardNumber` classes, so that the redaction stays the core's.
 #[uniffi::export]
-impl CardNumber {
-    /// Wraps the digits (spaces and dashes are ignored).
-    #[uniffi::constructor]
-    pub fn new(digits: String) -> Self {
-        CardNumber(secret::CardNumber::new(digits))
-    }
+pub fn describe_card_number(number: CardNumber) -> String {
+    number.redacted()
 }
 
-impl fmt::Display for CardNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-/// A card verification value (CVV/CVC). Never shown; wiped from memory on drop.
-#[derive(Debug, uniffi::Object)]
-#[uniffi::export(Debug, Display)]
-pub struct VerificationValue(secret::VerificationValue);
-
+/// How a card verification value shows (never): the hosts' `VerificationValue` text form.
 #[uniffi::export]
-impl VerificationValue {
-    /// Wraps the digits.
-    #[uniffi::constructor]
-    pub fn new(digits: String) -> Self {
-        VerificationValue(secret::VerificationValue::new(digits))
-    }
-}
-
-impl fmt::Display for VerificationValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
+pub fn describe_verification_value(value: VerificationValue) -> String {
+    value.redacted()
 }
 
 /// A payment access token. The secret never leaves Rust: pass the object to
@@ -361,16 +336,16 @@ fn request(inner: bcpay_core::HttpRequest) -> Arc<HttpRequest> {
 // Payment input
 // ---------------------------------------------------------------------------------------------
 
-/// What to charge. Mirrors the core's `PaymentInstrument`, with card data as objects.
+/// What to charge. Mirrors the core's `PaymentInstrument`.
 #[derive(uniffi::Enum)]
 pub enum PaymentInstrument {
     /// A new card.
     Card {
-        number: Arc<CardNumber>,
+        number: CardNumber,
         cardholder_name: String,
         expiry_month: Option<i64>,
         expiry_year: Option<i64>,
-        verification_value: Option<Arc<VerificationValue>>,
+        verification_value: Option<VerificationValue>,
         issue_month: Option<i64>,
         issue_year: Option<i64>,
         issue_number: Option<i64>,
@@ -378,7 +353,7 @@ pub enum PaymentInstrument {
     /// A card stored in the store's vault.
     StoredCard {
         token: String,
-        verification_value: Option<Arc<VerificationValue>>,
+        verification_value: Option<VerificationValue>,
     },
     /// A stored PayPal account.
     StoredPaypalAccount { token: String },
@@ -409,7 +384,6 @@ pub struct Payment {
 
 impl From<&Payment> for model::Payment {
     fn from(p: &Payment) -> model::Payment {
-        let cvv = |v: &Option<Arc<VerificationValue>>| v.as_ref().map(|v| v.0.clone());
         let instrument = match &p.instrument {
             PaymentInstrument::Card {
                 number,
@@ -421,18 +395,18 @@ impl From<&Payment> for model::Payment {
                 issue_year,
                 issue_number,
             } => model::PaymentInstrument::Card(Card {
-                number: number.0.clone(),
+                number: number.clone(),
                 cardholder_name: cardholder_name.clone(),
                 expiry_month: *expiry_month,
                 expiry_year: *expiry_year,
-                verification_value: cvv(verification_value),
+                verification_value: verification_value.clone(),
                 issue_month: *issue_month,
                 issue_year: *issue_year,
                 issue_number: *issue_number,
             }),
             PaymentInstrument::StoredCard { token, verification_value } => model::PaymentInstrument::StoredCard {
                 token: InstrumentToken::new(token.as_str()),
-                verification_value: cvv(verification_value),
+                verification_value: verification_value.clone(),
             },
             PaymentInstrument::StoredPaypalAccount { token } => model::PaymentInstrument::StoredPaypalAccount {
                 token: InstrumentToken::new(token.as_str()),
@@ -819,14 +793,14 @@ impl CoreApi {
 // The relay: an app's half, with no token and no request to BigCommerce
 // ---------------------------------------------------------------------------------------------
 
-/// A card form as typed (every field text, possibly empty), card data as objects.
+/// A card form as typed (every field text, possibly empty).
 #[derive(uniffi::Record)]
 pub struct CardFormInput {
-    pub number: Arc<CardNumber>,
+    pub number: CardNumber,
     pub cardholder_name: String,
     pub expiry_month: String,
     pub expiry_year: String,
-    pub verification_value: Arc<VerificationValue>,
+    pub verification_value: VerificationValue,
 }
 
 /// One field's state in a `CardFormCheck`: `code` and `description` say what is wrong when
@@ -856,11 +830,11 @@ pub struct CardFormCheck {
 #[uniffi::export]
 pub fn check_card_form(form: CardFormInput, now_ms: u64, methods: Option<Vec<model::PaymentMethod>>) -> CardFormCheck {
     let form = model::CardForm {
-        number: form.number.0.clone(),
+        number: form.number,
         cardholder_name: form.cardholder_name,
         expiry_month: form.expiry_month,
         expiry_year: form.expiry_year,
-        verification_value: form.verification_value.0.clone(),
+        verification_value: form.verification_value,
     };
     let c = validate::check_card_form(&form, now_ms, methods.as_deref());
     CardFormCheck {
@@ -1270,11 +1244,11 @@ mod tests {
     fn card(number: &str) -> Payment {
         Payment {
             instrument: PaymentInstrument::Card {
-                number: Arc::new(CardNumber::new(number.into())),
+                number: CardNumber::new(number),
                 cardholder_name: "Jane Doe".into(),
                 expiry_month: Some(12),
                 expiry_year: Some(2030),
-                verification_value: Some(Arc::new(VerificationValue::new("918".into()))),
+                verification_value: Some(VerificationValue::new("918")),
                 issue_month: None,
                 issue_year: None,
                 issue_number: None,
@@ -1358,11 +1332,10 @@ mod tests {
         let request = api
             .build_process_payment(&token, card("4000056655665556"), 1_795_219_200_000, None)
             .unwrap();
-        let number = CardNumber::new("4000056655665556".into());
         let shown = format!(
-            "{request} {request:?} {token:?} {number} {number:?} {} {:?}",
-            VerificationValue::new("918".into()),
-            VerificationValue::new("918".into())
+            "{request} {request:?} {token:?} {} {}",
+            describe_card_number(CardNumber::new("4000056655665556")),
+            describe_verification_value(VerificationValue::new("918")),
         );
         for secret in ["4000056655665556", "918", "eyJhbGci", "sentinel-api-token"] {
             assert!(!shown.contains(secret), "{secret} in {shown}");

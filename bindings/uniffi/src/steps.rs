@@ -595,11 +595,11 @@ mod tests {
     fn card() -> crate::Payment {
         crate::Payment {
             instrument: crate::PaymentInstrument::Card {
-                number: Arc::new(crate::CardNumber::new("4242424242424242".into())),
+                number: crate::CardNumber::new("4242424242424242"),
                 cardholder_name: "Jane Doe".into(),
                 expiry_month: Some(12),
                 expiry_year: Some(2030),
-                verification_value: Some(Arc::new(crate::VerificationValue::new("918".into()))),
+                verification_value: Some(crate::VerificationValue::new("918")),
                 issue_month: None,
                 issue_year: None,
                 issue_number: None,

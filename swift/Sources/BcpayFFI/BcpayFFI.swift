@@ -634,152 +634,6 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
- * A card number. Its text form shows at most the last four digits; wiped from memory on drop.
- */
-public protocol CardNumberProtocol: AnyObject, Sendable {
-    
-}
-/**
- * A card number. Its text form shows at most the last four digits; wiped from memory on drop.
- */
-open class CardNumber: CardNumberProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_bcpay_uniffi_fn_clone_cardnumber(self.handle, $0) }
-    }
-    /**
-     * Wraps the digits (spaces and dashes are ignored).
-     */
-public convenience init(digits: String) {
-    let handle =
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_constructor_cardnumber_new(
-        FfiConverterString.lower(digits),uniffiCallStatus
-    )
-}
-    self.init(unsafeFromHandle: handle)
-}
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_bcpay_uniffi_fn_free_cardnumber(handle, $0) }
-    }
-
-    
-
-    
-
-    
-// The local Rust `Debug` implementation.
-public var debugDescription: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_method_cardnumber_uniffi_trait_debug(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-    )
-}
-// The local Rust `Display` implementation.
-public var description: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_method_cardnumber_uniffi_trait_display(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-    )
-}
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeCardNumber: FfiConverter {
-    typealias FfiType = UInt64
-    typealias SwiftType = CardNumber
-
-    public static func lift(_ handle: UInt64) throws -> CardNumber {
-        return CardNumber(unsafeFromHandle: handle)
-    }
-
-    public static func lower(_ value: CardNumber) -> UInt64 {
-        return value.uniffiCloneHandle()
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CardNumber {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: CardNumber, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCardNumber_lift(_ handle: UInt64) throws -> CardNumber {
-    return try FfiConverterTypeCardNumber.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCardNumber_lower(_ value: CardNumber) -> UInt64 {
-    return FfiConverterTypeCardNumber.lower(value)
-}
-
-
-
-
-
-
-/**
  * One store's core session: builds requests and parses responses; creates its operations
  * (payment flows and single calls), which share its rate limiter.
  */
@@ -2431,152 +2285,6 @@ public func FfiConverterTypePaymentRequestBody_lower(_ value: PaymentRequestBody
 
 
 
-
-
-/**
- * A card verification value (CVV/CVC). Never shown; wiped from memory on drop.
- */
-public protocol VerificationValueProtocol: AnyObject, Sendable {
-    
-}
-/**
- * A card verification value (CVV/CVC). Never shown; wiped from memory on drop.
- */
-open class VerificationValue: VerificationValueProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_bcpay_uniffi_fn_clone_verificationvalue(self.handle, $0) }
-    }
-    /**
-     * Wraps the digits.
-     */
-public convenience init(digits: String) {
-    let handle =
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_constructor_verificationvalue_new(
-        FfiConverterString.lower(digits),uniffiCallStatus
-    )
-}
-    self.init(unsafeFromHandle: handle)
-}
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_bcpay_uniffi_fn_free_verificationvalue(handle, $0) }
-    }
-
-    
-
-    
-
-    
-// The local Rust `Debug` implementation.
-public var debugDescription: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_method_verificationvalue_uniffi_trait_debug(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-    )
-}
-// The local Rust `Display` implementation.
-public var description: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_bcpay_uniffi_fn_method_verificationvalue_uniffi_trait_display(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-    )
-}
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeVerificationValue: FfiConverter {
-    typealias FfiType = UInt64
-    typealias SwiftType = VerificationValue
-
-    public static func lift(_ handle: UInt64) throws -> VerificationValue {
-        return VerificationValue(unsafeFromHandle: handle)
-    }
-
-    public static func lower(_ value: VerificationValue) -> UInt64 {
-        return value.uniffiCloneHandle()
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VerificationValue {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: VerificationValue, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerificationValue_lift(_ handle: UInt64) throws -> VerificationValue {
-    return try FfiConverterTypeVerificationValue.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerificationValue_lower(_ value: VerificationValue) -> UInt64 {
-    return FfiConverterTypeVerificationValue.lower(value)
-}
-
-
-
-
 /**
  * A billing address for creating an order.
  */
@@ -2752,9 +2460,9 @@ public func FfiConverterTypeCardFormCheck_lower(_ value: CardFormCheck) -> RustB
 
 
 /**
- * A card form as typed (every field text, possibly empty), card data as objects.
+ * A card form as typed (every field text, possibly empty).
  */
-public struct CardFormInput {
+public struct CardFormInput: Equatable, Hashable {
     public var number: CardNumber
     public var cardholderName: String
     public var expiryMonth: String
@@ -3837,7 +3545,7 @@ public func FfiConverterTypePatClaims_lower(_ value: PatClaims) -> RustBuffer {
 /**
  * One Process Payment: an instrument, the method to charge it through, whether to save it.
  */
-public struct Payment {
+public struct Payment: Equatable, Hashable {
     public var instrument: PaymentInstrument
     public var paymentMethodId: String
     public var saveInstrument: Bool
@@ -6988,10 +6696,10 @@ public func FfiConverterTypeOrderPaymentState_lower(_ value: OrderPaymentState) 
 
 
 /**
- * What to charge. Mirrors the core's `PaymentInstrument`, with card data as objects.
+ * What to charge. Mirrors the core's `PaymentInstrument`.
  */
 
-public enum PaymentInstrument {
+public enum PaymentInstrument: Equatable, Hashable {
     
     /**
      * A new card.
@@ -7462,30 +7170,6 @@ fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeVerificationValue: FfiConverterRustBuffer {
-    typealias SwiftType = VerificationValue?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeVerificationValue.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeVerificationValue.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionTypeFlowOptions: FfiConverterRustBuffer {
     typealias SwiftType = FlowOptions?
 
@@ -7670,6 +7354,30 @@ fileprivate struct FfiConverterOptionTypeRequestId: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeRequestId.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeVerificationValue: FfiConverterRustBuffer {
+    typealias SwiftType = VerificationValue?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeVerificationValue.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeVerificationValue.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -8191,6 +7899,52 @@ public func FfiConverterTypeAmount_lower(_ value: Amount) -> RustBuffer {
 
 
 
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCardNumber: FfiConverter {
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CardNumber {
+        let builtinValue = try FfiConverterData.read(from: &buf)
+        return CardNumber(bytes: builtinValue)
+    }
+
+    public static func write(_ value: CardNumber, into buf: inout [UInt8]) {
+        let builtinValue = value.data
+        return FfiConverterData.write(builtinValue, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> CardNumber {
+        let builtinValue = try FfiConverterData.lift(value)
+        return CardNumber(bytes: builtinValue)
+    }
+
+    public static func lower(_ value: CardNumber) -> RustBuffer {
+        let builtinValue = value.data
+        return FfiConverterData.lower(builtinValue)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardNumber_lift(_ value: RustBuffer) throws -> CardNumber {
+    return try FfiConverterTypeCardNumber.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardNumber_lower(_ value: CardNumber) -> RustBuffer {
+    return FfiConverterTypeCardNumber.lower(value)
+}
+
+
+
 public typealias InstrumentToken = String
 
 #if swift(>=5.8)
@@ -8389,6 +8143,52 @@ public func FfiConverterTypeTransactionType_lower(_ value: TransactionType) -> R
     return FfiConverterTypeTransactionType.lower(value)
 }
 
+
+
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVerificationValue: FfiConverter {
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VerificationValue {
+        let builtinValue = try FfiConverterData.read(from: &buf)
+        return VerificationValue(bytes: builtinValue)
+    }
+
+    public static func write(_ value: VerificationValue, into buf: inout [UInt8]) {
+        let builtinValue = value.data
+        return FfiConverterData.write(builtinValue, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> VerificationValue {
+        let builtinValue = try FfiConverterData.lift(value)
+        return VerificationValue(bytes: builtinValue)
+    }
+
+    public static func lower(_ value: VerificationValue) -> RustBuffer {
+        let builtinValue = value.data
+        return FfiConverterData.lower(builtinValue)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerificationValue_lift(_ value: RustBuffer) throws -> VerificationValue {
+    return try FfiConverterTypeVerificationValue.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerificationValue_lower(_ value: VerificationValue) -> RustBuffer {
+    return FfiConverterTypeVerificationValue.lower(value)
+}
+
 /**
  * Builds the request envelope for paying `order_id` with `payments`, validated on the device
  * by the rules the server applies again; `time_budget_ms` is how long the app will wait.
@@ -8443,6 +8243,18 @@ public func defaultRateLimit() -> RateLimitConfig  {
 })
 }
 /**
+ * How a card number shows (at most its last four digits): the text form of the hosts' own
+ * `CardNumber` classes, so that the redaction stays the core's.
+ */
+public func describeCardNumber(number: CardNumber) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_func_describe_card_number(
+        FfiConverterTypeCardNumber_lower(number),uniffiCallStatus
+    )
+})
+}
+/**
  * The flow options a careful integration wants.
  * The error's sentence, as the core writes it (kind, title, detail, code, status, request):
  * what a host shows as the exception's message. Never contains card data or tokens.
@@ -8452,6 +8264,17 @@ public func describeError(details: ErrorDetails) -> String  {
         uniffiCallStatus in
     uniffi_bcpay_uniffi_fn_func_describe_error(
         FfiConverterTypeErrorDetails_lower(details),uniffiCallStatus
+    )
+})
+}
+/**
+ * How a card verification value shows (never): the hosts' `VerificationValue` text form.
+ */
+public func describeVerificationValue(value: VerificationValue) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_bcpay_uniffi_fn_func_describe_verification_value(
+        FfiConverterTypeVerificationValue_lower(value),uniffiCallStatus
     )
 })
 }
@@ -8572,7 +8395,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_func_default_rate_limit() != 10243) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_bcpay_uniffi_checksum_func_describe_card_number() != 46056) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_bcpay_uniffi_checksum_func_describe_error() != 8888) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_bcpay_uniffi_checksum_func_describe_verification_value() != 21370) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_func_has_next_page() != 13061) {
@@ -8755,16 +8584,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_bcpay_uniffi_checksum_method_paymentrequestbody_bytes() != 50630) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_bcpay_uniffi_checksum_constructor_cardnumber_new() != 4472) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_bcpay_uniffi_checksum_constructor_coreapi_new() != 51680) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_bcpay_uniffi_checksum_constructor_paymentaccesstoken_from_secret() != 45928) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_bcpay_uniffi_checksum_constructor_verificationvalue_new() != 16801) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -243,31 +243,6 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_CARDNUMBER
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_CARDNUMBER
-uint64_t uniffi_bcpay_uniffi_fn_clone_cardnumber(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FREE_CARDNUMBER
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FREE_CARDNUMBER
-void uniffi_bcpay_uniffi_fn_free_cardnumber(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CONSTRUCTOR_CARDNUMBER_NEW
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CONSTRUCTOR_CARDNUMBER_NEW
-uint64_t uniffi_bcpay_uniffi_fn_constructor_cardnumber_new(RustBuffer digits, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_CARDNUMBER_UNIFFI_TRAIT_DEBUG
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_CARDNUMBER_UNIFFI_TRAIT_DEBUG
-RustBuffer uniffi_bcpay_uniffi_fn_method_cardnumber_uniffi_trait_debug(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_CARDNUMBER_UNIFFI_TRAIT_DISPLAY
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_CARDNUMBER_UNIFFI_TRAIT_DISPLAY
-RustBuffer uniffi_bcpay_uniffi_fn_method_cardnumber_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_COREAPI
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_COREAPI
 uint64_t uniffi_bcpay_uniffi_fn_clone_coreapi(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -613,31 +588,6 @@ RustBuffer uniffi_bcpay_uniffi_fn_method_paymentrequestbody_bytes(uint64_t ptr, 
 RustBuffer uniffi_bcpay_uniffi_fn_method_paymentrequestbody_uniffi_trait_debug(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_VERIFICATIONVALUE
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CLONE_VERIFICATIONVALUE
-uint64_t uniffi_bcpay_uniffi_fn_clone_verificationvalue(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FREE_VERIFICATIONVALUE
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FREE_VERIFICATIONVALUE
-void uniffi_bcpay_uniffi_fn_free_verificationvalue(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CONSTRUCTOR_VERIFICATIONVALUE_NEW
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_CONSTRUCTOR_VERIFICATIONVALUE_NEW
-uint64_t uniffi_bcpay_uniffi_fn_constructor_verificationvalue_new(RustBuffer digits, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_VERIFICATIONVALUE_UNIFFI_TRAIT_DEBUG
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_VERIFICATIONVALUE_UNIFFI_TRAIT_DEBUG
-RustBuffer uniffi_bcpay_uniffi_fn_method_verificationvalue_uniffi_trait_debug(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_VERIFICATIONVALUE_UNIFFI_TRAIT_DISPLAY
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_METHOD_VERIFICATIONVALUE_UNIFFI_TRAIT_DISPLAY
-RustBuffer uniffi_bcpay_uniffi_fn_method_verificationvalue_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_BUILD_PAYMENT_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_BUILD_PAYMENT_REQUEST
 uint64_t uniffi_bcpay_uniffi_fn_func_build_payment_request(int64_t order_id, RustBuffer payments, RustBuffer time_budget_ms, uint64_t now_ms, RustCallStatus *_Nonnull out_status
@@ -666,9 +616,19 @@ RustBuffer uniffi_bcpay_uniffi_fn_func_default_rate_limit(RustCallStatus *_Nonnu
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_DESCRIBE_CARD_NUMBER
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_DESCRIBE_CARD_NUMBER
+RustBuffer uniffi_bcpay_uniffi_fn_func_describe_card_number(RustBuffer number, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_DESCRIBE_ERROR
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_DESCRIBE_ERROR
 RustBuffer uniffi_bcpay_uniffi_fn_func_describe_error(RustBuffer details, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_DESCRIBE_VERIFICATION_VALUE
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_DESCRIBE_VERIFICATION_VALUE
+RustBuffer uniffi_bcpay_uniffi_fn_func_describe_verification_value(RustBuffer value, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_FN_FUNC_HAS_NEXT_PAGE
@@ -997,9 +957,21 @@ uint16_t uniffi_bcpay_uniffi_checksum_func_default_rate_limit(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_DESCRIBE_CARD_NUMBER
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_DESCRIBE_CARD_NUMBER
+uint16_t uniffi_bcpay_uniffi_checksum_func_describe_card_number(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_DESCRIBE_ERROR
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_DESCRIBE_ERROR
 uint16_t uniffi_bcpay_uniffi_checksum_func_describe_error(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_DESCRIBE_VERIFICATION_VALUE
+#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_FUNC_DESCRIBE_VERIFICATION_VALUE
+uint16_t uniffi_bcpay_uniffi_checksum_func_describe_verification_value(void
     
 );
 #endif
@@ -1363,12 +1335,6 @@ uint16_t uniffi_bcpay_uniffi_checksum_method_paymentrequestbody_bytes(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_CONSTRUCTOR_CARDNUMBER_NEW
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_CONSTRUCTOR_CARDNUMBER_NEW
-uint16_t uniffi_bcpay_uniffi_checksum_constructor_cardnumber_new(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_CONSTRUCTOR_COREAPI_NEW
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_CONSTRUCTOR_COREAPI_NEW
 uint16_t uniffi_bcpay_uniffi_checksum_constructor_coreapi_new(void
@@ -1378,12 +1344,6 @@ uint16_t uniffi_bcpay_uniffi_checksum_constructor_coreapi_new(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_CONSTRUCTOR_PAYMENTACCESSTOKEN_FROM_SECRET
 #define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_CONSTRUCTOR_PAYMENTACCESSTOKEN_FROM_SECRET
 uint16_t uniffi_bcpay_uniffi_checksum_constructor_paymentaccesstoken_from_secret(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_CONSTRUCTOR_VERIFICATIONVALUE_NEW
-#define UNIFFI_FFIDEF_UNIFFI_BCPAY_UNIFFI_CHECKSUM_CONSTRUCTOR_VERIFICATIONVALUE_NEW
-uint16_t uniffi_bcpay_uniffi_checksum_constructor_verificationvalue_new(void
     
 );
 #endif

@@ -193,9 +193,14 @@ final class ClientTests: XCTestCase {
 
     func testSecretsNeverInTextForms() {
         let number = CardNumber(digits: "4000056655665556")
-        let shown = "\(number) \(String(reflecting: number)) \(card("4000056655665556")) \(VerificationValue(digits: "918"))"
+        var dumped = ""
+        dump(card("4000056655665556"), to: &dumped)
+        let shown = "\(number) \(String(reflecting: number)) \(card("4000056655665556")) \(VerificationValue(digits: "918")) \(dumped)"
         XCTAssertFalse(shown.contains("4000056655665556"))
         XCTAssertFalse(shown.contains("918"))
         XCTAssertTrue(shown.contains("5556"))
+        // Reflection sees no field of card data (its bytes would dump as numbers).
+        XCTAssertTrue(Mirror(reflecting: number).children.isEmpty)
+        XCTAssertTrue(Mirror(reflecting: VerificationValue(digits: "918")).children.isEmpty)
     }
 }

@@ -237,9 +237,25 @@ class ClientTest {
         val invalid = card("4000056655665557", "918", expiryMonth = 13)
         val e = runCatching { c.processPayment(token, invalid) }.exceptionOrNull()
         assertTrue("$e", e is BcpayException.Validation)
-        val rendered = listOf(payment, payment.instrument, token, e, e?.message, (e as BcpayException).details).joinToString(" ")
+        val rendered = listOf(payment, payment.instrument, token, e, e?.message, (e as BcpayException).details, com.google.gson.Gson().toJson(payment))
+            .joinToString(" ")
         for (secret in listOf(pan, "4000056655665557", "918", "sandbox-token", "eyJ")) assertFalse(secret, rendered.contains(secret))
         assertTrue(rendered, rendered.contains("5556"))
+    }
+
+    /** Card data is a plain value whose bytes [close] wipes: it then pays nothing, by a field error. */
+    @Test
+    fun aClosedCardNumberIsWipedAndRefusedByName(): Unit = client().use { c ->
+        val number = CardNumber("4000056655665556")
+        val cvv = VerificationValue("918")
+        val payment = Payment(PaymentInstrument.Card(number, "Jane Doe", 12, 2030, cvv, null, null, null), "stripe.card")
+        assertEquals(emptyList<Any>(), c.validate(listOf(payment)))
+        number.close()
+        cvv.close()
+        assertFalse("$number", "$number".contains("5556"))
+        val paths = c.validate(listOf(payment)).map { it.path }
+        assertTrue("$paths", "payment.instrument.number" in paths)
+        assertTrue("$paths", "payment.instrument.verificationValue" in paths)
     }
 
     @Test
