@@ -1234,14 +1234,15 @@ impl CoreOperation {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn api() -> CoreApi {
         CoreApi::new("abc123".into(), "sentinel-api-token".into(), ClientOptions::default()).unwrap()
     }
 
-    fn card(number: &str) -> Payment {
+    /// A card payment through `stripe.card`, CVV 918.
+    pub(crate) fn card(number: &str) -> Payment {
         Payment {
             instrument: PaymentInstrument::Card {
                 number: CardNumber::new(number),

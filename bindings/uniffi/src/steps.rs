@@ -592,29 +592,12 @@ mod tests {
         (n, out)
     }
 
-    fn card() -> crate::Payment {
-        crate::Payment {
-            instrument: crate::PaymentInstrument::Card {
-                number: crate::CardNumber::new("4242424242424242"),
-                cardholder_name: "Jane Doe".into(),
-                expiry_month: Some(12),
-                expiry_year: Some(2030),
-                verification_value: Some(crate::VerificationValue::new("918")),
-                issue_month: None,
-                issue_year: None,
-                issue_number: None,
-            },
-            payment_method_id: "stripe.card".into(),
-            save_instrument: false,
-        }
-    }
-
     /// A payment starts in one call: its handle, its deadline and its first steps (the methods
     /// and the token, beside each other), or, from bad input, the error and no operation.
     #[test]
     fn a_payment_starts_with_its_handle_deadline_and_first_steps() {
         let api = Arc::new(CoreApi::new("abc123".into(), "t".into(), ClientOptions::default()).unwrap());
-        let (n, out) = start(&api, vec![card()], 4096);
+        let (n, out) = start(&api, vec![crate::tests::card("4242424242424242")], 4096);
         assert!(n > START_HEADER as i32);
         let mut r = Reader(&out[..n as usize]);
         let handle = u64::from_le_bytes(r.take(8).unwrap().try_into().unwrap());
@@ -645,7 +628,7 @@ mod tests {
         // SAFETY: the started operation's handle, released once (an order pays once at a time).
         unsafe { bcpay_operation_release(handle) };
         // Too small an `out` still gets the header; the steps wait for `pending`.
-        let (n, out) = start(&api, vec![card()], START_HEADER);
+        let (n, out) = start(&api, vec![crate::tests::card("4242424242424242")], START_HEADER);
         assert!(n < -(START_HEADER as i32));
         let kept = u64::from_le_bytes(out[..8].try_into().unwrap());
         let mut rest = vec![0u8; (-n) as usize - START_HEADER];
