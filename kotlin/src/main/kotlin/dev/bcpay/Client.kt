@@ -205,7 +205,7 @@ class Client @JvmOverloads constructor(
         driver.operation.cancel(now()).also { emit(driver, listener) }
 
     /**
-     * Drives [op] without blocking. Cancelling the returned future ends the operation: the future
+     * Drives [driver]'s operation without blocking. Cancelling the returned future ends it: the future
      * then completes exceptionally with the core's [BcpayException] (`Cancelled`, or
      * `AmbiguousOutcome` when a payment may have been sent), not a bare `CancellationException`.
      * Each request goes out as soon as the core hands it over; outcomes are reported in the order
