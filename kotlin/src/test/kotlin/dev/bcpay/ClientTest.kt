@@ -243,6 +243,16 @@ class ClientTest {
         assertTrue(rendered, rendered.contains("5556"))
     }
 
+    /** A closed client refuses to start a payment (its core handle is released), never crashes. */
+    @Test
+    fun aClosedClientRefusesPayments() {
+        val c = client()
+        c.close()
+        val e = runCatching { c.pay(1, card()) }.exceptionOrNull()
+        assertTrue("$e", e is IllegalStateException && "closed" in (e.message ?: ""))
+        c.close()
+    }
+
     /** Card data is a plain value whose bytes [close] wipes: it then pays nothing, by a field error. */
     @Test
     fun aClosedCardNumberIsWipedAndRefusedByName(): Unit = client().use { c ->
