@@ -241,6 +241,9 @@ class ClientTest {
             .joinToString(" ")
         for (secret in listOf(pan, "4000056655665557", "918", "sandbox-token", "eyJ")) assertFalse(secret, rendered.contains(secret))
         assertTrue(rendered, rendered.contains("5556"))
+        // A serializer sees no field of card data (its bytes would serialize as numbers).
+        assertEquals("{}", com.google.gson.Gson().toJson(CardNumber(pan)))
+        assertEquals("{}", com.google.gson.Gson().toJson(VerificationValue("918")))
     }
 
     /** A closed client refuses to start a payment (its core handle is released), never crashes. */
