@@ -2,16 +2,16 @@
 //!
 //! It converts types and nothing else; every rule lives in the core. Plain records and enums are
 //! the core's own, declared as remote types in [`types`]; those that count in unsigned integers
-//! cross as signed mirrors ([`signed`]), since Kotlin's `ULong` and Swift's `UInt64` are awkward
-//! in apps, and ids, counts and milliseconds are signed here too (a negative one is refused by
-//! the core's rules). A token crosses as an object — [`PaymentAccessToken`], [`HttpRequest`] —
-//! so that no generated data class can print it, and the secret stays in Rust memory that is
-//! wiped on drop. Card data crosses inside the payment, as bytes, into the core's own
-//! `CardNumber` and `VerificationValue` (custom types, see [`types`]); on the host side each is a
-//! class of the package's own whose text form is the core's redaction ([`describe_card_number`]),
-//! so making one calls no native code. The host drives [`CoreOperation`] and owns HTTP, so nothing here
-//! is async. Every failure is a [`BcpayError`] (Kotlin `BcpayException`, Swift `throws`); nothing
-//! here panics on bad input.
+//! cross as signed mirrors (the `signed` module), since Kotlin's `ULong` and Swift's `UInt64`
+//! are awkward in apps, and ids, counts and milliseconds are signed here too (a negative one is
+//! refused by the core's rules). A token crosses as an object — [`PaymentAccessToken`],
+//! [`HttpRequest`] — so that no generated data class can print it, and the secret stays in Rust
+//! memory that is wiped on drop. Card data crosses inside the payment, as bytes, into the core's
+//! own `CardNumber` and `VerificationValue` (custom types, see [`types`]); on the host side each
+//! is a class of the package's own whose text form is the core's redaction
+//! ([`describe_card_number`]), so making one calls no native code. The host drives
+//! [`CoreOperation`] and owns HTTP, so nothing here is async. Every failure is a [`BcpayError`]
+//! (Kotlin `BcpayException`, Swift `throws`); nothing here panics on bad input.
 
 use bcpay_core::model::{self, Card, TokenizedCard};
 use bcpay_core::secret::{self, ApiToken, CardNumber, InstrumentToken, VerificationValue};
