@@ -53,8 +53,9 @@ uniffi::custom_type!(InstrumentToken, String, {
 
 // Card data, as UTF-8 bytes: the hosts' own `CardNumber` and `VerificationValue` classes (see
 // uniffi.toml) hand their bytes over inside the payment, so that making one calls no native code
-// (on the JVM, an object's constructor, clone and free were six JNA calls of a payment's
-// thirteen). The hosts never ask for the bytes back; a lowered value is the digits it was given.
+// (on the JVM, the two objects' constructors, text buffers, clones and frees were eight JNA calls
+// of a payment's thirteen). The hosts never ask for the bytes back; a lowered value is the digits
+// it was given.
 uniffi::custom_type!(CardNumber, Vec<u8>, {
     remote,
     lower: |v| v.expose().as_bytes().to_vec(),

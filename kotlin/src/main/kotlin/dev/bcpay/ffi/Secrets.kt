@@ -3,7 +3,8 @@ package dev.bcpay.ffi
 /**
  * Card data as a plain Kotlin value: making one calls no native code. It crosses to the core as
  * UTF-8 bytes inside the payment (a uniffi custom type, see `bindings/uniffi/uniffi.toml`), where
- * a native object per card number and CVV had cost six JNA calls of a payment's thirteen.
+ * a native object per card number and CVV had cost eight JNA calls of a payment's thirteen (their
+ * constructors, text buffers, handle clones and frees).
  *
  * Its bytes are wiped by [close], or once it is unreachable; the `String` it was made from is the
  * caller's, as JVM strings are left to the garbage collector. Closed card data reads as no digits
