@@ -94,7 +94,7 @@ pub unsafe extern "C" fn bcpay_steps(
             }
             write_steps(&mut core, now_ms, Writer::default())
         };
-        hand_over(op, steps, 0, out)
+        hand_over(Some(op), steps, 0, out)
     })
     .unwrap_or(STEPS_REFUSED)
 }
@@ -162,13 +162,11 @@ pub unsafe extern "C" fn bcpay_start_payment(
                     if observe != 0 {
                         core.observe();
                     }
-                    let deadline = core.deadline_ms().map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX));
                     steps.bytes(&(Arc::as_ptr(&op) as u64).to_le_bytes());
-                    steps.bytes(&deadline.to_le_bytes());
+                    steps.bytes(&deadline_of(&core).to_le_bytes());
                     write_steps(&mut core, now, steps)
                 };
-                out[..START_HEADER].copy_from_slice(&steps.0[..START_HEADER]);
-                let written = hand_over(&op, steps, START_HEADER, out);
+                let written = hand_over(Some(&op), steps, START_HEADER, out);
                 // The caller owns this reference from here, handle and all.
                 let _ = Arc::into_raw(op);
                 written
@@ -176,18 +174,7 @@ pub unsafe extern "C" fn bcpay_start_payment(
             Err(error) => {
                 steps.bytes(&0u64.to_le_bytes());
                 steps.bytes(&(-1i64).to_le_bytes());
-                let steps = steps.ended(crate::Action::Failed { error });
-                let Ok(len) = i32::try_from(steps.0.len()) else {
-                    return STEPS_REFUSED;
-                };
-                out[..START_HEADER].copy_from_slice(&steps.0[..START_HEADER]);
-                match out.get_mut(..steps.0.len()) {
-                    Some(room) => {
-                        room.copy_from_slice(&steps.0);
-                        len
-                    }
-                    None => -len,
-                }
+                hand_over(None, steps.ended(crate::Action::Failed { error }), START_HEADER, out)
             }
         }
     })
@@ -211,7 +198,7 @@ pub unsafe extern "C" fn bcpay_steps_pending(operation: u64, out: *mut u8, out_c
             return STEPS_REFUSED;
         };
         let steps = std::mem::take(&mut *lock(&op.pending));
-        hand_over(op, steps, 0, out)
+        hand_over(Some(op), steps, 0, out)
     })
     .unwrap_or(STEPS_REFUSED)
 }
@@ -226,7 +213,7 @@ pub unsafe extern "C" fn bcpay_operation_deadline_ms(operation: u64) -> i64 {
     std::panic::catch_unwind(|| {
         // SAFETY: the caller's promise.
         let Some(op) = (unsafe { borrowed(operation) }) else { return -1 };
-        lock(&op.op).deadline_ms().map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX))
+        deadline_of(&lock(&op.op))
     })
     .unwrap_or(-1)
 }
@@ -297,10 +284,10 @@ unsafe fn slice_mut<'a>(data: *mut u8, len: i32) -> Option<&'a mut [u8]> {
     (!data.is_null()).then(|| unsafe { std::slice::from_raw_parts_mut(data, len) })
 }
 
-/// Copies `steps` into `out` and returns its length, or keeps them for [`bcpay_steps_pending`]
-/// and returns minus the length needed. The first `kept` bytes of `steps` (a header the caller
-/// wrote into `out` already) are not kept.
-fn hand_over(op: &CoreOperation, mut steps: Writer, kept: usize, out: &mut [u8]) -> i32 {
+/// Copies `steps` into `out` and returns its length, or returns minus the length needed: then
+/// the first `header` bytes are copied all the same, and the rest is kept for
+/// [`bcpay_steps_pending`] (by `op`; without one, nothing is kept).
+fn hand_over(op: Option<&CoreOperation>, mut steps: Writer, header: usize, out: &mut [u8]) -> i32 {
     let Ok(len) = i32::try_from(steps.0.len()) else {
         return STEPS_REFUSED;
     };
@@ -310,11 +297,19 @@ fn hand_over(op: &CoreOperation, mut steps: Writer, kept: usize, out: &mut [u8])
             len
         }
         None => {
-            steps.0.drain(..kept);
-            *lock(&op.pending) = steps;
+            out[..header].copy_from_slice(&steps.0[..header]);
+            steps.0.drain(..header);
+            if let Some(op) = op {
+                *lock(&op.pending) = steps;
+            }
             -len
         }
     }
+}
+
+/// An operation's deadline as the steps carry it: ms, or -1 without one.
+fn deadline_of(core: &bcpay_core::Operation) -> i64 {
+    core.deadline_ms().map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX))
 }
 
 /// Polls `core` until it awaits, waits or ends, writing each step after what `steps` holds.
