@@ -109,13 +109,12 @@ internal sealed class Next {
  */
 internal class StepDriver private constructor(private var handle: Long, private val given: CoreOperation?, deadline: Long) : AutoCloseable {
     /** Drives [op]; asks its deadline once (it is constant). */
-    constructor(op: CoreOperation) : this(op.uniffiCloneHandle(), op, NO_DEADLINE) {
-        deadlineMs = NativeSteps.bcpay_operation_deadline_ms(handle).takeIf { it >= 0 }
-    }
+    private constructor(op: CoreOperation, handle: Long) : this(handle, op, NativeSteps.bcpay_operation_deadline_ms(handle))
+
+    constructor(op: CoreOperation) : this(op, op.uniffiCloneHandle())
 
     /** When the operation's time budget runs out (ms since the epoch), if it has one. */
-    var deadlineMs: Long? = deadline.takeIf { it >= 0 }
-        private set
+    val deadlineMs: Long? = deadline.takeIf { it >= 0 }
 
     private var made: CoreOperation? = null
 
@@ -204,7 +203,6 @@ internal class StepDriver private constructor(private var handle: Long, private 
     }
 
     companion object {
-        private const val NO_DEADLINE = -1L
         private val BUFFERS: ThreadLocal<Buffers> = ThreadLocal.withInitial(::Buffers)
 
         /**
