@@ -30,6 +30,8 @@ def _json_default(value: Any) -> Any:
 
 
 def _dumps(value: Any) -> str:
+    if type(value) is int:  # an order id: its JSON without the encoder's set-up (not a bool)
+        return str(value)
     import json
 
     return json.dumps(value, default=_json_default)
@@ -41,10 +43,18 @@ def _loads(text: str) -> Any:
     return json.loads(text)
 
 
-def _log() -> "logging.Logger":
-    import logging
+_logger: "Optional[logging.Logger]" = None
 
-    return logging.getLogger("bcpay")
+
+def _log() -> "logging.Logger":
+    # Looked up once: `getLogger` takes the logging module's lock. (Imported lazily, as
+    # `logging` adds to `import bcpay`.)
+    global _logger
+    if _logger is None:
+        import logging
+
+        _logger = logging.getLogger("bcpay")
+    return _logger
 
 from . import _core
 from ._errors import BcpayError, from_details
@@ -157,10 +167,13 @@ DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 # The response headers the core reads (lower case, as httpx gives names): the default transports
 # hand over only these, since every other one would be converted for nothing.
 _READ_HEADERS = frozenset(_core.RESPONSE_HEADERS_READ)
+_READ_HEADER_BYTES = frozenset(name.encode("ascii") for name in _READ_HEADERS)
 
 
 def _read_headers(headers: "httpx.Headers") -> Tuple[Tuple[str, str], ...]:
-    return tuple(kv for kv in headers.multi_items() if kv[0] in _READ_HEADERS)
+    # From the raw bytes, decoding only the headers kept: `multi_items` decodes every one.
+    encoding = headers.encoding
+    return tuple((name.decode("ascii"), value.decode(encoding)) for name, value in ((k.lower(), v) for k, v in headers.raw) if name in _READ_HEADER_BYTES)
 
 
 class _Deadline(Exception):
@@ -195,18 +208,29 @@ class HttpxTransport:
 
         self._client = client or httpx.Client(timeout=timeout, follow_redirects=False)
         self._timeout = timeout
+        # A client of our own already has `timeout`; a given one gets it on each request.
+        self._full_timeout: Any = httpx.USE_CLIENT_DEFAULT if client is None else httpx.Timeout(timeout)
         self._limit = max_body_bytes + 1
         self._errors = httpx.HTTPError
 
     def __call__(self, request: HttpRequest, deadline_ms: Optional[int] = None) -> HttpResponse:
         """Sends ``request``; ``deadline_ms`` (wall clock, from the client's time budget) shortens
         this request's deadline."""
-        timeout = self._timeout if deadline_ms is None else max(0.0, min(self._timeout, (deadline_ms - _now_ms()) / 1000))
+        if deadline_ms is None:
+            timeout, per_read = self._timeout, self._full_timeout
+        else:
+            timeout = max(0.0, min(self._timeout, (deadline_ms - _now_ms()) / 1000))
+            per_read = timeout or 0.001
         deadline = time.monotonic() + timeout
+        client = self._client
         try:
-            with self._client.stream(request.method, request.url, headers=list(request.headers), content=request.body, follow_redirects=False, timeout=timeout or 0.001) as r:
+            # What httpx's `stream` does, without its context manager's generator.
+            r = client.send(client.build_request(request.method, request.url, headers=request.headers, content=request.body, timeout=per_read), follow_redirects=False, stream=True)
+            try:
                 body = _capped(r.iter_bytes(), self._limit, deadline)
                 return HttpResponse(r.status_code, _read_headers(r.headers), body)
+            finally:
+                r.close()
         except _Deadline:
             raise NoResponse("timed_out", f"{request.endpoint} {request.id}: deadline passed") from None
         except self._errors as e:
@@ -267,11 +291,13 @@ class _Operation:
     ``done`` is still the core's JSON data. With ``watch``, the core records its events and each
     poll hands them over."""
 
-    __slots__ = ("_op", "_watch")
+    __slots__ = ("_op", "_watch", "_deadline_ms")
 
     def __init__(self, op: _core.CoreFlow, watch: "Optional[Callable[[List[Dict[str, Any]]], None]]" = None) -> None:
         self._op = op
         self._watch = watch
+        # When the time budget runs out: fixed for the operation's life, so asked once.
+        self._deadline_ms: Optional[int] = op.deadline_ms()
         if watch is not None:
             op.observe()
 
@@ -296,11 +322,11 @@ class _Operation:
         return self._action(*self._op.poll(_now_ms() if now_ms is None else now_ms))
 
     def on_response(self, request_id: str, response: HttpResponse, now_ms: Optional[int] = None) -> None:
-        self._op.on_response(request_id, response.status, list(response.headers), response.body, _now_ms() if now_ms is None else now_ms)
+        self._op.on_response(request_id, response.status, response.headers, response.body, _now_ms() if now_ms is None else now_ms)
 
     def respond(self, request_id: str, response: HttpResponse) -> Tuple[str, Any]:
         """``on_response`` then ``poll``, in one call into the core."""
-        return self._action(*self._op.respond(request_id, response.status, list(response.headers), response.body, _now_ms()))
+        return self._action(*self._op.respond(request_id, response.status, response.headers, response.body, _now_ms()))
 
     def report(self, request_id: str, response: Optional[HttpResponse], error: Optional[BaseException]) -> Tuple[str, Any]:
         """Reports a request's outcome (its response, or the exception that stands for none) and
@@ -328,7 +354,7 @@ class _Operation:
         return error
 
     def deadline_ms(self) -> Optional[int]:
-        return self._op.deadline_ms()
+        return self._deadline_ms
 
     def stop(self, answers_after_cancel: bool) -> Json:
         """Ends the operation for a caller that gave up: raises the core's error, unless the
@@ -475,7 +501,7 @@ class _Base:
         return self._api.lease_ms(_dumps(dict(options)) if options else None)
 
     def _flow(self, order_id: Any, payments: Union[Payment, Sequence[Payment]], now_ms: Optional[int], seed: Optional[int], options: Mapping[str, Any]) -> _Operation:
-        items = [payments] if isinstance(payments, Mapping) else payments
+        items = [payments] if type(payments) is dict or isinstance(payments, Mapping) else payments
         opts = _dumps(dict(options)) if options else None
         return _Operation(_core_call(lambda: self._api.new_flow(_dumps(order_id), _dumps(items), opts, _now_ms() if now_ms is None else now_ms, seed)), self._watch())
 
@@ -506,7 +532,7 @@ class _Base:
 
     def validate(self, payments: Union[Payment, Sequence[Payment]], methods: Optional[Sequence[Mapping[str, Any]]] = None, now_ms: Optional[int] = None) -> List[FieldError]:
         """Every field error in ``payments`` (empty when valid); nothing is sent."""
-        items = [payments] if isinstance(payments, Mapping) else payments
+        items = [payments] if type(payments) is dict or isinstance(payments, Mapping) else payments
         out = _core_call(lambda: self._api.validate(_dumps(items), _now_ms() if now_ms is None else now_ms, _dumps(methods) if methods is not None else None))
         return [load(FieldError, f) for f in _loads(out)]
 

@@ -85,11 +85,28 @@ def _converter(tp: Any) -> Converter:
     elif _is_record(tp):
         hints = get_type_hints(tp)
         fields = [(name, _converter(hints[name])) for name in tp._fields]
+        if issubclass(tp, Record):
+            defaults = tp._defaults
 
-        def convert(v: Any) -> Any:
-            if v is None:
-                return None
-            return tp(**{name: f(v[name]) for name, f in fields if name in v})
+            def convert(v: Any) -> Any:
+                # `Record.__init__`'s result, built straight from the fields in their order.
+                if v is None:
+                    return None
+                try:
+                    items = [(name, f(v[name]) if name in v else defaults[name]) for name, f in fields]
+                except KeyError:
+                    missing = [name for name, _ in fields if name not in v and name not in defaults]
+                    raise TypeError(f"{tp.__name__} needs {', '.join(missing)}") from None
+                record = tp.__new__(tp)
+                dict.__init__(record, items)
+                return record
+
+        else:
+
+            def convert(v: Any) -> Any:
+                if v is None:
+                    return None
+                return tp(**{name: f(v[name]) for name, f in fields if name in v})
 
     else:
         convert = _identity
