@@ -9,6 +9,7 @@
 
 use crate::error::FieldError;
 use crate::model::{CardBrand, InstrumentType, NewOrder, Payment, PaymentInstrument, PaymentMethod, RefundItem};
+use std::fmt;
 
 /// Largest order id the API accepts (`int32`).
 pub const MAX_ORDER_ID: u64 = i32::MAX as u64;
@@ -141,15 +142,26 @@ pub fn validate_order_id(path: &str, order_id: u64) -> Vec<FieldError> {
     }
 }
 
-fn at(base: &str, field: &str) -> String {
+fn at(base: &dyn fmt::Display, field: &str) -> String {
     format!("{base}.{field}")
+}
+
+/// The path of a payment's instrument (`payment.instrument`), written out only when a problem
+/// needs it: most payments have none, and each would otherwise pay for a string.
+struct InstrumentPath<'a>(&'a str);
+
+impl fmt::Display for InstrumentPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)?;
+        f.write_str(".instrument")
+    }
 }
 
 fn validate_payment_method_id_at(prefix: &str, id: &str) -> Vec<FieldError> {
     if payment_method_id_ok(id) {
         Vec::new()
     } else {
-        validate_payment_method_id(&at(prefix, "payment_method_id"), id)
+        validate_payment_method_id(&at(&prefix, "payment_method_id"), id)
     }
 }
 
@@ -188,7 +200,7 @@ fn cvv_rule(brand: Option<CardBrand>) -> (&'static [usize], &'static str) {
     }
 }
 
-fn check_cvv(errors: &mut Vec<FieldError>, base: &str, cvv: &str, brand: Option<CardBrand>) {
+fn check_cvv(errors: &mut Vec<FieldError>, base: &dyn fmt::Display, cvv: &str, brand: Option<CardBrand>) {
     let (lengths, description) = cvv_rule(brand);
     if !is_digits(cvv) || !lengths.contains(&cvv.len()) {
         errors.push(FieldError::new(
@@ -245,7 +257,7 @@ fn has_expired(year: i64, month: i64, now_ms: u64) -> bool {
 
 const CARD_EXPIRED: (&str, &str) = ("card_expired", "The card's expiry date has passed.");
 
-fn check_stored_token(errors: &mut Vec<FieldError>, base: &str, token: &str) {
+fn check_stored_token(errors: &mut Vec<FieldError>, base: &dyn fmt::Display, token: &str) {
     if token.len() != STORED_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
         errors.push(FieldError::new(
             at(base, "token"),
@@ -255,7 +267,7 @@ fn check_stored_token(errors: &mut Vec<FieldError>, base: &str, token: &str) {
     }
 }
 
-fn check_month(errors: &mut Vec<FieldError>, base: &str, field: &str, month: Option<i64>, required: bool) {
+fn check_month(errors: &mut Vec<FieldError>, base: &dyn fmt::Display, field: &str, month: Option<i64>, required: bool) {
     match month {
         None if required => errors.push(FieldError::new(at(base, field), "missing", "The month is required.")),
         Some(m) if !(1..=12).contains(&m) => errors.push(FieldError::new(at(base, field), "invalid_month", "The month must be 1 to 12.")),
@@ -263,7 +275,7 @@ fn check_month(errors: &mut Vec<FieldError>, base: &str, field: &str, month: Opt
     }
 }
 
-fn check_year(errors: &mut Vec<FieldError>, base: &str, field: &str, year: Option<i64>, required: bool) {
+fn check_year(errors: &mut Vec<FieldError>, base: &dyn fmt::Display, field: &str, year: Option<i64>, required: bool) {
     match year {
         None if required => errors.push(FieldError::new(at(base, field), "missing", "The year is required.")),
         Some(y) if !(1000..=9999).contains(&y) => errors.push(FieldError::new(
@@ -280,7 +292,7 @@ fn check_year(errors: &mut Vec<FieldError>, base: &str, field: &str, year: Optio
 /// against the store's accepted methods.
 pub fn validate_payment(prefix: &str, payment: &Payment, now_ms: u64, methods: Option<&[PaymentMethod]>) -> Vec<FieldError> {
     let mut errors = validate_payment_method_id_at(prefix, &payment.payment_method_id);
-    let ip = format!("{prefix}.instrument");
+    let ip = InstrumentPath(prefix);
     let mut brand = None;
     match &payment.instrument {
         PaymentInstrument::Card(card) => {
@@ -420,7 +432,7 @@ fn check_against_methods(
         ));
         return;
     };
-    let ip = format!("{prefix}.instrument");
+    let ip = InstrumentPath(prefix);
     let supported = |t: &InstrumentType| method.supported_instruments.iter().find(|s| &s.instrument_type == t);
     match &payment.instrument {
         PaymentInstrument::Card(card) => {
@@ -459,7 +471,12 @@ fn check_against_methods(
 }
 
 /// A stored instrument must be one of the method's (when the method lists any for the shopper).
-fn check_stored_instrument_known(errors: &mut Vec<FieldError>, ip: &str, method: &PaymentMethod, token: &crate::secret::InstrumentToken) {
+fn check_stored_instrument_known(
+    errors: &mut Vec<FieldError>,
+    ip: &dyn fmt::Display,
+    method: &PaymentMethod,
+    token: &crate::secret::InstrumentToken,
+) {
     if !method.stored_instruments.is_empty() && !method.stored_instruments.iter().any(|s| s.token.expose() == token.expose()) {
         errors.push(FieldError::new(
             at(ip, "token"),
