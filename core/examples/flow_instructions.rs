@@ -16,11 +16,13 @@ fn main() {
     let config = ClientConfig::new("abc123", ApiToken::new("token")).unwrap();
     let session = Session::with_entropy(config, RateLimitConfig::default(), Entropy::from_seed(1));
     let [methods, token, paid] = responses();
+    // Read once: each flow gets a copy, as a host's payment reaches the core already read.
+    let payment = payment();
     let mut done = 0;
     for i in 0..n {
         // Each flow a second apart, so the limiter's window never fills.
         let now = NOW + i * 1_000;
-        let mut op = Operation::Pay(session.pay(215, vec![payment()], None, now, Some(i)).unwrap());
+        let mut op = Operation::Pay(session.pay(215, vec![payment.clone()], None, now, Some(i)).unwrap());
         loop {
             match op.poll(now) {
                 Action::Send { request } => {
