@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 import bcpay
+from _flows import PAYMENT, hand_written as hand_written_flow, new_order
 
 wheel, sandbox_bin = Path(sys.argv[1]), sys.argv[2]
 print(f"wheel: {wheel.stat().st_size} bytes (budget 2 MB)")
@@ -41,8 +42,6 @@ canned = [
     bcpay.HttpResponse(201, h, json.dumps({"data": {"id": pat}, "meta": {}}).encode()),
     bcpay.HttpResponse(201, h, json.dumps({"data": {"id": "tx-1", "status": "success", "transaction_type": "purchase"}}).encode()),
 ]
-CARD = {"type": "card", "number": "4242424242424242", "cardholder_name": "Jane Doe", "expiry_month": 12, "expiry_year": 2030, "verification_value": "123"}
-PAYMENT = {"instrument": CARD, "payment_method_id": "stripe.card"}
 cpu_client = bcpay.Client("abc123", "t", rate_limit={"payments_quota": 10**9})
 
 
@@ -84,20 +83,11 @@ url = proc.stdout.readline().split()[-1]
 try:
     client = bcpay.Client("abc123", "sandbox-token", api_base=url, payments_base=url, rate_limit={"payments_quota": 10**9})
     raw = httpx.Client(timeout=30.0)
-    address = {"first_name": "J", "last_name": "D", "street_1": "1", "city": "A", "state": "T", "zip": "1", "country": "US", "country_iso2": "US", "email": "j@d.com"}
 
     def orders(n: int) -> list:
-        return [client.create_order({"billing_address": address, "products": [{"name": "x", "quantity": 1, "price_inc_tax": 5, "price_ex_tax": 5}]}).id for _ in range(n)]
+        return [new_order(client) for _ in range(n)]
 
-    store = f"{url}/stores/abc123"
-    auth = {"X-Auth-Token": "sandbox-token", "Accept": "application/json"}
-
-    def hand_written(order_id: int) -> None:
-        raw.get(f"{store}/v3/payments/methods", params={"order_id": order_id}, headers=auth).json()
-        pat = raw.post(f"{store}/v3/payments/access_tokens", json={"order": {"id": order_id}}, headers=auth).json()["data"]["id"]
-        r = raw.post(f"{store}/payments", json={"payment": {"instrument": CARD, "payment_method_id": "stripe.card"}}, headers={"Accept": "application/vnd.bc.v1+json", "Authorization": f"PAT {pat}"})
-        assert r.status_code == 201
-        r.json()
+    hand_written = hand_written_flow(raw, url)
 
     def sdk(order_id: int) -> None:
         client.pay(order_id, PAYMENT)

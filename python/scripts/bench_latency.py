@@ -18,13 +18,11 @@ from pathlib import Path
 import httpx
 
 import bcpay
+from _flows import PAYMENT, hand_written as hand_written_flow, new_order as new_order_of
 
 LATENCY_MS, ROUNDS, PER_ROUND = 50, 7, 10
 root = Path(__file__).resolve().parents[2]
 sandbox_bin = os.environ.get("BCPAY_SANDBOX_BIN", str(root / "target" / "debug" / "bcpay-sandbox"))
-CARD = {"type": "card", "number": "4242424242424242", "cardholder_name": "Jane Doe", "expiry_month": 12, "expiry_year": 2030,
-        "verification_value": "123"}
-PAYMENT = {"instrument": CARD, "payment_method_id": "stripe.card"}
 
 proc = subprocess.Popen([sandbox_bin, "--port", "0", "--latency-ms", str(LATENCY_MS), "--payments-quota", "100000"],
                         stdout=subprocess.PIPE, text=True)
@@ -34,20 +32,11 @@ try:
     full = bcpay.Client("abc123", "sandbox-token", api_base=url, payments_base=url)
     known_method = bcpay.Client("abc123", "sandbox-token", api_base=url, payments_base=url, flow_options={"fetch_methods": False})
     raw = httpx.Client(timeout=30.0)
-    address = {"first_name": "J", "last_name": "D", "street_1": "1", "city": "A", "state": "T", "zip": "1", "country": "US",
-               "country_iso2": "US", "email": "j@d.com"}
-    store = f"{url}/stores/abc123"
-    auth = {"X-Auth-Token": "sandbox-token", "Accept": "application/json"}
 
     def new_order() -> int:
-        return full.create_order({"billing_address": address, "products": [{"name": "x", "quantity": 1, "price_inc_tax": 5, "price_ex_tax": 5}]}).id
+        return new_order_of(full)
 
-    def hand_written(order_id: int) -> None:
-        raw.get(f"{store}/v3/payments/methods", params={"order_id": order_id}, headers=auth).json()
-        pat = raw.post(f"{store}/v3/payments/access_tokens", json={"order": {"id": order_id}}, headers=auth).json()["data"]["id"]
-        r = raw.post(f"{store}/payments", json={"payment": PAYMENT}, headers={"Accept": "application/vnd.bc.v1+json", "Authorization": f"PAT {pat}"})
-        assert r.status_code == 201
-        r.json()
+    hand_written = hand_written_flow(raw, url)
 
     variants = [
         ("hand-written httpx (3 calls)", hand_written, None),

@@ -17,24 +17,14 @@ import sys
 
 def payer(mode: str, payments: int, url: str) -> None:
     import httpx
+    from _flows import PAYMENT, hand_written as hand_written_flow, new_order
 
     import bcpay
 
-    card = {"type": "card", "number": "4242424242424242", "cardholder_name": "Jane Doe", "expiry_month": 12, "expiry_year": 2030, "verification_value": "123"}
-    payment = {"instrument": card, "payment_method_id": "stripe.card"}
     client = bcpay.Client("abc123", "sandbox-token", api_base=url, payments_base=url, rate_limit={"payments_quota": 10**9})
-    raw = httpx.Client(timeout=30.0)
-    address = {"first_name": "J", "last_name": "D", "street_1": "1", "city": "A", "state": "T", "zip": "1", "country": "US", "country_iso2": "US", "email": "j@d.com"}
-    ids = [client.create_order({"billing_address": address, "products": [{"name": "x", "quantity": 1, "price_inc_tax": 5, "price_ex_tax": 5}]}).id for _ in range(payments + 20)]
-    store = f"{url}/stores/abc123"
-    auth = {"X-Auth-Token": "sandbox-token", "Accept": "application/json"}
-
-    def hand_written(order_id: int) -> None:
-        raw.get(f"{store}/v3/payments/methods", params={"order_id": order_id}, headers=auth).json()
-        pat = raw.post(f"{store}/v3/payments/access_tokens", json={"order": {"id": order_id}}, headers=auth).json()["data"]["id"]
-        r = raw.post(f"{store}/payments", json={"payment": payment}, headers={"Accept": "application/vnd.bc.v1+json", "Authorization": f"PAT {pat}"})
-        assert r.status_code == 201
-        r.json()
+    hand_written = hand_written_flow(httpx.Client(timeout=30.0), url)
+    ids = [new_order(client) for _ in range(payments + 20)]
+    payment = PAYMENT
 
     # The same warm-up in every mode.
     for order_id in ids[:10]:
