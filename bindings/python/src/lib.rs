@@ -14,7 +14,7 @@ use bcpay_core::{
 };
 use pyo3::create_exception;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyString};
 use std::sync::Mutex;
 
 /// Every heap block is wiped as it is freed: see "Memory" in `bcpay_core::secret`.
@@ -46,16 +46,27 @@ fn action_tuple<'py>(py: Python<'py>, action: Action<bcpay_core::CallOutput>) ->
     })
 }
 
-/// `(id, endpoint, method, url, headers, body)` — a request, as Python receives it.
-type RequestTuple<'py> = (String, String, String, String, Vec<(String, String)>, Option<Bound<'py, PyBytes>>);
+/// `(id, endpoint, method, url, headers, body)` — a request, as Python receives it. Its text goes
+/// straight into Python strings: no Rust copy of the tokens in its headers.
+type RequestTuple<'py> = (
+    Bound<'py, PyString>,
+    &'static str,
+    &'static str,
+    Bound<'py, PyString>,
+    Vec<(Bound<'py, PyString>, Bound<'py, PyString>)>,
+    Option<Bound<'py, PyBytes>>,
+);
 
 fn request_tuple<'py>(py: Python<'py>, r: &HttpRequest) -> RequestTuple<'py> {
     (
-        r.id.0.clone(),
-        r.endpoint.as_str().to_owned(),
-        r.method.as_str().to_owned(),
-        r.url.clone(),
-        r.headers.iter().map(|h| (h.name.clone(), h.value.clone())).collect(),
+        PyString::new(py, r.id.as_str()),
+        r.endpoint.as_str(),
+        r.method.as_str(),
+        PyString::new(py, &r.url),
+        r.headers
+            .iter()
+            .map(|h| (PyString::new(py, &h.name), PyString::new(py, &h.value)))
+            .collect(),
         r.body.as_ref().map(|b| PyBytes::new(py, b)),
     )
 }
