@@ -501,7 +501,7 @@ class _Base:
         return self._api.lease_ms(_dumps(dict(options)) if options else None)
 
     def _flow(self, order_id: Any, payments: Union[Payment, Sequence[Payment]], now_ms: Optional[int], seed: Optional[int], options: Mapping[str, Any]) -> _Operation:
-        items = [payments] if type(payments) is dict or isinstance(payments, Mapping) else payments
+        items = _payment_list(payments)
         opts = _dumps(dict(options)) if options else None
         return _Operation(_core_call(lambda: self._api.new_flow(_dumps(order_id), _dumps(items), opts, _now_ms() if now_ms is None else now_ms, seed)), self._watch())
 
@@ -532,7 +532,7 @@ class _Base:
 
     def validate(self, payments: Union[Payment, Sequence[Payment]], methods: Optional[Sequence[Mapping[str, Any]]] = None, now_ms: Optional[int] = None) -> List[FieldError]:
         """Every field error in ``payments`` (empty when valid); nothing is sent."""
-        items = [payments] if type(payments) is dict or isinstance(payments, Mapping) else payments
+        items = _payment_list(payments)
         out = _core_call(lambda: self._api.validate(_dumps(items), _now_ms() if now_ms is None else now_ms, _dumps(methods) if methods is not None else None))
         return [load(FieldError, f) for f in _loads(out)]
 
@@ -544,6 +544,11 @@ class _Base:
         """The stateless API: the parsed result of a response, as JSON data."""
         text = _core_call(lambda: self._api.parse(call, request_id, response.status, list(response.headers), response.body, _dumps(context or {})))
         return _loads(text)
+
+
+def _payment_list(payments: Union[Payment, Sequence[Payment]]) -> Sequence[Payment]:
+    """One payment or several, as a list (a `dict` checked first: the `Mapping` check is an ABC's)."""
+    return [payments] if type(payments) is dict or isinstance(payments, Mapping) else payments
 
 
 def _methods_query(order_id: Optional[int], checkout_id: Optional[str]) -> Dict[str, Any]:
