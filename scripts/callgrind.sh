@@ -5,6 +5,10 @@
 #   2. Per payment over loopback, client and sandbox in one process: bcpay's Client::pay against
 #      the hand-written reqwest flows, one call after another and with the methods and token
 #      together as bcpay sends them (bindings/rust/benches/instructions.rs), and the ratios.
+#   3. With --two-workers (~2 min more): the same per payment on the loopback bench's own two-worker
+#      runtime (bindings/rust/benches/loopback.rs, two rounds of 600), with cachegrind's simulated
+#      first-level cache misses and branch mispredictions: where the bench's timed gap is not
+#      explained by instructions, these say whether it is memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
@@ -26,3 +30,22 @@ sdk=$(( ($(count "$bench" sdk 200) - none) / 200 ))
 hand=$(( ($(count "$bench" hand 200) - none) / 200 ))
 together=$(( ($(count "$bench" together 200) - none) / 200 ))
 echo "loopback, instructions per payment (client + sandbox): bcpay $sdk; hand-written reqwest $hand (ratio $(python3 -c "print(f'{$hand / $sdk:.3f}')")), with methods and token together $together (ratio $(python3 -c "print(f'{$together / $sdk:.3f}')"))"
+
+[ "${1:-}" = --two-workers ] || exit 0
+loopback=$(cargo bench --quiet --locked -p bcpay --bench loopback --no-run --message-format=json 2>/dev/null \
+  | python3 -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable") and "loopback" in m["executable"]][0])')
+# Prints "instructions I1-misses D1-misses mispredicts" of the loopback bench running flow $1.
+simulate() {
+  local out
+  out=$(mktemp)
+  BCPAY_BENCH_FLOW=$1 BCPAY_BENCH_ROUNDS=2 valgrind --tool=cachegrind --cache-sim=yes --branch-sim=yes --cachegrind-out-file="$out" "$loopback" >/dev/null 2>&1
+  cg_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(/\([^)]*\)|,/, ""); print $1, $2, $5 + $8, $11 + $13; exit}'
+  rm -f "$out"
+}
+read -r -a none <<<"$(simulate none)"
+for flow in bcpay hand-written together; do
+  read -r -a counts <<<"$(simulate "$flow")"
+  per=()
+  for i in 0 1 2 3; do per+=($(( (counts[i] - none[i]) / 1200 ))); done
+  echo "two-worker loopback, per payment ($flow): ${per[0]} instructions, ${per[1]} I1 misses, ${per[2]} D1 misses, ${per[3]} mispredicted branches"
+done

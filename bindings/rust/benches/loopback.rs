@@ -7,6 +7,11 @@
 //! the CPU per payment of each flow, user and system apart.
 //!
 //! `cargo bench -p bcpay --bench loopback`
+//!
+//! For instruction and cache counts on this same runtime (`scripts/callgrind.sh --two-workers`):
+//! `BCPAY_BENCH_FLOW` (`bcpay`, `hand-written` or `together`) runs one flow alone, and `none`
+//! only what every round does besides paying (its orders), the cost to subtract;
+//! `BCPAY_BENCH_ROUNDS` sets the rounds (15).
 
 mod support;
 
@@ -16,6 +21,7 @@ use std::time::Instant;
 
 const PER_ROUND: usize = 600;
 const ROUNDS: usize = 15;
+const FLOWS: [&str; 3] = ["bcpay", "hand-written", "together"];
 const CONCURRENCY: usize = 8;
 use support::{CARD, hand_written, hand_written_together, median, orders};
 /// Process CPU time in seconds, user and system: unlike wall time, not inflated by other tenants.
@@ -91,12 +97,27 @@ fn main() {
         let mut rate: [Vec<f64>; 3] = Default::default();
         let mut user: [Vec<f64>; 3] = Default::default();
         let mut system: [Vec<f64>; 3] = Default::default();
-        for round in 0..ROUNDS {
+        // `none` is flow 3, which no round runs.
+        let only = std::env::var("BCPAY_BENCH_FLOW").ok().map(|name| {
+            FLOWS
+                .iter()
+                .chain(&["none"])
+                .position(|flow| *flow == name)
+                .unwrap_or_else(|| panic!("BCPAY_BENCH_FLOW: one of {FLOWS:?} or none"))
+        });
+        let rounds = std::env::var("BCPAY_BENCH_ROUNDS").map_or(ROUNDS, |n| n.parse().expect("BCPAY_BENCH_ROUNDS: a number"));
+        for round in 0..rounds {
             let mut results = [(0.0, (0.0, 0.0)); 3];
             // Rotate which goes first, so warm-up and drift favour none.
             for k in 0..3 {
                 let flow = (round + k) % 3;
+                if only.is_some_and(|only| only != flow && !(only == 3 && k == 0)) {
+                    continue;
+                }
                 let ids = orders(&client, PER_ROUND).await;
+                if only == Some(3) {
+                    continue;
+                }
                 let (c, p) = (client.clone(), payment.clone());
                 let (h, base, token) = (http.clone(), base.clone(), token.clone());
                 results[flow] = match flow {
@@ -123,6 +144,9 @@ fn main() {
                     }
                 };
             }
+            if only.is_some() {
+                continue;
+            }
             let [(s, s_cpu), (r, r_cpu), (t, t_cpu)] = results.map(|(rate, (user, system))| (rate, user + system));
             println!(
                 "round {round:2}: bcpay {s:7.1}/s {s_cpu:6.1} µs CPU   hand-written {r:7.1}/s {r_cpu:6.1} µs   together {t:7.1}/s {t_cpu:6.1} µs   \
@@ -136,13 +160,17 @@ fn main() {
                 system[k].push(system_k);
             }
         }
+        if only.is_some() {
+            assert_eq!(sandbox.ledger()["double_charges"], serde_json::json!(0));
+            return;
+        }
         // Each round's CPU per payment, all of it.
         let cpu: [Vec<f64>; 3] = std::array::from_fn(|k| user[k].iter().zip(&system[k]).map(|(u, s)| u + s).collect());
         let m = |v: &[f64]| median(v.to_vec());
         let ratio = |other: usize| median(rate[0].iter().zip(&rate[other]).map(|(s, r)| s / r).collect());
         let cpu_ratio = |other: usize| median(cpu[other].iter().zip(&cpu[0]).map(|(r, s)| r / s).collect());
         println!(
-            "median of {ROUNDS} rounds: bcpay {:.1} payments/s ({:.1} µs CPU each, client and sandbox); hand-written {:.1}/s ({:.1} µs), \
+            "median of {rounds} rounds: bcpay {:.1} payments/s ({:.1} µs CPU each, client and sandbox); hand-written {:.1}/s ({:.1} µs), \
              together {:.1}/s ({:.1} µs)",
             m(&rate[0]),
             m(&cpu[0]),
