@@ -23,8 +23,12 @@ bin=target/release/examples/flow_instructions
 base=$(count "$bin" 0)
 many=$(count "$bin" 200)
 echo "core, instructions per payment flow: $(( (many - base) / 200 ))"
-bench=$(cargo bench --quiet --locked -p bcpay --bench instructions --no-run --message-format=json 2>/dev/null \
-  | python3 -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable") and "instructions" in m["executable"]][0])')
+# The path of bench $1 of the bcpay crate, built.
+bench_executable() {
+  cargo bench --quiet --locked -p bcpay --bench "$1" --no-run --message-format=json 2>/dev/null \
+    | python3 -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable") and sys.argv[1] in m["executable"]][0])' "$1"
+}
+bench=$(bench_executable instructions)
 none=$(count "$bench" none 200)
 sdk=$(( ($(count "$bench" sdk 200) - none) / 200 ))
 hand=$(( ($(count "$bench" hand 200) - none) / 200 ))
@@ -32,8 +36,9 @@ together=$(( ($(count "$bench" together 200) - none) / 200 ))
 echo "loopback, instructions per payment (client + sandbox): bcpay $sdk; hand-written reqwest $hand (ratio $(python3 -c "print(f'{$hand / $sdk:.3f}')")), with methods and token together $together (ratio $(python3 -c "print(f'{$together / $sdk:.3f}')"))"
 
 [ "${1:-}" = --two-workers ] || exit 0
-loopback=$(cargo bench --quiet --locked -p bcpay --bench loopback --no-run --message-format=json 2>/dev/null \
-  | python3 -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable") and "loopback" in m["executable"]][0])')
+loopback=$(bench_executable loopback)
+# Payments in the two rounds each flow runs (PER_ROUND in loopback.rs is 600).
+payments=1200
 # Prints "instructions I1-misses D1-misses mispredicts" of the loopback bench running flow $1.
 simulate() {
   local out
@@ -46,6 +51,6 @@ read -r -a none <<<"$(simulate none)"
 for flow in bcpay hand-written together; do
   read -r -a counts <<<"$(simulate "$flow")"
   per=()
-  for i in 0 1 2 3; do per+=($(( (counts[i] - none[i]) / 1200 ))); done
+  for i in 0 1 2 3; do per+=($(( (counts[i] - none[i]) / payments ))); done
   echo "two-worker loopback, per payment ($flow): ${per[0]} instructions, ${per[1]} I1 misses, ${per[2]} D1 misses, ${per[3]} mispredicted branches"
 done
