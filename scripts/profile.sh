@@ -3,7 +3,8 @@
 # in a VM without hardware counters) on the Rust loopback bench built with frame pointers, one flow
 # per run. Each sample goes to the code nearest the top of its stack that is bcpay's core, bcpay's
 # client or another crate, so bcpay's figures include the malloc, copies and page faults its own
-# code causes, and not the transport's work it awaits. Unlike callgrind's counts this includes
+# code causes, and not the transport's work it awaits ("other crates" has the hand-written flows'
+# own code too). Unlike callgrind's counts this includes
 # cache misses; unlike a timing it says whose time it is.
 # A benchmark, not a test: it prints figures; nothing asserts them.
 #   bash scripts/profile.sh [repetitions, 2] [rounds per run, 30]
@@ -30,7 +31,7 @@ done
 python3 - "$out" "$repetitions" $((rounds * 600)) <<'EOF'
 import re, statistics, sys
 out, repetitions, payments = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-PARTS = ["bcpay core", "  of it reading JSON", "bcpay client", "other crates", "kernel and runtime", "all"]
+PARTS = ["bcpay core", "  of it reading JSON", "bcpay client", "other crates", "kernel, unattributed", "all"]
 OTHER = re.compile(r"\b(reqwest|hyper|hyper_util|tokio|h2|http|http_body_util|mio|axum|tower|bcpay_sandbox|serde_json|url|bytes|futures_util|loopback)::")
 
 def owner(frame):
@@ -49,8 +50,9 @@ def samples(flow, r):
         frames = [line.split(None, 1)[1] for line in stack.splitlines() if len(line.split(None, 1)) == 2]
         if not frames:
             continue
-        # Kernel work, the runtime's parking and std's plumbing with no crate above them.
-        part = next(filter(None, map(owner, frames)), "kernel and runtime")
+        # Kernel work, and samples with no crate on their stack: glibc keeps no frame pointers, so
+        # a sample inside malloc can lose its caller (bcpay's figures are, if anything, low).
+        part = next(filter(None, map(owner, frames)), "kernel, unattributed")
         counts[part] += 1
         counts["all"] += 1
         if part == "bcpay core" and any("bcpay_core::read::" in f or "FromJson" in f for f in frames):
@@ -66,7 +68,7 @@ for flow in ["bcpay", "hand-written", "together"]:
         # A sample is 1,000 µs of CPU (1,000 a second).
         runs.append({p: (paying[p] - making[p]) * 1000 / payments for p in PARTS})
     per_payment[flow] = {p: statistics.median(run[p] for run in runs) for p in PARTS}
-print(f"CPU µs per loopback payment, client and sandbox (medians of {repetitions} runs of {payments} payments; perf cpu-clock, 1 kHz)")
+print(f"CPU µs per loopback payment, client and sandbox (median of {repetitions} run(s) of {payments} payments; perf cpu-clock, 1 kHz)")
 print(f"{'':22}" + "".join(f"{flow:>14}" for flow in per_payment))
 for p in PARTS:
     print(f"{p:22}" + "".join(f"{per_payment[flow][p]:14.1f}" for flow in per_payment))
