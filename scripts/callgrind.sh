@@ -11,6 +11,7 @@
 #      explained by instructions, these say whether it is memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 count() {
   local out
@@ -23,11 +24,6 @@ bin=target/release/examples/flow_instructions
 base=$(count "$bin" 0)
 many=$(count "$bin" 200)
 echo "core, instructions per payment flow: $(( (many - base) / 200 ))"
-# The path of bench $1 of the bcpay crate, built.
-bench_executable() {
-  cargo bench --quiet --locked -p bcpay --bench "$1" --no-run --message-format=json 2>/dev/null \
-    | python3 -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable") and sys.argv[1] in m["executable"]][0])' "$1"
-}
 bench=$(bench_executable instructions)
 none=$(count "$bench" none 200)
 sdk=$(( ($(count "$bench" sdk 200) - none) / 200 ))

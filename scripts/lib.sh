@@ -139,3 +139,9 @@ start_sandbox() {
   SANDBOX_URL=$(awk '/listening on/ {print $NF; exit}' "$log")
   [ -n "$SANDBOX_URL" ] || { echo "the sandbox did not start" >&2; exit 1; }
 }
+
+# The path of bench $1 of the bcpay crate, built (into $CARGO_TARGET_DIR when set).
+bench_executable() {
+  cargo bench --quiet --locked -p bcpay --bench "$1" --no-run --message-format=json 2>/dev/null \
+    | python3 -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable") and sys.argv[1] in m["executable"]][0])' "$1"
+}

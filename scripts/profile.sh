@@ -4,21 +4,21 @@
 # per run. Each sample goes to the code nearest the top of its stack that is bcpay's core, bcpay's
 # client or another crate, so bcpay's figures include the malloc, copies and page faults its own
 # code causes, and not the transport's work it awaits ("other crates" has the hand-written flows'
-# own code too). Unlike callgrind's counts this includes
-# cache misses; unlike a timing it says whose time it is.
+# own code too). Unlike callgrind's counts this includes cache misses; unlike a timing it says
+# whose time it is.
 # A benchmark, not a test: it prints figures; nothing asserts them.
 #   bash scripts/profile.sh [repetitions, 2] [rounds per run, 30]
 # Runs alternate flows and medians are printed. Totals of runs of one flow differ by up to ±10% on
 # this machine; bcpay's own share within a run much less.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)" >&2; exit 1; }
 repetitions=${1:-2}
 rounds=${2:-30}
 # Its own target directory: frame pointers change every crate's build.
 export CARGO_TARGET_DIR=target/frame-pointers RUSTFLAGS="-C force-frame-pointers=yes"
-bench=$(cargo bench --quiet --locked -p bcpay --bench loopback --no-run --message-format=json 2>/dev/null \
-  | python3 -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable") and "loopback" in m["executable"]][0])')
+bench=$(bench_executable loopback)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for ((r = 0; r < repetitions; r++)); do
